@@ -1,0 +1,17 @@
+#![doc = include_str!("../README.md")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod error;
+mod error_body;
+mod ids;
+pub(crate) mod open_enum;
+pub(crate) mod pagination;
+mod response;
+pub(crate) mod transport;
+pub(crate) mod url_path;
+
+pub use error::{ApiError, DecodeError, Error, RateLimitError, RateLimitPolicy};
+pub use error_body::ErrorContext;
+pub use ids::ObjectId;
+pub use response::{RateLimitHeaders, Response};
+pub use transport::{AccessToken, CallOptions, Transport, TransportBuilder};

@@ -1,0 +1,76 @@
+//! `cargo xtask codegen`: the pipeline from `spec/` and `templates/` to `generated/`.
+//!
+//! load → validate → normalize → model → generate → format, then write or check. Reading and
+//! writing files happen only in [`Inputs::read`] and the `output` stage; the rest is pure.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::generate::{self, Templates};
+use crate::load::{self, SpecSource};
+use crate::model;
+use crate::normalize;
+use crate::output::OutputFile;
+use crate::validate;
+
+/// Where the versions live, relative to the workspace root.
+pub const SPEC_DIR: &str = "spec";
+/// Where the hand-written pieces live, relative to the workspace root.
+pub const TEMPLATE_DIR: &str = "templates";
+
+/// Everything the generator reads.
+#[derive(Debug, Clone)]
+pub struct Inputs {
+    pub specs: Vec<SpecSource>,
+    pub templates: Templates,
+}
+
+impl Inputs {
+    /// Reads the specs and templates under `root`.
+    pub fn read(root: &Path) -> io::Result<Self> {
+        let specs = load::read_specs(root, Path::new(SPEC_DIR))?;
+        let templates_dir = root.join(TEMPLATE_DIR);
+        let mut sources = Vec::new();
+        for entry in fs::read_dir(templates_dir.join("src"))? {
+            let path = entry?.path();
+            if path.extension().is_some_and(|ext| ext == "rs") {
+                let name = path
+                    .file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned();
+                sources.push((name, fs::read_to_string(&path)?));
+            }
+        }
+        sources.sort();
+        Ok(Self {
+            specs,
+            templates: Templates {
+                manifest: fs::read_to_string(templates_dir.join("Cargo.toml"))?,
+                readme: fs::read_to_string(templates_dir.join("README.md"))?,
+                sources,
+            },
+        })
+    }
+}
+
+/// Runs the pipeline; every problem found is returned together.
+pub fn run(inputs: &Inputs) -> Result<Vec<OutputFile>, Diagnostics> {
+    if inputs.specs.is_empty() {
+        return Err(Diagnostic::new(
+            &PathBuf::from(SPEC_DIR),
+            "",
+            "there is no version to generate",
+            "add a version as `spec/<version>/openapi.yaml` (for example `spec/2026-03/openapi.yaml`)",
+        )
+        .into());
+    }
+    let (specs, mut problems) = load::parse_all(&inputs.specs);
+    problems.extend(validate::check_all(&specs));
+    problems.into_result(())?;
+    let specs = normalize::normalize(specs);
+    let versions = model::versions(&specs);
+    generate::crate_files(&versions, &inputs.templates)
+}

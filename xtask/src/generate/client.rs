@@ -1,0 +1,340 @@
+//! The client of a version: one async method per operation, written with quote onto the
+//! hand-written runtime (`templates/src`), which owns sending, retrying and decoding.
+//!
+//! progenitor's own method template is not used: it matches exact status codes and returns its
+//! own error type, where this crate accepts any 2xx and returns one error type for every version.
+
+use heck::ToUpperCamelCase;
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::{docs, inner_docs};
+use crate::model::{Body, Operation, Param, Retry, Scalar, Version};
+
+/// The `mod.rs` of a version: docs, the `types` module, the `Client` and its methods.
+pub fn client(version: &Version) -> TokenStream {
+    let module_doc = inner_docs(&module_docs(version));
+    let name = &version.name;
+    let client_doc = docs(&format!(
+        "A client for version {name} of the HubSpot CRM associations API.\n\n\
+         Create it from a [`Transport`], which holds the token, the rate limiter and the \
+         retry policy; clients of several versions can share one transport, and so one \
+         rate-limit budget."
+    ));
+    let deprecation = version.lifecycle.end_of_support.as_ref().map(|date| {
+        let note = format!(
+            "HubSpot ends support for version {name} on {date}; move to a date-based version (see the migration guide)."
+        );
+        quote!(#[deprecated(note = #note)])
+    });
+    let types_doc = docs(&format!(
+        "The request and response bodies of version {name}."
+    ));
+    let methods = version.operations.iter().map(method);
+    let pages = version.operations.iter().filter_map(pages_method);
+    quote! {
+        #module_doc
+
+        #types_doc
+        pub mod types;
+
+        #[allow(unused_imports)]
+        use crate::transport::{Call, Operation, Retry};
+        use crate::url_path::segment;
+        use crate::{CallOptions, Error, Response, Transport};
+        use reqwest::Method;
+
+        /// The version as HubSpot names it in paths.
+        pub const VERSION: &str = #name;
+
+        #client_doc
+        #deprecation
+        #[derive(Clone, Debug)]
+        pub struct Client {
+            transport: Transport,
+        }
+
+        #[allow(deprecated)]
+        impl Client {
+            /// A client that sends its requests through `transport`.
+            pub fn new(transport: Transport) -> Self {
+                Self { transport }
+            }
+
+            /// The transport this client sends through.
+            pub fn transport(&self) -> &Transport {
+                &self.transport
+            }
+
+            /// A copy of this client whose calls use `options`, such as a longer timeout for a
+            /// large batch. The copy shares the rate limiter of this client.
+            pub fn with_options(&self, options: CallOptions) -> Self {
+                Self {
+                    transport: self.transport.with_options(options),
+                }
+            }
+
+            #(#methods)*
+
+            #(#pages)*
+        }
+    }
+}
+
+fn module_docs(version: &Version) -> String {
+    let mut doc = format!("Version {} of {}.\n\n", version.name, version.title);
+    if let Some(description) = &version.description {
+        doc.push_str(description.trim());
+        doc.push_str("\n\n");
+    }
+    if let Some(date) = &version.lifecycle.end_of_support {
+        doc.push_str(&format!(
+            "**End of support: {date}.** Its items are marked deprecated so that the compiler \
+             reminds every user before HubSpot turns it off.\n\n"
+        ));
+    }
+    doc.push_str(&format!(
+        "Generated from `{}`; enable it with the cargo feature `{}`.\n\n",
+        version.source.to_string_lossy().replace('\\', "/"),
+        version.module
+    ));
+    doc.push_str("| method | HTTP | success | retried |\n|---|---|---|---|\n");
+    for op in &version.operations {
+        doc.push_str(&format!(
+            "| [`{id}`](Client::{id}) | `{method} {path}` | {statuses} | {retry} |\n",
+            id = op.id,
+            method = op.method,
+            path = op.path,
+            statuses = op.success.statuses.join(", "),
+            retry = match op.retry {
+                Retry::Idempotent => "yes",
+                Retry::Batch => "yes (batch)",
+                Retry::Never => "no",
+            }
+        ));
+    }
+    doc
+}
+
+fn method(op: &Operation) -> TokenStream {
+    let name = format_ident!("{}", op.id);
+    let doc = docs(&method_docs(op));
+    let args = op.params.iter().map(|param| {
+        let ident = format_ident!("{}", param.rust_name);
+        let ty = param_type(param);
+        quote!(#ident: #ty)
+    });
+    let body_arg = op.body.as_ref().map(|body| {
+        let ty = match body {
+            Body::Schema(schema) => {
+                let schema = format_ident!("{}", schema.to_upper_camel_case());
+                quote!(&types::#schema)
+            }
+            Body::ListOf(schema) => {
+                let schema = format_ident!("{}", schema.to_upper_camel_case());
+                quote!(&[types::#schema])
+            }
+        };
+        quote!(body: #ty)
+    });
+    let path = path_expression(op);
+    let id = &op.id;
+    let http = format_ident!("{}", op.method);
+    let retry = match op.retry {
+        Retry::Idempotent => quote!(Retry::Idempotent),
+        Retry::Batch => quote!(Retry::Batch),
+        Retry::Never => quote!(Retry::Never),
+    };
+    let queries = op.params.iter().filter(|p| !p.in_path).map(|param| {
+        let api = &param.api_name;
+        let ident = format_ident!("{}", param.rust_name);
+        if param.required {
+            quote!(.query(#api, Some(#ident)))
+        } else {
+            quote!(.query(#api, #ident))
+        }
+    });
+    let with_body = op.body.as_ref().map(|_| quote!(.json_body(body)?));
+    let (output, decode) = success(op);
+    let args = args.chain(body_arg);
+    quote! {
+        #doc
+        pub async fn #name(&self, #(#args),*) -> Result<Response<#output>, Error> {
+            let path = #path;
+            let call = Call::new(Operation::new(#id, VERSION, Method::#http, #retry), path)
+                #(#queries)*
+                #with_body;
+            self.transport.send(call).await?.#decode()
+        }
+    }
+}
+
+fn param_type(param: &Param) -> TokenStream {
+    let base = match param.scalar {
+        Scalar::Str => quote!(&str),
+        Scalar::I32 => quote!(i32),
+        Scalar::I64 => quote!(i64),
+        Scalar::Bool => quote!(bool),
+    };
+    if param.in_path || param.required {
+        base
+    } else {
+        quote!(Option<#base>)
+    }
+}
+
+/// `["/crm/v4/objects/", &segment("objectType", object_type)?, ...].concat()`: the literal
+/// parts as they are, each parameter encoded as one segment.
+fn path_expression(op: &Operation) -> TokenStream {
+    let mut parts = Vec::new();
+    let mut literal = String::new();
+    for (index, part) in op.path.split('/').enumerate() {
+        if index > 0 {
+            literal.push('/');
+        }
+        match part.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
+            Some(api_name) => {
+                if !literal.is_empty() {
+                    parts.push(quote!(#literal));
+                    literal.clear();
+                }
+                let param = op
+                    .params
+                    .iter()
+                    .find(|p| p.in_path && p.api_name == api_name)
+                    .map_or_else(|| api_name.to_owned(), |p| p.rust_name.clone());
+                let ident = format_ident!("{}", param);
+                parts.push(quote!(&segment(#api_name, #ident)?));
+            }
+            None => literal.push_str(part),
+        }
+    }
+    if parts.is_empty() {
+        return quote!(#literal.to_owned());
+    }
+    if !literal.is_empty() {
+        parts.push(quote!(#literal));
+    }
+    quote!([#(#parts),*].concat())
+}
+
+/// The success type and the runtime call that decodes it.
+fn success(op: &Operation) -> (TokenStream, TokenStream) {
+    match &op.success.body {
+        Some(schema) => {
+            let schema = format_ident!("{}", schema.to_upper_camel_case());
+            if op.success.may_be_empty {
+                (quote!(Option<types::#schema>), quote!(json_or_empty))
+            } else {
+                (quote!(types::#schema), quote!(json))
+            }
+        }
+        None => (quote!(()), quote!(ignore_body)),
+    }
+}
+
+fn method_docs(op: &Operation) -> String {
+    let mut doc = String::new();
+    if let Some(summary) = &op.summary {
+        doc.push_str(summary.trim());
+        doc.push_str("\n\n");
+    }
+    if let Some(description) = &op.description {
+        doc.push_str(description.trim());
+        doc.push_str("\n\n");
+    }
+    doc.push_str(&format!("`{} {}`\n\n", op.method, op.path));
+    let statuses = op.success.statuses.join(", ");
+    doc.push_str(&match (&op.success.body, op.success.may_be_empty) {
+        (Some(schema), false) => format!(
+            "Documented success: {statuses}, with a [`types::{schema}`]. Any other 2xx with that body succeeds too.\n\n"
+        ),
+        (Some(schema), true) => format!(
+            "Documented success: {statuses}. The value is a [`types::{schema}`], or `None` when HubSpot answers without a body (as another version of this operation does).\n\n"
+        ),
+        (None, _) => format!(
+            "Documented success: {statuses}, without a body. Any other 2xx succeeds too; a body, if one comes, is not read.\n\n"
+        ),
+    });
+    doc.push_str(match op.retry {
+        Retry::Idempotent => {
+            "Retried on transient failures: sending it twice has the effect of sending it once.\n\n"
+        }
+        Retry::Batch => {
+            "Retried on transient failures, so that a bulk job makes progress: repeating an input that already took effect is harmless.\n\n"
+        }
+        Retry::Never => {
+            "Not retried: a second send could act twice. Retry it yourself if you know it is safe.\n\n"
+        }
+    });
+    let described: Vec<String> = op
+        .params
+        .iter()
+        .map(|p| {
+            format!(
+                "- `{}`: {}",
+                p.rust_name,
+                p.description
+                    .as_deref()
+                    .unwrap_or("See the HubSpot documentation.")
+                    .trim()
+            )
+        })
+        .chain(
+            op.body
+                .as_ref()
+                .map(|_| "- `body`: the request body.".to_owned()),
+        )
+        .collect();
+    if !described.is_empty() {
+        doc.push_str("# Arguments\n\n");
+        doc.push_str(&described.join("\n"));
+    }
+    doc.trim_end().to_owned()
+}
+
+/// For a cursor-paged list, a method that yields every item of every page as a stream.
+fn pages_method(op: &Operation) -> Option<TokenStream> {
+    let pagination = op.pagination.as_ref()?;
+    let id = &op.id;
+    let name = format_ident!("{}_all", op.id);
+    let list = format_ident!("{}", op.id);
+    let item = format_ident!("{}", pagination.item_schema.to_upper_camel_case());
+    let fixed: Vec<&Param> = op
+        .params
+        .iter()
+        .filter(|p| p.rust_name != pagination.cursor_param)
+        .collect();
+    let args = fixed.iter().map(|param| {
+        let ident = format_ident!("{}", param.rust_name);
+        let ty = param_type(param);
+        quote!(#ident: #ty)
+    });
+    let forwarded = op.params.iter().map(|param| {
+        if param.rust_name == pagination.cursor_param {
+            quote!(cursor.as_deref())
+        } else {
+            let ident = format_ident!("{}", param.rust_name);
+            quote!(#ident)
+        }
+    });
+    let doc = docs(&format!(
+        "Every item of [`{id}`](Self::{id}), page after page, as a stream.\n\n\
+         Pages are read lazily, one request per page as the stream is polled, each through the \
+         rate limiter and with the retries of `{id}`. The stream ends after the last page, or \
+         with the first error.",
+        id = op.id
+    ));
+    Some(quote! {
+        #doc
+        pub fn #name(&self, #(#args),*)
+            -> impl futures_core::Stream<Item = Result<types::#item, Error>>
+        {
+            crate::pagination::pages(#id, move |cursor: Option<String>| async move {
+                let page = self.#list(#(#forwarded),*).await?.into_inner();
+                let next = page.paging.and_then(|paging| paging.next).map(|next| next.after);
+                Ok((page.results, next))
+            })
+        }
+    })
+}

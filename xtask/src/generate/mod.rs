@@ -1,0 +1,184 @@
+//! Stage 4: produce every file of the generated crate from the model and the templates.
+
+mod client;
+mod models;
+
+use std::path::{Path, PathBuf};
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::format::{header, rust_file};
+use crate::model::Version;
+use crate::output::OutputFile;
+
+/// Where the generated crate lives, relative to the workspace root.
+pub const CRATE_DIR: &str = "generated";
+
+/// The hand-written pieces stitched into the crate, as read from `templates/`.
+#[derive(Debug, Clone, Default)]
+pub struct Templates {
+    /// `templates/Cargo.toml`: the manifest, ending with its `[features]` table.
+    pub manifest: String,
+    /// `templates/README.md`: the crate's README and crate-level docs.
+    pub readme: String,
+    /// `templates/src/*.rs` by file name, `lib.rs` among them.
+    pub sources: Vec<(String, String)>,
+}
+
+/// Every file of the generated crate.
+pub fn crate_files(
+    versions: &[Version],
+    templates: &Templates,
+) -> Result<Vec<OutputFile>, Diagnostics> {
+    let mut problems = Diagnostics::default();
+    let mut files = vec![
+        manifest(versions, templates)
+            .map_err(|d| problems.push(d))
+            .ok(),
+        Some(readme(versions, templates)),
+    ];
+    for (name, text) in &templates.sources {
+        let path = Path::new(CRATE_DIR).join("src").join(name);
+        let source = format!("templates/src/{name}");
+        let mut contents = format!("{}\n{text}", header("//", &source));
+        if name == "lib.rs" {
+            contents.push_str(&version_modules(versions));
+        }
+        files.push(Some(OutputFile { path, contents }));
+    }
+    for version in versions {
+        match version_files(version) {
+            Ok(generated) => files.extend(generated.into_iter().map(Some)),
+            Err(problem) => problems.push(problem),
+        }
+    }
+    problems.into_result(files.into_iter().flatten().collect())
+}
+
+/// Doc attributes, one per line, so that they print as `///` comments.
+pub(crate) fn docs(text: &str) -> TokenStream {
+    let lines = text.trim().lines().map(|line| {
+        let line = if line.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", line.trim_end())
+        };
+        quote!(#[doc = #line])
+    });
+    quote!(#(#lines)*)
+}
+
+/// Inner doc attributes, one per line, so that they print as `//!` comments.
+pub(crate) fn inner_docs(text: &str) -> TokenStream {
+    let lines = text.trim().lines().map(|line| {
+        let line = if line.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", line.trim_end())
+        };
+        quote!(#![doc = #line])
+    });
+    quote!(#(#lines)*)
+}
+
+fn version_files(version: &Version) -> Result<Vec<OutputFile>, Diagnostic> {
+    let source = version.source.to_string_lossy().replace('\\', "/");
+    let dir = Path::new(CRATE_DIR).join("src").join(&version.module);
+    let unformattable = |error: String| {
+        Diagnostic::new(
+            &version.source,
+            "",
+            format!("the generated code does not parse as Rust: {error}"),
+            "this is a generator bug; report it with the spec that causes it",
+        )
+    };
+    let types =
+        rust_file(&header("//", &source), models::models(version)?).map_err(unformattable)?;
+    let client =
+        rust_file(&header("//", &source), client::client(version)).map_err(unformattable)?;
+    Ok(vec![
+        OutputFile {
+            path: dir.join("mod.rs"),
+            contents: client,
+        },
+        OutputFile {
+            path: dir.join("types.rs"),
+            contents: types,
+        },
+    ])
+}
+
+/// The module declarations appended to the template `lib.rs`, one per version and feature.
+fn version_modules(versions: &[Version]) -> String {
+    let mut text = String::from(
+        "\n// One module per API version, each behind the cargo feature of the same name.\n",
+    );
+    for version in versions {
+        text.push_str(&format!(
+            "#[cfg(feature = \"{module}\")]\n#[rustfmt::skip]\npub mod {module};\n",
+            module = version.module
+        ));
+    }
+    text
+}
+
+/// The template manifest with one feature per version appended to its `[features]` table.
+fn manifest(versions: &[Version], templates: &Templates) -> Result<OutputFile, Diagnostic> {
+    let path = PathBuf::from(CRATE_DIR).join("Cargo.toml");
+    let last_table = templates
+        .manifest
+        .lines()
+        .filter(|l| l.starts_with('['))
+        .last();
+    if last_table != Some("[features]") {
+        return Err(Diagnostic::new(
+            Path::new("templates/Cargo.toml"),
+            "",
+            "the manifest template does not end with its `[features]` table",
+            "move `[features]` to the end of templates/Cargo.toml: the generator appends one feature per version to it",
+        ));
+    }
+    let modules: Vec<String> = versions
+        .iter()
+        .map(|v| format!("\"{}\"", v.module))
+        .collect();
+    let mut contents = format!(
+        "{}\n{}",
+        header("#", "templates/Cargo.toml and spec/*/openapi.yaml"),
+        templates.manifest.trim_end()
+    );
+    contents.push_str("\n# Every API version, one feature each.\n");
+    contents.push_str(&format!("all-versions = [{}]\n", modules.join(", ")));
+    for version in versions {
+        contents.push_str(&format!("{} = []\n", version.module));
+    }
+    Ok(OutputFile { path, contents })
+}
+
+/// The template README followed by the table of versions.
+fn readme(versions: &[Version], templates: &Templates) -> OutputFile {
+    let mut text = format!(
+        "<!-- {}-->\n\n{}",
+        header("", "templates/README.md and spec/*/openapi.yaml")
+            .replace('\n', " ")
+            .trim_start(),
+        templates.readme.trim_end()
+    );
+    text.push_str("\n\n## Versions\n\n| HubSpot version | module and cargo feature | status | end of support | operations |\n|---|---|---|---|---|\n");
+    for version in versions {
+        text.push_str(&format!(
+            "| {} | `{}` | {} | {} | {} |\n",
+            version.name,
+            version.module,
+            version.lifecycle.status.as_deref().unwrap_or("-"),
+            version.lifecycle.end_of_support.as_deref().unwrap_or("-"),
+            version.operations.len()
+        ));
+    }
+    OutputFile {
+        path: PathBuf::from(CRATE_DIR).join("README.md"),
+        contents: text,
+    }
+}

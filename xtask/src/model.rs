@@ -1,0 +1,405 @@
+//! The API as the code generator sees it: versions, their operations and their open enums,
+//! read from the normalized specs.
+
+use std::path::PathBuf;
+
+use heck::ToSnakeCase;
+use openapiv3::{
+    OpenAPI, Parameter, ParameterSchemaOrContent, ReferenceOr, SchemaKind, StatusCode, Type,
+};
+
+use crate::document::{self, OperationAt, schema_name};
+use crate::load::Spec;
+
+/// One API version.
+#[derive(Debug, Clone)]
+pub struct Version {
+    /// As HubSpot names it: `v4`, `2026-03`.
+    pub name: String,
+    /// The Rust module and cargo feature: `v4`, `v2026_03`.
+    pub module: String,
+    pub source: PathBuf,
+    pub title: String,
+    pub description: Option<String>,
+    pub lifecycle: Lifecycle,
+    pub operations: Vec<Operation>,
+    pub enums: Vec<OpenEnum>,
+    /// The normalized document, for the models.
+    pub api: OpenAPI,
+}
+
+/// Where a version stands in HubSpot's support schedule (`x-hubspot-lifecycle`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Lifecycle {
+    pub status: Option<String>,
+    pub end_of_support: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Operation {
+    /// The stable name, the same in every version: `batch_create`.
+    pub id: String,
+    /// Upper case: `GET`, `POST`...
+    pub method: String,
+    pub path: String,
+    pub summary: Option<String>,
+    pub description: Option<String>,
+    pub params: Vec<Param>,
+    pub body: Option<Body>,
+    pub success: Success,
+    pub retry: Retry,
+    pub pagination: Option<Pagination>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Param {
+    /// As the API spells it: `objectType`.
+    pub api_name: String,
+    /// As Rust spells it: `object_type`.
+    pub rust_name: String,
+    pub in_path: bool,
+    pub scalar: Scalar,
+    pub required: bool,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scalar {
+    Str,
+    I32,
+    I64,
+    Bool,
+}
+
+/// A request body: a named schema or a list of one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Body {
+    Schema(String),
+    ListOf(String),
+}
+
+/// What a 2xx answer carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Success {
+    /// The documented codes, such as `201` and `207`.
+    pub statuses: Vec<String>,
+    /// The body schema, if any 2xx has a body.
+    pub body: Option<String>,
+    /// Whether a 2xx may also come without a body.
+    pub may_be_empty: bool,
+}
+
+/// Whether the runtime may send the request again after a transient failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retry {
+    /// Reads, PUT and DELETE: sending them twice has the effect of sending them once.
+    Idempotent,
+    /// Batch POSTs: retried so that a bulk job makes progress; a repeated input is harmless.
+    Batch,
+    /// Other POSTs: a second send could act twice (two labels, two emailed reports).
+    Never,
+}
+
+/// A cursor-paged list: the query parameter that takes the cursor and the item schema.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pagination {
+    pub cursor_param: String,
+    pub item_schema: String,
+}
+
+/// A string enum that decodes values it does not know into a catch-all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenEnum {
+    pub name: String,
+    pub description: Option<String>,
+    pub values: Vec<String>,
+    /// Other spellings HubSpot uses for a value (`x-enum-aliases`), as (alias, value).
+    pub aliases: Vec<(String, String)>,
+}
+
+/// The Rust module (and cargo feature) of a version.
+pub fn module_name(version: &str) -> String {
+    if version.starts_with('v') {
+        version.to_owned()
+    } else {
+        format!("v{}", version.replace('-', "_"))
+    }
+}
+
+/// Builds the model of every normalized spec.
+pub fn versions(specs: &[Spec]) -> Vec<Version> {
+    specs.iter().map(version).collect()
+}
+
+fn version(spec: &Spec) -> Version {
+    let api = &spec.api;
+    let lifecycle = api
+        .info
+        .extensions
+        .get("x-hubspot-lifecycle")
+        .map(|value| Lifecycle {
+            status: value
+                .get("status")
+                .and_then(|v| v.as_str())
+                .map(str::to_owned),
+            end_of_support: value
+                .get("end-of-support")
+                .and_then(|v| v.as_str())
+                .map(str::to_owned),
+        })
+        .unwrap_or_default();
+    Version {
+        name: spec.version.clone(),
+        module: module_name(&spec.version),
+        source: spec.path.clone(),
+        title: api.info.title.clone(),
+        description: api.info.description.clone(),
+        lifecycle,
+        operations: document::operations(api)
+            .map(|op| operation(api, &op))
+            .collect(),
+        enums: open_enums(api),
+        api: api.clone(),
+    }
+}
+
+fn operation(api: &OpenAPI, op: &OperationAt<'_>) -> Operation {
+    let components = api.components.as_ref();
+    let params: Vec<Param> = op
+        .operation
+        .parameters
+        .iter()
+        .filter_map(|p| document::parameter(components, p))
+        .map(param)
+        .collect();
+    let body = op.operation.request_body.as_ref().and_then(|body| {
+        let schema = body
+            .as_item()?
+            .content
+            .get("application/json")?
+            .schema
+            .as_ref()?;
+        match schema {
+            ReferenceOr::Reference { reference } => {
+                Some(Body::Schema(schema_name(reference)?.to_owned()))
+            }
+            ReferenceOr::Item(item) => match &item.schema_kind {
+                SchemaKind::Type(Type::Array(array)) => match array.items.as_ref()? {
+                    ReferenceOr::Reference { reference } => {
+                        Some(Body::ListOf(schema_name(reference)?.to_owned()))
+                    }
+                    ReferenceOr::Item(_) => None,
+                },
+                _ => None,
+            },
+        }
+    });
+    let success = success(api, op);
+    let method = op.method.to_uppercase();
+    let retry = match method.as_str() {
+        "GET" | "HEAD" | "PUT" | "DELETE" => Retry::Idempotent,
+        "POST" if op.path.split('/').any(|segment| segment == "batch") => Retry::Batch,
+        _ => Retry::Never,
+    };
+    let pagination = pagination(api, &params, &success);
+    Operation {
+        id: op.operation.operation_id.clone().unwrap_or_default(),
+        method,
+        path: op.path.to_owned(),
+        summary: op.operation.summary.clone(),
+        description: op.operation.description.clone(),
+        params,
+        body,
+        success,
+        retry,
+        pagination,
+    }
+}
+
+fn param(parameter: &Parameter) -> Param {
+    let data = parameter.parameter_data_ref();
+    let scalar = match &data.format {
+        ParameterSchemaOrContent::Schema(ReferenceOr::Item(schema)) => match &schema.schema_kind {
+            SchemaKind::Type(Type::Integer(integer)) => match &integer.format {
+                openapiv3::VariantOrUnknownOrEmpty::Item(openapiv3::IntegerFormat::Int32) => {
+                    Scalar::I32
+                }
+                _ => Scalar::I64,
+            },
+            SchemaKind::Type(Type::Boolean(_)) => Scalar::Bool,
+            _ => Scalar::Str,
+        },
+        _ => Scalar::Str,
+    };
+    Param {
+        api_name: data.name.clone(),
+        rust_name: data.name.to_snake_case(),
+        in_path: matches!(parameter, Parameter::Path { .. }),
+        scalar,
+        required: data.required,
+        description: data.description.clone(),
+    }
+}
+
+fn success(api: &OpenAPI, op: &OperationAt<'_>) -> Success {
+    let mut statuses = Vec::new();
+    let mut body = None;
+    let mut may_be_empty = false;
+    for (status, response) in &op.operation.responses.responses {
+        if !document::is_success(status) {
+            continue;
+        }
+        statuses.push(match status {
+            StatusCode::Code(code) => code.to_string(),
+            StatusCode::Range(range) => format!("{range}XX"),
+        });
+        match document::response(api.components.as_ref(), response) {
+            Some(response) if !response.content.is_empty() => {
+                body = document::json_body_schema(&response.content).map(str::to_owned);
+            }
+            _ => may_be_empty = true,
+        }
+    }
+    Success {
+        statuses,
+        body,
+        may_be_empty,
+    }
+}
+
+/// A list pages by cursor when it takes an optional string query parameter `after` and its
+/// body has `results` (a list of a named schema) and `paging.next.after`.
+fn pagination(api: &OpenAPI, params: &[Param], success: &Success) -> Option<Pagination> {
+    let cursor = params
+        .iter()
+        .find(|p| !p.in_path && !p.required && p.scalar == Scalar::Str && p.api_name == "after")?;
+    let page =
+        serde_json::to_value(document::component_schema(api, success.body.as_ref()?)?).ok()?;
+    let item = page.pointer("/properties/results/items/$ref")?.as_str()?;
+    let paging = page.pointer("/properties/paging/$ref")?.as_str()?;
+    let paging =
+        serde_json::to_value(document::component_schema(api, schema_name(paging)?)?).ok()?;
+    let next = paging.pointer("/properties/next/$ref")?.as_str()?;
+    let next = serde_json::to_value(document::component_schema(api, schema_name(next)?)?).ok()?;
+    next.pointer("/properties/after")?;
+    Some(Pagination {
+        cursor_param: cursor.rust_name.clone(),
+        item_schema: schema_name(item)?.to_owned(),
+    })
+}
+
+fn open_enums(api: &OpenAPI) -> Vec<OpenEnum> {
+    let Some(components) = &api.components else {
+        return Vec::new();
+    };
+    components
+        .schemas
+        .iter()
+        .filter_map(|(name, schema)| {
+            let schema = schema.as_item()?;
+            let SchemaKind::Type(Type::String(string)) = &schema.schema_kind else {
+                return None;
+            };
+            if string.enumeration.is_empty() {
+                return None;
+            }
+            let aliases = schema
+                .schema_data
+                .extensions
+                .get("x-enum-aliases")
+                .and_then(|v| v.as_object())
+                .map(|map| {
+                    map.iter()
+                        .filter_map(|(alias, value)| {
+                            Some((alias.clone(), value.as_str()?.to_owned()))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            Some(OpenEnum {
+                name: name.clone(),
+                description: schema.schema_data.description.clone(),
+                values: string.enumeration.iter().flatten().cloned().collect(),
+                aliases,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::{SpecSource, parse};
+
+    fn model(version: &str, yaml: &str) -> Version {
+        let spec = parse(&SpecSource {
+            version: version.into(),
+            path: format!("spec/{version}/openapi.yaml").into(),
+            text: yaml.into(),
+        })
+        .unwrap();
+        super::version(&spec)
+    }
+
+    #[test]
+    fn module_names() {
+        assert_eq!(module_name("v4"), "v4");
+        assert_eq!(module_name("2025-09"), "v2025_09");
+    }
+
+    #[test]
+    fn operations_carry_params_body_success_and_retry() {
+        let v = model(
+            "v4",
+            r#"
+openapi: 3.0.3
+info: {title: t, version: v4, x-hubspot-lifecycle: {status: legacy, end-of-support: '2027-03-30'}}
+paths:
+  /crm/v4/a/{fromObjectType}/batch/archive:
+    post:
+      operationId: batch_archive
+      parameters:
+        - {name: fromObjectType, in: path, required: true, schema: {type: string}}
+        - {name: limit, in: query, schema: {type: integer, format: int32}}
+      requestBody:
+        content:
+          application/json:
+            schema: {type: array, items: {$ref: '#/components/schemas/In'}}
+      responses:
+        '200':
+          description: ok
+          content: {application/json: {schema: {$ref: '#/components/schemas/Out'}}}
+        '204': {description: empty}
+  /crm/v4/labels:
+    post:
+      operationId: create_label
+      responses:
+        '204': {description: empty}
+components:
+  schemas:
+    In: {type: object}
+    Out: {type: object}
+    Status:
+      type: string
+      enum: [CANCELED, COMPLETE]
+      x-enum-aliases: {CANCELLED: CANCELED}
+"#,
+        );
+        assert_eq!(v.lifecycle.end_of_support.as_deref(), Some("2027-03-30"));
+        let op = &v.operations[0];
+        assert_eq!(op.method, "POST");
+        assert_eq!(op.params[0].rust_name, "from_object_type");
+        assert!(op.params[0].in_path);
+        assert_eq!(op.params[1].scalar, Scalar::I32);
+        assert_eq!(op.body, Some(Body::ListOf("In".into())));
+        assert_eq!(op.success.statuses, ["200", "204"]);
+        assert_eq!(op.success.body.as_deref(), Some("Out"));
+        assert!(op.success.may_be_empty);
+        assert_eq!(op.retry, Retry::Batch);
+        assert_eq!(v.operations[1].retry, Retry::Never);
+        assert_eq!(
+            v.enums[0].aliases,
+            [("CANCELLED".to_owned(), "CANCELED".to_owned())]
+        );
+    }
+}

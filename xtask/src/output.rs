@@ -1,0 +1,188 @@
+//! Stage 6: write the generated files, or check that the files on disk are the same.
+//!
+//! The output directory is owned by the generator: files it no longer produces are removed
+//! when writing, and reported when checking.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use similar::TextDiff;
+
+/// A file to write, with its path relative to the workspace root.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputFile {
+    pub path: PathBuf,
+    pub contents: String,
+}
+
+/// How a file on disk differs from what the generator produces.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stale {
+    Missing(PathBuf),
+    Changed { path: PathBuf, diff: String },
+    Extra(PathBuf),
+}
+
+/// Every file under `dir` (relative to `root`), skipping build output.
+fn files_under(root: &Path, dir: &Path) -> io::Result<BTreeSet<PathBuf>> {
+    let mut found = BTreeSet::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(current) = pending.pop() {
+        let entries = match fs::read_dir(root.join(&current)) {
+            Ok(entries) => entries,
+            Err(error) if error.kind() == io::ErrorKind::NotFound => continue,
+            Err(error) => return Err(error),
+        };
+        for entry in entries {
+            let entry = entry?;
+            let path = current.join(entry.file_name());
+            if entry.file_type()?.is_dir() {
+                if entry.file_name() != "target" {
+                    pending.push(path);
+                }
+            } else {
+                found.insert(path);
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// Compares the files on disk under `owned` with `files`.
+pub fn check(root: &Path, owned: &Path, files: &[OutputFile]) -> io::Result<Vec<Stale>> {
+    let mut stale = Vec::new();
+    let mut expected = BTreeSet::new();
+    for file in files {
+        expected.insert(file.path.clone());
+        match fs::read_to_string(root.join(&file.path)) {
+            Ok(current) if current == file.contents => {}
+            Ok(current) => {
+                let diff = TextDiff::from_lines(&current, &file.contents)
+                    .unified_diff()
+                    .context_radius(2)
+                    .header("on disk", "generated")
+                    .to_string();
+                stale.push(Stale::Changed {
+                    path: file.path.clone(),
+                    diff,
+                });
+            }
+            Err(error) if error.kind() == io::ErrorKind::NotFound => {
+                stale.push(Stale::Missing(file.path.clone()));
+            }
+            Err(error) => return Err(error),
+        }
+    }
+    for extra in files_under(root, owned)?.difference(&expected) {
+        stale.push(Stale::Extra(extra.clone()));
+    }
+    Ok(stale)
+}
+
+/// Writes the files that changed and removes the owned files no longer produced; returns how
+/// many files were written or removed.
+pub fn write(root: &Path, owned: &Path, files: &[OutputFile]) -> io::Result<usize> {
+    let mut touched = 0;
+    for stale in check(root, owned, files)? {
+        match stale {
+            Stale::Missing(path) | Stale::Changed { path, .. } => {
+                let full = root.join(&path);
+                if let Some(parent) = full.parent() {
+                    fs::create_dir_all(parent)?;
+                }
+                let contents = &files.iter().find(|f| f.path == path).map(|f| &f.contents);
+                fs::write(full, contents.map(String::as_str).unwrap_or_default())?;
+            }
+            Stale::Extra(path) => fs::remove_file(root.join(path))?,
+        }
+        touched += 1;
+    }
+    Ok(touched)
+}
+
+/// What `--check` prints: each stale file (with a diff, cut short) and the remedy.
+pub fn report(stale: &[Stale]) -> String {
+    const MAX_DIFF_LINES: usize = 40;
+    let mut text = String::new();
+    for item in stale {
+        match item {
+            Stale::Missing(path) => text.push_str(&format!("missing: {}\n", path.display())),
+            Stale::Extra(path) => text.push_str(&format!(
+                "not produced by the generator any more: {}\n",
+                path.display()
+            )),
+            Stale::Changed { path, diff } => {
+                text.push_str(&format!("out of date: {}\n", path.display()));
+                let lines: Vec<&str> = diff.lines().collect();
+                for line in lines.iter().take(MAX_DIFF_LINES) {
+                    text.push_str(&format!("    {line}\n"));
+                }
+                if lines.len() > MAX_DIFF_LINES {
+                    text.push_str(&format!(
+                        "    ... {} more lines\n",
+                        lines.len() - MAX_DIFF_LINES
+                    ));
+                }
+            }
+        }
+    }
+    text.push_str(&format!(
+        "generated/ is stale ({} file{}). Run `cargo xtask codegen` and commit the result; never edit generated/ by hand.",
+        stale.len(),
+        if stale.len() == 1 { "" } else { "s" }
+    ));
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(path: &str, contents: &str) -> OutputFile {
+        OutputFile {
+            path: path.into(),
+            contents: contents.into(),
+        }
+    }
+
+    #[test]
+    fn write_then_check_is_clean_and_edits_are_reported() {
+        let root = tempfile::tempdir().unwrap();
+        let owned = Path::new("generated");
+        let files = vec![
+            file("generated/src/lib.rs", "a\n"),
+            file("generated/Cargo.toml", "b\n"),
+        ];
+        assert_eq!(write(root.path(), owned, &files).unwrap(), 2);
+        assert_eq!(check(root.path(), owned, &files).unwrap(), Vec::new());
+        assert_eq!(
+            write(root.path(), owned, &files).unwrap(),
+            0,
+            "nothing rewritten when unchanged"
+        );
+
+        fs::write(root.path().join("generated/src/lib.rs"), "edited\n").unwrap();
+        fs::write(root.path().join("generated/src/old.rs"), "x").unwrap();
+        fs::remove_file(root.path().join("generated/Cargo.toml")).unwrap();
+        let stale = check(root.path(), owned, &files).unwrap();
+        assert_eq!(stale.len(), 3, "{stale:?}");
+        let text = report(&stale);
+        assert!(text.contains("out of date: generated/src/lib.rs"), "{text}");
+        assert!(text.contains("-edited"), "{text}");
+        assert!(text.contains("+a"), "{text}");
+        assert!(text.contains("missing: generated/Cargo.toml"), "{text}");
+        assert!(
+            text.contains("not produced by the generator any more: generated/src/old.rs"),
+            "{text}"
+        );
+        assert!(text.ends_with(
+            "Run `cargo xtask codegen` and commit the result; never edit generated/ by hand."
+        ));
+
+        write(root.path(), owned, &files).unwrap();
+        assert!(!root.path().join("generated/src/old.rs").exists());
+        assert_eq!(check(root.path(), owned, &files).unwrap(), Vec::new());
+    }
+}

@@ -1,0 +1,718 @@
+//! Stage 2: check that every spec can become a client, and say how to fix it when not.
+//!
+//! Each rule returns its problems; all of them are reported together. The rules cover what
+//! would make progenitor panic (a missing or duplicate operationId, two 2xx body types, a lone
+//! `default` response) and what would make the generated crate wrong (names that are not Rust
+//! identifiers, enums that could not decode values HubSpot adds later, dangling references).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use heck::{ToSnakeCase, ToUpperCamelCase};
+use openapiv3::{
+    Parameter, ParameterSchemaOrContent, ReferenceOr, Schema, SchemaKind, StatusCode, Type,
+};
+use serde_json::Value;
+
+use crate::diagnostics::{Diagnostic, Diagnostics, pointer};
+use crate::document::{self, OperationAt};
+use crate::load::{Spec, is_version_name};
+
+/// Checks every spec and the agreement between them.
+pub fn check_all(specs: &[Spec]) -> Diagnostics {
+    let mut problems = Diagnostics::default();
+    for spec in specs {
+        problems.extend(check(spec));
+    }
+    problems.extend(stable_operation_ids(specs));
+    problems
+}
+
+/// Every problem of one spec.
+pub fn check(spec: &Spec) -> Vec<Diagnostic> {
+    let mut found = Vec::new();
+    found.extend(version_matches_directory(spec));
+    found.extend(references_resolve(spec));
+    found.extend(schema_names_are_type_names(spec));
+    found.extend(enums_are_named(spec));
+    found.extend(properties_are_described(spec));
+    found.extend(operation_ids(spec));
+    for op in document::operations(&spec.api) {
+        let at = |tokens: &[&str]| {
+            let mut all = vec!["paths", op.path, op.method];
+            all.extend_from_slice(tokens);
+            pointer(all)
+        };
+        found.extend(path_carries_version(spec, &op, &at));
+        found.extend(parameters(spec, &op, &at));
+        found.extend(request_body(spec, &op, &at));
+        found.extend(responses(spec, &op, &at));
+    }
+    found
+}
+
+fn problem(spec: &Spec, at: String, what: String, fix: impl Into<String>) -> Diagnostic {
+    Diagnostic::new(&spec.path, at, what, fix)
+}
+
+fn version_matches_directory(spec: &Spec) -> Vec<Diagnostic> {
+    let mut found = Vec::new();
+    if !is_version_name(&spec.version) {
+        found.push(problem(
+            spec,
+            String::new(),
+            format!("the directory `{}` is not named like a HubSpot API version", spec.version),
+            "name the directory after the version: `v4` for a legacy version, `YYYY-MM` (such as `2026-09`) for a date-based one",
+        ));
+    }
+    if spec.api.info.version != spec.version {
+        found.push(problem(
+            spec,
+            "/info/version".into(),
+            format!(
+                "`info.version` is `{}` but the directory is `{}`",
+                spec.api.info.version, spec.version
+            ),
+            format!(
+                "set `info.version: '{}'` (quoted, so YAML keeps it a string)",
+                spec.version
+            ),
+        ));
+    }
+    found
+}
+
+/// Every `$ref` anywhere in the document points at something that exists.
+fn references_resolve(spec: &Spec) -> Vec<Diagnostic> {
+    fn walk(value: &Value, path: &mut Vec<String>, refs: &mut Vec<(String, String)>) {
+        match value {
+            Value::Object(map) => {
+                for (key, child) in map {
+                    if key == "$ref" {
+                        if let Value::String(target) = child {
+                            refs.push((pointer(path.iter()), target.clone()));
+                        }
+                        continue;
+                    }
+                    path.push(key.clone());
+                    walk(child, path, refs);
+                    path.pop();
+                }
+            }
+            Value::Array(items) => {
+                for (index, child) in items.iter().enumerate() {
+                    path.push(index.to_string());
+                    walk(child, path, refs);
+                    path.pop();
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut refs = Vec::new();
+    walk(&spec.raw, &mut Vec::new(), &mut refs);
+    refs.into_iter()
+        .filter(|(_, target)| {
+            target
+                .strip_prefix('#')
+                .is_none_or(|target_pointer| spec.raw.pointer(target_pointer).is_none())
+        })
+        .map(|(at, target)| {
+            problem(
+                spec,
+                format!("{at}/$ref"),
+                format!("`{target}` does not point at anything in this file"),
+                "point the reference at a component that exists (`#/components/schemas/Name`), or add the component",
+            )
+        })
+        .collect()
+}
+
+/// Component schema names become Rust type names as they are, so they must already be one.
+fn schema_names_are_type_names(spec: &Spec) -> Vec<Diagnostic> {
+    let Some(components) = &spec.api.components else {
+        return Vec::new();
+    };
+    components
+        .schemas
+        .keys()
+        .filter(|name| {
+            name.to_upper_camel_case() != **name || syn::parse_str::<syn::Ident>(name).is_err()
+        })
+        .map(|name| {
+            problem(
+                spec,
+                pointer(["components", "schemas", name]),
+                format!("the schema name `{name}` is not an UpperCamelCase Rust type name"),
+                format!(
+                    "rename the schema to `{}` and update the references to it",
+                    name.to_upper_camel_case()
+                ),
+            )
+        })
+        .collect()
+}
+
+/// A string enum must be a named component, so that it can decode values added later.
+fn enums_are_named(spec: &Spec) -> Vec<Diagnostic> {
+    fn walk(schema: &Schema, path: &mut Vec<String>, found: &mut Vec<String>) {
+        let mut children: Vec<(String, &ReferenceOr<Box<Schema>>)> = Vec::new();
+        match &schema.schema_kind {
+            SchemaKind::Type(Type::String(string)) if !string.enumeration.is_empty() => {
+                found.push(pointer(path.iter()));
+            }
+            SchemaKind::Type(Type::Object(object)) => {
+                for (name, property) in &object.properties {
+                    children.push((format!("properties/{name}"), property));
+                }
+                if let Some(openapiv3::AdditionalProperties::Schema(extra)) =
+                    &object.additional_properties
+                {
+                    if let ReferenceOr::Item(item) = extra.as_ref() {
+                        path.push("additionalProperties".into());
+                        walk(item, path, found);
+                        path.pop();
+                    }
+                }
+            }
+            SchemaKind::Type(Type::Array(array)) => {
+                if let Some(items) = &array.items {
+                    children.push(("items".into(), items));
+                }
+            }
+            _ => {}
+        }
+        for (step, child) in children {
+            if let ReferenceOr::Item(item) = child {
+                let depth = path.len();
+                path.extend(step.split('/').map(str::to_owned));
+                walk(item, path, found);
+                path.truncate(depth);
+            }
+        }
+    }
+    let Some(components) = &spec.api.components else {
+        return Vec::new();
+    };
+    let mut inline = Vec::new();
+    for (name, schema) in &components.schemas {
+        let ReferenceOr::Item(schema) = schema else {
+            continue;
+        };
+        let mut path = vec!["components".to_owned(), "schemas".to_owned(), name.clone()];
+        let mut found = Vec::new();
+        walk(schema, &mut path, &mut found);
+        // The component itself may be an enum: that is the named form this rule asks for.
+        let own = pointer(["components", "schemas", name]);
+        inline.extend(found.into_iter().filter(|at| *at != own));
+    }
+    inline
+        .into_iter()
+        .map(|at| {
+            problem(
+                spec,
+                at,
+                "this enum is written inline, so the generated type could not decode values HubSpot adds later".into(),
+                "move the enum into `components/schemas` under an UpperCamelCase name and `$ref` it here; named enums decode unknown values into a catch-all",
+            )
+        })
+        .collect()
+}
+
+/// Every property becomes a public field, and every public item of the crate has docs.
+fn properties_are_described(spec: &Spec) -> Vec<Diagnostic> {
+    let Some(components) = &spec.api.components else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    for (name, schema) in &components.schemas {
+        let Some(Schema {
+            schema_kind: SchemaKind::Type(Type::Object(object)),
+            ..
+        }) = schema.as_item()
+        else {
+            continue;
+        };
+        for (property, value) in &object.properties {
+            // A reference takes the description of the schema it names.
+            let ReferenceOr::Item(value) = value else {
+                continue;
+            };
+            if value
+                .schema_data
+                .description
+                .as_deref()
+                .is_none_or(|d| d.trim().is_empty())
+            {
+                found.push(problem(
+                    spec,
+                    pointer(["components", "schemas", name, "properties", property]),
+                    format!("the property `{property}` of `{name}` has no description, so its field would have no docs"),
+                    "add a `description:` in the words of HubSpot's documentation",
+                ));
+            }
+        }
+    }
+    found
+}
+
+fn operation_ids(spec: &Spec) -> Vec<Diagnostic> {
+    let mut found = Vec::new();
+    let mut seen: BTreeMap<&str, String> = BTreeMap::new();
+    for op in document::operations(&spec.api) {
+        let at = pointer(["paths", op.path, op.method, "operationId"]);
+        let Some(id) = op.operation.operation_id.as_deref() else {
+            found.push(problem(
+                spec,
+                pointer(["paths", op.path, op.method]),
+                format!("`{} {}` has no operationId", op.method.to_uppercase(), op.path),
+                "add `operationId:` with a snake_case name (it becomes the method name); give the same operation the same name in every version",
+            ));
+            continue;
+        };
+        if id.to_snake_case() != id || syn::parse_str::<syn::Ident>(id).is_err() {
+            found.push(problem(
+                spec,
+                at.clone(),
+                format!("the operationId `{id}` is not a snake_case Rust method name"),
+                format!("rename it to `{}` (not a Rust keyword)", id.to_snake_case()),
+            ));
+        }
+        if let Some(first) = seen.insert(id, at.clone()) {
+            found.push(problem(
+                spec,
+                at,
+                format!("the operationId `{id}` is used twice (first at {first})"),
+                "give each operation its own operationId",
+            ));
+        }
+    }
+    found
+}
+
+/// The path with the version segment (`v4`, `2026-03`) taken out: the same in every version.
+pub fn versionless_path<'a>(path: &'a str, version: &str) -> String {
+    path.split('/')
+        .filter(|segment| *segment != version)
+        .collect::<Vec<&'a str>>()
+        .join("/")
+}
+
+/// The same operation keeps the same name in every version, so that moving a program from one
+/// version to the next is a change of module path.
+fn stable_operation_ids(specs: &[Spec]) -> Vec<Diagnostic> {
+    let mut first_name: BTreeMap<(String, String), (String, &str)> = BTreeMap::new();
+    let mut found = Vec::new();
+    for spec in specs {
+        for op in document::operations(&spec.api) {
+            let Some(id) = op.operation.operation_id.as_deref() else {
+                continue;
+            };
+            let key = (
+                op.method.to_owned(),
+                versionless_path(op.path, &spec.version),
+            );
+            match first_name.get(&key) {
+                Some((name, version)) if name != id => found.push(problem(
+                    spec,
+                    pointer(["paths", op.path, op.method, "operationId"]),
+                    format!("this operation is `{name}` in version {version} but `{id}` here"),
+                    format!("name it `{name}` as in {version}, so that programs move between versions without renaming"),
+                )),
+                Some(_) => {}
+                None => {
+                    first_name.insert(key, (id.to_owned(), &spec.version));
+                }
+            }
+        }
+    }
+    found
+}
+
+fn path_carries_version(
+    spec: &Spec,
+    op: &OperationAt<'_>,
+    at: &dyn Fn(&[&str]) -> String,
+) -> Vec<Diagnostic> {
+    if op.path.split('/').any(|segment| segment == spec.version) {
+        return Vec::new();
+    }
+    vec![problem(
+        spec,
+        at(&[]),
+        format!("the path `{}` has no `{}` segment", op.path, spec.version),
+        format!(
+            "put the version in the path as HubSpot does (`/crm/objects/{v}/...`, `/crm/associations/{v}/...`, or `/crm/v4/...` for v4)",
+            v = spec.version
+        ),
+    )]
+}
+
+fn parameters(
+    spec: &Spec,
+    op: &OperationAt<'_>,
+    at: &dyn Fn(&[&str]) -> String,
+) -> Vec<Diagnostic> {
+    let mut found = Vec::new();
+    let components = spec.api.components.as_ref();
+    let template: BTreeSet<&str> = op
+        .path
+        .split('/')
+        .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
+        .collect();
+    let mut declared = BTreeSet::new();
+    for (index, reference) in op.operation.parameters.iter().enumerate() {
+        let index = index.to_string();
+        let here = at(&["parameters", &index]);
+        let Some(parameter) = document::parameter(components, reference) else {
+            // A dangling reference is reported by `references_resolve`.
+            continue;
+        };
+        let data = parameter.parameter_data_ref();
+        let is_path = matches!(parameter, Parameter::Path { .. });
+        match parameter {
+            Parameter::Path { .. } | Parameter::Query { .. } => {}
+            _ => found.push(problem(
+                spec,
+                here.clone(),
+                format!("the parameter `{}` is not in the path or the query", data.name),
+                "the generated client sends path and query parameters only; describe headers and cookies in the runtime instead",
+            )),
+        }
+        if is_path {
+            declared.insert(data.name.as_str());
+            if !data.required {
+                found.push(problem(
+                    spec,
+                    here.clone(),
+                    format!("the path parameter `{}` is not required", data.name),
+                    "set `required: true`: a path parameter is always present",
+                ));
+            }
+        }
+        if data.name.to_snake_case().is_empty() {
+            found.push(problem(
+                spec,
+                here.clone(),
+                format!("the parameter name `{}` gives no Rust name", data.name),
+                "give the parameter a name made of letters and digits",
+            ));
+        }
+        let scalar = match &data.format {
+            ParameterSchemaOrContent::Schema(ReferenceOr::Item(schema)) => matches!(
+                schema.schema_kind,
+                SchemaKind::Type(Type::String(_) | Type::Integer(_) | Type::Boolean(_))
+            ),
+            _ => false,
+        };
+        if !scalar {
+            found.push(problem(
+                spec,
+                here,
+                format!(
+                    "the parameter `{}` is not a string, integer or boolean",
+                    data.name
+                ),
+                "give the parameter an inline `schema` of type string, integer or boolean",
+            ));
+        }
+    }
+    for missing in template.difference(&declared) {
+        found.push(problem(
+            spec,
+            at(&["parameters"]),
+            format!("the path has `{{{missing}}}` but no path parameter `{missing}` is declared"),
+            format!("declare `{missing}` with `in: path` and `required: true`"),
+        ));
+    }
+    for extra in declared.difference(&template) {
+        found.push(problem(
+            spec,
+            at(&["parameters"]),
+            format!("the path parameter `{extra}` does not appear in the path"),
+            format!("add `{{{extra}}}` to the path, or declare `{extra}` with `in: query`"),
+        ));
+    }
+    found
+}
+
+fn request_body(
+    spec: &Spec,
+    op: &OperationAt<'_>,
+    at: &dyn Fn(&[&str]) -> String,
+) -> Vec<Diagnostic> {
+    let Some(body) = &op.operation.request_body else {
+        return Vec::new();
+    };
+    let ReferenceOr::Item(body) = body else {
+        return vec![problem(
+            spec,
+            at(&["requestBody"]),
+            "the request body is a reference".into(),
+            "write the request body inline in the operation, with its schema a `$ref`",
+        )];
+    };
+    let schema = body
+        .content
+        .get("application/json")
+        .and_then(|media| media.schema.as_ref());
+    let named = match schema {
+        Some(ReferenceOr::Reference { .. }) => true,
+        Some(ReferenceOr::Item(schema)) => match &schema.schema_kind {
+            SchemaKind::Type(Type::Array(array)) => {
+                matches!(array.items, Some(ReferenceOr::Reference { .. }))
+            }
+            _ => false,
+        },
+        None => false,
+    };
+    if body.content.len() != 1 || !named {
+        return vec![problem(
+            spec,
+            at(&["requestBody", "content"]),
+            "the request body is not one `application/json` schema that names a component".into(),
+            "give the body only `application/json`, with `schema: {$ref: '#/components/schemas/Name'}` or an array of such references",
+        )];
+    }
+    Vec::new()
+}
+
+fn responses(spec: &Spec, op: &OperationAt<'_>, at: &dyn Fn(&[&str]) -> String) -> Vec<Diagnostic> {
+    let mut found = Vec::new();
+    let components = spec.api.components.as_ref();
+    let mut bodies: Vec<&str> = Vec::new();
+    let mut successes = 0;
+    for (status, response) in &op.operation.responses.responses {
+        let code = status.to_string();
+        let here = at(&["responses", &code]);
+        if matches!(status, StatusCode::Code(100..200 | 300..400) | StatusCode::Range(1 | 3)) {
+            found.push(problem(
+                spec,
+                here.clone(),
+                format!("the status {code} is neither success nor error"),
+                "describe only 2xx successes and 4xx/5xx errors",
+            ));
+        }
+        if !document::is_success(status) {
+            continue;
+        }
+        successes += 1;
+        let Some(response) = document::response(components, response) else {
+            continue;
+        };
+        if response.content.is_empty() {
+            continue;
+        }
+        match document::json_body_schema(&response.content) {
+            Some(name) if response.content.len() == 1 => bodies.push(name),
+            _ => found.push(problem(
+                spec,
+                format!("{here}/content"),
+                format!("the {code} body is not one `application/json` schema that names a component"),
+                "give the response only `application/json`, with `schema: {$ref: '#/components/schemas/Name'}`",
+            )),
+        }
+    }
+    if successes == 0 {
+        let what = if op.operation.responses.default.is_some() {
+            "the operation has only a `default` response, which progenitor would take for its success"
+        } else {
+            "the operation has no 2xx response"
+        };
+        found.push(problem(
+            spec,
+            at(&["responses"]),
+            what.into(),
+            "declare the success status the documentation gives (200, 201 or 204), with its body schema",
+        ));
+    }
+    bodies.sort_unstable();
+    bodies.dedup();
+    if bodies.len() > 1 && document::widest(&spec.api, &bodies).is_none() {
+        found.push(problem(
+            spec,
+            at(&["responses"]),
+            format!(
+                "the 2xx responses have different bodies ({}) and none accepts all the others, so the operation has no single success type",
+                bodies.join(", ")
+            ),
+            "make one body schema a superset of the others (the others' properties, requiring no more), as HubSpot's `...WithErrors` schemas are; or split the operation",
+        ));
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::{SpecSource, parse};
+
+    fn spec(version: &str, yaml: &str) -> Spec {
+        parse(&SpecSource {
+            version: version.into(),
+            path: format!("spec/{version}/openapi.yaml").into(),
+            text: yaml.into(),
+        })
+        .expect("test spec parses")
+    }
+
+    const GOOD: &str = r#"
+openapi: 3.0.3
+info: {title: t, version: v4}
+paths:
+  /crm/v4/things/{thingId}:
+    get:
+      operationId: read_thing
+      parameters:
+        - {name: thingId, in: path, required: true, schema: {type: string}}
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Thing'}
+        default:
+          description: error
+components:
+  schemas:
+    Thing:
+      type: object
+      properties:
+        kind: {$ref: '#/components/schemas/Kind'}
+        name: {type: string, description: The name.}
+    Kind:
+      type: string
+      enum: [A, B]
+"#;
+
+    #[test]
+    fn a_good_spec_has_no_problems() {
+        assert_eq!(check(&spec("v4", GOOD)), Vec::new());
+    }
+
+    fn problems(version: &str, yaml: &str) -> Vec<(String, String)> {
+        check(&spec(version, yaml))
+            .into_iter()
+            .map(|d| (d.pointer, d.problem))
+            .collect()
+    }
+
+    #[test]
+    fn the_version_must_match_the_directory() {
+        let found = problems("2026-03", GOOD);
+        assert!(
+            found.iter().any(|(at, _)| at == "/info/version"),
+            "{found:?}"
+        );
+        assert!(
+            found
+                .iter()
+                .any(|(_, what)| what.contains("no `2026-03` segment")),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn missing_and_bad_operation_ids_are_reported() {
+        let found = problems("v4", &GOOD.replace("operationId: read_thing", "summary: x"));
+        assert_eq!(found[0].0, "/paths/~1crm~1v4~1things~1{thingId}/get");
+        assert!(found[0].1.contains("has no operationId"));
+        let found = problems("v4", &GOOD.replace("read_thing", "readThing"));
+        assert!(found[0].1.contains("not a snake_case"), "{found:?}");
+    }
+
+    #[test]
+    fn a_lone_default_response_is_reported() {
+        let yaml = GOOD.replace("'200':", "'x-200':");
+        let found = problems("v4", &yaml);
+        assert!(
+            found
+                .iter()
+                .any(|(_, what)| what.contains("only a `default` response")),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn dangling_references_and_inline_enums_are_reported() {
+        let found = problems(
+            "v4",
+            &GOOD.replace(
+                "$ref: '#/components/schemas/Kind'",
+                "$ref: '#/components/schemas/Nope'",
+            ),
+        );
+        assert!(
+            found
+                .iter()
+                .any(|(at, _)| at == "/components/schemas/Thing/properties/kind/$ref"),
+            "{found:?}"
+        );
+        let found = problems(
+            "v4",
+            &GOOD.replace(
+                "{$ref: '#/components/schemas/Kind'}",
+                "{type: string, enum: [X]}",
+            ),
+        );
+        assert!(
+            found.iter().any(
+                |(at, what)| at == "/components/schemas/Thing/properties/kind"
+                    && what.contains("inline")
+            ),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn undescribed_properties_are_reported() {
+        let found = problems(
+            "v4",
+            &GOOD.replace("{type: string, description: The name.}", "{type: string}"),
+        );
+        assert_eq!(found, [("/components/schemas/Thing/properties/name".to_owned(), "the property `name` of `Thing` has no description, so its field would have no docs".to_owned())]);
+    }
+
+    #[test]
+    fn path_parameters_must_match_the_template() {
+        let found = problems("v4", &GOOD.replace("name: thingId", "name: otherId"));
+        assert!(
+            found
+                .iter()
+                .any(|(_, w)| w.contains("`{thingId}` but no path parameter")),
+            "{found:?}"
+        );
+        assert!(
+            found
+                .iter()
+                .any(|(_, w)| w.contains("`otherId` does not appear")),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn renamed_operations_across_versions_are_reported() {
+        let v4 = spec("v4", GOOD);
+        let dated = spec(
+            "2026-03",
+            &GOOD
+                .replace("version: v4", "version: '2026-03'")
+                .replace("/crm/v4/things", "/crm/2026-03/things")
+                .replace("read_thing", "get_thing"),
+        );
+        let found = check_all(&[v4, dated]);
+        assert!(
+            found
+                .to_string()
+                .contains("`read_thing` in version v4 but `get_thing` here"),
+            "{found}"
+        );
+    }
+
+    #[test]
+    fn versionless_paths_agree_between_versions() {
+        assert_eq!(
+            versionless_path("/crm/v4/objects/{a}", "v4"),
+            versionless_path("/crm/objects/2026-03/{a}", "2026-03")
+        );
+    }
+}
