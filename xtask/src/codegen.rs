@@ -23,7 +23,9 @@ pub const TEMPLATE_DIR: &str = "templates";
 /// Everything the generator reads.
 #[derive(Debug, Clone)]
 pub struct Inputs {
+    /// Every `spec/<version>/openapi.yaml`, in version order.
     pub specs: Vec<SpecSource>,
+    /// Everything under `templates/`.
     pub templates: Templates,
 }
 

@@ -9,13 +9,18 @@ use std::path::{Path, PathBuf};
 /// One problem: the file, the JSON pointer inside it, what is wrong and what to change.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Diagnostic {
+    /// The file, relative to the workspace root.
     pub file: PathBuf,
+    /// Where in the file, as a JSON pointer (empty for the whole file).
     pub pointer: String,
+    /// What is wrong.
     pub problem: String,
+    /// What to change.
     pub remedy: String,
 }
 
 impl Diagnostic {
+    /// A problem at `pointer` in `file`.
     pub fn new(
         file: &Path,
         pointer: impl Into<String>,
@@ -46,14 +51,17 @@ impl fmt::Display for Diagnostic {
 pub struct Diagnostics(Vec<Diagnostic>);
 
 impl Diagnostics {
+    /// Adds a problem.
     pub fn push(&mut self, diagnostic: Diagnostic) {
         self.0.push(diagnostic);
     }
 
+    /// Adds problems.
     pub fn extend(&mut self, other: impl IntoIterator<Item = Diagnostic>) {
         self.0.extend(other);
     }
 
+    /// The problems, in the order found.
     #[cfg(test)]
     pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
         self.0.iter()

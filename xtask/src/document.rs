@@ -11,9 +11,11 @@ pub const SCHEMA_REF: &str = "#/components/schemas/";
 
 /// One operation with where it lives.
 pub struct OperationAt<'a> {
+    /// The path template, such as `/crm/v4/objects/{objectType}`.
     pub path: &'a str,
     /// Lower case, as OpenAPI spells it: `get`, `post`...
     pub method: &'a str,
+    /// The operation itself.
     pub operation: &'a Operation,
 }
 

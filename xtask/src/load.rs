@@ -21,15 +21,20 @@ pub struct SpecSource {
     pub version: String,
     /// The path relative to the workspace root, for messages and file headers.
     pub path: PathBuf,
+    /// The YAML.
     pub text: String,
 }
 
 /// A parsed spec: the document as JSON (for pointers) and as OpenAPI (for everything else).
 #[derive(Debug, Clone)]
 pub struct Spec {
+    /// The directory name: `v4`, `2025-09`...
     pub version: String,
+    /// The path relative to the workspace root.
     pub path: PathBuf,
+    /// The document as JSON, to check references and report pointers.
     pub raw: serde_json::Value,
+    /// The document as OpenAPI, in the order the file gives.
     pub api: OpenAPI,
 }
 
@@ -140,19 +145,18 @@ pub fn parse(source: &SpecSource) -> Result<Spec, Diagnostics> {
     }
     // Straight from the YAML rather than from `raw`, whose maps are sorted: the operations keep
     // the order the spec gives them.
-    let api: OpenAPI = serde_path_to_error::deserialize(serde_norway::Deserializer::from_str(
-        &source.text,
-    ))
-    .map_err(|error| {
-        let tokens = path_tokens(error.path());
-        let (tokens, message) = deeper_error(&raw, tokens, error.into_inner().to_string());
-        Diagnostic::new(
-            file,
-            pointer(&tokens),
-            format!("this is not a valid OpenAPI 3.0 object: {message}"),
-            "correct the value to the shape the OpenAPI 3.0 specification gives this field",
-        )
-    })?;
+    let api: OpenAPI =
+        serde_path_to_error::deserialize(serde_norway::Deserializer::from_str(&source.text))
+            .map_err(|error| {
+                let tokens = path_tokens(error.path());
+                let (tokens, message) = deeper_error(&raw, tokens, error.into_inner().to_string());
+                Diagnostic::new(
+                    file,
+                    pointer(&tokens),
+                    format!("this is not a valid OpenAPI 3.0 object: {message}"),
+                    "correct the value to the shape the OpenAPI 3.0 specification gives this field",
+                )
+            })?;
     Ok(Spec {
         version: source.version.clone(),
         path: source.path.clone(),
@@ -174,32 +178,54 @@ fn path_tokens(path: &serde_path_to_error::Path) -> Vec<String> {
 
 /// openapiv3 reads path items and component maps through flattened maps, which hide where
 /// inside them an error is: read each entry alone to find the one at fault and the path in it.
-fn deeper_error(raw: &serde_json::Value, tokens: Vec<String>, message: String) -> (Vec<String>, String) {
+fn deeper_error(
+    raw: &serde_json::Value,
+    tokens: Vec<String>,
+    message: String,
+) -> (Vec<String>, String) {
     fn first_failure<T: serde::de::DeserializeOwned>(
         entries: &serde_json::Map<String, serde_json::Value>,
     ) -> Option<(String, Vec<String>, String)> {
         entries.iter().find_map(|(key, value)| {
             serde_path_to_error::deserialize::<_, T>(value.clone())
                 .err()
-                .map(|error| (key.clone(), path_tokens(error.path()), error.into_inner().to_string()))
+                .map(|error| {
+                    (
+                        key.clone(),
+                        path_tokens(error.path()),
+                        error.into_inner().to_string(),
+                    )
+                })
         })
     }
-    let found = match tokens.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
-        ["paths"] => raw
-            .get("paths")
-            .and_then(|v| v.as_object())
-            .and_then(first_failure::<openapiv3::PathItem>),
-        ["components", kind] => {
-            let entries = raw.pointer(&format!("/components/{kind}")).and_then(|v| v.as_object());
-            match *kind {
-                "schemas" => entries.and_then(first_failure::<openapiv3::ReferenceOr<openapiv3::Schema>>),
-                "parameters" => entries.and_then(first_failure::<openapiv3::ReferenceOr<openapiv3::Parameter>>),
-                "responses" => entries.and_then(first_failure::<openapiv3::ReferenceOr<openapiv3::Response>>),
-                _ => None,
+    let found =
+        match tokens
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .as_slice()
+        {
+            ["paths"] => raw
+                .get("paths")
+                .and_then(|v| v.as_object())
+                .and_then(first_failure::<openapiv3::PathItem>),
+            ["components", kind] => {
+                let entries = raw
+                    .pointer(&format!("/components/{kind}"))
+                    .and_then(|v| v.as_object());
+                match *kind {
+                    "schemas" => {
+                        entries.and_then(first_failure::<openapiv3::ReferenceOr<openapiv3::Schema>>)
+                    }
+                    "parameters" => entries
+                        .and_then(first_failure::<openapiv3::ReferenceOr<openapiv3::Parameter>>),
+                    "responses" => entries
+                        .and_then(first_failure::<openapiv3::ReferenceOr<openapiv3::Response>>),
+                    _ => None,
+                }
             }
-        }
-        _ => None,
-    };
+            _ => None,
+        };
     match found {
         Some((key, inner, inner_message)) => {
             let mut deeper = tokens;

@@ -1,21 +1,11 @@
 //! `cargo xtask`: the project's own tasks. See README.md.
 
-mod codegen;
-mod diagnostics;
-mod document;
-mod format;
-mod generate;
-mod load;
-mod model;
-mod normalize;
-mod output;
-mod validate;
-
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use xtask::{bench, checks, codegen, generate, load, output};
 
 #[derive(Parser)]
 #[command(
@@ -38,6 +28,12 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Run every check of the workspace, as CI does: codegen freshness, the spec linter,
+    /// rustfmt, clippy, rustdoc, the tests and the Prism validation.
+    Test,
+    /// Time codegen for every version and for a synthetic spec fifty times larger.
+    /// Run it on a release build: `cargo run --release -p xtask -- bench-codegen`.
+    BenchCodegen,
 }
 
 fn main() -> ExitCode {
@@ -68,8 +64,30 @@ fn main() -> ExitCode {
     }
 }
 
+fn read_inputs(root: &Path) -> Result<codegen::Inputs, String> {
+    codegen::Inputs::read(root).map_err(|error| {
+        format!(
+            "xtask: cannot read the inputs under {}: {error}",
+            root.display()
+        )
+    })
+}
+
 fn run(root: &Path, command: Command) -> Result<ExitCode, String> {
     match command {
+        Command::Test => {
+            let specs = load::read_specs(root, Path::new(codegen::SPEC_DIR))
+                .map_err(|error| format!("xtask: cannot read spec/: {error}"))?
+                .into_iter()
+                .map(|source| source.path.to_string_lossy().into_owned())
+                .collect();
+            checks::run(root, specs)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::BenchCodegen => {
+            println!("{}", bench::report(&read_inputs(root)?)?);
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Codegen { check } => {
             let inputs = codegen::Inputs::read(root).map_err(|error| {
                 format!(

@@ -18,11 +18,17 @@ pub struct Version {
     pub name: String,
     /// The Rust module and cargo feature: `v4`, `v2026_03`.
     pub module: String,
+    /// The spec it comes from, relative to the workspace root.
     pub source: PathBuf,
+    /// `info.title`.
     pub title: String,
+    /// `info.description`.
     pub description: Option<String>,
+    /// Where it stands in HubSpot's support schedule.
     pub lifecycle: Lifecycle,
+    /// Every operation, in spec order.
     pub operations: Vec<Operation>,
+    /// Its string enums.
     pub enums: Vec<OpenEnum>,
     /// The normalized document, for the models.
     pub api: OpenAPI,
@@ -31,50 +37,73 @@ pub struct Version {
 /// Where a version stands in HubSpot's support schedule (`x-hubspot-lifecycle`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Lifecycle {
+    /// `legacy`, `beta`, `generally-available`...
     pub status: Option<String>,
+    /// The date HubSpot stops supporting the version, `YYYY-MM-DD`.
     pub end_of_support: Option<String>,
 }
 
+/// One operation of a version.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Operation {
     /// The stable name, the same in every version: `batch_create`.
     pub id: String,
     /// Upper case: `GET`, `POST`...
     pub method: String,
+    /// The path template.
     pub path: String,
+    /// One line on what it does.
     pub summary: Option<String>,
+    /// What it does, at length.
     pub description: Option<String>,
+    /// Path and query parameters, in spec order.
     pub params: Vec<Param>,
+    /// The JSON request body.
     pub body: Option<Body>,
+    /// What a 2xx carries.
     pub success: Success,
+    /// Whether it may be sent again.
     pub retry: Retry,
+    /// How it pages, when it does.
     pub pagination: Option<Pagination>,
 }
 
+/// A path or query parameter.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Param {
     /// As the API spells it: `objectType`.
     pub api_name: String,
     /// As Rust spells it: `object_type`.
     pub rust_name: String,
+    /// In the path; otherwise in the query.
     pub in_path: bool,
+    /// Its type.
     pub scalar: Scalar,
+    /// Whether it must be given.
     pub required: bool,
+    /// What it is.
     pub description: Option<String>,
 }
 
+/// The type of a parameter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scalar {
+    /// `string`
     Str,
+    /// `integer` with format `int32`
     I32,
+    /// Any other `integer`
     I64,
+    /// `boolean`
     Bool,
 }
 
 /// A request body: a named schema or a list of one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Body {
+    /// A component schema, by name.
     Schema(String),
+    /// A list of a component schema.
     ListOf(String),
 }
 
@@ -103,15 +132,20 @@ pub enum Retry {
 /// A cursor-paged list: the query parameter that takes the cursor and the item schema.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pagination {
+    /// The Rust name of the cursor parameter.
     pub cursor_param: String,
+    /// The schema of one item of `results`.
     pub item_schema: String,
 }
 
 /// A string enum that decodes values it does not know into a catch-all.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpenEnum {
+    /// The component schema name, which is the Rust type name.
     pub name: String,
+    /// What it is.
     pub description: Option<String>,
+    /// The values, as HubSpot spells them.
     pub values: Vec<String>,
     /// Other spellings HubSpot uses for a value (`x-enum-aliases`), as (alias, value).
     pub aliases: Vec<(String, String)>,

@@ -46,10 +46,10 @@ pub fn merge_success_bodies(api: &mut OpenAPI) {
             .collect();
         bodies.sort_unstable();
         bodies.dedup();
-        if bodies.len() > 1 {
-            if let Some(widest) = document::widest(api, &bodies) {
-                merges.insert(id.clone(), widest.to_owned());
-            }
+        if bodies.len() > 1
+            && let Some(widest) = document::widest(api, &bodies)
+        {
+            merges.insert(id.clone(), widest.to_owned());
         }
     }
     for operation in document::operations_mut(api) {
@@ -106,14 +106,11 @@ pub fn relax_error_schemas(api: &mut OpenAPI) {
             schema_kind: SchemaKind::Type(Type::Object(object)),
             ..
         }) = schema
+            && let Some(ReferenceOr::Item(errors)) = object.properties.get("errors")
+            && let SchemaKind::Type(Type::Array(array)) = &errors.schema_kind
+            && let Some(ReferenceOr::Reference { reference }) = &array.items
         {
-            if let Some(ReferenceOr::Item(errors)) = object.properties.get("errors") {
-                if let SchemaKind::Type(Type::Array(array)) = &errors.schema_kind {
-                    if let Some(ReferenceOr::Reference { reference }) = &array.items {
-                        roots.extend(schema_name(reference).map(str::to_owned));
-                    }
-                }
-            }
+            roots.extend(schema_name(reference).map(str::to_owned));
         }
     }
     let relaxed = reachable(schemas, roots);

@@ -13,15 +13,25 @@ use similar::TextDiff;
 /// A file to write, with its path relative to the workspace root.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutputFile {
+    /// Relative to the workspace root.
     pub path: PathBuf,
+    /// The whole text.
     pub contents: String,
 }
 
 /// How a file on disk differs from what the generator produces.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Stale {
+    /// The generator produces it; it is not on disk.
     Missing(PathBuf),
-    Changed { path: PathBuf, diff: String },
+    /// On disk with other contents.
+    Changed {
+        /// The file.
+        path: PathBuf,
+        /// From the file on disk to the generated one.
+        diff: String,
+    },
+    /// On disk in the owned directory; the generator does not produce it.
     Extra(PathBuf),
 }
 

@@ -166,12 +166,11 @@ fn enums_are_named(spec: &Spec) -> Vec<Diagnostic> {
                 }
                 if let Some(openapiv3::AdditionalProperties::Schema(extra)) =
                     &object.additional_properties
+                    && let ReferenceOr::Item(item) = extra.as_ref()
                 {
-                    if let ReferenceOr::Item(item) = extra.as_ref() {
-                        path.push("additionalProperties".into());
-                        walk(item, path, found);
-                        path.pop();
-                    }
+                    path.push("additionalProperties".into());
+                    walk(item, path, found);
+                    path.pop();
                 }
             }
             SchemaKind::Type(Type::Array(array)) => {

@@ -1,7 +1,7 @@
 //! Stage 4: produce every file of the generated crate from the model and the templates.
 
 mod client;
-mod models;
+pub mod models;
 
 use std::path::{Path, PathBuf};
 
@@ -127,11 +127,7 @@ fn version_modules(versions: &[Version]) -> String {
 /// The template manifest with one feature per version appended to its `[features]` table.
 fn manifest(versions: &[Version], templates: &Templates) -> Result<OutputFile, Diagnostic> {
     let path = PathBuf::from(CRATE_DIR).join("Cargo.toml");
-    let last_table = templates
-        .manifest
-        .lines()
-        .filter(|l| l.starts_with('['))
-        .last();
+    let last_table = templates.manifest.lines().rfind(|l| l.starts_with('['));
     if last_table != Some("[features]") {
         return Err(Diagnostic::new(
             Path::new("templates/Cargo.toml"),

@@ -118,13 +118,13 @@ fn field_docs(api: &OpenAPI) -> BTreeMap<(String, String), String> {
             continue;
         };
         for (property, value) in &object.properties {
-            if let ReferenceOr::Reference { reference } = value {
-                if let Some(target) = schema_name(reference) {
-                    docs.insert(
-                        (schema_name_.to_upper_camel_case(), property.to_snake_case()),
-                        description(target).trim().to_owned(),
-                    );
-                }
+            if let ReferenceOr::Reference { reference } = value
+                && let Some(target) = schema_name(reference)
+            {
+                docs.insert(
+                    (schema_name_.to_upper_camel_case(), property.to_snake_case()),
+                    description(target).trim().to_owned(),
+                );
             }
         }
     }

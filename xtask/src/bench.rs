@@ -1,0 +1,188 @@
+//! `cargo xtask bench-codegen`: how long codegen takes, for the real versions and for a
+//! synthetic version fifty times larger than the newest, measured in the same run so that
+//! the figures compare. Run it on a release build:
+//! `cargo run --release -p xtask -- bench-codegen`.
+
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::codegen::{Inputs, run};
+use crate::document::SCHEMA_REF;
+use crate::generate::models::RUNTIME_TYPES;
+use crate::load::SpecSource;
+
+/// How many times each case runs; the median is reported.
+const ITERATIONS: usize = 15;
+/// How many copies of the newest version the synthetic version holds.
+pub const COPIES: usize = 50;
+
+/// The synthetic spec: `copies` copies of every path and schema of `source`, each copy's
+/// paths, operationIds and schema names suffixed, so that the result is one valid version
+/// `copies` times the size.
+pub fn enlarge(source: &SpecSource, copies: usize) -> Result<SpecSource, String> {
+    let original: Value = serde_norway::from_str(&source.text).map_err(|e| e.to_string())?;
+    let mut spec = original.clone();
+    let paths = original["paths"]
+        .as_object()
+        .ok_or("the spec has no paths")?;
+    let schemas = original["components"]["schemas"]
+        .as_object()
+        .ok_or("the spec has no schemas")?;
+    let kept: Vec<&str> = RUNTIME_TYPES.iter().map(|(name, _)| *name).collect();
+    // The first copy keeps the original names, which shared components (the `Error`
+    // response) refer to.
+    let rename = |name: &str, copy: usize| {
+        if copy == 0 || kept.contains(&name) {
+            name.to_owned()
+        } else {
+            format!("{name}Copy{copy}")
+        }
+    };
+    let mut all_paths = serde_json::Map::new();
+    let mut all_schemas = serde_json::Map::new();
+    for copy in 0..copies {
+        let retarget = |value: &Value| -> Value {
+            let mut text = value.to_string();
+            for name in schemas.keys() {
+                let from = format!("\"{SCHEMA_REF}{name}\"");
+                let to = format!("\"{SCHEMA_REF}{}\"", rename(name, copy));
+                text = text.replace(&from, &to);
+            }
+            serde_json::from_str(&text).unwrap_or(Value::Null)
+        };
+        for (path, item) in paths {
+            let mut item = retarget(item);
+            for operation in item
+                .as_object_mut()
+                .into_iter()
+                .flat_map(|ops| ops.values_mut())
+            {
+                if let Some(Value::String(id)) = operation.get_mut("operationId") {
+                    *id = format!("{id}_copy{copy}");
+                }
+            }
+            let marker = format!("/{}/", source.version);
+            let copied = path.replacen(&marker, &format!("{marker}copy{copy}/"), 1);
+            all_paths.insert(copied, item);
+        }
+        for (name, schema) in schemas {
+            if copy == 0 || !kept.contains(&name.as_str()) {
+                all_schemas.insert(rename(name, copy), retarget(schema));
+            }
+        }
+    }
+    spec["paths"] = Value::Object(all_paths);
+    spec["components"]["schemas"] = Value::Object(all_schemas);
+    Ok(SpecSource {
+        version: source.version.clone(),
+        path: source.path.clone(),
+        text: serde_norway::to_string(&spec).map_err(|e| e.to_string())?,
+    })
+}
+
+fn median_time(inputs: &Inputs) -> Result<Duration, String> {
+    let mut times = Vec::with_capacity(ITERATIONS);
+    for _ in 0..ITERATIONS {
+        let started = Instant::now();
+        let files = run(inputs).map_err(|problems| problems.to_string())?;
+        times.push(started.elapsed());
+        std::hint::black_box(files);
+    }
+    times.sort();
+    Ok(times[times.len() / 2])
+}
+
+/// Runs the benchmark and returns the figures as a table.
+pub fn report(inputs: &Inputs) -> Result<String, String> {
+    let newest = inputs.specs.last().ok_or("there is no version")?;
+    let one = Inputs {
+        specs: vec![newest.clone()],
+        templates: inputs.templates.clone(),
+    };
+    let large = Inputs {
+        specs: vec![enlarge(newest, COPIES)?],
+        templates: inputs.templates.clone(),
+    };
+    let all_time = median_time(inputs)?;
+    let one_time = median_time(&one)?;
+    let large_time = median_time(&large)?;
+    let size = |inputs: &Inputs| inputs.specs.iter().map(|s| s.text.len()).sum::<usize>();
+    let size_ratio = size(&large) as f64 / size(&one) as f64;
+    let time_ratio = large_time.as_secs_f64() / one_time.as_secs_f64();
+    let profile = if cfg!(debug_assertions) {
+        "debug (use --release for the real figures)"
+    } else {
+        "release"
+    };
+    Ok(format!(
+        "codegen benchmark, {profile} build, median of {ITERATIONS} runs of the whole pipeline (no file I/O)\n\
+         | case | spec bytes | time |\n|---|---|---|\n\
+         | all {} versions | {} | {:.1} ms |\n\
+         | {} alone | {} | {:.1} ms |\n\
+         | {} x{COPIES} (synthetic) | {} | {:.1} ms |\n\
+         growth: the synthetic spec is {size_ratio:.1}x the size and takes {time_ratio:.1}x the time \
+         ({:.2}x time per byte)",
+        inputs.specs.len(),
+        size(inputs),
+        all_time.as_secs_f64() * 1000.0,
+        newest.version,
+        size(&one),
+        one_time.as_secs_f64() * 1000.0,
+        newest.version,
+        size(&large),
+        large_time.as_secs_f64() * 1000.0,
+        time_ratio / size_ratio,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_enlarged_spec_is_a_valid_version_with_every_copy() {
+        let text = r#"
+openapi: 3.0.3
+info: {title: t, version: '2026-03'}
+paths:
+  /crm/objects/2026-03/things:
+    get:
+      operationId: list
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Page'}
+components:
+  schemas:
+    ObjectId: {type: string, description: An id.}
+    Page:
+      type: object
+      description: A page.
+      properties:
+        id: {$ref: '#/components/schemas/ObjectId'}
+"#;
+        let source = SpecSource {
+            version: "2026-03".into(),
+            path: "spec/2026-03/openapi.yaml".into(),
+            text: text.into(),
+        };
+        let large = enlarge(&source, 3).unwrap();
+        let spec = crate::load::parse(&large).unwrap();
+        assert!(crate::validate::check(&spec).is_empty());
+        let api = serde_json::to_value(&spec.api).unwrap();
+        assert_eq!(api["paths"].as_object().unwrap().len(), 3);
+        assert_eq!(
+            api["paths"]["/crm/objects/2026-03/copy2/things"]["get"]["operationId"],
+            "list_copy2"
+        );
+        let schemas = api["components"]["schemas"].as_object().unwrap();
+        assert_eq!(schemas.len(), 4, "three pages and the one shared ObjectId");
+        assert_eq!(
+            api["components"]["schemas"]["PageCopy1"]["properties"]["id"]["$ref"],
+            "#/components/schemas/ObjectId"
+        );
+    }
+}

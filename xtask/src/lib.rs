@@ -1,0 +1,15 @@
+//! The tasks of the hubspot-associations workspace, as a library so that tests can drive
+//! each stage; `main.rs` is the command line.
+
+pub mod bench;
+pub mod checks;
+pub mod codegen;
+pub mod diagnostics;
+pub mod document;
+pub mod format;
+pub mod generate;
+pub mod load;
+pub mod model;
+pub mod normalize;
+pub mod output;
+pub mod validate;

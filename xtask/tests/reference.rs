@@ -1,0 +1,282 @@
+//! The specs say what the reference says: every operation of every version with its method,
+//! path, parameters, body and success codes, and every schema with its fields, read from the
+//! tables of `spec/sources/hubspot-associations.md`.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::Path;
+
+use openapiv3::{OpenAPI, ParameterSchemaOrContent, ReferenceOr, Schema, SchemaKind, Type};
+use xtask::document::{self, schema_name};
+use xtask::load::{SpecSource, parse};
+
+const VERSIONS: [&str; 3] = ["v4", "2025-09", "2026-03"];
+
+fn workspace() -> &'static Path {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+}
+
+fn reference() -> String {
+    fs::read_to_string(workspace().join("spec/sources/hubspot-associations.md")).unwrap()
+}
+
+fn spec(version: &str) -> OpenAPI {
+    let path = format!("spec/{version}/openapi.yaml");
+    let text = fs::read_to_string(workspace().join(&path)).unwrap();
+    parse(&SpecSource {
+        version: version.into(),
+        path: path.into(),
+        text,
+    })
+    .unwrap()
+    .api
+}
+
+fn cells(row: &str) -> Vec<String> {
+    row.trim()
+        .trim_matches('|')
+        .split('|')
+        .map(|c| c.trim().to_owned())
+        .collect()
+}
+
+/// `name -> [method, path, parameters, body, success]` from the version's table.
+fn reference_operations(version: &str) -> BTreeMap<String, Vec<String>> {
+    let text = reference();
+    let section = text
+        .split(&format!("### {version}: 19 operations"))
+        .nth(1)
+        .and_then(|rest| rest.split("###").next())
+        .unwrap();
+    section
+        .lines()
+        .filter(|line| line.starts_with("| `"))
+        .map(|line| {
+            let mut row = cells(line);
+            (row.remove(0).trim_matches('`').to_owned(), row)
+        })
+        .collect()
+}
+
+fn type_name(api: &OpenAPI, schema: &ReferenceOr<Schema>) -> String {
+    match schema {
+        ReferenceOr::Reference { reference } => {
+            let name = schema_name(reference).unwrap();
+            match name {
+                "ObjectId" => "string".into(),
+                "ErrorContext" => "map<string, array<string>>".into(),
+                // The reference names both 2025-09 shapes `AssociationSpecWithLabel`.
+                "AssociationSpecWithLabelNoObjectTypeIds" => "AssociationSpecWithLabel".into(),
+                _ => match document::component_schema(api, name).map(|s| &s.schema_kind) {
+                    Some(SchemaKind::Type(Type::String(s))) if !s.enumeration.is_empty() => {
+                        let mut values: Vec<_> = s.enumeration.iter().flatten().cloned().collect();
+                        values.sort();
+                        format!("string enum{{{}}}", values.join(", "))
+                    }
+                    _ => name.to_owned(),
+                },
+            }
+        }
+        ReferenceOr::Item(schema) => inline_type(api, schema),
+    }
+}
+
+fn boxed_type(api: &OpenAPI, schema: &ReferenceOr<Box<Schema>>) -> String {
+    match schema {
+        ReferenceOr::Reference { reference } => type_name(api, &ReferenceOr::ref_(reference)),
+        ReferenceOr::Item(schema) => inline_type(api, schema),
+    }
+}
+
+fn inline_type(api: &OpenAPI, schema: &Schema) -> String {
+    match &schema.schema_kind {
+        SchemaKind::Any(_) => "any".into(),
+        SchemaKind::Type(Type::Array(array)) => {
+            format!("array<{}>", boxed_type(api, array.items.as_ref().unwrap()))
+        }
+        SchemaKind::Type(Type::Object(object)) => match &object.additional_properties {
+            Some(openapiv3::AdditionalProperties::Schema(values)) => {
+                format!("map<string, {}>", type_name(api, values))
+            }
+            _ if object.properties.is_empty() => "any-object".into(),
+            _ => "object".into(),
+        },
+        kind => {
+            let json = serde_json::to_value(kind).unwrap();
+            let kind = json["type"].as_str().unwrap().to_owned();
+            match json.get("format").and_then(|f| f.as_str()) {
+                Some(format) => format!("{kind}({format})"),
+                None => kind,
+            }
+        }
+    }
+}
+
+#[test]
+fn every_operation_matches_the_reference() {
+    for version in VERSIONS {
+        let api = spec(version);
+        let expected = reference_operations(version);
+        let mut found = BTreeMap::new();
+        for op in document::operations(&api) {
+            let components = api.components.as_ref();
+            let mut params: Vec<String> = op
+                .operation
+                .parameters
+                .iter()
+                .map(|p| {
+                    let p = document::parameter(components, p).unwrap();
+                    let data = p.parameter_data_ref();
+                    let ParameterSchemaOrContent::Schema(schema) = &data.format else {
+                        panic!()
+                    };
+                    let query = matches!(p, openapiv3::Parameter::Query { .. });
+                    format!(
+                        "{}{}:{}{}",
+                        data.name,
+                        if data.required { "" } else { "?" },
+                        type_name(&api, schema),
+                        if query { " (query)" } else { "" }
+                    )
+                })
+                .collect();
+            params.sort();
+            let body = match &op.operation.request_body {
+                None => "-".to_owned(),
+                Some(body) => {
+                    let schema = body.as_item().unwrap().content["application/json"]
+                        .schema
+                        .as_ref()
+                        .unwrap();
+                    type_name(&api, schema)
+                }
+            };
+            let success: Vec<String> = op
+                .operation
+                .responses
+                .responses
+                .iter()
+                .map(|(status, response)| {
+                    let response = document::response(components, response).unwrap();
+                    match document::json_body_schema(&response.content) {
+                        Some(schema) => format!("{status} {schema}"),
+                        None => format!("{status} (no body)"),
+                    }
+                })
+                .collect();
+            found.insert(
+                op.operation.operation_id.clone().unwrap(),
+                vec![
+                    op.method.to_uppercase(),
+                    format!("`{}`", op.path),
+                    params.join(", "),
+                    body,
+                    success.join("; "),
+                ],
+            );
+        }
+        let mut expected = expected;
+        for row in expected.values_mut() {
+            let mut params: Vec<String> = row[2]
+                .split(", ")
+                .filter(|p| !p.is_empty())
+                .map(str::to_owned)
+                .collect();
+            params.sort();
+            row[2] = params.join(", ");
+        }
+        assert_eq!(found, expected, "operations of {version}");
+        assert!(
+            api.components
+                .as_ref()
+                .unwrap()
+                .responses
+                .contains_key("Error"),
+            "{version}"
+        );
+    }
+}
+
+#[test]
+fn every_schema_matches_the_reference() {
+    let text = reference();
+    let section = text
+        .split("## Schemas")
+        .nth(1)
+        .unwrap()
+        .split("## Behaviour")
+        .next()
+        .unwrap();
+    let specs: Vec<(&str, OpenAPI)> = VERSIONS.iter().map(|v| (*v, spec(v))).collect();
+    let mut checked = 0;
+    for line in section.lines().filter(|l| l.starts_with("- **")) {
+        let (head, fields) = line.split_once(": ").unwrap();
+        let name = head.trim_start_matches("- **").split("**").next().unwrap();
+        let scope = head.split_once('(').map(|(_, s)| s.trim_end_matches(')'));
+        let mut expected: Vec<&str> = fields.split("; ").collect();
+        expected.sort();
+        for (version, api) in &specs {
+            // Where the shape differs, the reference names where each applies; 2025-09's
+            // labels endpoints get their own schema, as one document cannot hold both.
+            let in_scope = match scope {
+                None => true,
+                Some("2025-09 labels+limits") if name == "AssociationSpecWithLabel" => {
+                    *version == "2025-09"
+                }
+                Some(scope) => {
+                    name == "AssociationSpecWithLabel"
+                        || scope.split(", ").any(|s| s.starts_with(version))
+                }
+            };
+            let own_name = match scope {
+                Some("2025-09 labels+limits") if name == "AssociationSpecWithLabel" => {
+                    "AssociationSpecWithLabelNoObjectTypeIds"
+                }
+                _ => name,
+            };
+            let Some(schema) = document::component_schema(api, own_name).filter(|_| in_scope)
+            else {
+                continue;
+            };
+            let SchemaKind::Type(Type::Object(object)) = &schema.schema_kind else {
+                panic!("{own_name}")
+            };
+            let mut found: Vec<String> = object
+                .properties
+                .iter()
+                .map(|(field, value)| {
+                    let required = if object.required.contains(field) {
+                        "*"
+                    } else {
+                        ""
+                    };
+                    format!("{field}{required}: {}", boxed_type(api, value))
+                })
+                .collect();
+            found.sort();
+            assert_eq!(found, expected, "{own_name} in {version}");
+            checked += 1;
+        }
+    }
+    assert!(checked > 100, "only {checked} schema shapes were compared");
+}
+
+#[test]
+fn the_2025_09_labels_use_the_schema_without_object_type_ids() {
+    let api = spec("2025-09");
+    let labels =
+        document::component_schema(&api, "CollectionResponseAssociationSpecWithLabelNoPaging")
+            .unwrap();
+    let json = serde_json::to_value(labels).unwrap();
+    assert_eq!(
+        json.pointer("/properties/results/items/$ref").unwrap(),
+        "#/components/schemas/AssociationSpecWithLabelNoObjectTypeIds"
+    );
+    let records = document::component_schema(&api, "MultiAssociatedObjectWithLabel").unwrap();
+    let json = serde_json::to_value(records).unwrap();
+    assert_eq!(
+        json.pointer("/properties/associationTypes/items/$ref")
+            .unwrap(),
+        "#/components/schemas/AssociationSpecWithLabel"
+    );
+}
