@@ -34,6 +34,18 @@ pub(crate) fn segment(name: &'static str, value: impl Display) -> Result<String,
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn every_value_is_one_segment_that_decodes_back(value in "\\PC{1,24}|[/?#% .é]{1,8}") {
+            prop_assume!(value != "." && value != "..");
+            let encoded = segment("id", &value).unwrap();
+            prop_assert!(encoded.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~%".contains(&b)), "{}", encoded);
+            let decoded = percent_encoding::percent_decode_str(&encoded).decode_utf8().unwrap();
+            prop_assert_eq!(decoded, value);
+        }
+    }
 
     #[test]
     fn reserved_characters_are_escaped_and_plain_ids_kept() {

@@ -8,12 +8,21 @@ mod error_body;
 mod ids;
 pub(crate) mod open_enum;
 pub(crate) mod pagination;
+mod rate_limit;
 mod response;
+mod retry;
+#[cfg(test)]
+mod test_support;
 pub(crate) mod transport;
 pub(crate) mod url_path;
 
 pub use error::{ApiError, DecodeError, Error, RateLimitError, RateLimitPolicy};
 pub use error_body::ErrorContext;
 pub use ids::ObjectId;
+pub use rate_limit::{RateLimit, Tier};
 pub use response::{RateLimitHeaders, Response};
-pub use transport::{AccessToken, CallOptions, Transport, TransportBuilder};
+pub use retry::RetryPolicy;
+pub use transport::{
+    AccessToken, CallOptions, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT,
+    Transport, TransportBuilder,
+};

@@ -1,18 +1,24 @@
-//! Sending requests: the token, the base URL, timeouts, and one attempt at a call.
+//! Sending requests: the token, the base URL, timeouts, the rate limiter, retries, and a
+//! tracing span per call.
 
 use std::fmt;
 use std::net::IpAddr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
-use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue};
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};
 use reqwest::{Method, StatusCode};
 use serde::Serialize;
+use tokio::time::Instant;
+use tracing::{Instrument, field};
 use url::Url;
 
-use crate::error::{ApiError, Error};
+use crate::error::{ApiError, Error, RateLimitError, RateLimitPolicy};
+use crate::error_body::ErrorFields;
+use crate::rate_limit::{Limiter, RateLimit};
 use crate::response::RawResponse;
+use crate::retry::{self, RetryPolicy};
 
 /// HubSpot's API host.
 pub const DEFAULT_BASE_URL: &str = "https://api.hubapi.com";
@@ -59,6 +65,8 @@ impl From<&str> for AccessToken {
 pub struct CallOptions {
     /// The timeout of one attempt.
     pub timeout: Option<Duration>,
+    /// How failures are retried.
+    pub retry: Option<RetryPolicy>,
 }
 
 impl CallOptions {
@@ -66,6 +74,15 @@ impl CallOptions {
     pub fn timeout(timeout: Duration) -> Self {
         Self {
             timeout: Some(timeout),
+            ..Self::default()
+        }
+    }
+
+    /// Options with the retry policy set.
+    pub fn retry(retry: RetryPolicy) -> Self {
+        Self {
+            retry: Some(retry),
+            ..Self::default()
         }
     }
 }
@@ -78,6 +95,8 @@ pub struct TransportBuilder {
     user_agent: Option<String>,
     connect_timeout: Duration,
     request_timeout: Duration,
+    retry: RetryPolicy,
+    rate_limit: RateLimit,
     allow_http: bool,
 }
 
@@ -112,6 +131,19 @@ impl TransportBuilder {
     /// How long to wait for one attempt's answer (default 30 s).
     pub fn request_timeout(mut self, timeout: Duration) -> Self {
         self.request_timeout = timeout;
+        self
+    }
+
+    /// How transient failures are retried (default: [`RetryPolicy::default`]).
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// The client-side rate limit (default: the lowest tier, 100 requests per 10 s, raised
+    /// by HubSpot's rate-limit headers). Every clone of the transport shares it.
+    pub fn rate_limit(mut self, rate_limit: RateLimit) -> Self {
+        self.rate_limit = rate_limit;
         self
     }
 
@@ -174,6 +206,8 @@ impl TransportBuilder {
                 base_url,
                 authorization,
                 request_timeout: self.request_timeout,
+                retry: self.retry,
+                limiter: self.rate_limit.limiter(),
             }),
             options: CallOptions::default(),
         })
@@ -202,6 +236,8 @@ struct Shared {
     base_url: Url,
     authorization: HeaderValue,
     request_timeout: Duration,
+    retry: RetryPolicy,
+    limiter: Option<Limiter>,
 }
 
 impl fmt::Debug for Transport {
@@ -210,6 +246,8 @@ impl fmt::Debug for Transport {
             .field("base_url", &self.shared.base_url.as_str())
             .field("token", &"<redacted>")
             .field("request_timeout", &self.shared.request_timeout)
+            .field("retry", &self.shared.retry)
+            .field("rate_limited", &self.shared.limiter.is_some())
             .field("options", &self.options)
             .finish()
     }
@@ -224,6 +262,8 @@ impl Transport {
             user_agent: None,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            retry: RetryPolicy::default(),
+            rate_limit: RateLimit::default(),
             allow_http: false,
         }
     }
@@ -239,11 +279,12 @@ impl Transport {
             shared: Arc::clone(&self.shared),
             options: CallOptions {
                 timeout: options.timeout.or(self.options.timeout),
+                retry: options.retry.or(self.options.retry),
             },
         }
     }
 
-    fn url(&self, call: &Call) -> Result<Url, Error> {
+    fn url(&self, call: &Call) -> Url {
         let mut url = self.shared.base_url.clone();
         let path = format!("{}{}", url.path().trim_end_matches('/'), call.path);
         url.set_path(&path);
@@ -254,19 +295,78 @@ impl Transport {
                 .clear()
                 .extend_pairs(call.query.iter().map(|(k, v)| (*k, v.as_str())));
         }
-        Ok(url)
+        url
     }
 
-    fn request_timeout(&self) -> Duration {
-        self.options.timeout.unwrap_or(self.shared.request_timeout)
-    }
-
-    /// Sends a call and reads its answer: a 2xx is returned to be decoded, anything else
-    /// becomes an error that keeps the status, headers and body.
+    /// Sends a call, retrying transient failures as the retry policy allows, each attempt
+    /// through the rate limiter. A 2xx is returned to be decoded; anything else becomes an
+    /// error that keeps the status, headers and body.
     pub(crate) async fn send(&self, call: Call) -> Result<RawResponse, Error> {
+        let span = tracing::info_span!(
+            "hubspot",
+            operation = call.operation.id,
+            version = call.operation.version,
+            attempt = field::Empty,
+            status = field::Empty,
+            duration_ms = field::Empty,
+        );
+        self.send_with_retries(call).instrument(span).await
+    }
+
+    async fn send_with_retries(&self, call: Call) -> Result<RawResponse, Error> {
+        let policy = self.options.retry.unwrap_or(self.shared.retry);
+        let url = self.url(&call);
+        let started = Instant::now();
+        let span = tracing::Span::current();
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            span.record("attempt", attempt);
+            if let Some(limiter) = &self.shared.limiter {
+                limiter.acquire().await;
+            }
+            let outcome = self.attempt(&call, url.clone()).await;
+            span.record("duration_ms", started.elapsed().as_millis() as u64);
+            let failure = match outcome {
+                Ok(response) => {
+                    span.record("status", response.status.as_u16());
+                    tracing::debug!("succeeded");
+                    return Ok(response);
+                }
+                Err(failure) => failure,
+            };
+            if let Some(status) = failure.status() {
+                span.record("status", status.as_u16());
+            }
+            let Some(transient) = retry::transient(&failure, call.operation.retry) else {
+                tracing::debug!(error = %failure, "failed");
+                return Err(failure);
+            };
+            let wait = transient.wait(&policy, attempt, fastrand::f64());
+            if transient.rate_limited
+                && let Some(limiter) = &self.shared.limiter
+            {
+                limiter.pause_for(wait);
+            }
+            let out_of_time = started.elapsed() + wait > policy.max_elapsed;
+            if attempt >= policy.max_attempts || out_of_time {
+                tracing::warn!(reason = transient.reason, error = %failure, "giving up after {attempt} attempts");
+                return Err(failure);
+            }
+            tracing::warn!(
+                reason = transient.reason,
+                wait_ms = wait.as_millis() as u64,
+                error = %failure,
+                "retrying"
+            );
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// One attempt: the request, the whole answer, and the answer as success or error.
+    async fn attempt(&self, call: &Call, url: Url) -> Result<RawResponse, Error> {
         let operation = call.operation.id;
-        let url = self.url(&call)?;
-        let timeout = self.request_timeout();
+        let timeout = self.options.timeout.unwrap_or(self.shared.request_timeout);
         let mut request = self
             .shared
             .http
@@ -286,9 +386,13 @@ impl Transport {
                 Error::Transport { operation, source }
             }
         };
-        let response = request.send().await.map_err(failed)?;
+        let mut response = request.send().await.map_err(failed)?;
         let status = response.status();
-        let headers = response.headers().clone();
+        // Taken, not cloned: reading the body needs no headers.
+        let headers = std::mem::take(response.headers_mut());
+        if let Some(limiter) = &self.shared.limiter {
+            limiter.observe(&headers);
+        }
         let body = response.bytes().await.map_err(failed)?;
         if status.is_success() {
             Ok(RawResponse {
@@ -303,13 +407,26 @@ impl Transport {
     }
 }
 
-/// An error answer as the error a program acts on.
+/// An error answer as the error a program acts on: a 429 says which limit refused it and
+/// how long to wait.
 fn error_answer(
     operation: &'static str,
     status: StatusCode,
-    headers: reqwest::header::HeaderMap,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Error {
+    if status == StatusCode::TOO_MANY_REQUESTS {
+        let policy = ErrorFields::parse(&body)
+            .policy_name
+            .map(RateLimitPolicy::from);
+        let retry_after = retry::retry_after(&headers, SystemTime::now());
+        let error = ApiError::new(operation, status, headers, body);
+        return Error::RateLimited(Box::new(RateLimitError {
+            policy,
+            retry_after,
+            error,
+        }));
+    }
     Error::Api(Box::new(ApiError::new(operation, status, headers, body)))
 }
 
@@ -422,7 +539,7 @@ mod tests {
         let call = Call::new(op, "/crm/v4/objects/a%2Fb".into())
             .query("after", Some("x y&z"))
             .query("limit", None::<i32>);
-        let url = transport.url(&call).unwrap();
+        let url = transport.url(&call);
         assert_eq!(
             url.as_str(),
             "http://127.0.0.1:1/prefix/crm/v4/objects/a%2Fb?after=x+y%26z"

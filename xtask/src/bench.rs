@@ -1,8 +1,11 @@
-//! `cargo xtask bench-codegen`: how long codegen takes, for the real versions and for a
-//! synthetic version fifty times larger than the newest, measured in the same run so that
-//! the figures compare. Run it on a release build:
-//! `cargo run --release -p xtask -- bench-codegen`.
+//! The benchmarks: `cargo xtask bench-codegen` (how long codegen takes, for the real versions
+//! and a synthetic version fifty times larger; run it on a release build:
+//! `cargo run --release -p xtask -- bench-codegen`) and `cargo xtask bench-client` (the
+//! client's throughput against a plain reqwest call, and its instructions per request).
+//! Every figure is compared with a baseline measured in the same run.
 
+use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -133,6 +136,71 @@ pub fn report(inputs: &Inputs) -> Result<String, String> {
         size(&large),
         large_time.as_secs_f64() * 1000.0,
         time_ratio / size_ratio,
+    ))
+}
+
+/// The throughput benchmark, then instruction counts of each client under callgrind.
+pub fn client_report(root: &Path) -> Result<String, String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let bench = [
+        "bench",
+        "-q",
+        "-p",
+        "integration",
+        "--bench",
+        "client_throughput",
+    ];
+    let status = Command::new(&cargo)
+        .args(bench)
+        .current_dir(root)
+        .status()
+        .map_err(|e| e.to_string())?;
+    if !status.success() {
+        return Err("the throughput benchmark failed".into());
+    }
+    let built = Command::new(&cargo)
+        .args(bench)
+        .args(["--no-run", "--message-format=json"])
+        .current_dir(root)
+        .output()
+        .map_err(|e| e.to_string())?;
+    let executable = String::from_utf8_lossy(&built.stdout)
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .find_map(|message| message["executable"].as_str().map(str::to_owned))
+        .ok_or("the benchmark binary was not found")?;
+    let mut counts = Vec::new();
+    for client in ["plain", "ours"] {
+        let output = Command::new("valgrind")
+            .args([
+                "--tool=callgrind",
+                "--callgrind-out-file=/dev/null",
+                &executable,
+                "--only",
+                client,
+            ])
+            .output()
+            .map_err(|e| {
+                format!("valgrind cannot be run ({e}); install it to count instructions")
+            })?;
+        let text = String::from_utf8_lossy(&output.stderr);
+        let collected = text
+            .lines()
+            .find_map(|line| line.split("Collected : ").nth(1))
+            .and_then(|n| n.trim().parse::<f64>().ok())
+            .ok_or_else(|| format!("callgrind printed no count:\n{text}"))?;
+        counts.push(collected);
+    }
+    Ok(format!(
+        "instructions for 3,000 sequential requests (client and server, counted by callgrind):\n\
+         | client | instructions |\n|---|---|\n\
+         | reqwest + serde_json (baseline) | {:.0} |\n\
+         | hubspot-associations | {:.0} |\n\
+         the client costs {:.0} more instructions per request: {:.3}x the baseline's instructions",
+        counts[0],
+        counts[1],
+        (counts[1] - counts[0]) / 3_000.0,
+        counts[1] / counts[0]
     ))
 }
 

@@ -34,6 +34,9 @@ enum Command {
     /// Time codegen for every version and for a synthetic spec fifty times larger.
     /// Run it on a release build: `cargo run --release -p xtask -- bench-codegen`.
     BenchCodegen,
+    /// Compare the client's throughput with a plain reqwest call, and count the instructions
+    /// each spends per request with callgrind.
+    BenchClient,
 }
 
 fn main() -> ExitCode {
@@ -82,6 +85,10 @@ fn run(root: &Path, command: Command) -> Result<ExitCode, String> {
                 .map(|source| source.path.to_string_lossy().into_owned())
                 .collect();
             checks::run(root, specs)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::BenchClient => {
+            println!("{}", bench::client_report(root)?);
             Ok(ExitCode::SUCCESS)
         }
         Command::BenchCodegen => {

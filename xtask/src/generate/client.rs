@@ -30,6 +30,7 @@ pub fn client(version: &Version) -> TokenStream {
     let types_doc = docs(&format!(
         "The request and response bodies of version {name}."
     ));
+    let tests = decoding_tests(version);
     let methods = version.operations.iter().map(method);
     let pages = version.operations.iter().filter_map(pages_method);
     quote! {
@@ -77,6 +78,74 @@ pub fn client(version: &Version) -> TokenStream {
             #(#methods)*
 
             #(#pages)*
+        }
+
+        #tests
+    }
+}
+
+/// Property tests of every success type of the version: decoding arbitrary bytes or JSON
+/// never panics, and what decodes encodes and decodes again to the same value.
+fn decoding_tests(version: &Version) -> TokenStream {
+    let mut bodies: Vec<&String> = version
+        .operations
+        .iter()
+        .filter_map(|op| op.success.body.as_ref())
+        .collect();
+    bodies.sort();
+    bodies.dedup();
+    let types = bodies
+        .iter()
+        .map(|name| format_ident!("{}", name.to_upper_camel_case()));
+    let mut keys: Vec<String> = version
+        .api
+        .components
+        .iter()
+        .flat_map(|components| components.schemas.values())
+        .filter_map(|schema| match &schema.as_item()?.schema_kind {
+            openapiv3::SchemaKind::Type(openapiv3::Type::Object(object)) => {
+                Some(object.properties.keys().cloned())
+            }
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    keys.sort();
+    keys.dedup();
+    quote! {
+        #[cfg(test)]
+        mod decoding {
+            use super::types;
+            use proptest::prelude::*;
+
+            /// The property names of the version's schemas.
+            const KEYS: &[&str] = &[#(#keys),*];
+
+            fn decode<T>(bytes: &[u8])
+            where
+                T: serde::de::DeserializeOwned + serde::Serialize + PartialEq + std::fmt::Debug,
+            {
+                if let Ok(value) = serde_json::from_slice::<T>(bytes) {
+                    let again: T = serde_json::from_value(serde_json::to_value(&value).unwrap()).unwrap();
+                    assert_eq!(again, value);
+                }
+            }
+
+            fn decode_every_success_type(bytes: &[u8]) {
+                #( decode::<types::#types>(bytes); )*
+            }
+
+            proptest! {
+                #[test]
+                fn arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {
+                    decode_every_success_type(&bytes);
+                }
+
+                #[test]
+                fn arbitrary_json(value in crate::test_support::json(KEYS)) {
+                    decode_every_success_type(value.to_string().as_bytes());
+                }
+            }
         }
     }
 }

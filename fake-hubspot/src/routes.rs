@@ -1,0 +1,632 @@
+//! The API: the record and batch operations of every version (`/crm/v4/...` and
+//! `/crm/{objects,associations}/<YYYY-MM>/...`), and the labels.
+
+// Handlers turn bad requests into HubSpot's error answers early, as axum responses.
+#![allow(clippy::result_large_err)]
+
+use std::collections::HashMap;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::Shared;
+use crate::store::{Association, TypeId, default_type};
+
+const BATCH_CREATE_CAP: usize = 2_000;
+const BATCH_READ_CAP: usize = 1_000;
+const LIST_LIMIT: usize = 500;
+/// Batch timestamps: the fake does no work worth timing.
+const AT: &str = "2026-03-01T00:00:00.000Z";
+
+type Params = Path<HashMap<String, String>>;
+
+pub(crate) fn router() -> Router<Shared> {
+    let mut router = Router::new();
+    for objects in ["/crm/v4/objects", "/crm/objects/{version}"] {
+        let record = format!("{objects}/{{objectType}}/{{objectId}}/associations");
+        router = router
+            .route(&format!("{record}/{{toObjectType}}"), get(list))
+            .route(
+                &format!("{record}/{{toObjectType}}/{{toObjectId}}"),
+                put(create).delete(archive),
+            )
+            .route(
+                &format!("{record}/default/{{toObjectType}}/{{toObjectId}}"),
+                put(create_default),
+            );
+    }
+    for associations in ["/crm/v4/associations", "/crm/associations/{version}"] {
+        let pair = format!("{associations}/{{fromObjectType}}/{{toObjectType}}");
+        router = router
+            .route(&format!("{pair}/batch/create"), post(batch_create))
+            .route(
+                &format!("{pair}/batch/associate/default"),
+                post(batch_create_default),
+            )
+            .route(&format!("{pair}/batch/read"), post(batch_read))
+            .route(&format!("{pair}/batch/archive"), post(batch_archive))
+            .route(
+                &format!("{pair}/batch/labels/archive"),
+                post(batch_archive_labels),
+            )
+            .route(
+                &format!("{pair}/labels"),
+                get(list_labels).post(create_label),
+            );
+    }
+    router.fallback(|| async {
+        error(
+            StatusCode::NOT_FOUND,
+            "OBJECT_NOT_FOUND",
+            "No such endpoint in the fake.",
+            None,
+        )
+    })
+}
+
+fn error(
+    status: StatusCode,
+    category: &str,
+    message: &str,
+    correlation: Option<String>,
+) -> Response {
+    let body = json!({
+        "status": "error",
+        "category": category,
+        "message": message,
+        "correlationId": correlation.unwrap_or_else(|| "00000000-0000-4000-8000-000000000000".into()),
+    });
+    (status, axum::Json(body)).into_response()
+}
+
+fn param<'a>(params: &'a HashMap<String, String>, name: &str) -> &'a str {
+    params.get(name).map(String::as_str).unwrap_or_default()
+}
+
+fn is_v4(params: &HashMap<String, String>) -> bool {
+    !params.contains_key("version")
+}
+
+/// The body as `T`, or HubSpot's answer to a body it cannot read.
+fn read<T: for<'de> Deserialize<'de>>(shared: &Shared, body: &Bytes) -> Result<T, Response> {
+    serde_json::from_slice(body).map_err(|e| {
+        error(
+            StatusCode::BAD_REQUEST,
+            "VALIDATION_ERROR",
+            &format!("Invalid input JSON: {e}"),
+            Some(shared.correlation_id()),
+        )
+    })
+}
+
+/// A record id as HubSpot checks it: a positive integer of a record that exists.
+fn record_id(shared: &Shared, id: &Value) -> Option<u64> {
+    let id = match id {
+        Value::Number(number) => number.as_u64(),
+        Value::String(text) => text.parse().ok(),
+        _ => None,
+    }?;
+    (id > 0 && !shared.lock().config.missing_ids.contains(&id)).then_some(id)
+}
+
+fn id_text(id: &Value) -> String {
+    match id {
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// One input's error, naming the id it concerns under `field`.
+fn input_error(field: &str, id: &Value, object_type: &str) -> Value {
+    json!({
+        "status": "error",
+        "category": "VALIDATION_ERROR",
+        "subCategory": "crm.associations.INVALID_OBJECT_IDS",
+        "message": format!("No {object_type} with ID {} exist", id_text(id)),
+        "context": {field: [id_text(id)]},
+        "errors": [],
+        "links": {},
+    })
+}
+
+fn batch_answer(results: Vec<Value>, errors: Vec<Value>, ok: StatusCode) -> Response {
+    let status = if errors.is_empty() {
+        ok
+    } else {
+        StatusCode::MULTI_STATUS
+    };
+    let mut body =
+        json!({"status": "COMPLETE", "results": results, "startedAt": AT, "completedAt": AT});
+    if !errors.is_empty() {
+        body["numErrors"] = json!(errors.len());
+        body["errors"] = Value::Array(errors);
+    }
+    (status, axum::Json(body)).into_response()
+}
+
+fn type_json(shared: &Shared, from_type: &str, to_type: &str, type_id: TypeId) -> Value {
+    let labels = shared.lock().store.labels(from_type, to_type);
+    let found = labels.into_iter().find(|l| l.type_id == type_id);
+    json!({
+        "category": found.as_ref().map_or("HUBSPOT_DEFINED", |l| l.category),
+        "typeId": type_id,
+        "label": found.and_then(|l| l.label),
+    })
+}
+
+#[derive(Deserialize)]
+struct Batch<T> {
+    inputs: Vec<T>,
+}
+
+#[derive(Deserialize)]
+struct Id {
+    id: Value,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Spec {
+    association_type_id: TypeId,
+}
+
+#[derive(Deserialize)]
+struct Pair {
+    from: Id,
+    to: Id,
+    #[serde(default)]
+    types: Vec<Spec>,
+}
+
+#[derive(Deserialize)]
+struct Fetch {
+    id: Value,
+    after: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Removal {
+    from: Id,
+    to: Vec<Id>,
+}
+
+#[derive(Deserialize)]
+struct Page {
+    after: Option<String>,
+    limit: Option<usize>,
+}
+
+#[derive(Deserialize)]
+struct NewLabel {
+    label: String,
+}
+
+fn too_many(shared: &Shared, count: usize, cap: usize) -> Option<Response> {
+    (count > cap).then(|| {
+        error(
+            StatusCode::BAD_REQUEST,
+            "VALIDATION_ERROR",
+            &format!("Batch input count {count} exceeds the limit of {cap}."),
+            Some(shared.correlation_id()),
+        )
+    })
+}
+
+fn cursor(shared: &Shared, after: Option<&str>) -> Result<Option<u64>, Response> {
+    after
+        .map(|text| {
+            text.parse().map_err(|_| {
+                error(
+                    StatusCode::BAD_REQUEST,
+                    "VALIDATION_ERROR",
+                    "Invalid `after` cursor.",
+                    Some(shared.correlation_id()),
+                )
+            })
+        })
+        .transpose()
+}
+
+fn associated_json(
+    shared: &Shared,
+    from_type: &str,
+    to_type: &str,
+    page: Vec<(u64, Vec<TypeId>)>,
+) -> Vec<Value> {
+    page.into_iter()
+        .map(|(to_id, types)| {
+            json!({
+                "toObjectId": to_id,
+                "associationTypes": types.into_iter().map(|t| type_json(shared, from_type, to_type, t)).collect::<Vec<_>>(),
+            })
+        })
+        .collect()
+}
+
+async fn list(
+    State(shared): State<Shared>,
+    Path(params): Params,
+    Query(page): Query<Page>,
+) -> Response {
+    let (from_type, to_type) = (param(&params, "objectType"), param(&params, "toObjectType"));
+    let Some(from_id) = record_id(&shared, &Value::from(param(&params, "objectId"))) else {
+        return error(
+            StatusCode::NOT_FOUND,
+            "OBJECT_NOT_FOUND",
+            "No such record.",
+            Some(shared.correlation_id()),
+        );
+    };
+    let limit = page.limit.unwrap_or(LIST_LIMIT);
+    if limit == 0 || limit > LIST_LIMIT {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "VALIDATION_ERROR",
+            "`limit` must be 1 to 500.",
+            Some(shared.correlation_id()),
+        );
+    }
+    let after = match cursor(&shared, page.after.as_deref()) {
+        Ok(after) => after,
+        Err(response) => return response,
+    };
+    let (found, next) = shared
+        .lock()
+        .store
+        .page(from_type, from_id, to_type, after, limit);
+    let mut body = json!({"results": associated_json(&shared, from_type, to_type, found)});
+    if let Some(next) = next {
+        body["paging"] =
+            json!({"next": {"after": next.to_string(), "link": format!("?after={next}")}});
+    }
+    axum::Json(body).into_response()
+}
+
+fn labels_between(
+    shared: &Shared,
+    from_type: &str,
+    from_id: u64,
+    to_type: &str,
+    to_id: u64,
+) -> Value {
+    let types = shared
+        .lock()
+        .store
+        .types_between(from_type, from_id, to_type, to_id);
+    let labels = shared.lock().store.labels(from_type, to_type);
+    let named: Vec<String> = types
+        .iter()
+        .filter_map(|t| {
+            labels
+                .iter()
+                .find(|l| l.type_id == *t)
+                .and_then(|l| l.label.clone())
+        })
+        .collect();
+    json!({
+        "fromObjectTypeId": from_type, "fromObjectId": from_id,
+        "toObjectTypeId": to_type, "toObjectId": to_id,
+        "labels": named,
+    })
+}
+
+async fn create(State(shared): State<Shared>, Path(params): Params, body: Bytes) -> Response {
+    let specs: Vec<Spec> = match read(&shared, &body) {
+        Ok(specs) => specs,
+        Err(response) => return response,
+    };
+    let (from_type, to_type) = (param(&params, "objectType"), param(&params, "toObjectType"));
+    let ids = (
+        record_id(&shared, &Value::from(param(&params, "objectId"))),
+        record_id(&shared, &Value::from(param(&params, "toObjectId"))),
+    );
+    let (Some(from_id), Some(to_id)) = ids else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "VALIDATION_ERROR",
+            "No such record.",
+            Some(shared.correlation_id()),
+        );
+    };
+    for spec in specs {
+        let association = Association {
+            from_type: from_type.into(),
+            from_id,
+            to_type: to_type.into(),
+            to_id,
+            type_id: spec.association_type_id,
+        };
+        shared.lock().store.add(association);
+    }
+    (
+        StatusCode::CREATED,
+        axum::Json(labels_between(&shared, from_type, from_id, to_type, to_id)),
+    )
+        .into_response()
+}
+
+async fn archive(State(shared): State<Shared>, Path(params): Params) -> Response {
+    let ids = (
+        record_id(&shared, &Value::from(param(&params, "objectId"))),
+        record_id(&shared, &Value::from(param(&params, "toObjectId"))),
+    );
+    if let (Some(from_id), Some(to_id)) = ids {
+        shared.lock().store.remove_pair(
+            param(&params, "objectType"),
+            from_id,
+            param(&params, "toObjectType"),
+            to_id,
+        );
+    }
+    StatusCode::NO_CONTENT.into_response()
+}
+
+fn default_result(from_id: &Value, to_id: &Value, type_id: TypeId) -> Value {
+    json!({
+        "from": {"id": id_text(from_id)},
+        "to": {"id": id_text(to_id)},
+        "associationSpec": {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": type_id},
+    })
+}
+
+async fn create_default(State(shared): State<Shared>, Path(params): Params) -> Response {
+    let (from_type, to_type) = (param(&params, "objectType"), param(&params, "toObjectType"));
+    let (from, to) = (
+        Value::from(param(&params, "objectId")),
+        Value::from(param(&params, "toObjectId")),
+    );
+    let (Some(from_id), Some(to_id)) = (record_id(&shared, &from), record_id(&shared, &to)) else {
+        return batch_answer(
+            vec![],
+            vec![input_error("fromObjectId", &from, from_type)],
+            StatusCode::OK,
+        );
+    };
+    let type_id = default_type(from_type, to_type);
+    shared.lock().store.add(Association {
+        from_type: from_type.into(),
+        from_id,
+        to_type: to_type.into(),
+        to_id,
+        type_id,
+    });
+    batch_answer(
+        vec![default_result(&from, &to, type_id)],
+        vec![],
+        StatusCode::OK,
+    )
+}
+
+/// Validates both ids of a pair: the ids, or the input's error.
+fn pair_ids(
+    shared: &Shared,
+    from: &Value,
+    to: &Value,
+    from_type: &str,
+    to_type: &str,
+) -> Result<(u64, u64), Value> {
+    let from_id =
+        record_id(shared, from).ok_or_else(|| input_error("fromObjectId", from, from_type))?;
+    let to_id = record_id(shared, to).ok_or_else(|| input_error("toObjectId", to, to_type))?;
+    Ok((from_id, to_id))
+}
+
+async fn batch_create(State(shared): State<Shared>, Path(params): Params, body: Bytes) -> Response {
+    let batch: Batch<Pair> = match read(&shared, &body) {
+        Ok(batch) => batch,
+        Err(response) => return response,
+    };
+    if let Some(refused) = too_many(&shared, batch.inputs.len(), BATCH_CREATE_CAP) {
+        return refused;
+    }
+    let (from_type, to_type) = (
+        param(&params, "fromObjectType"),
+        param(&params, "toObjectType"),
+    );
+    let (mut results, mut errors) = (Vec::new(), Vec::new());
+    for input in batch.inputs {
+        match pair_ids(&shared, &input.from.id, &input.to.id, from_type, to_type) {
+            Ok((from_id, to_id)) => {
+                for spec in &input.types {
+                    let association = Association {
+                        from_type: from_type.into(),
+                        from_id,
+                        to_type: to_type.into(),
+                        to_id,
+                        type_id: spec.association_type_id,
+                    };
+                    shared.lock().store.add(association);
+                }
+                results.push(labels_between(&shared, from_type, from_id, to_type, to_id));
+            }
+            Err(failure) => errors.push(failure),
+        }
+    }
+    batch_answer(results, errors, StatusCode::CREATED)
+}
+
+async fn batch_create_default(
+    State(shared): State<Shared>,
+    Path(params): Params,
+    body: Bytes,
+) -> Response {
+    let batch: Batch<Pair> = match read(&shared, &body) {
+        Ok(batch) => batch,
+        Err(response) => return response,
+    };
+    if let Some(refused) = too_many(&shared, batch.inputs.len(), BATCH_CREATE_CAP) {
+        return refused;
+    }
+    let (from_type, to_type) = (
+        param(&params, "fromObjectType"),
+        param(&params, "toObjectType"),
+    );
+    let type_id = default_type(from_type, to_type);
+    let (mut results, mut errors) = (Vec::new(), Vec::new());
+    for input in batch.inputs {
+        match pair_ids(&shared, &input.from.id, &input.to.id, from_type, to_type) {
+            Ok((from_id, to_id)) => {
+                shared.lock().store.add(Association {
+                    from_type: from_type.into(),
+                    from_id,
+                    to_type: to_type.into(),
+                    to_id,
+                    type_id,
+                });
+                results.push(default_result(&input.from.id, &input.to.id, type_id));
+            }
+            Err(failure) => errors.push(failure),
+        }
+    }
+    batch_answer(results, errors, StatusCode::OK)
+}
+
+async fn batch_read(State(shared): State<Shared>, Path(params): Params, body: Bytes) -> Response {
+    let batch: Batch<Fetch> = match read(&shared, &body) {
+        Ok(batch) => batch,
+        Err(response) => return response,
+    };
+    if let Some(refused) = too_many(&shared, batch.inputs.len(), BATCH_READ_CAP) {
+        return refused;
+    }
+    let (from_type, to_type) = (
+        param(&params, "fromObjectType"),
+        param(&params, "toObjectType"),
+    );
+    let page_size = shared.lock().config.batch_read_page;
+    let (mut results, mut errors) = (Vec::new(), Vec::new());
+    for input in batch.inputs {
+        let Some(from_id) = record_id(&shared, &input.id) else {
+            errors.push(input_error("fromObjectId", &input.id, from_type));
+            continue;
+        };
+        let after = match cursor(&shared, input.after.as_deref()) {
+            Ok(after) => after,
+            Err(response) => return response,
+        };
+        let (found, next) = shared
+            .lock()
+            .store
+            .page(from_type, from_id, to_type, after, page_size);
+        let mut result = json!({"from": {"id": from_id.to_string()}, "to": associated_json(&shared, from_type, to_type, found)});
+        if let Some(next) = next {
+            result["paging"] = json!({"next": {"after": next.to_string()}});
+        }
+        results.push(result);
+    }
+    batch_answer(results, errors, StatusCode::OK)
+}
+
+/// v4 answers a batch removal with an empty 204; the date-based versions with a body.
+fn removal_answer(params: &HashMap<String, String>, errors: Vec<Value>) -> Response {
+    if is_v4(params) && errors.is_empty() {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        batch_answer(vec![], errors, StatusCode::OK)
+    }
+}
+
+async fn batch_archive(
+    State(shared): State<Shared>,
+    Path(params): Params,
+    body: Bytes,
+) -> Response {
+    let batch: Batch<Removal> = match read(&shared, &body) {
+        Ok(batch) => batch,
+        Err(response) => return response,
+    };
+    let (from_type, to_type) = (
+        param(&params, "fromObjectType"),
+        param(&params, "toObjectType"),
+    );
+    let mut errors = Vec::new();
+    for input in batch.inputs {
+        for to in input.to {
+            match pair_ids(&shared, &input.from.id, &to.id, from_type, to_type) {
+                Ok((from_id, to_id)) => {
+                    shared
+                        .lock()
+                        .store
+                        .remove_pair(from_type, from_id, to_type, to_id);
+                }
+                Err(failure) => errors.push(failure),
+            }
+        }
+    }
+    removal_answer(&params, errors)
+}
+
+async fn batch_archive_labels(
+    State(shared): State<Shared>,
+    Path(params): Params,
+    body: Bytes,
+) -> Response {
+    let batch: Batch<Pair> = match read(&shared, &body) {
+        Ok(batch) => batch,
+        Err(response) => return response,
+    };
+    let (from_type, to_type) = (
+        param(&params, "fromObjectType"),
+        param(&params, "toObjectType"),
+    );
+    let mut errors = Vec::new();
+    for input in batch.inputs {
+        match pair_ids(&shared, &input.from.id, &input.to.id, from_type, to_type) {
+            Ok((from_id, to_id)) => {
+                let types: Vec<TypeId> =
+                    input.types.iter().map(|t| t.association_type_id).collect();
+                shared
+                    .lock()
+                    .store
+                    .remove_types(from_type, from_id, to_type, to_id, &types);
+            }
+            Err(failure) => errors.push(failure),
+        }
+    }
+    removal_answer(&params, errors)
+}
+
+fn label_json(from_type: &str, to_type: &str, label: crate::store::Label) -> Value {
+    json!({
+        "category": label.category,
+        "typeId": label.type_id,
+        "label": label.label,
+        "fromObjectTypeId": from_type,
+        "toObjectTypeId": to_type,
+    })
+}
+
+async fn list_labels(State(shared): State<Shared>, Path(params): Params) -> Response {
+    let (from_type, to_type) = (
+        param(&params, "fromObjectType"),
+        param(&params, "toObjectType"),
+    );
+    let labels = shared.lock().store.labels(from_type, to_type);
+    let results: Vec<Value> = labels
+        .into_iter()
+        .map(|l| label_json(from_type, to_type, l))
+        .collect();
+    axum::Json(json!({"results": results})).into_response()
+}
+
+async fn create_label(State(shared): State<Shared>, Path(params): Params, body: Bytes) -> Response {
+    let request: NewLabel = match read(&shared, &body) {
+        Ok(request) => request,
+        Err(response) => return response,
+    };
+    let (from_type, to_type) = (
+        param(&params, "fromObjectType"),
+        param(&params, "toObjectType"),
+    );
+    let defined = shared
+        .lock()
+        .store
+        .define_label(from_type, to_type, &request.label);
+    axum::Json(json!({"results": [label_json(from_type, to_type, defined)]})).into_response()
+}

@@ -1,0 +1,289 @@
+//! The associations and labels the fake holds, in memory.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// An association type id.
+pub type TypeId = i32;
+
+/// The first id given to labels created through the API, above HubSpot's own ids.
+const FIRST_LABEL_ID: TypeId = 1000;
+
+/// One association: two records and one type.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Association {
+    /// The object type it starts from, as the path named it (`contacts`, `0-1`).
+    pub from_type: String,
+    /// The record it starts from.
+    pub from_id: u64,
+    /// The object type it leads to.
+    pub to_type: String,
+    /// The record it leads to.
+    pub to_id: u64,
+    /// The association type.
+    pub type_id: TypeId,
+}
+
+/// An association type between two object types.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Label {
+    /// Its id.
+    pub type_id: TypeId,
+    /// `HUBSPOT_DEFINED` or `USER_DEFINED`.
+    pub category: &'static str,
+    /// Its label; `None` for the unlabelled default.
+    pub label: Option<String>,
+}
+
+type Pair = (String, String);
+
+/// Everything the fake holds.
+#[derive(Debug, Default)]
+pub struct Store {
+    /// (from type, to type) -> from id -> to id -> type ids.
+    associations: BTreeMap<Pair, BTreeMap<u64, BTreeMap<u64, BTreeSet<TypeId>>>>,
+    /// How many times each association was created: more than once means it was sent twice.
+    creations: HashMap<Association, u32>,
+    /// Labels defined through the API, per object pair.
+    labels: BTreeMap<Pair, Vec<Label>>,
+}
+
+/// The default (unlabelled) type HubSpot uses between two object types.
+pub fn default_type(from_type: &str, to_type: &str) -> TypeId {
+    match (from_type, to_type) {
+        ("contacts" | "0-1", "companies" | "0-2") => 279,
+        ("companies" | "0-2", "contacts" | "0-1") => 280,
+        ("deals" | "0-3", "contacts" | "0-1") => 3,
+        ("contacts" | "0-1", "deals" | "0-3") => 4,
+        ("contacts" | "0-1", "tickets" | "0-5") => 15,
+        ("tickets" | "0-5", "contacts" | "0-1") => 16,
+        _ => 1,
+    }
+}
+
+impl Store {
+    /// Adds an association, counting how often it was created.
+    pub fn add(&mut self, association: Association) {
+        self.associations
+            .entry((association.from_type.clone(), association.to_type.clone()))
+            .or_default()
+            .entry(association.from_id)
+            .or_default()
+            .entry(association.to_id)
+            .or_default()
+            .insert(association.type_id);
+        *self.creations.entry(association).or_default() += 1;
+    }
+
+    /// Removes every type between two records; the types removed.
+    pub fn remove_pair(
+        &mut self,
+        from_type: &str,
+        from_id: u64,
+        to_type: &str,
+        to_id: u64,
+    ) -> Vec<TypeId> {
+        let key = (from_type.to_owned(), to_type.to_owned());
+        let Some(from) = self
+            .associations
+            .get_mut(&key)
+            .and_then(|pairs| pairs.get_mut(&from_id))
+        else {
+            return Vec::new();
+        };
+        let removed = from
+            .remove(&to_id)
+            .map(|types| types.into_iter().collect())
+            .unwrap_or_default();
+        if from.is_empty() {
+            self.associations
+                .get_mut(&key)
+                .map(|pairs| pairs.remove(&from_id));
+        }
+        removed
+    }
+
+    /// Removes some types between two records, keeping the others.
+    pub fn remove_types(
+        &mut self,
+        from_type: &str,
+        from_id: u64,
+        to_type: &str,
+        to_id: u64,
+        types: &[TypeId],
+    ) {
+        let removed = self.remove_pair(from_type, from_id, to_type, to_id);
+        for type_id in removed.into_iter().filter(|t| !types.contains(t)) {
+            self.associations
+                .entry((from_type.to_owned(), to_type.to_owned()))
+                .or_default()
+                .entry(from_id)
+                .or_default()
+                .entry(to_id)
+                .or_default()
+                .insert(type_id);
+        }
+    }
+
+    /// The types between two records.
+    pub fn types_between(
+        &self,
+        from_type: &str,
+        from_id: u64,
+        to_type: &str,
+        to_id: u64,
+    ) -> Vec<TypeId> {
+        self.associations
+            .get(&(from_type.to_owned(), to_type.to_owned()))
+            .and_then(|pairs| pairs.get(&from_id))
+            .and_then(|to| to.get(&to_id))
+            .map(|types| types.iter().copied().collect())
+            .unwrap_or_default()
+    }
+
+    /// One page of the records associated with a record, after the record `after`, and the
+    /// cursor of the next page.
+    pub fn page(
+        &self,
+        from_type: &str,
+        from_id: u64,
+        to_type: &str,
+        after: Option<u64>,
+        limit: usize,
+    ) -> (Vec<(u64, Vec<TypeId>)>, Option<u64>) {
+        let Some(to) = self
+            .associations
+            .get(&(from_type.to_owned(), to_type.to_owned()))
+            .and_then(|pairs| pairs.get(&from_id))
+        else {
+            return (Vec::new(), None);
+        };
+        let start = after.map_or(std::ops::Bound::Unbounded, std::ops::Bound::Excluded);
+        let mut rest = to.range((start, std::ops::Bound::Unbounded));
+        let page: Vec<(u64, Vec<TypeId>)> = rest
+            .by_ref()
+            .take(limit)
+            .map(|(id, types)| (*id, types.iter().copied().collect()))
+            .collect();
+        let next = match rest.next() {
+            Some(_) => page.last().map(|(id, _)| *id),
+            None => None,
+        };
+        (page, next)
+    }
+
+    /// Every association held, in order.
+    pub fn all(&self) -> Vec<Association> {
+        let mut all = Vec::new();
+        for ((from_type, to_type), pairs) in &self.associations {
+            for (from_id, to) in pairs {
+                for (to_id, types) in to {
+                    for type_id in types {
+                        all.push(Association {
+                            from_type: from_type.clone(),
+                            from_id: *from_id,
+                            to_type: to_type.clone(),
+                            to_id: *to_id,
+                            type_id: *type_id,
+                        });
+                    }
+                }
+            }
+        }
+        all
+    }
+
+    /// How many creations repeated an association that was already created.
+    pub fn repeated_creations(&self) -> u64 {
+        self.creations
+            .values()
+            .map(|count| u64::from(count.saturating_sub(1)))
+            .sum()
+    }
+
+    /// The association types between two object types: the default, then defined labels.
+    pub fn labels(&self, from_type: &str, to_type: &str) -> Vec<Label> {
+        let mut labels = vec![Label {
+            type_id: default_type(from_type, to_type),
+            category: "HUBSPOT_DEFINED",
+            label: None,
+        }];
+        if let Some(defined) = self.labels.get(&(from_type.to_owned(), to_type.to_owned())) {
+            labels.extend(defined.iter().cloned());
+        }
+        labels
+    }
+
+    /// Defines a label; the new type.
+    pub fn define_label(&mut self, from_type: &str, to_type: &str, label: &str) -> Label {
+        let next_id = FIRST_LABEL_ID + self.labels.values().map(Vec::len).sum::<usize>() as TypeId;
+        let defined = Label {
+            type_id: next_id,
+            category: "USER_DEFINED",
+            label: Some(label.to_owned()),
+        };
+        self.labels
+            .entry((from_type.to_owned(), to_type.to_owned()))
+            .or_default()
+            .push(defined.clone());
+        defined
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn association(from_id: u64, to_id: u64, type_id: TypeId) -> Association {
+        Association {
+            from_type: "contacts".into(),
+            from_id,
+            to_type: "companies".into(),
+            to_id,
+            type_id,
+        }
+    }
+
+    #[test]
+    fn pages_follow_the_cursor_to_the_end() {
+        let mut store = Store::default();
+        for to in [5, 3, 9, 7] {
+            store.add(association(1, to, 279));
+        }
+        let (first, next) = store.page("contacts", 1, "companies", None, 3);
+        assert_eq!(
+            first.iter().map(|(id, _)| *id).collect::<Vec<_>>(),
+            [3, 5, 7]
+        );
+        assert_eq!(next, Some(7));
+        let (last, next) = store.page("contacts", 1, "companies", next, 3);
+        assert_eq!(last, [(9, vec![279])]);
+        assert_eq!(next, None);
+        assert_eq!(
+            store.page("contacts", 2, "companies", None, 3),
+            (vec![], None)
+        );
+    }
+
+    #[test]
+    fn repeated_creations_are_counted_and_removals_keep_other_types() {
+        let mut store = Store::default();
+        store.add(association(1, 2, 279));
+        store.add(association(1, 2, 279));
+        store.add(association(1, 2, 1000));
+        assert_eq!(store.repeated_creations(), 1);
+        store.remove_types("contacts", 1, "companies", 2, &[1000]);
+        assert_eq!(store.types_between("contacts", 1, "companies", 2), [279]);
+        assert_eq!(store.remove_pair("contacts", 1, "companies", 2), [279]);
+        assert!(store.all().is_empty());
+    }
+
+    #[test]
+    fn labels_start_with_the_default_type() {
+        let mut store = Store::default();
+        let defined = store.define_label("contacts", "companies", "Billing contact");
+        assert_eq!(defined.type_id, 1000);
+        let labels = store.labels("contacts", "companies");
+        assert_eq!(labels[0].type_id, 279);
+        assert_eq!(labels[1].label.as_deref(), Some("Billing contact"));
+    }
+}

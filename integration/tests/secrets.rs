@@ -1,0 +1,191 @@
+//! The token stays secret: it is in no `Debug` or `Display` of the client, its configuration
+//! or any error, in no log line, and it is not sent to another host on a redirect.
+//! (The logs are checked in `logs.rs`.)
+
+use std::time::Duration;
+
+use fake_hubspot::{Association, Config, FakeHubSpot, Fault};
+use futures_util::StreamExt;
+use hubspot_associations::v2026_03::Client;
+use hubspot_associations::{Error, RateLimit, RetryPolicy, Transport};
+use serde_json::json;
+use wiremock::matchers::method;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const TOKEN: &str = "pat-na1-secret-0000-1111-2222";
+
+fn client(url: &str, retry: RetryPolicy) -> Client {
+    Client::new(
+        Transport::builder(TOKEN)
+            .base_url(url)
+            .retry(retry)
+            .rate_limit(RateLimit::Off)
+            .request_timeout(Duration::from_millis(300))
+            .build()
+            .unwrap(),
+    )
+}
+
+fn assert_secret(what: &str, text: &str) {
+    assert!(!text.contains(TOKEN), "the token appears in {what}: {text}");
+    assert!(
+        !text.contains("secret-0000"),
+        "part of the token appears in {what}: {text}"
+    );
+}
+
+#[tokio::test]
+async fn the_token_is_in_no_debug_or_display_of_the_client_its_configuration_or_any_error() {
+    let builder = Transport::builder(TOKEN).base_url("http://127.0.0.1:1");
+    assert_secret("the builder", &format!("{builder:?}"));
+    let transport = builder.build().unwrap();
+    assert_secret("the transport", &format!("{transport:?}"));
+    assert_secret("the client", &format!("{:?}", Client::new(transport)));
+
+    let fake = FakeHubSpot::start(Config::default()).await.unwrap();
+    fake.seed([Association {
+        from_type: "contacts".into(),
+        from_id: 1,
+        to_type: "companies".into(),
+        to_id: 2,
+        type_id: 279,
+    }]);
+    let once = client(&fake.url(), RetryPolicy::never());
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", listener.local_addr().unwrap())
+    };
+    let looping_page = json!({"results": [], "paging": {"next": {"after": "same"}}});
+
+    let mut errors: Vec<(&str, Error)> = Vec::new();
+    fake.push_faults([Fault::json(
+        400,
+        json!({"category": "VALIDATION_ERROR", "message": "bad", "correlationId": "c-1"}),
+    )]);
+    errors.push((
+        "api",
+        once.list("contacts", "1", "companies", None, None)
+            .await
+            .unwrap_err(),
+    ));
+    fake.push_faults([Fault::rate_limited("DAILY")]);
+    errors.push((
+        "rate limited",
+        once.list("contacts", "1", "companies", None, None)
+            .await
+            .unwrap_err(),
+    ));
+    errors.push((
+        "transport",
+        client(&closed, RetryPolicy::never())
+            .list("contacts", "1", "companies", None, None)
+            .await
+            .unwrap_err(),
+    ));
+    fake.push_faults([Fault::Delay(Duration::from_secs(5))]);
+    errors.push((
+        "timeout",
+        once.list("contacts", "1", "companies", None, None)
+            .await
+            .unwrap_err(),
+    ));
+    fake.push_faults([Fault::raw(200, "{")]);
+    errors.push((
+        "decode",
+        once.list("contacts", "1", "companies", None, None)
+            .await
+            .unwrap_err(),
+    ));
+    fake.push_faults([
+        Fault::json(200, looping_page.clone()),
+        Fault::json(200, looping_page),
+    ]);
+    let mut pages = std::pin::pin!(once.list_all("contacts", "1", "companies", None));
+    errors.push(("invalid response", pages.next().await.unwrap().unwrap_err()));
+    errors.push((
+        "invalid input",
+        once.list("contacts", "", "companies", None, None)
+            .await
+            .unwrap_err(),
+    ));
+    errors.push((
+        "config",
+        Transport::builder(TOKEN)
+            .base_url("http://example.com")
+            .build()
+            .unwrap_err(),
+    ));
+
+    let kinds: Vec<&str> = errors
+        .iter()
+        .map(|(_, error)| match error {
+            Error::Api(_) => "Api",
+            Error::RateLimited(_) => "RateLimited",
+            Error::Transport { .. } => "Transport",
+            Error::Timeout { .. } => "Timeout",
+            Error::Decode(_) => "Decode",
+            Error::InvalidResponse { .. } => "InvalidResponse",
+            Error::InvalidInput { .. } => "InvalidInput",
+            Error::Config { .. } => "Config",
+            _ => "other",
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "Api",
+            "RateLimited",
+            "Transport",
+            "Timeout",
+            "Decode",
+            "InvalidResponse",
+            "InvalidInput",
+            "Config"
+        ]
+    );
+    for (what, error) in &errors {
+        assert_secret(what, &format!("{error:?}"));
+        assert_secret(what, &error.to_string());
+        let mut source = std::error::Error::source(error);
+        while let Some(cause) = source {
+            assert_secret(what, &format!("{cause:?} {cause}"));
+            source = cause.source();
+        }
+    }
+}
+
+/// A redirect to another host does not take the token along; one to the same host does.
+#[tokio::test]
+async fn the_authorization_header_is_not_sent_on_a_redirect_to_another_host() {
+    let elsewhere = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"results": []})))
+        .mount(&elsewhere)
+        .await;
+    let origin = MockServer::start().await;
+    // `localhost` is another host than `127.0.0.1`, whatever the port.
+    let target = format!(
+        "http://localhost:{}/crm/objects/2026-03/contacts/1/associations/companies",
+        elsewhere.address().port()
+    );
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(307).insert_header("location", target.as_str()))
+        .mount(&origin)
+        .await;
+
+    client(&origin.uri(), RetryPolicy::never())
+        .list("contacts", "1", "companies", None, None)
+        .await
+        .unwrap();
+    let first = &origin.received_requests().await.unwrap()[0];
+    assert_eq!(
+        first.headers["authorization"],
+        format!("Bearer {TOKEN}").as_str()
+    );
+    let redirected = elsewhere.received_requests().await.unwrap();
+    assert_eq!(redirected.len(), 1, "the redirect was followed");
+    assert!(
+        redirected[0].headers.get("authorization").is_none(),
+        "the token went to another host"
+    );
+}

@@ -1,0 +1,324 @@
+//! Which failures are retried, and how long to wait before the next attempt: see
+//! [`RetryPolicy`].
+
+use std::time::{Duration, SystemTime};
+
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+
+use crate::error::{Error, RateLimitPolicy};
+use crate::transport::Retry;
+
+/// How transient failures are retried.
+///
+/// Retried, with exponential backoff and full jitter, within a bound on attempts and on total
+/// time:
+/// - a 429 from a burst limit (`TEN_SECONDLY_ROLLING`, `SECONDLY`, or no policy named), which
+///   also pauses every other call on the same transport;
+/// - 423 Locked (after at least 2 s) and 477 Migration in progress;
+/// - failures to connect;
+/// - for operations that may be sent twice, also 500, 502, 503, 504, 521 to 524, timeouts and
+///   connections broken mid-answer.
+///
+/// `Retry-After` (seconds or an HTTP date) is honoured whenever HubSpot sends it. A 429 from
+/// the `DAILY` limit is never retried: it lasts until midnight in the account's time zone, so
+/// it is returned at once as [`Error::RateLimited`](crate::Error::RateLimited).
+///
+/// Which operations may be sent twice is decided per operation, and each version's module
+/// lists it: reads, PUT and DELETE, whose repetition has the effect of one; the batch POSTs,
+/// so that bulk jobs make progress (creating an association that exists, or removing one that
+/// is gone, is harmless); not the other POSTs (`create_label`, `request_high_usage_report`),
+/// which could act twice. Answers that say the request was not processed (429, 423, 477) and
+/// failures to connect are retried for every operation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included (default 5).
+    pub max_attempts: u32,
+    /// The backoff before the first retry, doubled for each next one (default 500 ms).
+    pub initial_backoff: Duration,
+    /// The longest backoff (default 30 s); `Retry-After` may ask for longer.
+    pub max_backoff: Duration,
+    /// The longest time from the first attempt to the start of the last (default 2 min): a
+    /// wait that would end later is not waited, and the last failure is returned.
+    pub max_elapsed: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_attempts: 5,
+            initial_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(30),
+            max_elapsed: Duration::from_secs(120),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// One attempt, no retries.
+    pub fn never() -> Self {
+        Self {
+            max_attempts: 1,
+            ..Self::default()
+        }
+    }
+
+    /// With this many attempts in all.
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts.max(1);
+        self
+    }
+
+    /// With these backoff bounds.
+    pub fn backoff(mut self, initial: Duration, max: Duration) -> Self {
+        self.initial_backoff = initial;
+        self.max_backoff = max.max(initial);
+        self
+    }
+
+    /// With this bound on the total time spent retrying.
+    pub fn max_elapsed(mut self, max: Duration) -> Self {
+        self.max_elapsed = max;
+        self
+    }
+
+    /// The backoff before retry number `retry` (1 for the first), scaled by `jitter` in
+    /// `[0, 1)`: full jitter, so that clients that failed together do not retry together.
+    pub(crate) fn backoff_for(&self, retry: u32, jitter: f64) -> Duration {
+        let exponent = retry.saturating_sub(1).min(31);
+        let ceiling = self
+            .initial_backoff
+            .saturating_mul(1 << exponent)
+            .min(self.max_backoff);
+        ceiling.mul_f64(jitter.clamp(0.0, 1.0))
+    }
+}
+
+/// A failure another attempt may fix, and how long HubSpot asks to wait at least.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Transient {
+    /// Why, for logs.
+    pub reason: &'static str,
+    /// The least wait before the next attempt: `Retry-After`, or 2 s for a 423.
+    pub at_least: Duration,
+    /// Whether a rate limit refused the attempt, so that every caller should pause.
+    pub rate_limited: bool,
+}
+
+impl Transient {
+    /// The wait before retry number `retry`: the backoff, or longer if HubSpot asked.
+    pub fn wait(&self, policy: &RetryPolicy, retry: u32, jitter: f64) -> Duration {
+        policy.backoff_for(retry, jitter).max(self.at_least)
+    }
+}
+
+/// The least wait a 423 asks for.
+pub(crate) const LOCKED_WAIT: Duration = Duration::from_secs(2);
+
+/// Whether a failed attempt of an operation of class `retry` is worth another.
+pub(crate) fn transient(failure: &Error, retry: Retry) -> Option<Transient> {
+    let may_repeat = retry != Retry::Never;
+    let transient = |reason, at_least, rate_limited| {
+        Some(Transient {
+            reason,
+            at_least,
+            rate_limited,
+        })
+    };
+    match failure {
+        Error::RateLimited(limited) => match limited.policy {
+            Some(RateLimitPolicy::Daily) => None,
+            _ => transient(
+                "rate limited",
+                limited.retry_after.unwrap_or_default(),
+                true,
+            ),
+        },
+        Error::Api(api) => {
+            let asked = retry_after(&api.headers, SystemTime::now()).unwrap_or_default();
+            match api.status.as_u16() {
+                423 => transient("locked", asked.max(LOCKED_WAIT), false),
+                477 => transient("migration in progress", asked, false),
+                500 | 502 | 503 | 504 | 521..=524 if may_repeat => {
+                    transient("server error", asked, false)
+                }
+                _ => None,
+            }
+        }
+        Error::Transport { source, .. } if source.is_connect() => {
+            transient("connection failed", Duration::ZERO, false)
+        }
+        Error::Transport { .. } if may_repeat => {
+            transient("connection broken", Duration::ZERO, false)
+        }
+        Error::Timeout { .. } if may_repeat => transient("timed out", Duration::ZERO, false),
+        _ => None,
+    }
+}
+
+/// `Retry-After` as a wait from `now`: a number of seconds, or an HTTP date.
+pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(seconds) = value.parse::<f64>() {
+        return (seconds.is_finite() && seconds >= 0.0)
+            .then(|| Duration::from_secs_f64(seconds.min(86_400.0)));
+    }
+    let date = httpdate::parse_http_date(value).ok()?;
+    Some(date.duration_since(now).unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::{ApiError, RateLimitError};
+    use bytes::Bytes;
+    use reqwest::StatusCode;
+    use reqwest::header::HeaderValue;
+
+    fn api(status: u16, headers: HeaderMap) -> Error {
+        Error::Api(Box::new(ApiError::new(
+            "op",
+            StatusCode::from_u16(status).unwrap(),
+            headers,
+            Bytes::new(),
+        )))
+    }
+
+    fn limited(policy: Option<RateLimitPolicy>, retry_after: Option<Duration>) -> Error {
+        Error::RateLimited(Box::new(RateLimitError {
+            policy,
+            retry_after,
+            error: ApiError::new(
+                "op",
+                StatusCode::TOO_MANY_REQUESTS,
+                HeaderMap::new(),
+                Bytes::new(),
+            ),
+        }))
+    }
+
+    #[test]
+    fn backoff_doubles_up_to_its_ceiling_and_is_scaled_by_jitter() {
+        let policy =
+            RetryPolicy::default().backoff(Duration::from_millis(100), Duration::from_secs(1));
+        assert_eq!(policy.backoff_for(1, 0.999_999).as_millis(), 99);
+        assert_eq!(policy.backoff_for(2, 0.5), Duration::from_millis(100));
+        assert_eq!(policy.backoff_for(3, 1.0), Duration::from_millis(400));
+        assert_eq!(
+            policy.backoff_for(10, 1.0),
+            Duration::from_secs(1),
+            "capped"
+        );
+        assert_eq!(
+            policy.backoff_for(40, 1.0),
+            Duration::from_secs(1),
+            "no overflow"
+        );
+        assert_eq!(
+            policy.backoff_for(3, 0.0),
+            Duration::ZERO,
+            "full jitter starts at zero"
+        );
+    }
+
+    #[test]
+    fn daily_limits_are_final_and_burst_limits_are_retried_for_every_operation() {
+        assert_eq!(
+            transient(
+                &limited(Some(RateLimitPolicy::Daily), None),
+                Retry::Idempotent
+            ),
+            None
+        );
+        for policy in [
+            Some(RateLimitPolicy::TenSecondlyRolling),
+            Some(RateLimitPolicy::Secondly),
+            None,
+        ] {
+            let found =
+                transient(&limited(policy, Some(Duration::from_secs(3))), Retry::Never).unwrap();
+            assert_eq!(found.at_least, Duration::from_secs(3));
+            assert!(found.rate_limited);
+        }
+    }
+
+    #[test]
+    fn statuses_that_may_have_acted_are_retried_only_where_repeating_is_safe() {
+        for status in [500, 502, 503, 504, 521, 522, 523, 524] {
+            assert!(
+                transient(&api(status, HeaderMap::new()), Retry::Batch).is_some(),
+                "{status}"
+            );
+            assert!(
+                transient(&api(status, HeaderMap::new()), Retry::Never).is_none(),
+                "{status}"
+            );
+        }
+        for status in [400, 401, 403, 404, 409, 501, 505] {
+            assert!(
+                transient(&api(status, HeaderMap::new()), Retry::Idempotent).is_none(),
+                "{status}"
+            );
+        }
+        assert_eq!(
+            transient(&api(423, HeaderMap::new()), Retry::Never)
+                .unwrap()
+                .at_least,
+            LOCKED_WAIT
+        );
+        let mut headers = HeaderMap::new();
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("9"));
+        assert_eq!(
+            transient(&api(477, headers.clone()), Retry::Never)
+                .unwrap()
+                .at_least,
+            Duration::from_secs(9)
+        );
+        assert_eq!(
+            transient(&api(423, headers), Retry::Never)
+                .unwrap()
+                .at_least,
+            Duration::from_secs(9)
+        );
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_http_dates() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let header = |value: &'static str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(RETRY_AFTER, HeaderValue::from_static(value));
+            retry_after(&headers, now)
+        };
+        assert_eq!(header("7"), Some(Duration::from_secs(7)));
+        assert_eq!(header("1.5"), Some(Duration::from_millis(1500)));
+        let later = httpdate::fmt_http_date(now + Duration::from_secs(42));
+        let mut headers = HeaderMap::new();
+        headers.insert(RETRY_AFTER, HeaderValue::from_str(&later).unwrap());
+        assert_eq!(retry_after(&headers, now), Some(Duration::from_secs(42)));
+        assert_eq!(
+            header("Tue, 14 Nov 2023 22:13:00 GMT"),
+            Some(Duration::ZERO),
+            "a past date waits nothing"
+        );
+        assert_eq!(header("soon"), None);
+        assert_eq!(header("-1"), None);
+        assert_eq!(retry_after(&HeaderMap::new(), now), None);
+    }
+
+    #[test]
+    fn the_wait_is_the_backoff_or_what_hubspot_asked_whichever_is_longer() {
+        let policy = RetryPolicy::default();
+        let asked = Transient {
+            reason: "x",
+            at_least: Duration::from_secs(7),
+            rate_limited: true,
+        };
+        assert_eq!(asked.wait(&policy, 1, 0.9), Duration::from_secs(7));
+        let none = Transient {
+            at_least: Duration::ZERO,
+            ..asked
+        };
+        assert_eq!(none.wait(&policy, 2, 0.5), Duration::from_millis(500));
+    }
+}
