@@ -136,6 +136,8 @@ pub struct Stats {
     pub rate_limited: u64,
     /// Requests that got an injected fault.
     pub faults: u64,
+    /// The most requests it was answering at once.
+    pub max_in_flight: u64,
 }
 
 struct Inner {
@@ -148,6 +150,7 @@ struct Inner {
     today: u64,
     log: Vec<Recorded>,
     stats: Stats,
+    in_flight: u64,
     next_id: u64,
 }
 
@@ -200,6 +203,7 @@ impl FakeHubSpot {
             today: 0,
             log: Vec::new(),
             stats: Stats::default(),
+            in_flight: 0,
             next_id: 0,
         })));
         let app = routes::router()
@@ -295,6 +299,8 @@ async fn gate(State(shared): State<Shared>, request: Request, next: Next) -> Res
     let (index, verdict) = {
         let mut inner = shared.lock();
         inner.stats.requests += 1;
+        inner.in_flight += 1;
+        inner.stats.max_in_flight = inner.stats.max_in_flight.max(inner.in_flight);
         let index = inner.log.len();
         inner.log.push(Recorded {
             method: parts.method.to_string(),
@@ -352,7 +358,9 @@ async fn gate(State(shared): State<Shared>, request: Request, next: Next) -> Res
             response
                 .headers_mut()
                 .insert("content-type", HeaderValue::from_static("application/json"));
-            shared.lock().log[index].status = 0;
+            let mut inner = shared.lock();
+            inner.log[index].status = 0;
+            inner.in_flight -= 1;
             return response;
         }
         Verdict::Fault(Fault::Delay(wait)) => {
@@ -373,6 +381,7 @@ async fn gate(State(shared): State<Shared>, request: Request, next: Next) -> Res
     let mut inner = shared.lock();
     add_rate_limit_headers(&inner, response.headers_mut(), now);
     inner.log[index].status = response.status().as_u16();
+    inner.in_flight -= 1;
     response
 }
 

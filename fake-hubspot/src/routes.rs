@@ -425,6 +425,23 @@ async fn batch_create(State(shared): State<Shared>, Path(params): Params, body: 
     if let Some(refused) = too_many(&shared, batch.inputs.len(), BATCH_CREATE_CAP) {
         return refused;
     }
+    // Like HubSpot, an association type that cannot exist fails the whole request.
+    let impossible = batch
+        .inputs
+        .iter()
+        .flat_map(|i| &i.types)
+        .find(|t| t.association_type_id <= 0);
+    if let Some(bad) = impossible {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "VALIDATION_ERROR",
+            &format!(
+                "Association type id {} does not exist.",
+                bad.association_type_id
+            ),
+            Some(shared.correlation_id()),
+        );
+    }
     let (from_type, to_type) = (
         param(&params, "fromObjectType"),
         param(&params, "toObjectType"),

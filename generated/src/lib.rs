@@ -6,9 +6,12 @@
 // With only some versions enabled, parts of the runtime that only the others use are unused.
 #![cfg_attr(not(feature = "all-versions"), allow(dead_code))]
 
+pub mod association_types;
+pub mod bulk;
 mod error;
 mod error_body;
 mod ids;
+mod labels;
 pub(crate) mod open_enum;
 pub(crate) mod pagination;
 mod rate_limit;
@@ -19,9 +22,11 @@ mod test_support;
 pub(crate) mod transport;
 pub(crate) mod url_path;
 
+pub use bulk::{BulkOptions, BulkOutcome};
 pub use error::{ApiError, DecodeError, Error, RateLimitError, RateLimitPolicy};
 pub use error_body::ErrorContext;
 pub use ids::ObjectId;
+pub use labels::{Label, Labels};
 pub use rate_limit::{RateLimit, Tier};
 pub use response::{RateLimitHeaders, Response};
 pub use retry::RetryPolicy;

@@ -1,9 +1,11 @@
 //! Sending requests: the token, the base URL, timeouts, the rate limiter, retries, and a
 //! tracing span per call.
 
+use std::collections::HashMap;
 use std::fmt;
+use std::future::Future;
 use std::net::IpAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
@@ -16,6 +18,7 @@ use url::Url;
 
 use crate::error::{ApiError, Error, RateLimitError, RateLimitPolicy};
 use crate::error_body::ErrorFields;
+use crate::labels::Labels;
 use crate::rate_limit::{Limiter, RateLimit};
 use crate::response::RawResponse;
 use crate::retry::{self, RetryPolicy};
@@ -208,6 +211,7 @@ impl TransportBuilder {
                 request_timeout: self.request_timeout,
                 retry: self.retry,
                 limiter: self.rate_limit.limiter(),
+                labels: Mutex::default(),
             }),
             options: CallOptions::default(),
         })
@@ -238,6 +242,8 @@ struct Shared {
     request_timeout: Duration,
     retry: RetryPolicy,
     limiter: Option<Limiter>,
+    /// Labels fetched, by (version, from type, to type).
+    labels: Mutex<HashMap<(&'static str, String, String), Arc<Labels>>>,
 }
 
 impl fmt::Debug for Transport {
@@ -296,6 +302,34 @@ impl Transport {
                 .extend_pairs(call.query.iter().map(|(k, v)| (*k, v.as_str())));
         }
         url
+    }
+
+    /// The labels between two object types: fetched by `fetch` the first time, then kept for
+    /// every clone of this transport. Two callers that ask at once may both fetch.
+    pub(crate) async fn labels<F, Fut>(
+        &self,
+        version: &'static str,
+        from_type: &str,
+        to_type: &str,
+        fetch: F,
+    ) -> Result<Arc<Labels>, Error>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Labels, Error>>,
+    {
+        let key = (version, from_type.to_owned(), to_type.to_owned());
+        let cache = || {
+            self.shared
+                .labels
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
+        if let Some(known) = cache().get(&key) {
+            return Ok(Arc::clone(known));
+        }
+        let fetched = Arc::new(fetch().await?);
+        cache().insert(key, Arc::clone(&fetched));
+        Ok(fetched)
     }
 
     /// Sends a call, retrying transient failures as the retry policy allows, each attempt

@@ -101,11 +101,11 @@ pub fn report(inputs: &Inputs) -> Result<String, String> {
     let newest = inputs.specs.last().ok_or("there is no version")?;
     let one = Inputs {
         specs: vec![newest.clone()],
-        templates: inputs.templates.clone(),
+        ..inputs.clone()
     };
     let large = Inputs {
         specs: vec![enlarge(newest, COPIES)?],
-        templates: inputs.templates.clone(),
+        ..inputs.clone()
     };
     let all_time = median_time(inputs)?;
     let one_time = median_time(&one)?;

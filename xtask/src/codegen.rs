@@ -7,6 +7,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use crate::association_types;
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::generate::{self, Templates};
 use crate::load::{self, SpecSource};
@@ -27,6 +28,8 @@ pub struct Inputs {
     pub specs: Vec<SpecSource>,
     /// Everything under `templates/`.
     pub templates: Templates,
+    /// `spec/association-types.tsv`.
+    pub association_types: String,
 }
 
 impl Inputs {
@@ -48,6 +51,7 @@ impl Inputs {
         }
         sources.sort();
         Ok(Self {
+            association_types: fs::read_to_string(root.join(association_types::TABLE))?,
             specs,
             templates: Templates {
                 manifest: fs::read_to_string(templates_dir.join("Cargo.toml"))?,
@@ -71,8 +75,12 @@ pub fn run(inputs: &Inputs) -> Result<Vec<OutputFile>, Diagnostics> {
     }
     let (specs, mut problems) = load::parse_all(&inputs.specs);
     problems.extend(validate::check_all(&specs));
+    let types = association_types::parse(&inputs.association_types).unwrap_or_else(|found| {
+        problems.extend(found);
+        Vec::new()
+    });
     problems.into_result(())?;
     let specs = normalize::normalize(specs);
     let versions = model::versions(&specs);
-    generate::crate_files(&versions, &inputs.templates)
+    generate::crate_files(&versions, &types, &inputs.templates)
 }

@@ -1,6 +1,7 @@
 //! The tasks of the hubspot-associations workspace, as a library so that tests can drive
 //! each stage; `main.rs` is the command line.
 
+pub mod association_types;
 pub mod bench;
 pub mod checks;
 pub mod codegen;

@@ -66,6 +66,8 @@ pub struct Operation {
     pub retry: Retry,
     /// How it pages, when it does.
     pub pagination: Option<Pagination>,
+    /// How any number of inputs go through it, when it is a batch.
+    pub bulk: Option<Bulk>,
 }
 
 /// A path or query parameter.
@@ -136,6 +138,37 @@ pub struct Pagination {
     pub cursor_param: String,
     /// The schema of one item of `results`.
     pub item_schema: String,
+}
+
+/// A batch operation: its body is `{"inputs": [...]}` and its answer lists `results`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bulk {
+    /// The body schema, whose only property is `inputs`.
+    pub batch_schema: String,
+    /// The schema of one input.
+    pub item: String,
+    /// HubSpot's cap on inputs per request (`x-batch-limit`), when documented.
+    pub cap: Option<usize>,
+    /// What one result is.
+    pub result: BulkResult,
+    /// Whether the answer has `errors`.
+    pub errors: bool,
+    /// For a paged read (inputs `{id, after}`, results `{from, to: [...], paging}`), the
+    /// schema of one item of `to`.
+    pub paged_read: Option<String>,
+}
+
+/// The type of one item of a batch answer's `results`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BulkResult {
+    /// A named schema.
+    Schema(String),
+    /// An object with no declared properties.
+    Object,
+    /// Anything.
+    Any,
+    /// The answer has no body.
+    Nothing,
 }
 
 /// A string enum that decodes values it does not know into a catch-all.
@@ -236,6 +269,9 @@ fn operation(api: &OpenAPI, op: &OperationAt<'_>) -> Operation {
         _ => Retry::Never,
     };
     let pagination = pagination(api, &params, &success);
+    let bulk = (retry == Retry::Batch)
+        .then(|| bulk(api, op.operation, body.as_ref()?, &success))
+        .flatten();
     Operation {
         id: op.operation.operation_id.clone().unwrap_or_default(),
         method,
@@ -247,7 +283,76 @@ fn operation(api: &OpenAPI, op: &OperationAt<'_>) -> Operation {
         success,
         retry,
         pagination,
+        bulk,
     }
+}
+
+/// The batch shape of an operation, read from its schemas.
+fn bulk(
+    api: &OpenAPI,
+    operation: &openapiv3::Operation,
+    body: &Body,
+    success: &Success,
+) -> Option<Bulk> {
+    let Body::Schema(batch_schema) = body else {
+        return None;
+    };
+    let batch = serde_json::to_value(document::component_schema(api, batch_schema)?).ok()?;
+    let properties = batch.get("properties")?.as_object()?;
+    if properties.len() != 1 {
+        return None;
+    }
+    let item = schema_name(batch.pointer("/properties/inputs/items/$ref")?.as_str()?)?.to_owned();
+    let item_schema = serde_json::to_value(document::component_schema(api, &item)?).ok()?;
+    let (result, errors, result_schema) = match &success.body {
+        None => (BulkResult::Nothing, false, None),
+        Some(answer) => {
+            let answer = serde_json::to_value(document::component_schema(api, answer)?).ok()?;
+            let items = answer.pointer("/properties/results/items")?.clone();
+            let result = match (
+                items.get("$ref").and_then(|r| r.as_str()),
+                items.get("type"),
+            ) {
+                (Some(reference), _) => BulkResult::Schema(schema_name(reference)?.to_owned()),
+                (None, Some(kind)) if kind == "object" => BulkResult::Object,
+                _ => BulkResult::Any,
+            };
+            let result_schema = match &result {
+                BulkResult::Schema(name) => {
+                    serde_json::to_value(document::component_schema(api, name)?).ok()
+                }
+                _ => None,
+            };
+            (
+                result,
+                answer.pointer("/properties/errors").is_some(),
+                result_schema,
+            )
+        }
+    };
+    let read_inputs = item_schema
+        .get("properties")
+        .and_then(|p| p.as_object())
+        .is_some_and(|p| p.len() == 2 && p.contains_key("id") && p.contains_key("after"));
+    let paged_read = result_schema.filter(|_| read_inputs).and_then(|result| {
+        result.pointer("/properties/from/$ref")?;
+        let paging = schema_name(result.pointer("/properties/paging/$ref")?.as_str()?)?;
+        next_cursor(api, paging)?;
+        Some(schema_name(result.pointer("/properties/to/items/$ref")?.as_str()?)?.to_owned())
+    });
+    let cap = operation
+        .extensions
+        .get("x-batch-limit")
+        .and_then(|v| v.as_u64())
+        .and_then(|cap| usize::try_from(cap).ok());
+    Some(Bulk {
+        batch_schema: batch_schema.clone(),
+        item,
+        cap,
+        result,
+        errors,
+        paged_read,
+    })
 }
 
 fn param(parameter: &Parameter) -> Param {
@@ -320,6 +425,14 @@ fn pagination(api: &OpenAPI, params: &[Param], success: &Success) -> Option<Pagi
         cursor_param: cursor.rust_name.clone(),
         item_schema: schema_name(item)?.to_owned(),
     })
+}
+
+/// Whether a paging schema carries the next cursor as `next.after`; `None` when not.
+fn next_cursor(api: &OpenAPI, paging: &str) -> Option<()> {
+    let paging = serde_json::to_value(document::component_schema(api, paging)?).ok()?;
+    let next = schema_name(paging.pointer("/properties/next/$ref")?.as_str()?)?;
+    let next = serde_json::to_value(document::component_schema(api, next)?).ok()?;
+    next.pointer("/properties/after").map(|_| ())
 }
 
 fn open_enums(api: &OpenAPI) -> Vec<OpenEnum> {

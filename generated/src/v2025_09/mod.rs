@@ -880,6 +880,503 @@ impl Client {
             },
         )
     }
+
+    /// Any number of inputs through [`batch_create`](Self::batch_create): at most 2000 inputs per request, HubSpot's cap, sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
+    pub async fn batch_create_all(
+        &self,
+        from_object_type: &str,
+        to_object_type: &str,
+        inputs: Vec<types::PublicAssociationMultiPost>,
+        options: crate::BulkOptions,
+    ) -> crate::BulkOutcome<
+        types::PublicAssociationMultiPost,
+        types::LabelsBetweenObjectPair,
+    > {
+        crate::bulk::collect(
+                self
+                    .batch_create_chunks(
+                        from_object_type,
+                        to_object_type,
+                        inputs,
+                        options,
+                    ),
+            )
+            .await
+    }
+
+    /// [`batch_create_all`](Self::batch_create_all) as a stream of the outcome of each request, as each completes: for progress reports and for journals that must record what was confirmed.
+    pub fn batch_create_chunks(
+        &self,
+        from_object_type: &str,
+        to_object_type: &str,
+        inputs: Vec<types::PublicAssociationMultiPost>,
+        options: crate::BulkOptions,
+    ) -> impl futures_core::Stream<
+        Item = crate::BulkOutcome<
+            types::PublicAssociationMultiPost,
+            types::LabelsBetweenObjectPair,
+        >,
+    > {
+        crate::bulk::chunks(
+            inputs,
+            Some(2000usize),
+            options,
+            move |inputs: Vec<types::PublicAssociationMultiPost>| async move {
+                let answer = self
+                    .batch_create(
+                        from_object_type,
+                        to_object_type,
+                        &types::BatchInputPublicAssociationMultiPost {
+                            inputs,
+                        },
+                    )
+                    .await?;
+                Ok({
+                    let answer = answer.into_inner();
+                    crate::bulk::Reply::new(answer.results, &answer.errors)
+                })
+            },
+        )
+    }
+
+    /// Any number of inputs through [`batch_create_default`](Self::batch_create_default): HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options` says otherwise, sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
+    pub async fn batch_create_default_all(
+        &self,
+        from_object_type: &str,
+        to_object_type: &str,
+        inputs: Vec<types::PublicDefaultAssociationMultiPost>,
+        options: crate::BulkOptions,
+    ) -> crate::BulkOutcome<
+        types::PublicDefaultAssociationMultiPost,
+        types::PublicDefaultAssociation,
+    > {
+        crate::bulk::collect(
+                self
+                    .batch_create_default_chunks(
+                        from_object_type,
+                        to_object_type,
+                        inputs,
+                        options,
+                    ),
+            )
+            .await
+    }
+
+    /// [`batch_create_default_all`](Self::batch_create_default_all) as a stream of the outcome of each request, as each completes: for progress reports and for journals that must record what was confirmed.
+    pub fn batch_create_default_chunks(
+        &self,
+        from_object_type: &str,
+        to_object_type: &str,
+        inputs: Vec<types::PublicDefaultAssociationMultiPost>,
+        options: crate::BulkOptions,
+    ) -> impl futures_core::Stream<
+        Item = crate::BulkOutcome<
+            types::PublicDefaultAssociationMultiPost,
+            types::PublicDefaultAssociation,
+        >,
+    > {
+        crate::bulk::chunks(
+            inputs,
+            None,
+            options,
+            move |inputs: Vec<types::PublicDefaultAssociationMultiPost>| async move {
+                let answer = self
+                    .batch_create_default(
+                        from_object_type,
+                        to_object_type,
+                        &types::BatchInputPublicDefaultAssociationMultiPost {
+                            inputs,
+                        },
+                    )
+                    .await?;
+                Ok({
+                    let answer = answer.into_inner();
+                    crate::bulk::Reply::new(answer.results, &answer.errors)
+                })
+            },
+        )
+    }
+
+    /// Every association of every record in `ids`, through [`batch_read`](Self::batch_read): at most 1000 inputs per request, HubSpot's cap, each record asked again with its own cursor until its last page, with bounded concurrency under the rate limiter. Records that fail are in the outcome's `failed`.
+    pub async fn batch_read_all(
+        &self,
+        from_object_type: &str,
+        to_object_type: &str,
+        ids: Vec<crate::ObjectId>,
+        options: crate::BulkOptions,
+    ) -> crate::BulkOutcome<
+        crate::ObjectId,
+        Vec<types::MultiAssociatedObjectWithLabel>,
+    > {
+        crate::bulk::read_all(
+                ids,
+                Some(1000usize),
+                options,
+                move |inputs: Vec<crate::bulk::ReadInput>| async move {
+                    let inputs = inputs
+                        .into_iter()
+                        .map(|input| types::PublicFetchAssociationsBatchRequest {
+                            id: input.id,
+                            after: input.after,
+                        })
+                        .collect();
+                    let answer = self
+                        .batch_read(
+                            from_object_type,
+                            to_object_type,
+                            &types::BatchInputPublicFetchAssociationsBatchRequest {
+                                inputs,
+                            },
+                        )
+                        .await?
+                        .into_inner();
+                    Ok(crate::bulk::ReadReply {
+                        errors: answer
+                            .errors
+                            .iter()
+                            .filter_map(|error| ::serde_json::to_value(error).ok())
+                            .collect(),
+                        pages: answer
+                            .results
+                            .into_iter()
+                            .map(|result| {
+                                let next = result
+                                    .paging
+                                    .and_then(|paging| paging.next)
+                                    .map(|next| next.after);
+                                (result.from.id, result.to, next)
+                            })
+                            .collect(),
+                    })
+                },
+            )
+            .await
+    }
+
+    /// Any number of inputs through [`batch_archive`](Self::batch_archive): HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options` says otherwise, sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
+    pub async fn batch_archive_all(
+        &self,
+        from_object_type: &str,
+        to_object_type: &str,
+        inputs: Vec<types::PublicAssociationMultiArchive>,
+        options: crate::BulkOptions,
+    ) -> crate::BulkOutcome<
+        types::PublicAssociationMultiArchive,
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    > {
+        crate::bulk::collect(
+                self
+                    .batch_archive_chunks(
+                        from_object_type,
+                        to_object_type,
+                        inputs,
+                        options,
+                    ),
+            )
+            .await
+    }
+
+    /// [`batch_archive_all`](Self::batch_archive_all) as a stream of the outcome of each request, as each completes: for progress reports and for journals that must record what was confirmed.
+    pub fn batch_archive_chunks(
+        &self,
+        from_object_type: &str,
+        to_object_type: &str,
+        inputs: Vec<types::PublicAssociationMultiArchive>,
+        options: crate::BulkOptions,
+    ) -> impl futures_core::Stream<
+        Item = crate::BulkOutcome<
+            types::PublicAssociationMultiArchive,
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    > {
+        crate::bulk::chunks(
+            inputs,
+            None,
+            options,
+            move |inputs: Vec<types::PublicAssociationMultiArchive>| async move {
+                let answer = self
+                    .batch_archive(
+                        from_object_type,
+                        to_object_type,
+                        &types::BatchInputPublicAssociationMultiArchive {
+                            inputs,
+                        },
+                    )
+                    .await?;
+                Ok(
+                    match answer.into_inner() {
+                        Some(answer) => {
+                            crate::bulk::Reply::new(answer.results, &answer.errors)
+                        }
+                        None => crate::bulk::Reply::empty(),
+                    },
+                )
+            },
+        )
+    }
+
+    /// Any number of inputs through [`batch_archive_labels`](Self::batch_archive_labels): HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options` says otherwise, sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
+    pub async fn batch_archive_labels_all(
+        &self,
+        from_object_type: &str,
+        to_object_type: &str,
+        inputs: Vec<types::PublicAssociationMultiPost>,
+        options: crate::BulkOptions,
+    ) -> crate::BulkOutcome<
+        types::PublicAssociationMultiPost,
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    > {
+        crate::bulk::collect(
+                self
+                    .batch_archive_labels_chunks(
+                        from_object_type,
+                        to_object_type,
+                        inputs,
+                        options,
+                    ),
+            )
+            .await
+    }
+
+    /// [`batch_archive_labels_all`](Self::batch_archive_labels_all) as a stream of the outcome of each request, as each completes: for progress reports and for journals that must record what was confirmed.
+    pub fn batch_archive_labels_chunks(
+        &self,
+        from_object_type: &str,
+        to_object_type: &str,
+        inputs: Vec<types::PublicAssociationMultiPost>,
+        options: crate::BulkOptions,
+    ) -> impl futures_core::Stream<
+        Item = crate::BulkOutcome<
+            types::PublicAssociationMultiPost,
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    > {
+        crate::bulk::chunks(
+            inputs,
+            None,
+            options,
+            move |inputs: Vec<types::PublicAssociationMultiPost>| async move {
+                let answer = self
+                    .batch_archive_labels(
+                        from_object_type,
+                        to_object_type,
+                        &types::BatchInputPublicAssociationMultiPost {
+                            inputs,
+                        },
+                    )
+                    .await?;
+                Ok(
+                    match answer.into_inner() {
+                        Some(answer) => {
+                            crate::bulk::Reply::new(answer.results, &answer.errors)
+                        }
+                        None => crate::bulk::Reply::empty(),
+                    },
+                )
+            },
+        )
+    }
+
+    /// Any number of inputs through [`batch_create_limits`](Self::batch_create_limits): HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options` says otherwise, sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
+    pub async fn batch_create_limits_all(
+        &self,
+        from_object_type: &str,
+        to_object_type: &str,
+        inputs: Vec<types::PublicAssociationDefinitionConfigurationCreateRequest>,
+        options: crate::BulkOptions,
+    ) -> crate::BulkOutcome<
+        types::PublicAssociationDefinitionConfigurationCreateRequest,
+        types::PublicAssociationDefinitionUserConfiguration,
+    > {
+        crate::bulk::collect(
+                self
+                    .batch_create_limits_chunks(
+                        from_object_type,
+                        to_object_type,
+                        inputs,
+                        options,
+                    ),
+            )
+            .await
+    }
+
+    /// [`batch_create_limits_all`](Self::batch_create_limits_all) as a stream of the outcome of each request, as each completes: for progress reports and for journals that must record what was confirmed.
+    pub fn batch_create_limits_chunks(
+        &self,
+        from_object_type: &str,
+        to_object_type: &str,
+        inputs: Vec<types::PublicAssociationDefinitionConfigurationCreateRequest>,
+        options: crate::BulkOptions,
+    ) -> impl futures_core::Stream<
+        Item = crate::BulkOutcome<
+            types::PublicAssociationDefinitionConfigurationCreateRequest,
+            types::PublicAssociationDefinitionUserConfiguration,
+        >,
+    > {
+        crate::bulk::chunks(
+            inputs,
+            None,
+            options,
+            move |
+                inputs: Vec<
+                    types::PublicAssociationDefinitionConfigurationCreateRequest,
+                >|
+            async move {
+                let answer = self
+                    .batch_create_limits(
+                        from_object_type,
+                        to_object_type,
+                        &types::BatchInputPublicAssociationDefinitionConfigurationCreateRequest {
+                            inputs,
+                        },
+                    )
+                    .await?;
+                Ok({
+                    let answer = answer.into_inner();
+                    crate::bulk::Reply::new(answer.results, &answer.errors)
+                })
+            },
+        )
+    }
+
+    /// Any number of inputs through [`batch_update_limits`](Self::batch_update_limits): HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options` says otherwise, sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
+    pub async fn batch_update_limits_all(
+        &self,
+        from_object_type: &str,
+        to_object_type: &str,
+        inputs: Vec<types::PublicAssociationDefinitionConfigurationUpdateRequest>,
+        options: crate::BulkOptions,
+    ) -> crate::BulkOutcome<
+        types::PublicAssociationDefinitionConfigurationUpdateRequest,
+        types::PublicAssociationDefinitionConfigurationUpdateResult,
+    > {
+        crate::bulk::collect(
+                self
+                    .batch_update_limits_chunks(
+                        from_object_type,
+                        to_object_type,
+                        inputs,
+                        options,
+                    ),
+            )
+            .await
+    }
+
+    /// [`batch_update_limits_all`](Self::batch_update_limits_all) as a stream of the outcome of each request, as each completes: for progress reports and for journals that must record what was confirmed.
+    pub fn batch_update_limits_chunks(
+        &self,
+        from_object_type: &str,
+        to_object_type: &str,
+        inputs: Vec<types::PublicAssociationDefinitionConfigurationUpdateRequest>,
+        options: crate::BulkOptions,
+    ) -> impl futures_core::Stream<
+        Item = crate::BulkOutcome<
+            types::PublicAssociationDefinitionConfigurationUpdateRequest,
+            types::PublicAssociationDefinitionConfigurationUpdateResult,
+        >,
+    > {
+        crate::bulk::chunks(
+            inputs,
+            None,
+            options,
+            move |
+                inputs: Vec<
+                    types::PublicAssociationDefinitionConfigurationUpdateRequest,
+                >|
+            async move {
+                let answer = self
+                    .batch_update_limits(
+                        from_object_type,
+                        to_object_type,
+                        &types::BatchInputPublicAssociationDefinitionConfigurationUpdateRequest {
+                            inputs,
+                        },
+                    )
+                    .await?;
+                Ok({
+                    let answer = answer.into_inner();
+                    crate::bulk::Reply::new(answer.results, &answer.errors)
+                })
+            },
+        )
+    }
+
+    /// Any number of inputs through [`batch_purge_limits`](Self::batch_purge_limits): HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options` says otherwise, sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
+    pub async fn batch_purge_limits_all(
+        &self,
+        from_object_type: &str,
+        to_object_type: &str,
+        inputs: Vec<types::PublicAssociationSpec>,
+        options: crate::BulkOptions,
+    ) -> crate::BulkOutcome<types::PublicAssociationSpec, ::serde_json::Value> {
+        crate::bulk::collect(
+                self
+                    .batch_purge_limits_chunks(
+                        from_object_type,
+                        to_object_type,
+                        inputs,
+                        options,
+                    ),
+            )
+            .await
+    }
+
+    /// [`batch_purge_limits_all`](Self::batch_purge_limits_all) as a stream of the outcome of each request, as each completes: for progress reports and for journals that must record what was confirmed.
+    pub fn batch_purge_limits_chunks(
+        &self,
+        from_object_type: &str,
+        to_object_type: &str,
+        inputs: Vec<types::PublicAssociationSpec>,
+        options: crate::BulkOptions,
+    ) -> impl futures_core::Stream<
+        Item = crate::BulkOutcome<types::PublicAssociationSpec, ::serde_json::Value>,
+    > {
+        crate::bulk::chunks(
+            inputs,
+            None,
+            options,
+            move |inputs: Vec<types::PublicAssociationSpec>| async move {
+                let answer = self
+                    .batch_purge_limits(
+                        from_object_type,
+                        to_object_type,
+                        &types::BatchInputPublicAssociationSpec {
+                            inputs,
+                        },
+                    )
+                    .await?;
+                Ok(
+                    match answer.into_inner() {
+                        Some(answer) => {
+                            crate::bulk::Reply::new(answer.results, &answer.errors)
+                        }
+                        None => crate::bulk::Reply::empty(),
+                    },
+                )
+            },
+        )
+    }
+
+    /// The association types between two object types, fetched with [`list_labels`](Self::list_labels) once per transport and kept: resolve a label to its type id and category with [`crate::Labels::find`].
+    pub async fn labels(
+        &self,
+        from_object_type: &str,
+        to_object_type: &str,
+    ) -> Result<std::sync::Arc<crate::Labels>, Error> {
+        self.transport
+            .labels(
+                VERSION,
+                from_object_type,
+                to_object_type,
+                || async {
+                    let listed = self
+                        .list_labels(from_object_type, to_object_type)
+                        .await?;
+                    Ok(crate::Labels::from_results(&listed.results))
+                },
+            )
+            .await
+    }
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::{docs, inner_docs};
-use crate::model::{Body, Operation, Param, Retry, Scalar, Version};
+use crate::model::{Body, BulkResult, Operation, Param, Retry, Scalar, Version};
 
 /// The `mod.rs` of a version: docs, the `types` module, the `Client` and its methods.
 pub fn client(version: &Version) -> TokenStream {
@@ -33,6 +33,12 @@ pub fn client(version: &Version) -> TokenStream {
     let tests = decoding_tests(version);
     let methods = version.operations.iter().map(method);
     let pages = version.operations.iter().filter_map(pages_method);
+    let bulks = version.operations.iter().filter_map(bulk_methods);
+    let labels = version
+        .operations
+        .iter()
+        .find(|op| op.id == "list_labels")
+        .map(label_lookup);
     quote! {
         #module_doc
 
@@ -78,6 +84,10 @@ pub fn client(version: &Version) -> TokenStream {
             #(#methods)*
 
             #(#pages)*
+
+            #(#bulks)*
+
+            #labels
         }
 
         #tests
@@ -360,6 +370,178 @@ fn method_docs(op: &Operation) -> String {
         doc.push_str(&described.join("\n"));
     }
     doc.trim_end().to_owned()
+}
+
+/// The Rust type of one result of a batch.
+fn result_type(result: &BulkResult) -> TokenStream {
+    match result {
+        BulkResult::Schema(name) => {
+            let name = format_ident!("{}", name.to_upper_camel_case());
+            quote!(types::#name)
+        }
+        BulkResult::Object => quote!(::serde_json::Map<::std::string::String, ::serde_json::Value>),
+        BulkResult::Any => quote!(::serde_json::Value),
+        BulkResult::Nothing => quote!(()),
+    }
+}
+
+/// For a batch operation, `<op>_all` and `<op>_chunks` (any number of inputs), or for a paged
+/// batch read, `<op>_all` over record ids.
+fn bulk_methods(op: &Operation) -> Option<TokenStream> {
+    let bulk = op.bulk.as_ref()?;
+    let single = format_ident!("{}", op.id);
+    let batch = format_ident!("{}", bulk.batch_schema.to_upper_camel_case());
+    let item = format_ident!("{}", bulk.item.to_upper_camel_case());
+    let path_params: Vec<&Param> = op.params.iter().filter(|p| p.in_path).collect();
+    let args: Vec<TokenStream> = path_params
+        .iter()
+        .map(|param| {
+            let ident = format_ident!("{}", param.rust_name);
+            let ty = param_type(param);
+            quote!(#ident: #ty)
+        })
+        .collect();
+    let forwarded: Vec<TokenStream> = path_params
+        .iter()
+        .map(|param| {
+            let ident = format_ident!("{}", param.rust_name);
+            quote!(#ident)
+        })
+        .collect();
+    let cap = match bulk.cap {
+        Some(cap) => quote!(Some(#cap)),
+        None => quote!(None),
+    };
+    let cap_words = match bulk.cap {
+        Some(cap) => format!("at most {cap} inputs per request, HubSpot's cap"),
+        None => "HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options` says otherwise".to_owned(),
+    };
+    let id = &op.id;
+    if let Some(to_item) = &bulk.paged_read {
+        let name = format_ident!("{}_all", op.id);
+        let to_item = format_ident!("{}", to_item.to_upper_camel_case());
+        let errors = if bulk.errors {
+            quote!(
+                answer
+                    .errors
+                    .iter()
+                    .filter_map(|error| ::serde_json::to_value(error).ok())
+                    .collect()
+            )
+        } else {
+            quote!(Vec::new())
+        };
+        let doc = docs(&format!(
+            "Every association of every record in `ids`, through [`{id}`](Self::{id}): {cap_words}, \
+             each record asked again with its own cursor until its last page, with bounded \
+             concurrency under the rate limiter. Records that fail are in the outcome's `failed`."
+        ));
+        return Some(quote! {
+            #doc
+            pub async fn #name(&self, #(#args,)* ids: Vec<crate::ObjectId>, options: crate::BulkOptions)
+                -> crate::BulkOutcome<crate::ObjectId, Vec<types::#to_item>>
+            {
+                crate::bulk::read_all(ids, #cap, options, move |inputs: Vec<crate::bulk::ReadInput>| async move {
+                    let inputs = inputs.into_iter().map(|input| types::#item { id: input.id, after: input.after }).collect();
+                    let answer = self.#single(#(#forwarded,)* &types::#batch { inputs }).await?.into_inner();
+                    Ok(crate::bulk::ReadReply {
+                        errors: #errors,
+                        pages: answer
+                            .results
+                            .into_iter()
+                            .map(|result| {
+                                let next = result.paging.and_then(|paging| paging.next).map(|next| next.after);
+                                (result.from.id, result.to, next)
+                            })
+                            .collect(),
+                    })
+                })
+                .await
+            }
+        });
+    }
+    let all = format_ident!("{}_all", op.id);
+    let chunked = format_ident!("{}_chunks", op.id);
+    let result = result_type(&bulk.result);
+    let binding = match op.success.body {
+        Some(_) => quote!(let answer =),
+        None => quote!(),
+    };
+    let reply = match (&op.success.body, op.success.may_be_empty, bulk.errors) {
+        (None, ..) => quote!(crate::bulk::Reply::empty()),
+        (Some(_), true, true) => quote! {
+            match answer.into_inner() {
+                Some(answer) => crate::bulk::Reply::new(answer.results, &answer.errors),
+                None => crate::bulk::Reply::empty(),
+            }
+        },
+        (Some(_), true, false) => quote! {
+            match answer.into_inner() {
+                Some(answer) => crate::bulk::Reply::new(answer.results, &[] as &[()]),
+                None => crate::bulk::Reply::empty(),
+            }
+        },
+        (Some(_), false, true) => quote! {{
+            let answer = answer.into_inner();
+            crate::bulk::Reply::new(answer.results, &answer.errors)
+        }},
+        (Some(_), false, false) => quote!(crate::bulk::Reply::new(
+            answer.into_inner().results,
+            &[] as &[()]
+        )),
+    };
+    let all_doc = docs(&format!(
+        "Any number of inputs through [`{id}`](Self::{id}): {cap_words}, sent with bounded \
+         concurrency under the rate limiter, with one outcome for every input. Errors HubSpot \
+         gives per input are matched back to the inputs they name; a request rejected as a \
+         whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`])."
+    ));
+    let chunks_doc = docs(&format!(
+        "[`{id}_all`](Self::{id}_all) as a stream of the outcome of each request, as each completes: \
+         for progress reports and for journals that must record what was confirmed."
+    ));
+    Some(quote! {
+        #all_doc
+        pub async fn #all(&self, #(#args,)* inputs: Vec<types::#item>, options: crate::BulkOptions)
+            -> crate::BulkOutcome<types::#item, #result>
+        {
+            crate::bulk::collect(self.#chunked(#(#forwarded,)* inputs, options)).await
+        }
+
+        #chunks_doc
+        pub fn #chunked(&self, #(#args,)* inputs: Vec<types::#item>, options: crate::BulkOptions)
+            -> impl futures_core::Stream<Item = crate::BulkOutcome<types::#item, #result>>
+        {
+            crate::bulk::chunks(inputs, #cap, options, move |inputs: Vec<types::#item>| async move {
+                #binding self.#single(#(#forwarded,)* &types::#batch { inputs }).await?;
+                Ok(#reply)
+            })
+        }
+    })
+}
+
+/// The cached lookup of association labels, over the operation that lists them.
+fn label_lookup(op: &Operation) -> TokenStream {
+    let list = format_ident!("{}", op.id);
+    let doc = docs(&format!(
+        "The association types between two object types, fetched with [`{id}`](Self::{id}) once \
+         per transport and kept: resolve a label to its type id and category with \
+         [`crate::Labels::find`].",
+        id = op.id
+    ));
+    quote! {
+        #doc
+        pub async fn labels(&self, from_object_type: &str, to_object_type: &str)
+            -> Result<std::sync::Arc<crate::Labels>, Error>
+        {
+            self.transport
+                .labels(VERSION, from_object_type, to_object_type, || async {
+                    let listed = self.#list(from_object_type, to_object_type).await?;
+                    Ok(crate::Labels::from_results(&listed.results))
+                })
+                .await
+        }
+    }
 }
 
 /// For a cursor-paged list, a method that yields every item of every page as a stream.

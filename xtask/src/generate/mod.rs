@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use crate::association_types::{self, AssociationType};
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::format::{header, rust_file};
 use crate::model::Version;
@@ -30,6 +31,7 @@ pub struct Templates {
 /// Every file of the generated crate.
 pub fn crate_files(
     versions: &[Version],
+    types: &[AssociationType],
     templates: &Templates,
 ) -> Result<Vec<OutputFile>, Diagnostics> {
     let mut problems = Diagnostics::default();
@@ -47,6 +49,22 @@ pub fn crate_files(
             contents.push_str(&version_modules(versions));
         }
         files.push(Some(OutputFile { path, contents }));
+    }
+    let ids = rust_file(
+        &header("//", association_types::TABLE),
+        association_types::ids(types),
+    );
+    match ids {
+        Ok(contents) => files.push(Some(OutputFile {
+            path: Path::new(CRATE_DIR).join("src/association_types/ids.rs"),
+            contents,
+        })),
+        Err(error) => problems.push(Diagnostic::new(
+            Path::new(association_types::TABLE),
+            "",
+            format!("the generated constants do not parse as Rust: {error}"),
+            "this is a generator bug; report it with the table",
+        )),
     }
     for version in versions {
         match version_files(version) {

@@ -1,0 +1,352 @@
+//! Bulk operations against the fake HubSpot: chunking at the caps, 207 errors matched back to
+//! their inputs, whole-request rejections split in halves, bounded concurrency, paging of
+//! `list` and `batch_read`, and the label registry.
+
+use std::time::Duration;
+
+use fake_hubspot::{Association, Config, FakeHubSpot, Fault};
+use futures_util::{StreamExt, TryStreamExt};
+use hubspot_associations::bulk::InputFailure;
+use hubspot_associations::v2026_03::{Client, types};
+use hubspot_associations::{BulkOptions, ObjectId, RateLimit, Transport};
+
+fn client(fake: &FakeHubSpot) -> Client {
+    Client::new(
+        Transport::builder("pat")
+            .base_url(fake.url())
+            .rate_limit(RateLimit::Off)
+            .build()
+            .unwrap(),
+    )
+}
+
+fn pair(from: u64, to: u64, type_id: i32) -> types::PublicAssociationMultiPost {
+    types::PublicAssociationMultiPost {
+        from: types::PublicObjectId { id: from.into() },
+        to: types::PublicObjectId { id: to.into() },
+        types: vec![types::AssociationSpec {
+            association_category: types::AssociationCategory::HubspotDefined,
+            association_type_id: type_id,
+        }],
+    }
+}
+
+fn inputs_per_request(fake: &FakeHubSpot) -> Vec<usize> {
+    fake.requests()
+        .iter()
+        .filter(|r| r.method == "POST")
+        .map(|r| {
+            serde_json::from_slice::<serde_json::Value>(&r.body).unwrap()["inputs"]
+                .as_array()
+                .unwrap()
+                .len()
+        })
+        .collect()
+}
+
+fn seed(fake: &FakeHubSpot, from_id: u64, count: u64) {
+    fake.seed((1..=count).map(|to_id| Association {
+        from_type: "contacts".into(),
+        from_id,
+        to_type: "companies".into(),
+        to_id,
+        type_id: 279,
+    }));
+}
+
+#[tokio::test]
+async fn any_number_of_inputs_is_split_at_the_cap() {
+    let fake = FakeHubSpot::start(Config::default()).await.unwrap();
+    let inputs: Vec<_> = (1..=4_500).map(|i| pair(i, 100_000 + i, 279)).collect();
+    let outcome = client(&fake)
+        .batch_create_all("contacts", "companies", inputs, BulkOptions::default())
+        .await;
+    assert!(outcome.is_complete(), "{:?}", outcome.failed.first());
+    assert_eq!(outcome.succeeded.len(), 4_500);
+    assert!(
+        outcome.succeeded.iter().all(|s| s.result.is_some()),
+        "each result matched to its input"
+    );
+    assert_eq!(outcome.requests, 3);
+    let mut sizes = inputs_per_request(&fake);
+    sizes.sort_unstable();
+    assert_eq!(sizes, [500, 2_000, 2_000]);
+    assert_eq!(fake.associations().len(), 4_500);
+
+    // Where HubSpot documents no cap, the conservative default applies, or the option.
+    let defaults: Vec<_> = (1..=250)
+        .map(|i| types::PublicDefaultAssociationMultiPost {
+            from: types::PublicObjectId { id: i.into() },
+            to: types::PublicObjectId {
+                id: (900 + i).into(),
+            },
+        })
+        .collect();
+    let outcome = client(&fake)
+        .batch_create_default_all(
+            "contacts",
+            "companies",
+            defaults.clone(),
+            BulkOptions::default(),
+        )
+        .await;
+    assert_eq!((outcome.succeeded.len(), outcome.requests), (250, 3));
+    let outcome = client(&fake)
+        .batch_create_default_all(
+            "contacts",
+            "companies",
+            defaults,
+            BulkOptions::default().chunk_size(250),
+        )
+        .await;
+    assert_eq!(outcome.requests, 1);
+}
+
+#[tokio::test]
+async fn the_errors_of_a_207_are_matched_to_their_inputs() {
+    let missing = [13, 77, 100_050];
+    let fake = FakeHubSpot::start(Config {
+        missing_ids: missing.into_iter().collect(),
+        ..Config::default()
+    })
+    .await
+    .unwrap();
+    let inputs: Vec<_> = (1..=100).map(|i| pair(i, 100_000 + i, 279)).collect();
+    let outcome = client(&fake)
+        .batch_create_all("contacts", "companies", inputs, BulkOptions::default())
+        .await;
+    assert_eq!(outcome.requests, 1);
+    assert_eq!(outcome.succeeded.len(), 97);
+    let mut failed: Vec<(String, String, String)> = outcome
+        .failed
+        .iter()
+        .map(|f| {
+            (
+                f.input.from.id.to_string(),
+                f.input.to.id.to_string(),
+                f.failure.to_string(),
+            )
+        })
+        .collect();
+    failed.sort();
+    assert_eq!(
+        failed,
+        [
+            (
+                "13".into(),
+                "100013".into(),
+                "rejected: VALIDATION_ERROR: No contacts with ID 13 exist".into()
+            ),
+            (
+                "50".into(),
+                "100050".into(),
+                "rejected: VALIDATION_ERROR: No companies with ID 100050 exist".into()
+            ),
+            (
+                "77".into(),
+                "100077".into(),
+                "rejected: VALIDATION_ERROR: No contacts with ID 77 exist".into()
+            ),
+        ]
+    );
+    assert_eq!(fake.associations().len(), 97);
+}
+
+#[tokio::test]
+async fn a_request_rejected_as_a_whole_is_split_to_isolate_the_bad_input() {
+    let fake = FakeHubSpot::start(Config::default()).await.unwrap();
+    let mut inputs: Vec<_> = (1..=2_000).map(|i| pair(i, 100_000 + i, 279)).collect();
+    inputs[1_234] = pair(1_235, 101_235, -1);
+    let outcome = client(&fake)
+        .batch_create_all(
+            "contacts",
+            "companies",
+            inputs.clone(),
+            BulkOptions::default(),
+        )
+        .await;
+    assert_eq!(
+        outcome.succeeded.len(),
+        1_999,
+        "one bad input does not sink the others"
+    );
+    assert_eq!(outcome.failed.len(), 1);
+    assert_eq!(outcome.failed[0].input.from.id, "1235");
+    let InputFailure::Request(error) = &outcome.failed[0].failure else {
+        panic!("{:?}", outcome.failed[0])
+    };
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(400));
+    // One request, then two halves per level down to the bad input: 1 + 2 * 11.
+    assert_eq!(outcome.requests, 23);
+    assert_eq!(fake.associations().len(), 1_999);
+
+    let unsplit = FakeHubSpot::start(Config::default()).await.unwrap();
+    let outcome = client(&unsplit)
+        .batch_create_all(
+            "contacts",
+            "companies",
+            inputs,
+            BulkOptions::default().split_rejected(false),
+        )
+        .await;
+    assert_eq!((outcome.failed.len(), outcome.requests), (2_000, 1));
+}
+
+#[tokio::test(start_paused = true)]
+async fn requests_run_with_bounded_concurrency() {
+    let fake = FakeHubSpot::start(Config::default()).await.unwrap();
+    fake.push_faults((0..10).map(|_| Fault::Delay(Duration::from_secs(1))));
+    let inputs: Vec<_> = (1..=1_000).map(|i| pair(i, 100_000 + i, 279)).collect();
+    let client = client(&fake);
+    let chunks = client.batch_create_chunks(
+        "contacts",
+        "companies",
+        inputs,
+        BulkOptions::default().chunk_size(100).concurrency(3),
+    );
+    let outcomes: Vec<_> = chunks.collect().await;
+    assert_eq!(
+        outcomes.len(),
+        10,
+        "one outcome per request, as each completes"
+    );
+    assert!(outcomes.iter().all(|o| o.succeeded.len() == 100));
+    assert_eq!(fake.stats().max_in_flight, 3);
+}
+
+#[tokio::test]
+async fn batch_read_follows_each_records_cursor_to_its_last_page() {
+    let fake = FakeHubSpot::start(Config {
+        batch_read_page: 100,
+        ..Config::default()
+    })
+    .await
+    .unwrap();
+    seed(&fake, 1, 250);
+    seed(&fake, 2, 30);
+    let ids: Vec<ObjectId> = [1_u64, 2, 3].into_iter().map(ObjectId::from).collect();
+    let outcome = client(&fake)
+        .batch_read_all("contacts", "companies", ids, BulkOptions::default())
+        .await;
+    assert!(outcome.is_complete());
+    let counts: Vec<(String, usize)> = outcome
+        .succeeded
+        .iter()
+        .map(|s| (s.input.to_string(), s.result.as_ref().unwrap().len()))
+        .collect();
+    assert_eq!(
+        counts,
+        [
+            ("1".to_owned(), 250),
+            ("2".to_owned(), 30),
+            ("3".to_owned(), 0)
+        ]
+    );
+    assert_eq!(
+        outcome.requests, 3,
+        "all three, then record 1 twice more on its own"
+    );
+    let first: Vec<u64> = outcome.succeeded[0]
+        .result
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|a| a.to_object_id.as_u64().unwrap())
+        .collect();
+    assert_eq!(
+        first,
+        (1..=250).collect::<Vec<_>>(),
+        "every page, in order, once"
+    );
+
+    // More records than the cap of 1,000 take more requests.
+    let many: Vec<ObjectId> = (1..=2_500_u64).map(ObjectId::from).collect();
+    let before = fake.requests().len();
+    let outcome = client(&fake)
+        .batch_read_all("contacts", "companies", many, BulkOptions::default())
+        .await;
+    assert_eq!(outcome.succeeded.len(), 2_500);
+    let sizes: Vec<usize> = inputs_per_request(&fake)[before..].to_vec();
+    assert!(sizes.iter().all(|n| *n <= 1_000), "{sizes:?}");
+}
+
+#[tokio::test]
+async fn list_all_streams_every_page_lazily() {
+    let fake = FakeHubSpot::start(Config::default()).await.unwrap();
+    seed(&fake, 1, 1_234);
+    let client = client(&fake);
+    let mut stream = std::pin::pin!(client.list_all("contacts", "1", "companies", Some(500)));
+    let first = stream.next().await.unwrap().unwrap();
+    assert_eq!(first.to_object_id, "1");
+    assert_eq!(
+        fake.requests().len(),
+        1,
+        "the next page is read only when needed"
+    );
+    let rest: Vec<_> = stream.try_collect().await.unwrap();
+    assert_eq!(rest.len(), 1_233);
+    let queries: Vec<Option<String>> = fake.requests().iter().map(|r| r.query.clone()).collect();
+    assert_eq!(
+        queries,
+        [
+            Some("limit=500".into()),
+            Some("after=500&limit=500".into()),
+            Some("after=1000&limit=500".into())
+        ]
+    );
+}
+
+#[tokio::test]
+async fn labels_are_fetched_once_and_resolved_by_name() {
+    let fake = FakeHubSpot::start(Config::default()).await.unwrap();
+    let client = client(&fake);
+    let request = types::PublicAssociationDefinitionCreateRequest {
+        label: "Billing contact".into(),
+        name: "billing_contact".into(),
+        inverse_label: None,
+    };
+    client
+        .create_label("contacts", "companies", &request)
+        .await
+        .unwrap();
+    let labels = client.labels("contacts", "companies").await.unwrap();
+    let billing = labels.find("billing contact").unwrap();
+    assert_eq!(
+        (billing.type_id, billing.category.as_str()),
+        (1000, "USER_DEFINED")
+    );
+    assert_eq!(labels.unlabelled().unwrap().type_id, 279);
+    let clone = Client::new(client.transport().clone());
+    clone.labels("contacts", "companies").await.unwrap();
+    let listings = fake.requests().iter().filter(|r| r.method == "GET").count();
+    assert_eq!(listings, 1, "clones of the transport share the registry");
+}
+
+#[tokio::test]
+async fn batch_archive_all_removes_and_reports_bad_ids() {
+    let fake = FakeHubSpot::start(Config {
+        missing_ids: [9].into_iter().collect(),
+        ..Config::default()
+    })
+    .await
+    .unwrap();
+    seed(&fake, 1, 5);
+    let archive = |from: u64, to: Vec<u64>| types::PublicAssociationMultiArchive {
+        from: types::PublicObjectId { id: from.into() },
+        to: to
+            .into_iter()
+            .map(|id| types::PublicObjectId { id: id.into() })
+            .collect(),
+    };
+    let outcome = client(&fake)
+        .batch_archive_all(
+            "contacts",
+            "companies",
+            vec![archive(1, vec![1, 2, 3]), archive(9, vec![1])],
+            BulkOptions::default(),
+        )
+        .await;
+    assert_eq!(outcome.succeeded.len(), 1);
+    assert_eq!(outcome.failed[0].input.from.id, "9");
+    assert_eq!(fake.associations().len(), 2);
+}
