@@ -245,9 +245,11 @@ struct Shared {
     request_timeout: Duration,
     retry: RetryPolicy,
     limiter: Option<Limiter>,
-    /// Labels fetched, by (version, from type, to type).
-    labels: Mutex<HashMap<(&'static str, String, String), Arc<Labels>>>,
+    labels: Mutex<HashMap<LabelsKey, Arc<Labels>>>,
 }
+
+/// Whose labels: (version, from type, to type).
+type LabelsKey = (&'static str, String, String);
 
 impl fmt::Debug for Transport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

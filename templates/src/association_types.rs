@@ -53,7 +53,10 @@ pub fn object(name: &str) -> Option<&'static str> {
 /// default" operations use: `default_type("contacts", "companies")` is [`CONTACT_TO_COMPANY`].
 pub fn default_type(from: &str, to: &str) -> Option<AssociationType> {
     let (from, to) = (object(from)?, object(to)?);
-    DEFAULTS.iter().copied().find(|kind| kind.from == from && kind.to == to)
+    DEFAULTS
+        .iter()
+        .copied()
+        .find(|kind| kind.from == from && kind.to == to)
 }
 
 /// The HubSpot-defined type with this id.
@@ -70,13 +73,22 @@ mod tests {
         assert_eq!(CONTACT_TO_COMPANY.id, 279);
         assert_eq!(CONTACT_TO_PRIMARY_COMPANY.id, 1);
         assert_eq!(COMPANY_TO_CONTACT.id, 280);
-        assert_eq!((CONTACT_TO_PRIMARY_COMPANY.from, CONTACT_TO_PRIMARY_COMPANY.to), ("contact", "company"));
+        assert_eq!(
+            (
+                CONTACT_TO_PRIMARY_COMPANY.from,
+                CONTACT_TO_PRIMARY_COMPANY.to
+            ),
+            ("contact", "company")
+        );
         assert_eq!(ALL.len(), 410);
     }
 
     #[test]
     fn defaults_are_found_by_any_name_of_the_objects() {
-        assert_eq!(default_type("contacts", "companies"), Some(CONTACT_TO_COMPANY));
+        assert_eq!(
+            default_type("contacts", "companies"),
+            Some(CONTACT_TO_COMPANY)
+        );
         assert_eq!(default_type("0-2", "0-1"), Some(COMPANY_TO_CONTACT));
         assert_eq!(default_type("deal", "line_items"), Some(DEAL_TO_LINE_ITEM));
         assert_eq!(default_type("deals", "contacts").map(|t| t.id), Some(3));
