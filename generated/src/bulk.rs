@@ -419,21 +419,21 @@ where
     outcome
 }
 
-fn split_into<I>(mut inputs: Vec<I>, size: usize) -> Vec<Vec<I>> {
-    let mut chunks = Vec::with_capacity(inputs.len().div_ceil(size));
-    while inputs.len() > size {
-        let rest = inputs.split_off(size);
-        chunks.push(std::mem::replace(&mut inputs, rest));
-    }
-    if !inputs.is_empty() {
-        chunks.push(inputs);
-    }
-    chunks
+/// The inputs in chunks of `size`, each allocated to its own length: a chunk cut off the
+/// front of the input would keep the input's whole capacity, and all of them together grow
+/// with the square of the input.
+fn split_into<I>(inputs: impl IntoIterator<Item = I>, size: usize) -> impl Iterator<Item = Vec<I>> {
+    let mut inputs = inputs.into_iter();
+    std::iter::from_fn(move || {
+        let chunk: Vec<I> = inputs.by_ref().take(size).collect();
+        (!chunk.is_empty()).then_some(chunk)
+    })
 }
 
-/// The outcome of each request, as the requests complete.
+/// The outcome of each request, as the requests complete. Inputs are drawn from `inputs` as
+/// requests are formed, so that only the requests in flight hold theirs.
 pub(crate) fn chunks<I, R, F, Fut>(
-    inputs: Vec<I>,
+    inputs: impl IntoIterator<Item = I>,
     cap: Option<usize>,
     options: BulkOptions,
     send: F,
@@ -572,8 +572,13 @@ mod tests {
             1000
         );
         assert_eq!(BulkOptions::default().chunk_size(10).size(None), 10);
-        let parts = split_into((0..7).collect::<Vec<_>>(), 3);
+        let parts: Vec<Vec<u32>> = split_into(0..7, 3).collect();
         assert_eq!(parts, [vec![0, 1, 2], vec![3, 4, 5], vec![6]]);
+        let large: Vec<Vec<u64>> = split_into(0..100_000, 2_000).collect();
+        assert!(
+            large.iter().all(|chunk| chunk.capacity() <= 2_000),
+            "a chunk kept the input's capacity"
+        );
     }
 
     fn pair(from: &str, to: &str) -> Value {

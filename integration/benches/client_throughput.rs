@@ -87,6 +87,8 @@ fn median(mut rates: Vec<f64>) -> f64 {
 
 #[tokio::main]
 async fn main() {
+    // Cargo unifies features across the workspace: reqwest may be built without a provider.
+    hubspot_associations::install_tls_provider();
     let url = serve().await;
     let path = format!("{url}/crm/objects/2026-03/contacts/29851/associations/companies");
 

@@ -29,5 +29,5 @@ pub use response::{RateLimitHeaders, Response};
 pub use retry::RetryPolicy;
 pub use transport::{
     AccessToken, CallOptions, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT,
-    Transport, TransportBuilder,
+    Transport, TransportBuilder, install_tls_provider,
 };

@@ -4,7 +4,9 @@
 //! HubSpot counts requests over a rolling window (`TEN_SECONDLY_ROLLING`), so the limiter
 //! keeps the times of the requests it let through and lets another through only when fewer
 //! than the limit were sent within the window; a token bucket would allow up to twice the
-//! limit in one window. It is shared by every clone of a [`Transport`](crate::Transport), so
+//! limit in one window. A request counts from when it is let through until a window after its
+//! answer arrived: HubSpot counted it at some moment between the two, and only the answer's
+//! time is sure not to be early, however slow the network or large the body. It is shared by every clone of a [`Transport`](crate::Transport), so
 //! that one token's budget is one budget, and it adapts to what HubSpot says: the
 //! `X-HubSpot-RateLimit-Max` and `-Interval-Milliseconds` of its answers replace the
 //! configured limit, a `-Remaining` lower than the limiter's own count (another program using
@@ -89,6 +91,10 @@ impl RateLimit {
     }
 }
 
+/// A request let through, until its answer arrives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Ticket(u64);
+
 /// The limiter's state, behind a lock held only to read and update it, never across a wait.
 #[derive(Debug)]
 pub(crate) struct Limiter {
@@ -99,8 +105,10 @@ pub(crate) struct Limiter {
 struct Window {
     limit: u32,
     length: Duration,
-    /// When each request counted in the window was let through, oldest first.
-    sent: VecDeque<Instant>,
+    /// When each request counted in the window was let through or answered, oldest first,
+    /// with its ticket.
+    sent: VecDeque<(Instant, Ticket)>,
+    next_ticket: u64,
     /// No request goes through before this, after a 429.
     paused_until: Option<Instant>,
 }
@@ -117,14 +125,14 @@ impl Window {
         while self
             .sent
             .front()
-            .is_some_and(|sent| now.duration_since(*sent) >= span)
+            .is_some_and(|(sent, _)| now.duration_since(*sent) >= span)
         {
             self.sent.pop_front();
         }
     }
 
     /// Lets a request through now, or says how long to wait.
-    fn take(&mut self, now: Instant) -> Result<(), Duration> {
+    fn take(&mut self, now: Instant) -> Result<Ticket, Duration> {
         if let Some(until) = self.paused_until {
             if until > now {
                 return Err(until - now);
@@ -133,10 +141,12 @@ impl Window {
         }
         self.forget_before(now);
         if self.sent.len() < self.limit as usize {
-            self.sent.push_back(now);
-            return Ok(());
+            self.next_ticket += 1;
+            let ticket = Ticket(self.next_ticket);
+            self.sent.push_back((now, ticket));
+            return Ok(ticket);
         }
-        let oldest = self.sent.front().copied().unwrap_or(now);
+        let oldest = self.sent.front().map_or(now, |(sent, _)| *sent);
         Err((oldest + self.span())
             .saturating_duration_since(now)
             .max(Duration::from_millis(1)))
@@ -150,6 +160,7 @@ impl Limiter {
                 limit: limit.max(1),
                 length: per.max(Duration::from_millis(1)),
                 sent: VecDeque::new(),
+                next_ticket: 0,
                 paused_until: None,
             }),
         }
@@ -164,13 +175,23 @@ impl Limiter {
     }
 
     /// Waits until a request may be sent, and counts it.
-    pub(crate) async fn acquire(&self) {
+    pub(crate) async fn acquire(&self) -> Ticket {
         loop {
             let taken = self.window().take(Instant::now());
             match taken {
-                Ok(()) => return,
+                Ok(ticket) => return ticket,
                 Err(wait) => tokio::time::sleep(wait).await,
             }
+        }
+    }
+
+    /// The answer to the request of `ticket` arrived (or it failed): it counts from now.
+    pub(crate) fn answered(&self, ticket: Ticket) {
+        let now = Instant::now();
+        let mut window = self.window();
+        if let Some(at) = window.sent.iter().position(|(_, held)| *held == ticket) {
+            window.sent.remove(at);
+            window.sent.push_back((now, ticket));
         }
     }
 
@@ -192,7 +213,9 @@ impl Limiter {
                 usize::try_from(max.saturating_sub(remaining)).unwrap_or(usize::MAX);
             let limit = window.limit as usize;
             let others = used_at_hubspot.min(limit).saturating_sub(window.sent.len());
-            window.sent.extend(std::iter::repeat_n(now, others));
+            window
+                .sent
+                .extend(std::iter::repeat_n((now, Ticket(0)), others));
         }
     }
 
@@ -247,6 +270,18 @@ mod tests {
                 "four requests within one second"
             );
         }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_request_counts_until_a_window_after_its_answer() {
+        let limiter = Limiter::new(1, Duration::from_secs(1));
+        let start = Instant::now();
+        let ticket = limiter.acquire().await;
+        // The answer takes 300 ms: HubSpot may have counted the request as late as that.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        limiter.answered(ticket);
+        limiter.acquire().await;
+        assert_eq!(start.elapsed(), Duration::from_millis(1310));
     }
 
     #[tokio::test(start_paused = true)]

@@ -193,11 +193,7 @@ impl TransportBuilder {
             ),
             None => format!("hubspot-associations/{}", env!("CARGO_PKG_VERSION")),
         };
-        #[cfg(feature = "rustls")]
-        {
-            // Another provider installed by the program first wins; either serves.
-            let _ = rustls::crypto::ring::default_provider().install_default();
-        }
+        install_tls_provider();
         let http = reqwest::Client::builder()
             .user_agent(user_agent)
             .connect_timeout(self.connect_timeout)
@@ -215,6 +211,21 @@ impl TransportBuilder {
             }),
             options: CallOptions::default(),
         })
+    }
+}
+
+/// Installs ring as the process's rustls crypto provider, unless the program installed one.
+///
+/// With the `rustls` feature, reqwest is built without a crypto provider (ring builds in a
+/// fraction of the time of the default aws-lc-rs), and every [`Transport`] installs this one
+/// when it is built. Cargo unifies features, so any other reqwest client of the program needs
+/// a provider too: a program that builds its own reqwest clients before its first transport
+/// calls this first. Without the `rustls` feature it does nothing.
+pub fn install_tls_provider() {
+    #[cfg(feature = "rustls")]
+    {
+        // A provider the program installed first wins; either serves.
+        let _ = rustls::crypto::ring::default_provider().install_default();
     }
 }
 
@@ -358,10 +369,14 @@ impl Transport {
         loop {
             attempt += 1;
             span.record("attempt", attempt);
-            if let Some(limiter) = &self.shared.limiter {
-                limiter.acquire().await;
-            }
+            let ticket = match &self.shared.limiter {
+                Some(limiter) => Some(limiter.acquire().await),
+                None => None,
+            };
             let outcome = self.attempt(&call, url.clone()).await;
+            if let (Some(limiter), Some(ticket)) = (&self.shared.limiter, ticket) {
+                limiter.answered(ticket);
+            }
             span.record("duration_ms", started.elapsed().as_millis() as u64);
             let failure = match outcome {
                 Ok(response) => {

@@ -34,7 +34,7 @@ impl AssociationType {
     }
 
     /// Whether it is the unlabelled default between its objects: labelled just
-    /// "<From> to <to>", without "primary", "billing" or the like.
+    /// `<From> to <to>`, without "primary", "billing" or the like.
     pub fn is_default(&self) -> bool {
         self.label.to_lowercase() == format!("{} to {}", words(&self.from), words(&self.to))
     }
@@ -129,7 +129,7 @@ pub fn parse(text: &str) -> Result<Vec<AssociationType>, Diagnostics> {
     problems.into_result(types)
 }
 
-/// The object a label leads to: the end of "<From> to <to>", without a qualifier such as
+/// The object a label leads to: the end of `<From> to <to>`, without a qualifier such as
 /// "primary" when what follows is a known object.
 fn to_object(label: &str, objects: &BTreeSet<String>) -> String {
     let end = label

@@ -881,12 +881,12 @@ impl Client {
         )
     }
 
-    /// Any number of inputs through [`batch_create`](Self::batch_create): at most 2000 inputs per request, HubSpot's cap, sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
+    /// Any number of inputs through [`batch_create`](Self::batch_create): at most 2000 inputs per request, HubSpot's cap, drawn from `inputs` as requests are formed (only the requests in flight hold theirs), sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
     pub async fn batch_create_all(
         &self,
         from_object_type: &str,
         to_object_type: &str,
-        inputs: Vec<types::PublicAssociationMultiPost>,
+        inputs: impl IntoIterator<Item = types::PublicAssociationMultiPost>,
         options: crate::BulkOptions,
     ) -> crate::BulkOutcome<
         types::PublicAssociationMultiPost,
@@ -909,7 +909,7 @@ impl Client {
         &self,
         from_object_type: &str,
         to_object_type: &str,
-        inputs: Vec<types::PublicAssociationMultiPost>,
+        inputs: impl IntoIterator<Item = types::PublicAssociationMultiPost>,
         options: crate::BulkOptions,
     ) -> impl futures_core::Stream<
         Item = crate::BulkOutcome<
@@ -939,12 +939,12 @@ impl Client {
         )
     }
 
-    /// Any number of inputs through [`batch_create_default`](Self::batch_create_default): HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options` says otherwise, sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
+    /// Any number of inputs through [`batch_create_default`](Self::batch_create_default): HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options` says otherwise, drawn from `inputs` as requests are formed (only the requests in flight hold theirs), sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
     pub async fn batch_create_default_all(
         &self,
         from_object_type: &str,
         to_object_type: &str,
-        inputs: Vec<types::PublicDefaultAssociationMultiPost>,
+        inputs: impl IntoIterator<Item = types::PublicDefaultAssociationMultiPost>,
         options: crate::BulkOptions,
     ) -> crate::BulkOutcome<
         types::PublicDefaultAssociationMultiPost,
@@ -967,7 +967,7 @@ impl Client {
         &self,
         from_object_type: &str,
         to_object_type: &str,
-        inputs: Vec<types::PublicDefaultAssociationMultiPost>,
+        inputs: impl IntoIterator<Item = types::PublicDefaultAssociationMultiPost>,
         options: crate::BulkOptions,
     ) -> impl futures_core::Stream<
         Item = crate::BulkOutcome<
@@ -1053,12 +1053,12 @@ impl Client {
             .await
     }
 
-    /// Any number of inputs through [`batch_archive`](Self::batch_archive): HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options` says otherwise, sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
+    /// Any number of inputs through [`batch_archive`](Self::batch_archive): HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options` says otherwise, drawn from `inputs` as requests are formed (only the requests in flight hold theirs), sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
     pub async fn batch_archive_all(
         &self,
         from_object_type: &str,
         to_object_type: &str,
-        inputs: Vec<types::PublicAssociationMultiArchive>,
+        inputs: impl IntoIterator<Item = types::PublicAssociationMultiArchive>,
         options: crate::BulkOptions,
     ) -> crate::BulkOutcome<
         types::PublicAssociationMultiArchive,
@@ -1081,7 +1081,7 @@ impl Client {
         &self,
         from_object_type: &str,
         to_object_type: &str,
-        inputs: Vec<types::PublicAssociationMultiArchive>,
+        inputs: impl IntoIterator<Item = types::PublicAssociationMultiArchive>,
         options: crate::BulkOptions,
     ) -> impl futures_core::Stream<
         Item = crate::BulkOutcome<
@@ -1115,12 +1115,12 @@ impl Client {
         )
     }
 
-    /// Any number of inputs through [`batch_archive_labels`](Self::batch_archive_labels): HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options` says otherwise, sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
+    /// Any number of inputs through [`batch_archive_labels`](Self::batch_archive_labels): HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options` says otherwise, drawn from `inputs` as requests are formed (only the requests in flight hold theirs), sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
     pub async fn batch_archive_labels_all(
         &self,
         from_object_type: &str,
         to_object_type: &str,
-        inputs: Vec<types::PublicAssociationMultiPost>,
+        inputs: impl IntoIterator<Item = types::PublicAssociationMultiPost>,
         options: crate::BulkOptions,
     ) -> crate::BulkOutcome<
         types::PublicAssociationMultiPost,
@@ -1143,7 +1143,7 @@ impl Client {
         &self,
         from_object_type: &str,
         to_object_type: &str,
-        inputs: Vec<types::PublicAssociationMultiPost>,
+        inputs: impl IntoIterator<Item = types::PublicAssociationMultiPost>,
         options: crate::BulkOptions,
     ) -> impl futures_core::Stream<
         Item = crate::BulkOutcome<
@@ -1177,12 +1177,14 @@ impl Client {
         )
     }
 
-    /// Any number of inputs through [`batch_create_limits`](Self::batch_create_limits): HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options` says otherwise, sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
+    /// Any number of inputs through [`batch_create_limits`](Self::batch_create_limits): HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options` says otherwise, drawn from `inputs` as requests are formed (only the requests in flight hold theirs), sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
     pub async fn batch_create_limits_all(
         &self,
         from_object_type: &str,
         to_object_type: &str,
-        inputs: Vec<types::PublicAssociationDefinitionConfigurationCreateRequest>,
+        inputs: impl IntoIterator<
+            Item = types::PublicAssociationDefinitionConfigurationCreateRequest,
+        >,
         options: crate::BulkOptions,
     ) -> crate::BulkOutcome<
         types::PublicAssociationDefinitionConfigurationCreateRequest,
@@ -1205,7 +1207,9 @@ impl Client {
         &self,
         from_object_type: &str,
         to_object_type: &str,
-        inputs: Vec<types::PublicAssociationDefinitionConfigurationCreateRequest>,
+        inputs: impl IntoIterator<
+            Item = types::PublicAssociationDefinitionConfigurationCreateRequest,
+        >,
         options: crate::BulkOptions,
     ) -> impl futures_core::Stream<
         Item = crate::BulkOutcome<
@@ -1239,12 +1243,14 @@ impl Client {
         )
     }
 
-    /// Any number of inputs through [`batch_update_limits`](Self::batch_update_limits): HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options` says otherwise, sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
+    /// Any number of inputs through [`batch_update_limits`](Self::batch_update_limits): HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options` says otherwise, drawn from `inputs` as requests are formed (only the requests in flight hold theirs), sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
     pub async fn batch_update_limits_all(
         &self,
         from_object_type: &str,
         to_object_type: &str,
-        inputs: Vec<types::PublicAssociationDefinitionConfigurationUpdateRequest>,
+        inputs: impl IntoIterator<
+            Item = types::PublicAssociationDefinitionConfigurationUpdateRequest,
+        >,
         options: crate::BulkOptions,
     ) -> crate::BulkOutcome<
         types::PublicAssociationDefinitionConfigurationUpdateRequest,
@@ -1267,7 +1273,9 @@ impl Client {
         &self,
         from_object_type: &str,
         to_object_type: &str,
-        inputs: Vec<types::PublicAssociationDefinitionConfigurationUpdateRequest>,
+        inputs: impl IntoIterator<
+            Item = types::PublicAssociationDefinitionConfigurationUpdateRequest,
+        >,
         options: crate::BulkOptions,
     ) -> impl futures_core::Stream<
         Item = crate::BulkOutcome<
@@ -1301,12 +1309,12 @@ impl Client {
         )
     }
 
-    /// Any number of inputs through [`batch_purge_limits`](Self::batch_purge_limits): HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options` says otherwise, sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
+    /// Any number of inputs through [`batch_purge_limits`](Self::batch_purge_limits): HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options` says otherwise, drawn from `inputs` as requests are formed (only the requests in flight hold theirs), sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
     pub async fn batch_purge_limits_all(
         &self,
         from_object_type: &str,
         to_object_type: &str,
-        inputs: Vec<types::PublicAssociationSpec>,
+        inputs: impl IntoIterator<Item = types::PublicAssociationSpec>,
         options: crate::BulkOptions,
     ) -> crate::BulkOutcome<types::PublicAssociationSpec, ::serde_json::Value> {
         crate::bulk::collect(
@@ -1326,7 +1334,7 @@ impl Client {
         &self,
         from_object_type: &str,
         to_object_type: &str,
-        inputs: Vec<types::PublicAssociationSpec>,
+        inputs: impl IntoIterator<Item = types::PublicAssociationSpec>,
         options: crate::BulkOptions,
     ) -> impl futures_core::Stream<
         Item = crate::BulkOutcome<types::PublicAssociationSpec, ::serde_json::Value>,

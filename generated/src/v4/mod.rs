@@ -887,12 +887,12 @@ impl Client {
         )
     }
 
-    /// Any number of inputs through [`batch_create`](Self::batch_create): at most 2000 inputs per request, HubSpot's cap, sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
+    /// Any number of inputs through [`batch_create`](Self::batch_create): at most 2000 inputs per request, HubSpot's cap, drawn from `inputs` as requests are formed (only the requests in flight hold theirs), sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
     pub async fn batch_create_all(
         &self,
         from_object_type: &str,
         to_object_type: &str,
-        inputs: Vec<types::PublicAssociationMultiPost>,
+        inputs: impl IntoIterator<Item = types::PublicAssociationMultiPost>,
         options: crate::BulkOptions,
     ) -> crate::BulkOutcome<
         types::PublicAssociationMultiPost,
@@ -915,7 +915,7 @@ impl Client {
         &self,
         from_object_type: &str,
         to_object_type: &str,
-        inputs: Vec<types::PublicAssociationMultiPost>,
+        inputs: impl IntoIterator<Item = types::PublicAssociationMultiPost>,
         options: crate::BulkOptions,
     ) -> impl futures_core::Stream<
         Item = crate::BulkOutcome<
@@ -945,12 +945,12 @@ impl Client {
         )
     }
 
-    /// Any number of inputs through [`batch_create_default`](Self::batch_create_default): HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options` says otherwise, sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
+    /// Any number of inputs through [`batch_create_default`](Self::batch_create_default): HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options` says otherwise, drawn from `inputs` as requests are formed (only the requests in flight hold theirs), sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
     pub async fn batch_create_default_all(
         &self,
         from_object_type: &str,
         to_object_type: &str,
-        inputs: Vec<types::PublicDefaultAssociationMultiPost>,
+        inputs: impl IntoIterator<Item = types::PublicDefaultAssociationMultiPost>,
         options: crate::BulkOptions,
     ) -> crate::BulkOutcome<
         types::PublicDefaultAssociationMultiPost,
@@ -973,7 +973,7 @@ impl Client {
         &self,
         from_object_type: &str,
         to_object_type: &str,
-        inputs: Vec<types::PublicDefaultAssociationMultiPost>,
+        inputs: impl IntoIterator<Item = types::PublicDefaultAssociationMultiPost>,
         options: crate::BulkOptions,
     ) -> impl futures_core::Stream<
         Item = crate::BulkOutcome<
@@ -1059,12 +1059,12 @@ impl Client {
             .await
     }
 
-    /// Any number of inputs through [`batch_archive`](Self::batch_archive): HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options` says otherwise, sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
+    /// Any number of inputs through [`batch_archive`](Self::batch_archive): HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options` says otherwise, drawn from `inputs` as requests are formed (only the requests in flight hold theirs), sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
     pub async fn batch_archive_all(
         &self,
         from_object_type: &str,
         to_object_type: &str,
-        inputs: Vec<types::PublicAssociationMultiArchive>,
+        inputs: impl IntoIterator<Item = types::PublicAssociationMultiArchive>,
         options: crate::BulkOptions,
     ) -> crate::BulkOutcome<types::PublicAssociationMultiArchive, ()> {
         crate::bulk::collect(
@@ -1084,7 +1084,7 @@ impl Client {
         &self,
         from_object_type: &str,
         to_object_type: &str,
-        inputs: Vec<types::PublicAssociationMultiArchive>,
+        inputs: impl IntoIterator<Item = types::PublicAssociationMultiArchive>,
         options: crate::BulkOptions,
     ) -> impl futures_core::Stream<
         Item = crate::BulkOutcome<types::PublicAssociationMultiArchive, ()>,
@@ -1107,12 +1107,12 @@ impl Client {
         )
     }
 
-    /// Any number of inputs through [`batch_archive_labels`](Self::batch_archive_labels): HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options` says otherwise, sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
+    /// Any number of inputs through [`batch_archive_labels`](Self::batch_archive_labels): HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options` says otherwise, drawn from `inputs` as requests are formed (only the requests in flight hold theirs), sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
     pub async fn batch_archive_labels_all(
         &self,
         from_object_type: &str,
         to_object_type: &str,
-        inputs: Vec<types::PublicAssociationMultiPost>,
+        inputs: impl IntoIterator<Item = types::PublicAssociationMultiPost>,
         options: crate::BulkOptions,
     ) -> crate::BulkOutcome<types::PublicAssociationMultiPost, ()> {
         crate::bulk::collect(
@@ -1132,7 +1132,7 @@ impl Client {
         &self,
         from_object_type: &str,
         to_object_type: &str,
-        inputs: Vec<types::PublicAssociationMultiPost>,
+        inputs: impl IntoIterator<Item = types::PublicAssociationMultiPost>,
         options: crate::BulkOptions,
     ) -> impl futures_core::Stream<
         Item = crate::BulkOutcome<types::PublicAssociationMultiPost, ()>,
@@ -1155,12 +1155,14 @@ impl Client {
         )
     }
 
-    /// Any number of inputs through [`batch_create_limits`](Self::batch_create_limits): HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options` says otherwise, sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
+    /// Any number of inputs through [`batch_create_limits`](Self::batch_create_limits): HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options` says otherwise, drawn from `inputs` as requests are formed (only the requests in flight hold theirs), sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
     pub async fn batch_create_limits_all(
         &self,
         from_object_type: &str,
         to_object_type: &str,
-        inputs: Vec<types::PublicAssociationDefinitionConfigurationCreateRequest>,
+        inputs: impl IntoIterator<
+            Item = types::PublicAssociationDefinitionConfigurationCreateRequest,
+        >,
         options: crate::BulkOptions,
     ) -> crate::BulkOutcome<
         types::PublicAssociationDefinitionConfigurationCreateRequest,
@@ -1183,7 +1185,9 @@ impl Client {
         &self,
         from_object_type: &str,
         to_object_type: &str,
-        inputs: Vec<types::PublicAssociationDefinitionConfigurationCreateRequest>,
+        inputs: impl IntoIterator<
+            Item = types::PublicAssociationDefinitionConfigurationCreateRequest,
+        >,
         options: crate::BulkOptions,
     ) -> impl futures_core::Stream<
         Item = crate::BulkOutcome<
@@ -1217,12 +1221,14 @@ impl Client {
         )
     }
 
-    /// Any number of inputs through [`batch_update_limits`](Self::batch_update_limits): HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options` says otherwise, sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
+    /// Any number of inputs through [`batch_update_limits`](Self::batch_update_limits): HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options` says otherwise, drawn from `inputs` as requests are formed (only the requests in flight hold theirs), sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
     pub async fn batch_update_limits_all(
         &self,
         from_object_type: &str,
         to_object_type: &str,
-        inputs: Vec<types::PublicAssociationDefinitionConfigurationUpdateRequest>,
+        inputs: impl IntoIterator<
+            Item = types::PublicAssociationDefinitionConfigurationUpdateRequest,
+        >,
         options: crate::BulkOptions,
     ) -> crate::BulkOutcome<
         types::PublicAssociationDefinitionConfigurationUpdateRequest,
@@ -1245,7 +1251,9 @@ impl Client {
         &self,
         from_object_type: &str,
         to_object_type: &str,
-        inputs: Vec<types::PublicAssociationDefinitionConfigurationUpdateRequest>,
+        inputs: impl IntoIterator<
+            Item = types::PublicAssociationDefinitionConfigurationUpdateRequest,
+        >,
         options: crate::BulkOptions,
     ) -> impl futures_core::Stream<
         Item = crate::BulkOutcome<
@@ -1279,12 +1287,12 @@ impl Client {
         )
     }
 
-    /// Any number of inputs through [`batch_purge_limits`](Self::batch_purge_limits): HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options` says otherwise, sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
+    /// Any number of inputs through [`batch_purge_limits`](Self::batch_purge_limits): HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options` says otherwise, drawn from `inputs` as requests are formed (only the requests in flight hold theirs), sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
     pub async fn batch_purge_limits_all(
         &self,
         from_object_type: &str,
         to_object_type: &str,
-        inputs: Vec<types::PublicAssociationSpec>,
+        inputs: impl IntoIterator<Item = types::PublicAssociationSpec>,
         options: crate::BulkOptions,
     ) -> crate::BulkOutcome<types::PublicAssociationSpec, ()> {
         crate::bulk::collect(
@@ -1304,7 +1312,7 @@ impl Client {
         &self,
         from_object_type: &str,
         to_object_type: &str,
-        inputs: Vec<types::PublicAssociationSpec>,
+        inputs: impl IntoIterator<Item = types::PublicAssociationSpec>,
         options: crate::BulkOptions,
     ) -> impl futures_core::Stream<
         Item = crate::BulkOutcome<types::PublicAssociationSpec, ()>,

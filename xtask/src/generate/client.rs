@@ -491,7 +491,8 @@ fn bulk_methods(op: &Operation) -> Option<TokenStream> {
         )),
     };
     let all_doc = docs(&format!(
-        "Any number of inputs through [`{id}`](Self::{id}): {cap_words}, sent with bounded \
+        "Any number of inputs through [`{id}`](Self::{id}): {cap_words}, drawn from `inputs` \
+         as requests are formed (only the requests in flight hold theirs), sent with bounded \
          concurrency under the rate limiter, with one outcome for every input. Errors HubSpot \
          gives per input are matched back to the inputs they name; a request rejected as a \
          whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`])."
@@ -502,14 +503,14 @@ fn bulk_methods(op: &Operation) -> Option<TokenStream> {
     ));
     Some(quote! {
         #all_doc
-        pub async fn #all(&self, #(#args,)* inputs: Vec<types::#item>, options: crate::BulkOptions)
+        pub async fn #all(&self, #(#args,)* inputs: impl IntoIterator<Item = types::#item>, options: crate::BulkOptions)
             -> crate::BulkOutcome<types::#item, #result>
         {
             crate::bulk::collect(self.#chunked(#(#forwarded,)* inputs, options)).await
         }
 
         #chunks_doc
-        pub fn #chunked(&self, #(#args,)* inputs: Vec<types::#item>, options: crate::BulkOptions)
+        pub fn #chunked(&self, #(#args,)* inputs: impl IntoIterator<Item = types::#item>, options: crate::BulkOptions)
             -> impl futures_core::Stream<Item = crate::BulkOutcome<types::#item, #result>>
         {
             crate::bulk::chunks(inputs, #cap, options, move |inputs: Vec<types::#item>| async move {

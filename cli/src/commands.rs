@@ -1,0 +1,411 @@
+//! `associate`, `archive` and `export`: each written once and run against the client of the
+//! version asked for, which have the same method and type names.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use hubspot_associations::{BulkOptions, BulkOutcome, ObjectId, RateLimit, Transport};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::input::{self, Ids, Pairs};
+use crate::journal::{self, Journal, Settled};
+use crate::report::{self, Summary};
+
+/// The client of one API version.
+#[allow(
+    deprecated,
+    reason = "v4 is still served until HubSpot ends it; `new` warns"
+)]
+pub enum Api {
+    /// `v4`
+    V4(hubspot_associations::v4::Client),
+    /// `2025-09`
+    V2025_09(hubspot_associations::v2025_09::Client),
+    /// `2026-03`
+    V2026_03(hubspot_associations::v2026_03::Client),
+}
+
+/// Runs `$body` with `$client` the client and `$module` the module of the version.
+macro_rules! with_version {
+    ($api:expr, $client:ident => $body:expr) => {
+        match $api {
+            Api::V4($client) => $body,
+            Api::V2025_09($client) => $body,
+            Api::V2026_03($client) => $body,
+        }
+    };
+    ($api:expr, $client:ident, $module:ident => $body:expr) => {
+        match $api {
+            #[allow(deprecated)]
+            Api::V4($client) => {
+                use hubspot_associations::v4 as $module;
+                $body
+            }
+            Api::V2025_09($client) => {
+                use hubspot_associations::v2025_09 as $module;
+                $body
+            }
+            Api::V2026_03($client) => {
+                use hubspot_associations::v2026_03 as $module;
+                $body
+            }
+        }
+    };
+}
+
+impl Api {
+    /// The client of `version` on `transport`.
+    #[allow(deprecated)]
+    pub fn new(version: &str, transport: Transport) -> anyhow::Result<Self> {
+        Ok(match version {
+            "v4" => {
+                eprintln!(
+                    "warning: HubSpot ends support for API v4 on 2027-03-30; use --api-version 2026-03"
+                );
+                Self::V4(hubspot_associations::v4::Client::new(transport))
+            }
+            "2025-09" => Self::V2025_09(hubspot_associations::v2025_09::Client::new(transport)),
+            "2026-03" => Self::V2026_03(hubspot_associations::v2026_03::Client::new(transport)),
+            other => anyhow::bail!("unknown API version `{other}`: use v4, 2025-09 or 2026-03"),
+        })
+    }
+}
+
+/// Which associations to create or remove.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// The unlabelled default type.
+    Default,
+    /// A type by id and category.
+    Type { id: i32, category: String },
+    /// A label, resolved to its type once.
+    Label(String),
+}
+
+impl Kind {
+    fn describe(&self) -> String {
+        match self {
+            Self::Default => "default".into(),
+            Self::Type { id, category } => format!("type {id} {category}"),
+            Self::Label(label) => format!("label {label}"),
+        }
+    }
+}
+
+/// What every command shares.
+pub struct Job {
+    /// `associate`, `archive` or `export`.
+    pub command: &'static str,
+    /// The API version.
+    pub version: String,
+    /// The object type associations start from.
+    pub from_type: String,
+    /// The object type they lead to.
+    pub to_type: String,
+    /// The input file.
+    pub input: PathBuf,
+    /// Where to write failed rows.
+    pub failures: PathBuf,
+    /// Validate and plan only.
+    pub dry_run: bool,
+    /// How requests are sent.
+    pub options: BulkOptions,
+    /// The client-side rate limit, for plans.
+    pub rate_limit: RateLimit,
+    /// Whether to draw a progress bar.
+    pub progress: bool,
+}
+
+/// Settled input lines.
+type Settlements = Vec<(u64, Settled)>;
+
+fn progress_bar(job: &Job, length: u64) -> ProgressBar {
+    if !job.progress {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(length);
+    let style =
+        ProgressStyle::with_template("{bar:40} {pos}/{len} rows  {per_sec}  ETA {eta}  {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar());
+    bar.set_style(style);
+    bar
+}
+
+/// How long the requests of a plan take at the rate limit, when one is set.
+fn plan_duration(requests: u64, rate_limit: RateLimit) -> Option<Duration> {
+    let (per, interval) = match rate_limit {
+        RateLimit::Tier(tier) => (tier.requests_per_ten_seconds(), Duration::from_secs(10)),
+        RateLimit::Custom { requests, per } => (requests, per),
+        _ => return None,
+    };
+    Some(interval.mul_f64(requests.saturating_sub(u64::from(per)) as f64 / f64::from(per.max(1))))
+}
+
+/// A record id of a bulk input as a number (the CLI only sends numeric ids).
+fn number(id: &ObjectId) -> u64 {
+    id.as_u64().unwrap_or_default()
+}
+
+/// Turns a bulk outcome into journal entries, through the lines of each pair.
+fn settle<I, R>(
+    outcome: BulkOutcome<I, R>,
+    pairs_of: impl Fn(&I) -> Vec<(u64, u64)>,
+    pairs: &Pairs,
+) -> Settlements {
+    let mut settled = Vec::new();
+    let mut add = |input: &I, outcome: Settled| {
+        for pair in pairs_of(input) {
+            if let Some(&row) = pairs.index.get(&pair) {
+                settled.extend(pairs.lines(row).map(|line| (line, outcome.clone())));
+            }
+        }
+    };
+    for success in &outcome.succeeded {
+        add(&success.input, Settled::Done);
+    }
+    for failure in &outcome.failed {
+        add(&failure.input, Settled::Failed(failure.failure.to_string()));
+    }
+    settled
+}
+
+/// `associate` and `archive`: every pair of the input, resumed from the journal.
+pub async fn write_pairs(
+    api: &Api,
+    job: &Job,
+    kind: &Kind,
+    journal_path: &Path,
+) -> anyhow::Result<Summary> {
+    let started = Instant::now();
+    let bytes = input::read(&job.input)?;
+    let print = journal::fingerprint(
+        &[
+            job.command,
+            &job.version,
+            &job.from_type,
+            &job.to_type,
+            &kind.describe(),
+        ],
+        &bytes,
+    );
+    let pairs = input::pairs(&bytes);
+    drop(bytes);
+    report::bad_rows(&pairs.bad);
+    let earlier = journal::read(journal_path, &print)?
+        .map(|(settled, _)| settled)
+        .unwrap_or_default();
+    let pending: Vec<usize> = (0..pairs.rows.len())
+        .filter(|&row| pairs.lines(row).any(|line| !earlier.contains(line)))
+        .collect();
+    let skipped = (0..pairs.rows.len())
+        .flat_map(|row| pairs.lines(row))
+        .filter(|line| earlier.contains(*line))
+        .count() as u64;
+    drop(earlier);
+    if job.dry_run {
+        let size = job.options.chunk_size.unwrap_or(match (job.command, kind) {
+            ("associate", Kind::Type { .. } | Kind::Label(_)) => 2_000,
+            _ => hubspot_associations::bulk::DEFAULT_CHUNK,
+        });
+        let requests = (pending.len() as u64).div_ceil(size as u64);
+        return Ok(report::plan(
+            job,
+            pairs.total,
+            pairs.rows.len(),
+            &pairs.bad,
+            skipped,
+            pending.len(),
+            requests,
+            plan_duration(requests, job.rate_limit),
+        ));
+    }
+    let mut journal = Journal::open(journal_path, &print)?;
+    let bar = progress_bar(
+        job,
+        pending
+            .iter()
+            .map(|&row| pairs.lines(row).count() as u64)
+            .sum(),
+    );
+    let record = |journal: &mut Journal, settled: Settlements| -> anyhow::Result<()> {
+        bar.inc(settled.len() as u64);
+        journal.record(settled)
+    };
+    let resolved = match kind {
+        Kind::Label(label) => {
+            let labels =
+                with_version!(api, client => client.labels(&job.from_type, &job.to_type).await?);
+            let found = labels.find(label).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "no association label `{label}` from {} to {}",
+                    job.from_type,
+                    job.to_type
+                )
+            })?;
+            Kind::Type {
+                id: found.type_id,
+                category: found.category.clone(),
+            }
+        }
+        other => other.clone(),
+    };
+    let (from_type, to_type) = (job.from_type.as_str(), job.to_type.as_str());
+    let rows = pending.iter().map(|&row| pairs.rows[row]);
+    with_version!(api, client, version => {
+        use version::types;
+        let id = |value: u64| types::PublicObjectId { id: ObjectId::from(value) };
+        let pair_of = |from: &types::PublicObjectId, to: &types::PublicObjectId| vec![(number(&from.id), number(&to.id))];
+        match (job.command, &resolved) {
+            ("associate", Kind::Default) => {
+                let inputs = rows.map(|p| types::PublicDefaultAssociationMultiPost { from: id(p.from), to: id(p.to) });
+                let mut chunks = std::pin::pin!(client.batch_create_default_chunks(from_type, to_type, inputs, job.options));
+                while let Some(outcome) = chunks.next().await {
+                    record(&mut journal, settle(outcome, |i: &types::PublicDefaultAssociationMultiPost| pair_of(&i.from, &i.to), &pairs))?;
+                }
+            }
+            ("associate", Kind::Type { id: type_id, category }) => {
+                let spec = types::AssociationSpec { association_category: category.as_str().into(), association_type_id: *type_id };
+                let inputs = rows.map(|p| types::PublicAssociationMultiPost { from: id(p.from), to: id(p.to), types: vec![spec.clone()] });
+                let mut chunks = std::pin::pin!(client.batch_create_chunks(from_type, to_type, inputs, job.options));
+                while let Some(outcome) = chunks.next().await {
+                    record(&mut journal, settle(outcome, |i: &types::PublicAssociationMultiPost| pair_of(&i.from, &i.to), &pairs))?;
+                }
+            }
+            ("archive", Kind::Default) => {
+                let mut by_from: Vec<(u64, Vec<u64>)> = Vec::new();
+                for pair in rows {
+                    match by_from.last_mut() {
+                        Some((from, to)) if *from == pair.from => to.push(pair.to),
+                        _ => by_from.push((pair.from, vec![pair.to])),
+                    }
+                }
+                let inputs = by_from
+                    .iter()
+                    .map(|(from, to)| types::PublicAssociationMultiArchive { from: id(*from), to: to.iter().map(|t| id(*t)).collect() });
+                let mut chunks = std::pin::pin!(client.batch_archive_chunks(from_type, to_type, inputs, job.options));
+                while let Some(outcome) = chunks.next().await {
+                    let pairs_of = |i: &types::PublicAssociationMultiArchive| {
+                        i.to.iter().map(|to| (number(&i.from.id), number(&to.id))).collect()
+                    };
+                    record(&mut journal, settle(outcome, pairs_of, &pairs))?;
+                }
+            }
+            ("archive", Kind::Type { id: type_id, category }) => {
+                let spec = types::AssociationSpec { association_category: category.as_str().into(), association_type_id: *type_id };
+                let inputs = rows.map(|p| types::PublicAssociationMultiPost { from: id(p.from), to: id(p.to), types: vec![spec.clone()] });
+                let mut chunks = std::pin::pin!(client.batch_archive_labels_chunks(from_type, to_type, inputs, job.options));
+                while let Some(outcome) = chunks.next().await {
+                    record(&mut journal, settle(outcome, |i: &types::PublicAssociationMultiPost| pair_of(&i.from, &i.to), &pairs))?;
+                }
+            }
+            (command, kind) => anyhow::bail!("`{command}` cannot use {kind:?}"),
+        }
+    });
+    bar.finish_and_clear();
+    let settled = journal.settled();
+    let failed_pairs: Vec<(u64, Vec<String>, String)> = (0..pairs.rows.len())
+        .flat_map(|row| pairs.lines(row).map(move |line| (row, line)))
+        .filter_map(|(row, line)| {
+            let reason = settled.failed.get(&line)?;
+            let pair = pairs.rows[row];
+            Some((
+                line,
+                vec![pair.from.to_string(), pair.to.to_string()],
+                reason.clone(),
+            ))
+        })
+        .collect();
+    report::failures(
+        &job.failures,
+        &["from_id", "to_id"],
+        &pairs.bad,
+        &failed_pairs,
+    )?;
+    Ok(Summary {
+        command: job.command,
+        total: pairs.total,
+        done: settled.done.len() as u64,
+        failed: failed_pairs.len() as u64,
+        bad: pairs.bad.len() as u64,
+        skipped,
+        settled_now: settled.len() as u64 - skipped,
+        elapsed: started.elapsed(),
+        dry_run: false,
+    })
+}
+
+/// `export`: every association of every record of the input, to a CSV file.
+pub async fn export(api: &Api, job: &Job, output: &Path) -> anyhow::Result<Summary> {
+    let started = Instant::now();
+    let Ids {
+        rows: ids,
+        bad,
+        total,
+    } = input::ids(&input::read(&job.input)?);
+    report::bad_rows(&bad);
+    if job.dry_run {
+        let requests = (ids.len() as u64).div_ceil(1_000);
+        return Ok(report::plan(
+            job,
+            total,
+            ids.len(),
+            &bad,
+            0,
+            ids.len(),
+            requests,
+            plan_duration(requests, job.rate_limit),
+        ));
+    }
+    let mut writer = csv::Writer::from_path(output)
+        .map_err(|error| anyhow::anyhow!("cannot write {}: {error}", output.display()))?;
+    writer.write_record(["from_id", "to_id", "type_id", "category", "label"])?;
+    let line_of: HashMap<u64, u64> = ids.iter().map(|(line, id)| (*id, *line)).collect();
+    let bar = progress_bar(job, ids.len() as u64);
+    let mut failed: Vec<(u64, Vec<String>, String)> = Vec::new();
+    let mut exported = 0_u64;
+    for chunk in ids.chunks(1_000) {
+        let records: Vec<ObjectId> = chunk.iter().map(|(_, id)| ObjectId::from(*id)).collect();
+        let rows: Vec<[String; 5]> = with_version!(api, client => {
+            let outcome = client.batch_read_all(&job.from_type, &job.to_type, records, job.options).await;
+            exported += outcome.succeeded.len() as u64;
+            for failure in &outcome.failed {
+                let line = line_of.get(&number(&failure.input)).copied().unwrap_or_default();
+                failed.push((line, vec![failure.input.to_string()], failure.failure.to_string()));
+            }
+            outcome
+                .succeeded
+                .into_iter()
+                .flat_map(|record| {
+                    let from = record.input.to_string();
+                    record.result.unwrap_or_default().into_iter().flat_map(move |associated| {
+                        let from = from.clone();
+                        associated.association_types.into_iter().map(move |kind| {
+                            [from.clone(), associated.to_object_id.to_string(), kind.type_id.to_string(), kind.category.to_string(), kind.label.unwrap_or_default()]
+                        })
+                    })
+                })
+                .collect()
+        });
+        for row in rows {
+            writer.write_record(&row)?;
+        }
+        bar.inc(chunk.len() as u64);
+    }
+    writer.flush()?;
+    bar.finish_and_clear();
+    failed.sort();
+    report::failures(&job.failures, &["id"], &bad, &failed)?;
+    Ok(Summary {
+        command: job.command,
+        total,
+        done: exported,
+        failed: failed.len() as u64,
+        bad: bad.len() as u64,
+        skipped: 0,
+        settled_now: ids.len() as u64,
+        elapsed: started.elapsed(),
+        dry_run: false,
+    })
+}

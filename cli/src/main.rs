@@ -1,0 +1,267 @@
+//! `hubspot-associations`: associate, archive and export HubSpot associations in bulk, from
+//! CSV files, at the rate HubSpot allows, resumable after a crash.
+//!
+//! The access token is read from the `HUBSPOT_TOKEN` environment variable, never from a flag,
+//! so that it does not land in shell history.
+
+mod commands;
+mod input;
+mod journal;
+mod report;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use hubspot_associations::{BulkOptions, RateLimit, Tier, Transport};
+
+use commands::{Api, Job, Kind};
+
+/// The environment variable that holds the access token.
+const TOKEN_VARIABLE: &str = "HUBSPOT_TOKEN";
+
+#[derive(Parser)]
+#[command(
+    name = "hubspot-associations",
+    version,
+    about = "Bulk HubSpot associations from CSV files, resumable"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Associate every pair of records of a CSV file (`from_id,to_id` per row).
+    Associate {
+        #[command(flatten)]
+        pairs: PairArgs,
+    },
+    /// Remove the associations between every pair of records of a CSV file.
+    Archive {
+        #[command(flatten)]
+        pairs: PairArgs,
+    },
+    /// Write every association of every record of a CSV file (one id per row) to a CSV file.
+    Export {
+        #[command(flatten)]
+        common: CommonArgs,
+        /// Where to write the associations.
+        #[arg(long)]
+        output: PathBuf,
+    },
+}
+
+#[derive(Args)]
+struct PairArgs {
+    #[command(flatten)]
+    common: CommonArgs,
+    /// The unlabelled default type (the default for `associate`; for `archive`, every type).
+    #[arg(long, conflicts_with_all = ["type_id", "label"])]
+    default: bool,
+    /// An association type by id.
+    #[arg(long)]
+    type_id: Option<i32>,
+    /// The category of `--type-id`.
+    #[arg(long, default_value = "HUBSPOT_DEFINED", requires = "type_id")]
+    category: String,
+    /// An association label, looked up once.
+    #[arg(long, conflicts_with = "type_id")]
+    label: Option<String>,
+    /// The journal that makes the run resumable (default: the input file with `.journal`).
+    #[arg(long)]
+    journal: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct CommonArgs {
+    /// The object type the associations start from (`contacts`, `0-1`...).
+    #[arg(long)]
+    from: String,
+    /// The object type they lead to.
+    #[arg(long)]
+    to: String,
+    /// The input CSV file.
+    #[arg(long)]
+    input: PathBuf,
+    /// Where to write the rows that failed (default: the input file with `.failures.csv`).
+    #[arg(long)]
+    failures: Option<PathBuf>,
+    /// Validate the input and print the plan; write nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// The HubSpot API version.
+    #[arg(long, default_value = "2026-03")]
+    api_version: String,
+    /// The account's rate-limit tier; HubSpot's headers adjust it.
+    #[arg(long, value_enum, default_value_t = TierArg::Free)]
+    tier: TierArg,
+    /// A custom rate limit, `<requests>/<milliseconds>`, instead of a tier.
+    #[arg(long, value_parser = parse_rate)]
+    rate_limit: Option<(u32, Duration)>,
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 4)]
+    concurrency: usize,
+    /// Inputs per request (at most HubSpot's cap).
+    #[arg(long)]
+    chunk_size: Option<usize>,
+    /// Another base URL than https://api.hubapi.com (a proxy, or a fake for tests).
+    #[arg(long)]
+    base_url: Option<String>,
+    /// No progress bar.
+    #[arg(long)]
+    no_progress: bool,
+    /// Log retries and other warnings to stderr.
+    #[arg(long, short)]
+    verbose: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum TierArg {
+    /// 100 per 10 s.
+    Free,
+    /// 110 per 10 s.
+    PublicApp,
+    /// 150 per 10 s.
+    Professional,
+    /// 190 per 10 s.
+    PrivateAppProfessional,
+    /// 200 per 10 s.
+    LimitIncrease,
+    /// 250 per 10 s.
+    PrivateAppLimitIncrease,
+}
+
+fn parse_rate(text: &str) -> Result<(u32, Duration), String> {
+    let (requests, millis) = text
+        .split_once('/')
+        .ok_or("expected <requests>/<milliseconds>, such as 100/10000")?;
+    let requests = requests
+        .trim()
+        .parse()
+        .map_err(|e| format!("requests: {e}"))?;
+    let millis: u64 = millis
+        .trim()
+        .parse()
+        .map_err(|e| format!("milliseconds: {e}"))?;
+    Ok((requests, Duration::from_millis(millis)))
+}
+
+fn with_extension(path: &std::path::Path, extension: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(extension);
+    PathBuf::from(name)
+}
+
+impl CommonArgs {
+    fn rate_limit(&self) -> RateLimit {
+        match self.rate_limit {
+            Some((requests, per)) => RateLimit::Custom { requests, per },
+            None => RateLimit::Tier(match self.tier {
+                TierArg::Free => Tier::FreeOrStarter,
+                TierArg::PublicApp => Tier::PublicApp,
+                TierArg::Professional => Tier::ProfessionalOrEnterprise,
+                TierArg::PrivateAppProfessional => Tier::PrivateAppProfessionalOrEnterprise,
+                TierArg::LimitIncrease => Tier::ApiLimitIncrease,
+                TierArg::PrivateAppLimitIncrease => Tier::PrivateAppApiLimitIncrease,
+            }),
+        }
+    }
+
+    fn job(&self, command: &'static str) -> Job {
+        let mut options = BulkOptions::default().concurrency(self.concurrency);
+        if let Some(size) = self.chunk_size {
+            options = options.chunk_size(size);
+        }
+        Job {
+            command,
+            version: self.api_version.clone(),
+            from_type: self.from.clone(),
+            to_type: self.to.clone(),
+            input: self.input.clone(),
+            failures: self
+                .failures
+                .clone()
+                .unwrap_or_else(|| with_extension(&self.input, ".failures.csv")),
+            dry_run: self.dry_run,
+            options,
+            rate_limit: self.rate_limit(),
+            progress: !self.no_progress,
+        }
+    }
+
+    /// The client; a dry run needs no token, but then cannot look up a label.
+    fn api(&self) -> anyhow::Result<Api> {
+        let token = match std::env::var(TOKEN_VARIABLE) {
+            Ok(token) if !token.trim().is_empty() => token,
+            _ if self.dry_run => String::from("dry-run"),
+            _ => anyhow::bail!("set the access token in the {TOKEN_VARIABLE} environment variable"),
+        };
+        let mut builder = Transport::builder(token.trim()).rate_limit(self.rate_limit());
+        if let Some(url) = &self.base_url {
+            builder = builder.base_url(url);
+        }
+        Api::new(&self.api_version, builder.build()?)
+    }
+}
+
+impl PairArgs {
+    fn kind(&self) -> Kind {
+        match (&self.type_id, &self.label) {
+            (Some(id), _) => Kind::Type {
+                id: *id,
+                category: self.category.clone(),
+            },
+            (None, Some(label)) => Kind::Label(label.clone()),
+            (None, None) => Kind::Default,
+        }
+    }
+
+    async fn run(&self, command: &'static str) -> anyhow::Result<report::Summary> {
+        let job = self.common.job(command);
+        let journal = self
+            .journal
+            .clone()
+            .unwrap_or_else(|| with_extension(&self.common.input, ".journal"));
+        commands::write_pairs(&self.common.api()?, &job, &self.kind(), &journal).await
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let verbose = match &cli.command {
+        Command::Associate { pairs } | Command::Archive { pairs } => pairs.common.verbose,
+        Command::Export { common, .. } => common.verbose,
+    };
+    if verbose {
+        tracing_subscriber::fmt()
+            .with_max_level(tracing_subscriber::filter::LevelFilter::WARN)
+            .with_writer(std::io::stderr)
+            .init();
+    }
+    let outcome = match &cli.command {
+        Command::Associate { pairs } => pairs.run("associate").await,
+        Command::Archive { pairs } => pairs.run("archive").await,
+        Command::Export { common, output } => match common.api() {
+            Ok(api) => commands::export(&api, &common.job("export"), output).await,
+            Err(error) => Err(error),
+        },
+    };
+    match outcome {
+        Ok(summary) => {
+            eprintln!("{summary}");
+            if summary.is_clean() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}

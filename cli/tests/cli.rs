@@ -1,0 +1,368 @@
+//! The `hubspot-associations` binary against the fake HubSpot, as a user runs it.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::time::Duration;
+
+use fake_hubspot::{Config, FakeHubSpot};
+use tokio::process::Command;
+
+const TOKEN: &str = "pat-na1-cli-test";
+
+fn binary() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_hubspot-associations"));
+    command.env("HUBSPOT_TOKEN", TOKEN);
+    command
+}
+
+fn write_pairs(dir: &Path, pairs: impl IntoIterator<Item = (u64, u64)>, extra: &str) -> PathBuf {
+    let mut text = String::from("from_id,to_id\n");
+    for (from, to) in pairs {
+        text.push_str(&format!("{from},{to}\n"));
+    }
+    text.push_str(extra);
+    let path = dir.join("pairs.csv");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn held(fake: &FakeHubSpot) -> BTreeSet<(u64, u64)> {
+    fake.associations()
+        .iter()
+        .map(|a| (a.from_id, a.to_id))
+        .collect()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+async fn run(args: &[&str], fake: &FakeHubSpot) -> Output {
+    binary()
+        .args(args)
+        .args(["--base-url", &fake.url(), "--no-progress"])
+        .output()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_rows_and_rejected_ids_are_reported_by_line_while_the_rest_goes_on() {
+    let fake = FakeHubSpot::start(Config {
+        missing_ids: [7, 100_009].into_iter().collect(),
+        ..Config::default()
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let input = write_pairs(
+        dir.path(),
+        (1..=3_000).map(|i| (i, 100_000 + i)),
+        "42,\n1,2,3\nabc,9\n",
+    );
+    let output = run(
+        &[
+            "associate",
+            "--from",
+            "contacts",
+            "--to",
+            "companies",
+            "--type-id",
+            "279",
+            "--input",
+            input.to_str().unwrap(),
+        ],
+        &fake,
+    )
+    .await;
+    let text = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "something failed: {text}");
+    assert!(
+        text.contains("line 3002: skipped, an empty id: 42,"),
+        "{text}"
+    );
+    assert!(
+        text.contains("line 3003: skipped, 3 columns, expected 2: 1,2,3"),
+        "{text}"
+    );
+    assert!(
+        text.contains("associate: 3003 rows: 2998 done, 2 failed, 3 bad, 0 skipped"),
+        "{text}"
+    );
+    let failures = std::fs::read_to_string(dir.path().join("pairs.csv.failures.csv")).unwrap();
+    assert_eq!(
+        failures,
+        "line,reason,from_id,to_id\n\
+        8,rejected: VALIDATION_ERROR: No contacts with ID 7 exist,7,100007\n\
+        10,rejected: VALIDATION_ERROR: No companies with ID 100009 exist,9,100009\n\
+        3002,bad input: an empty id,42,\n\
+        3003,\"bad input: 3 columns, expected 2\",1,2,3\n\
+        3004,bad input: `abc` is not a record id (record ids are digits),abc,9\n"
+    );
+    let expected: BTreeSet<(u64, u64)> = (1..=3_000)
+        .filter(|i| *i != 7 && *i != 9)
+        .map(|i| (i, 100_000 + i))
+        .collect();
+    assert_eq!(held(&fake), expected);
+    assert_eq!(fake.stats().requests, 2, "2,000 per request");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dry_run_validates_and_plans_and_writes_nothing() {
+    let fake = FakeHubSpot::start(Config::default()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let input = write_pairs(dir.path(), (1..=4_500).map(|i| (i, i + 1)), "x,1\n");
+    let output = run(
+        &[
+            "associate",
+            "--from",
+            "contacts",
+            "--to",
+            "companies",
+            "--type-id",
+            "279",
+            "--input",
+            input.to_str().unwrap(),
+            "--dry-run",
+            "--rate-limit",
+            "2/1000",
+        ],
+        &fake,
+    )
+    .await;
+    let plan = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        plan.contains("4501 rows: 4500 distinct, 1 bad, 0 settled by an earlier run"),
+        "{plan}"
+    );
+    assert!(plan.contains("4500 to send in 3 requests"), "{plan}");
+    assert!(
+        plan.contains("about 0 s at the rate limit")
+            || plan.contains("about 1 s at the rate limit"),
+        "{plan}"
+    );
+    assert_eq!(output.status.code(), Some(1), "a bad row fails validation");
+    assert_eq!(fake.stats().requests, 0);
+    assert!(!dir.path().join("pairs.csv.journal").exists());
+    assert!(!dir.path().join("pairs.csv.failures.csv").exists());
+}
+
+/// Killed with SIGKILL half-way, then run again: the store ends as if the run had never
+/// stopped, and only the requests in flight at the kill are sent twice.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_run_killed_with_sigkill_resumes_where_it_stopped() {
+    let fake = FakeHubSpot::start(Config {
+        burst_limit: Some((4, Duration::from_millis(400))),
+        ..Config::default()
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let pairs: Vec<(u64, u64)> = (1..=6_000).map(|i| (i, 500_000 + i)).collect();
+    let input = write_pairs(dir.path(), pairs.iter().copied(), "");
+    let args = [
+        "associate",
+        "--from",
+        "contacts",
+        "--to",
+        "companies",
+        "--input",
+        input.to_str().unwrap(),
+        "--chunk-size",
+        "100",
+        "--rate-limit",
+        "4/400",
+        "--concurrency",
+        "2",
+    ];
+    let mut child = binary()
+        .args(args)
+        .args(["--base-url", &fake.url(), "--no-progress"])
+        .spawn()
+        .unwrap();
+    let journal = dir.path().join("pairs.csv.journal");
+    loop {
+        let settled = std::fs::read_to_string(&journal)
+            .map(|t| t.lines().count())
+            .unwrap_or(0);
+        if settled > 2_000 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    child.kill().await.unwrap();
+    let held_at_kill = held(&fake).len();
+    assert!(held_at_kill < 6_000, "killed before the end");
+
+    let output = run(&args, &fake).await;
+    let text = stderr(&output);
+    assert!(output.status.success(), "{text}");
+    let skipped: u64 = text
+        .split(" skipped")
+        .next()
+        .unwrap()
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        skipped >= 2_000,
+        "the second run skipped what the first settled: {text}"
+    );
+    assert!(
+        text.contains("6000 rows: 6000 done, 0 failed, 0 bad"),
+        "{text}"
+    );
+    let expected: BTreeSet<(u64, u64)> = pairs.into_iter().collect();
+    assert_eq!(held(&fake), expected, "the store equals the input");
+    // The resumed process cannot know what the killed one sent within the rate-limit window,
+    // so its first requests may meet 429s, which it retries.
+    assert!(
+        fake.repeated_creations() <= 200,
+        "at most the two requests in flight were sent again: {}",
+        fake.repeated_creations()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn labels_are_resolved_and_archive_and_export_round_trip() {
+    let fake = FakeHubSpot::start(Config {
+        batch_read_page: 50,
+        ..Config::default()
+    })
+    .await
+    .unwrap();
+    define_label(&fake).await;
+    let dir = tempfile::tempdir().unwrap();
+    let input = write_pairs(
+        dir.path(),
+        (1..=3).flat_map(|from| (1..=120).map(move |to| (from, 1_000 + to))),
+        "",
+    );
+    let output = run(
+        &[
+            "associate",
+            "--from",
+            "contacts",
+            "--to",
+            "companies",
+            "--label",
+            "billing contact",
+            "--input",
+            input.to_str().unwrap(),
+        ],
+        &fake,
+    )
+    .await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        fake.associations().iter().all(|a| a.type_id == 1000),
+        "the label's type"
+    );
+
+    let ids = dir.path().join("ids.csv");
+    std::fs::write(&ids, "id\n1\n2\n3\n4\n").unwrap();
+    let exported = dir.path().join("out.csv");
+    let output = run(
+        &[
+            "export",
+            "--from",
+            "contacts",
+            "--to",
+            "companies",
+            "--input",
+            ids.to_str().unwrap(),
+            "--output",
+            exported.to_str().unwrap(),
+        ],
+        &fake,
+    )
+    .await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = std::fs::read_to_string(&exported).unwrap();
+    assert_eq!(
+        text.lines().count(),
+        1 + 360,
+        "every association, across pages"
+    );
+    assert!(
+        text.contains("\n2,1007,1000,USER_DEFINED,Billing contact\n"),
+        "{text}"
+    );
+
+    let removal = write_pairs(dir.path(), (1..=120).map(|to| (2, 1_000 + to)), "");
+    let output = run(
+        &[
+            "archive",
+            "--from",
+            "contacts",
+            "--to",
+            "companies",
+            "--input",
+            removal.to_str().unwrap(),
+            "--journal",
+            dir.path().join("archive.journal").to_str().unwrap(),
+        ],
+        &fake,
+    )
+    .await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(held(&fake).iter().all(|(from, _)| *from != 2));
+    assert_eq!(held(&fake).len(), 240);
+}
+
+/// Defines the label "Billing contact" through the fake's API.
+async fn define_label(fake: &FakeHubSpot) {
+    use hubspot_associations::v2026_03::{Client, types};
+    let client = Client::new(
+        hubspot_associations::Transport::builder(TOKEN)
+            .base_url(fake.url())
+            .build()
+            .unwrap(),
+    );
+    let label = types::PublicAssociationDefinitionCreateRequest {
+        label: "Billing contact".into(),
+        name: "billing_contact".into(),
+        inverse_label: None,
+    };
+    client
+        .create_label("contacts", "companies", &label)
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_token_comes_only_from_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = write_pairs(dir.path(), [(1, 2)], "");
+    let output = Command::new(env!("CARGO_BIN_EXE_hubspot-associations"))
+        .args([
+            "associate",
+            "--from",
+            "contacts",
+            "--to",
+            "companies",
+            "--input",
+            input.to_str().unwrap(),
+        ])
+        .env_remove("HUBSPOT_TOKEN")
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("set the access token in the HUBSPOT_TOKEN environment variable")
+    );
+    let output = binary()
+        .args(["associate", "--token", "x"])
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        stderr(&output).contains("unexpected argument '--token'"),
+        "{}",
+        stderr(&output)
+    );
+}
