@@ -35,6 +35,10 @@ pub use transport::{
     Transport, TransportBuilder, install_tls_provider,
 };
 
+/// How to move a program from a legacy version to a date-based one.
+#[doc = include_str!("../MIGRATION.md")]
+pub mod migration {}
+
 // One module per API version, each behind the cargo feature of the same name.
 #[cfg(feature = "v4")]
 #[rustfmt::skip]

@@ -30,6 +30,8 @@ pub struct Inputs {
     pub templates: Templates,
     /// `spec/association-types.tsv`.
     pub association_types: String,
+    /// `generated/operations.lock` as the last codegen wrote it; empty before the first.
+    pub operations_lock: String,
 }
 
 impl Inputs {
@@ -50,16 +52,31 @@ impl Inputs {
             }
         }
         sources.sort();
+        let operations_lock = match fs::read_to_string(root.join(generate::OPERATIONS_LOCK)) {
+            Ok(text) => text,
+            Err(error) if error.kind() == io::ErrorKind::NotFound => String::new(),
+            Err(error) => return Err(error),
+        };
         Ok(Self {
+            operations_lock,
             association_types: fs::read_to_string(root.join(association_types::TABLE))?,
             specs,
             templates: Templates {
                 manifest: fs::read_to_string(templates_dir.join("Cargo.toml"))?,
                 readme: fs::read_to_string(templates_dir.join("README.md"))?,
+                migration: fs::read_to_string(templates_dir.join("MIGRATION.md"))?,
                 sources,
             },
         })
     }
+}
+
+/// The versions as the generator sees them: parsed, validated, normalized and modelled.
+pub fn versions(inputs: &Inputs) -> Result<Vec<model::Version>, Diagnostics> {
+    let (specs, mut problems) = load::parse_all(&inputs.specs);
+    problems.extend(validate::check_all(&specs));
+    problems.into_result(())?;
+    Ok(model::versions(&normalize::normalize(specs)))
 }
 
 /// Runs the pipeline; every problem found is returned together.
@@ -75,6 +92,7 @@ pub fn run(inputs: &Inputs) -> Result<Vec<OutputFile>, Diagnostics> {
     }
     let (specs, mut problems) = load::parse_all(&inputs.specs);
     problems.extend(validate::check_all(&specs));
+    problems.extend(validate::operations_kept(&specs, &inputs.operations_lock));
     let types = association_types::parse(&inputs.association_types).unwrap_or_else(|found| {
         problems.extend(found);
         Vec::new()

@@ -3,9 +3,11 @@
 
 pub mod association_types;
 pub mod bench;
+pub mod bump;
 pub mod checks;
 pub mod codegen;
 pub mod diagnostics;
+pub mod diff;
 pub mod document;
 pub mod format;
 pub mod generate;

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use xtask::{bench, checks, codegen, generate, load, output};
+use xtask::{bench, bump, checks, codegen, diff, generate, load, model, output};
 
 #[derive(Parser)]
 #[command(
@@ -27,6 +27,25 @@ enum Command {
         /// Change nothing; fail with a diff when generated/ is not what codegen would write.
         #[arg(long)]
         check: bool,
+    },
+    /// What changed between two versions for a program using the client, breaking changes
+    /// first. Exits with 1 when anything breaking changed, 0 when nothing did.
+    Diff {
+        /// The version moved from, such as `v4`.
+        old: String,
+        /// The version moved to, such as `2026-03`.
+        new: String,
+        /// Print JSON instead of Markdown.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Start a new version: spec/<to>/ from spec/<from>/, every path's version rewritten.
+    /// It never overwrites a version.
+    Bump {
+        /// The version to start from, such as `2026-03`.
+        from: String,
+        /// The new version, such as `2026-09`.
+        to: String,
     },
     /// Run every check of the workspace, as CI does: codegen freshness, the spec linter,
     /// rustfmt, clippy, rustdoc, the tests and the Prism validation.
@@ -85,6 +104,51 @@ fn run(root: &Path, command: Command) -> Result<ExitCode, String> {
                 .map(|source| source.path.to_string_lossy().into_owned())
                 .collect();
             checks::run(root, specs)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Diff { old, new, json } => {
+            let versions =
+                codegen::versions(&read_inputs(root)?).map_err(|problems| problems.to_string())?;
+            let find = |name: &str| {
+                versions.iter().find(|v| v.name == name).ok_or_else(|| {
+                    let known: Vec<&str> = versions.iter().map(|v| v.name.as_str()).collect();
+                    format!(
+                        "xtask: there is no version `{name}` under spec/ (there are {})",
+                        known.join(", ")
+                    )
+                })
+            };
+            let changes = diff::diff(find(&old)?, find(&new)?);
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&changes).map_err(|e| e.to_string())?
+                );
+            } else {
+                print!("{}", diff::markdown(&old, &new, &changes));
+            }
+            Ok(if changes.iter().any(|c| c.breaking) {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Command::Bump { from, to } => {
+            let spec_dir = root.join(codegen::SPEC_DIR);
+            let target = spec_dir.join(&to);
+            if target.exists() {
+                return Err(format!(
+                    "xtask: spec/{to} exists already; bump never overwrites a version (remove it first to start over)"
+                ));
+            }
+            let source = spec_dir.join(&from).join(load::SPEC_FILE);
+            let text = std::fs::read_to_string(&source)
+                .map_err(|error| format!("xtask: cannot read {}: {error}", source.display()))?;
+            let bumped = bump::bump(&text, &from, &to).map_err(|problems| problems.to_string())?;
+            std::fs::create_dir_all(&target)
+                .and_then(|()| std::fs::write(target.join(load::SPEC_FILE), bumped))
+                .map_err(|error| format!("xtask: cannot write spec/{to}: {error}"))?;
+            println!("{}", bump::next_steps(&from, &to, &model::module_name(&to)));
             Ok(ExitCode::SUCCESS)
         }
         Command::BenchClient => {

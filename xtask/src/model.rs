@@ -112,8 +112,10 @@ pub enum Body {
 /// What a 2xx answer carries.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Success {
-    /// The documented codes, such as `201` and `207`.
+    /// The codes the client expects, such as `201` and `207`.
     pub statuses: Vec<String>,
+    /// The codes HubSpot documents for this version (without those normalization added).
+    pub documented: Vec<String>,
     /// The body schema, if any 2xx has a body.
     pub body: Option<String>,
     /// Whether a 2xx may also come without a body.
@@ -382,16 +384,24 @@ fn param(parameter: &Parameter) -> Param {
 
 fn success(api: &OpenAPI, op: &OperationAt<'_>) -> Success {
     let mut statuses = Vec::new();
+    let mut documented = Vec::new();
     let mut body = None;
     let mut may_be_empty = false;
     for (status, response) in &op.operation.responses.responses {
         if !document::is_success(status) {
             continue;
         }
-        statuses.push(match status {
+        let code = match status {
             StatusCode::Code(code) => code.to_string(),
             StatusCode::Range(range) => format!("{range}XX"),
-        });
+        };
+        let added = response
+            .as_item()
+            .is_some_and(|r| r.extensions.contains_key(crate::normalize::ADDED));
+        if !added {
+            documented.push(code.clone());
+        }
+        statuses.push(code);
         match document::response(api.components.as_ref(), response) {
             Some(response) if !response.content.is_empty() => {
                 body = document::json_body_schema(&response.content).map(str::to_owned);
@@ -401,6 +411,7 @@ fn success(api: &OpenAPI, op: &OperationAt<'_>) -> Success {
     }
     Success {
         statuses,
+        documented,
         body,
         may_be_empty,
     }

@@ -13,6 +13,9 @@ use openapiv3::{
 use crate::document::{self, schema_name};
 use crate::load::Spec;
 
+/// Marks a response a pass added, so that what HubSpot documents can still be told apart.
+pub const ADDED: &str = "x-added-by-normalization";
+
 /// Runs every pass over every spec.
 pub fn normalize(mut specs: Vec<Spec>) -> Vec<Spec> {
     for spec in &mut specs {
@@ -237,6 +240,9 @@ pub fn tolerate_bodiless_success(versions: Vec<&mut OpenAPI>) {
                         description: format!(
                             "No content: version {version} answers this operation without a body."
                         ),
+                        extensions: [(ADDED.to_owned(), serde_json::Value::Bool(true))]
+                            .into_iter()
+                            .collect(),
                         ..Response::default()
                     }),
                 );

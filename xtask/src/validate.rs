@@ -27,6 +27,52 @@ pub fn check_all(specs: &[Spec]) -> Diagnostics {
     problems
 }
 
+/// What `info.x-removed-operations` lists: operations deliberately removed from a version.
+pub const REMOVED_OPERATIONS: &str = "x-removed-operations";
+
+/// Every operation each version had at the last codegen (`generated/operations.lock`) is
+/// still in its spec, or listed as removed on purpose: an edit cannot drop one silently.
+/// A version whose directory is gone is not checked: removing a version is deliberate.
+pub fn operations_kept(specs: &[Spec], lock: &str) -> Vec<Diagnostic> {
+    let mut found = Vec::new();
+    for spec in specs {
+        let present: BTreeSet<&str> = document::operations(&spec.api)
+            .filter_map(|op| op.operation.operation_id.as_deref())
+            .collect();
+        let removed: BTreeSet<&str> = spec
+            .api
+            .info
+            .extensions
+            .get(REMOVED_OPERATIONS)
+            .and_then(|list| list.as_array())
+            .map(|list| list.iter().filter_map(|id| id.as_str()).collect())
+            .unwrap_or_default();
+        let locked = lock
+            .lines()
+            .filter(|line| !line.starts_with('#'))
+            .filter_map(|line| line.split_once('\t'))
+            .filter(|(version, _)| *version == spec.version)
+            .map(|(_, id)| id);
+        for id in locked {
+            if !present.contains(id) && !removed.contains(id) {
+                found.push(problem(
+                    spec,
+                    "/paths".into(),
+                    format!(
+                        "the operation `{id}` of version {} is gone from the spec, which had it at the last codegen",
+                        spec.version
+                    ),
+                    format!(
+                        "restore it; if HubSpot removed it from {}, list it in `info.{REMOVED_OPERATIONS}` so that the removal is deliberate",
+                        spec.version
+                    ),
+                ));
+            }
+        }
+    }
+    found
+}
+
 /// Every problem of one spec.
 pub fn check(spec: &Spec) -> Vec<Diagnostic> {
     let mut found = Vec::new();

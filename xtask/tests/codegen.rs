@@ -245,6 +245,11 @@ fn a_new_version_directory_becomes_a_module_and_a_feature_that_compile() {
         }
     }
 
+    assert_compiles_with_only(&generated, "v2099_03");
+}
+
+/// `cargo check` of a generated crate with one version's feature and no other.
+fn assert_compiles_with_only(generated: &Path, feature: &str) {
     fs::copy(workspace().join("Cargo.lock"), generated.join("Cargo.lock")).unwrap();
     let status = Command::new(env!("CARGO"))
         .args([
@@ -253,7 +258,7 @@ fn a_new_version_directory_becomes_a_module_and_a_feature_that_compile() {
             "--offline",
             "--no-default-features",
             "--features",
-            "v2099_03",
+            feature,
         ])
         .arg("--manifest-path")
         .arg(generated.join("Cargo.toml"))
@@ -265,6 +270,102 @@ fn a_new_version_directory_becomes_a_module_and_a_feature_that_compile() {
         .unwrap();
     assert!(
         status.success(),
-        "the generated crate with only the new version does not compile"
+        "the generated crate with only {feature} does not compile"
+    );
+}
+
+fn xtask(root: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(args)
+        .arg("--root")
+        .arg(root)
+        .output()
+        .unwrap()
+}
+
+/// `bump` starts a version from another; codegen then makes its module and feature, which
+/// compile. It never overwrites a version.
+#[test]
+fn a_bumped_version_generates_and_compiles() {
+    let root = root_with_specs(&workspace().join("spec"));
+    let output = xtask(root.path(), &["bump", "2026-03", "2026-09"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let next = String::from_utf8_lossy(&output.stdout);
+    assert!(next.contains("cargo xtask diff 2026-03 2026-09"), "{next}");
+    let bumped = fs::read_to_string(root.path().join("spec/2026-09/openapi.yaml")).unwrap();
+    assert!(bumped.contains(
+        "\n  /crm/objects/2026-09/{objectType}/{objectId}/associations/{toObjectType}:\n"
+    ));
+    assert!(
+        bumped.contains(
+            "\n  /crm/associations/2026-09/{fromObjectType}/{toObjectType}/batch/create:\n"
+        )
+    );
+    assert!(!bumped.contains("/2026-03/"), "every path was rewritten");
+    assert!(bumped.contains("  version: '2026-09'\n"));
+
+    fs::write(root.path().join("spec/2026-09/openapi.yaml"), "edited").unwrap();
+    let again = xtask(root.path(), &["bump", "2026-03", "2026-09"]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(stderr(&again).contains("bump never overwrites a version"));
+    assert_eq!(
+        fs::read_to_string(root.path().join("spec/2026-09/openapi.yaml")).unwrap(),
+        "edited"
+    );
+    fs::write(root.path().join("spec/2026-09/openapi.yaml"), bumped).unwrap();
+
+    let output = codegen(root.path(), false);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let generated = root.path().join("generated");
+    let module = fs::read_to_string(generated.join("src/v2026_09/mod.rs")).unwrap();
+    assert!(
+        module
+            .contains("//! # Changes from 2026-03\n//!\n//! None for a program using the client."),
+        "the docs say what changed"
+    );
+    assert_compiles_with_only(&generated, "v2026_09");
+}
+
+/// An edit that drops an operation is refused; listing it as removed makes it deliberate.
+#[test]
+fn dropping_an_operation_is_refused_unless_marked_removed() {
+    let root = root_with_specs(&workspace().join("spec"));
+    fs::create_dir_all(root.path().join("generated")).unwrap();
+    fs::copy(
+        workspace().join("generated/operations.lock"),
+        root.path().join("generated/operations.lock"),
+    )
+    .unwrap();
+    let path = root.path().join("spec/2026-03/openapi.yaml");
+    let spec = fs::read_to_string(&path).unwrap();
+    let start = spec.find("  /crm/associations/2026-03/{fromObjectType}/{toObjectType}/labels/{associationTypeId}:").unwrap();
+    let end = start + 3 + spec[start + 3..].find("\n  /").unwrap();
+    let dropped = format!("{}{}", &spec[..start], &spec[end + 1..]);
+    fs::write(&path, &dropped).unwrap();
+
+    let output = codegen(root.path(), false);
+    let text = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(text.contains("error: spec/2026-03/openapi.yaml#/paths\n  problem: the operation `delete_label` of version 2026-03 is gone from the spec"), "{text}");
+    assert!(
+        text.contains("list it in `info.x-removed-operations`"),
+        "{text}"
+    );
+
+    fs::write(
+        &path,
+        dropped.replacen(
+            "info:\n",
+            "info:\n  x-removed-operations: [delete_label]\n",
+            1,
+        ),
+    )
+    .unwrap();
+    let output = codegen(root.path(), false);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let lock = fs::read_to_string(root.path().join("generated/operations.lock")).unwrap();
+    assert!(
+        !lock.contains("2026-03\tdelete_label\n") && lock.contains("v4\tdelete_label\n"),
+        "{lock}"
     );
 }

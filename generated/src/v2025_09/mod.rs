@@ -35,6 +35,29 @@
 //! | [`batch_update_limits`](Client::batch_update_limits) | `POST /crm/associations/2025-09/definitions/configurations/{fromObjectType}/{toObjectType}/batch/update` | 200 | yes (batch) |
 //! | [`batch_purge_limits`](Client::batch_purge_limits) | `POST /crm/associations/2025-09/definitions/configurations/{fromObjectType}/{toObjectType}/batch/purge` | 200, 204 | yes (batch) |
 //! | [`request_high_usage_report`](Client::request_high_usage_report) | `POST /crm/associations/2025-09/usage/high-usage-report/{userId}` | 200 | no |
+//!
+//! # Changes from v4
+//!
+//! - **breaking**: operation batch_archive: returns `Response<Option<types::BatchResponse>>` instead of `Response<()>`
+//! - **breaking**: operation batch_archive_labels: returns `Response<Option<types::BatchResponse>>` instead of `Response<()>`
+//! - **breaking**: operation batch_create_limits: returns `Response<types::BatchResponsePublicAssociationDefinitionUserConfiguration>` instead of `Response<types::BatchResponsePublicAssociationDefinitionUserConfigurationWithErrors>`
+//! - **breaking**: operation batch_purge_limits: returns `Response<Option<types::BatchResponseVoid>>` instead of `Response<()>`
+//! - **breaking**: operation batch_update_limits: returns `Response<types::BatchResponsePublicAssociationDefinitionConfigurationUpdateResult>` instead of `Response<types::BatchResponsePublicAssociationDefinitionConfigurationUpdateResultWithErrors>`
+//! - **breaking**: schema BatchResponsePublicAssociationDefinitionConfigurationUpdateResultWithErrors: removed
+//! - **breaking**: schema BatchResponsePublicAssociationDefinitionUserConfigurationWithErrors: removed
+//! - **breaking**: schema CollectionResponseAssociationSpecWithLabelNoPaging: field `results` retyped from `Vec<AssociationSpecWithLabel>` to `Vec<AssociationSpecWithLabelNoObjectTypeIds>` (without `fromObjectTypeId`, `toObjectTypeId`)
+//! - operation batch_archive: HubSpot documents success as 200 instead of 204 (any 2xx succeeds, so the client is unaffected)
+//! - operation batch_archive_labels: HubSpot documents success as 200 instead of 204 (any 2xx succeeds, so the client is unaffected)
+//! - operation batch_create_limits: HubSpot documents success as 200 instead of 201, 207 (any 2xx succeeds, so the client is unaffected)
+//! - operation batch_purge_limits: HubSpot documents success as 200 instead of 204 (any 2xx succeeds, so the client is unaffected)
+//! - operation batch_update_limits: HubSpot documents success as 200 instead of 200, 207 (any 2xx succeeds, so the client is unaffected)
+//! - schema AssociationSpecWithLabelNoObjectTypeIds: added
+//! - schema BatchResponse: added
+//! - schema BatchResponsePublicAssociationDefinitionConfigurationUpdateResult: field `errors` (`Vec<StandardError>`) added
+//! - schema BatchResponsePublicAssociationDefinitionConfigurationUpdateResult: field `numErrors` (`i32`) added
+//! - schema BatchResponsePublicAssociationDefinitionUserConfiguration: field `errors` (`Vec<StandardError>`) added
+//! - schema BatchResponsePublicAssociationDefinitionUserConfiguration: field `numErrors` (`i32`) added
+//! - schema BatchResponseVoid: added
 /// The request and response bodies of version 2025-09.
 pub mod types;
 #[allow(unused_imports)]
@@ -381,7 +404,7 @@ impl Client {
     ///
     /// `POST /crm/associations/2025-09/{fromObjectType}/{toObjectType}/batch/archive`
     ///
-    /// Documented success: 200, 204. The value is a [`types::BatchResponse`], or `None` when HubSpot answers without a body (as another version of this operation does).
+    /// Documented success: 200. The value is a [`types::BatchResponse`], or `None` when HubSpot answers without a body (as another version of this operation does).
     ///
     /// Retried on transient failures, so that a bulk job makes progress: repeating an input that already took effect is harmless.
     ///
@@ -419,7 +442,7 @@ impl Client {
     ///
     /// `POST /crm/associations/2025-09/{fromObjectType}/{toObjectType}/batch/labels/archive`
     ///
-    /// Documented success: 200, 204. The value is a [`types::BatchResponse`], or `None` when HubSpot answers without a body (as another version of this operation does).
+    /// Documented success: 200. The value is a [`types::BatchResponse`], or `None` when HubSpot answers without a body (as another version of this operation does).
     ///
     /// Retried on transient failures, so that a bulk job makes progress: repeating an input that already took effect is harmless.
     ///
@@ -776,7 +799,7 @@ impl Client {
     ///
     /// `POST /crm/associations/2025-09/definitions/configurations/{fromObjectType}/{toObjectType}/batch/purge`
     ///
-    /// Documented success: 200, 204. The value is a [`types::BatchResponseVoid`], or `None` when HubSpot answers without a body (as another version of this operation does).
+    /// Documented success: 200. The value is a [`types::BatchResponseVoid`], or `None` when HubSpot answers without a body (as another version of this operation does).
     ///
     /// Retried on transient failures, so that a bulk job makes progress: repeating an input that already took effect is harmless.
     ///

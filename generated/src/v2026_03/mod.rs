@@ -34,6 +34,23 @@
 //! | [`batch_update_limits`](Client::batch_update_limits) | `POST /crm/associations/2026-03/definitions/configurations/{fromObjectType}/{toObjectType}/batch/update` | 200, 207 | yes (batch) |
 //! | [`batch_purge_limits`](Client::batch_purge_limits) | `POST /crm/associations/2026-03/definitions/configurations/{fromObjectType}/{toObjectType}/batch/purge` | 200, 204 | yes (batch) |
 //! | [`request_high_usage_report`](Client::request_high_usage_report) | `POST /crm/associations/2026-03/usage/high-usage-report/{userId}` | 200 | no |
+//!
+//! # Changes from 2025-09
+//!
+//! - **breaking**: operation batch_create_limits: returns `Response<types::BatchResponsePublicAssociationDefinitionUserConfigurationWithErrors>` instead of `Response<types::BatchResponsePublicAssociationDefinitionUserConfiguration>`
+//! - **breaking**: operation batch_purge_limits: returns `Response<Option<types::BatchResponse>>` instead of `Response<Option<types::BatchResponseVoid>>`
+//! - **breaking**: operation batch_update_limits: returns `Response<types::BatchResponsePublicAssociationDefinitionConfigurationUpdateResultWithErrors>` instead of `Response<types::BatchResponsePublicAssociationDefinitionConfigurationUpdateResult>`
+//! - **breaking**: schema AssociationSpecWithLabelNoObjectTypeIds: removed
+//! - **breaking**: schema BatchResponsePublicAssociationDefinitionConfigurationUpdateResult: field `errors` (`Vec<StandardError>`) removed
+//! - **breaking**: schema BatchResponsePublicAssociationDefinitionConfigurationUpdateResult: field `numErrors` (`i32`) removed
+//! - **breaking**: schema BatchResponsePublicAssociationDefinitionUserConfiguration: field `errors` (`Vec<StandardError>`) removed
+//! - **breaking**: schema BatchResponsePublicAssociationDefinitionUserConfiguration: field `numErrors` (`i32`) removed
+//! - **breaking**: schema BatchResponseVoid: removed
+//! - **breaking**: schema CollectionResponseAssociationSpecWithLabelNoPaging: field `results` retyped from `Vec<AssociationSpecWithLabelNoObjectTypeIds>` to `Vec<AssociationSpecWithLabel>` (with `fromObjectTypeId`, `toObjectTypeId` besides)
+//! - operation batch_create_limits: HubSpot documents success as 201, 207 instead of 200 (any 2xx succeeds, so the client is unaffected)
+//! - operation batch_update_limits: HubSpot documents success as 200, 207 instead of 200 (any 2xx succeeds, so the client is unaffected)
+//! - schema BatchResponsePublicAssociationDefinitionConfigurationUpdateResultWithErrors: added
+//! - schema BatchResponsePublicAssociationDefinitionUserConfigurationWithErrors: added
 /// The request and response bodies of version 2026-03.
 pub mod types;
 #[allow(unused_imports)]
@@ -380,7 +397,7 @@ impl Client {
     ///
     /// `POST /crm/associations/2026-03/{fromObjectType}/{toObjectType}/batch/archive`
     ///
-    /// Documented success: 200, 204. The value is a [`types::BatchResponse`], or `None` when HubSpot answers without a body (as another version of this operation does).
+    /// Documented success: 200. The value is a [`types::BatchResponse`], or `None` when HubSpot answers without a body (as another version of this operation does).
     ///
     /// Retried on transient failures, so that a bulk job makes progress: repeating an input that already took effect is harmless.
     ///
@@ -418,7 +435,7 @@ impl Client {
     ///
     /// `POST /crm/associations/2026-03/{fromObjectType}/{toObjectType}/batch/labels/archive`
     ///
-    /// Documented success: 200, 204. The value is a [`types::BatchResponse`], or `None` when HubSpot answers without a body (as another version of this operation does).
+    /// Documented success: 200. The value is a [`types::BatchResponse`], or `None` when HubSpot answers without a body (as another version of this operation does).
     ///
     /// Retried on transient failures, so that a bulk job makes progress: repeating an input that already took effect is harmless.
     ///
@@ -777,7 +794,7 @@ impl Client {
     ///
     /// `POST /crm/associations/2026-03/definitions/configurations/{fromObjectType}/{toObjectType}/batch/purge`
     ///
-    /// Documented success: 200, 204. The value is a [`types::BatchResponse`], or `None` when HubSpot answers without a body (as another version of this operation does).
+    /// Documented success: 200. The value is a [`types::BatchResponse`], or `None` when HubSpot answers without a body (as another version of this operation does).
     ///
     /// Retried on transient failures, so that a bulk job makes progress: repeating an input that already took effect is harmless.
     ///

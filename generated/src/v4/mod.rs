@@ -37,6 +37,8 @@
 //! | [`batch_purge_limits`](Client::batch_purge_limits) | `POST /crm/v4/associations/definitions/configurations/{fromObjectType}/{toObjectType}/batch/purge` | 204 | yes (batch) |
 //! | [`request_high_usage_report`](Client::request_high_usage_report) | `POST /crm/v4/associations/usage/high-usage-report/{userId}` | 200 | no |
 /// The request and response bodies of version v4.
+///
+/// Deprecated with version v4: HubSpot ends its support on 2027-03-30.
 pub mod types;
 #[allow(unused_imports)]
 use crate::transport::{Call, Operation, Retry};

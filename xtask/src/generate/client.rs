@@ -9,11 +9,12 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::{docs, inner_docs};
+use crate::diff::Change;
 use crate::model::{Body, BulkResult, Operation, Param, Retry, Scalar, Version};
 
 /// The `mod.rs` of a version: docs, the `types` module, the `Client` and its methods.
-pub fn client(version: &Version) -> TokenStream {
-    let module_doc = inner_docs(&module_docs(version));
+pub fn client(version: &Version, previous: Option<(&str, Vec<Change>)>) -> TokenStream {
+    let module_doc = inner_docs(&module_docs(version, previous));
     let name = &version.name;
     let client_doc = docs(&format!(
         "A client for version {name} of the HubSpot CRM associations API.\n\n\
@@ -27,9 +28,12 @@ pub fn client(version: &Version) -> TokenStream {
         );
         quote!(#[deprecated(note = #note)])
     });
-    let types_doc = docs(&format!(
-        "The request and response bodies of version {name}."
-    ));
+    let types_doc = docs(&match &version.lifecycle.end_of_support {
+        Some(date) => format!(
+            "The request and response bodies of version {name}.\n\nDeprecated with version {name}: HubSpot ends its support on {date}."
+        ),
+        None => format!("The request and response bodies of version {name}."),
+    });
     let tests = decoding_tests(version);
     let methods = version.operations.iter().map(method);
     let pages = version.operations.iter().filter_map(pages_method);
@@ -160,7 +164,7 @@ fn decoding_tests(version: &Version) -> TokenStream {
     }
 }
 
-fn module_docs(version: &Version) -> String {
+fn module_docs(version: &Version, previous: Option<(&str, Vec<Change>)>) -> String {
     let mut doc = format!("Version {} of {}.\n\n", version.name, version.title);
     if let Some(description) = &version.description {
         doc.push_str(description.trim());
@@ -191,6 +195,20 @@ fn module_docs(version: &Version) -> String {
                 Retry::Never => "no",
             }
         ));
+    }
+    if let Some((before, changes)) = previous {
+        doc.push_str(&format!("\n# Changes from {before}\n\n"));
+        if changes.is_empty() {
+            doc.push_str("None for a program using the client.\n");
+        }
+        for change in changes {
+            let mark = if change.breaking {
+                "**breaking**: "
+            } else {
+                ""
+            };
+            doc.push_str(&format!("- {mark}{}: {}\n", change.subject, change.detail));
+        }
     }
     doc
 }
@@ -323,7 +341,7 @@ fn method_docs(op: &Operation) -> String {
         doc.push_str("\n\n");
     }
     doc.push_str(&format!("`{} {}`\n\n", op.method, op.path));
-    let statuses = op.success.statuses.join(", ");
+    let statuses = op.success.documented.join(", ");
     doc.push_str(&match (&op.success.body, op.success.may_be_empty) {
         (Some(schema), false) => format!(
             "Documented success: {statuses}, with a [`types::{schema}`]. Any other 2xx with that body succeeds too.\n\n"

@@ -10,12 +10,15 @@ use quote::quote;
 
 use crate::association_types::{self, AssociationType};
 use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::diff::{self, Change};
 use crate::format::{header, rust_file};
 use crate::model::Version;
 use crate::output::OutputFile;
 
 /// Where the generated crate lives, relative to the workspace root.
 pub const CRATE_DIR: &str = "generated";
+/// Every operation of every version, as the last codegen saw them.
+pub const OPERATIONS_LOCK: &str = "generated/operations.lock";
 
 /// The hand-written pieces stitched into the crate, as read from `templates/`.
 #[derive(Debug, Clone, Default)]
@@ -24,6 +27,8 @@ pub struct Templates {
     pub manifest: String,
     /// `templates/README.md`: the crate's README and crate-level docs.
     pub readme: String,
+    /// `templates/MIGRATION.md`: the introduction of the migration guide.
+    pub migration: String,
     /// `templates/src/*.rs` by file name, `lib.rs` among them.
     pub sources: Vec<(String, String)>,
 }
@@ -40,6 +45,8 @@ pub fn crate_files(
             .map_err(|d| problems.push(d))
             .ok(),
         Some(readme(versions, templates)),
+        migration(versions, templates),
+        Some(operations_lock(versions)),
     ];
     for (name, text) in &templates.sources {
         let path = Path::new(CRATE_DIR).join("src").join(name);
@@ -66,8 +73,12 @@ pub fn crate_files(
             "this is a generator bug; report it with the table",
         )),
     }
-    for version in versions {
-        match version_files(version) {
+    for (index, version) in versions.iter().enumerate() {
+        let previous = index.checked_sub(1).map(|before| {
+            let before = &versions[before];
+            (before.name.as_str(), diff::diff(before, version))
+        });
+        match version_files(version, previous) {
             Ok(generated) => files.extend(generated.into_iter().map(Some)),
             Err(problem) => problems.push(problem),
         }
@@ -101,7 +112,10 @@ pub(crate) fn inner_docs(text: &str) -> TokenStream {
     quote!(#(#lines)*)
 }
 
-fn version_files(version: &Version) -> Result<Vec<OutputFile>, Diagnostic> {
+fn version_files(
+    version: &Version,
+    previous: Option<(&str, Vec<Change>)>,
+) -> Result<Vec<OutputFile>, Diagnostic> {
     let source = version.source.to_string_lossy().replace('\\', "/");
     let dir = Path::new(CRATE_DIR).join("src").join(&version.module);
     let unformattable = |error: String| {
@@ -114,8 +128,8 @@ fn version_files(version: &Version) -> Result<Vec<OutputFile>, Diagnostic> {
     };
     let types =
         rust_file(&header("//", &source), models::models(version)?).map_err(unformattable)?;
-    let client =
-        rust_file(&header("//", &source), client::client(version)).map_err(unformattable)?;
+    let client = rust_file(&header("//", &source), client::client(version, previous))
+        .map_err(unformattable)?;
     Ok(vec![
         OutputFile {
             path: dir.join("mod.rs"),
@@ -128,9 +142,68 @@ fn version_files(version: &Version) -> Result<Vec<OutputFile>, Diagnostic> {
     ])
 }
 
+/// `operations.lock`: every operation of every version, so that the next codegen can tell an
+/// operation dropped by an edit from one removed on purpose.
+fn operations_lock(versions: &[Version]) -> OutputFile {
+    let mut text = header("#", "spec/*/openapi.yaml");
+    text.push_str("# Every operation of every version: codegen refuses a spec edit that drops one silently.\n");
+    for version in versions {
+        let mut ids: Vec<&str> = version.operations.iter().map(|op| op.id.as_str()).collect();
+        ids.sort_unstable();
+        for id in ids {
+            text.push_str(&format!("{}\t{id}\n", version.name));
+        }
+    }
+    OutputFile {
+        path: PathBuf::from(OPERATIONS_LOCK),
+        contents: text,
+    }
+}
+
+/// The version moved to by the migration guide: the newest generally available version, or
+/// the newest.
+fn migration_target(versions: &[Version]) -> Option<&Version> {
+    versions
+        .iter()
+        .rev()
+        .find(|v| v.lifecycle.status.as_deref() == Some("generally-available"))
+        .or(versions.last())
+}
+
+/// `MIGRATION.md`: the template's introduction, then what changes from each legacy version to
+/// the newest generally available one.
+fn migration(versions: &[Version], templates: &Templates) -> Option<OutputFile> {
+    let target = migration_target(versions)?;
+    let mut text = format!(
+        "<!-- {}-->\n\n{}\n",
+        header("", "templates/MIGRATION.md and spec/*/openapi.yaml")
+            .replace('\n', " ")
+            .trim_start(),
+        templates.migration.trim_end()
+    );
+    for legacy in versions
+        .iter()
+        .filter(|v| v.name.starts_with('v') && v.name != target.name)
+    {
+        let changes = diff::diff(legacy, target);
+        let listing = diff::markdown(&legacy.name, &target.name, &changes)
+            .replacen("# Changes", "## Changes", 1)
+            .replace("\n## ", "\n### ");
+        text.push('\n');
+        text.push_str(&listing);
+    }
+    Some(OutputFile {
+        path: PathBuf::from(CRATE_DIR).join("MIGRATION.md"),
+        contents: text,
+    })
+}
+
 /// The module declarations appended to the template `lib.rs`, one per version and feature.
 fn version_modules(versions: &[Version]) -> String {
     let mut text = String::from(
+        "\n/// How to move a program from a legacy version to a date-based one.\n#[doc = include_str!(\"../MIGRATION.md\")]\npub mod migration {}\n",
+    );
+    text.push_str(
         "\n// One module per API version, each behind the cargo feature of the same name.\n",
     );
     for version in versions {
