@@ -24,6 +24,7 @@ use futures_util::{StreamExt, stream};
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::error_body::ErrorFields;
 use crate::{Error, ErrorContext, ObjectId};
 
 /// The inputs per request where HubSpot documents no cap.
@@ -94,17 +95,12 @@ pub struct InputError {
 
 impl InputError {
     fn from_json(error: &Value) -> Self {
-        let text = |name: &str| match error.get(name) {
-            Some(Value::String(text)) if !text.is_empty() => Some(text.clone()),
-            _ => None,
-        };
+        let fields = ErrorFields::from_json(error);
         Self {
-            category: text("category"),
-            sub_category: text("subCategory"),
-            message: text("message"),
-            context: error
-                .get("context")
-                .and_then(|c| serde_json::from_value(c.clone()).ok()),
+            category: fields.category,
+            sub_category: fields.sub_category,
+            message: fields.message,
+            context: fields.context,
         }
     }
 }

@@ -64,7 +64,13 @@ pub(crate) struct ErrorFields {
 impl ErrorFields {
     /// Reads what it can; a body that is not a JSON object gives no fields.
     pub fn parse(body: &[u8]) -> Self {
-        let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(body) else {
+        serde_json::from_slice::<Value>(body)
+            .map_or_else(|_| Self::default(), |value| Self::from_json(&value))
+    }
+
+    /// Reads what it can of an error already decoded as JSON (such as a batch's `errors`).
+    pub fn from_json(value: &Value) -> Self {
+        let Value::Object(map) = value else {
             return Self::default();
         };
         let text = |name: &str| match map.get(name) {

@@ -22,10 +22,12 @@ fn association_types() -> Value {
     ])
 }
 
+/// A page as HubSpot sends it, with fields this crate does not know, which are ignored.
 fn list_page() -> Value {
     json!({
-        "results": [{"toObjectId": 5790939450_u64, "associationTypes": association_types()}],
-        "paging": {"next": {"after": "MjA=", "link": "?after=MjA="}}
+        "results": [{"toObjectId": 5790939450_u64, "associationTypes": association_types(), "archivedAt": null}],
+        "paging": {"next": {"after": "MjA=", "link": "?after=MjA="}},
+        "fieldAddedNextYear": {"anything": [1, 2, 3]}
     })
 }
 

@@ -95,19 +95,22 @@ pub fn check(root: &Path, owned: &Path, files: &[OutputFile]) -> io::Result<Vec<
 /// many files were written or removed.
 pub fn write(root: &Path, owned: &Path, files: &[OutputFile]) -> io::Result<usize> {
     let mut touched = 0;
-    for stale in check(root, owned, files)? {
-        match stale {
-            Stale::Missing(path) | Stale::Changed { path, .. } => {
-                let full = root.join(&path);
-                if let Some(parent) = full.parent() {
-                    fs::create_dir_all(parent)?;
-                }
-                let contents = &files.iter().find(|f| f.path == path).map(|f| &f.contents);
-                fs::write(full, contents.map(String::as_str).unwrap_or_default())?;
+    for file in files {
+        let full = root.join(&file.path);
+        if fs::read_to_string(&full).ok().as_deref() != Some(file.contents.as_str()) {
+            if let Some(parent) = full.parent() {
+                fs::create_dir_all(parent)?;
             }
-            Stale::Extra(path) => fs::remove_file(root.join(path))?,
+            fs::write(full, &file.contents)?;
+            touched += 1;
         }
-        touched += 1;
+    }
+    let expected: BTreeSet<&Path> = files.iter().map(|file| file.path.as_path()).collect();
+    for extra in files_under(root, owned)? {
+        if !expected.contains(extra.as_path()) {
+            fs::remove_file(root.join(extra))?;
+            touched += 1;
+        }
     }
     Ok(touched)
 }
