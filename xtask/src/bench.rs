@@ -84,6 +84,22 @@ pub fn enlarge(source: &SpecSource, copies: usize) -> Result<SpecSource, String>
     })
 }
 
+/// The newest version alone, and `copies` of it as one synthetic version.
+fn cases(inputs: &Inputs, copies: usize) -> Result<(Inputs, Inputs), String> {
+    let newest = inputs.specs.last().ok_or("there is no version")?;
+    let one = Inputs {
+        specs: vec![newest.clone()],
+        ..inputs.clone()
+    };
+    // Its operations are renamed copies: the lock of the real ones does not apply.
+    let large = Inputs {
+        specs: vec![enlarge(newest, copies)?],
+        operations_lock: String::new(),
+        ..inputs.clone()
+    };
+    Ok((one, large))
+}
+
 fn median_time(inputs: &Inputs) -> Result<Duration, String> {
     let mut times = Vec::with_capacity(ITERATIONS);
     for _ in 0..ITERATIONS {
@@ -99,14 +115,7 @@ fn median_time(inputs: &Inputs) -> Result<Duration, String> {
 /// Runs the benchmark and returns the figures as a table.
 pub fn report(inputs: &Inputs) -> Result<String, String> {
     let newest = inputs.specs.last().ok_or("there is no version")?;
-    let one = Inputs {
-        specs: vec![newest.clone()],
-        ..inputs.clone()
-    };
-    let large = Inputs {
-        specs: vec![enlarge(newest, COPIES)?],
-        ..inputs.clone()
-    };
+    let (one, large) = cases(inputs, COPIES)?;
     let all_time = median_time(inputs)?;
     let one_time = median_time(&one)?;
     let large_time = median_time(&large)?;
@@ -207,6 +216,16 @@ pub fn client_report(root: &Path) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_case_of_the_benchmark_generates() {
+        let inputs =
+            Inputs::read(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..")).unwrap();
+        let (one, large) = cases(&inputs, 2).unwrap();
+        for case in [&inputs, &one, &large] {
+            run(case).map_err(|problems| problems.to_string()).unwrap();
+        }
+    }
 
     #[test]
     fn the_enlarged_spec_is_a_valid_version_with_every_copy() {
