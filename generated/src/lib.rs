@@ -49,3 +49,6 @@ pub mod v2025_09;
 #[cfg(feature = "v2026_03")]
 #[rustfmt::skip]
 pub mod v2026_03;
+#[cfg(feature = "v2026_09")]
+#[rustfmt::skip]
+pub mod v2026_09;

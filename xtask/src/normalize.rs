@@ -21,6 +21,7 @@ pub fn normalize(mut specs: Vec<Spec>) -> Vec<Spec> {
     for spec in &mut specs {
         merge_success_bodies(&mut spec.api);
         relax_error_schemas(&mut spec.api);
+        widen_epoch_milliseconds(&mut spec.api);
     }
     let versions: Vec<&mut OpenAPI> = specs.iter_mut().map(|spec| &mut spec.api).collect();
     tolerate_bodiless_success(versions);
@@ -188,6 +189,52 @@ fn relax(schema: &mut Schema) {
             }
         }
         _ => {}
+    }
+}
+
+/// What a description says of an integer that holds an epoch-milliseconds timestamp.
+pub const EPOCH_MILLISECONDS: &str = "milliseconds since the unix epoch";
+
+/// An integer documented as `int32` that holds milliseconds since the Unix epoch decodes into
+/// 64 bits: today's timestamps have 13 digits and overflow 32 bits. HubSpot documents 2026-09's
+/// `DateTime.value` as `int32`, and a client that believed it failed on every real report.
+///
+/// Such an integer is recognised by its description (see [`EPOCH_MILLISECONDS`]), which the
+/// spec writes for every timestamp. Counts, type ids and user ids stay 32-bit: their values fit.
+pub fn widen_epoch_milliseconds(api: &mut OpenAPI) {
+    fn widen(schema: &mut Schema) {
+        let is_epoch = schema
+            .schema_data
+            .description
+            .as_deref()
+            .is_some_and(|text| text.to_lowercase().contains(EPOCH_MILLISECONDS));
+        match &mut schema.schema_kind {
+            SchemaKind::Type(Type::Integer(integer)) if is_epoch => {
+                integer.format =
+                    openapiv3::VariantOrUnknownOrEmpty::Item(openapiv3::IntegerFormat::Int64);
+            }
+            SchemaKind::Type(Type::Object(object)) => {
+                for property in object.properties.values_mut() {
+                    if let ReferenceOr::Item(property) = property {
+                        widen(property);
+                    }
+                }
+            }
+            SchemaKind::Type(Type::Array(array)) => {
+                if let Some(ReferenceOr::Item(items)) = &mut array.items {
+                    widen(items);
+                }
+            }
+            _ => {}
+        }
+    }
+    let Some(components) = api.components.as_mut() else {
+        return;
+    };
+    for schema in components.schemas.values_mut() {
+        if let ReferenceOr::Item(schema) = schema {
+            widen(schema);
+        }
     }
 }
 
@@ -395,6 +442,28 @@ components:
             json(&api, "/components/schemas/Created/required"),
             serde_json::json!(["results"])
         );
+    }
+
+    #[test]
+    fn widen_epoch_milliseconds_gives_timestamps_64_bits_and_leaves_counts_alone() {
+        let mut api = doc(r#"
+openapi: 3.0.3
+info: {title: t, version: '2026-09'}
+paths: {}
+components:
+  schemas:
+    DateTime:
+      type: object
+      properties:
+        value: {type: integer, format: int32, description: Milliseconds since the Unix epoch.}
+        timeZoneShift: {type: integer, format: int32, description: The time zone offset.}
+"#);
+        let value = "/components/schemas/DateTime/properties/value/format";
+        let shift = "/components/schemas/DateTime/properties/timeZoneShift/format";
+        assert_eq!(json(&api, value), "int32");
+        widen_epoch_milliseconds(&mut api);
+        assert_eq!(json(&api, value), "int64");
+        assert_eq!(json(&api, shift), "int32", "a count keeps its width");
     }
 
     #[test]
