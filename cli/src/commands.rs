@@ -6,71 +6,47 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
-use hubspot_associations::{BulkOptions, BulkOutcome, ObjectId, RateLimit, Transport};
+use hubspot_associations::{ApiVersion, BulkOptions, BulkOutcome, ObjectId, RateLimit, Transport};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::input::{self, Ids, Pairs};
 use crate::journal::{self, Journal, Settled};
 use crate::report::{self, Summary};
 
-/// The client of one API version.
-#[allow(
-    deprecated,
-    reason = "v4 is still served until HubSpot ends it; `new` warns"
-)]
-pub enum Api {
-    /// `v4`
-    V4(hubspot_associations::v4::Client),
-    /// `2025-09`
-    V2025_09(hubspot_associations::v2025_09::Client),
-    /// `2026-03`
-    V2026_03(hubspot_associations::v2026_03::Client),
-}
-
-/// Runs `$body` with `$client` the client and `$module` the module of the version.
-macro_rules! with_version {
-    ($api:expr, $client:ident => $body:expr) => {
-        match $api {
-            Api::V4($client) => $body,
-            Api::V2025_09($client) => $body,
-            Api::V2026_03($client) => $body,
-        }
-    };
-    ($api:expr, $client:ident, $module:ident => $body:expr) => {
-        match $api {
-            #[allow(deprecated)]
-            Api::V4($client) => {
-                use hubspot_associations::v4 as $module;
-                $body
-            }
-            Api::V2025_09($client) => {
-                use hubspot_associations::v2025_09 as $module;
-                $body
-            }
-            Api::V2026_03($client) => {
-                use hubspot_associations::v2026_03 as $module;
-                $body
-            }
-        }
-    };
+/// The API version a run uses, and the transport its client sends through.
+pub struct Api {
+    /// The version, from the crate's registry.
+    pub version: ApiVersion,
+    /// The token, rate limiter and retry policy.
+    pub transport: Transport,
 }
 
 impl Api {
-    /// The client of `version` on `transport`.
-    #[allow(deprecated)]
-    pub fn new(version: &str, transport: Transport) -> anyhow::Result<Self> {
-        Ok(match version {
-            "v4" => {
-                eprintln!(
-                    "warning: HubSpot ends support for API v4 on 2027-03-30; use --api-version 2026-03"
-                );
-                Self::V4(hubspot_associations::v4::Client::new(transport))
-            }
-            "2025-09" => Self::V2025_09(hubspot_associations::v2025_09::Client::new(transport)),
-            "2026-03" => Self::V2026_03(hubspot_associations::v2026_03::Client::new(transport)),
-            other => anyhow::bail!("unknown API version `{other}`: use v4, 2025-09 or 2026-03"),
-        })
+    /// The client of `version` on `transport`; a version with an announced end of support
+    /// gets a warning naming the version to move to.
+    pub fn new(version: ApiVersion, transport: Transport) -> Self {
+        if let Some(date) = version.end_of_support() {
+            let newest = ApiVersion::newest_generally_available()
+                .map(|newest| format!("; use --api-version {newest}"))
+                .unwrap_or_default();
+            eprintln!("warning: HubSpot ends support for API {version} on {date}{newest}");
+        }
+        Self { version, transport }
     }
+}
+
+/// Runs `$body` with `$client` the client of the run's version and `$module` its module: the
+/// body is compiled once per version of the crate, whose method and type names are the same.
+macro_rules! with_client {
+    ($api:expr, $client:ident => $body:expr) => {
+        with_client!($api, $client, _module => $body)
+    };
+    ($api:expr, $client:ident, $module:ident => $body:expr) => {
+        hubspot_associations::with_version!($api.version, $module => {
+            let $client = $module::Client::new($api.transport.clone());
+            $body
+        })
+    };
 }
 
 /// Which associations to create or remove.
@@ -99,7 +75,7 @@ pub struct Job {
     /// `associate`, `archive` or `export`.
     pub command: &'static str,
     /// The API version.
-    pub version: String,
+    pub version: ApiVersion,
     /// The object type associations start from.
     pub from_type: String,
     /// The object type they lead to.
@@ -183,7 +159,7 @@ pub async fn write_pairs(
     let print = journal::fingerprint(
         &[
             job.command,
-            &job.version,
+            job.version.as_str(),
             &job.from_type,
             &job.to_type,
             &kind.describe(),
@@ -236,7 +212,7 @@ pub async fn write_pairs(
     let resolved = match kind {
         Kind::Label(label) => {
             let labels =
-                with_version!(api, client => client.labels(&job.from_type, &job.to_type).await?);
+                with_client!(api, client => client.labels(&job.from_type, &job.to_type).await?);
             let found = labels.find(label).ok_or_else(|| {
                 anyhow::anyhow!(
                     "no association label `{label}` from {} to {}",
@@ -253,7 +229,7 @@ pub async fn write_pairs(
     };
     let (from_type, to_type) = (job.from_type.as_str(), job.to_type.as_str());
     let rows = pending.iter().map(|&row| pairs.rows[row]);
-    with_version!(api, client, version => {
+    with_client!(api, client, version => {
         use version::types;
         let id = |value: u64| types::PublicObjectId { id: ObjectId::from(value) };
         let pair_of = |from: &types::PublicObjectId, to: &types::PublicObjectId| vec![(number(&from.id), number(&to.id))];
@@ -367,7 +343,7 @@ pub async fn export(api: &Api, job: &Job, output: &Path) -> anyhow::Result<Summa
     let mut exported = 0_u64;
     for chunk in ids.chunks(1_000) {
         let records: Vec<ObjectId> = chunk.iter().map(|(_, id)| ObjectId::from(*id)).collect();
-        let rows: Vec<[String; 5]> = with_version!(api, client => {
+        let rows: Vec<[String; 5]> = with_client!(api, client => {
             let outcome = client.batch_read_all(&job.from_type, &job.to_type, records, job.options).await;
             exported += outcome.succeeded.len() as u64;
             for failure in &outcome.failed {

@@ -14,7 +14,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use hubspot_associations::{BulkOptions, RateLimit, Tier, Transport};
+use hubspot_associations::{ApiVersion, BulkOptions, RateLimit, Tier, Transport};
 
 use commands::{Api, Job, Kind};
 
@@ -93,8 +93,8 @@ struct CommonArgs {
     #[arg(long)]
     dry_run: bool,
     /// The HubSpot API version.
-    #[arg(long, default_value = "2026-03")]
-    api_version: String,
+    #[arg(long, default_value_t = default_version(), help = version_help())]
+    api_version: ApiVersion,
     /// The account's rate-limit tier; HubSpot's headers adjust it.
     #[arg(long, value_enum, default_value_t = TierArg::Free)]
     tier: TierArg,
@@ -132,6 +132,25 @@ enum TierArg {
     LimitIncrease,
     /// 250 per 10 s.
     PrivateAppLimitIncrease,
+}
+
+/// The newest generally available version of the crate (or its newest version, before any
+/// is generally available).
+fn default_version() -> ApiVersion {
+    ApiVersion::newest_generally_available()
+        .or_else(|| ApiVersion::ALL.last().copied())
+        .expect("the crate has at least one API version")
+}
+
+fn version_help() -> String {
+    let versions: Vec<String> = ApiVersion::ALL
+        .iter()
+        .map(|version| match version.end_of_support() {
+            Some(date) => format!("{version} ({}, ends {date})", version.lifecycle()),
+            None => format!("{version} ({})", version.lifecycle()),
+        })
+        .collect();
+    format!("The HubSpot API version: {}", versions.join(", "))
 }
 
 fn parse_rate(text: &str) -> Result<(u32, Duration), String> {
@@ -177,7 +196,7 @@ impl CommonArgs {
         }
         Job {
             command,
-            version: self.api_version.clone(),
+            version: self.api_version,
             from_type: self.from.clone(),
             to_type: self.to.clone(),
             input: self.input.clone(),
@@ -203,7 +222,7 @@ impl CommonArgs {
         if let Some(url) = &self.base_url {
             builder = builder.base_url(url);
         }
-        Api::new(&self.api_version, builder.build()?)
+        Ok(Api::new(self.api_version, builder.build()?))
     }
 }
 

@@ -8,12 +8,14 @@ use std::collections::HashMap;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Extension, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{MethodRouter, delete, get, post, put};
 use serde::Deserialize;
 use serde_json::{Value, json};
+
+use hubspot_associations::{ApiVersion, OperationInfo};
 
 use crate::Shared;
 use crate::store::{Association, TypeId, default_type};
@@ -26,39 +28,73 @@ const AT: &str = "2026-03-01T00:00:00.000Z";
 
 type Params = Path<HashMap<String, String>>;
 
+/// The operation a route serves, from the crate's version registry: its success codes and
+/// whether its success has a body are what the spec of its version documents.
+#[derive(Clone, Copy)]
+struct Served(&'static OperationInfo);
+
+impl Served {
+    /// A batch answer as this operation's version sends it: its documented success code, or
+    /// 207 when inputs failed and the version documents one; no body where it documents none.
+    fn batch(self, results: Vec<Value>, errors: Vec<Value>) -> Response {
+        let Served(op) = self;
+        let ok = op.success.first().copied().unwrap_or(200);
+        let multi = op.success.contains(&207) || !op.success_body;
+        let status = match errors.is_empty() {
+            true => ok,
+            false if multi => 207,
+            false => ok,
+        };
+        if errors.is_empty() && !op.success_body {
+            return status_code(status).into_response();
+        }
+        let mut body =
+            json!({"status": "COMPLETE", "results": results, "startedAt": AT, "completedAt": AT});
+        if !errors.is_empty() {
+            body["numErrors"] = json!(errors.len());
+            body["errors"] = Value::Array(errors);
+        }
+        (status_code(status), axum::Json(body)).into_response()
+    }
+
+    /// The documented success code of a single-record operation.
+    fn status(self) -> StatusCode {
+        status_code(self.0.success.first().copied().unwrap_or(200))
+    }
+}
+
+fn status_code(code: u16) -> StatusCode {
+    StatusCode::from_u16(code).unwrap_or(StatusCode::OK)
+}
+
+/// The handler of each operation the fake implements, by its name in the registry.
+fn handler(operation: &str) -> Option<MethodRouter<Shared>> {
+    Some(match operation {
+        "list" => get(list),
+        "create" => put(create),
+        "archive" => delete(archive),
+        "create_default" => put(create_default),
+        "batch_create" => post(batch_create),
+        "batch_create_default" => post(batch_create_default),
+        "batch_read" => post(batch_read),
+        "batch_archive" => post(batch_archive),
+        "batch_archive_labels" => post(batch_archive_labels),
+        "list_labels" => get(list_labels),
+        "create_label" => post(create_label),
+        _ => return None,
+    })
+}
+
+/// A route for every operation of every version that the fake implements, at the path that
+/// version's spec gives it: an operation a version does not have is not found there.
 pub(crate) fn router() -> Router<Shared> {
     let mut router = Router::new();
-    for objects in ["/crm/v4/objects", "/crm/objects/{version}"] {
-        let record = format!("{objects}/{{objectType}}/{{objectId}}/associations");
-        router = router
-            .route(&format!("{record}/{{toObjectType}}"), get(list))
-            .route(
-                &format!("{record}/{{toObjectType}}/{{toObjectId}}"),
-                put(create).delete(archive),
-            )
-            .route(
-                &format!("{record}/default/{{toObjectType}}/{{toObjectId}}"),
-                put(create_default),
-            );
-    }
-    for associations in ["/crm/v4/associations", "/crm/associations/{version}"] {
-        let pair = format!("{associations}/{{fromObjectType}}/{{toObjectType}}");
-        router = router
-            .route(&format!("{pair}/batch/create"), post(batch_create))
-            .route(
-                &format!("{pair}/batch/associate/default"),
-                post(batch_create_default),
-            )
-            .route(&format!("{pair}/batch/read"), post(batch_read))
-            .route(&format!("{pair}/batch/archive"), post(batch_archive))
-            .route(
-                &format!("{pair}/batch/labels/archive"),
-                post(batch_archive_labels),
-            )
-            .route(
-                &format!("{pair}/labels"),
-                get(list_labels).post(create_label),
-            );
+    for version in ApiVersion::ALL {
+        for op in version.operations() {
+            if let Some(handler) = handler(op.name) {
+                router = router.route(op.path, handler.layer(Extension(Served(op))));
+            }
+        }
     }
     router.fallback(|| async {
         error(
@@ -87,10 +123,6 @@ fn error(
 
 fn param<'a>(params: &'a HashMap<String, String>, name: &str) -> &'a str {
     params.get(name).map(String::as_str).unwrap_or_default()
-}
-
-fn is_v4(params: &HashMap<String, String>) -> bool {
-    !params.contains_key("version")
 }
 
 /// The body as `T`, or HubSpot's answer to a body it cannot read.
@@ -133,21 +165,6 @@ fn input_error(field: &str, id: &Value, object_type: &str) -> Value {
         "errors": [],
         "links": {},
     })
-}
-
-fn batch_answer(results: Vec<Value>, errors: Vec<Value>, ok: StatusCode) -> Response {
-    let status = if errors.is_empty() {
-        ok
-    } else {
-        StatusCode::MULTI_STATUS
-    };
-    let mut body =
-        json!({"status": "COMPLETE", "results": results, "startedAt": AT, "completedAt": AT});
-    if !errors.is_empty() {
-        body["numErrors"] = json!(errors.len());
-        body["errors"] = Value::Array(errors);
-    }
-    (status, axum::Json(body)).into_response()
 }
 
 fn type_json(shared: &Shared, from_type: &str, to_type: &str, type_id: TypeId) -> Value {
@@ -250,6 +267,7 @@ fn associated_json(
 }
 
 async fn list(
+    Extension(served): Extension<Served>,
     State(shared): State<Shared>,
     Path(params): Params,
     Query(page): Query<Page>,
@@ -285,7 +303,7 @@ async fn list(
         body["paging"] =
             json!({"next": {"after": next.to_string(), "link": format!("?after={next}")}});
     }
-    axum::Json(body).into_response()
+    (served.status(), axum::Json(body)).into_response()
 }
 
 fn labels_between(
@@ -316,7 +334,12 @@ fn labels_between(
     })
 }
 
-async fn create(State(shared): State<Shared>, Path(params): Params, body: Bytes) -> Response {
+async fn create(
+    Extension(served): Extension<Served>,
+    State(shared): State<Shared>,
+    Path(params): Params,
+    body: Bytes,
+) -> Response {
     let specs: Vec<Spec> = match read(&shared, &body) {
         Ok(specs) => specs,
         Err(response) => return response,
@@ -345,13 +368,17 @@ async fn create(State(shared): State<Shared>, Path(params): Params, body: Bytes)
         shared.lock().store.add(association);
     }
     (
-        StatusCode::CREATED,
+        served.status(),
         axum::Json(labels_between(&shared, from_type, from_id, to_type, to_id)),
     )
         .into_response()
 }
 
-async fn archive(State(shared): State<Shared>, Path(params): Params) -> Response {
+async fn archive(
+    Extension(served): Extension<Served>,
+    State(shared): State<Shared>,
+    Path(params): Params,
+) -> Response {
     let ids = (
         record_id(&shared, &Value::from(param(&params, "objectId"))),
         record_id(&shared, &Value::from(param(&params, "toObjectId"))),
@@ -364,7 +391,7 @@ async fn archive(State(shared): State<Shared>, Path(params): Params) -> Response
             to_id,
         );
     }
-    StatusCode::NO_CONTENT.into_response()
+    served.status().into_response()
 }
 
 fn default_result(from_id: &Value, to_id: &Value, type_id: TypeId) -> Value {
@@ -375,18 +402,18 @@ fn default_result(from_id: &Value, to_id: &Value, type_id: TypeId) -> Value {
     })
 }
 
-async fn create_default(State(shared): State<Shared>, Path(params): Params) -> Response {
+async fn create_default(
+    Extension(served): Extension<Served>,
+    State(shared): State<Shared>,
+    Path(params): Params,
+) -> Response {
     let (from_type, to_type) = (param(&params, "objectType"), param(&params, "toObjectType"));
     let (from, to) = (
         Value::from(param(&params, "objectId")),
         Value::from(param(&params, "toObjectId")),
     );
     let (Some(from_id), Some(to_id)) = (record_id(&shared, &from), record_id(&shared, &to)) else {
-        return batch_answer(
-            vec![],
-            vec![input_error("fromObjectId", &from, from_type)],
-            StatusCode::OK,
-        );
+        return served.batch(vec![], vec![input_error("fromObjectId", &from, from_type)]);
     };
     let type_id = default_type(from_type, to_type);
     shared.lock().store.add(Association {
@@ -396,11 +423,7 @@ async fn create_default(State(shared): State<Shared>, Path(params): Params) -> R
         to_id,
         type_id,
     });
-    batch_answer(
-        vec![default_result(&from, &to, type_id)],
-        vec![],
-        StatusCode::OK,
-    )
+    served.batch(vec![default_result(&from, &to, type_id)], vec![])
 }
 
 /// Validates both ids of a pair: the ids, or the input's error.
@@ -417,7 +440,12 @@ fn pair_ids(
     Ok((from_id, to_id))
 }
 
-async fn batch_create(State(shared): State<Shared>, Path(params): Params, body: Bytes) -> Response {
+async fn batch_create(
+    Extension(served): Extension<Served>,
+    State(shared): State<Shared>,
+    Path(params): Params,
+    body: Bytes,
+) -> Response {
     let batch: Batch<Pair> = match read(&shared, &body) {
         Ok(batch) => batch,
         Err(response) => return response,
@@ -465,10 +493,11 @@ async fn batch_create(State(shared): State<Shared>, Path(params): Params, body: 
             Err(failure) => errors.push(failure),
         }
     }
-    batch_answer(results, errors, StatusCode::CREATED)
+    served.batch(results, errors)
 }
 
 async fn batch_create_default(
+    Extension(served): Extension<Served>,
     State(shared): State<Shared>,
     Path(params): Params,
     body: Bytes,
@@ -501,10 +530,15 @@ async fn batch_create_default(
             Err(failure) => errors.push(failure),
         }
     }
-    batch_answer(results, errors, StatusCode::OK)
+    served.batch(results, errors)
 }
 
-async fn batch_read(State(shared): State<Shared>, Path(params): Params, body: Bytes) -> Response {
+async fn batch_read(
+    Extension(served): Extension<Served>,
+    State(shared): State<Shared>,
+    Path(params): Params,
+    body: Bytes,
+) -> Response {
     let batch: Batch<Fetch> = match read(&shared, &body) {
         Ok(batch) => batch,
         Err(response) => return response,
@@ -537,19 +571,11 @@ async fn batch_read(State(shared): State<Shared>, Path(params): Params, body: By
         }
         results.push(result);
     }
-    batch_answer(results, errors, StatusCode::OK)
-}
-
-/// v4 answers a batch removal with an empty 204; the date-based versions with a body.
-fn removal_answer(params: &HashMap<String, String>, errors: Vec<Value>) -> Response {
-    if is_v4(params) && errors.is_empty() {
-        StatusCode::NO_CONTENT.into_response()
-    } else {
-        batch_answer(vec![], errors, StatusCode::OK)
-    }
+    served.batch(results, errors)
 }
 
 async fn batch_archive(
+    Extension(served): Extension<Served>,
     State(shared): State<Shared>,
     Path(params): Params,
     body: Bytes,
@@ -576,10 +602,11 @@ async fn batch_archive(
             }
         }
     }
-    removal_answer(&params, errors)
+    served.batch(vec![], errors)
 }
 
 async fn batch_archive_labels(
+    Extension(served): Extension<Served>,
     State(shared): State<Shared>,
     Path(params): Params,
     body: Bytes,
@@ -606,7 +633,7 @@ async fn batch_archive_labels(
             Err(failure) => errors.push(failure),
         }
     }
-    removal_answer(&params, errors)
+    served.batch(vec![], errors)
 }
 
 fn label_json(from_type: &str, to_type: &str, label: crate::store::Label) -> Value {
@@ -619,7 +646,11 @@ fn label_json(from_type: &str, to_type: &str, label: crate::store::Label) -> Val
     })
 }
 
-async fn list_labels(State(shared): State<Shared>, Path(params): Params) -> Response {
+async fn list_labels(
+    Extension(served): Extension<Served>,
+    State(shared): State<Shared>,
+    Path(params): Params,
+) -> Response {
     let (from_type, to_type) = (
         param(&params, "fromObjectType"),
         param(&params, "toObjectType"),
@@ -629,10 +660,15 @@ async fn list_labels(State(shared): State<Shared>, Path(params): Params) -> Resp
         .into_iter()
         .map(|l| label_json(from_type, to_type, l))
         .collect();
-    axum::Json(json!({"results": results})).into_response()
+    (served.status(), axum::Json(json!({"results": results}))).into_response()
 }
 
-async fn create_label(State(shared): State<Shared>, Path(params): Params, body: Bytes) -> Response {
+async fn create_label(
+    Extension(served): Extension<Served>,
+    State(shared): State<Shared>,
+    Path(params): Params,
+    body: Bytes,
+) -> Response {
     let request: NewLabel = match read(&shared, &body) {
         Ok(request) => request,
         Err(response) => return response,
@@ -645,5 +681,9 @@ async fn create_label(State(shared): State<Shared>, Path(params): Params, body: 
         .lock()
         .store
         .define_label(from_type, to_type, &request.label);
-    axum::Json(json!({"results": [label_json(from_type, to_type, defined)]})).into_response()
+    (
+        served.status(),
+        axum::Json(json!({"results": [label_json(from_type, to_type, defined)]})),
+    )
+        .into_response()
 }

@@ -8,10 +8,12 @@
 
 pub mod association_types;
 pub mod bulk;
+mod dynamic;
 mod error;
 mod error_body;
 mod ids;
 mod labels;
+mod lifecycle;
 pub(crate) mod open_enum;
 pub(crate) mod pagination;
 mod rate_limit;
@@ -21,12 +23,14 @@ mod retry;
 mod test_support;
 pub(crate) mod transport;
 pub(crate) mod url_path;
+mod versions;
 
 pub use bulk::{BulkOptions, BulkOutcome};
 pub use error::{ApiError, DecodeError, Error, RateLimitError, RateLimitPolicy};
 pub use error_body::ErrorContext;
 pub use ids::ObjectId;
 pub use labels::{Label, Labels};
+pub use lifecycle::{Lifecycle, OperationInfo, UnknownVersion};
 pub use rate_limit::{RateLimit, Tier};
 pub use response::{RateLimitHeaders, Response};
 pub use retry::RetryPolicy;
@@ -34,6 +38,7 @@ pub use transport::{
     AccessToken, CallOptions, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT,
     Transport, TransportBuilder, install_tls_provider,
 };
+pub use versions::ApiVersion;
 
 /// How to move a program from a legacy version to a date-based one.
 #[doc = include_str!("../MIGRATION.md")]

@@ -42,6 +42,15 @@ impl<T> Response<T> {
     pub fn rate_limit(&self) -> RateLimitHeaders {
         RateLimitHeaders::from_headers(&self.headers)
     }
+
+    /// The same answer with its value changed by `f`; the status and headers stay.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Response<U> {
+        Response {
+            value: f(self.value),
+            status: self.status,
+            headers: self.headers,
+        }
+    }
 }
 
 impl<T> Deref for Response<T> {

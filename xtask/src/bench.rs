@@ -12,8 +12,8 @@ use serde_json::Value;
 
 use crate::codegen::{Inputs, run};
 use crate::document::SCHEMA_REF;
-use crate::generate::models::RUNTIME_TYPES;
 use crate::load::SpecSource;
+use crate::rust_types::RUNTIME_TYPES;
 
 /// How many times each case runs; the median is reported.
 const ITERATIONS: usize = 15;
@@ -231,7 +231,7 @@ mod tests {
     fn the_enlarged_spec_is_a_valid_version_with_every_copy() {
         let text = r#"
 openapi: 3.0.3
-info: {title: t, version: '2026-03'}
+info: {title: t, version: '2026-03', x-hubspot-lifecycle: {status: beta}}
 paths:
   /crm/objects/2026-03/things:
     get:
@@ -242,6 +242,7 @@ paths:
           content:
             application/json:
               schema: {$ref: '#/components/schemas/Page'}
+              example: {id: '1'}
 components:
   schemas:
     ObjectId: {type: string, description: An id.}

@@ -33,16 +33,17 @@ pub fn bump(text: &str, from: &str, to: &str) -> Result<String, Diagnostics> {
     }
     let mut out = String::with_capacity(text.len());
     let mut in_paths = false;
-    let mut in_lifecycle = false;
+    // Inside a block of `info` that the new version does not inherit.
+    let mut skipping = false;
     for line in text.lines() {
         let top_level = !line.starts_with(' ') && !line.is_empty();
         if top_level {
             in_paths = line.starts_with("paths:");
         }
-        if in_lifecycle && (line.starts_with("    ") || line.trim().is_empty()) {
+        if skipping && (line.starts_with("    ") || line.trim().is_empty()) {
             continue;
         }
-        in_lifecycle = false;
+        skipping = false;
         if let Some(path) = line.strip_prefix("  /").filter(|_| in_paths) {
             let (path, rest) = path.split_once(':').unwrap_or((path, ""));
             out.push_str(&format!(
@@ -54,7 +55,10 @@ pub fn bump(text: &str, from: &str, to: &str) -> Result<String, Diagnostics> {
         } else if line.starts_with("  x-hubspot-lifecycle:") {
             // A new version starts as a beta, without an end of support.
             out.push_str("  x-hubspot-lifecycle:\n    status: beta\n");
-            in_lifecycle = true;
+            skipping = true;
+        } else if line.starts_with("  x-removed-operations:") {
+            // Removals are from the version before: the new version declares its own.
+            skipping = true;
         } else {
             out.push_str(line);
             out.push('\n');
@@ -75,11 +79,13 @@ pub fn next_steps(from: &str, to: &str, module: &str) -> String {
     format!(
         "Created spec/{to}/openapi.yaml from spec/{from}/openapi.yaml.\n\
          Review next:\n\
-         1. info.description and x-hubspot-lifecycle (it starts as a beta, without an end of support);\n\
-         2. HubSpot's changelog for {to}: apply what changed to the operations and schemas, keeping each\n   operationId and schema name unless HubSpot really renamed it;\n\
-         3. cargo xtask codegen: the module `{module}` and the cargo feature `{module}` appear;\n\
-         4. cargo xtask diff {from} {to}: what changes for programs that move, breaking first;\n\
-         5. cargo xtask test."
+         1. info.description, and info.x-hubspot-lifecycle (it starts as `beta`, without an end of\n   support; set `generally-available` when HubSpot does, and give {from} its `end-of-support`);\n\
+         2. HubSpot's changelog for {to}: apply what changed to the operations and schemas, keeping each\n   operationId and schema name unless HubSpot really renamed it, with a request and a response\n   example for every operation you add;\n\
+         3. info.x-removed-operations: every operation of {from} that {to} no longer has, each with a\n   note for programs that used it (codegen refuses a missing one, and a name {from} does not have);\n\
+         4. spec/sources/: the reference's facts for {to}, which the conformance tests check the spec against;\n\
+         5. cargo xtask codegen: the module `{module}` and the cargo feature `{module}` appear, and every\n   suite, the CLI and the fake take the version from the specs;\n\
+         6. cargo xtask diff {from} {to}: what changes for programs that move: breaking, behaviour, compatible;\n\
+         7. cargo xtask test."
     )
 }
 
@@ -107,7 +113,7 @@ mod tests {
         );
     }
 
-    const SPEC: &str = "openapi: 3.0.3\ninfo:\n  title: t\n  version: '2026-03'\n  x-hubspot-lifecycle:\n    status: generally-available\n    end-of-support: '2027-09-30'\n# a comment\npaths:\n  /crm/associations/2026-03/things:\n    get:\n      operationId: list # kept\n      responses:\n        '204': {description: done}\n";
+    const SPEC: &str = "openapi: 3.0.3\ninfo:\n  title: t\n  version: '2026-03'\n  x-hubspot-lifecycle:\n    status: generally-available\n    end-of-support: '2027-09-30'\n  x-removed-operations:\n    gone: use another\n# a comment\npaths:\n  /crm/associations/2026-03/things:\n    get:\n      operationId: list # kept\n      responses:\n        '204': {description: done}\n";
 
     #[test]
     fn a_bump_rewrites_paths_version_and_lifecycle_and_keeps_the_rest() {

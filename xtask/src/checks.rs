@@ -61,16 +61,16 @@ fn checks(root: &Path, cargo: &str, spec_files: Vec<String>) -> Vec<Check> {
         ),
         Check::new("rustdoc", cargo, &["doc", "--workspace", "--no-deps"])
             .env("RUSTDOCFLAGS", "-D warnings"),
-        Check::new("tests", cargo, &["test", "--workspace"]),
+        Check::new("tests", cargo, &["test", "--workspace", "--no-fail-fast"]),
         Check::new(
-            "Prism validates every request",
+            "Prism validates every request of every version",
             cargo,
             &[
                 "test",
                 "-p",
                 "integration",
                 "--test",
-                "prism",
+                "spec_driven",
                 "--",
                 "--ignored",
             ],

@@ -76,7 +76,7 @@ pub fn versions(inputs: &Inputs) -> Result<Vec<model::Version>, Diagnostics> {
     let (specs, mut problems) = load::parse_all(&inputs.specs);
     problems.extend(validate::check_all(&specs));
     problems.into_result(())?;
-    Ok(model::versions(&normalize::normalize(specs)))
+    model::versions(&normalize::normalize(specs))
 }
 
 /// Runs the pipeline; every problem found is returned together.
@@ -99,6 +99,6 @@ pub fn run(inputs: &Inputs) -> Result<Vec<OutputFile>, Diagnostics> {
     });
     problems.into_result(())?;
     let specs = normalize::normalize(specs);
-    let versions = model::versions(&specs);
+    let versions = model::versions(&specs)?;
     generate::crate_files(&versions, &types, &inputs.templates)
 }

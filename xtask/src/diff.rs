@@ -1,296 +1,240 @@
 //! `cargo xtask diff <old> <new>`: what changed between two versions for a program that uses
-//! the generated client, each change marked breaking (the program may stop compiling or act
-//! differently) or not.
+//! the generated client. It compares the two versions' Rust surfaces as `model` computes them
+//! (every method with its signature, derived ones included, and the types typify makes), so it
+//! reports what the generator emits and nothing it re-derives.
 //!
-//! Operations are matched by their stable names, schemas by name. Breaking: an operation
-//! removed; a parameter added, removed or retyped (methods take them by position); a return
-//! type changed; a request field added (struct literals must name every field), removed,
-//! retyped, or made required or optional; a response field removed, retyped, or made required
-//! or optional; a schema removed; an enum value removed. Not breaking: an operation or schema
-//! added; a response field added; an enum value added (enums are open); documented success
-//! codes changed (any 2xx succeeds).
+//! Each change has an impact. Breaking: the program may stop compiling (a method removed, an
+//! argument or return type changed, a field removed or retyped, a field a request must set
+//! added, a type or an enum value removed). Behaviour: it compiles, but acts differently (the
+//! success codes HubSpot documents changed, so a program that checks `status()` sees others).
+//! Compatible: a method, type, response field or enum value added (enums are open).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
-use openapiv3::{OpenAPI, ReferenceOr, Schema, SchemaKind, Type};
 use serde::Serialize;
 
-use crate::document::{self, schema_name};
-use crate::generate::models::RUNTIME_TYPES;
-use crate::model::{Body, Operation, Param, Scalar, Version};
+use crate::model::{Method, MethodKind, Operation, Version};
+use crate::rust_types::Fields;
+use crate::validate::removed_operations;
+
+/// What a change does to a program that moves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Impact {
+    /// It may stop compiling.
+    Breaking,
+    /// It compiles, but what it sees at run time changes.
+    Behaviour,
+    /// Nothing a program relies on changes.
+    Compatible,
+}
 
 /// One change.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Change {
-    /// Whether a program using the client may break.
-    pub breaking: bool,
-    /// What changed: `operation batch_archive`, `schema BatchStatus`.
+    /// What it does to a program that moves.
+    pub impact: Impact,
+    /// What changed: `operation batch_archive`, `method list_all`, `schema BatchStatus`.
     pub subject: String,
     /// How.
     pub detail: String,
 }
 
-fn change(breaking: bool, subject: String, detail: String) -> Change {
+impl Change {
+    /// Whether a program must be looked at: a breaking or a behaviour change.
+    pub fn needs_attention(&self) -> bool {
+        self.impact != Impact::Compatible
+    }
+}
+
+/// The changes from one version to another, as `--json` prints them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Report {
+    /// The version moved from.
+    pub from: String,
+    /// The version moved to.
+    pub to: String,
+    /// Whether any change is breaking or changes behaviour.
+    pub breaking: bool,
+    /// Every change, breaking first.
+    pub changes: Vec<Change>,
+}
+
+fn change(impact: Impact, subject: String, detail: String) -> Change {
     Change {
-        breaking,
+        impact,
         subject,
         detail,
     }
 }
 
-/// Every change from `old` to `new`, breaking first.
+/// The report from `old` to `new`.
+pub fn report(old: &Version, new: &Version) -> Report {
+    let changes = diff(old, new);
+    Report {
+        from: old.name.clone(),
+        to: new.name.clone(),
+        breaking: changes.iter().any(Change::needs_attention),
+        changes,
+    }
+}
+
+/// Every change from `old` to `new`, breaking first, then behaviour, then compatible.
 pub fn diff(old: &Version, new: &Version) -> Vec<Change> {
-    let mut changes = operations(old, new);
-    changes.extend(schemas(old, new));
-    changes.sort_by(|a, b| {
-        b.breaking
-            .cmp(&a.breaking)
-            .then_with(|| a.subject.cmp(&b.subject))
-            .then_with(|| a.detail.cmp(&b.detail))
-    });
+    let mut changes = methods(old, new);
+    changes.extend(operations(old, new));
+    changes.extend(types(old, new));
+    changes.sort();
     changes
 }
 
-fn param_sig(param: &Param) -> String {
-    let ty = match param.scalar {
-        Scalar::Str => "&str",
-        Scalar::I32 => "i32",
-        Scalar::I64 => "i64",
-        Scalar::Bool => "bool",
-    };
-    let ty = if param.in_path || param.required {
-        ty.to_owned()
-    } else {
-        format!("Option<{ty}>")
-    };
-    format!("{}: {ty}", param.rust_name)
-}
-
-/// What the method returns.
-pub fn return_type(op: &Operation) -> String {
-    match (&op.success.body, op.success.may_be_empty) {
-        (None, _) => "()".to_owned(),
-        (Some(name), false) => format!("types::{name}"),
-        (Some(name), true) => format!("Option<types::{name}>"),
+fn subject(method: &Method) -> String {
+    match method.kind {
+        MethodKind::Call => format!("operation {}", method.name),
+        _ => format!("method {}", method.name),
     }
 }
 
-fn body_type(op: &Operation) -> String {
-    match &op.body {
-        None => "none".to_owned(),
-        Some(Body::Schema(name)) => format!("&types::{name}"),
-        Some(Body::ListOf(name)) => format!("&[types::{name}]"),
-    }
+fn arguments(method: &Method) -> String {
+    let signature = method.signature();
+    let open = signature.find('(').unwrap_or(0);
+    let close = signature.rfind(") -> ").unwrap_or(signature.len());
+    signature[open..=close.min(signature.len() - 1)].to_owned()
 }
 
-fn operations(old: &Version, new: &Version) -> Vec<Change> {
-    let old_ops: BTreeMap<&str, &Operation> = old
-        .operations
-        .iter()
-        .map(|op| (op.id.as_str(), op))
-        .collect();
-    let new_ops: BTreeMap<&str, &Operation> = new
-        .operations
-        .iter()
-        .map(|op| (op.id.as_str(), op))
-        .collect();
+fn returns(method: &Method) -> String {
+    let signature = method.signature();
+    signature
+        .rsplit_once(" -> ")
+        .map_or_else(String::new, |(_, returns)| returns.to_owned())
+}
+
+fn find<'a>(version: &'a Version, id: &str) -> Option<&'a Operation> {
+    version.operations.iter().find(|op| op.id == id)
+}
+
+fn methods(old: &Version, new: &Version) -> Vec<Change> {
+    let old_methods: BTreeMap<&str, &Method> =
+        old.methods.iter().map(|m| (m.name.as_str(), m)).collect();
+    let new_methods: BTreeMap<&str, &Method> =
+        new.methods.iter().map(|m| (m.name.as_str(), m)).collect();
+    let removals = removed_operations(&new.api);
     let mut changes = Vec::new();
-    for (id, op) in &old_ops {
-        if !new_ops.contains_key(id) {
-            changes.push(change(
-                true,
-                format!("operation {id}"),
-                format!("removed (was `{} {}`)", op.method, op.path),
-            ));
+    for (name, method) in &old_methods {
+        if new_methods.contains_key(name) {
+            continue;
         }
+        let detail = match (method.kind, find(old, &method.operation)) {
+            (MethodKind::Call, Some(op)) => {
+                let mut detail = format!("removed (was `{} {}`)", op.method, op.path);
+                if let Some(Some(note)) = removals.get(op.id.as_str()) {
+                    detail.push_str(&format!(": {}", note.trim()));
+                }
+                detail
+            }
+            _ => format!(
+                "removed (was `{}`, derived from `{}`)",
+                method.signature(),
+                method.operation
+            ),
+        };
+        changes.push(change(Impact::Breaking, subject(method), detail));
     }
-    for (id, op) in &new_ops {
-        let subject = format!("operation {id}");
-        let Some(before) = old_ops.get(id) else {
-            changes.push(change(
-                false,
-                subject,
-                format!("added: `{} {}`", op.method, op.path),
-            ));
+    for (name, method) in &new_methods {
+        let Some(before) = old_methods.get(name) else {
+            let detail = match (method.kind, find(new, &method.operation)) {
+                (MethodKind::Call, Some(op)) => format!("added: `{} {}`", op.method, op.path),
+                _ => format!("added: `{}`", method.signature()),
+            };
+            changes.push(change(Impact::Compatible, subject(method), detail));
             continue;
         };
-        let params = |op: &Operation| {
-            op.params
-                .iter()
-                .map(param_sig)
-                .collect::<Vec<_>>()
-                .join(", ")
+        if arguments(before) != arguments(method) {
+            changes.push(change(
+                Impact::Breaking,
+                subject(method),
+                format!(
+                    "arguments `{}` became `{}`",
+                    arguments(before),
+                    arguments(method)
+                ),
+            ));
+        }
+        if returns(before) != returns(method) {
+            changes.push(change(
+                Impact::Breaking,
+                subject(method),
+                format!(
+                    "returns `{}` instead of `{}`",
+                    returns(method),
+                    returns(before)
+                ),
+            ));
+        }
+    }
+    changes
+}
+
+/// What the methods do not show: the HTTP method and the documented success codes.
+fn operations(old: &Version, new: &Version) -> Vec<Change> {
+    let mut changes = Vec::new();
+    for op in &new.operations {
+        let Some(before) = find(old, &op.id) else {
+            continue;
         };
-        if params(before) != params(op) {
-            changes.push(change(
-                true,
-                subject.clone(),
-                format!(
-                    "parameters `({})` became `({})`",
-                    params(before),
-                    params(op)
-                ),
-            ));
-        }
-        if body_type(before) != body_type(op) {
-            changes.push(change(
-                true,
-                subject.clone(),
-                format!(
-                    "request body `{}` became `{}`",
-                    body_type(before),
-                    body_type(op)
-                ),
-            ));
-        }
-        if return_type(before) != return_type(op) {
-            changes.push(change(
-                true,
-                subject.clone(),
-                format!(
-                    "returns `Response<{}>` instead of `Response<{}>`",
-                    return_type(op),
-                    return_type(before)
-                ),
-            ));
-        }
+        let subject = format!("operation {}", op.id);
         if before.success.documented != op.success.documented {
             changes.push(change(
-                false,
+                Impact::Behaviour,
                 subject.clone(),
                 format!(
-                    "HubSpot documents success as {} instead of {} (any 2xx succeeds, so the client is unaffected)",
+                    "HubSpot documents success as {} instead of {}: any 2xx still succeeds, but programs that check `status()` see {} where they saw {}",
                     op.success.documented.join(", "),
-                    before.success.documented.join(", ")
+                    before.success.documented.join(", "),
+                    op.success.documented.join(" or "),
+                    before.success.documented.join(" or "),
                 ),
             ));
         }
         if before.method != op.method {
             changes.push(change(
-                true,
+                Impact::Behaviour,
                 subject,
-                format!("method {} became {}", before.method, op.method),
+                format!("sent as {} instead of {}", op.method, before.method),
             ));
         }
     }
     changes
 }
 
-/// The Rust type of a property, as typify writes it, for comparison and messages.
-fn property_type(schema: &ReferenceOr<Box<Schema>>) -> String {
-    match schema {
-        ReferenceOr::Reference { reference } => {
-            let name = schema_name(reference).unwrap_or(reference);
-            RUNTIME_TYPES
-                .iter()
-                .find(|(schema, _)| *schema == name)
-                .map_or_else(
-                    || name.to_owned(),
-                    |(_, rust)| rust.trim_start_matches("crate::").to_owned(),
-                )
-        }
-        ReferenceOr::Item(schema) => inline_type(schema),
-    }
+/// The type names a string of Rust mentions that are types of the version.
+fn mentioned<'a>(rust: &'a str, known: &BTreeMap<String, Fields>) -> Vec<&'a str> {
+    rust.split(|c: char| !c.is_alphanumeric() && c != '_')
+        .filter(|word| known.contains_key(*word))
+        .collect()
 }
 
-fn inline_type(schema: &Schema) -> String {
-    match &schema.schema_kind {
-        SchemaKind::Type(Type::String(string)) => match serde_json::to_value(&string.format)
-            .ok()
-            .and_then(|f| f.as_str().map(str::to_owned))
-            .as_deref()
-        {
-            Some("date-time") => "DateTime<Utc>".to_owned(),
-            Some("uuid") => "Uuid".to_owned(),
-            _ => "String".to_owned(),
-        },
-        SchemaKind::Type(Type::Integer(integer)) => match serde_json::to_value(&integer.format)
-            .ok()
-            .and_then(|f| f.as_str().map(str::to_owned))
-            .as_deref()
-        {
-            Some("int32") => "i32".to_owned(),
-            _ => "i64".to_owned(),
-        },
-        SchemaKind::Type(Type::Number(_)) => "f64".to_owned(),
-        SchemaKind::Type(Type::Boolean(_)) => "bool".to_owned(),
-        SchemaKind::Type(Type::Array(array)) => {
-            format!(
-                "Vec<{}>",
-                array
-                    .items
-                    .as_ref()
-                    .map_or_else(|| "Value".to_owned(), property_type)
-            )
-        }
-        SchemaKind::Type(Type::Object(object)) => match &object.additional_properties {
-            Some(openapiv3::AdditionalProperties::Schema(values)) => {
-                let values = match values.as_ref() {
-                    ReferenceOr::Reference { reference } => {
-                        property_type(&ReferenceOr::Reference {
-                            reference: reference.clone(),
-                        })
-                    }
-                    ReferenceOr::Item(item) => inline_type(item),
-                };
-                format!("BTreeMap<String, {values}>")
-            }
-            _ => "Map<String, Value>".to_owned(),
-        },
-        _ => "Value".to_owned(),
-    }
-}
-
-/// The fields of an object schema: name to (type, required).
-fn fields(schema: &Schema) -> Option<BTreeMap<String, (String, bool)>> {
-    let SchemaKind::Type(Type::Object(object)) = &schema.schema_kind else {
-        return None;
-    };
-    Some(
-        object
-            .properties
-            .iter()
-            .map(|(name, property)| {
-                (
-                    name.clone(),
-                    (property_type(property), object.required.contains(name)),
-                )
-            })
-            .collect(),
-    )
-}
-
-fn enum_values(schema: &Schema) -> Option<BTreeSet<String>> {
-    match &schema.schema_kind {
-        SchemaKind::Type(Type::String(string)) if !string.enumeration.is_empty() => {
-            Some(string.enumeration.iter().flatten().cloned().collect())
-        }
-        _ => None,
-    }
-}
-
-/// The schemas a program builds: request bodies and everything they contain.
-fn request_schemas(version: &Version) -> BTreeSet<String> {
+/// The types a program builds: the request bodies and every type they contain.
+fn request_types(version: &Version) -> BTreeSet<String> {
+    let structs = &version.models.structs;
     let mut queue: Vec<String> = version
-        .operations
+        .methods
         .iter()
-        .filter_map(|op| match &op.body {
-            Some(Body::Schema(name) | Body::ListOf(name)) => Some(name.clone()),
-            None => None,
-        })
+        .filter(|m| m.kind == MethodKind::Call)
+        .flat_map(|m| m.args.iter())
+        .flat_map(|(_, ty)| mentioned(ty, structs))
+        .map(str::to_owned)
         .collect();
     let mut seen = BTreeSet::new();
     while let Some(name) = queue.pop() {
         if !seen.insert(name.clone()) {
             continue;
         }
-        if let Some(schema) = document::component_schema(&version.api, &name) {
-            let text = serde_json::to_string(schema).unwrap_or_default();
+        for field in structs.get(&name).into_iter().flat_map(|f| f.values()) {
             queue.extend(
-                text.split("\"#/components/schemas/")
-                    .skip(1)
-                    .filter_map(|rest| rest.split('"').next())
+                mentioned(&field.rust_type, structs)
+                    .into_iter()
                     .map(str::to_owned),
             );
         }
@@ -298,44 +242,20 @@ fn request_schemas(version: &Version) -> BTreeSet<String> {
     seen
 }
 
-fn schema_map(api: &OpenAPI) -> BTreeMap<&str, &Schema> {
-    api.components
-        .iter()
-        .flat_map(|components| components.schemas.iter())
-        .filter(|(name, _)| !RUNTIME_TYPES.iter().any(|(runtime, _)| runtime == name))
-        .filter_map(|(name, schema)| Some((name.as_str(), schema.as_item()?)))
-        .collect()
-}
-
-/// For a retyped field whose types are both schemas of the two versions: how they differ.
-fn shape_note(
-    old: &BTreeMap<&str, &Schema>,
-    new: &BTreeMap<&str, &Schema>,
-    before: &str,
-    after: &str,
-) -> String {
-    let name = |ty: &str| {
-        ty.trim_start_matches("Vec<")
-            .trim_end_matches('>')
-            .to_owned()
-    };
+/// For a retyped field whose types are both structs of the two versions: how they differ.
+fn shape_note(old: &Version, new: &Version, before: &str, after: &str) -> String {
     let (Some(before), Some(after)) = (
-        old.get(name(before).as_str()),
-        new.get(name(after).as_str()),
+        mentioned(before, &old.models.structs)
+            .first()
+            .and_then(|n| old.models.structs.get(*n)),
+        mentioned(after, &new.models.structs)
+            .first()
+            .and_then(|n| new.models.structs.get(*n)),
     ) else {
         return String::new();
     };
-    let (Some(before), Some(after)) = (fields(before), fields(after)) else {
-        return String::new();
-    };
-    let lost: Vec<&String> = before
-        .keys()
-        .filter(|field| !after.contains_key(*field))
-        .collect();
-    let gained: Vec<&String> = after
-        .keys()
-        .filter(|field| !before.contains_key(*field))
-        .collect();
+    let lost: Vec<&String> = before.keys().filter(|f| !after.contains_key(*f)).collect();
+    let gained: Vec<&String> = after.keys().filter(|f| !before.contains_key(*f)).collect();
     let list = |fields: &[&String]| {
         fields
             .iter()
@@ -351,76 +271,120 @@ fn shape_note(
     }
 }
 
-fn schemas(old: &Version, new: &Version) -> Vec<Change> {
-    let (old_schemas, new_schemas) = (schema_map(&old.api), schema_map(&new.api));
-    let built = request_schemas(new);
+fn enum_values(version: &Version) -> BTreeMap<&str, BTreeSet<&str>> {
+    version
+        .enums
+        .iter()
+        .map(|e| {
+            (
+                e.name.as_str(),
+                e.values.iter().map(String::as_str).collect(),
+            )
+        })
+        .collect()
+}
+
+fn types(old: &Version, new: &Version) -> Vec<Change> {
+    let (old_enums, new_enums) = (enum_values(old), enum_values(new));
+    let (old_structs, new_structs) = (&old.models.structs, &new.models.structs);
+    let built = request_types(new);
     let mut changes = Vec::new();
-    for name in old_schemas
+    let old_names: BTreeSet<&str> = old_structs
         .keys()
-        .filter(|name| !new_schemas.contains_key(*name))
-    {
-        changes.push(change(true, format!("schema {name}"), "removed".to_owned()));
+        .map(String::as_str)
+        .chain(old_enums.keys().copied())
+        .collect();
+    let new_names: BTreeSet<&str> = new_structs
+        .keys()
+        .map(String::as_str)
+        .chain(new_enums.keys().copied())
+        .collect();
+    for name in old_names.difference(&new_names) {
+        changes.push(change(
+            Impact::Breaking,
+            format!("schema {name}"),
+            "removed".to_owned(),
+        ));
     }
-    for (name, schema) in &new_schemas {
+    for name in new_names.difference(&old_names) {
+        changes.push(change(
+            Impact::Compatible,
+            format!("schema {name}"),
+            "added".to_owned(),
+        ));
+    }
+    for (name, after) in &new_enums {
+        let Some(before) = old_enums.get(name) else {
+            continue;
+        };
         let subject = format!("schema {name}");
-        let Some(before) = old_schemas.get(name) else {
-            changes.push(change(false, subject, "added".to_owned()));
-            continue;
-        };
-        if let (Some(before), Some(after)) = (enum_values(before), enum_values(schema)) {
-            for value in before.difference(&after) {
-                changes.push(change(
-                    true,
-                    subject.clone(),
-                    format!("value `{value}` removed"),
-                ));
-            }
-            for value in after.difference(&before) {
-                changes.push(change(
-                    false,
-                    subject.clone(),
-                    format!("value `{value}` added (it decoded into `Other` before)"),
-                ));
-            }
-            continue;
+        for value in before.difference(after) {
+            changes.push(change(
+                Impact::Breaking,
+                subject.clone(),
+                format!("value `{value}` removed"),
+            ));
         }
-        let (Some(before), Some(after)) = (fields(before), fields(schema)) else {
+        for value in after.difference(before) {
+            changes.push(change(
+                Impact::Compatible,
+                subject.clone(),
+                format!("value `{value}` added (it decoded into `Other` before)"),
+            ));
+        }
+    }
+    for (name, after) in new_structs {
+        let Some(before) = old_structs.get(name) else {
             continue;
         };
-        let requested = built.contains(*name);
-        for (field, (ty, _)) in &before {
+        let subject = format!("schema {name}");
+        let requested = built.contains(name);
+        for (field, old_field) in before {
             if !after.contains_key(field) {
                 changes.push(change(
-                    true,
+                    Impact::Breaking,
                     subject.clone(),
-                    format!("field `{field}` (`{ty}`) removed"),
+                    format!("field `{field}` (`{}`) removed", old_field.rust_type),
                 ));
             }
         }
-        for (field, (ty, required)) in &after {
-            let Some((old_ty, old_required)) = before.get(field) else {
-                let detail = if requested {
-                    format!(
-                        "field `{field}` ({ty}) added: code that builds this request must set it"
+        for (field, new_field) in after {
+            let ty = &new_field.rust_type;
+            let Some(old_field) = before.get(field) else {
+                let (impact, detail) = if requested {
+                    (
+                        Impact::Breaking,
+                        format!(
+                            "field `{field}` (`{ty}`) added: code that builds this request must set it"
+                        ),
                     )
                 } else {
-                    format!("field `{field}` (`{ty}`) added")
+                    (
+                        Impact::Compatible,
+                        format!("field `{field}` (`{ty}`) added"),
+                    )
                 };
-                changes.push(change(requested, subject.clone(), detail));
+                changes.push(change(impact, subject.clone(), detail));
                 continue;
             };
-            if old_ty != ty {
-                let note = shape_note(&old_schemas, &new_schemas, old_ty, ty);
+            if old_field.rust_type != *ty {
+                let note = shape_note(old, new, &old_field.rust_type, ty);
                 changes.push(change(
-                    true,
+                    Impact::Breaking,
                     subject.clone(),
-                    format!("field `{field}` retyped from `{old_ty}` to `{ty}`{note}"),
+                    format!(
+                        "field `{field}` retyped from `{}` to `{ty}`{note}",
+                        old_field.rust_type
+                    ),
                 ));
-            }
-            if old_required != required {
-                let now = if *required { "required" } else { "optional" };
+            } else if old_field.required != new_field.required {
+                let now = if new_field.required {
+                    "required"
+                } else {
+                    "optional"
+                };
                 changes.push(change(
-                    true,
+                    Impact::Breaking,
                     subject.clone(),
                     format!("field `{field}` made {now}"),
                 ));
@@ -430,11 +394,19 @@ fn schemas(old: &Version, new: &Version) -> Vec<Change> {
     changes
 }
 
-/// The changes as Markdown.
-pub fn markdown(old: &str, new: &str, changes: &[Change]) -> String {
-    let mut text = format!("# Changes from {old} to {new}\n");
-    for (breaking, title) in [(true, "Breaking"), (false, "Not breaking")] {
-        let chosen: Vec<&Change> = changes.iter().filter(|c| c.breaking == breaking).collect();
+/// The report as Markdown.
+pub fn markdown(report: &Report) -> String {
+    let mut text = format!("# Changes from {} to {}\n", report.from, report.to);
+    for (impact, title) in [
+        (Impact::Breaking, "Breaking"),
+        (Impact::Behaviour, "Behaviour"),
+        (Impact::Compatible, "Not breaking"),
+    ] {
+        let chosen: Vec<&Change> = report
+            .changes
+            .iter()
+            .filter(|c| c.impact == impact)
+            .collect();
         let _ = write!(text, "\n## {title} ({})\n\n", chosen.len());
         if chosen.is_empty() {
             text.push_str("Nothing.\n");
@@ -465,7 +437,7 @@ mod tests {
                 .unwrap()
             })
             .collect();
-        model::versions(&normalize(specs))
+        model::versions(&normalize(specs)).unwrap()
     }
 
     const OLD: &str = r#"
@@ -515,39 +487,56 @@ components:
             .replace("        size: {type: integer, format: int32, description: s}", "        size: {type: integer, format: int32, description: s}\n        label: {type: string, description: l}")
             .replace("        '204': {description: done}\n  /crm", "        '200': {description: done, content: {application/json: {schema: {$ref: '#/components/schemas/Thing'}}}}\n  /crm");
         let all = versions(OLD, &new);
-        let found: Vec<(bool, String, String)> = diff(&all[0], &all[1])
+        let found: Vec<(Impact, String, String)> = diff(&all[0], &all[1])
             .into_iter()
-            .map(|c| (c.breaking, c.subject, c.detail))
+            .map(|c| (c.impact, c.subject, c.detail))
             .collect();
+        use Impact::{Behaviour, Breaking, Compatible};
         let expected = [
-            (true, "operation gone", "removed (was `GET /crm/v4/gone`)"),
+            (
+                Breaking,
+                "operation gone",
+                "removed (was `GET /crm/v4/gone`)",
+            ),
             // v4 answered without a body, so the new version's 200 may come empty too.
             (
-                true,
+                Breaking,
                 "operation write",
-                "returns `Response<Option<types::Thing>>` instead of `Response<()>`",
+                "returns `Result<Response<Option<types::Thing>>, Error>` instead of `Result<Response<()>, Error>`",
             ),
             (
-                true,
+                Breaking,
                 "schema Input",
-                "field `note` (String) added: code that builds this request must set it",
+                "field `note` (`Option<String>`) added: code that builds this request must set it",
             ),
-            (true, "schema Kind", "value `B` removed"),
-            (true, "schema Thing", "field `size` made optional"),
-            (false, "operation fresh", "added: `GET /crm/2026-03/gone`"),
+            (Breaking, "schema Kind", "value `B` removed"),
             (
-                false,
+                Breaking,
+                "schema Thing",
+                "field `size` retyped from `i32` to `Option<i32>`",
+            ),
+            (
+                Behaviour,
                 "operation write",
-                "HubSpot documents success as 200 instead of 204 (any 2xx succeeds, so the client is unaffected)",
+                "HubSpot documents success as 200 instead of 204: any 2xx still succeeds, but programs that check `status()` see 200 where they saw 204",
             ),
             (
-                false,
+                Compatible,
+                "operation fresh",
+                "added: `GET /crm/2026-03/gone`",
+            ),
+            (
+                Compatible,
                 "schema Kind",
                 "value `C` added (it decoded into `Other` before)",
             ),
-            (false, "schema Thing", "field `label` (`String`) added"),
+            (
+                Compatible,
+                "schema Thing",
+                "field `label` (`Option<String>`) added",
+            ),
         ];
-        let expected: Vec<(bool, String, String)> = expected
+        let expected: Vec<(Impact, String, String)> = expected
             .iter()
             .map(|(b, s, d)| (*b, (*s).to_owned(), (*d).to_owned()))
             .collect();
@@ -556,14 +545,33 @@ components:
 
     #[test]
     fn markdown_lists_breaking_changes_first() {
-        let changes = vec![
-            change(false, "schema A".into(), "added".into()),
-            change(true, "operation b".into(), "removed".into()),
-        ];
-        let text = markdown("v4", "2026-03", &changes);
+        let report = Report {
+            from: "v4".into(),
+            to: "2026-03".into(),
+            breaking: true,
+            changes: vec![
+                change(Impact::Breaking, "operation b".into(), "removed".into()),
+                change(Impact::Behaviour, "operation c".into(), "200".into()),
+                change(Impact::Compatible, "schema A".into(), "added".into()),
+            ],
+        };
         assert_eq!(
-            text,
-            "# Changes from v4 to 2026-03\n\n## Breaking (1)\n\n- operation b: removed\n\n## Not breaking (1)\n\n- schema A: added\n"
+            markdown(&report),
+            "# Changes from v4 to 2026-03\n\n## Breaking (1)\n\n- operation b: removed\n\n## Behaviour (1)\n\n- operation c: 200\n\n## Not breaking (1)\n\n- schema A: added\n"
+        );
+    }
+
+    #[test]
+    fn json_names_both_versions_and_whether_anything_breaks() {
+        let all = versions(
+            OLD,
+            &OLD.replace("version: v4", "version: '2026-03'")
+                .replace("/crm/v4/", "/crm/2026-03/"),
+        );
+        let json = serde_json::to_value(report(&all[0], &all[1])).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"from": "v4", "to": "2026-03", "breaking": false, "changes": []})
         );
     }
 }

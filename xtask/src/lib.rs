@@ -15,4 +15,5 @@ pub mod load;
 pub mod model;
 pub mod normalize;
 pub mod output;
+pub mod rust_types;
 pub mod validate;

@@ -118,16 +118,16 @@ fn run(root: &Path, command: Command) -> Result<ExitCode, String> {
                     )
                 })
             };
-            let changes = diff::diff(find(&old)?, find(&new)?);
+            let report = diff::report(find(&old)?, find(&new)?);
             if json {
                 println!(
                     "{}",
-                    serde_json::to_string_pretty(&changes).map_err(|e| e.to_string())?
+                    serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
                 );
             } else {
-                print!("{}", diff::markdown(&old, &new, &changes));
+                print!("{}", diff::markdown(&report));
             }
-            Ok(if changes.iter().any(|c| c.breaking) {
+            Ok(if report.breaking {
                 ExitCode::FAILURE
             } else {
                 ExitCode::SUCCESS
@@ -160,13 +160,8 @@ fn run(root: &Path, command: Command) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Codegen { check } => {
-            let inputs = codegen::Inputs::read(root).map_err(|error| {
-                format!(
-                    "xtask: cannot read the inputs under {}: {error}",
-                    root.display()
-                )
-            })?;
-            let files = codegen::run(&inputs).map_err(|problems| problems.to_string())?;
+            let files =
+                codegen::run(&read_inputs(root)?).map_err(|problems| problems.to_string())?;
             let owned = Path::new(generate::CRATE_DIR);
             let io_error =
                 |error: std::io::Error| format!("xtask: cannot access generated/: {error}");

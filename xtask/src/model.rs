@@ -1,15 +1,19 @@
-//! The API as the code generator sees it: versions, their operations and their open enums,
-//! read from the normalized specs.
+//! Stage 4: the API as the code generator sees it, read from the normalized specs: each
+//! version's operations and open enums, and its Rust surface: every public method with its
+//! signature (the derived ones too: pagers, bulk helpers, the label lookup) and the types
+//! typify makes. `generate` emits this model and `diff` compares it; neither derives its own.
 
 use std::path::PathBuf;
 
-use heck::ToSnakeCase;
+use heck::{ToSnakeCase, ToUpperCamelCase};
 use openapiv3::{
     OpenAPI, Parameter, ParameterSchemaOrContent, ReferenceOr, SchemaKind, StatusCode, Type,
 };
 
+use crate::diagnostics::{Diagnostic, Diagnostics, pointer};
 use crate::document::{self, OperationAt, schema_name};
 use crate::load::Spec;
+use crate::rust_types::{self, Models};
 
 /// One API version.
 #[derive(Debug, Clone)]
@@ -30,9 +34,76 @@ pub struct Version {
     pub operations: Vec<Operation>,
     /// Its string enums.
     pub enums: Vec<OpenEnum>,
+    /// Every public method of its `Client`, in the order they are generated.
+    pub methods: Vec<Method>,
+    /// Its types, as typify writes them.
+    pub models: Models,
     /// The normalized document, for the models.
     pub api: OpenAPI,
 }
+
+/// The lifecycles a spec may give (`x-hubspot-lifecycle.status`), and the runtime's name for
+/// each.
+pub const LIFECYCLES: [(&str, &str); 3] = [
+    ("beta", "Beta"),
+    ("generally-available", "GenerallyAvailable"),
+    ("legacy", "Legacy"),
+];
+
+/// A public method of a version's `Client`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Method {
+    /// Its Rust name.
+    pub name: String,
+    /// The operation it calls.
+    pub operation: String,
+    /// What it does with the operation.
+    pub kind: MethodKind,
+    /// Its arguments after `&self`: (name, Rust type as generated).
+    pub args: Vec<(String, String)>,
+    /// What it returns, as generated.
+    pub returns: String,
+    /// Whether it is an `async fn`.
+    pub is_async: bool,
+}
+
+/// What a method does with its operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MethodKind {
+    /// Sends the operation once.
+    Call,
+    /// Every item of a cursor-paged list, as a stream.
+    Pages,
+    /// Any number of inputs through a batch operation, collected.
+    BatchAll,
+    /// Any number of inputs through a batch operation, as a stream of outcomes.
+    BatchChunks,
+    /// Every page of a per-input paged batch read.
+    ReadAll,
+    /// The cached label lookup over the list of labels.
+    Labels,
+}
+
+impl Method {
+    /// The signature as a program sees it: `list_all(from: &str) -> impl Stream<...>`.
+    pub fn signature(&self) -> String {
+        let args: Vec<String> = self
+            .args
+            .iter()
+            .map(|(name, ty)| format!("{name}: {}", rust_types::readable(ty)))
+            .collect();
+        format!(
+            "{}{}({}) -> {}",
+            if self.is_async { "async " } else { "" },
+            self.name,
+            args.join(", "),
+            rust_types::readable(&self.returns)
+        )
+    }
+}
+
+/// Methods every `Client` has, whatever its operations: an operation may not take their names.
+pub const FIXED_METHODS: [&str; 4] = ["new", "transport", "with_options", "call_json"];
 
 /// Where a version stands in HubSpot's support schedule (`x-hubspot-lifecycle`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -195,12 +266,20 @@ pub fn module_name(version: &str) -> String {
     }
 }
 
-/// Builds the model of every normalized spec.
-pub fn versions(specs: &[Spec]) -> Vec<Version> {
-    specs.iter().map(version).collect()
+/// Builds the model of every normalized spec; every problem found is returned together.
+pub fn versions(specs: &[Spec]) -> Result<Vec<Version>, Diagnostics> {
+    let mut problems = Diagnostics::default();
+    let mut versions = Vec::new();
+    for spec in specs {
+        match version(spec) {
+            Ok(version) => versions.push(version),
+            Err(found) => problems.extend(found),
+        }
+    }
+    problems.into_result(versions)
 }
 
-fn version(spec: &Spec) -> Version {
+fn version(spec: &Spec) -> Result<Version, Vec<Diagnostic>> {
     let api = &spec.api;
     let lifecycle = api
         .info
@@ -217,19 +296,219 @@ fn version(spec: &Spec) -> Version {
                 .map(str::to_owned),
         })
         .unwrap_or_default();
-    Version {
+    let operations: Vec<Operation> = document::operations(api)
+        .map(|op| operation(api, &op))
+        .collect();
+    let enums = open_enums(api);
+    let enum_names: Vec<&str> = enums.iter().map(|e| e.name.as_str()).collect();
+    let models = rust_types::models(api, &enum_names, &spec.path).map_err(|d| vec![d])?;
+    let methods = methods(&operations);
+    let clashes = clashes(spec, &methods);
+    if !clashes.is_empty() {
+        return Err(clashes);
+    }
+    Ok(Version {
         name: spec.version.clone(),
         module: module_name(&spec.version),
         source: spec.path.clone(),
         title: api.info.title.clone(),
         description: api.info.description.clone(),
         lifecycle,
-        operations: document::operations(api)
-            .map(|op| operation(api, &op))
-            .collect(),
-        enums: open_enums(api),
+        operations,
+        enums,
+        methods,
+        models,
         api: api.clone(),
+    })
+}
+
+/// The Rust type of a parameter as a method takes it.
+fn param_type(param: &Param) -> String {
+    let base = match param.scalar {
+        Scalar::Str => "&str",
+        Scalar::I32 => "i32",
+        Scalar::I64 => "i64",
+        Scalar::Bool => "bool",
+    };
+    if param.in_path || param.required {
+        base.to_owned()
+    } else {
+        format!("Option<{base}>")
     }
+}
+
+fn type_path(schema: &str) -> String {
+    format!("types::{}", schema.to_upper_camel_case())
+}
+
+/// What one decoded success is: the body type, `Option` of it when it may be empty, or `()`.
+pub fn success_type(op: &Operation) -> String {
+    match (&op.success.body, op.success.may_be_empty) {
+        (None, _) => "()".to_owned(),
+        (Some(name), false) => type_path(name),
+        (Some(name), true) => format!("Option<{}>", type_path(name)),
+    }
+}
+
+/// The Rust type of one result of a batch.
+fn result_type(result: &BulkResult) -> String {
+    match result {
+        BulkResult::Schema(name) => type_path(name),
+        BulkResult::Object => {
+            "::serde_json::Map<::std::string::String, ::serde_json::Value>".into()
+        }
+        BulkResult::Any => "::serde_json::Value".into(),
+        BulkResult::Nothing => "()".into(),
+    }
+}
+
+/// Every public method of a client over `operations`: one per operation, then the pagers, the
+/// bulk helpers and the label lookup derived from them.
+fn methods(operations: &[Operation]) -> Vec<Method> {
+    let args = |params: &mut dyn Iterator<Item = &Param>| -> Vec<(String, String)> {
+        params
+            .map(|param| (param.rust_name.clone(), param_type(param)))
+            .collect()
+    };
+    let mut methods = Vec::new();
+    for op in operations {
+        let mut call_args = args(&mut op.params.iter());
+        if let Some(body) = &op.body {
+            call_args.push((
+                "body".into(),
+                match body {
+                    Body::Schema(name) => format!("&{}", type_path(name)),
+                    Body::ListOf(name) => format!("&[{}]", type_path(name)),
+                },
+            ));
+        }
+        methods.push(Method {
+            name: op.id.clone(),
+            operation: op.id.clone(),
+            kind: MethodKind::Call,
+            args: call_args,
+            returns: format!("Result<Response<{}>, Error>", success_type(op)),
+            is_async: true,
+        });
+    }
+    for op in operations {
+        let Some(pagination) = &op.pagination else {
+            continue;
+        };
+        methods.push(Method {
+            name: format!("{}_all", op.id),
+            operation: op.id.clone(),
+            kind: MethodKind::Pages,
+            args: args(
+                &mut op
+                    .params
+                    .iter()
+                    .filter(|p| p.rust_name != pagination.cursor_param),
+            ),
+            returns: format!(
+                "impl futures_core::Stream<Item = Result<{}, Error>>",
+                type_path(&pagination.item_schema)
+            ),
+            is_async: false,
+        });
+    }
+    for op in operations {
+        let Some(bulk) = &op.bulk else {
+            continue;
+        };
+        let mut fixed = args(&mut op.params.iter().filter(|p| p.in_path));
+        if let Some(to_item) = &bulk.paged_read {
+            fixed.push(("ids".into(), "Vec<crate::ObjectId>".into()));
+            fixed.push(("options".into(), "crate::BulkOptions".into()));
+            methods.push(Method {
+                name: format!("{}_all", op.id),
+                operation: op.id.clone(),
+                kind: MethodKind::ReadAll,
+                args: fixed,
+                returns: format!(
+                    "crate::BulkOutcome<crate::ObjectId, Vec<{}>>",
+                    type_path(to_item)
+                ),
+                is_async: true,
+            });
+            continue;
+        }
+        let item = type_path(&bulk.item);
+        let outcome = format!("crate::BulkOutcome<{item}, {}>", result_type(&bulk.result));
+        fixed.push(("inputs".into(), format!("impl IntoIterator<Item = {item}>")));
+        fixed.push(("options".into(), "crate::BulkOptions".into()));
+        methods.push(Method {
+            name: format!("{}_all", op.id),
+            operation: op.id.clone(),
+            kind: MethodKind::BatchAll,
+            args: fixed.clone(),
+            returns: outcome.clone(),
+            is_async: true,
+        });
+        methods.push(Method {
+            name: format!("{}_chunks", op.id),
+            operation: op.id.clone(),
+            kind: MethodKind::BatchChunks,
+            args: fixed,
+            returns: format!("impl futures_core::Stream<Item = {outcome}>"),
+            is_async: false,
+        });
+    }
+    if let Some(op) = operations.iter().find(|op| op.id == LABELS_OPERATION) {
+        methods.push(Method {
+            name: "labels".into(),
+            operation: op.id.clone(),
+            kind: MethodKind::Labels,
+            args: vec![
+                ("from_object_type".into(), "&str".into()),
+                ("to_object_type".into(), "&str".into()),
+            ],
+            returns: "Result<std::sync::Arc<crate::Labels>, Error>".into(),
+            is_async: true,
+        });
+    }
+    methods
+}
+
+/// The operation the cached label lookup is built on.
+pub const LABELS_OPERATION: &str = "list_labels";
+
+/// An operation whose name is a method the client has anyway (a derived or a fixed one).
+fn clashes(spec: &Spec, methods: &[Method]) -> Vec<Diagnostic> {
+    let mut found = Vec::new();
+    for op in document::operations(&spec.api) {
+        let Some(id) = op.operation.operation_id.as_deref() else {
+            continue;
+        };
+        let at = pointer(["paths", op.path, op.method, "operationId"]);
+        if FIXED_METHODS.contains(&id) {
+            found.push(Diagnostic::new(
+                &spec.path,
+                at,
+                format!("the operationId `{id}` is the name of a method every client has"),
+                format!(
+                    "rename the operation (for example `{id}_operation`); `{}` are taken",
+                    FIXED_METHODS.join("`, `")
+                ),
+            ));
+            continue;
+        }
+        if let Some(derived) = methods
+            .iter()
+            .find(|m| m.name == id && m.kind != MethodKind::Call)
+        {
+            found.push(Diagnostic::new(
+                &spec.path,
+                at,
+                format!(
+                    "the operationId `{id}` is the name of the method the generator derives from `{}`",
+                    derived.operation
+                ),
+                "rename the operation: names ending in `_all` and `_chunks` after a paged or batch operation, and `labels`, are reserved",
+            ));
+        }
+    }
+    found
 }
 
 fn operation(api: &OpenAPI, op: &OperationAt<'_>) -> Operation {
@@ -496,7 +775,7 @@ mod tests {
             text: yaml.into(),
         })
         .unwrap();
-        super::version(&spec)
+        super::version(&spec).unwrap()
     }
 
     #[test]

@@ -9,13 +9,14 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use heck::{ToSnakeCase, ToUpperCamelCase};
 use openapiv3::{
-    Parameter, ParameterSchemaOrContent, ReferenceOr, Schema, SchemaKind, StatusCode, Type,
+    OpenAPI, Parameter, ParameterSchemaOrContent, ReferenceOr, Schema, SchemaKind, StatusCode, Type,
 };
 use serde_json::Value;
 
 use crate::diagnostics::{Diagnostic, Diagnostics, pointer};
 use crate::document::{self, OperationAt};
 use crate::load::{Spec, is_version_name};
+use crate::model::LIFECYCLES;
 
 /// Checks every spec and the agreement between them.
 pub fn check_all(specs: &[Spec]) -> Diagnostics {
@@ -24,11 +25,91 @@ pub fn check_all(specs: &[Spec]) -> Diagnostics {
         problems.extend(check(spec));
     }
     problems.extend(stable_operation_ids(specs));
+    problems.extend(removals_declared(specs));
     problems
 }
 
-/// What `info.x-removed-operations` lists: operations deliberately removed from a version.
+/// What `info.x-removed-operations` lists: operations deliberately removed from a version,
+/// as a list of names, or as a map from each name to a note for programs that used it.
 pub const REMOVED_OPERATIONS: &str = "x-removed-operations";
+
+/// The operations a version declares removed, each with its note when it has one.
+pub fn removed_operations(api: &OpenAPI) -> BTreeMap<String, Option<String>> {
+    match api.info.extensions.get(REMOVED_OPERATIONS) {
+        Some(Value::Array(names)) => names
+            .iter()
+            .filter_map(|name| Some((name.as_str()?.to_owned(), None)))
+            .collect(),
+        Some(Value::Object(notes)) => notes
+            .iter()
+            .map(|(name, note)| (name.clone(), note.as_str().map(str::to_owned)))
+            .collect(),
+        _ => BTreeMap::new(),
+    }
+}
+
+fn operation_names(api: &OpenAPI) -> BTreeSet<&str> {
+    document::operations(api)
+        .filter_map(|op| op.operation.operation_id.as_deref())
+        .collect()
+}
+
+/// A version keeps every operation of the version before it, or declares it removed in
+/// `info.x-removed-operations`; every name declared there is an operation of the version
+/// before that this one no longer has. So a bump cannot drop an operation by mistake, and a
+/// typo in the list is caught.
+fn removals_declared(specs: &[Spec]) -> Vec<Diagnostic> {
+    let mut found = Vec::new();
+    let at = pointer(["info", REMOVED_OPERATIONS]);
+    for (index, spec) in specs.iter().enumerate() {
+        let removed = removed_operations(&spec.api);
+        let present = operation_names(&spec.api);
+        // The oldest version has nothing to compare with (its predecessor may have been retired).
+        let Some(before) = index.checked_sub(1).map(|i| &specs[i]) else {
+            continue;
+        };
+        let earlier = operation_names(&before.api);
+        for id in earlier
+            .iter()
+            .filter(|id| !present.contains(*id) && !removed.contains_key(**id))
+        {
+            found.push(problem(
+                spec,
+                "/paths".into(),
+                format!("the operation `{id}` of version {} is missing from version {}", before.version, spec.version),
+                format!(
+                    "restore it; if HubSpot removed it in {}, list it in `info.{REMOVED_OPERATIONS}` (with a note for programs that used it)",
+                    spec.version
+                ),
+            ));
+        }
+        for id in removed.keys() {
+            if !earlier.contains(id.as_str()) {
+                found.push(problem(
+                    spec,
+                    at.clone(),
+                    format!(
+                        "`{id}` is listed as removed, but version {} has no such operation",
+                        before.version
+                    ),
+                    format!(
+                        "name operations of {} only (it has `{}`)",
+                        before.version,
+                        earlier.iter().copied().collect::<Vec<_>>().join("`, `")
+                    ),
+                ));
+            } else if present.contains(id.as_str()) {
+                found.push(problem(
+                    spec,
+                    at.clone(),
+                    format!("`{id}` is listed as removed, but the spec still has it"),
+                    "take it out of the list, or out of `paths`",
+                ));
+            }
+        }
+    }
+    found
+}
 
 /// Every operation each version had at the last codegen (`generated/operations.lock`) is
 /// still in its spec, or listed as removed on purpose: an edit cannot drop one silently.
@@ -36,17 +117,8 @@ pub const REMOVED_OPERATIONS: &str = "x-removed-operations";
 pub fn operations_kept(specs: &[Spec], lock: &str) -> Vec<Diagnostic> {
     let mut found = Vec::new();
     for spec in specs {
-        let present: BTreeSet<&str> = document::operations(&spec.api)
-            .filter_map(|op| op.operation.operation_id.as_deref())
-            .collect();
-        let removed: BTreeSet<&str> = spec
-            .api
-            .info
-            .extensions
-            .get(REMOVED_OPERATIONS)
-            .and_then(|list| list.as_array())
-            .map(|list| list.iter().filter_map(|id| id.as_str()).collect())
-            .unwrap_or_default();
+        let present = operation_names(&spec.api);
+        let removed = removed_operations(&spec.api);
         let locked = lock
             .lines()
             .filter(|line| !line.starts_with('#'))
@@ -54,7 +126,7 @@ pub fn operations_kept(specs: &[Spec], lock: &str) -> Vec<Diagnostic> {
             .filter(|(version, _)| *version == spec.version)
             .map(|(_, id)| id);
         for id in locked {
-            if !present.contains(id) && !removed.contains(id) {
+            if !present.contains(id) && !removed.contains_key(id) {
                 found.push(problem(
                     spec,
                     "/paths".into(),
@@ -77,6 +149,7 @@ pub fn operations_kept(specs: &[Spec], lock: &str) -> Vec<Diagnostic> {
 pub fn check(spec: &Spec) -> Vec<Diagnostic> {
     let mut found = Vec::new();
     found.extend(version_matches_directory(spec));
+    found.extend(lifecycle_is_known(spec));
     found.extend(references_resolve(spec));
     found.extend(schema_names_are_type_names(spec));
     found.extend(enums_are_named(spec));
@@ -92,8 +165,101 @@ pub fn check(spec: &Spec) -> Vec<Diagnostic> {
         found.extend(parameters(spec, &op, &at));
         found.extend(request_body(spec, &op, &at));
         found.extend(responses(spec, &op, &at));
+        found.extend(examples(spec, &op, &at));
     }
     found
+}
+
+/// Every operation carries what a call needs: an example of each parameter, of its request
+/// body, and of its first documented success body. The spec-driven suites (wiremock, Prism)
+/// call every operation of every version with them, so a new operation is tested without a
+/// line of test code, and Redocly checks each example against its schema.
+fn examples(spec: &Spec, op: &OperationAt<'_>, at: &dyn Fn(&[&str]) -> String) -> Vec<Diagnostic> {
+    let mut found = Vec::new();
+    let components = spec.api.components.as_ref();
+    for (index, reference) in op.operation.parameters.iter().enumerate() {
+        let Some(parameter) = document::parameter(components, reference) else {
+            continue;
+        };
+        let data = parameter.parameter_data_ref();
+        if data.example.is_none() && data.examples.is_empty() {
+            found.push(problem(
+                spec,
+                at(&["parameters", &index.to_string()]),
+                format!("the parameter `{}` has no example", data.name),
+                "give it an `example:` (on the shared parameter under `components/parameters` when it is a `$ref`)",
+            ));
+        }
+    }
+    let has_example =
+        |media: &openapiv3::MediaType| media.example.is_some() || !media.examples.is_empty();
+    let body_without_example = op
+        .operation
+        .request_body
+        .as_ref()
+        .and_then(ReferenceOr::as_item)
+        .and_then(|body| body.content.get("application/json"))
+        .is_some_and(|media| !has_example(media));
+    if body_without_example {
+        found.push(problem(
+            spec,
+            at(&["requestBody", "content", "application/json"]),
+            "the request body has no example".into(),
+            "add `example:` beside its `schema:`, a body HubSpot accepts",
+        ));
+    }
+    let first_success = op
+        .operation
+        .responses
+        .responses
+        .iter()
+        .filter(|(status, _)| document::is_success(status))
+        .find_map(|(status, response)| {
+            let response = document::response(components, response)?;
+            Some((
+                status.to_string(),
+                response.content.get("application/json")?,
+            ))
+        });
+    if let Some((status, _)) = first_success.filter(|(_, media)| !has_example(media)) {
+        found.push(problem(
+            spec,
+            at(&["responses", &status, "content", "application/json"]),
+            format!("the {status} body has no example"),
+            "add `example:` beside its `schema:`, an answer as HubSpot sends it",
+        ));
+    }
+    found
+}
+
+/// `info.x-hubspot-lifecycle.status` is one the registry knows, so that the crate can say
+/// which version is the newest generally available one.
+fn lifecycle_is_known(spec: &Spec) -> Vec<Diagnostic> {
+    let status = spec
+        .api
+        .info
+        .extensions
+        .get("x-hubspot-lifecycle")
+        .and_then(|lifecycle| lifecycle.get("status"))
+        .and_then(Value::as_str);
+    let known: Vec<&str> = LIFECYCLES.iter().map(|(name, _)| *name).collect();
+    match status {
+        Some(status) if known.contains(&status) => Vec::new(),
+        _ => vec![problem(
+            spec,
+            pointer(["info", "x-hubspot-lifecycle", "status"]),
+            format!(
+                "the lifecycle status is {}",
+                status.map_or("missing".to_owned(), |s| format!(
+                    "`{s}`, which is not one HubSpot uses"
+                ))
+            ),
+            format!(
+                "set it to one of `{}` (a new version starts as `beta`)",
+                known.join("`, `")
+            ),
+        )],
+    }
 }
 
 fn problem(spec: &Spec, at: String, what: String, fix: impl Into<String>) -> Diagnostic {
@@ -602,19 +768,20 @@ mod tests {
 
     const GOOD: &str = r#"
 openapi: 3.0.3
-info: {title: t, version: v4}
+info: {title: t, version: v4, x-hubspot-lifecycle: {status: legacy}}
 paths:
   /crm/v4/things/{thingId}:
     get:
       operationId: read_thing
       parameters:
-        - {name: thingId, in: path, required: true, schema: {type: string}}
+        - {name: thingId, in: path, required: true, schema: {type: string}, example: '1'}
       responses:
         '200':
           description: ok
           content:
             application/json:
               schema: {$ref: '#/components/schemas/Thing'}
+              example: {kind: A}
         default:
           description: error
 components:
@@ -709,6 +876,29 @@ components:
     }
 
     #[test]
+    fn operations_without_examples_are_reported() {
+        let found = problems(
+            "v4",
+            &GOOD
+                .replace(", example: '1'}", "}")
+                .replace("              example: {kind: A}\n", ""),
+        );
+        assert_eq!(
+            found,
+            [
+                (
+                    "/paths/~1crm~1v4~1things~1{thingId}/get/parameters/0".to_owned(),
+                    "the parameter `thingId` has no example".to_owned()
+                ),
+                (
+                    "/paths/~1crm~1v4~1things~1{thingId}/get/responses/200/content/application~1json".to_owned(),
+                    "the 200 body has no example".to_owned()
+                )
+            ]
+        );
+    }
+
+    #[test]
     fn undescribed_properties_are_reported() {
         let found = problems(
             "v4",
@@ -750,6 +940,72 @@ components:
                 .to_string()
                 .contains("`read_thing` in version v4 but `get_thing` here"),
             "{found}"
+        );
+    }
+
+    #[test]
+    fn a_version_keeps_its_predecessors_operations_or_declares_their_removal() {
+        let v4 = spec("v4", GOOD);
+        let dated = |info_extra: &str, paths: bool| {
+            let mut text = GOOD
+                .replace(
+                    "version: v4, x-hubspot-lifecycle: {status: legacy}",
+                    &format!(
+                        "version: '2026-03', x-hubspot-lifecycle: {{status: beta}}{info_extra}"
+                    ),
+                )
+                .replace("/crm/v4/things", "/crm/2026-03/things");
+            if !paths {
+                let start = text.find("paths:").unwrap();
+                let end = text.find("components:").unwrap();
+                text.replace_range(start..end, "paths: {}\n");
+            }
+            spec("2026-03", &text)
+        };
+        let problems = |next: Spec| {
+            removals_declared(&[v4.clone(), next])
+                .into_iter()
+                .map(|d| (d.pointer, d.problem))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(problems(dated("", true)), []);
+        assert_eq!(
+            problems(dated("", false)),
+            [(
+                "/paths".to_owned(),
+                "the operation `read_thing` of version v4 is missing from version 2026-03"
+                    .to_owned()
+            )]
+        );
+        assert_eq!(
+            problems(dated(", x-removed-operations: [read_thing]", false)),
+            []
+        );
+        assert_eq!(
+            problems(dated(
+                ", x-removed-operations: {read_thing: use read_things}",
+                false
+            )),
+            [],
+            "the map form carries a note"
+        );
+        assert_eq!(
+            problems(dated(
+                ", x-removed-operations: [read_thign, read_thing]",
+                false
+            )),
+            [(
+                "/info/x-removed-operations".to_owned(),
+                "`read_thign` is listed as removed, but version v4 has no such operation"
+                    .to_owned()
+            )]
+        );
+        assert_eq!(
+            problems(dated(", x-removed-operations: [read_thing]", true)),
+            [(
+                "/info/x-removed-operations".to_owned(),
+                "`read_thing` is listed as removed, but the spec still has it".to_owned()
+            )]
         );
     }
 

@@ -38,25 +38,31 @@
 //!
 //! # Changes from v4
 //!
-//! - **breaking**: operation batch_archive: returns `Response<Option<types::BatchResponse>>` instead of `Response<()>`
-//! - **breaking**: operation batch_archive_labels: returns `Response<Option<types::BatchResponse>>` instead of `Response<()>`
-//! - **breaking**: operation batch_create_limits: returns `Response<types::BatchResponsePublicAssociationDefinitionUserConfiguration>` instead of `Response<types::BatchResponsePublicAssociationDefinitionUserConfigurationWithErrors>`
-//! - **breaking**: operation batch_purge_limits: returns `Response<Option<types::BatchResponseVoid>>` instead of `Response<()>`
-//! - **breaking**: operation batch_update_limits: returns `Response<types::BatchResponsePublicAssociationDefinitionConfigurationUpdateResult>` instead of `Response<types::BatchResponsePublicAssociationDefinitionConfigurationUpdateResultWithErrors>`
+//! - **breaking**: method batch_archive_all: returns `BulkOutcome<types::PublicAssociationMultiArchive, Map<String, Value>>` instead of `BulkOutcome<types::PublicAssociationMultiArchive, ()>`
+//! - **breaking**: method batch_archive_chunks: returns `impl Stream<Item = BulkOutcome<types::PublicAssociationMultiArchive, Map<String, Value>>>` instead of `impl Stream<Item = BulkOutcome<types::PublicAssociationMultiArchive, ()>>`
+//! - **breaking**: method batch_archive_labels_all: returns `BulkOutcome<types::PublicAssociationMultiPost, Map<String, Value>>` instead of `BulkOutcome<types::PublicAssociationMultiPost, ()>`
+//! - **breaking**: method batch_archive_labels_chunks: returns `impl Stream<Item = BulkOutcome<types::PublicAssociationMultiPost, Map<String, Value>>>` instead of `impl Stream<Item = BulkOutcome<types::PublicAssociationMultiPost, ()>>`
+//! - **breaking**: method batch_purge_limits_all: returns `BulkOutcome<types::PublicAssociationSpec, Value>` instead of `BulkOutcome<types::PublicAssociationSpec, ()>`
+//! - **breaking**: method batch_purge_limits_chunks: returns `impl Stream<Item = BulkOutcome<types::PublicAssociationSpec, Value>>` instead of `impl Stream<Item = BulkOutcome<types::PublicAssociationSpec, ()>>`
+//! - **breaking**: operation batch_archive: returns `Result<Response<Option<types::BatchResponse>>, Error>` instead of `Result<Response<()>, Error>`
+//! - **breaking**: operation batch_archive_labels: returns `Result<Response<Option<types::BatchResponse>>, Error>` instead of `Result<Response<()>, Error>`
+//! - **breaking**: operation batch_create_limits: returns `Result<Response<types::BatchResponsePublicAssociationDefinitionUserConfiguration>, Error>` instead of `Result<Response<types::BatchResponsePublicAssociationDefinitionUserConfigurationWithErrors>, Error>`
+//! - **breaking**: operation batch_purge_limits: returns `Result<Response<Option<types::BatchResponseVoid>>, Error>` instead of `Result<Response<()>, Error>`
+//! - **breaking**: operation batch_update_limits: returns `Result<Response<types::BatchResponsePublicAssociationDefinitionConfigurationUpdateResult>, Error>` instead of `Result<Response<types::BatchResponsePublicAssociationDefinitionConfigurationUpdateResultWithErrors>, Error>`
 //! - **breaking**: schema BatchResponsePublicAssociationDefinitionConfigurationUpdateResultWithErrors: removed
 //! - **breaking**: schema BatchResponsePublicAssociationDefinitionUserConfigurationWithErrors: removed
 //! - **breaking**: schema CollectionResponseAssociationSpecWithLabelNoPaging: field `results` retyped from `Vec<AssociationSpecWithLabel>` to `Vec<AssociationSpecWithLabelNoObjectTypeIds>` (without `fromObjectTypeId`, `toObjectTypeId`)
-//! - operation batch_archive: HubSpot documents success as 200 instead of 204 (any 2xx succeeds, so the client is unaffected)
-//! - operation batch_archive_labels: HubSpot documents success as 200 instead of 204 (any 2xx succeeds, so the client is unaffected)
-//! - operation batch_create_limits: HubSpot documents success as 200 instead of 201, 207 (any 2xx succeeds, so the client is unaffected)
-//! - operation batch_purge_limits: HubSpot documents success as 200 instead of 204 (any 2xx succeeds, so the client is unaffected)
-//! - operation batch_update_limits: HubSpot documents success as 200 instead of 200, 207 (any 2xx succeeds, so the client is unaffected)
+//! - **behaviour**: operation batch_archive: HubSpot documents success as 200 instead of 204: any 2xx still succeeds, but programs that check `status()` see 200 where they saw 204
+//! - **behaviour**: operation batch_archive_labels: HubSpot documents success as 200 instead of 204: any 2xx still succeeds, but programs that check `status()` see 200 where they saw 204
+//! - **behaviour**: operation batch_create_limits: HubSpot documents success as 200 instead of 201, 207: any 2xx still succeeds, but programs that check `status()` see 200 where they saw 201 or 207
+//! - **behaviour**: operation batch_purge_limits: HubSpot documents success as 200 instead of 204: any 2xx still succeeds, but programs that check `status()` see 200 where they saw 204
+//! - **behaviour**: operation batch_update_limits: HubSpot documents success as 200 instead of 200, 207: any 2xx still succeeds, but programs that check `status()` see 200 where they saw 200 or 207
 //! - schema AssociationSpecWithLabelNoObjectTypeIds: added
 //! - schema BatchResponse: added
 //! - schema BatchResponsePublicAssociationDefinitionConfigurationUpdateResult: field `errors` (`Vec<StandardError>`) added
-//! - schema BatchResponsePublicAssociationDefinitionConfigurationUpdateResult: field `numErrors` (`i32`) added
+//! - schema BatchResponsePublicAssociationDefinitionConfigurationUpdateResult: field `numErrors` (`Option<i32>`) added
 //! - schema BatchResponsePublicAssociationDefinitionUserConfiguration: field `errors` (`Vec<StandardError>`) added
-//! - schema BatchResponsePublicAssociationDefinitionUserConfiguration: field `numErrors` (`i32`) added
+//! - schema BatchResponsePublicAssociationDefinitionUserConfiguration: field `numErrors` (`Option<i32>`) added
 //! - schema BatchResponseVoid: added
 /// The request and response bodies of version 2025-09.
 pub mod types;
@@ -1407,6 +1413,294 @@ impl Client {
                 },
             )
             .await
+    }
+
+    /// Calls the operation named `operation` (its name in [`crate::ApiVersion::operations`]) with its path and query parameters in `params`, by their API names (`fromObjectType`), and its body in `body`; the answer comes back as JSON.
+    ///
+    /// It goes through the typed method, with its retries and decoding: the body must fit the version's request type, and the answer is what its response type decoded. For programs that drive the API from data; the typed methods are the way otherwise.
+    pub async fn call_json(
+        &self,
+        operation: &str,
+        params: &::serde_json::Map<String, ::serde_json::Value>,
+        body: Option<&::serde_json::Value>,
+    ) -> Result<Response<::serde_json::Value>, Error> {
+        let args = crate::dynamic::JsonArgs::new(operation, params, body);
+        match operation {
+            "list" => {
+                let object_type = args.required::<String>("objectType")?;
+                let object_id = args.required::<String>("objectId")?;
+                let to_object_type = args.required::<String>("toObjectType")?;
+                let after = args.optional::<String>("after")?;
+                let limit = args.optional::<i32>("limit")?;
+                crate::dynamic::to_json(
+                    self
+                        .list(
+                            &object_type,
+                            &object_id,
+                            &to_object_type,
+                            after.as_deref(),
+                            limit,
+                        )
+                        .await?,
+                )
+            }
+            "create" => {
+                let object_type = args.required::<String>("objectType")?;
+                let object_id = args.required::<String>("objectId")?;
+                let to_object_type = args.required::<String>("toObjectType")?;
+                let to_object_id = args.required::<String>("toObjectId")?;
+                crate::dynamic::to_json(
+                    self
+                        .create(
+                            &object_type,
+                            &object_id,
+                            &to_object_type,
+                            &to_object_id,
+                            &args.body::<Vec<types::AssociationSpec>>()?,
+                        )
+                        .await?,
+                )
+            }
+            "archive" => {
+                let object_type = args.required::<String>("objectType")?;
+                let object_id = args.required::<String>("objectId")?;
+                let to_object_type = args.required::<String>("toObjectType")?;
+                let to_object_id = args.required::<String>("toObjectId")?;
+                crate::dynamic::to_json(
+                    self
+                        .archive(
+                            &object_type,
+                            &object_id,
+                            &to_object_type,
+                            &to_object_id,
+                        )
+                        .await?,
+                )
+            }
+            "create_default" => {
+                let from_object_type = args.required::<String>("fromObjectType")?;
+                let from_object_id = args.required::<String>("fromObjectId")?;
+                let to_object_type = args.required::<String>("toObjectType")?;
+                let to_object_id = args.required::<String>("toObjectId")?;
+                crate::dynamic::to_json(
+                    self
+                        .create_default(
+                            &from_object_type,
+                            &from_object_id,
+                            &to_object_type,
+                            &to_object_id,
+                        )
+                        .await?,
+                )
+            }
+            "batch_create" => {
+                let from_object_type = args.required::<String>("fromObjectType")?;
+                let to_object_type = args.required::<String>("toObjectType")?;
+                crate::dynamic::to_json(
+                    self
+                        .batch_create(
+                            &from_object_type,
+                            &to_object_type,
+                            &args.body::<types::BatchInputPublicAssociationMultiPost>()?,
+                        )
+                        .await?,
+                )
+            }
+            "batch_create_default" => {
+                let from_object_type = args.required::<String>("fromObjectType")?;
+                let to_object_type = args.required::<String>("toObjectType")?;
+                crate::dynamic::to_json(
+                    self
+                        .batch_create_default(
+                            &from_object_type,
+                            &to_object_type,
+                            &args
+                                .body::<
+                                    types::BatchInputPublicDefaultAssociationMultiPost,
+                                >()?,
+                        )
+                        .await?,
+                )
+            }
+            "batch_read" => {
+                let from_object_type = args.required::<String>("fromObjectType")?;
+                let to_object_type = args.required::<String>("toObjectType")?;
+                crate::dynamic::to_json(
+                    self
+                        .batch_read(
+                            &from_object_type,
+                            &to_object_type,
+                            &args
+                                .body::<
+                                    types::BatchInputPublicFetchAssociationsBatchRequest,
+                                >()?,
+                        )
+                        .await?,
+                )
+            }
+            "batch_archive" => {
+                let from_object_type = args.required::<String>("fromObjectType")?;
+                let to_object_type = args.required::<String>("toObjectType")?;
+                crate::dynamic::to_json(
+                    self
+                        .batch_archive(
+                            &from_object_type,
+                            &to_object_type,
+                            &args
+                                .body::<types::BatchInputPublicAssociationMultiArchive>()?,
+                        )
+                        .await?,
+                )
+            }
+            "batch_archive_labels" => {
+                let from_object_type = args.required::<String>("fromObjectType")?;
+                let to_object_type = args.required::<String>("toObjectType")?;
+                crate::dynamic::to_json(
+                    self
+                        .batch_archive_labels(
+                            &from_object_type,
+                            &to_object_type,
+                            &args.body::<types::BatchInputPublicAssociationMultiPost>()?,
+                        )
+                        .await?,
+                )
+            }
+            "list_labels" => {
+                let from_object_type = args.required::<String>("fromObjectType")?;
+                let to_object_type = args.required::<String>("toObjectType")?;
+                crate::dynamic::to_json(
+                    self.list_labels(&from_object_type, &to_object_type).await?,
+                )
+            }
+            "update_label" => {
+                let from_object_type = args.required::<String>("fromObjectType")?;
+                let to_object_type = args.required::<String>("toObjectType")?;
+                crate::dynamic::to_json(
+                    self
+                        .update_label(
+                            &from_object_type,
+                            &to_object_type,
+                            &args
+                                .body::<types::PublicAssociationDefinitionUpdateRequest>()?,
+                        )
+                        .await?,
+                )
+            }
+            "create_label" => {
+                let from_object_type = args.required::<String>("fromObjectType")?;
+                let to_object_type = args.required::<String>("toObjectType")?;
+                crate::dynamic::to_json(
+                    self
+                        .create_label(
+                            &from_object_type,
+                            &to_object_type,
+                            &args
+                                .body::<types::PublicAssociationDefinitionCreateRequest>()?,
+                        )
+                        .await?,
+                )
+            }
+            "delete_label" => {
+                let from_object_type = args.required::<String>("fromObjectType")?;
+                let to_object_type = args.required::<String>("toObjectType")?;
+                let association_type_id = args.required::<i32>("associationTypeId")?;
+                crate::dynamic::to_json(
+                    self
+                        .delete_label(
+                            &from_object_type,
+                            &to_object_type,
+                            association_type_id,
+                        )
+                        .await?,
+                )
+            }
+            "list_all_limits" => crate::dynamic::to_json(self.list_all_limits().await?),
+            "list_limits" => {
+                let from_object_type = args.required::<String>("fromObjectType")?;
+                let to_object_type = args.required::<String>("toObjectType")?;
+                crate::dynamic::to_json(
+                    self.list_limits(&from_object_type, &to_object_type).await?,
+                )
+            }
+            "batch_create_limits" => {
+                let from_object_type = args.required::<String>("fromObjectType")?;
+                let to_object_type = args.required::<String>("toObjectType")?;
+                crate::dynamic::to_json(
+                    self
+                        .batch_create_limits(
+                            &from_object_type,
+                            &to_object_type,
+                            &args
+                                .body::<
+                                    types::BatchInputPublicAssociationDefinitionConfigurationCreateRequest,
+                                >()?,
+                        )
+                        .await?,
+                )
+            }
+            "batch_update_limits" => {
+                let from_object_type = args.required::<String>("fromObjectType")?;
+                let to_object_type = args.required::<String>("toObjectType")?;
+                crate::dynamic::to_json(
+                    self
+                        .batch_update_limits(
+                            &from_object_type,
+                            &to_object_type,
+                            &args
+                                .body::<
+                                    types::BatchInputPublicAssociationDefinitionConfigurationUpdateRequest,
+                                >()?,
+                        )
+                        .await?,
+                )
+            }
+            "batch_purge_limits" => {
+                let from_object_type = args.required::<String>("fromObjectType")?;
+                let to_object_type = args.required::<String>("toObjectType")?;
+                crate::dynamic::to_json(
+                    self
+                        .batch_purge_limits(
+                            &from_object_type,
+                            &to_object_type,
+                            &args.body::<types::BatchInputPublicAssociationSpec>()?,
+                        )
+                        .await?,
+                )
+            }
+            "request_high_usage_report" => {
+                let user_id = args.required::<i32>("userId")?;
+                crate::dynamic::to_json(self.request_high_usage_report(user_id).await?)
+            }
+            other => {
+                Err(
+                    crate::dynamic::unknown_operation(
+                        other,
+                        VERSION,
+                        &[
+                            "list",
+                            "create",
+                            "archive",
+                            "create_default",
+                            "batch_create",
+                            "batch_create_default",
+                            "batch_read",
+                            "batch_archive",
+                            "batch_archive_labels",
+                            "list_labels",
+                            "update_label",
+                            "create_label",
+                            "delete_label",
+                            "list_all_limits",
+                            "list_limits",
+                            "batch_create_limits",
+                            "batch_update_limits",
+                            "batch_purge_limits",
+                            "request_high_usage_report",
+                        ],
+                    ),
+                )
+            }
+        }
     }
 }
 

@@ -37,18 +37,20 @@
 //!
 //! # Changes from 2025-09
 //!
-//! - **breaking**: operation batch_create_limits: returns `Response<types::BatchResponsePublicAssociationDefinitionUserConfigurationWithErrors>` instead of `Response<types::BatchResponsePublicAssociationDefinitionUserConfiguration>`
-//! - **breaking**: operation batch_purge_limits: returns `Response<Option<types::BatchResponse>>` instead of `Response<Option<types::BatchResponseVoid>>`
-//! - **breaking**: operation batch_update_limits: returns `Response<types::BatchResponsePublicAssociationDefinitionConfigurationUpdateResultWithErrors>` instead of `Response<types::BatchResponsePublicAssociationDefinitionConfigurationUpdateResult>`
+//! - **breaking**: method batch_purge_limits_all: returns `BulkOutcome<types::PublicAssociationSpec, Map<String, Value>>` instead of `BulkOutcome<types::PublicAssociationSpec, Value>`
+//! - **breaking**: method batch_purge_limits_chunks: returns `impl Stream<Item = BulkOutcome<types::PublicAssociationSpec, Map<String, Value>>>` instead of `impl Stream<Item = BulkOutcome<types::PublicAssociationSpec, Value>>`
+//! - **breaking**: operation batch_create_limits: returns `Result<Response<types::BatchResponsePublicAssociationDefinitionUserConfigurationWithErrors>, Error>` instead of `Result<Response<types::BatchResponsePublicAssociationDefinitionUserConfiguration>, Error>`
+//! - **breaking**: operation batch_purge_limits: returns `Result<Response<Option<types::BatchResponse>>, Error>` instead of `Result<Response<Option<types::BatchResponseVoid>>, Error>`
+//! - **breaking**: operation batch_update_limits: returns `Result<Response<types::BatchResponsePublicAssociationDefinitionConfigurationUpdateResultWithErrors>, Error>` instead of `Result<Response<types::BatchResponsePublicAssociationDefinitionConfigurationUpdateResult>, Error>`
 //! - **breaking**: schema AssociationSpecWithLabelNoObjectTypeIds: removed
 //! - **breaking**: schema BatchResponsePublicAssociationDefinitionConfigurationUpdateResult: field `errors` (`Vec<StandardError>`) removed
-//! - **breaking**: schema BatchResponsePublicAssociationDefinitionConfigurationUpdateResult: field `numErrors` (`i32`) removed
+//! - **breaking**: schema BatchResponsePublicAssociationDefinitionConfigurationUpdateResult: field `numErrors` (`Option<i32>`) removed
 //! - **breaking**: schema BatchResponsePublicAssociationDefinitionUserConfiguration: field `errors` (`Vec<StandardError>`) removed
-//! - **breaking**: schema BatchResponsePublicAssociationDefinitionUserConfiguration: field `numErrors` (`i32`) removed
+//! - **breaking**: schema BatchResponsePublicAssociationDefinitionUserConfiguration: field `numErrors` (`Option<i32>`) removed
 //! - **breaking**: schema BatchResponseVoid: removed
 //! - **breaking**: schema CollectionResponseAssociationSpecWithLabelNoPaging: field `results` retyped from `Vec<AssociationSpecWithLabelNoObjectTypeIds>` to `Vec<AssociationSpecWithLabel>` (with `fromObjectTypeId`, `toObjectTypeId` besides)
-//! - operation batch_create_limits: HubSpot documents success as 201, 207 instead of 200 (any 2xx succeeds, so the client is unaffected)
-//! - operation batch_update_limits: HubSpot documents success as 200, 207 instead of 200 (any 2xx succeeds, so the client is unaffected)
+//! - **behaviour**: operation batch_create_limits: HubSpot documents success as 201, 207 instead of 200: any 2xx still succeeds, but programs that check `status()` see 201 or 207 where they saw 200
+//! - **behaviour**: operation batch_update_limits: HubSpot documents success as 200, 207 instead of 200: any 2xx still succeeds, but programs that check `status()` see 200 or 207 where they saw 200
 //! - schema BatchResponsePublicAssociationDefinitionConfigurationUpdateResultWithErrors: added
 //! - schema BatchResponsePublicAssociationDefinitionUserConfigurationWithErrors: added
 /// The request and response bodies of version 2026-03.
@@ -1408,6 +1410,294 @@ impl Client {
                 },
             )
             .await
+    }
+
+    /// Calls the operation named `operation` (its name in [`crate::ApiVersion::operations`]) with its path and query parameters in `params`, by their API names (`fromObjectType`), and its body in `body`; the answer comes back as JSON.
+    ///
+    /// It goes through the typed method, with its retries and decoding: the body must fit the version's request type, and the answer is what its response type decoded. For programs that drive the API from data; the typed methods are the way otherwise.
+    pub async fn call_json(
+        &self,
+        operation: &str,
+        params: &::serde_json::Map<String, ::serde_json::Value>,
+        body: Option<&::serde_json::Value>,
+    ) -> Result<Response<::serde_json::Value>, Error> {
+        let args = crate::dynamic::JsonArgs::new(operation, params, body);
+        match operation {
+            "list" => {
+                let object_type = args.required::<String>("objectType")?;
+                let object_id = args.required::<String>("objectId")?;
+                let to_object_type = args.required::<String>("toObjectType")?;
+                let after = args.optional::<String>("after")?;
+                let limit = args.optional::<i32>("limit")?;
+                crate::dynamic::to_json(
+                    self
+                        .list(
+                            &object_type,
+                            &object_id,
+                            &to_object_type,
+                            after.as_deref(),
+                            limit,
+                        )
+                        .await?,
+                )
+            }
+            "create" => {
+                let object_type = args.required::<String>("objectType")?;
+                let object_id = args.required::<String>("objectId")?;
+                let to_object_type = args.required::<String>("toObjectType")?;
+                let to_object_id = args.required::<String>("toObjectId")?;
+                crate::dynamic::to_json(
+                    self
+                        .create(
+                            &object_type,
+                            &object_id,
+                            &to_object_type,
+                            &to_object_id,
+                            &args.body::<Vec<types::AssociationSpec>>()?,
+                        )
+                        .await?,
+                )
+            }
+            "archive" => {
+                let object_type = args.required::<String>("objectType")?;
+                let object_id = args.required::<String>("objectId")?;
+                let to_object_type = args.required::<String>("toObjectType")?;
+                let to_object_id = args.required::<String>("toObjectId")?;
+                crate::dynamic::to_json(
+                    self
+                        .archive(
+                            &object_type,
+                            &object_id,
+                            &to_object_type,
+                            &to_object_id,
+                        )
+                        .await?,
+                )
+            }
+            "create_default" => {
+                let from_object_type = args.required::<String>("fromObjectType")?;
+                let from_object_id = args.required::<String>("fromObjectId")?;
+                let to_object_type = args.required::<String>("toObjectType")?;
+                let to_object_id = args.required::<String>("toObjectId")?;
+                crate::dynamic::to_json(
+                    self
+                        .create_default(
+                            &from_object_type,
+                            &from_object_id,
+                            &to_object_type,
+                            &to_object_id,
+                        )
+                        .await?,
+                )
+            }
+            "batch_create" => {
+                let from_object_type = args.required::<String>("fromObjectType")?;
+                let to_object_type = args.required::<String>("toObjectType")?;
+                crate::dynamic::to_json(
+                    self
+                        .batch_create(
+                            &from_object_type,
+                            &to_object_type,
+                            &args.body::<types::BatchInputPublicAssociationMultiPost>()?,
+                        )
+                        .await?,
+                )
+            }
+            "batch_create_default" => {
+                let from_object_type = args.required::<String>("fromObjectType")?;
+                let to_object_type = args.required::<String>("toObjectType")?;
+                crate::dynamic::to_json(
+                    self
+                        .batch_create_default(
+                            &from_object_type,
+                            &to_object_type,
+                            &args
+                                .body::<
+                                    types::BatchInputPublicDefaultAssociationMultiPost,
+                                >()?,
+                        )
+                        .await?,
+                )
+            }
+            "batch_read" => {
+                let from_object_type = args.required::<String>("fromObjectType")?;
+                let to_object_type = args.required::<String>("toObjectType")?;
+                crate::dynamic::to_json(
+                    self
+                        .batch_read(
+                            &from_object_type,
+                            &to_object_type,
+                            &args
+                                .body::<
+                                    types::BatchInputPublicFetchAssociationsBatchRequest,
+                                >()?,
+                        )
+                        .await?,
+                )
+            }
+            "batch_archive" => {
+                let from_object_type = args.required::<String>("fromObjectType")?;
+                let to_object_type = args.required::<String>("toObjectType")?;
+                crate::dynamic::to_json(
+                    self
+                        .batch_archive(
+                            &from_object_type,
+                            &to_object_type,
+                            &args
+                                .body::<types::BatchInputPublicAssociationMultiArchive>()?,
+                        )
+                        .await?,
+                )
+            }
+            "batch_archive_labels" => {
+                let from_object_type = args.required::<String>("fromObjectType")?;
+                let to_object_type = args.required::<String>("toObjectType")?;
+                crate::dynamic::to_json(
+                    self
+                        .batch_archive_labels(
+                            &from_object_type,
+                            &to_object_type,
+                            &args.body::<types::BatchInputPublicAssociationMultiPost>()?,
+                        )
+                        .await?,
+                )
+            }
+            "list_labels" => {
+                let from_object_type = args.required::<String>("fromObjectType")?;
+                let to_object_type = args.required::<String>("toObjectType")?;
+                crate::dynamic::to_json(
+                    self.list_labels(&from_object_type, &to_object_type).await?,
+                )
+            }
+            "update_label" => {
+                let from_object_type = args.required::<String>("fromObjectType")?;
+                let to_object_type = args.required::<String>("toObjectType")?;
+                crate::dynamic::to_json(
+                    self
+                        .update_label(
+                            &from_object_type,
+                            &to_object_type,
+                            &args
+                                .body::<types::PublicAssociationDefinitionUpdateRequest>()?,
+                        )
+                        .await?,
+                )
+            }
+            "create_label" => {
+                let from_object_type = args.required::<String>("fromObjectType")?;
+                let to_object_type = args.required::<String>("toObjectType")?;
+                crate::dynamic::to_json(
+                    self
+                        .create_label(
+                            &from_object_type,
+                            &to_object_type,
+                            &args
+                                .body::<types::PublicAssociationDefinitionCreateRequest>()?,
+                        )
+                        .await?,
+                )
+            }
+            "delete_label" => {
+                let from_object_type = args.required::<String>("fromObjectType")?;
+                let to_object_type = args.required::<String>("toObjectType")?;
+                let association_type_id = args.required::<i32>("associationTypeId")?;
+                crate::dynamic::to_json(
+                    self
+                        .delete_label(
+                            &from_object_type,
+                            &to_object_type,
+                            association_type_id,
+                        )
+                        .await?,
+                )
+            }
+            "list_all_limits" => crate::dynamic::to_json(self.list_all_limits().await?),
+            "list_limits" => {
+                let from_object_type = args.required::<String>("fromObjectType")?;
+                let to_object_type = args.required::<String>("toObjectType")?;
+                crate::dynamic::to_json(
+                    self.list_limits(&from_object_type, &to_object_type).await?,
+                )
+            }
+            "batch_create_limits" => {
+                let from_object_type = args.required::<String>("fromObjectType")?;
+                let to_object_type = args.required::<String>("toObjectType")?;
+                crate::dynamic::to_json(
+                    self
+                        .batch_create_limits(
+                            &from_object_type,
+                            &to_object_type,
+                            &args
+                                .body::<
+                                    types::BatchInputPublicAssociationDefinitionConfigurationCreateRequest,
+                                >()?,
+                        )
+                        .await?,
+                )
+            }
+            "batch_update_limits" => {
+                let from_object_type = args.required::<String>("fromObjectType")?;
+                let to_object_type = args.required::<String>("toObjectType")?;
+                crate::dynamic::to_json(
+                    self
+                        .batch_update_limits(
+                            &from_object_type,
+                            &to_object_type,
+                            &args
+                                .body::<
+                                    types::BatchInputPublicAssociationDefinitionConfigurationUpdateRequest,
+                                >()?,
+                        )
+                        .await?,
+                )
+            }
+            "batch_purge_limits" => {
+                let from_object_type = args.required::<String>("fromObjectType")?;
+                let to_object_type = args.required::<String>("toObjectType")?;
+                crate::dynamic::to_json(
+                    self
+                        .batch_purge_limits(
+                            &from_object_type,
+                            &to_object_type,
+                            &args.body::<types::BatchInputPublicAssociationSpec>()?,
+                        )
+                        .await?,
+                )
+            }
+            "request_high_usage_report" => {
+                let user_id = args.required::<i32>("userId")?;
+                crate::dynamic::to_json(self.request_high_usage_report(user_id).await?)
+            }
+            other => {
+                Err(
+                    crate::dynamic::unknown_operation(
+                        other,
+                        VERSION,
+                        &[
+                            "list",
+                            "create",
+                            "archive",
+                            "create_default",
+                            "batch_create",
+                            "batch_create_default",
+                            "batch_read",
+                            "batch_archive",
+                            "batch_archive_labels",
+                            "list_labels",
+                            "update_label",
+                            "create_label",
+                            "delete_label",
+                            "list_all_limits",
+                            "list_limits",
+                            "batch_create_limits",
+                            "batch_update_limits",
+                            "batch_purge_limits",
+                            "request_high_usage_report",
+                        ],
+                    ),
+                )
+            }
+        }
     }
 }
 

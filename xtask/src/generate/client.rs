@@ -9,8 +9,8 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::{docs, inner_docs};
-use crate::diff::Change;
-use crate::model::{Body, BulkResult, Operation, Param, Retry, Scalar, Version};
+use crate::diff::{Change, Impact};
+use crate::model::{Body, Method, MethodKind, Operation, Retry, Scalar, Version};
 
 /// The `mod.rs` of a version: docs, the `types` module, the `Client` and its methods.
 pub fn client(version: &Version, previous: Option<(&str, Vec<Change>)>) -> TokenStream {
@@ -35,14 +35,23 @@ pub fn client(version: &Version, previous: Option<(&str, Vec<Change>)>) -> Token
         None => format!("The request and response bodies of version {name}."),
     });
     let tests = decoding_tests(version);
-    let methods = version.operations.iter().map(method);
-    let pages = version.operations.iter().filter_map(pages_method);
-    let bulks = version.operations.iter().filter_map(bulk_methods);
-    let labels = version
-        .operations
-        .iter()
-        .find(|op| op.id == "list_labels")
-        .map(label_lookup);
+    let methods = version.methods.iter().map(|method| {
+        let op = version
+            .operations
+            .iter()
+            .find(|op| op.id == method.operation)
+            .expect("the model derives every method from one of the version's operations");
+        let signature = signature(method);
+        match method.kind {
+            MethodKind::Call => call_method(&signature, op),
+            MethodKind::Pages => pages_method(&signature, op),
+            MethodKind::BatchAll => batch_all(&signature, op),
+            MethodKind::BatchChunks => batch_chunks(&signature, op),
+            MethodKind::ReadAll => read_all(&signature, op),
+            MethodKind::Labels => label_lookup(&signature, op),
+        }
+    });
+    let call_json = call_json(version);
     quote! {
         #module_doc
 
@@ -87,11 +96,7 @@ pub fn client(version: &Version, previous: Option<(&str, Vec<Change>)>) -> Token
 
             #(#methods)*
 
-            #(#pages)*
-
-            #(#bulks)*
-
-            #labels
+            #call_json
         }
 
         #tests
@@ -202,10 +207,10 @@ fn module_docs(version: &Version, previous: Option<(&str, Vec<Change>)>) -> Stri
             doc.push_str("None for a program using the client.\n");
         }
         for change in changes {
-            let mark = if change.breaking {
-                "**breaking**: "
-            } else {
-                ""
+            let mark = match change.impact {
+                Impact::Breaking => "**breaking**: ",
+                Impact::Behaviour => "**behaviour**: ",
+                Impact::Compatible => "",
             };
             doc.push_str(&format!("- {mark}{}: {}\n", change.subject, change.detail));
         }
@@ -213,27 +218,21 @@ fn module_docs(version: &Version, previous: Option<(&str, Vec<Change>)>) -> Stri
     doc
 }
 
-fn method(op: &Operation) -> TokenStream {
-    let name = format_ident!("{}", op.id);
+/// `pub async fn name(&self, args) -> returns`, exactly as the model says.
+fn signature(method: &Method) -> TokenStream {
+    let name = format_ident!("{}", method.name);
+    let args = method.args.iter().map(|(arg, ty)| {
+        let arg = format_ident!("{}", arg);
+        let ty: syn::Type = syn::parse_str(ty).expect("the model writes Rust types");
+        quote!(#arg: #ty)
+    });
+    let returns: syn::Type = syn::parse_str(&method.returns).expect("the model writes Rust types");
+    let asyncness = method.is_async.then(|| quote!(async));
+    quote!(pub #asyncness fn #name(&self, #(#args),*) -> #returns)
+}
+
+fn call_method(signature: &TokenStream, op: &Operation) -> TokenStream {
     let doc = docs(&method_docs(op));
-    let args = op.params.iter().map(|param| {
-        let ident = format_ident!("{}", param.rust_name);
-        let ty = param_type(param);
-        quote!(#ident: #ty)
-    });
-    let body_arg = op.body.as_ref().map(|body| {
-        let ty = match body {
-            Body::Schema(schema) => {
-                let schema = format_ident!("{}", schema.to_upper_camel_case());
-                quote!(&types::#schema)
-            }
-            Body::ListOf(schema) => {
-                let schema = format_ident!("{}", schema.to_upper_camel_case());
-                quote!(&[types::#schema])
-            }
-        };
-        quote!(body: #ty)
-    });
     let path = path_expression(op);
     let id = &op.id;
     let http = format_ident!("{}", op.method);
@@ -252,11 +251,14 @@ fn method(op: &Operation) -> TokenStream {
         }
     });
     let with_body = op.body.as_ref().map(|_| quote!(.json_body(body)?));
-    let (output, decode) = success(op);
-    let args = args.chain(body_arg);
+    let decode = match (&op.success.body, op.success.may_be_empty) {
+        (Some(_), true) => quote!(json_or_empty),
+        (Some(_), false) => quote!(json),
+        (None, _) => quote!(ignore_body),
+    };
     quote! {
         #doc
-        pub async fn #name(&self, #(#args),*) -> Result<Response<#output>, Error> {
+        #signature {
             let path = #path;
             let call = Call::new(Operation::new(#id, VERSION, Method::#http, #retry), path)
                 #(#queries)*
@@ -266,17 +268,81 @@ fn method(op: &Operation) -> TokenStream {
     }
 }
 
-fn param_type(param: &Param) -> TokenStream {
-    let base = match param.scalar {
-        Scalar::Str => quote!(&str),
-        Scalar::I32 => quote!(i32),
-        Scalar::I64 => quote!(i64),
-        Scalar::Bool => quote!(bool),
-    };
-    if param.in_path || param.required {
-        base
-    } else {
-        quote!(Option<#base>)
+/// `call_json`: any operation of the version by its name, with JSON in and out, through the
+/// typed method (so the body is checked against the version's types both ways).
+fn call_json(version: &Version) -> TokenStream {
+    let names: Vec<&str> = version.operations.iter().map(|op| op.id.as_str()).collect();
+    let arms = version.operations.iter().map(|op| {
+        let id = &op.id;
+        let method = format_ident!("{}", op.id);
+        let lets = op.params.iter().map(|param| {
+            let ident = format_ident!("{}", param.rust_name);
+            let api = &param.api_name;
+            let required = param.in_path || param.required;
+            let ty = match param.scalar {
+                Scalar::Str => quote!(String),
+                Scalar::I32 => quote!(i32),
+                Scalar::I64 => quote!(i64),
+                Scalar::Bool => quote!(bool),
+            };
+            let read = if required {
+                quote!(args.required::<#ty>(#api)?)
+            } else {
+                quote!(args.optional::<#ty>(#api)?)
+            };
+            quote!(let #ident = #read;)
+        });
+        let passed = op.params.iter().map(|param| {
+            let ident = format_ident!("{}", param.rust_name);
+            match (param.scalar, param.in_path || param.required) {
+                (Scalar::Str, true) => quote!(&#ident),
+                (Scalar::Str, false) => quote!(#ident.as_deref()),
+                _ => quote!(#ident),
+            }
+        });
+        let body = op.body.as_ref().map(|body| {
+            let ty = match body {
+                Body::Schema(name) => {
+                    let name = format_ident!("{}", name.to_upper_camel_case());
+                    quote!(types::#name)
+                }
+                Body::ListOf(name) => {
+                    let name = format_ident!("{}", name.to_upper_camel_case());
+                    quote!(Vec<types::#name>)
+                }
+            };
+            quote!(&args.body::<#ty>()?)
+        });
+        let passed = passed.chain(body);
+        quote! {
+            #id => {
+                #(#lets)*
+                crate::dynamic::to_json(self.#method(#(#passed),*).await?)
+            }
+        }
+    });
+    let doc = docs(
+        "Calls the operation named `operation` (its name in [`crate::ApiVersion::operations`]) \
+         with its path and query parameters in `params`, by their API names (`fromObjectType`), \
+         and its body in `body`; the answer comes back as JSON.\n\n\
+         It goes through the typed method, with its retries and decoding: the body must fit \
+         the version's request type, and the answer is what its response type decoded. For \
+         programs that drive the API from data; the typed methods are the way otherwise.",
+    );
+    quote! {
+        #doc
+        pub async fn call_json(
+            &self,
+            operation: &str,
+            params: &::serde_json::Map<String, ::serde_json::Value>,
+            body: Option<&::serde_json::Value>,
+        ) -> Result<Response<::serde_json::Value>, Error> {
+            let args = crate::dynamic::JsonArgs::new(operation, params, body);
+            match operation {
+                #(#arms)*
+                other => Err(crate::dynamic::unknown_operation(other, VERSION, &[#(#names),*])),
+            }
+        }
     }
 }
 
@@ -313,21 +379,6 @@ fn path_expression(op: &Operation) -> TokenStream {
         parts.push(quote!(#literal));
     }
     quote!([#(#parts),*].concat())
-}
-
-/// The success type and the runtime call that decodes it.
-fn success(op: &Operation) -> (TokenStream, TokenStream) {
-    match &op.success.body {
-        Some(schema) => {
-            let schema = format_ident!("{}", schema.to_upper_camel_case());
-            if op.success.may_be_empty {
-                (quote!(Option<types::#schema>), quote!(json_or_empty))
-            } else {
-                (quote!(types::#schema), quote!(json))
-            }
-        }
-        None => (quote!(()), quote!(ignore_body)),
-    }
 }
 
 fn method_docs(op: &Operation) -> String {
@@ -390,97 +441,118 @@ fn method_docs(op: &Operation) -> String {
     doc.trim_end().to_owned()
 }
 
-/// The Rust type of one result of a batch.
-fn result_type(result: &BulkResult) -> TokenStream {
-    match result {
-        BulkResult::Schema(name) => {
-            let name = format_ident!("{}", name.to_upper_camel_case());
-            quote!(types::#name)
-        }
-        BulkResult::Object => quote!(::serde_json::Map<::std::string::String, ::serde_json::Value>),
-        BulkResult::Any => quote!(::serde_json::Value),
-        BulkResult::Nothing => quote!(()),
+fn cap_words(bulk: &crate::model::Bulk) -> String {
+    match bulk.cap {
+        Some(cap) => format!("at most {cap} inputs per request, HubSpot's cap"),
+        None => "HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options` says otherwise".to_owned(),
     }
 }
 
-/// For a batch operation, `<op>_all` and `<op>_chunks` (any number of inputs), or for a paged
-/// batch read, `<op>_all` over record ids.
-fn bulk_methods(op: &Operation) -> Option<TokenStream> {
-    let bulk = op.bulk.as_ref()?;
-    let single = format_ident!("{}", op.id);
-    let batch = format_ident!("{}", bulk.batch_schema.to_upper_camel_case());
-    let item = format_ident!("{}", bulk.item.to_upper_camel_case());
-    let path_params: Vec<&Param> = op.params.iter().filter(|p| p.in_path).collect();
-    let args: Vec<TokenStream> = path_params
+fn cap(bulk: &crate::model::Bulk) -> TokenStream {
+    match bulk.cap {
+        Some(cap) => quote!(Some(#cap)),
+        None => quote!(None),
+    }
+}
+
+/// The path parameters of a batch operation, passed on as they came.
+fn forwarded(op: &Operation) -> Vec<TokenStream> {
+    op.params
         .iter()
-        .map(|param| {
-            let ident = format_ident!("{}", param.rust_name);
-            let ty = param_type(param);
-            quote!(#ident: #ty)
-        })
-        .collect();
-    let forwarded: Vec<TokenStream> = path_params
-        .iter()
+        .filter(|p| p.in_path)
         .map(|param| {
             let ident = format_ident!("{}", param.rust_name);
             quote!(#ident)
         })
-        .collect();
-    let cap = match bulk.cap {
-        Some(cap) => quote!(Some(#cap)),
-        None => quote!(None),
-    };
-    let cap_words = match bulk.cap {
-        Some(cap) => format!("at most {cap} inputs per request, HubSpot's cap"),
-        None => "HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options` says otherwise".to_owned(),
-    };
+        .collect()
+}
+
+fn bulk_of(op: &Operation) -> &crate::model::Bulk {
+    op.bulk
+        .as_ref()
+        .expect("the model derives bulk methods from batch operations only")
+}
+
+/// Every page of a per-input paged batch read, over record ids.
+fn read_all(signature: &TokenStream, op: &Operation) -> TokenStream {
+    let bulk = bulk_of(op);
+    let single = format_ident!("{}", op.id);
+    let batch = format_ident!("{}", bulk.batch_schema.to_upper_camel_case());
+    let item = format_ident!("{}", bulk.item.to_upper_camel_case());
+    let forwarded = forwarded(op);
+    let cap = cap(bulk);
     let id = &op.id;
-    if let Some(to_item) = &bulk.paged_read {
-        let name = format_ident!("{}_all", op.id);
-        let to_item = format_ident!("{}", to_item.to_upper_camel_case());
-        let errors = if bulk.errors {
-            quote!(
-                answer
-                    .errors
-                    .iter()
-                    .filter_map(|error| ::serde_json::to_value(error).ok())
-                    .collect()
-            )
-        } else {
-            quote!(Vec::new())
-        };
-        let doc = docs(&format!(
-            "Every association of every record in `ids`, through [`{id}`](Self::{id}): {cap_words}, \
-             each record asked again with its own cursor until its last page, with bounded \
-             concurrency under the rate limiter. Records that fail are in the outcome's `failed`."
-        ));
-        return Some(quote! {
-            #doc
-            pub async fn #name(&self, #(#args,)* ids: Vec<crate::ObjectId>, options: crate::BulkOptions)
-                -> crate::BulkOutcome<crate::ObjectId, Vec<types::#to_item>>
-            {
-                crate::bulk::read_all(ids, #cap, options, move |inputs: Vec<crate::bulk::ReadInput>| async move {
-                    let inputs = inputs.into_iter().map(|input| types::#item { id: input.id, after: input.after }).collect();
-                    let answer = self.#single(#(#forwarded,)* &types::#batch { inputs }).await?.into_inner();
-                    Ok(crate::bulk::ReadReply {
-                        errors: #errors,
-                        pages: answer
-                            .results
-                            .into_iter()
-                            .map(|result| {
-                                let next = result.paging.and_then(|paging| paging.next).map(|next| next.after);
-                                (result.from.id, result.to, next)
-                            })
-                            .collect(),
-                    })
+    let errors = if bulk.errors {
+        quote!(
+            answer
+                .errors
+                .iter()
+                .filter_map(|error| ::serde_json::to_value(error).ok())
+                .collect()
+        )
+    } else {
+        quote!(Vec::new())
+    };
+    let doc = docs(&format!(
+        "Every association of every record in `ids`, through [`{id}`](Self::{id}): {}, \
+         each record asked again with its own cursor until its last page, with bounded \
+         concurrency under the rate limiter. Records that fail are in the outcome's `failed`.",
+        cap_words(bulk)
+    ));
+    quote! {
+        #doc
+        #signature {
+            crate::bulk::read_all(ids, #cap, options, move |inputs: Vec<crate::bulk::ReadInput>| async move {
+                let inputs = inputs.into_iter().map(|input| types::#item { id: input.id, after: input.after }).collect();
+                let answer = self.#single(#(#forwarded,)* &types::#batch { inputs }).await?.into_inner();
+                Ok(crate::bulk::ReadReply {
+                    errors: #errors,
+                    pages: answer
+                        .results
+                        .into_iter()
+                        .map(|result| {
+                            let next = result.paging.and_then(|paging| paging.next).map(|next| next.after);
+                            (result.from.id, result.to, next)
+                        })
+                        .collect(),
                 })
-                .await
-            }
-        });
+            })
+            .await
+        }
     }
-    let all = format_ident!("{}_all", op.id);
+}
+
+/// Any number of inputs through a batch operation, collected into one outcome.
+fn batch_all(signature: &TokenStream, op: &Operation) -> TokenStream {
+    let bulk = bulk_of(op);
     let chunked = format_ident!("{}_chunks", op.id);
-    let result = result_type(&bulk.result);
+    let forwarded = forwarded(op);
+    let id = &op.id;
+    let doc = docs(&format!(
+        "Any number of inputs through [`{id}`](Self::{id}): {}, drawn from `inputs` \
+         as requests are formed (only the requests in flight hold theirs), sent with bounded \
+         concurrency under the rate limiter, with one outcome for every input. Errors HubSpot \
+         gives per input are matched back to the inputs they name; a request rejected as a \
+         whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).",
+        cap_words(bulk)
+    ));
+    quote! {
+        #doc
+        #signature {
+            crate::bulk::collect(self.#chunked(#(#forwarded,)* inputs, options)).await
+        }
+    }
+}
+
+/// Any number of inputs through a batch operation, as a stream of each request's outcome.
+fn batch_chunks(signature: &TokenStream, op: &Operation) -> TokenStream {
+    let bulk = bulk_of(op);
+    let single = format_ident!("{}", op.id);
+    let batch = format_ident!("{}", bulk.batch_schema.to_upper_camel_case());
+    let item = format_ident!("{}", bulk.item.to_upper_camel_case());
+    let forwarded = forwarded(op);
+    let cap = cap(bulk);
+    let id = &op.id;
     let binding = match op.success.body {
         Some(_) => quote!(let answer =),
         None => quote!(),
@@ -508,39 +580,23 @@ fn bulk_methods(op: &Operation) -> Option<TokenStream> {
             &[] as &[()]
         )),
     };
-    let all_doc = docs(&format!(
-        "Any number of inputs through [`{id}`](Self::{id}): {cap_words}, drawn from `inputs` \
-         as requests are formed (only the requests in flight hold theirs), sent with bounded \
-         concurrency under the rate limiter, with one outcome for every input. Errors HubSpot \
-         gives per input are matched back to the inputs they name; a request rejected as a \
-         whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`])."
-    ));
-    let chunks_doc = docs(&format!(
+    let doc = docs(&format!(
         "[`{id}_all`](Self::{id}_all) as a stream of the outcome of each request, as each completes: \
          for progress reports and for journals that must record what was confirmed."
     ));
-    Some(quote! {
-        #all_doc
-        pub async fn #all(&self, #(#args,)* inputs: impl IntoIterator<Item = types::#item>, options: crate::BulkOptions)
-            -> crate::BulkOutcome<types::#item, #result>
-        {
-            crate::bulk::collect(self.#chunked(#(#forwarded,)* inputs, options)).await
-        }
-
-        #chunks_doc
-        pub fn #chunked(&self, #(#args,)* inputs: impl IntoIterator<Item = types::#item>, options: crate::BulkOptions)
-            -> impl futures_core::Stream<Item = crate::BulkOutcome<types::#item, #result>>
-        {
+    quote! {
+        #doc
+        #signature {
             crate::bulk::chunks(inputs, #cap, options, move |inputs: Vec<types::#item>| async move {
                 #binding self.#single(#(#forwarded,)* &types::#batch { inputs }).await?;
                 Ok(#reply)
             })
         }
-    })
+    }
 }
 
 /// The cached lookup of association labels, over the operation that lists them.
-fn label_lookup(op: &Operation) -> TokenStream {
+fn label_lookup(signature: &TokenStream, op: &Operation) -> TokenStream {
     let list = format_ident!("{}", op.id);
     let doc = docs(&format!(
         "The association types between two object types, fetched with [`{id}`](Self::{id}) once \
@@ -550,9 +606,7 @@ fn label_lookup(op: &Operation) -> TokenStream {
     ));
     quote! {
         #doc
-        pub async fn labels(&self, from_object_type: &str, to_object_type: &str)
-            -> Result<std::sync::Arc<crate::Labels>, Error>
-        {
+        #signature {
             self.transport
                 .labels(VERSION, from_object_type, to_object_type, || async {
                     let listed = self.#list(from_object_type, to_object_type).await?;
@@ -563,23 +617,14 @@ fn label_lookup(op: &Operation) -> TokenStream {
     }
 }
 
-/// For a cursor-paged list, a method that yields every item of every page as a stream.
-fn pages_method(op: &Operation) -> Option<TokenStream> {
-    let pagination = op.pagination.as_ref()?;
+/// Every item of a cursor-paged list, page after page, as a stream.
+fn pages_method(signature: &TokenStream, op: &Operation) -> TokenStream {
+    let pagination = op
+        .pagination
+        .as_ref()
+        .expect("the model derives pagers from paged operations only");
     let id = &op.id;
-    let name = format_ident!("{}_all", op.id);
     let list = format_ident!("{}", op.id);
-    let item = format_ident!("{}", pagination.item_schema.to_upper_camel_case());
-    let fixed: Vec<&Param> = op
-        .params
-        .iter()
-        .filter(|p| p.rust_name != pagination.cursor_param)
-        .collect();
-    let args = fixed.iter().map(|param| {
-        let ident = format_ident!("{}", param.rust_name);
-        let ty = param_type(param);
-        quote!(#ident: #ty)
-    });
     let forwarded = op.params.iter().map(|param| {
         if param.rust_name == pagination.cursor_param {
             quote!(cursor.as_deref())
@@ -592,19 +637,16 @@ fn pages_method(op: &Operation) -> Option<TokenStream> {
         "Every item of [`{id}`](Self::{id}), page after page, as a stream.\n\n\
          Pages are read lazily, one request per page as the stream is polled, each through the \
          rate limiter and with the retries of `{id}`. The stream ends after the last page, or \
-         with the first error.",
-        id = op.id
+         with the first error."
     ));
-    Some(quote! {
+    quote! {
         #doc
-        pub fn #name(&self, #(#args),*)
-            -> impl futures_core::Stream<Item = Result<types::#item, Error>>
-        {
+        #signature {
             crate::pagination::pages(#id, move |cursor: Option<String>| async move {
                 let page = self.#list(#(#forwarded),*).await?.into_inner();
                 let next = page.paging.and_then(|paging| paging.next).map(|next| next.after);
                 Ok((page.results, next))
             })
         }
-    })
+    }
 }

@@ -2,6 +2,7 @@
 
 mod client;
 pub mod models;
+pub mod registry;
 
 use std::path::{Path, PathBuf};
 
@@ -56,6 +57,21 @@ pub fn crate_files(
             contents.push_str(&version_modules(versions));
         }
         files.push(Some(OutputFile { path, contents }));
+    }
+    match rust_file(
+        &header("//", "spec/*/openapi.yaml"),
+        registry::registry(versions),
+    ) {
+        Ok(contents) => files.push(Some(OutputFile {
+            path: Path::new(CRATE_DIR).join("src/versions.rs"),
+            contents,
+        })),
+        Err(error) => problems.push(Diagnostic::new(
+            Path::new("spec"),
+            "",
+            format!("the generated version registry does not parse as Rust: {error}"),
+            "this is a generator bug; report it with the specs",
+        )),
     }
     let ids = rust_file(
         &header("//", association_types::TABLE),
@@ -185,8 +201,7 @@ fn migration(versions: &[Version], templates: &Templates) -> Option<OutputFile> 
         .iter()
         .filter(|v| v.name.starts_with('v') && v.name != target.name)
     {
-        let changes = diff::diff(legacy, target);
-        let listing = diff::markdown(&legacy.name, &target.name, &changes)
+        let listing = diff::markdown(&diff::report(legacy, target))
             .replacen("# Changes", "## Changes", 1)
             .replace("\n## ", "\n### ");
         text.push('\n');

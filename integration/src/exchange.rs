@@ -1,7 +1,5 @@
-//! Helpers shared by the integration tests: a real HTTP server on 127.0.0.1 per exchange, and
-//! checks of exactly what the client sent.
-
-#![allow(dead_code, reason = "each test file uses a part of the helpers")]
+//! One request the client must send and the answer it gets, on a real HTTP server on
+//! 127.0.0.1, and a check of exactly what the client sent.
 
 use hubspot_associations::Transport;
 use serde_json::Value;
@@ -18,7 +16,7 @@ pub struct Exchange {
     /// The exact path, percent-encoded as it must appear on the wire.
     pub path: String,
     /// The exact query string (empty for none).
-    pub query: &'static str,
+    pub query: String,
     /// The JSON body the client must send, if any.
     pub body: Option<Value>,
     /// The status of the answer.
@@ -33,7 +31,7 @@ impl Exchange {
         Self {
             method,
             path: path.into(),
-            query: "",
+            query: String::new(),
             body: None,
             status,
             reply: None,
@@ -41,8 +39,8 @@ impl Exchange {
     }
 
     /// With this query string.
-    pub fn query(mut self, query: &'static str) -> Self {
-        self.query = query;
+    pub fn query(mut self, query: impl Into<String>) -> Self {
+        self.query = query.into();
         self
     }
 
@@ -89,7 +87,7 @@ impl Exchange {
         assert_eq!(request.url.path(), self.path);
         assert_eq!(
             request.url.query().unwrap_or(""),
-            self.query,
+            self.query.as_str(),
             "{}",
             self.path
         );
