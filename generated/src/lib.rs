@@ -23,6 +23,8 @@ mod retry;
 mod test_support;
 pub(crate) mod transport;
 pub(crate) mod url_path;
+// Generated from the specs and printed by prettyplease, like the version modules.
+#[rustfmt::skip]
 mod versions;
 
 pub use bulk::{BulkOptions, BulkOutcome};

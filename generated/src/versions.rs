@@ -15,13 +15,13 @@ pub enum ApiVersion {
     V4,
     /// Version 2025-09 (`beta`), module [`crate::v2025_09`].
     #[cfg(feature = "v2025_09")]
-    V202509,
+    V2025_09,
     /// Version 2026-03 (`generally-available`), module [`crate::v2026_03`].
     #[cfg(feature = "v2026_03")]
-    V202603,
+    V2026_03,
     /// Version 2026-09 (`generally-available`), module [`crate::v2026_09`].
     #[cfg(feature = "v2026_09")]
-    V202609,
+    V2026_09,
 }
 
 impl ApiVersion {
@@ -30,11 +30,11 @@ impl ApiVersion {
         #[cfg(feature = "v4")]
         Self::V4,
         #[cfg(feature = "v2025_09")]
-        Self::V202509,
+        Self::V2025_09,
         #[cfg(feature = "v2026_03")]
-        Self::V202603,
+        Self::V2026_03,
         #[cfg(feature = "v2026_09")]
-        Self::V202609,
+        Self::V2026_09,
     ];
     /// The name HubSpot gives it, as in its paths: `v4`, `2026-09`.
     pub const fn as_str(self) -> &'static str {
@@ -42,11 +42,11 @@ impl ApiVersion {
             #[cfg(feature = "v4")]
             Self::V4 => "v4",
             #[cfg(feature = "v2025_09")]
-            Self::V202509 => "2025-09",
+            Self::V2025_09 => "2025-09",
             #[cfg(feature = "v2026_03")]
-            Self::V202603 => "2026-03",
+            Self::V2026_03 => "2026-03",
             #[cfg(feature = "v2026_09")]
-            Self::V202609 => "2026-09",
+            Self::V2026_09 => "2026-09",
         }
     }
 
@@ -56,11 +56,11 @@ impl ApiVersion {
             #[cfg(feature = "v4")]
             Self::V4 => "v4",
             #[cfg(feature = "v2025_09")]
-            Self::V202509 => "v2025_09",
+            Self::V2025_09 => "v2025_09",
             #[cfg(feature = "v2026_03")]
-            Self::V202603 => "v2026_03",
+            Self::V2026_03 => "v2026_03",
             #[cfg(feature = "v2026_09")]
-            Self::V202609 => "v2026_09",
+            Self::V2026_09 => "v2026_09",
         }
     }
 
@@ -70,11 +70,11 @@ impl ApiVersion {
             #[cfg(feature = "v4")]
             Self::V4 => crate::Lifecycle::Legacy,
             #[cfg(feature = "v2025_09")]
-            Self::V202509 => crate::Lifecycle::Beta,
+            Self::V2025_09 => crate::Lifecycle::Beta,
             #[cfg(feature = "v2026_03")]
-            Self::V202603 => crate::Lifecycle::GenerallyAvailable,
+            Self::V2026_03 => crate::Lifecycle::GenerallyAvailable,
             #[cfg(feature = "v2026_09")]
-            Self::V202609 => crate::Lifecycle::GenerallyAvailable,
+            Self::V2026_09 => crate::Lifecycle::GenerallyAvailable,
         }
     }
 
@@ -84,11 +84,11 @@ impl ApiVersion {
             #[cfg(feature = "v4")]
             Self::V4 => Some("2027-03-30"),
             #[cfg(feature = "v2025_09")]
-            Self::V202509 => None,
+            Self::V2025_09 => None,
             #[cfg(feature = "v2026_03")]
-            Self::V202603 => None,
+            Self::V2026_03 => None,
             #[cfg(feature = "v2026_09")]
-            Self::V202609 => None,
+            Self::V2026_09 => None,
         }
     }
 
@@ -96,542 +96,550 @@ impl ApiVersion {
     pub const fn operations(self) -> &'static [crate::OperationInfo] {
         match self {
             #[cfg(feature = "v4")]
-            Self::V4 => &[
-                crate::OperationInfo {
-                    name: "list",
-                    method: "GET",
-                    path: "/crm/v4/objects/{objectType}/{objectId}/associations/{toObjectType}",
-                    success: &[200u16],
-                    success_body: true,
-                },
-                crate::OperationInfo {
-                    name: "create",
-                    method: "PUT",
-                    path: "/crm/v4/objects/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}",
-                    success: &[201u16],
-                    success_body: true,
-                },
-                crate::OperationInfo {
-                    name: "archive",
-                    method: "DELETE",
-                    path: "/crm/v4/objects/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}",
-                    success: &[204u16],
-                    success_body: false,
-                },
-                crate::OperationInfo {
-                    name: "create_default",
-                    method: "PUT",
-                    path: "/crm/v4/objects/{fromObjectType}/{fromObjectId}/associations/default/{toObjectType}/{toObjectId}",
-                    success: &[200u16],
-                    success_body: true,
-                },
-                crate::OperationInfo {
-                    name: "batch_create",
-                    method: "POST",
-                    path: "/crm/v4/associations/{fromObjectType}/{toObjectType}/batch/create",
-                    success: &[201u16, 207u16],
-                    success_body: true,
-                },
-                crate::OperationInfo {
-                    name: "batch_create_default",
-                    method: "POST",
-                    path: "/crm/v4/associations/{fromObjectType}/{toObjectType}/batch/associate/default",
-                    success: &[200u16],
-                    success_body: true,
-                },
-                crate::OperationInfo {
-                    name: "batch_read",
-                    method: "POST",
-                    path: "/crm/v4/associations/{fromObjectType}/{toObjectType}/batch/read",
-                    success: &[200u16, 207u16],
-                    success_body: true,
-                },
-                crate::OperationInfo {
-                    name: "batch_archive",
-                    method: "POST",
-                    path: "/crm/v4/associations/{fromObjectType}/{toObjectType}/batch/archive",
-                    success: &[204u16],
-                    success_body: false,
-                },
-                crate::OperationInfo {
-                    name: "batch_archive_labels",
-                    method: "POST",
-                    path: "/crm/v4/associations/{fromObjectType}/{toObjectType}/batch/labels/archive",
-                    success: &[204u16],
-                    success_body: false,
-                },
-                crate::OperationInfo {
-                    name: "list_labels",
-                    method: "GET",
-                    path: "/crm/v4/associations/{fromObjectType}/{toObjectType}/labels",
-                    success: &[200u16],
-                    success_body: true,
-                },
-                crate::OperationInfo {
-                    name: "update_label",
-                    method: "PUT",
-                    path: "/crm/v4/associations/{fromObjectType}/{toObjectType}/labels",
-                    success: &[204u16],
-                    success_body: false,
-                },
-                crate::OperationInfo {
-                    name: "create_label",
-                    method: "POST",
-                    path: "/crm/v4/associations/{fromObjectType}/{toObjectType}/labels",
-                    success: &[200u16],
-                    success_body: true,
-                },
-                crate::OperationInfo {
-                    name: "delete_label",
-                    method: "DELETE",
-                    path: "/crm/v4/associations/{fromObjectType}/{toObjectType}/labels/{associationTypeId}",
-                    success: &[204u16],
-                    success_body: false,
-                },
-                crate::OperationInfo {
-                    name: "list_all_limits",
-                    method: "GET",
-                    path: "/crm/v4/associations/definitions/configurations/all",
-                    success: &[200u16],
-                    success_body: true,
-                },
-                crate::OperationInfo {
-                    name: "list_limits",
-                    method: "GET",
-                    path: "/crm/v4/associations/definitions/configurations/{fromObjectType}/{toObjectType}",
-                    success: &[200u16],
-                    success_body: true,
-                },
-                crate::OperationInfo {
-                    name: "batch_create_limits",
-                    method: "POST",
-                    path: "/crm/v4/associations/definitions/configurations/{fromObjectType}/{toObjectType}/batch/create",
-                    success: &[201u16, 207u16],
-                    success_body: true,
-                },
-                crate::OperationInfo {
-                    name: "batch_update_limits",
-                    method: "POST",
-                    path: "/crm/v4/associations/definitions/configurations/{fromObjectType}/{toObjectType}/batch/update",
-                    success: &[200u16, 207u16],
-                    success_body: true,
-                },
-                crate::OperationInfo {
-                    name: "batch_purge_limits",
-                    method: "POST",
-                    path: "/crm/v4/associations/definitions/configurations/{fromObjectType}/{toObjectType}/batch/purge",
-                    success: &[204u16],
-                    success_body: false,
-                },
-                crate::OperationInfo {
-                    name: "request_high_usage_report",
-                    method: "POST",
-                    path: "/crm/v4/associations/usage/high-usage-report/{userId}",
-                    success: &[200u16],
-                    success_body: true,
-                },
-            ],
+            Self::V4 => {
+                &[
+                    crate::OperationInfo {
+                        name: "list",
+                        method: "GET",
+                        path: "/crm/v4/objects/{objectType}/{objectId}/associations/{toObjectType}",
+                        success: &[200],
+                        success_body: true,
+                    },
+                    crate::OperationInfo {
+                        name: "create",
+                        method: "PUT",
+                        path: "/crm/v4/objects/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}",
+                        success: &[201],
+                        success_body: true,
+                    },
+                    crate::OperationInfo {
+                        name: "archive",
+                        method: "DELETE",
+                        path: "/crm/v4/objects/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}",
+                        success: &[204],
+                        success_body: false,
+                    },
+                    crate::OperationInfo {
+                        name: "create_default",
+                        method: "PUT",
+                        path: "/crm/v4/objects/{fromObjectType}/{fromObjectId}/associations/default/{toObjectType}/{toObjectId}",
+                        success: &[200],
+                        success_body: true,
+                    },
+                    crate::OperationInfo {
+                        name: "batch_create",
+                        method: "POST",
+                        path: "/crm/v4/associations/{fromObjectType}/{toObjectType}/batch/create",
+                        success: &[201, 207],
+                        success_body: true,
+                    },
+                    crate::OperationInfo {
+                        name: "batch_create_default",
+                        method: "POST",
+                        path: "/crm/v4/associations/{fromObjectType}/{toObjectType}/batch/associate/default",
+                        success: &[200],
+                        success_body: true,
+                    },
+                    crate::OperationInfo {
+                        name: "batch_read",
+                        method: "POST",
+                        path: "/crm/v4/associations/{fromObjectType}/{toObjectType}/batch/read",
+                        success: &[200, 207],
+                        success_body: true,
+                    },
+                    crate::OperationInfo {
+                        name: "batch_archive",
+                        method: "POST",
+                        path: "/crm/v4/associations/{fromObjectType}/{toObjectType}/batch/archive",
+                        success: &[204],
+                        success_body: false,
+                    },
+                    crate::OperationInfo {
+                        name: "batch_archive_labels",
+                        method: "POST",
+                        path: "/crm/v4/associations/{fromObjectType}/{toObjectType}/batch/labels/archive",
+                        success: &[204],
+                        success_body: false,
+                    },
+                    crate::OperationInfo {
+                        name: "list_labels",
+                        method: "GET",
+                        path: "/crm/v4/associations/{fromObjectType}/{toObjectType}/labels",
+                        success: &[200],
+                        success_body: true,
+                    },
+                    crate::OperationInfo {
+                        name: "update_label",
+                        method: "PUT",
+                        path: "/crm/v4/associations/{fromObjectType}/{toObjectType}/labels",
+                        success: &[204],
+                        success_body: false,
+                    },
+                    crate::OperationInfo {
+                        name: "create_label",
+                        method: "POST",
+                        path: "/crm/v4/associations/{fromObjectType}/{toObjectType}/labels",
+                        success: &[200],
+                        success_body: true,
+                    },
+                    crate::OperationInfo {
+                        name: "delete_label",
+                        method: "DELETE",
+                        path: "/crm/v4/associations/{fromObjectType}/{toObjectType}/labels/{associationTypeId}",
+                        success: &[204],
+                        success_body: false,
+                    },
+                    crate::OperationInfo {
+                        name: "list_all_limits",
+                        method: "GET",
+                        path: "/crm/v4/associations/definitions/configurations/all",
+                        success: &[200],
+                        success_body: true,
+                    },
+                    crate::OperationInfo {
+                        name: "list_limits",
+                        method: "GET",
+                        path: "/crm/v4/associations/definitions/configurations/{fromObjectType}/{toObjectType}",
+                        success: &[200],
+                        success_body: true,
+                    },
+                    crate::OperationInfo {
+                        name: "batch_create_limits",
+                        method: "POST",
+                        path: "/crm/v4/associations/definitions/configurations/{fromObjectType}/{toObjectType}/batch/create",
+                        success: &[201, 207],
+                        success_body: true,
+                    },
+                    crate::OperationInfo {
+                        name: "batch_update_limits",
+                        method: "POST",
+                        path: "/crm/v4/associations/definitions/configurations/{fromObjectType}/{toObjectType}/batch/update",
+                        success: &[200, 207],
+                        success_body: true,
+                    },
+                    crate::OperationInfo {
+                        name: "batch_purge_limits",
+                        method: "POST",
+                        path: "/crm/v4/associations/definitions/configurations/{fromObjectType}/{toObjectType}/batch/purge",
+                        success: &[204],
+                        success_body: false,
+                    },
+                    crate::OperationInfo {
+                        name: "request_high_usage_report",
+                        method: "POST",
+                        path: "/crm/v4/associations/usage/high-usage-report/{userId}",
+                        success: &[200],
+                        success_body: true,
+                    },
+                ]
+            }
             #[cfg(feature = "v2025_09")]
-            Self::V202509 => &[
-                crate::OperationInfo {
-                    name: "list",
-                    method: "GET",
-                    path: "/crm/objects/2025-09/{objectType}/{objectId}/associations/{toObjectType}",
-                    success: &[200u16],
-                    success_body: true,
-                },
-                crate::OperationInfo {
-                    name: "create",
-                    method: "PUT",
-                    path: "/crm/objects/2025-09/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}",
-                    success: &[201u16],
-                    success_body: true,
-                },
-                crate::OperationInfo {
-                    name: "archive",
-                    method: "DELETE",
-                    path: "/crm/objects/2025-09/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}",
-                    success: &[204u16],
-                    success_body: false,
-                },
-                crate::OperationInfo {
-                    name: "create_default",
-                    method: "PUT",
-                    path: "/crm/objects/2025-09/{fromObjectType}/{fromObjectId}/associations/default/{toObjectType}/{toObjectId}",
-                    success: &[200u16],
-                    success_body: true,
-                },
-                crate::OperationInfo {
-                    name: "batch_create",
-                    method: "POST",
-                    path: "/crm/associations/2025-09/{fromObjectType}/{toObjectType}/batch/create",
-                    success: &[201u16, 207u16],
-                    success_body: true,
-                },
-                crate::OperationInfo {
-                    name: "batch_create_default",
-                    method: "POST",
-                    path: "/crm/associations/2025-09/{fromObjectType}/{toObjectType}/batch/associate/default",
-                    success: &[200u16],
-                    success_body: true,
-                },
-                crate::OperationInfo {
-                    name: "batch_read",
-                    method: "POST",
-                    path: "/crm/associations/2025-09/{fromObjectType}/{toObjectType}/batch/read",
-                    success: &[200u16, 207u16],
-                    success_body: true,
-                },
-                crate::OperationInfo {
-                    name: "batch_archive",
-                    method: "POST",
-                    path: "/crm/associations/2025-09/{fromObjectType}/{toObjectType}/batch/archive",
-                    success: &[200u16],
-                    success_body: true,
-                },
-                crate::OperationInfo {
-                    name: "batch_archive_labels",
-                    method: "POST",
-                    path: "/crm/associations/2025-09/{fromObjectType}/{toObjectType}/batch/labels/archive",
-                    success: &[200u16],
-                    success_body: true,
-                },
-                crate::OperationInfo {
-                    name: "list_labels",
-                    method: "GET",
-                    path: "/crm/associations/2025-09/{fromObjectType}/{toObjectType}/labels",
-                    success: &[200u16],
-                    success_body: true,
-                },
-                crate::OperationInfo {
-                    name: "update_label",
-                    method: "PUT",
-                    path: "/crm/associations/2025-09/{fromObjectType}/{toObjectType}/labels",
-                    success: &[204u16],
-                    success_body: false,
-                },
-                crate::OperationInfo {
-                    name: "create_label",
-                    method: "POST",
-                    path: "/crm/associations/2025-09/{fromObjectType}/{toObjectType}/labels",
-                    success: &[200u16],
-                    success_body: true,
-                },
-                crate::OperationInfo {
-                    name: "delete_label",
-                    method: "DELETE",
-                    path: "/crm/associations/2025-09/{fromObjectType}/{toObjectType}/labels/{associationTypeId}",
-                    success: &[204u16],
-                    success_body: false,
-                },
-                crate::OperationInfo {
-                    name: "list_all_limits",
-                    method: "GET",
-                    path: "/crm/associations/2025-09/definitions/configurations/all",
-                    success: &[200u16],
-                    success_body: true,
-                },
-                crate::OperationInfo {
-                    name: "list_limits",
-                    method: "GET",
-                    path: "/crm/associations/2025-09/definitions/configurations/{fromObjectType}/{toObjectType}",
-                    success: &[200u16],
-                    success_body: true,
-                },
-                crate::OperationInfo {
-                    name: "batch_create_limits",
-                    method: "POST",
-                    path: "/crm/associations/2025-09/definitions/configurations/{fromObjectType}/{toObjectType}/batch/create",
-                    success: &[200u16],
-                    success_body: true,
-                },
-                crate::OperationInfo {
-                    name: "batch_update_limits",
-                    method: "POST",
-                    path: "/crm/associations/2025-09/definitions/configurations/{fromObjectType}/{toObjectType}/batch/update",
-                    success: &[200u16],
-                    success_body: true,
-                },
-                crate::OperationInfo {
-                    name: "batch_purge_limits",
-                    method: "POST",
-                    path: "/crm/associations/2025-09/definitions/configurations/{fromObjectType}/{toObjectType}/batch/purge",
-                    success: &[200u16],
-                    success_body: true,
-                },
-                crate::OperationInfo {
-                    name: "request_high_usage_report",
-                    method: "POST",
-                    path: "/crm/associations/2025-09/usage/high-usage-report/{userId}",
-                    success: &[200u16],
-                    success_body: true,
-                },
-            ],
+            Self::V2025_09 => {
+                &[
+                    crate::OperationInfo {
+                        name: "list",
+                        method: "GET",
+                        path: "/crm/objects/2025-09/{objectType}/{objectId}/associations/{toObjectType}",
+                        success: &[200],
+                        success_body: true,
+                    },
+                    crate::OperationInfo {
+                        name: "create",
+                        method: "PUT",
+                        path: "/crm/objects/2025-09/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}",
+                        success: &[201],
+                        success_body: true,
+                    },
+                    crate::OperationInfo {
+                        name: "archive",
+                        method: "DELETE",
+                        path: "/crm/objects/2025-09/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}",
+                        success: &[204],
+                        success_body: false,
+                    },
+                    crate::OperationInfo {
+                        name: "create_default",
+                        method: "PUT",
+                        path: "/crm/objects/2025-09/{fromObjectType}/{fromObjectId}/associations/default/{toObjectType}/{toObjectId}",
+                        success: &[200],
+                        success_body: true,
+                    },
+                    crate::OperationInfo {
+                        name: "batch_create",
+                        method: "POST",
+                        path: "/crm/associations/2025-09/{fromObjectType}/{toObjectType}/batch/create",
+                        success: &[201, 207],
+                        success_body: true,
+                    },
+                    crate::OperationInfo {
+                        name: "batch_create_default",
+                        method: "POST",
+                        path: "/crm/associations/2025-09/{fromObjectType}/{toObjectType}/batch/associate/default",
+                        success: &[200],
+                        success_body: true,
+                    },
+                    crate::OperationInfo {
+                        name: "batch_read",
+                        method: "POST",
+                        path: "/crm/associations/2025-09/{fromObjectType}/{toObjectType}/batch/read",
+                        success: &[200, 207],
+                        success_body: true,
+                    },
+                    crate::OperationInfo {
+                        name: "batch_archive",
+                        method: "POST",
+                        path: "/crm/associations/2025-09/{fromObjectType}/{toObjectType}/batch/archive",
+                        success: &[200],
+                        success_body: true,
+                    },
+                    crate::OperationInfo {
+                        name: "batch_archive_labels",
+                        method: "POST",
+                        path: "/crm/associations/2025-09/{fromObjectType}/{toObjectType}/batch/labels/archive",
+                        success: &[200],
+                        success_body: true,
+                    },
+                    crate::OperationInfo {
+                        name: "list_labels",
+                        method: "GET",
+                        path: "/crm/associations/2025-09/{fromObjectType}/{toObjectType}/labels",
+                        success: &[200],
+                        success_body: true,
+                    },
+                    crate::OperationInfo {
+                        name: "update_label",
+                        method: "PUT",
+                        path: "/crm/associations/2025-09/{fromObjectType}/{toObjectType}/labels",
+                        success: &[204],
+                        success_body: false,
+                    },
+                    crate::OperationInfo {
+                        name: "create_label",
+                        method: "POST",
+                        path: "/crm/associations/2025-09/{fromObjectType}/{toObjectType}/labels",
+                        success: &[200],
+                        success_body: true,
+                    },
+                    crate::OperationInfo {
+                        name: "delete_label",
+                        method: "DELETE",
+                        path: "/crm/associations/2025-09/{fromObjectType}/{toObjectType}/labels/{associationTypeId}",
+                        success: &[204],
+                        success_body: false,
+                    },
+                    crate::OperationInfo {
+                        name: "list_all_limits",
+                        method: "GET",
+                        path: "/crm/associations/2025-09/definitions/configurations/all",
+                        success: &[200],
+                        success_body: true,
+                    },
+                    crate::OperationInfo {
+                        name: "list_limits",
+                        method: "GET",
+                        path: "/crm/associations/2025-09/definitions/configurations/{fromObjectType}/{toObjectType}",
+                        success: &[200],
+                        success_body: true,
+                    },
+                    crate::OperationInfo {
+                        name: "batch_create_limits",
+                        method: "POST",
+                        path: "/crm/associations/2025-09/definitions/configurations/{fromObjectType}/{toObjectType}/batch/create",
+                        success: &[200],
+                        success_body: true,
+                    },
+                    crate::OperationInfo {
+                        name: "batch_update_limits",
+                        method: "POST",
+                        path: "/crm/associations/2025-09/definitions/configurations/{fromObjectType}/{toObjectType}/batch/update",
+                        success: &[200],
+                        success_body: true,
+                    },
+                    crate::OperationInfo {
+                        name: "batch_purge_limits",
+                        method: "POST",
+                        path: "/crm/associations/2025-09/definitions/configurations/{fromObjectType}/{toObjectType}/batch/purge",
+                        success: &[200],
+                        success_body: true,
+                    },
+                    crate::OperationInfo {
+                        name: "request_high_usage_report",
+                        method: "POST",
+                        path: "/crm/associations/2025-09/usage/high-usage-report/{userId}",
+                        success: &[200],
+                        success_body: true,
+                    },
+                ]
+            }
             #[cfg(feature = "v2026_03")]
-            Self::V202603 => &[
-                crate::OperationInfo {
-                    name: "list",
-                    method: "GET",
-                    path: "/crm/objects/2026-03/{objectType}/{objectId}/associations/{toObjectType}",
-                    success: &[200u16],
-                    success_body: true,
-                },
-                crate::OperationInfo {
-                    name: "create",
-                    method: "PUT",
-                    path: "/crm/objects/2026-03/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}",
-                    success: &[201u16],
-                    success_body: true,
-                },
-                crate::OperationInfo {
-                    name: "archive",
-                    method: "DELETE",
-                    path: "/crm/objects/2026-03/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}",
-                    success: &[204u16],
-                    success_body: false,
-                },
-                crate::OperationInfo {
-                    name: "create_default",
-                    method: "PUT",
-                    path: "/crm/objects/2026-03/{fromObjectType}/{fromObjectId}/associations/default/{toObjectType}/{toObjectId}",
-                    success: &[200u16],
-                    success_body: true,
-                },
-                crate::OperationInfo {
-                    name: "batch_create",
-                    method: "POST",
-                    path: "/crm/associations/2026-03/{fromObjectType}/{toObjectType}/batch/create",
-                    success: &[201u16, 207u16],
-                    success_body: true,
-                },
-                crate::OperationInfo {
-                    name: "batch_create_default",
-                    method: "POST",
-                    path: "/crm/associations/2026-03/{fromObjectType}/{toObjectType}/batch/associate/default",
-                    success: &[200u16],
-                    success_body: true,
-                },
-                crate::OperationInfo {
-                    name: "batch_read",
-                    method: "POST",
-                    path: "/crm/associations/2026-03/{fromObjectType}/{toObjectType}/batch/read",
-                    success: &[200u16, 207u16],
-                    success_body: true,
-                },
-                crate::OperationInfo {
-                    name: "batch_archive",
-                    method: "POST",
-                    path: "/crm/associations/2026-03/{fromObjectType}/{toObjectType}/batch/archive",
-                    success: &[200u16],
-                    success_body: true,
-                },
-                crate::OperationInfo {
-                    name: "batch_archive_labels",
-                    method: "POST",
-                    path: "/crm/associations/2026-03/{fromObjectType}/{toObjectType}/batch/labels/archive",
-                    success: &[200u16],
-                    success_body: true,
-                },
-                crate::OperationInfo {
-                    name: "list_labels",
-                    method: "GET",
-                    path: "/crm/associations/2026-03/{fromObjectType}/{toObjectType}/labels",
-                    success: &[200u16],
-                    success_body: true,
-                },
-                crate::OperationInfo {
-                    name: "update_label",
-                    method: "PUT",
-                    path: "/crm/associations/2026-03/{fromObjectType}/{toObjectType}/labels",
-                    success: &[204u16],
-                    success_body: false,
-                },
-                crate::OperationInfo {
-                    name: "create_label",
-                    method: "POST",
-                    path: "/crm/associations/2026-03/{fromObjectType}/{toObjectType}/labels",
-                    success: &[200u16],
-                    success_body: true,
-                },
-                crate::OperationInfo {
-                    name: "delete_label",
-                    method: "DELETE",
-                    path: "/crm/associations/2026-03/{fromObjectType}/{toObjectType}/labels/{associationTypeId}",
-                    success: &[204u16],
-                    success_body: false,
-                },
-                crate::OperationInfo {
-                    name: "list_all_limits",
-                    method: "GET",
-                    path: "/crm/associations/2026-03/definitions/configurations/all",
-                    success: &[200u16],
-                    success_body: true,
-                },
-                crate::OperationInfo {
-                    name: "list_limits",
-                    method: "GET",
-                    path: "/crm/associations/2026-03/definitions/configurations/{fromObjectType}/{toObjectType}",
-                    success: &[200u16],
-                    success_body: true,
-                },
-                crate::OperationInfo {
-                    name: "batch_create_limits",
-                    method: "POST",
-                    path: "/crm/associations/2026-03/definitions/configurations/{fromObjectType}/{toObjectType}/batch/create",
-                    success: &[201u16, 207u16],
-                    success_body: true,
-                },
-                crate::OperationInfo {
-                    name: "batch_update_limits",
-                    method: "POST",
-                    path: "/crm/associations/2026-03/definitions/configurations/{fromObjectType}/{toObjectType}/batch/update",
-                    success: &[200u16, 207u16],
-                    success_body: true,
-                },
-                crate::OperationInfo {
-                    name: "batch_purge_limits",
-                    method: "POST",
-                    path: "/crm/associations/2026-03/definitions/configurations/{fromObjectType}/{toObjectType}/batch/purge",
-                    success: &[200u16],
-                    success_body: true,
-                },
-                crate::OperationInfo {
-                    name: "request_high_usage_report",
-                    method: "POST",
-                    path: "/crm/associations/2026-03/usage/high-usage-report/{userId}",
-                    success: &[200u16],
-                    success_body: true,
-                },
-            ],
+            Self::V2026_03 => {
+                &[
+                    crate::OperationInfo {
+                        name: "list",
+                        method: "GET",
+                        path: "/crm/objects/2026-03/{objectType}/{objectId}/associations/{toObjectType}",
+                        success: &[200],
+                        success_body: true,
+                    },
+                    crate::OperationInfo {
+                        name: "create",
+                        method: "PUT",
+                        path: "/crm/objects/2026-03/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}",
+                        success: &[201],
+                        success_body: true,
+                    },
+                    crate::OperationInfo {
+                        name: "archive",
+                        method: "DELETE",
+                        path: "/crm/objects/2026-03/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}",
+                        success: &[204],
+                        success_body: false,
+                    },
+                    crate::OperationInfo {
+                        name: "create_default",
+                        method: "PUT",
+                        path: "/crm/objects/2026-03/{fromObjectType}/{fromObjectId}/associations/default/{toObjectType}/{toObjectId}",
+                        success: &[200],
+                        success_body: true,
+                    },
+                    crate::OperationInfo {
+                        name: "batch_create",
+                        method: "POST",
+                        path: "/crm/associations/2026-03/{fromObjectType}/{toObjectType}/batch/create",
+                        success: &[201, 207],
+                        success_body: true,
+                    },
+                    crate::OperationInfo {
+                        name: "batch_create_default",
+                        method: "POST",
+                        path: "/crm/associations/2026-03/{fromObjectType}/{toObjectType}/batch/associate/default",
+                        success: &[200],
+                        success_body: true,
+                    },
+                    crate::OperationInfo {
+                        name: "batch_read",
+                        method: "POST",
+                        path: "/crm/associations/2026-03/{fromObjectType}/{toObjectType}/batch/read",
+                        success: &[200, 207],
+                        success_body: true,
+                    },
+                    crate::OperationInfo {
+                        name: "batch_archive",
+                        method: "POST",
+                        path: "/crm/associations/2026-03/{fromObjectType}/{toObjectType}/batch/archive",
+                        success: &[200],
+                        success_body: true,
+                    },
+                    crate::OperationInfo {
+                        name: "batch_archive_labels",
+                        method: "POST",
+                        path: "/crm/associations/2026-03/{fromObjectType}/{toObjectType}/batch/labels/archive",
+                        success: &[200],
+                        success_body: true,
+                    },
+                    crate::OperationInfo {
+                        name: "list_labels",
+                        method: "GET",
+                        path: "/crm/associations/2026-03/{fromObjectType}/{toObjectType}/labels",
+                        success: &[200],
+                        success_body: true,
+                    },
+                    crate::OperationInfo {
+                        name: "update_label",
+                        method: "PUT",
+                        path: "/crm/associations/2026-03/{fromObjectType}/{toObjectType}/labels",
+                        success: &[204],
+                        success_body: false,
+                    },
+                    crate::OperationInfo {
+                        name: "create_label",
+                        method: "POST",
+                        path: "/crm/associations/2026-03/{fromObjectType}/{toObjectType}/labels",
+                        success: &[200],
+                        success_body: true,
+                    },
+                    crate::OperationInfo {
+                        name: "delete_label",
+                        method: "DELETE",
+                        path: "/crm/associations/2026-03/{fromObjectType}/{toObjectType}/labels/{associationTypeId}",
+                        success: &[204],
+                        success_body: false,
+                    },
+                    crate::OperationInfo {
+                        name: "list_all_limits",
+                        method: "GET",
+                        path: "/crm/associations/2026-03/definitions/configurations/all",
+                        success: &[200],
+                        success_body: true,
+                    },
+                    crate::OperationInfo {
+                        name: "list_limits",
+                        method: "GET",
+                        path: "/crm/associations/2026-03/definitions/configurations/{fromObjectType}/{toObjectType}",
+                        success: &[200],
+                        success_body: true,
+                    },
+                    crate::OperationInfo {
+                        name: "batch_create_limits",
+                        method: "POST",
+                        path: "/crm/associations/2026-03/definitions/configurations/{fromObjectType}/{toObjectType}/batch/create",
+                        success: &[201, 207],
+                        success_body: true,
+                    },
+                    crate::OperationInfo {
+                        name: "batch_update_limits",
+                        method: "POST",
+                        path: "/crm/associations/2026-03/definitions/configurations/{fromObjectType}/{toObjectType}/batch/update",
+                        success: &[200, 207],
+                        success_body: true,
+                    },
+                    crate::OperationInfo {
+                        name: "batch_purge_limits",
+                        method: "POST",
+                        path: "/crm/associations/2026-03/definitions/configurations/{fromObjectType}/{toObjectType}/batch/purge",
+                        success: &[200],
+                        success_body: true,
+                    },
+                    crate::OperationInfo {
+                        name: "request_high_usage_report",
+                        method: "POST",
+                        path: "/crm/associations/2026-03/usage/high-usage-report/{userId}",
+                        success: &[200],
+                        success_body: true,
+                    },
+                ]
+            }
             #[cfg(feature = "v2026_09")]
-            Self::V202609 => &[
-                crate::OperationInfo {
-                    name: "create",
-                    method: "PUT",
-                    path: "/crm/objects/2026-09/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}",
-                    success: &[201u16],
-                    success_body: true,
-                },
-                crate::OperationInfo {
-                    name: "archive",
-                    method: "DELETE",
-                    path: "/crm/objects/2026-09/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}",
-                    success: &[204u16],
-                    success_body: false,
-                },
-                crate::OperationInfo {
-                    name: "create_default",
-                    method: "PUT",
-                    path: "/crm/objects/2026-09/{fromObjectType}/{fromObjectId}/associations/default/{toObjectType}/{toObjectId}",
-                    success: &[200u16],
-                    success_body: true,
-                },
-                crate::OperationInfo {
-                    name: "batch_create",
-                    method: "POST",
-                    path: "/crm/associations/2026-09/{fromObjectType}/{toObjectType}/batch/create",
-                    success: &[200u16],
-                    success_body: true,
-                },
-                crate::OperationInfo {
-                    name: "batch_create_default",
-                    method: "POST",
-                    path: "/crm/associations/2026-09/{fromObjectType}/{toObjectType}/batch/associate/default",
-                    success: &[200u16],
-                    success_body: true,
-                },
-                crate::OperationInfo {
-                    name: "batch_read",
-                    method: "POST",
-                    path: "/crm/associations/2026-09/{fromObjectType}/{toObjectType}/batch/read",
-                    success: &[200u16],
-                    success_body: true,
-                },
-                crate::OperationInfo {
-                    name: "batch_archive",
-                    method: "POST",
-                    path: "/crm/associations/2026-09/{fromObjectType}/{toObjectType}/batch/archive",
-                    success: &[200u16],
-                    success_body: true,
-                },
-                crate::OperationInfo {
-                    name: "batch_archive_labels",
-                    method: "POST",
-                    path: "/crm/associations/2026-09/{fromObjectType}/{toObjectType}/batch/labels/archive",
-                    success: &[200u16],
-                    success_body: true,
-                },
-                crate::OperationInfo {
-                    name: "list_labels",
-                    method: "GET",
-                    path: "/crm/associations/2026-09/{fromObjectType}/{toObjectType}/labels",
-                    success: &[200u16],
-                    success_body: true,
-                },
-                crate::OperationInfo {
-                    name: "update_label",
-                    method: "PUT",
-                    path: "/crm/associations/2026-09/{fromObjectType}/{toObjectType}/labels",
-                    success: &[204u16],
-                    success_body: false,
-                },
-                crate::OperationInfo {
-                    name: "create_label",
-                    method: "POST",
-                    path: "/crm/associations/2026-09/{fromObjectType}/{toObjectType}/labels",
-                    success: &[200u16],
-                    success_body: true,
-                },
-                crate::OperationInfo {
-                    name: "delete_label",
-                    method: "DELETE",
-                    path: "/crm/associations/2026-09/{fromObjectType}/{toObjectType}/labels/{associationTypeId}",
-                    success: &[204u16],
-                    success_body: false,
-                },
-                crate::OperationInfo {
-                    name: "list_all_limits",
-                    method: "GET",
-                    path: "/crm/associations/2026-09/definitions/configurations/all",
-                    success: &[200u16],
-                    success_body: true,
-                },
-                crate::OperationInfo {
-                    name: "list_limits",
-                    method: "GET",
-                    path: "/crm/associations/2026-09/definitions/configurations/{fromObjectType}/{toObjectType}",
-                    success: &[200u16],
-                    success_body: true,
-                },
-                crate::OperationInfo {
-                    name: "batch_create_limits",
-                    method: "POST",
-                    path: "/crm/associations/2026-09/definitions/configurations/{fromObjectType}/{toObjectType}/batch/create",
-                    success: &[200u16],
-                    success_body: true,
-                },
-                crate::OperationInfo {
-                    name: "batch_update_limits",
-                    method: "POST",
-                    path: "/crm/associations/2026-09/definitions/configurations/{fromObjectType}/{toObjectType}/batch/update",
-                    success: &[200u16],
-                    success_body: true,
-                },
-                crate::OperationInfo {
-                    name: "batch_purge_limits",
-                    method: "POST",
-                    path: "/crm/associations/2026-09/definitions/configurations/{fromObjectType}/{toObjectType}/batch/purge",
-                    success: &[200u16],
-                    success_body: true,
-                },
-                crate::OperationInfo {
-                    name: "request_high_usage_report",
-                    method: "POST",
-                    path: "/crm/associations/2026-09/usage/high-usage-report/{userId}",
-                    success: &[200u16],
-                    success_body: true,
-                },
-            ],
+            Self::V2026_09 => {
+                &[
+                    crate::OperationInfo {
+                        name: "create",
+                        method: "PUT",
+                        path: "/crm/objects/2026-09/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}",
+                        success: &[201],
+                        success_body: true,
+                    },
+                    crate::OperationInfo {
+                        name: "archive",
+                        method: "DELETE",
+                        path: "/crm/objects/2026-09/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}",
+                        success: &[204],
+                        success_body: false,
+                    },
+                    crate::OperationInfo {
+                        name: "create_default",
+                        method: "PUT",
+                        path: "/crm/objects/2026-09/{fromObjectType}/{fromObjectId}/associations/default/{toObjectType}/{toObjectId}",
+                        success: &[200],
+                        success_body: true,
+                    },
+                    crate::OperationInfo {
+                        name: "batch_create",
+                        method: "POST",
+                        path: "/crm/associations/2026-09/{fromObjectType}/{toObjectType}/batch/create",
+                        success: &[200],
+                        success_body: true,
+                    },
+                    crate::OperationInfo {
+                        name: "batch_create_default",
+                        method: "POST",
+                        path: "/crm/associations/2026-09/{fromObjectType}/{toObjectType}/batch/associate/default",
+                        success: &[200],
+                        success_body: true,
+                    },
+                    crate::OperationInfo {
+                        name: "batch_read",
+                        method: "POST",
+                        path: "/crm/associations/2026-09/{fromObjectType}/{toObjectType}/batch/read",
+                        success: &[200],
+                        success_body: true,
+                    },
+                    crate::OperationInfo {
+                        name: "batch_archive",
+                        method: "POST",
+                        path: "/crm/associations/2026-09/{fromObjectType}/{toObjectType}/batch/archive",
+                        success: &[200],
+                        success_body: true,
+                    },
+                    crate::OperationInfo {
+                        name: "batch_archive_labels",
+                        method: "POST",
+                        path: "/crm/associations/2026-09/{fromObjectType}/{toObjectType}/batch/labels/archive",
+                        success: &[200],
+                        success_body: true,
+                    },
+                    crate::OperationInfo {
+                        name: "list_labels",
+                        method: "GET",
+                        path: "/crm/associations/2026-09/{fromObjectType}/{toObjectType}/labels",
+                        success: &[200],
+                        success_body: true,
+                    },
+                    crate::OperationInfo {
+                        name: "update_label",
+                        method: "PUT",
+                        path: "/crm/associations/2026-09/{fromObjectType}/{toObjectType}/labels",
+                        success: &[204],
+                        success_body: false,
+                    },
+                    crate::OperationInfo {
+                        name: "create_label",
+                        method: "POST",
+                        path: "/crm/associations/2026-09/{fromObjectType}/{toObjectType}/labels",
+                        success: &[200],
+                        success_body: true,
+                    },
+                    crate::OperationInfo {
+                        name: "delete_label",
+                        method: "DELETE",
+                        path: "/crm/associations/2026-09/{fromObjectType}/{toObjectType}/labels/{associationTypeId}",
+                        success: &[204],
+                        success_body: false,
+                    },
+                    crate::OperationInfo {
+                        name: "list_all_limits",
+                        method: "GET",
+                        path: "/crm/associations/2026-09/definitions/configurations/all",
+                        success: &[200],
+                        success_body: true,
+                    },
+                    crate::OperationInfo {
+                        name: "list_limits",
+                        method: "GET",
+                        path: "/crm/associations/2026-09/definitions/configurations/{fromObjectType}/{toObjectType}",
+                        success: &[200],
+                        success_body: true,
+                    },
+                    crate::OperationInfo {
+                        name: "batch_create_limits",
+                        method: "POST",
+                        path: "/crm/associations/2026-09/definitions/configurations/{fromObjectType}/{toObjectType}/batch/create",
+                        success: &[200],
+                        success_body: true,
+                    },
+                    crate::OperationInfo {
+                        name: "batch_update_limits",
+                        method: "POST",
+                        path: "/crm/associations/2026-09/definitions/configurations/{fromObjectType}/{toObjectType}/batch/update",
+                        success: &[200],
+                        success_body: true,
+                    },
+                    crate::OperationInfo {
+                        name: "batch_purge_limits",
+                        method: "POST",
+                        path: "/crm/associations/2026-09/definitions/configurations/{fromObjectType}/{toObjectType}/batch/purge",
+                        success: &[200],
+                        success_body: true,
+                    },
+                    crate::OperationInfo {
+                        name: "request_high_usage_report",
+                        method: "POST",
+                        path: "/crm/associations/2026-09/usage/high-usage-report/{userId}",
+                        success: &[200],
+                        success_body: true,
+                    },
+                ]
+            }
         }
     }
 
@@ -750,24 +758,17 @@ macro_rules! __with_version_v2026_09 {
 /// ```
 #[macro_export]
 macro_rules! with_version {
-    ($version:expr, $module:ident => $body:expr) => {{
-        let version: $crate::ApiVersion = $version;
-        #[allow(deprecated, unreachable_code)]
-        let value = 'version: {
-            $crate::__with_version_v4! { if
-            version == $crate::ApiVersion::V4 { use $crate::v4 as $module; break 'version
-            $body; } }
-            $crate::__with_version_v2025_09! { if version ==
-            $crate::ApiVersion::V202509 { use $crate::v2025_09 as $module; break 'version
-            $body; } }
-            $crate::__with_version_v2026_03! { if version ==
-            $crate::ApiVersion::V202603 { use $crate::v2026_03 as $module; break 'version
-            $body; } }
-            $crate::__with_version_v2026_09! { if version ==
-            $crate::ApiVersion::V202609 { use $crate::v2026_09 as $module; break 'version
-            $body; } }
-            unreachable!("every version of this build has a branch above")
-        };
-        value
-    }};
+    ($version:expr, $module:ident => $body:expr) => {
+        { let version : $crate::ApiVersion = $version; #[allow(deprecated,
+        unreachable_code)] let value = 'version : { $crate::__with_version_v4! { if
+        version == $crate::ApiVersion::V4 { use $crate::v4 as $module; break 'version
+        $body; } } $crate::__with_version_v2025_09! { if version ==
+        $crate::ApiVersion::V2025_09 { use $crate::v2025_09 as $module; break 'version
+        $body; } } $crate::__with_version_v2026_03! { if version ==
+        $crate::ApiVersion::V2026_03 { use $crate::v2026_03 as $module; break 'version
+        $body; } } $crate::__with_version_v2026_09! { if version ==
+        $crate::ApiVersion::V2026_09 { use $crate::v2026_09 as $module; break 'version
+        $body; } } unreachable!("every version of this build has a branch above") };
+        value }
+    };
 }

@@ -108,6 +108,49 @@ fn registry(version: ApiVersion, examples: &[Example]) -> Result<(), Failed> {
         .collect();
     check(listed == specified, || {
         format!("the registry lists {listed:?}\nthe spec has {specified:?}")
+    })?;
+    let spec = specs::spec(version.as_str());
+    let lifecycle = &spec["info"]["x-hubspot-lifecycle"];
+    check(lifecycle["status"] == version.lifecycle().as_str(), || {
+        format!(
+            "lifecycle {} but the spec says {}",
+            version.lifecycle(),
+            lifecycle["status"]
+        )
+    })?;
+    check(
+        lifecycle["end-of-support"].as_str() == version.end_of_support(),
+        || {
+            format!(
+                "end of support {:?} but the spec says {}",
+                version.end_of_support(),
+                lifecycle["end-of-support"]
+            )
+        },
+    )?;
+    for name in [version.as_str(), version.module()] {
+        check(name.parse::<ApiVersion>().ok() == Some(version), || {
+            format!("`{name}` does not parse back")
+        })?;
+    }
+    Ok(())
+}
+
+/// The default a program gets is the newest version whose spec says it is generally available.
+fn newest_generally_available() -> Result<(), Failed> {
+    let expected = ApiVersion::ALL.iter().rev().copied().find(|version| {
+        specs::spec(version.as_str())["info"]["x-hubspot-lifecycle"]["status"]
+            == "generally-available"
+    });
+    check(ApiVersion::newest_generally_available() == expected, || {
+        format!(
+            "{:?} instead of {expected:?}",
+            ApiVersion::newest_generally_available()
+        )
+    })?;
+    let unknown = "1999-01".parse::<ApiVersion>().expect_err("not a version");
+    check(unknown.known.len() == ApiVersion::ALL.len(), || {
+        format!("{unknown}")
     })
 }
 
@@ -432,6 +475,10 @@ fn main() {
             .with_ignored_flag(true),
         );
     }
+    trials.push(Trial::test(
+        "registry::newest_generally_available",
+        newest_generally_available,
+    ));
     for page in seeds::pages() {
         let runtime = runtime.clone();
         trials.push(Trial::test(format!("seeds::{}", page.file), move || {

@@ -64,7 +64,8 @@ impl<'a> JsonArgs<'a> {
         let body = self
             .body
             .ok_or_else(|| self.invalid("the operation takes a body".to_owned()))?;
-        T::deserialize(body).map_err(|error| self.invalid(format!("the body does not fit: {error}")))
+        T::deserialize(body)
+            .map_err(|error| self.invalid(format!("the body does not fit: {error}")))
     }
 }
 

@@ -23,11 +23,14 @@ fn versions() -> Vec<String> {
         .collect()
 }
 
-/// `spec/sources/reference-notes.tsv`: (version, schema) to the fields its notes change, each
-/// with its type or `None` where the version drops it.
-fn notes() -> BTreeMap<(String, String), Vec<(String, Option<String>)>> {
+/// The fields a version's notes change in one schema: each with its type, or `None` where the
+/// version drops it.
+type Changed = Vec<(String, Option<String>)>;
+
+/// `spec/sources/reference-notes.tsv`, by (version, schema).
+fn notes() -> BTreeMap<(String, String), Changed> {
     let text = fs::read_to_string(workspace().join("spec/sources/reference-notes.tsv")).unwrap();
-    let mut notes: BTreeMap<(String, String), Vec<(String, Option<String>)>> = BTreeMap::new();
+    let mut notes: BTreeMap<(String, String), Changed> = BTreeMap::new();
     for line in text.lines().filter(|l| !l.starts_with('#')).skip(1) {
         let cells: Vec<&str> = line.split('\t').collect();
         let [version, schema, field, ty] = cells[..] else {
@@ -42,7 +45,7 @@ fn notes() -> BTreeMap<(String, String), Vec<(String, Option<String>)>> {
 }
 
 /// A shared shape (`field*: type` entries) with a version's notes applied.
-fn with_notes(shape: &[&str], notes: Option<&Vec<(String, Option<String>)>>) -> Vec<String> {
+fn with_notes(shape: &[&str], notes: Option<&Changed>) -> Vec<String> {
     let bare = |entry: &str| {
         entry
             .split(':')

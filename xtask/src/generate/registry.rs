@@ -1,17 +1,19 @@
 //! `src/versions.rs`: the registry of the versions this build has, generated from the specs,
-//! so that nothing outside `spec/` lists a version by hand: [`ApiVersion`] with each version's
+//! so that nothing outside `spec/` lists a version by hand: `ApiVersion` with each version's
 //! name, module, lifecycle, end of support and operations, and `with_version!`, which runs a
 //! block with the module of a version chosen at run time.
 
-use heck::ToUpperCamelCase;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::docs;
 use crate::model::{LIFECYCLES, Version};
 
+/// `V4`, `V2026_09`: the module name, capitalised, so that the date stays readable.
 fn variant(version: &Version) -> proc_macro2::Ident {
-    format_ident!("{}", version.module.to_upper_camel_case())
+    let mut chars = version.module.chars();
+    let first = chars.next().map(|c| c.to_ascii_uppercase());
+    format_ident!("{}", first.into_iter().chain(chars).collect::<String>())
 }
 
 fn helper(version: &Version) -> proc_macro2::Ident {
@@ -49,11 +51,12 @@ pub fn registry(versions: &[Version]) -> TokenStream {
             let name = &op.id;
             let method = &op.method;
             let path = &op.path;
-            let success: Vec<u16> = op
+            let success: Vec<proc_macro2::Literal> = op
                 .success
                 .documented
                 .iter()
                 .filter_map(|code| code.parse().ok())
+                .map(proc_macro2::Literal::u16_unsuffixed)
                 .collect();
             let body = op.success.body.is_some()
                 && op
