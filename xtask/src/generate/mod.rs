@@ -195,7 +195,10 @@ fn migration(versions: &[Version], templates: &Templates) -> Option<OutputFile> 
         header("", "templates/MIGRATION.md and spec/*/openapi.yaml")
             .replace('\n', " ")
             .trim_start(),
-        templates.migration.trim_end()
+        templates
+            .migration
+            .trim_end()
+            .replace("{target_module}", &target.module)
     );
     for legacy in versions
         .iter()
