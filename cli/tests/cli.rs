@@ -6,6 +6,7 @@ use std::process::Output;
 use std::time::Duration;
 
 use fake_hubspot::{Config, FakeHubSpot};
+use hubspot_associations::{ApiVersion, with_version};
 use tokio::process::Command;
 
 const TOKEN: &str = "pat-na1-cli-test";
@@ -45,6 +46,13 @@ async fn run(args: &[&str], fake: &FakeHubSpot) -> Output {
         .output()
         .await
         .unwrap()
+}
+
+/// `run` with `--api-version version`.
+async fn run_in(version: ApiVersion, fake: &FakeHubSpot, args: &[&str]) -> Output {
+    let mut args = args.to_vec();
+    args.extend(["--api-version", version.as_str()]);
+    run(&args, fake).await
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -226,22 +234,32 @@ async fn a_run_killed_with_sigkill_resumes_where_it_stopped() {
     );
 }
 
+/// In every version of the crate, from its registry: a label resolved, pairs associated with
+/// it, exported across pages, and archived.
 #[tokio::test(flavor = "multi_thread")]
-async fn labels_are_resolved_and_archive_and_export_round_trip() {
+async fn labels_are_resolved_and_archive_and_export_round_trip_in_every_version() {
+    for &version in ApiVersion::ALL {
+        round_trip(version).await;
+    }
+}
+
+async fn round_trip(version: ApiVersion) {
     let fake = FakeHubSpot::start(Config {
         batch_read_page: 50,
         ..Config::default()
     })
     .await
     .unwrap();
-    define_label(&fake).await;
+    define_label(&fake, version).await;
     let dir = tempfile::tempdir().unwrap();
     let input = write_pairs(
         dir.path(),
         (1..=3).flat_map(|from| (1..=120).map(move |to| (from, 1_000 + to))),
         "",
     );
-    let output = run(
+    let output = run_in(
+        version,
+        &fake,
         &[
             "associate",
             "--from",
@@ -253,19 +271,20 @@ async fn labels_are_resolved_and_archive_and_export_round_trip() {
             "--input",
             input.to_str().unwrap(),
         ],
-        &fake,
     )
     .await;
-    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(output.status.success(), "{version}: {}", stderr(&output));
     assert!(
         fake.associations().iter().all(|a| a.type_id == 1000),
-        "the label's type"
+        "{version}: the label's type"
     );
 
     let ids = dir.path().join("ids.csv");
     std::fs::write(&ids, "id\n1\n2\n3\n4\n").unwrap();
     let exported = dir.path().join("out.csv");
-    let output = run(
+    let output = run_in(
+        version,
+        &fake,
         &[
             "export",
             "--from",
@@ -277,23 +296,24 @@ async fn labels_are_resolved_and_archive_and_export_round_trip() {
             "--output",
             exported.to_str().unwrap(),
         ],
-        &fake,
     )
     .await;
-    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(output.status.success(), "{version}: {}", stderr(&output));
     let text = std::fs::read_to_string(&exported).unwrap();
     assert_eq!(
         text.lines().count(),
         1 + 360,
-        "every association, across pages"
+        "{version}: every association, across pages"
     );
     assert!(
         text.contains("\n2,1007,1000,USER_DEFINED,Billing contact\n"),
-        "{text}"
+        "{version}: {text}"
     );
 
     let removal = write_pairs(dir.path(), (1..=120).map(|to| (2, 1_000 + to)), "");
-    let output = run(
+    let output = run_in(
+        version,
+        &fake,
         &[
             "archive",
             "--from",
@@ -305,32 +325,27 @@ async fn labels_are_resolved_and_archive_and_export_round_trip() {
             "--journal",
             dir.path().join("archive.journal").to_str().unwrap(),
         ],
-        &fake,
     )
     .await;
-    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(output.status.success(), "{version}: {}", stderr(&output));
     assert!(held(&fake).iter().all(|(from, _)| *from != 2));
     assert_eq!(held(&fake).len(), 240);
 }
 
-/// Defines the label "Billing contact" through the fake's API.
-async fn define_label(fake: &FakeHubSpot) {
-    use hubspot_associations::v2026_03::{Client, types};
-    let client = Client::new(
-        hubspot_associations::Transport::builder(TOKEN)
-            .base_url(fake.url())
-            .build()
-            .unwrap(),
-    );
-    let label = types::PublicAssociationDefinitionCreateRequest {
-        label: "Billing contact".into(),
-        name: "billing_contact".into(),
-        inverse_label: None,
-    };
-    client
-        .create_label("contacts", "companies", &label)
-        .await
+/// Defines the label "Billing contact" through the fake's API, in `version`.
+async fn define_label(fake: &FakeHubSpot, version: ApiVersion) {
+    let transport = hubspot_associations::Transport::builder(TOKEN)
+        .base_url(fake.url())
+        .build()
         .unwrap();
+    let params = serde_json::json!({"fromObjectType": "contacts", "toObjectType": "companies"});
+    let label = serde_json::json!({"label": "Billing contact", "name": "billing_contact"});
+    with_version!(version, api => {
+        api::Client::new(transport)
+            .call_json("create_label", params.as_object().unwrap(), Some(&label))
+            .await
+            .unwrap()
+    });
 }
 
 #[tokio::test(flavor = "multi_thread")]

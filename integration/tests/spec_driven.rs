@@ -10,6 +10,7 @@
 //! - `tolerance::<version>::<operation>`: an operation that another version answers without a
 //!   body also succeeds on an empty 204 here (HubSpot has changed live success codes).
 //! - `paths::<version>`: no id changes which path is requested, for every operation.
+//! - `fake::<version>`: the fake HubSpot answers as the version's spec documents.
 //! - `seeds::<page>`: every JSON example of the documentation pages goes through the client of
 //!   the version the page documents.
 //! - `prism::<version>`: Prism, serving the version's spec, accepts every request (ignored by a
@@ -270,6 +271,117 @@ fn paths(runtime: &Runtime, version: ApiVersion, examples: &[Example]) -> Result
     Ok(())
 }
 
+/// An id the fake treats as a record that does not exist.
+const MISSING: u64 = 404_404;
+
+/// Replaces every record id of a batch body with one that does not exist.
+fn with_missing_ids(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(key, value)| {
+                    let replaced = match key.as_str() {
+                        "id" => Value::from(MISSING.to_string()),
+                        _ => with_missing_ids(value),
+                    };
+                    (key.clone(), replaced)
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(with_missing_ids).collect()),
+        other => other.clone(),
+    }
+}
+
+/// The same body without paging cursors: the fake's cursors are its own, as HubSpot's are.
+fn without_cursors(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .filter(|(key, _)| *key != "after")
+                .map(|(key, value)| (key.clone(), without_cursors(value)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(without_cursors).collect()),
+        other => other.clone(),
+    }
+}
+
+/// The fake HubSpot answers each operation of a version as that version's spec documents:
+/// a documented success code, and for a batch whose inputs all fail, the 207 where the version
+/// documents one (or documents no body, which could not carry the errors) and its single success
+/// code (with `errors`) where it does not. Operations the fake does not implement answer 404 (or
+/// 405 on a path it serves for another method) and are passed over.
+async fn fake(version: ApiVersion, examples: Vec<Example>) -> Result<(), Failed> {
+    let fake = fake_hubspot::FakeHubSpot::start(fake_hubspot::Config {
+        missing_ids: [MISSING].into(),
+        ..fake_hubspot::Config::default()
+    })
+    .await?;
+    let transport = Transport::builder("pat-na1-fake-check")
+        .base_url(fake.url())
+        .rate_limit(hubspot_associations::RateLimit::Off)
+        .build()?;
+    let mut served = 0;
+    for example in &examples {
+        let operation = version
+            .operation(&example.operation)
+            .ok_or_else(|| format!("{} is not in the registry", example.operation))?;
+        let documented = operation.success;
+        let mut params = example.params.clone();
+        params.remove("after");
+        let body = example.body.as_ref().map(without_cursors);
+        let answer = call(
+            version,
+            transport.clone(),
+            &example.operation,
+            &params,
+            body.as_ref(),
+        )
+        .await;
+        let answer = match answer {
+            Err(Error::Api(api)) if matches!(api.status.as_u16(), 404 | 405) => continue,
+            other => other.map_err(|error| format!("{}: {error}", example.operation))?,
+        };
+        served += 1;
+        let status = answer.status().as_u16();
+        check(documented.contains(&status), || {
+            format!(
+                "{}: {status}, where {version} documents {documented:?}",
+                example.operation
+            )
+        })?;
+        let Some(body) = body.filter(|body| body.get("inputs").is_some()) else {
+            continue;
+        };
+        let failing = with_missing_ids(&body);
+        let answer = call(
+            version,
+            transport.clone(),
+            &example.operation,
+            &params,
+            Some(&failing),
+        )
+        .await
+        .map_err(|error| format!("{} with failing inputs: {error}", example.operation))?;
+        let expected = if documented.contains(&207) || !operation.success_body {
+            207
+        } else {
+            documented[0]
+        };
+        check(answer.status().as_u16() == expected, || {
+            format!(
+                "{} with failing inputs: {}, where {version} documents {documented:?}",
+                example.operation,
+                answer.status()
+            )
+        })?;
+    }
+    check(served > 0, || {
+        format!("the fake serves no operation of {version}")
+    })
+}
+
 /// Every example of a page through the client of the version it documents: a request example
 /// is sent as the body and must arrive unchanged, a response example is served and decoded.
 async fn seed(page: seeds::Page) -> Result<(), Failed> {
@@ -460,6 +572,12 @@ fn main() {
                     on.block_on(tolerance(version, owned))
                 }));
             }
+        }
+        {
+            let (on, owned) = (runtime.clone(), examples.clone());
+            trials.push(Trial::test(format!("fake::{version}"), move || {
+                on.block_on(fake(version, owned))
+            }));
         }
         {
             let runtime = runtime.clone();
