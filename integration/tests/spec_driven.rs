@@ -44,6 +44,22 @@ async fn call(
     })
 }
 
+/// Calls an operation with its spec's examples.
+async fn call_example(
+    version: ApiVersion,
+    transport: Transport,
+    example: &Example,
+) -> Result<Response<Value>, Error> {
+    call(
+        version,
+        transport,
+        &example.operation,
+        &example.params,
+        example.body.as_ref(),
+    )
+    .await
+}
+
 fn check(condition: bool, message: impl FnOnce() -> String) -> Result<(), Failed> {
     if condition {
         Ok(())
@@ -62,15 +78,9 @@ async fn wiremock(version: ApiVersion, example: Example) -> Result<(), Failed> {
         reply: example.reply.clone(),
     };
     let (server, transport) = exchange.serve().await;
-    let answer = call(
-        version,
-        transport,
-        &example.operation,
-        &example.params,
-        example.body.as_ref(),
-    )
-    .await
-    .map_err(|error| format!("{error}"))?;
+    let answer = call_example(version, transport, &example)
+        .await
+        .map_err(|error| format!("{error}"))?;
     exchange.verify(&server).await;
     check(answer.status().as_u16() == example.status, || {
         format!("status {} instead of {}", answer.status(), example.status)
@@ -170,15 +180,9 @@ async fn tolerance(version: ApiVersion, example: Example) -> Result<(), Failed> 
     exchange.query = example.query.clone();
     exchange.body = example.body.clone();
     let (server, transport) = exchange.serve().await;
-    let answer = call(
-        version,
-        transport,
-        &example.operation,
-        &example.params,
-        example.body.as_ref(),
-    )
-    .await
-    .map_err(|error| format!("an empty 204 failed: {error}"))?;
+    let answer = call_example(version, transport, &example)
+        .await
+        .map_err(|error| format!("an empty 204 failed: {error}"))?;
     exchange.verify(&server).await;
     check(answer.into_inner().is_null(), || {
         "an empty 204 decoded into a value".into()
@@ -485,14 +489,7 @@ async fn prism_check(version: ApiVersion) -> Result<(), Failed> {
     let mut refused = Vec::new();
     let examples = specs::examples(version.as_str());
     for example in &examples {
-        let outcome = call(
-            version,
-            prism_transport(&prism),
-            &example.operation,
-            &example.params,
-            example.body.as_ref(),
-        )
-        .await;
+        let outcome = call_example(version, prism_transport(&prism), example).await;
         if let Some(refused_because) = outcome.err().as_ref().and_then(refusal) {
             refused.push(format!("{}: {refused_because}", example.operation));
         }

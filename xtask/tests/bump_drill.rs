@@ -17,8 +17,17 @@ use serde_json::Value;
 use support::{copy_dir, root_with_specs, stderr, workspace, xtask};
 use xtask::load::read_specs;
 
-const FIRST: &str = "2099-03";
-const SECOND: &str = "2099-09";
+/// The two versions the drill makes: March and September of a year far after the newest, so
+/// that the drill runs in a workspace with any number of versions.
+fn synthetic_versions(newest: &str) -> (String, String) {
+    let year: u32 = newest
+        .split('-')
+        .next()
+        .and_then(|year| year.parse().ok())
+        .unwrap_or(2026);
+    let year = year.max(2026) + 100;
+    (format!("{year}-03"), format!("{year}-09"))
+}
 
 fn spec_path(root: &Path, version: &str) -> std::path::PathBuf {
     root.join(format!("spec/{version}/openapi.yaml"))
@@ -36,27 +45,81 @@ fn replace_after(text: &str, anchor: &str, from: &str, to: &str) -> String {
     format!("{}{to}{}", &text[..at], &text[at + from.len()..])
 }
 
+/// What the first bump's edits did, for the assertions.
+struct FirstEdits {
+    /// The operation removed and declared.
+    removed: String,
+    /// The operation added.
+    added: String,
+    /// `create`'s success code, before and after.
+    success: (String, String),
+    /// A suffix that keeps the added names new in a workspace that ran the drill before.
+    tag: String,
+}
+
+/// Operations the drill may remove: not ones the CLI uses, since the CLI is compiled against
+/// every version (a version that drops one of those needs the CLI changed, by design).
+const REMOVABLE: [&str; 4] = [
+    "delete_label",
+    "request_high_usage_report",
+    "list_all_limits",
+    "batch_purge_limits",
+];
+
+/// The path block of the first removable operation that is alone on its path.
+fn removable(text: &str) -> (String, String) {
+    let spec: Value = serde_norway::from_str(text).unwrap();
+    for name in REMOVABLE {
+        for (path, item) in spec["paths"].as_object().unwrap() {
+            let methods = item.as_object().unwrap();
+            if methods.len() == 1 && methods.values().next().unwrap()["operationId"] == name {
+                return (name.to_owned(), path.clone());
+            }
+        }
+    }
+    panic!("none of {REMOVABLE:?} is alone on its path")
+}
+
+/// The first success code of an operation.
+fn success_of(text: &str, operation: &str) -> String {
+    let spec: Value = serde_norway::from_str(text).unwrap();
+    spec["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|item| item.as_object().unwrap().values())
+        .find(|op| op["operationId"] == operation)
+        .and_then(|op| {
+            op["responses"]
+                .as_object()?
+                .keys()
+                .find(|code| code.starts_with('2'))
+                .cloned()
+        })
+        .unwrap_or_else(|| panic!("{operation} has no success"))
+}
+
 /// The first bump's edits: one of every kind but the narrowing.
-fn first_edits(text: &str, version: &str) -> String {
+fn first_edits(text: &str, version: &str, tag: &str) -> (String, FirstEdits) {
     // An operation removed, and declared with a note for programs that used it.
-    let removed = format!(
-        "  /crm/associations/{version}/{{fromObjectType}}/{{toObjectType}}/labels/{{associationTypeId}}:\n"
-    );
-    let start = text.find(&removed).expect("delete_label's path");
-    let end = start + removed.len() + text[start + removed.len()..].find("\n  /").unwrap() + 1;
+    let (removed, path) = removable(text);
+    let key = format!("  {path}:\n");
+    let start = text.find(&key).unwrap();
+    let end = start + key.len() + text[start + key.len()..].find("\n  /").unwrap() + 1;
     let mut text = format!("{}{}", &text[..start], &text[end..]);
     text = text.replacen(
         "  x-hubspot-lifecycle:\n    status: beta\n",
-        "  x-hubspot-lifecycle:\n    status: beta\n  x-removed-operations:\n    delete_label: Labels can no longer be deleted; archive their associations instead.\n",
+        &format!("  x-hubspot-lifecycle:\n    status: beta\n  x-removed-operations:\n    {removed}: Gone in {version}; nothing replaces it.\n"),
         1,
     );
     // An operation added, with its examples.
+    let added = format!("list_label_usage_{tag}");
     text = text.replacen(
         "components:\n",
         &format!(
-            "  /crm/associations/{version}/{{fromObjectType}}/{{toObjectType}}/labels/usage:
+            "  /crm/associations/{version}/{{fromObjectType}}/{{toObjectType}}/labels/usage-{tag}:
     get:
-      operationId: list_label_usage
+      operationId: {added}
       tags: [Definitions]
       summary: List the labels in use
       description: Lists the association labels between two object types that records use.
@@ -77,40 +140,56 @@ components:\n"
         ),
         1,
     );
-    // A success code changed.
+    // A success code changed: `create` answers 200 where it answered 201, or the other way.
+    let old = success_of(&text, "create");
+    let new = if old == "201" { "200" } else { "201" };
+    let (old, new) = (old.as_str(), new);
     text = replace_after(
         &text,
         "      operationId: create\n",
-        "        '201':",
-        "        '200':",
+        &format!("        '{old}':"),
+        &format!("        '{new}':"),
     );
     // A response field added, a request field added, and a 64-bit count for the next bump.
     text = replace_after(
         &text,
         "    LabelsBetweenObjectPair:\n",
         "      properties:\n",
-        "      properties:\n        createdAt:\n          type: string\n          format: date-time\n          description: When the association was made.\n",
+        &format!(
+            "      properties:\n        reviewedAt{tag}:\n          type: string\n          format: date-time\n          description: When the association was reviewed.\n"
+        ),
     );
     text = replace_after(
         &text,
         "    PublicAssociationDefinitionCreateRequest:\n",
         "      properties:\n",
-        "      properties:\n        description:\n          type: string\n          description: What the label means.\n",
+        &format!(
+            "      properties:\n        purpose{tag}:\n          type: string\n          description: What the label means.\n"
+        ),
     );
-    replace_after(
+    let text = replace_after(
         &text,
         "    BatchResponseVoid:\n",
         "      properties:\n",
-        "      properties:\n        numProcessed:\n          type: integer\n          format: int64\n          description: The number of inputs processed.\n",
-    )
+        &format!(
+            "      properties:\n        processed{tag}:\n          type: integer\n          format: int64\n          description: The number of inputs processed.\n"
+        ),
+    );
+    let edits = FirstEdits {
+        removed,
+        added,
+        success: (old.to_owned(), new.to_owned()),
+        tag: tag.to_owned(),
+    };
+    (text, edits)
 }
 
 /// The second bump's edits: a count narrowed to 32 bits, and the epoch-milliseconds timestamp
 /// documented as 32-bit (as HubSpot did in 2026-09), wherever the newest version has it.
-fn second_edits(text: &str) -> String {
+fn second_edits(text: &str, tag: &str) -> String {
     let text = replace_after(
         text,
-        "        numProcessed:\n",
+        &format!("        processed{tag}:\n"),
         "          format: int64\n",
         "          format: int32\n",
     );
@@ -132,7 +211,7 @@ fn second_edits(text: &str) -> String {
     text
 }
 
-fn bump(root: &Path, from: &str, to: &str, edit: impl Fn(&str) -> String) {
+fn bump<T>(root: &Path, from: &str, to: &str, edit: impl Fn(&str) -> (String, T)) -> T {
     let output = xtask(root, &["bump", from, to]);
     assert!(output.status.success(), "{}", stderr(&output));
     let steps = String::from_utf8_lossy(&output.stdout);
@@ -148,8 +227,9 @@ fn bump(root: &Path, from: &str, to: &str, edit: impl Fn(&str) -> String) {
         );
     }
     let path = spec_path(root, to);
-    let text = fs::read_to_string(&path).unwrap();
-    fs::write(&path, edit(&text)).unwrap();
+    let (text, done) = edit(&fs::read_to_string(&path).unwrap());
+    fs::write(&path, text).unwrap();
+    done
 }
 
 fn diff(root: &Path, from: &str, to: &str) -> Vec<(String, String, String)> {
@@ -238,82 +318,100 @@ fn a_bump_with_every_kind_of_edit_needs_nothing_outside_spec() {
         .unwrap()
         .version
         .clone();
+    let (first, second) = synthetic_versions(&newest);
+    let (first, second) = (first.as_str(), second.as_str());
 
-    bump(root, &newest, FIRST, |text| first_edits(text, FIRST));
+    let tag = first.replace('-', "");
+    let edits = bump(root, &newest, first, |text| first_edits(text, first, &tag));
+    let removed = edits.removed.as_str();
     // Before the removal is declared, codegen refuses: a bump cannot drop an operation by mistake.
-    let declared = fs::read_to_string(spec_path(root, FIRST)).unwrap();
+    let declared = fs::read_to_string(spec_path(root, first)).unwrap();
+    let misspelt = format!("{removed}_typo");
     fs::write(
-        spec_path(root, FIRST),
-        declared.replace("    delete_label: Labels", "    delete_lable: Labels"),
+        spec_path(root, first),
+        declared.replace(
+            &format!("    {removed}: Gone"),
+            &format!("    {misspelt}: Gone"),
+        ),
     )
     .unwrap();
     let refused = xtask(root, &["codegen"]);
     assert_eq!(refused.status.code(), Some(1));
     let text = stderr(&refused);
     assert!(
-        text.contains("the operation `delete_label` of version"),
+        text.contains(&format!(
+            "the operation `{removed}` of version {newest} is missing"
+        )),
         "{text}"
     );
     assert!(
-        text.contains("`delete_lable` is listed as removed, but version"),
+        text.contains(&format!(
+            "`{misspelt}` is listed as removed, but version {newest} has no such operation"
+        )),
         "{text}"
     );
-    fs::write(spec_path(root, FIRST), declared).unwrap();
+    fs::write(spec_path(root, first), declared).unwrap();
 
-    bump(root, FIRST, SECOND, second_edits);
+    bump(root, first, second, |text| {
+        (second_edits(text, &edits.tag), ())
+    });
     let output = xtask(root, &["codegen"]);
     assert!(output.status.success(), "{}", stderr(&output));
 
     // The diff of each step reports each edit, with its impact.
-    let first = diff(root, &newest, FIRST);
+    let first_changes = diff(root, &newest, first);
+    let operation = |name: &str| format!("operation {name}");
     assert_reported(
-        &first,
+        &first_changes,
         "breaking",
-        "operation delete_label",
-        "removed (was `DELETE",
+        &operation(removed),
+        "removed (was `",
     );
     assert_reported(
-        &first,
+        &first_changes,
         "breaking",
-        "operation delete_label",
-        "Labels can no longer be deleted",
+        &operation(removed),
+        &format!("Gone in {first}"),
     );
     assert_reported(
-        &first,
+        &first_changes,
         "compatible",
-        "operation list_label_usage",
-        &format!("added: `GET /crm/associations/{FIRST}/"),
+        &operation(&edits.added),
+        &format!("added: `GET /crm/associations/{first}/"),
     );
+    let (old, new) = &edits.success;
     assert_reported(
-        &first,
+        &first_changes,
         "behaviour",
         "operation create",
-        "programs that check `status()` see 200 where they saw 201",
+        &format!("programs that check `status()` see {new} where they saw {old}"),
     );
     assert_reported(
-        &first,
+        &first_changes,
         "compatible",
         "schema LabelsBetweenObjectPair",
-        "field `createdAt` (`Option<DateTime<Utc>>`) added",
+        &format!("field `reviewedAt{tag}` (`Option<DateTime<Utc>>`) added"),
     );
     assert_reported(
-        &first,
+        &first_changes,
         "breaking",
         "schema PublicAssociationDefinitionCreateRequest",
-        "code that builds this request must set it",
+        &format!(
+            "field `purpose{tag}` (`Option<String>`) added: code that builds this request must set it"
+        ),
     );
-    let second = diff(root, FIRST, SECOND);
+    let second_changes = diff(root, first, second);
     assert_reported(
-        &second,
+        &second_changes,
         "breaking",
         "schema BatchResponseVoid",
-        "field `numProcessed` retyped from `Option<i64>` to `Option<i32>`",
+        &format!("field `processed{tag}` retyped from `Option<i64>` to `Option<i32>`"),
     );
     assert!(
-        !second
+        !second_changes
             .iter()
             .any(|(_, subject, _)| subject == "schema DateTime"),
-        "the timestamp stays 64-bit: {second:#?}"
+        "the timestamp stays 64-bit: {second_changes:#?}"
     );
 
     // The generated crate: the new modules, their docs, and the registry.
@@ -322,13 +420,13 @@ fn a_bump_with_every_kind_of_edit_needs_nothing_outside_spec() {
         let module = format!("v{}", version.replace('-', "_"));
         fs::read_to_string(generated.join(format!("src/{module}/mod.rs"))).unwrap()
     };
-    assert!(module(FIRST).contains(&format!("//! # Changes from {newest}")));
-    assert!(module(SECOND).contains("pub async fn list_label_usage("));
-    assert!(!module(SECOND).contains("pub async fn delete_label("));
+    assert!(module(first).contains(&format!("//! # Changes from {newest}")));
+    assert!(module(second).contains(&format!("pub async fn {}(", edits.added)));
+    assert!(!module(second).contains(&format!("pub async fn {removed}(")));
     let registry = fs::read_to_string(generated.join("src/versions.rs")).unwrap();
-    assert!(registry.contains(&format!("=> \"{SECOND}\"")), "{registry}");
+    assert!(registry.contains(&format!("=> \"{second}\"")), "{registry}");
     let types =
-        fs::read_to_string(generated.join(format!("src/v{}/types.rs", SECOND.replace('-', "_"))))
+        fs::read_to_string(generated.join(format!("src/v{}/types.rs", second.replace('-', "_"))))
             .unwrap();
     assert!(
         types.contains("pub value: i64,"),
@@ -337,7 +435,7 @@ fn a_bump_with_every_kind_of_edit_needs_nothing_outside_spec() {
 
     // The crate compiles with only the new versions, and the CLI runs a dry run on the newest.
     scratch_workspace(root);
-    let features = format!("v{},v{}", FIRST.replace('-', "_"), SECOND.replace('-', "_"));
+    let features = format!("v{},v{}", first.replace('-', "_"), second.replace('-', "_"));
     let check = cargo(
         root,
         &[
@@ -372,7 +470,7 @@ fn a_bump_with_every_kind_of_edit_needs_nothing_outside_spec() {
     let help = run(&["associate", "--help"]);
     let help_text = String::from_utf8_lossy(&help.stdout);
     assert!(
-        help_text.contains(&format!("{SECOND} (beta)")),
+        help_text.contains(&format!("{second} (beta)")),
         "{help_text}{}",
         stderr(&help)
     );
@@ -385,12 +483,12 @@ fn a_bump_with_every_kind_of_edit_needs_nothing_outside_spec() {
         "--input",
         "pairs.csv",
         "--api-version",
-        SECOND,
+        second,
         "--dry-run",
         "--no-progress",
     ]);
     let said = format!("{}{}", String::from_utf8_lossy(&dry.stdout), stderr(&dry));
-    assert!(said.contains(SECOND), "the plan names the version:\n{said}");
+    assert!(said.contains(second), "the plan names the version:\n{said}");
     assert!(
         said.contains("line 3"),
         "the bad row is reported by its line:\n{said}"

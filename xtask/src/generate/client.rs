@@ -467,20 +467,42 @@ fn forwarded(op: &Operation) -> Vec<TokenStream> {
         .collect()
 }
 
-fn bulk_of(op: &Operation) -> &crate::model::Bulk {
-    op.bulk
+/// What every bulk method of a batch operation names: the operation's method, its body and
+/// input types, its path parameters passed on, and its cap.
+struct BatchParts<'a> {
+    bulk: &'a crate::model::Bulk,
+    single: proc_macro2::Ident,
+    batch: proc_macro2::Ident,
+    item: proc_macro2::Ident,
+    forwarded: Vec<TokenStream>,
+    cap: TokenStream,
+}
+
+fn batch_parts(op: &Operation) -> BatchParts<'_> {
+    let bulk = op
+        .bulk
         .as_ref()
-        .expect("the model derives bulk methods from batch operations only")
+        .expect("the model derives bulk methods from batch operations only");
+    BatchParts {
+        bulk,
+        single: format_ident!("{}", op.id),
+        batch: format_ident!("{}", bulk.batch_schema.to_upper_camel_case()),
+        item: format_ident!("{}", bulk.item.to_upper_camel_case()),
+        forwarded: forwarded(op),
+        cap: cap(bulk),
+    }
 }
 
 /// Every page of a per-input paged batch read, over record ids.
 fn read_all(signature: &TokenStream, op: &Operation) -> TokenStream {
-    let bulk = bulk_of(op);
-    let single = format_ident!("{}", op.id);
-    let batch = format_ident!("{}", bulk.batch_schema.to_upper_camel_case());
-    let item = format_ident!("{}", bulk.item.to_upper_camel_case());
-    let forwarded = forwarded(op);
-    let cap = cap(bulk);
+    let BatchParts {
+        bulk,
+        single,
+        batch,
+        item,
+        forwarded,
+        cap,
+    } = batch_parts(op);
     let id = &op.id;
     let errors = if bulk.errors {
         quote!(
@@ -524,9 +546,10 @@ fn read_all(signature: &TokenStream, op: &Operation) -> TokenStream {
 
 /// Any number of inputs through a batch operation, collected into one outcome.
 fn batch_all(signature: &TokenStream, op: &Operation) -> TokenStream {
-    let bulk = bulk_of(op);
+    let BatchParts {
+        bulk, forwarded, ..
+    } = batch_parts(op);
     let chunked = format_ident!("{}_chunks", op.id);
-    let forwarded = forwarded(op);
     let id = &op.id;
     let doc = docs(&format!(
         "Any number of inputs through [`{id}`](Self::{id}): {}, drawn from `inputs` \
@@ -546,12 +569,14 @@ fn batch_all(signature: &TokenStream, op: &Operation) -> TokenStream {
 
 /// Any number of inputs through a batch operation, as a stream of each request's outcome.
 fn batch_chunks(signature: &TokenStream, op: &Operation) -> TokenStream {
-    let bulk = bulk_of(op);
-    let single = format_ident!("{}", op.id);
-    let batch = format_ident!("{}", bulk.batch_schema.to_upper_camel_case());
-    let item = format_ident!("{}", bulk.item.to_upper_camel_case());
-    let forwarded = forwarded(op);
-    let cap = cap(bulk);
+    let BatchParts {
+        bulk,
+        single,
+        batch,
+        item,
+        forwarded,
+        cap,
+    } = batch_parts(op);
     let id = &op.id;
     let binding = match op.success.body {
         Some(_) => quote!(let answer =),
