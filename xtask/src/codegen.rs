@@ -18,7 +18,8 @@ use crate::validate;
 
 /// Where the versions live, relative to the workspace root.
 pub const SPEC_DIR: &str = "spec";
-/// Where the hand-written pieces live, relative to the workspace root.
+/// Where the templates of the generated manifest, README and migration guide live, relative
+/// to the workspace root.
 pub const TEMPLATE_DIR: &str = "templates";
 
 /// Everything the generator reads.
@@ -39,19 +40,6 @@ impl Inputs {
     pub fn read(root: &Path) -> io::Result<Self> {
         let specs = load::read_specs(root, Path::new(SPEC_DIR))?;
         let templates_dir = root.join(TEMPLATE_DIR);
-        let mut sources = Vec::new();
-        for entry in fs::read_dir(templates_dir.join("src"))? {
-            let path = entry?.path();
-            if path.extension().is_some_and(|ext| ext == "rs") {
-                let name = path
-                    .file_name()
-                    .unwrap_or_default()
-                    .to_string_lossy()
-                    .into_owned();
-                sources.push((name, fs::read_to_string(&path)?));
-            }
-        }
-        sources.sort();
         let operations_lock = match fs::read_to_string(root.join(generate::OPERATIONS_LOCK)) {
             Ok(text) => text,
             Err(error) if error.kind() == io::ErrorKind::NotFound => String::new(),
@@ -65,7 +53,6 @@ impl Inputs {
                 manifest: fs::read_to_string(templates_dir.join("Cargo.toml"))?,
                 readme: fs::read_to_string(templates_dir.join("README.md"))?,
                 migration: fs::read_to_string(templates_dir.join("MIGRATION.md"))?,
-                sources,
             },
         })
     }

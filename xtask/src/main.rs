@@ -58,10 +58,22 @@ enum Command {
     BenchClient,
 }
 
+thread_local! {
+    /// Where the last panic of this thread happened, for the one-line report below.
+    static PANICKED_AT: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
 fn main() -> ExitCode {
     // Problems are reported as diagnostics; a panic (in the generator crates or here) must not
-    // print a backtrace at the user, so it is caught below and reported in one line.
-    std::panic::set_hook(Box::new(|_| {}));
+    // print a backtrace at the user, so it is caught below and reported in one line that still
+    // says where it happened. Panics the generator catches itself (progenitor's, which become
+    // diagnostics) print nothing.
+    std::panic::set_hook(Box::new(|info| {
+        let at = info
+            .location()
+            .map(|location| format!("{}:{}", location.file(), location.line()));
+        PANICKED_AT.with(|slot| *slot.borrow_mut() = at);
+    }));
     let cli = Cli::parse();
     let root = cli
         .root
@@ -78,8 +90,11 @@ fn main() -> ExitCode {
                 .cloned()
                 .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
                 .unwrap_or_default();
+            let at = PANICKED_AT
+                .with(|slot| slot.borrow_mut().take())
+                .unwrap_or_else(|| "an unknown place".to_owned());
             eprintln!(
-                "xtask: internal error: {message}\nThis is a bug in xtask; please report it."
+                "xtask: internal error at {at}: {message}\nThis is a bug in xtask; please report it with the command you ran."
             );
             ExitCode::FAILURE
         }

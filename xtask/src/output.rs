@@ -1,7 +1,10 @@
 //! Stage 6: write the generated files, or check that the files on disk are the same.
 //!
-//! The output directory is owned by the generator: files it no longer produces are removed
-//! when writing, and reported when checking.
+//! The generator owns exactly the files it produces: each opens with an `@generated` header.
+//! A file under the output directory with that header that it no longer produces (the module
+//! of a retired version) is removed when writing and reported when checking; every other file
+//! there (the hand-written runtime) is never read, written or checked. Line endings are
+//! compared as text, so a checkout that converts them does not make `--check` fail.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -9,6 +12,8 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use similar::TextDiff;
+
+use crate::format::GENERATED_MARK;
 
 /// A file to write, with its path relative to the workspace root.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +38,34 @@ pub enum Stale {
     },
     /// On disk in the owned directory; the generator does not produce it.
     Extra(PathBuf),
+}
+
+/// Whether a file's first lines carry the generator's header.
+fn is_generated(contents: &str) -> bool {
+    contents
+        .lines()
+        .take(3)
+        .any(|line| line.contains(GENERATED_MARK))
+}
+
+/// The text with `\r\n` line endings as `\n`.
+fn unix_lines(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains("\r\n") {
+        text.replace("\r\n", "\n").into()
+    } else {
+        text.into()
+    }
+}
+
+/// Every generated file under `dir` (relative to `root`), skipping build output.
+fn generated_under(root: &Path, dir: &Path) -> io::Result<BTreeSet<PathBuf>> {
+    let mut generated = BTreeSet::new();
+    for path in files_under(root, dir)? {
+        if fs::read_to_string(root.join(&path)).is_ok_and(|text| is_generated(&text)) {
+            generated.insert(path);
+        }
+    }
+    Ok(generated)
 }
 
 /// Every file under `dir` (relative to `root`), skipping build output.
@@ -67,9 +100,10 @@ pub fn check(root: &Path, owned: &Path, files: &[OutputFile]) -> io::Result<Vec<
     for file in files {
         expected.insert(file.path.clone());
         match fs::read_to_string(root.join(&file.path)) {
-            Ok(current) if current == file.contents => {}
+            Ok(current) if unix_lines(&current) == file.contents => {}
             Ok(current) => {
-                let diff = TextDiff::from_lines(&current, &file.contents)
+                let current = unix_lines(&current);
+                let diff = TextDiff::from_lines(current.as_ref(), &file.contents)
                     .unified_diff()
                     .context_radius(2)
                     .header("on disk", "generated")
@@ -85,19 +119,20 @@ pub fn check(root: &Path, owned: &Path, files: &[OutputFile]) -> io::Result<Vec<
             Err(error) => return Err(error),
         }
     }
-    for extra in files_under(root, owned)?.difference(&expected) {
+    for extra in generated_under(root, owned)?.difference(&expected) {
         stale.push(Stale::Extra(extra.clone()));
     }
     Ok(stale)
 }
 
-/// Writes the files that changed and removes the owned files no longer produced; returns how
-/// many files were written or removed.
+/// Writes the files that changed and removes the generated files no longer produced; returns
+/// how many files were written or removed.
 pub fn write(root: &Path, owned: &Path, files: &[OutputFile]) -> io::Result<usize> {
     let mut touched = 0;
     for file in files {
         let full = root.join(&file.path);
-        if fs::read_to_string(&full).ok().as_deref() != Some(file.contents.as_str()) {
+        let current = fs::read_to_string(&full).ok();
+        if current.as_deref().map(unix_lines).as_deref() != Some(file.contents.as_str()) {
             if let Some(parent) = full.parent() {
                 fs::create_dir_all(parent)?;
             }
@@ -106,7 +141,7 @@ pub fn write(root: &Path, owned: &Path, files: &[OutputFile]) -> io::Result<usiz
         }
     }
     let expected: BTreeSet<&Path> = files.iter().map(|file| file.path.as_path()).collect();
-    for extra in files_under(root, owned)? {
+    for extra in generated_under(root, owned)? {
         if !expected.contains(extra.as_path()) {
             fs::remove_file(root.join(extra))?;
             touched += 1;
@@ -164,10 +199,18 @@ mod tests {
     fn write_then_check_is_clean_and_edits_are_reported() {
         let root = tempfile::tempdir().unwrap();
         let owned = Path::new("generated");
+        let mark = format!("// {GENERATED_MARK} from x.\n");
+        let lib = format!("{mark}a\n");
         let files = vec![
-            file("generated/src/lib.rs", "a\n"),
-            file("generated/Cargo.toml", "b\n"),
+            file("generated/src/lib.rs", &lib),
+            file(
+                "generated/Cargo.toml",
+                &format!("# {GENERATED_MARK} from y.\nb\n"),
+            ),
         ];
+        // A hand-written file beside them is none of the generator's business.
+        fs::create_dir_all(root.path().join("generated/src")).unwrap();
+        fs::write(root.path().join("generated/src/runtime.rs"), "// by hand\n").unwrap();
         assert_eq!(write(root.path(), owned, &files).unwrap(), 2);
         assert_eq!(check(root.path(), owned, &files).unwrap(), Vec::new());
         assert_eq!(
@@ -176,8 +219,17 @@ mod tests {
             "nothing rewritten when unchanged"
         );
 
-        fs::write(root.path().join("generated/src/lib.rs"), "edited\n").unwrap();
-        fs::write(root.path().join("generated/src/old.rs"), "x").unwrap();
+        fs::write(
+            root.path().join("generated/src/lib.rs"),
+            format!("{mark}edited\n"),
+        )
+        .unwrap();
+        fs::write(root.path().join("generated/src/old.rs"), format!("{mark}x")).unwrap();
+        fs::write(
+            root.path().join("generated/src/runtime.rs"),
+            "// by hand, edited\n",
+        )
+        .unwrap();
         fs::remove_file(root.path().join("generated/Cargo.toml")).unwrap();
         let stale = check(root.path(), owned, &files).unwrap();
         assert_eq!(stale.len(), 3, "{stale:?}");
@@ -197,5 +249,26 @@ mod tests {
         write(root.path(), owned, &files).unwrap();
         assert!(!root.path().join("generated/src/old.rs").exists());
         assert_eq!(check(root.path(), owned, &files).unwrap(), Vec::new());
+        assert_eq!(
+            fs::read_to_string(root.path().join("generated/src/runtime.rs")).unwrap(),
+            "// by hand, edited\n",
+            "hand-written files are left alone"
+        );
+    }
+
+    #[test]
+    fn line_endings_converted_by_a_checkout_are_not_a_change() {
+        let root = tempfile::tempdir().unwrap();
+        let owned = Path::new("generated");
+        let contents = format!("// {GENERATED_MARK} from x.\nfn a() {{}}\n");
+        let files = vec![file("generated/src/lib.rs", &contents)];
+        fs::create_dir_all(root.path().join("generated/src")).unwrap();
+        fs::write(
+            root.path().join("generated/src/lib.rs"),
+            contents.replace('\n', "\r\n"),
+        )
+        .unwrap();
+        assert_eq!(check(root.path(), owned, &files).unwrap(), Vec::new());
+        assert_eq!(write(root.path(), owned, &files).unwrap(), 0);
     }
 }

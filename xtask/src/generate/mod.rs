@@ -21,7 +21,8 @@ pub const CRATE_DIR: &str = "generated";
 /// Every operation of every version, as the last codegen saw them.
 pub const OPERATIONS_LOCK: &str = "generated/operations.lock";
 
-/// The hand-written pieces stitched into the crate, as read from `templates/`.
+/// The templates of the crate's generated files, as read from `templates/`. The runtime is
+/// ordinary source in `generated/src`, which codegen neither reads nor writes.
 #[derive(Debug, Clone, Default)]
 pub struct Templates {
     /// `templates/Cargo.toml`: the manifest, ending with its `[features]` table.
@@ -30,8 +31,6 @@ pub struct Templates {
     pub readme: String,
     /// `templates/MIGRATION.md`: the introduction of the migration guide.
     pub migration: String,
-    /// `templates/src/*.rs` by file name, `lib.rs` among them.
-    pub sources: Vec<(String, String)>,
 }
 
 /// Every file of the generated crate.
@@ -49,15 +48,6 @@ pub fn crate_files(
         migration(versions, templates),
         Some(operations_lock(versions)),
     ];
-    for (name, text) in &templates.sources {
-        let path = Path::new(CRATE_DIR).join("src").join(name);
-        let source = format!("templates/src/{name}");
-        let mut contents = format!("{}\n{text}", header("//", &source));
-        if name == "lib.rs" {
-            contents.push_str(&version_modules(versions));
-        }
-        files.push(Some(OutputFile { path, contents }));
-    }
     match rust_file(
         &header("//", "spec/*/openapi.yaml"),
         registry::registry(versions),
@@ -104,26 +94,27 @@ pub fn crate_files(
 
 /// Doc attributes, one per line, so that they print as `///` comments.
 pub(crate) fn docs(text: &str) -> TokenStream {
-    let lines = text.trim().lines().map(|line| {
-        let line = if line.is_empty() {
-            String::new()
-        } else {
-            format!(" {}", line.trim_end())
-        };
-        quote!(#[doc = #line])
-    });
-    quote!(#(#lines)*)
+    doc_lines(text, false)
 }
 
 /// Inner doc attributes, one per line, so that they print as `//!` comments.
 pub(crate) fn inner_docs(text: &str) -> TokenStream {
+    doc_lines(text, true)
+}
+
+/// Each line a doc attribute with a space after the `///` (or `//!`), as people write them.
+fn doc_lines(text: &str, inner: bool) -> TokenStream {
     let lines = text.trim().lines().map(|line| {
         let line = if line.is_empty() {
             String::new()
         } else {
             format!(" {}", line.trim_end())
         };
-        quote!(#![doc = #line])
+        if inner {
+            quote!(#![doc = #line])
+        } else {
+            quote!(#[doc = #line])
+        }
     });
     quote!(#(#lines)*)
 }
@@ -214,23 +205,6 @@ fn migration(versions: &[Version], templates: &Templates) -> Option<OutputFile> 
         path: PathBuf::from(CRATE_DIR).join("MIGRATION.md"),
         contents: text,
     })
-}
-
-/// The module declarations appended to the template `lib.rs`, one per version and feature.
-fn version_modules(versions: &[Version]) -> String {
-    let mut text = String::from(
-        "\n/// How to move a program from a legacy version to a date-based one.\n#[doc = include_str!(\"../MIGRATION.md\")]\npub mod migration {}\n",
-    );
-    text.push_str(
-        "\n// One module per API version, each behind the cargo feature of the same name.\n",
-    );
-    for version in versions {
-        text.push_str(&format!(
-            "#[cfg(feature = \"{module}\")]\n#[rustfmt::skip]\npub mod {module};\n",
-            module = version.module
-        ));
-    }
-    text
 }
 
 /// The template manifest with one feature per version appended to its `[features]` table.

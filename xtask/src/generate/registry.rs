@@ -1,7 +1,8 @@
-//! `src/versions.rs`: the registry of the versions this build has, generated from the specs,
-//! so that nothing outside `spec/` lists a version by hand: `ApiVersion` with each version's
-//! name, module, lifecycle, end of support and operations, and `with_version!`, which runs a
-//! block with the module of a version chosen at run time.
+//! `src/versions.rs`: the versions this build has, generated from the specs, so that nothing
+//! outside `spec/` lists a version by hand: the declaration of each version's module, and the
+//! registry: `ApiVersion` with each version's name, module, lifecycle, end of support and
+//! operations, and `with_version!`, which runs a block with the module of a version chosen at
+//! run time. The hand-written `lib.rs` re-exports all of it.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -101,6 +102,17 @@ pub fn registry(versions: &[Version]) -> TokenStream {
             }
         }
     });
+    let modules = versions.iter().map(|v| {
+        let module = format_ident!("{}", v.module);
+        let path = format!("{}/mod.rs", v.module);
+        let feature = &v.module;
+        quote! {
+            #[cfg(feature = #feature)]
+            #[rustfmt::skip]
+            #[path = #path]
+            pub mod #module;
+        }
+    });
     let list = names.join(", ");
     let enum_doc = docs(&format!(
         "A version of HubSpot's associations API that this build of the crate has: one per \
@@ -109,7 +121,10 @@ pub fn registry(versions: &[Version]) -> TokenStream {
          [`ApiVersion::ALL`] or parses a name covers the next version as soon as the crate has it."
     ));
     quote! {
-        //! The versions of this build, generated from `spec/*/openapi.yaml`.
+        //! The versions of this build, generated from `spec/*/openapi.yaml`: one module per
+        //! version, each behind the cargo feature of the same name, and their registry.
+
+        #(#modules)*
 
         use std::fmt;
         use std::str::FromStr;

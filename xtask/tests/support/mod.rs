@@ -6,6 +6,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use xtask::format::GENERATED_MARK;
+
 /// The workspace root.
 pub fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -30,8 +32,31 @@ pub fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// A workspace root in a temporary directory with the given specs, and the real templates and
-/// association type table.
+/// Copies the hand-written files of the generated crate (its runtime), not what codegen writes.
+fn copy_runtime(from: &Path, to: &Path) {
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            if entry.file_name() != "target" {
+                copy_runtime(&entry.path(), &target);
+            }
+        } else if !fs::read_to_string(entry.path())
+            .is_ok_and(|text| text.lines().take(3).any(|l| l.contains(GENERATED_MARK)))
+        {
+            fs::create_dir_all(to).unwrap();
+            fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// Whether codegen wrote anything under `root`: any file of its, such as the registry.
+pub fn generated_anything(root: &Path) -> bool {
+    root.join("generated/src/versions.rs").exists() || root.join("generated/Cargo.toml").exists()
+}
+
+/// A workspace root in a temporary directory with the given specs, the real templates and
+/// association type table, and the crate's hand-written runtime.
 pub fn root_with_specs(specs: &Path) -> tempfile::TempDir {
     let root = tempfile::tempdir().unwrap();
     copy_dir(specs, &root.path().join("spec"));
@@ -43,6 +68,10 @@ pub fn root_with_specs(specs: &Path) -> tempfile::TempDir {
     copy_dir(
         &workspace().join("templates"),
         &root.path().join("templates"),
+    );
+    copy_runtime(
+        &workspace().join("generated"),
+        &root.path().join("generated"),
     );
     root
 }
