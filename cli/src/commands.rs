@@ -2,14 +2,15 @@
 //! version asked for, which have the same method and type names.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
-use hubspot_associations::{ApiVersion, BulkOptions, BulkOutcome, ObjectId, RateLimit, Transport};
+use hubspot_associations::{ApiVersion, BulkOutcome, ObjectId, RateLimit, Transport};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::input::{self, Ids, Pairs};
+use crate::job::Job;
 use crate::journal::{self, Journal, Settled};
 use crate::report::{self, Summary};
 
@@ -70,32 +71,8 @@ impl Kind {
     }
 }
 
-/// What every command shares.
-pub struct Job {
-    /// `associate`, `archive` or `export`.
-    pub command: &'static str,
-    /// The API version.
-    pub version: ApiVersion,
-    /// The object type associations start from.
-    pub from_type: String,
-    /// The object type they lead to.
-    pub to_type: String,
-    /// The input file.
-    pub input: PathBuf,
-    /// Where to write failed rows.
-    pub failures: PathBuf,
-    /// Validate and plan only.
-    pub dry_run: bool,
-    /// How requests are sent.
-    pub options: BulkOptions,
-    /// The client-side rate limit, for plans.
-    pub rate_limit: RateLimit,
-    /// Whether to draw a progress bar.
-    pub progress: bool,
-}
-
-/// Settled input lines.
-type Settlements = Vec<(u64, Settled)>;
+/// What HubSpot confirmed of each input line a request carried.
+type LineOutcomes = Vec<(u64, Settled)>;
 
 fn progress_bar(job: &Job, length: u64) -> ProgressBar {
     if !job.progress {
@@ -124,12 +101,12 @@ fn number(id: &ObjectId) -> u64 {
     id.as_u64().unwrap_or_default()
 }
 
-/// Turns a bulk outcome into journal entries, through the lines of each pair.
-fn settle<I, R>(
+/// The journal entries of a bulk outcome: each input's outcome for every line of its pairs.
+fn outcomes_by_line<I, R>(
     outcome: BulkOutcome<I, R>,
     pairs_of: impl Fn(&I) -> Vec<(u64, u64)>,
     pairs: &Pairs,
-) -> Settlements {
+) -> LineOutcomes {
     let mut settled = Vec::new();
     let mut add = |input: &I, outcome: Settled| {
         for pair in pairs_of(input) {
@@ -205,94 +182,16 @@ pub async fn write_pairs(
             .map(|&row| pairs.lines(row).count() as u64)
             .sum(),
     );
-    let record = |journal: &mut Journal, settled: Settlements| -> anyhow::Result<()> {
-        bar.inc(settled.len() as u64);
-        journal.record(settled)
-    };
-    let resolved = match kind {
-        Kind::Label(label) => {
-            let labels =
-                with_client!(api, client => client.labels(&job.from_type, &job.to_type).await?);
-            let found = labels.find(label).ok_or_else(|| {
-                anyhow::anyhow!(
-                    "no association label `{label}` from {} to {}",
-                    job.from_type,
-                    job.to_type
-                )
-            })?;
-            Kind::Type {
-                id: found.type_id,
-                category: found.category.clone(),
-            }
-        }
-        other => other.clone(),
-    };
-    let (from_type, to_type) = (job.from_type.as_str(), job.to_type.as_str());
+    let resolved = resolve(api, job, kind).await?;
     let rows = pending.iter().map(|&row| pairs.rows[row]);
-    with_client!(api, client, version => {
-        use version::types;
-        let id = |value: u64| types::PublicObjectId { id: ObjectId::from(value) };
-        let pair_of = |from: &types::PublicObjectId, to: &types::PublicObjectId| vec![(number(&from.id), number(&to.id))];
-        match (job.command, &resolved) {
-            ("associate", Kind::Default) => {
-                let inputs = rows.map(|p| types::PublicDefaultAssociationMultiPost { from: id(p.from), to: id(p.to) });
-                let mut chunks = std::pin::pin!(client.batch_create_default_chunks(from_type, to_type, inputs, job.options));
-                while let Some(outcome) = chunks.next().await {
-                    record(&mut journal, settle(outcome, |i: &types::PublicDefaultAssociationMultiPost| pair_of(&i.from, &i.to), &pairs))?;
-                }
-            }
-            ("associate", Kind::Type { id: type_id, category }) => {
-                let spec = types::AssociationSpec { association_category: category.as_str().into(), association_type_id: *type_id };
-                let inputs = rows.map(|p| types::PublicAssociationMultiPost { from: id(p.from), to: id(p.to), types: vec![spec.clone()] });
-                let mut chunks = std::pin::pin!(client.batch_create_chunks(from_type, to_type, inputs, job.options));
-                while let Some(outcome) = chunks.next().await {
-                    record(&mut journal, settle(outcome, |i: &types::PublicAssociationMultiPost| pair_of(&i.from, &i.to), &pairs))?;
-                }
-            }
-            ("archive", Kind::Default) => {
-                let mut by_from: Vec<(u64, Vec<u64>)> = Vec::new();
-                for pair in rows {
-                    match by_from.last_mut() {
-                        Some((from, to)) if *from == pair.from => to.push(pair.to),
-                        _ => by_from.push((pair.from, vec![pair.to])),
-                    }
-                }
-                let inputs = by_from
-                    .iter()
-                    .map(|(from, to)| types::PublicAssociationMultiArchive { from: id(*from), to: to.iter().map(|t| id(*t)).collect() });
-                let mut chunks = std::pin::pin!(client.batch_archive_chunks(from_type, to_type, inputs, job.options));
-                while let Some(outcome) = chunks.next().await {
-                    let pairs_of = |i: &types::PublicAssociationMultiArchive| {
-                        i.to.iter().map(|to| (number(&i.from.id), number(&to.id))).collect()
-                    };
-                    record(&mut journal, settle(outcome, pairs_of, &pairs))?;
-                }
-            }
-            ("archive", Kind::Type { id: type_id, category }) => {
-                let spec = types::AssociationSpec { association_category: category.as_str().into(), association_type_id: *type_id };
-                let inputs = rows.map(|p| types::PublicAssociationMultiPost { from: id(p.from), to: id(p.to), types: vec![spec.clone()] });
-                let mut chunks = std::pin::pin!(client.batch_archive_labels_chunks(from_type, to_type, inputs, job.options));
-                while let Some(outcome) = chunks.next().await {
-                    record(&mut journal, settle(outcome, |i: &types::PublicAssociationMultiPost| pair_of(&i.from, &i.to), &pairs))?;
-                }
-            }
-            (command, kind) => anyhow::bail!("`{command}` cannot use {kind:?}"),
-        }
-    });
+    let record = |outcomes: LineOutcomes| -> anyhow::Result<()> {
+        bar.inc(outcomes.len() as u64);
+        journal.record(outcomes)
+    };
+    send_pairs(api, job, &resolved, rows, &pairs, record).await?;
     bar.finish_and_clear();
     let settled = journal.settled();
-    let failed_pairs: Vec<(u64, Vec<String>, String)> = (0..pairs.rows.len())
-        .flat_map(|row| pairs.lines(row).map(move |line| (row, line)))
-        .filter_map(|(row, line)| {
-            let reason = settled.failed.get(&line)?;
-            let pair = pairs.rows[row];
-            Some((
-                line,
-                vec![pair.from.to_string(), pair.to.to_string()],
-                reason.clone(),
-            ))
-        })
-        .collect();
+    let failed_pairs = failed_rows(&pairs, settled);
     report::failures(
         &job.failures,
         &["from_id", "to_id"],
@@ -310,6 +209,104 @@ pub async fn write_pairs(
         elapsed: started.elapsed(),
         dry_run: false,
     })
+}
+
+/// The association type a run writes: a label resolved to its type id and category once.
+async fn resolve(api: &Api, job: &Job, kind: &Kind) -> anyhow::Result<Kind> {
+    let Kind::Label(label) = kind else {
+        return Ok(kind.clone());
+    };
+    let labels = with_client!(api, client => client.labels(&job.from_type, &job.to_type).await?);
+    let found = labels.find(label).ok_or_else(|| {
+        anyhow::anyhow!(
+            "no association label `{label}` from {} to {}",
+            job.from_type,
+            job.to_type
+        )
+    })?;
+    Ok(Kind::Type {
+        id: found.type_id,
+        category: found.category.clone(),
+    })
+}
+
+/// Sends `rows` through the batch operation the command and kind call for, in the run's
+/// version, recording what HubSpot confirmed of each request as it completes.
+async fn send_pairs(
+    api: &Api,
+    job: &Job,
+    kind: &Kind,
+    rows: impl Iterator<Item = input::Pair>,
+    pairs: &Pairs,
+    mut record: impl FnMut(LineOutcomes) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let (from_type, to_type, options) = (job.from_type.as_str(), job.to_type.as_str(), job.options);
+    // Drains a stream of bulk outcomes into the journal.
+    macro_rules! drain {
+        ($chunks:expr, $pairs_of:expr) => {{
+            let mut chunks = std::pin::pin!($chunks);
+            while let Some(outcome) = chunks.next().await {
+                record(outcomes_by_line(outcome, $pairs_of, pairs))?;
+            }
+        }};
+    }
+    with_client!(api, client, version => {
+        use version::types;
+        let id = |value: u64| types::PublicObjectId { id: ObjectId::from(value) };
+        let ids = |from: &types::PublicObjectId, to: &types::PublicObjectId| vec![(number(&from.id), number(&to.id))];
+        let typed = |type_id: i32, category: &str| types::AssociationSpec {
+            association_category: category.into(),
+            association_type_id: type_id,
+        };
+        match (job.command, kind) {
+            ("associate", Kind::Default) => drain!(
+                client.batch_create_default_chunks(from_type, to_type, rows.map(|p| types::PublicDefaultAssociationMultiPost { from: id(p.from), to: id(p.to) }), options),
+                |i: &types::PublicDefaultAssociationMultiPost| ids(&i.from, &i.to)
+            ),
+            ("associate", Kind::Type { id: type_id, category }) => drain!(
+                client.batch_create_chunks(from_type, to_type, rows.map(|p| types::PublicAssociationMultiPost { from: id(p.from), to: id(p.to), types: vec![typed(*type_id, category)] }), options),
+                |i: &types::PublicAssociationMultiPost| ids(&i.from, &i.to)
+            ),
+            ("archive", Kind::Default) => drain!(
+                client.batch_archive_chunks(from_type, to_type, by_from(rows).into_iter().map(|(from, to)| types::PublicAssociationMultiArchive { from: id(from), to: to.into_iter().map(id).collect() }), options),
+                |i: &types::PublicAssociationMultiArchive| i.to.iter().map(|to| (number(&i.from.id), number(&to.id))).collect()
+            ),
+            ("archive", Kind::Type { id: type_id, category }) => drain!(
+                client.batch_archive_labels_chunks(from_type, to_type, rows.map(|p| types::PublicAssociationMultiPost { from: id(p.from), to: id(p.to), types: vec![typed(*type_id, category)] }), options),
+                |i: &types::PublicAssociationMultiPost| ids(&i.from, &i.to)
+            ),
+            (command, kind) => anyhow::bail!("`{command}` cannot use {kind:?}"),
+        }
+    });
+    Ok(())
+}
+
+/// Consecutive pairs with the same `from` grouped, as batch archive takes them.
+fn by_from(rows: impl Iterator<Item = input::Pair>) -> Vec<(u64, Vec<u64>)> {
+    let mut grouped: Vec<(u64, Vec<u64>)> = Vec::new();
+    for pair in rows {
+        match grouped.last_mut() {
+            Some((from, to)) if *from == pair.from => to.push(pair.to),
+            _ => grouped.push((pair.from, vec![pair.to])),
+        }
+    }
+    grouped
+}
+
+/// The input lines that failed, with their pair and HubSpot's reason, for the failures file.
+fn failed_rows(pairs: &Pairs, settled: &journal::Settlements) -> Vec<(u64, Vec<String>, String)> {
+    (0..pairs.rows.len())
+        .flat_map(|row| pairs.lines(row).map(move |line| (row, line)))
+        .filter_map(|(row, line)| {
+            let reason = settled.failed.get(&line)?;
+            let pair = pairs.rows[row];
+            Some((
+                line,
+                vec![pair.from.to_string(), pair.to.to_string()],
+                reason.clone(),
+            ))
+        })
+        .collect()
 }
 
 /// `export`: every association of every record of the input, to a CSV file.

@@ -6,6 +6,7 @@
 
 mod commands;
 mod input;
+mod job;
 mod journal;
 mod report;
 
@@ -16,7 +17,8 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use hubspot_associations::{ApiVersion, BulkOptions, RateLimit, Tier, Transport};
 
-use commands::{Api, Job, Kind};
+use commands::{Api, Kind};
+use job::Job;
 
 /// The environment variable that holds the access token.
 const TOKEN_VARIABLE: &str = "HUBSPOT_TOKEN";

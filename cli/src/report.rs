@@ -5,8 +5,8 @@ use std::fmt;
 use std::path::Path;
 use std::time::Duration;
 
-use crate::commands::Job;
 use crate::input::BadRow;
+use crate::job::Job;
 
 /// The outcome of a run, by input row.
 #[derive(Debug, Clone, PartialEq)]

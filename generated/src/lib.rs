@@ -12,6 +12,7 @@ mod ids;
 mod labels;
 mod lifecycle;
 pub(crate) mod open_enum;
+pub(crate) mod operation;
 pub(crate) mod pagination;
 mod rate_limit;
 mod response;

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 
 use crate::error::{Error, RateLimitPolicy};
-use crate::transport::Retry;
+use crate::operation::Retry;
 
 /// How transient failures are retried.
 ///

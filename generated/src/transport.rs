@@ -9,8 +9,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
+use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};
-use reqwest::{Method, StatusCode};
 use serde::Serialize;
 use tokio::time::Instant;
 use tracing::{Instrument, field};
@@ -19,6 +19,7 @@ use url::Url;
 use crate::error::{ApiError, Error, RateLimitError, RateLimitPolicy};
 use crate::error_body::ErrorFields;
 use crate::labels::Labels;
+use crate::operation::Operation;
 use crate::rate_limit::{Limiter, RateLimit};
 use crate::response::RawResponse;
 use crate::retry::{self, RetryPolicy};
@@ -481,37 +482,6 @@ fn error_answer(
     Error::Api(Box::new(ApiError::new(operation, status, headers, body)))
 }
 
-/// Whether a call may be sent again after a transient failure.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Retry {
-    /// Reads, PUT and DELETE: sending twice has the effect of sending once.
-    Idempotent,
-    /// Batch POSTs: retried so that a bulk job makes progress.
-    Batch,
-    /// Other POSTs: a second send could act twice.
-    Never,
-}
-
-/// What the runtime knows of an operation.
-#[derive(Clone, Debug)]
-pub(crate) struct Operation {
-    pub id: &'static str,
-    pub version: &'static str,
-    pub method: Method,
-    pub retry: Retry,
-}
-
-impl Operation {
-    pub fn new(id: &'static str, version: &'static str, method: Method, retry: Retry) -> Self {
-        Self {
-            id,
-            version,
-            method,
-            retry,
-        }
-    }
-}
-
 /// One call to make: the operation, the encoded path, the query and the JSON body.
 #[derive(Debug)]
 pub(crate) struct Call {
@@ -555,6 +525,8 @@ impl Call {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::operation::Retry;
+    use reqwest::Method;
 
     fn build(url: &str) -> Result<Transport, Error> {
         Transport::builder("pat-secret-token").base_url(url).build()

@@ -76,8 +76,8 @@
 //! - schema BatchResponseVoid: added
 /// The request and response bodies of version 2026-09.
 pub mod types;
-#[allow(unused_imports)]
-use crate::transport::{Call, Operation, Retry};
+use crate::operation::{Operation, Retry};
+use crate::transport::Call;
 use crate::url_path::segment;
 use crate::{CallOptions, Error, Response, Transport};
 use reqwest::Method;

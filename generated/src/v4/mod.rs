@@ -40,8 +40,8 @@
 ///
 /// Deprecated with version v4: HubSpot ends its support on 2027-03-30.
 pub mod types;
-#[allow(unused_imports)]
-use crate::transport::{Call, Operation, Retry};
+use crate::operation::{Operation, Retry};
+use crate::transport::Call;
 use crate::url_path::segment;
 use crate::{CallOptions, Error, Response, Transport};
 use reqwest::Method;

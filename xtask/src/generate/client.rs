@@ -58,8 +58,8 @@ pub fn client(version: &Version, previous: Option<(&str, Vec<Change>)>) -> Token
         #types_doc
         pub mod types;
 
-        #[allow(unused_imports)]
-        use crate::transport::{Call, Operation, Retry};
+        use crate::operation::{Operation, Retry};
+        use crate::transport::Call;
         use crate::url_path::segment;
         use crate::{CallOptions, Error, Response, Transport};
         use reqwest::Method;
