@@ -17,8 +17,6 @@ pub(crate) mod pagination;
 mod rate_limit;
 mod response;
 mod retry;
-#[cfg(test)]
-mod test_support;
 pub(crate) mod transport;
 pub(crate) mod url_path;
 // The version modules and their registry, generated from `spec/` by `cargo xtask codegen`

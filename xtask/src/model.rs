@@ -354,10 +354,8 @@ pub fn success_type(op: &Operation) -> String {
 fn result_type(result: &BulkResult) -> String {
     match result {
         BulkResult::Schema(name) => type_path(name),
-        BulkResult::Object => {
-            "::serde_json::Map<::std::string::String, ::serde_json::Value>".into()
-        }
-        BulkResult::Any => "::serde_json::Value".into(),
+        BulkResult::Object => "serde_json::Map<String, serde_json::Value>".into(),
+        BulkResult::Any => "serde_json::Value".into(),
         BulkResult::Nothing => "()".into(),
     }
 }

@@ -70,7 +70,6 @@ pub struct Client {
     transport: Transport,
 }
 
-#[allow(deprecated)]
 impl Client {
     /// A client that sends its requests through `transport`.
     pub fn new(transport: Transport) -> Self {
@@ -1054,7 +1053,7 @@ impl Client {
                         errors: answer
                             .errors
                             .iter()
-                            .filter_map(|error| ::serde_json::to_value(error).ok())
+                            .filter_map(|error| serde_json::to_value(error).ok())
                             .collect(),
                         pages: answer
                             .results
@@ -1082,7 +1081,7 @@ impl Client {
         options: crate::BulkOptions,
     ) -> crate::BulkOutcome<
         types::PublicAssociationMultiArchive,
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        serde_json::Map<String, serde_json::Value>,
     > {
         crate::bulk::collect(
                 self
@@ -1106,7 +1105,7 @@ impl Client {
     ) -> impl futures_core::Stream<
         Item = crate::BulkOutcome<
             types::PublicAssociationMultiArchive,
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            serde_json::Map<String, serde_json::Value>,
         >,
     > {
         crate::bulk::chunks(
@@ -1144,7 +1143,7 @@ impl Client {
         options: crate::BulkOptions,
     ) -> crate::BulkOutcome<
         types::PublicAssociationMultiPost,
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        serde_json::Map<String, serde_json::Value>,
     > {
         crate::bulk::collect(
                 self
@@ -1168,7 +1167,7 @@ impl Client {
     ) -> impl futures_core::Stream<
         Item = crate::BulkOutcome<
             types::PublicAssociationMultiPost,
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            serde_json::Map<String, serde_json::Value>,
         >,
     > {
         crate::bulk::chunks(
@@ -1338,7 +1337,7 @@ impl Client {
         options: crate::BulkOptions,
     ) -> crate::BulkOutcome<
         types::PublicAssociationSpec,
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        serde_json::Map<String, serde_json::Value>,
     > {
         crate::bulk::collect(
                 self
@@ -1362,7 +1361,7 @@ impl Client {
     ) -> impl futures_core::Stream<
         Item = crate::BulkOutcome<
             types::PublicAssociationSpec,
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            serde_json::Map<String, serde_json::Value>,
         >,
     > {
         crate::bulk::chunks(
@@ -1418,9 +1417,9 @@ impl Client {
     pub async fn call_json(
         &self,
         operation: &str,
-        params: &::serde_json::Map<String, ::serde_json::Value>,
-        body: Option<&::serde_json::Value>,
-    ) -> Result<Response<::serde_json::Value>, Error> {
+        params: &serde_json::Map<String, serde_json::Value>,
+        body: Option<&serde_json::Value>,
+    ) -> Result<Response<serde_json::Value>, Error> {
         let args = crate::dynamic::JsonArgs::new(operation, params, body);
         match operation {
             "list" => {
@@ -1698,100 +1697,5 @@ impl Client {
                 )
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod decoding {
-    use super::types;
-    use proptest::prelude::*;
-    /// The property names of the version's schemas.
-    const KEYS: &[&str] = &[
-        "after",
-        "associationCategory",
-        "associationSpec",
-        "associationTypeId",
-        "associationTypes",
-        "before",
-        "category",
-        "code",
-        "completedAt",
-        "context",
-        "correlationId",
-        "dateOnly",
-        "enqueueTime",
-        "errors",
-        "from",
-        "fromObjectId",
-        "fromObjectTypeId",
-        "id",
-        "in",
-        "inputs",
-        "inverseLabel",
-        "label",
-        "labels",
-        "link",
-        "links",
-        "maxToObjectIds",
-        "message",
-        "name",
-        "next",
-        "numErrors",
-        "paging",
-        "prev",
-        "requestedAt",
-        "results",
-        "startedAt",
-        "status",
-        "subCategory",
-        "timeZoneShift",
-        "to",
-        "toObjectId",
-        "toObjectTypeId",
-        "typeId",
-        "types",
-        "userEmail",
-        "userEnforcedMaxToObjectIds",
-        "userId",
-        "value",
-    ];
-    fn decode<T>(bytes: &[u8])
-    where
-        T: serde::de::DeserializeOwned + serde::Serialize + PartialEq + std::fmt::Debug,
-    {
-        if let Ok(value) = serde_json::from_slice::<T>(bytes) {
-            let again: T = serde_json::from_value(serde_json::to_value(&value).unwrap())
-                .unwrap();
-            assert_eq!(again, value);
-        }
-    }
-
-    fn decode_every_success_type(bytes: &[u8]) {
-        decode::<types::BatchResponse>(bytes);
-        decode::<types::BatchResponseLabelsBetweenObjectPairWithErrors>(bytes);
-        decode::<
-            types::BatchResponsePublicAssociationDefinitionConfigurationUpdateResultWithErrors,
-        >(bytes);
-        decode::<
-            types::BatchResponsePublicAssociationDefinitionUserConfigurationWithErrors,
-        >(bytes);
-        decode::<types::BatchResponsePublicAssociationMultiWithLabelWithErrors>(bytes);
-        decode::<types::BatchResponsePublicDefaultAssociation>(bytes);
-        decode::<types::CollectionResponseAssociationSpecWithLabelNoPaging>(bytes);
-        decode::<
-            types::CollectionResponseMultiAssociatedObjectWithLabelForwardPaging,
-        >(bytes);
-        decode::<
-            types::CollectionResponsePublicAssociationDefinitionUserConfigurationNoPaging,
-        >(bytes);
-        decode::<types::LabelsBetweenObjectPair>(bytes);
-        decode::<types::ReportCreationResponse>(bytes);
-    }
-
-    proptest! {
-        #[test] fn arbitrary_bytes(bytes in proptest::collection::vec(any:: < u8 > (), 0
-        ..256)) { decode_every_success_type(& bytes); } #[test] fn arbitrary_json(value
-        in crate ::test_support::json(KEYS)) { decode_every_success_type(value
-        .to_string().as_bytes()); }
     }
 }

@@ -91,7 +91,6 @@ pub struct Client {
     transport: Transport,
 }
 
-#[allow(deprecated)]
 impl Client {
     /// A client that sends its requests through `transport`.
     pub fn new(transport: Transport) -> Self {
@@ -988,7 +987,7 @@ impl Client {
                         errors: answer
                             .errors
                             .iter()
-                            .filter_map(|error| ::serde_json::to_value(error).ok())
+                            .filter_map(|error| serde_json::to_value(error).ok())
                             .collect(),
                         pages: answer
                             .results
@@ -1014,7 +1013,7 @@ impl Client {
         to_object_type: &str,
         inputs: impl IntoIterator<Item = types::PublicAssociationMultiArchive>,
         options: crate::BulkOptions,
-    ) -> crate::BulkOutcome<types::PublicAssociationMultiArchive, ::serde_json::Value> {
+    ) -> crate::BulkOutcome<types::PublicAssociationMultiArchive, serde_json::Value> {
         crate::bulk::collect(
                 self
                     .batch_archive_chunks(
@@ -1037,7 +1036,7 @@ impl Client {
     ) -> impl futures_core::Stream<
         Item = crate::BulkOutcome<
             types::PublicAssociationMultiArchive,
-            ::serde_json::Value,
+            serde_json::Value,
         >,
     > {
         crate::bulk::chunks(
@@ -1073,7 +1072,7 @@ impl Client {
         to_object_type: &str,
         inputs: impl IntoIterator<Item = types::PublicAssociationMultiPost>,
         options: crate::BulkOptions,
-    ) -> crate::BulkOutcome<types::PublicAssociationMultiPost, ::serde_json::Value> {
+    ) -> crate::BulkOutcome<types::PublicAssociationMultiPost, serde_json::Value> {
         crate::bulk::collect(
                 self
                     .batch_archive_labels_chunks(
@@ -1094,7 +1093,7 @@ impl Client {
         inputs: impl IntoIterator<Item = types::PublicAssociationMultiPost>,
         options: crate::BulkOptions,
     ) -> impl futures_core::Stream<
-        Item = crate::BulkOutcome<types::PublicAssociationMultiPost, ::serde_json::Value>,
+        Item = crate::BulkOutcome<types::PublicAssociationMultiPost, serde_json::Value>,
     > {
         crate::bulk::chunks(
             inputs,
@@ -1261,7 +1260,7 @@ impl Client {
         to_object_type: &str,
         inputs: impl IntoIterator<Item = types::PublicAssociationSpec>,
         options: crate::BulkOptions,
-    ) -> crate::BulkOutcome<types::PublicAssociationSpec, ::serde_json::Value> {
+    ) -> crate::BulkOutcome<types::PublicAssociationSpec, serde_json::Value> {
         crate::bulk::collect(
                 self
                     .batch_purge_limits_chunks(
@@ -1282,7 +1281,7 @@ impl Client {
         inputs: impl IntoIterator<Item = types::PublicAssociationSpec>,
         options: crate::BulkOptions,
     ) -> impl futures_core::Stream<
-        Item = crate::BulkOutcome<types::PublicAssociationSpec, ::serde_json::Value>,
+        Item = crate::BulkOutcome<types::PublicAssociationSpec, serde_json::Value>,
     > {
         crate::bulk::chunks(
             inputs,
@@ -1337,9 +1336,9 @@ impl Client {
     pub async fn call_json(
         &self,
         operation: &str,
-        params: &::serde_json::Map<String, ::serde_json::Value>,
-        body: Option<&::serde_json::Value>,
-    ) -> Result<Response<::serde_json::Value>, Error> {
+        params: &serde_json::Map<String, serde_json::Value>,
+        body: Option<&serde_json::Value>,
+    ) -> Result<Response<serde_json::Value>, Error> {
         let args = crate::dynamic::JsonArgs::new(operation, params, body);
         match operation {
             "create" => {
@@ -1598,97 +1597,5 @@ impl Client {
                 )
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod decoding {
-    use super::types;
-    use proptest::prelude::*;
-    /// The property names of the version's schemas.
-    const KEYS: &[&str] = &[
-        "after",
-        "associationCategory",
-        "associationSpec",
-        "associationTypeId",
-        "associationTypes",
-        "before",
-        "category",
-        "code",
-        "completedAt",
-        "context",
-        "correlationId",
-        "dateOnly",
-        "enqueueTime",
-        "errors",
-        "from",
-        "fromObjectId",
-        "fromObjectTypeId",
-        "id",
-        "in",
-        "inputs",
-        "inverseLabel",
-        "label",
-        "labels",
-        "link",
-        "links",
-        "maxToObjectIds",
-        "message",
-        "name",
-        "next",
-        "numErrors",
-        "paging",
-        "prev",
-        "requestedAt",
-        "results",
-        "startedAt",
-        "status",
-        "subCategory",
-        "timeZoneShift",
-        "to",
-        "toObjectId",
-        "toObjectTypeId",
-        "typeId",
-        "types",
-        "userEmail",
-        "userEnforcedMaxToObjectIds",
-        "userId",
-        "value",
-    ];
-    fn decode<T>(bytes: &[u8])
-    where
-        T: serde::de::DeserializeOwned + serde::Serialize + PartialEq + std::fmt::Debug,
-    {
-        if let Ok(value) = serde_json::from_slice::<T>(bytes) {
-            let again: T = serde_json::from_value(serde_json::to_value(&value).unwrap())
-                .unwrap();
-            assert_eq!(again, value);
-        }
-    }
-
-    fn decode_every_success_type(bytes: &[u8]) {
-        decode::<types::BatchResponseLabelsBetweenObjectPair>(bytes);
-        decode::<
-            types::BatchResponsePublicAssociationDefinitionConfigurationUpdateResult,
-        >(bytes);
-        decode::<
-            types::BatchResponsePublicAssociationDefinitionUserConfiguration,
-        >(bytes);
-        decode::<types::BatchResponsePublicAssociationMultiWithLabel>(bytes);
-        decode::<types::BatchResponsePublicDefaultAssociation>(bytes);
-        decode::<types::BatchResponseVoid>(bytes);
-        decode::<types::CollectionResponseAssociationSpecWithLabelNoPaging>(bytes);
-        decode::<
-            types::CollectionResponsePublicAssociationDefinitionUserConfigurationNoPaging,
-        >(bytes);
-        decode::<types::LabelsBetweenObjectPair>(bytes);
-        decode::<types::ReportCreationResponse>(bytes);
-    }
-
-    proptest! {
-        #[test] fn arbitrary_bytes(bytes in proptest::collection::vec(any:: < u8 > (), 0
-        ..256)) { decode_every_success_type(& bytes); } #[test] fn arbitrary_json(value
-        in crate ::test_support::json(KEYS)) { decode_every_success_type(value
-        .to_string().as_bytes()); }
     }
 }

@@ -1042,7 +1042,7 @@ impl Client {
                         errors: answer
                             .errors
                             .iter()
-                            .filter_map(|error| ::serde_json::to_value(error).ok())
+                            .filter_map(|error| serde_json::to_value(error).ok())
                             .collect(),
                         pages: answer
                             .results
@@ -1364,9 +1364,9 @@ impl Client {
     pub async fn call_json(
         &self,
         operation: &str,
-        params: &::serde_json::Map<String, ::serde_json::Value>,
-        body: Option<&::serde_json::Value>,
-    ) -> Result<Response<::serde_json::Value>, Error> {
+        params: &serde_json::Map<String, serde_json::Value>,
+        body: Option<&serde_json::Value>,
+    ) -> Result<Response<serde_json::Value>, Error> {
         let args = crate::dynamic::JsonArgs::new(operation, params, body);
         match operation {
             "list" => {
@@ -1644,99 +1644,5 @@ impl Client {
                 )
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod decoding {
-    use super::types;
-    use proptest::prelude::*;
-    /// The property names of the version's schemas.
-    const KEYS: &[&str] = &[
-        "after",
-        "associationCategory",
-        "associationSpec",
-        "associationTypeId",
-        "associationTypes",
-        "before",
-        "category",
-        "code",
-        "completedAt",
-        "context",
-        "correlationId",
-        "dateOnly",
-        "enqueueTime",
-        "errors",
-        "from",
-        "fromObjectId",
-        "fromObjectTypeId",
-        "id",
-        "in",
-        "inputs",
-        "inverseLabel",
-        "label",
-        "labels",
-        "link",
-        "links",
-        "maxToObjectIds",
-        "message",
-        "name",
-        "next",
-        "numErrors",
-        "paging",
-        "prev",
-        "requestedAt",
-        "results",
-        "startedAt",
-        "status",
-        "subCategory",
-        "timeZoneShift",
-        "to",
-        "toObjectId",
-        "toObjectTypeId",
-        "typeId",
-        "types",
-        "userEmail",
-        "userEnforcedMaxToObjectIds",
-        "userId",
-        "value",
-    ];
-    fn decode<T>(bytes: &[u8])
-    where
-        T: serde::de::DeserializeOwned + serde::Serialize + PartialEq + std::fmt::Debug,
-    {
-        if let Ok(value) = serde_json::from_slice::<T>(bytes) {
-            let again: T = serde_json::from_value(serde_json::to_value(&value).unwrap())
-                .unwrap();
-            assert_eq!(again, value);
-        }
-    }
-
-    fn decode_every_success_type(bytes: &[u8]) {
-        decode::<types::BatchResponseLabelsBetweenObjectPairWithErrors>(bytes);
-        decode::<
-            types::BatchResponsePublicAssociationDefinitionConfigurationUpdateResultWithErrors,
-        >(bytes);
-        decode::<
-            types::BatchResponsePublicAssociationDefinitionUserConfigurationWithErrors,
-        >(bytes);
-        decode::<types::BatchResponsePublicAssociationMultiWithLabelWithErrors>(bytes);
-        decode::<types::BatchResponsePublicDefaultAssociation>(bytes);
-        decode::<types::CollectionResponseAssociationSpecWithLabelNoPaging>(bytes);
-        decode::<
-            types::CollectionResponseMultiAssociatedObjectWithLabelForwardPaging,
-        >(bytes);
-        decode::<
-            types::CollectionResponsePublicAssociationDefinitionUserConfigurationNoPaging,
-        >(bytes);
-        decode::<types::LabelsBetweenObjectPair>(bytes);
-        decode::<types::ReportCreationResponse>(bytes);
-    }
-
-    proptest! {
-        #[test] fn arbitrary_bytes(bytes in proptest::collection::vec(any:: < u8 > (), 0
-        ..256)) { decode_every_success_type(& bytes); } #[test] fn arbitrary_json(value
-        in crate ::test_support::json(KEYS)) { decode_every_success_type(value
-        .to_string().as_bytes()); }
     }
 }

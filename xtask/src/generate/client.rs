@@ -22,6 +22,12 @@ pub fn client(version: &Version, previous: Option<(&str, Vec<Change>)>) -> Token
          retry policy; clients of several versions can share one transport, and so one \
          rate-limit budget."
     ));
+    // The impl of a deprecated client names it, which the compiler would warn about.
+    let allow_deprecated = version
+        .lifecycle
+        .end_of_support
+        .as_ref()
+        .map(|_| quote!(#[allow(deprecated)]));
     let deprecation = version.lifecycle.end_of_support.as_ref().map(|date| {
         let note = format!(
             "HubSpot ends support for version {name} on {date}; move to a date-based version (see the migration guide)."
@@ -34,7 +40,6 @@ pub fn client(version: &Version, previous: Option<(&str, Vec<Change>)>) -> Token
         ),
         None => format!("The request and response bodies of version {name}."),
     });
-    let tests = decoding_tests(version);
     let methods = version.methods.iter().map(|method| {
         let op = version
             .operations
@@ -74,7 +79,7 @@ pub fn client(version: &Version, previous: Option<(&str, Vec<Change>)>) -> Token
             transport: Transport,
         }
 
-        #[allow(deprecated)]
+        #allow_deprecated
         impl Client {
             /// A client that sends its requests through `transport`.
             pub fn new(transport: Transport) -> Self {
@@ -99,13 +104,24 @@ pub fn client(version: &Version, previous: Option<(&str, Vec<Change>)>) -> Token
             #call_json
         }
 
-        #tests
     }
 }
 
-/// Property tests of every success type of the version: decoding arbitrary bytes or JSON
-/// never panics, and what decodes encodes and decodes again to the same value.
-fn decoding_tests(version: &Version) -> TokenStream {
+/// `tests/decoding/versions.rs`: the property tests of every version's success types, each
+/// version's behind its feature; the hand-written `tests/decoding.rs` includes it.
+pub fn decoding_tests_file(versions: &[Version]) -> TokenStream {
+    let modules = versions.iter().map(decoding_tests);
+    quote! {
+        //! One module of property tests per version.
+
+        #(#modules)*
+    }
+}
+
+/// The property tests of every success type of the version, as a module of the crate's
+/// `tests/decoding.rs`: decoding arbitrary bytes or JSON never panics, and what decodes encodes
+/// and decodes again to the same value.
+pub fn decoding_tests(version: &Version) -> TokenStream {
     let mut bodies: Vec<&String> = version
         .operations
         .iter()
@@ -131,24 +147,24 @@ fn decoding_tests(version: &Version) -> TokenStream {
         .collect();
     keys.sort();
     keys.dedup();
+    let module = format_ident!("{}", version.module);
+    let feature = &version.module;
+    let allow_deprecated = version
+        .lifecycle
+        .end_of_support
+        .as_ref()
+        .map(|_| quote!(#[allow(deprecated)]));
     quote! {
-        #[cfg(test)]
-        mod decoding {
-            use super::types;
+        #[cfg(feature = #feature)]
+        #allow_deprecated
+        mod #module {
+            use hubspot_associations::#module::types;
             use proptest::prelude::*;
+
+            use crate::support::{decode, json};
 
             /// The property names of the version's schemas.
             const KEYS: &[&str] = &[#(#keys),*];
-
-            fn decode<T>(bytes: &[u8])
-            where
-                T: serde::de::DeserializeOwned + serde::Serialize + PartialEq + std::fmt::Debug,
-            {
-                if let Ok(value) = serde_json::from_slice::<T>(bytes) {
-                    let again: T = serde_json::from_value(serde_json::to_value(&value).unwrap()).unwrap();
-                    assert_eq!(again, value);
-                }
-            }
 
             fn decode_every_success_type(bytes: &[u8]) {
                 #( decode::<types::#types>(bytes); )*
@@ -161,7 +177,7 @@ fn decoding_tests(version: &Version) -> TokenStream {
                 }
 
                 #[test]
-                fn arbitrary_json(value in crate::test_support::json(KEYS)) {
+                fn arbitrary_json(value in json(KEYS)) {
                     decode_every_success_type(value.to_string().as_bytes());
                 }
             }
@@ -334,9 +350,9 @@ fn call_json(version: &Version) -> TokenStream {
         pub async fn call_json(
             &self,
             operation: &str,
-            params: &::serde_json::Map<String, ::serde_json::Value>,
-            body: Option<&::serde_json::Value>,
-        ) -> Result<Response<::serde_json::Value>, Error> {
+            params: &serde_json::Map<String, serde_json::Value>,
+            body: Option<&serde_json::Value>,
+        ) -> Result<Response<serde_json::Value>, Error> {
             let args = crate::dynamic::JsonArgs::new(operation, params, body);
             match operation {
                 #(#arms)*
@@ -509,7 +525,7 @@ fn read_all(signature: &TokenStream, op: &Operation) -> TokenStream {
             answer
                 .errors
                 .iter()
-                .filter_map(|error| ::serde_json::to_value(error).ok())
+                .filter_map(|error| serde_json::to_value(error).ok())
                 .collect()
         )
     } else {

@@ -63,6 +63,19 @@ pub fn crate_files(
             "this is a generator bug; report it with the specs",
         )),
     }
+    let decoding = client::decoding_tests_file(versions);
+    match rust_file(&header("//", "spec/*/openapi.yaml"), decoding) {
+        Ok(contents) => files.push(Some(OutputFile {
+            path: Path::new(CRATE_DIR).join("tests/decoding/versions.rs"),
+            contents,
+        })),
+        Err(error) => problems.push(Diagnostic::new(
+            Path::new("spec"),
+            "",
+            format!("the generated property tests do not parse as Rust: {error}"),
+            "this is a generator bug; report it with the specs",
+        )),
+    }
     let ids = rust_file(
         &header("//", association_types::TABLE),
         association_types::ids(types),

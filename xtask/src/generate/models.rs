@@ -24,11 +24,107 @@ pub fn models(version: &Version) -> Result<TokenStream, Diagnostic> {
         )
     })?;
     document_fields(&mut file, &field_docs(&version.api));
+    drop_unused_error_module(&mut file);
+    syn::visit_mut::VisitMut::visit_file_mut(&mut Readable, &mut file);
+    let collections = quote!(#file).to_string().contains("BTreeMap").then(|| {
+        quote! {
+            use std::collections::BTreeMap;
+        }
+    });
     let enums = version.enums.iter().map(open_enum);
     Ok(quote! {
+        #collections
         #file
         #(#enums)*
     })
+}
+
+/// Makes typify's output read as a person writes Rust: `/// Text` rather than `///Text`, and
+/// `Option<String>` rather than `::std::option::Option<::std::string::String>` (the prelude's
+/// types, which no schema shadows; validation refuses schemas with their names).
+struct Readable;
+
+/// The prelude types typify spells out in full.
+const PRELUDE: [&str; 4] = ["Option", "String", "Vec", "Box"];
+
+/// The crates typify names with a leading `::`, which no module of the crate shadows.
+const EXTERN_CRATES: [&str; 3] = ["serde", "serde_json", "chrono"];
+
+impl syn::visit_mut::VisitMut for Readable {
+    fn visit_attribute_mut(&mut self, attr: &mut syn::Attribute) {
+        if attr.path().is_ident("serde") || attr.path().is_ident("derive") {
+            let meta = &attr.meta;
+            let text = quote!(#meta).to_string();
+            let short = PRELUDE
+                .iter()
+                .fold(text.clone(), |text, name| {
+                    let module = name.to_lowercase();
+                    text.replace(
+                        &format!(":: std :: {module} :: {name} ::"),
+                        &format!("{name} ::"),
+                    )
+                    .replace(&format!("::std::{module}::{name}::"), &format!("{name}::"))
+                })
+                .replace(":: serde ::", "serde ::");
+            if short != text
+                && let Ok(meta) = syn::parse_str(&short)
+            {
+                attr.meta = meta;
+            }
+            return;
+        }
+        if let syn::Meta::NameValue(doc) = &mut attr.meta
+            && doc.path.is_ident("doc")
+            && let syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(text),
+                ..
+            }) = &mut doc.value
+        {
+            let value = text.value();
+            if !value.is_empty() && !value.starts_with([' ', '\n']) {
+                *text = syn::LitStr::new(&format!(" {value}"), text.span());
+            }
+        }
+    }
+
+    fn visit_path_mut(&mut self, path: &mut syn::Path) {
+        let names: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+        let prelude = path.leading_colon.is_some()
+            && names.len() == 3
+            && names[0] == "std"
+            && PRELUDE.contains(&names[2].as_str());
+        let collection = path.leading_colon.is_some()
+            && names.len() == 3
+            && names[0] == "std"
+            && names[1] == "collections";
+        if prelude || collection {
+            // `BTreeMap` is imported at the top of the file (see `models`).
+            let last = path.segments.pop().expect("three segments");
+            path.leading_colon = None;
+            path.segments.clear();
+            path.segments.push(last);
+        } else if path.leading_colon.is_some()
+            && EXTERN_CRATES.contains(&names.first().map_or("", String::as_str))
+        {
+            path.leading_colon = None;
+        }
+        syn::visit_mut::visit_path_mut(self, path);
+    }
+}
+
+/// typify adds an `error` module with a `ConversionError` for its `TryFrom` impls; a version
+/// whose schemas need none gets no such module.
+fn drop_unused_error_module(file: &mut syn::File) {
+    let is_error_module =
+        |item: &syn::Item| matches!(item, syn::Item::Mod(module) if module.ident == "error");
+    let used = file
+        .items
+        .iter()
+        .filter(|item| !is_error_module(item))
+        .any(|item| quote!(#item).to_string().contains("ConversionError"));
+    if !used {
+        file.items.retain(|item| !is_error_module(item));
+    }
 }
 
 /// For each (schema, property) that is a `$ref` without words of its own: the description of

@@ -1,12 +1,12 @@
-//! What the generated property tests of each version share: arbitrary JSON shaped like
-//! HubSpot's answers.
+//! What the generated property tests of each version share (`tests/decoding.rs`): arbitrary
+//! JSON shaped like HubSpot's answers, and the decoding property itself.
 
 use proptest::prelude::*;
 use serde_json::{Map, Number, Value};
 
 /// Arbitrary JSON whose object keys are mostly `keys` (the property names of a version's
 /// schemas), so that decoding reaches deep into the types instead of failing at the top.
-pub(crate) fn json(keys: &'static [&'static str]) -> impl Strategy<Value = Value> {
+pub fn json(keys: &'static [&'static str]) -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![
         Just(Value::Null),
         any::<bool>().prop_map(Value::Bool),
@@ -33,4 +33,16 @@ pub(crate) fn json(keys: &'static [&'static str]) -> impl Strategy<Value = Value
             ),
         ]
     })
+}
+
+/// Decoding `bytes` into `T` never panics, and what decodes encodes and decodes again to the
+/// same value.
+pub fn decode<T>(bytes: &[u8])
+where
+    T: serde::de::DeserializeOwned + serde::Serialize + PartialEq + std::fmt::Debug,
+{
+    if let Ok(value) = serde_json::from_slice::<T>(bytes) {
+        let again: T = serde_json::from_value(serde_json::to_value(&value).unwrap()).unwrap();
+        assert_eq!(again, value);
+    }
 }
