@@ -109,6 +109,40 @@ pub fn component_schema<'a>(api: &'a OpenAPI, name: &str) -> Option<&'a Schema> 
     api.components.as_ref()?.schemas.get(name)?.as_item()
 }
 
+/// A property of an object schema.
+pub fn property<'a>(schema: &'a Schema, name: &str) -> Option<&'a ReferenceOr<Box<Schema>>> {
+    match &schema.schema_kind {
+        openapiv3::SchemaKind::Type(openapiv3::Type::Object(object)) => object.properties.get(name),
+        _ => None,
+    }
+}
+
+/// The property names of an object schema.
+pub fn property_names(schema: &Schema) -> Vec<&str> {
+    match &schema.schema_kind {
+        openapiv3::SchemaKind::Type(openapiv3::Type::Object(object)) => {
+            object.properties.keys().map(String::as_str).collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// The items of an array schema.
+pub fn items(schema: &ReferenceOr<Box<Schema>>) -> Option<&ReferenceOr<Box<Schema>>> {
+    match &schema.as_item()?.schema_kind {
+        openapiv3::SchemaKind::Type(openapiv3::Type::Array(array)) => array.items.as_ref(),
+        _ => None,
+    }
+}
+
+/// The component a schema refers to, by name.
+pub fn ref_name(schema: &ReferenceOr<Box<Schema>>) -> Option<&str> {
+    match schema {
+        ReferenceOr::Reference { reference } => schema_name(reference),
+        ReferenceOr::Item(_) => None,
+    }
+}
+
 /// The shape of a schema: the schema as JSON without the words meant for people.
 ///
 /// Two schemas with equal shapes accept the same payloads.
@@ -161,6 +195,239 @@ pub fn widest<'a>(api: &OpenAPI, names: &[&'a str]) -> Option<&'a str> {
     })
 }
 
+/// Where a visit is in the document, as the tokens of a JSON pointer.
+type At = Vec<String>;
+
+/// The one walk over a document's references: calls `visit` with the JSON pointer of every
+/// `$ref` in paths and components (operations' parameters, bodies and responses, and every
+/// schema at any depth) and the reference, which it may rewrite.
+pub fn visit_refs_mut(api: &mut OpenAPI, visit: &mut dyn FnMut(&[String], &mut String)) {
+    let mut at: At = vec!["paths".into()];
+    for (path, item) in api.paths.paths.iter_mut() {
+        at.push(path.clone());
+        match item {
+            ReferenceOr::Reference { reference } => visit(&at, reference),
+            ReferenceOr::Item(item) => {
+                for (method, operation) in [
+                    ("get", item.get.as_mut()),
+                    ("put", item.put.as_mut()),
+                    ("post", item.post.as_mut()),
+                    ("delete", item.delete.as_mut()),
+                    ("options", item.options.as_mut()),
+                    ("head", item.head.as_mut()),
+                    ("patch", item.patch.as_mut()),
+                    ("trace", item.trace.as_mut()),
+                ] {
+                    if let Some(operation) = operation {
+                        at.push(method.into());
+                        operation_refs(operation, &mut at, visit);
+                        at.pop();
+                    }
+                }
+                for (index, parameter) in item.parameters.iter_mut().enumerate() {
+                    with(&mut at, ["parameters".into(), index.to_string()], |at| {
+                        parameter_refs(parameter, at, visit)
+                    });
+                }
+            }
+        }
+        at.pop();
+    }
+    let Some(components) = api.components.as_mut() else {
+        return;
+    };
+    let mut at: At = vec!["components".into()];
+    for (name, schema) in components.schemas.iter_mut() {
+        with(&mut at, ["schemas".into(), name.clone()], |at| {
+            schema_refs_mut(schema, at, visit)
+        });
+    }
+    for (name, response) in components.responses.iter_mut() {
+        with(&mut at, ["responses".into(), name.clone()], |at| {
+            response_refs(response, at, visit)
+        });
+    }
+    for (name, parameter) in components.parameters.iter_mut() {
+        with(&mut at, ["parameters".into(), name.clone()], |at| {
+            parameter_refs(parameter, at, visit)
+        });
+    }
+    for (name, body) in components.request_bodies.iter_mut() {
+        with(&mut at, ["requestBodies".into(), name.clone()], |at| {
+            body_refs(body, at, visit)
+        });
+    }
+}
+
+/// Every reference of the document with its JSON pointer (of the `$ref` key).
+pub fn refs(api: &OpenAPI) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    visit_refs_mut(&mut api.clone(), &mut |at, reference| {
+        let mut tokens = at.to_vec();
+        tokens.push("$ref".into());
+        found.push((crate::diagnostics::pointer(tokens.iter()), reference.clone()));
+    });
+    found
+}
+
+/// The names of the schemas a schema refers to, at any depth.
+pub fn schema_refs(schema: &ReferenceOr<Schema>) -> Vec<String> {
+    let mut found = Vec::new();
+    schema_refs_mut(&mut schema.clone(), &mut Vec::new(), &mut |_, reference| {
+        found.extend(schema_name(reference).map(str::to_owned));
+    });
+    found
+}
+
+/// Runs `walk` with `tokens` pushed onto `at`.
+fn with<const N: usize>(at: &mut At, tokens: [String; N], walk: impl FnOnce(&mut At)) {
+    let depth = at.len();
+    at.extend(tokens);
+    walk(at);
+    at.truncate(depth);
+}
+
+fn operation_refs(operation: &mut Operation, at: &mut At, visit: &mut dyn FnMut(&[String], &mut String)) {
+    for (index, parameter) in operation.parameters.iter_mut().enumerate() {
+        with(at, ["parameters".into(), index.to_string()], |at| {
+            parameter_refs(parameter, at, visit)
+        });
+    }
+    if let Some(body) = operation.request_body.as_mut() {
+        with(at, ["requestBody".into()], |at| body_refs(body, at, visit));
+    }
+    for (status, response) in operation.responses.responses.iter_mut() {
+        with(at, ["responses".into(), status.to_string()], |at| {
+            response_refs(response, at, visit)
+        });
+    }
+    if let Some(response) = operation.responses.default.as_mut() {
+        with(at, ["responses".into(), "default".into()], |at| {
+            response_refs(response, at, visit)
+        });
+    }
+}
+
+fn parameter_refs(
+    parameter: &mut ReferenceOr<Parameter>,
+    at: &mut At,
+    visit: &mut dyn FnMut(&[String], &mut String),
+) {
+    match parameter {
+        ReferenceOr::Reference { reference } => visit(at, reference),
+        ReferenceOr::Item(
+            Parameter::Query { parameter_data, .. }
+            | Parameter::Header { parameter_data, .. }
+            | Parameter::Path { parameter_data, .. }
+            | Parameter::Cookie { parameter_data, .. },
+        ) => match &mut parameter_data.format {
+            openapiv3::ParameterSchemaOrContent::Schema(schema) => {
+                with(at, ["schema".into()], |at| schema_refs_mut(schema, at, visit));
+            }
+            openapiv3::ParameterSchemaOrContent::Content(content) => {
+                content_refs(content, at, visit)
+            }
+        },
+    }
+}
+
+fn body_refs(
+    body: &mut ReferenceOr<openapiv3::RequestBody>,
+    at: &mut At,
+    visit: &mut dyn FnMut(&[String], &mut String),
+) {
+    match body {
+        ReferenceOr::Reference { reference } => visit(at, reference),
+        ReferenceOr::Item(body) => content_refs(&mut body.content, at, visit),
+    }
+}
+
+fn response_refs(
+    response: &mut ReferenceOr<Response>,
+    at: &mut At,
+    visit: &mut dyn FnMut(&[String], &mut String),
+) {
+    match response {
+        ReferenceOr::Reference { reference } => visit(at, reference),
+        ReferenceOr::Item(response) => content_refs(&mut response.content, at, visit),
+    }
+}
+
+fn content_refs(
+    content: &mut indexmap::IndexMap<String, openapiv3::MediaType>,
+    at: &mut At,
+    visit: &mut dyn FnMut(&[String], &mut String),
+) {
+    for (media, value) in content.iter_mut() {
+        if let Some(schema) = value.schema.as_mut() {
+            with(at, ["content".into(), media.clone(), "schema".into()], |at| {
+                schema_refs_mut(schema, at, visit)
+            });
+        }
+    }
+}
+
+/// A schema, or the reference in its place.
+fn schema_refs_mut(
+    schema: &mut ReferenceOr<Schema>,
+    at: &mut At,
+    visit: &mut dyn FnMut(&[String], &mut String),
+) {
+    match schema {
+        ReferenceOr::Reference { reference } => visit(at, reference),
+        ReferenceOr::Item(schema) => schema_item_refs(schema, at, visit),
+    }
+}
+
+/// A boxed schema (a property, the items of an array), or the reference in its place.
+fn boxed_refs(
+    schema: &mut ReferenceOr<Box<Schema>>,
+    at: &mut At,
+    visit: &mut dyn FnMut(&[String], &mut String),
+) {
+    match schema {
+        ReferenceOr::Reference { reference } => visit(at, reference),
+        ReferenceOr::Item(schema) => schema_item_refs(schema, at, visit),
+    }
+}
+
+/// Everything in a schema: properties, items, additional properties and the
+/// `allOf`/`anyOf`/`oneOf`/`not` members.
+fn schema_item_refs(schema: &mut Schema, at: &mut At, visit: &mut dyn FnMut(&[String], &mut String)) {
+    use openapiv3::{AdditionalProperties, SchemaKind, Type};
+    let mut members = |members: &mut Vec<ReferenceOr<Schema>>, name: &str, at: &mut At| {
+        for (index, member) in members.iter_mut().enumerate() {
+            with(at, [name.to_owned(), index.to_string()], |at| {
+                schema_refs_mut(member, at, visit)
+            });
+        }
+    };
+    match &mut schema.schema_kind {
+        SchemaKind::Type(Type::Object(object)) => {
+            for (name, property) in object.properties.iter_mut() {
+                with(at, ["properties".into(), name.clone()], |at| {
+                    boxed_refs(property, at, visit)
+                });
+            }
+            if let Some(AdditionalProperties::Schema(values)) = object.additional_properties.as_mut() {
+                with(at, ["additionalProperties".into()], |at| {
+                    schema_refs_mut(values, at, visit)
+                });
+            }
+        }
+        SchemaKind::Type(Type::Array(array)) => {
+            if let Some(items) = array.items.as_mut() {
+                with(at, ["items".into()], |at| boxed_refs(items, at, visit));
+            }
+        }
+        SchemaKind::AllOf { all_of } => members(all_of, "allOf", at),
+        SchemaKind::AnyOf { any_of } => members(any_of, "anyOf", at),
+        SchemaKind::OneOf { one_of } => members(one_of, "oneOf", at),
+        SchemaKind::Not { not } => with(at, ["not".into()], |at| schema_refs_mut(not, at, visit)),
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -194,6 +461,56 @@ components:
         a: {type: string}
         errors: {type: array, items: {type: string}}
 "#;
+
+    #[test]
+    fn every_reference_is_visited_with_its_pointer_and_may_be_rewritten() {
+        let mut api = doc(
+            r#"
+openapi: 3.0.3
+info: {title: t, version: v4}
+paths:
+  /a/{id}:
+    get:
+      parameters: [{$ref: '#/components/parameters/id'}]
+      requestBody: {content: {application/json: {schema: {type: array, items: {$ref: '#/components/schemas/In'}}}}}
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/Out'}}}}
+        default: {$ref: '#/components/responses/Error'}
+components:
+  parameters:
+    id: {name: id, in: path, required: true, schema: {type: string}}
+  responses:
+    Error: {description: e, content: {application/json: {schema: {$ref: '#/components/schemas/Out'}}}}
+  schemas:
+    In: {type: object}
+    Out:
+      type: object
+      properties:
+        list: {type: array, items: {$ref: '#/components/schemas/In'}}
+        map: {type: object, additionalProperties: {$ref: '#/components/schemas/In'}}
+"#,
+        );
+        assert_eq!(
+            refs(&api),
+            [
+                ("/paths/~1a~1{id}/get/parameters/0/$ref", "#/components/parameters/id"),
+                ("/paths/~1a~1{id}/get/requestBody/content/application~1json/schema/items/$ref", "#/components/schemas/In"),
+                ("/paths/~1a~1{id}/get/responses/200/content/application~1json/schema/$ref", "#/components/schemas/Out"),
+                ("/paths/~1a~1{id}/get/responses/default/$ref", "#/components/responses/Error"),
+                ("/components/schemas/Out/properties/list/items/$ref", "#/components/schemas/In"),
+                ("/components/schemas/Out/properties/map/additionalProperties/$ref", "#/components/schemas/In"),
+                ("/components/responses/Error/content/application~1json/schema/$ref", "#/components/schemas/Out"),
+            ]
+            .map(|(at, target)| (at.to_owned(), target.to_owned()))
+        );
+        visit_refs_mut(&mut api, &mut |_, reference| {
+            *reference = reference.replace("/In", "/Input");
+        });
+        assert_eq!(
+            schema_refs(&api.components.as_ref().unwrap().schemas["Out"]),
+            ["Input", "Input"]
+        );
+    }
 
     #[test]
     fn the_widest_schema_accepts_the_others_whatever_their_descriptions() {

@@ -11,7 +11,7 @@ use openapiv3::{
 };
 
 use crate::diagnostics::{Diagnostic, Diagnostics, pointer};
-use crate::document::{self, OperationAt, schema_name};
+use crate::document::{self, OperationAt, items, property, ref_name, schema_name};
 use crate::load::Spec;
 use crate::rust_types::{self, Models};
 
@@ -576,49 +576,41 @@ fn bulk(
     let Body::Schema(batch_schema) = body else {
         return None;
     };
-    let batch = serde_json::to_value(document::component_schema(api, batch_schema)?).ok()?;
-    let properties = batch.get("properties")?.as_object()?;
-    if properties.len() != 1 {
+    let batch = document::component_schema(api, batch_schema)?;
+    if document::property_names(batch).len() != 1 {
         return None;
     }
-    let item = schema_name(batch.pointer("/properties/inputs/items/$ref")?.as_str()?)?.to_owned();
-    let item_schema = serde_json::to_value(document::component_schema(api, &item)?).ok()?;
+    let item = ref_name(items(property(batch, "inputs")?)?)?.to_owned();
+    let item_schema = document::component_schema(api, &item)?;
     let (result, errors, result_schema) = match &success.body {
         None => (BulkResult::Nothing, false, None),
         Some(answer) => {
-            let answer = serde_json::to_value(document::component_schema(api, answer)?).ok()?;
-            let items = answer.pointer("/properties/results/items")?.clone();
-            let result = match (
-                items.get("$ref").and_then(|r| r.as_str()),
-                items.get("type"),
-            ) {
-                (Some(reference), _) => BulkResult::Schema(schema_name(reference)?.to_owned()),
-                (None, Some(kind)) if kind == "object" => BulkResult::Object,
-                _ => BulkResult::Any,
+            let answer = document::component_schema(api, answer)?;
+            let result = match items(property(answer, "results")?)? {
+                ReferenceOr::Reference { reference } => {
+                    BulkResult::Schema(schema_name(reference)?.to_owned())
+                }
+                ReferenceOr::Item(item) if matches!(item.schema_kind, SchemaKind::Type(Type::Object(_))) => {
+                    BulkResult::Object
+                }
+                ReferenceOr::Item(_) => BulkResult::Any,
             };
             let result_schema = match &result {
-                BulkResult::Schema(name) => {
-                    serde_json::to_value(document::component_schema(api, name)?).ok()
-                }
+                BulkResult::Schema(name) => document::component_schema(api, name),
                 _ => None,
             };
-            (
-                result,
-                answer.pointer("/properties/errors").is_some(),
-                result_schema,
-            )
+            (result, property(answer, "errors").is_some(), result_schema)
         }
     };
-    let read_inputs = item_schema
-        .get("properties")
-        .and_then(|p| p.as_object())
-        .is_some_and(|p| p.len() == 2 && p.contains_key("id") && p.contains_key("after"));
-    let paged_read = result_schema.filter(|_| read_inputs).and_then(|result| {
-        result.pointer("/properties/from/$ref")?;
-        let paging = schema_name(result.pointer("/properties/paging/$ref")?.as_str()?)?;
-        next_cursor(api, paging)?;
-        Some(schema_name(result.pointer("/properties/to/items/$ref")?.as_str()?)?.to_owned())
-    });
+    let mut read_fields = document::property_names(item_schema);
+    read_fields.sort_unstable();
+    let paged_read = result_schema
+        .filter(|_| read_fields == ["after", "id"])
+        .and_then(|result| {
+            ref_name(property(result, "from")?)?;
+            next_cursor(api, ref_name(property(result, "paging")?)?)?;
+            Some(ref_name(items(property(result, "to")?)?)?.to_owned())
+        });
     let cap = operation
         .extensions
         .get("x-batch-limit")
@@ -700,27 +692,20 @@ fn pagination(api: &OpenAPI, params: &[Param], success: &Success) -> Option<Pagi
     let cursor = params
         .iter()
         .find(|p| !p.in_path && !p.required && p.scalar == Scalar::Str && p.api_name == "after")?;
-    let page =
-        serde_json::to_value(document::component_schema(api, success.body.as_ref()?)?).ok()?;
-    let item = page.pointer("/properties/results/items/$ref")?.as_str()?;
-    let paging = page.pointer("/properties/paging/$ref")?.as_str()?;
-    let paging =
-        serde_json::to_value(document::component_schema(api, schema_name(paging)?)?).ok()?;
-    let next = paging.pointer("/properties/next/$ref")?.as_str()?;
-    let next = serde_json::to_value(document::component_schema(api, schema_name(next)?)?).ok()?;
-    next.pointer("/properties/after")?;
+    let page = document::component_schema(api, success.body.as_ref()?)?;
+    let item = ref_name(items(property(page, "results")?)?)?;
+    next_cursor(api, ref_name(property(page, "paging")?)?)?;
     Some(Pagination {
         cursor_param: cursor.rust_name.clone(),
-        item_schema: schema_name(item)?.to_owned(),
+        item_schema: item.to_owned(),
     })
 }
 
 /// Whether a paging schema carries the next cursor as `next.after`; `None` when not.
 fn next_cursor(api: &OpenAPI, paging: &str) -> Option<()> {
-    let paging = serde_json::to_value(document::component_schema(api, paging)?).ok()?;
-    let next = schema_name(paging.pointer("/properties/next/$ref")?.as_str()?)?;
-    let next = serde_json::to_value(document::component_schema(api, next)?).ok()?;
-    next.pointer("/properties/after").map(|_| ())
+    let paging = document::component_schema(api, paging)?;
+    let next = document::component_schema(api, ref_name(property(paging, "next")?)?)?;
+    property(next, "after").map(|_| ())
 }
 
 fn open_enums(api: &OpenAPI) -> Vec<OpenEnum> {

@@ -137,28 +137,10 @@ fn reachable(
             continue;
         }
         if let Some(schema) = schemas.get(&name) {
-            let json = serde_json::to_value(schema).unwrap_or_default();
-            collect_refs(&json, &mut queue);
+            queue.extend(document::schema_refs(schema));
         }
     }
     seen
-}
-
-fn collect_refs(value: &serde_json::Value, into: &mut Vec<String>) {
-    match value {
-        serde_json::Value::Object(map) => {
-            for (key, child) in map {
-                match (key.as_str(), child) {
-                    ("$ref", serde_json::Value::String(target)) => {
-                        into.extend(schema_name(target).map(str::to_owned));
-                    }
-                    _ => collect_refs(child, into),
-                }
-            }
-        }
-        serde_json::Value::Array(items) => items.iter().for_each(|child| collect_refs(child, into)),
-        _ => {}
-    }
 }
 
 fn relax(schema: &mut Schema) {

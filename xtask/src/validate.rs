@@ -295,34 +295,8 @@ fn version_matches_directory(spec: &Spec) -> Vec<Diagnostic> {
 
 /// Every `$ref` anywhere in the document points at something that exists.
 fn references_resolve(spec: &Spec) -> Vec<Diagnostic> {
-    fn walk(value: &Value, path: &mut Vec<String>, refs: &mut Vec<(String, String)>) {
-        match value {
-            Value::Object(map) => {
-                for (key, child) in map {
-                    if key == "$ref" {
-                        if let Value::String(target) = child {
-                            refs.push((pointer(path.iter()), target.clone()));
-                        }
-                        continue;
-                    }
-                    path.push(key.clone());
-                    walk(child, path, refs);
-                    path.pop();
-                }
-            }
-            Value::Array(items) => {
-                for (index, child) in items.iter().enumerate() {
-                    path.push(index.to_string());
-                    walk(child, path, refs);
-                    path.pop();
-                }
-            }
-            _ => {}
-        }
-    }
-    let mut refs = Vec::new();
-    walk(&spec.raw, &mut Vec::new(), &mut refs);
-    refs.into_iter()
+    document::refs(&spec.api)
+        .into_iter()
         .filter(|(_, target)| {
             target
                 .strip_prefix('#')
@@ -331,7 +305,7 @@ fn references_resolve(spec: &Spec) -> Vec<Diagnostic> {
         .map(|(at, target)| {
             problem(
                 spec,
-                format!("{at}/$ref"),
+                at,
                 format!("`{target}` does not point at anything in this file"),
                 "point the reference at a component that exists (`#/components/schemas/Name`), or add the component",
             )
