@@ -22,6 +22,7 @@ pub fn normalize(mut specs: Vec<Spec>) -> Vec<Spec> {
         merge_success_bodies(&mut spec.api);
         relax_error_schemas(&mut spec.api);
         widen_epoch_milliseconds(&mut spec.api);
+        rename_shadowing_schemas(&mut spec.api);
     }
     let versions: Vec<&mut OpenAPI> = specs.iter_mut().map(|spec| &mut spec.api).collect();
     tolerate_bodiless_success(versions);
@@ -218,6 +219,37 @@ pub fn widen_epoch_milliseconds(api: &mut OpenAPI) {
             widen(schema);
         }
     }
+}
+
+/// Schema names that, as Rust types, would shadow the crate's own `Error` and `Response`,
+/// chrono's `DateTime`, or the prelude's types in a program that imports a version's `types`.
+pub const SHADOWING: [&str; 7] = ["Error", "Response", "DateTime", "Result", "Option", "String", "Vec"];
+
+/// A schema whose name would shadow a type every program uses (see [`SHADOWING`]) is renamed
+/// `HubSpot<Name>`, and every reference to it follows: HubSpot's `Error` body and `DateTime`
+/// become `types::HubSpotError` and `types::HubSpotDateTime`.
+pub fn rename_shadowing_schemas(api: &mut OpenAPI) {
+    let Some(components) = api.components.as_mut() else {
+        return;
+    };
+    let renamed: BTreeMap<String, String> = components
+        .schemas
+        .keys()
+        .filter(|name| SHADOWING.contains(&name.as_str()))
+        .map(|name| (name.clone(), format!("HubSpot{name}")))
+        .collect();
+    if renamed.is_empty() {
+        return;
+    }
+    components.schemas = std::mem::take(&mut components.schemas)
+        .into_iter()
+        .map(|(name, schema)| (renamed.get(&name).cloned().unwrap_or(name), schema))
+        .collect();
+    document::visit_refs_mut(api, &mut |_, reference| {
+        if let Some(new) = schema_name(reference).and_then(|name| renamed.get(name)) {
+            *reference = format!("{}{new}", document::SCHEMA_REF);
+        }
+    });
 }
 
 /// When an operation answers without a body in one version (`204`) and with a body in
@@ -446,6 +478,21 @@ components:
         widen_epoch_milliseconds(&mut api);
         assert_eq!(json(&api, value), "int64");
         assert_eq!(json(&api, shift), "int32", "a count keeps its width");
+    }
+
+    #[test]
+    fn rename_shadowing_schemas_renames_the_schema_and_every_reference() {
+        let mut api = doc(BATCH);
+        let error = "/paths/~1crm~1v4~1x~1batch~1create/post/responses/default/content/application~1json/schema/$ref";
+        assert_eq!(json(&api, error), "#/components/schemas/Error");
+        rename_shadowing_schemas(&mut api);
+        assert_eq!(json(&api, error), "#/components/schemas/HubSpotError");
+        assert!(json(&api, "/components/schemas/HubSpotError").is_object());
+        assert_eq!(json(&api, "/components/schemas/Error"), serde_json::Value::Null);
+        assert!(
+            json(&api, "/components/schemas/StandardError").is_object(),
+            "names that shadow nothing stay"
+        );
     }
 
     #[test]

@@ -381,48 +381,6 @@ pub struct CollectionResponsePublicAssociationDefinitionUserConfigurationNoPagin
     pub results: Vec<PublicAssociationDefinitionUserConfiguration>,
 }
 
-/// A point in time as HubSpot stores it.
-#[derive(serde::Deserialize, serde::Serialize, Clone, Debug, PartialEq)]
-pub struct DateTime {
-    /// Whether only the date part is meaningful.
-    #[serde(rename = "dateOnly")]
-    pub date_only: bool,
-    /// The time zone offset.
-    #[serde(rename = "timeZoneShift")]
-    pub time_zone_shift: i32,
-    /// Milliseconds since the Unix epoch.
-    pub value: i64,
-}
-
-/// An error returned by the API.
-#[derive(serde::Deserialize, serde::Serialize, Clone, Debug, Default, PartialEq)]
-pub struct Error {
-    /// The error category, such as `VALIDATION_ERROR`; branch on it, not on the message.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub category: Option<String>,
-    /// Details of an error, by name: each a list of values, such as `{"missingScopes": ["crm.objects.contacts.read"]}`. Some responses send an empty object, or the same details flattened into a plain string such as `{missingScopes=[scope1, scope2]}`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub context: Option<crate::ErrorContext>,
-    /// The id of the request, to quote when asking HubSpot for help.
-    #[serde(rename = "correlationId", skip_serializing_if = "Option::is_none")]
-    pub correlation_id: Option<String>,
-    /// Further details.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub errors: Vec<ErrorDetail>,
-    /// Links to documentation about the error.
-    #[serde(
-        default,
-        skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty"
-    )]
-    pub links: BTreeMap<String, String>,
-    /// A human-readable message.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
-    /// A more precise category.
-    #[serde(rename = "subCategory", skip_serializing_if = "Option::is_none")]
-    pub sub_category: Option<String>,
-}
-
 /// One detail of an error.
 #[derive(serde::Deserialize, serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct ErrorDetail {
@@ -449,6 +407,48 @@ pub struct ForwardPaging {
     /// The cursor of the next page.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next: Option<NextPage>,
+}
+
+/// A point in time as HubSpot stores it.
+#[derive(serde::Deserialize, serde::Serialize, Clone, Debug, PartialEq)]
+pub struct HubSpotDateTime {
+    /// Whether only the date part is meaningful.
+    #[serde(rename = "dateOnly")]
+    pub date_only: bool,
+    /// The time zone offset.
+    #[serde(rename = "timeZoneShift")]
+    pub time_zone_shift: i32,
+    /// Milliseconds since the Unix epoch.
+    pub value: i64,
+}
+
+/// An error returned by the API.
+#[derive(serde::Deserialize, serde::Serialize, Clone, Debug, Default, PartialEq)]
+pub struct HubSpotError {
+    /// The error category, such as `VALIDATION_ERROR`; branch on it, not on the message.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    /// Details of an error, by name: each a list of values, such as `{"missingScopes": ["crm.objects.contacts.read"]}`. Some responses send an empty object, or the same details flattened into a plain string such as `{missingScopes=[scope1, scope2]}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub context: Option<crate::ErrorContext>,
+    /// The id of the request, to quote when asking HubSpot for help.
+    #[serde(rename = "correlationId", skip_serializing_if = "Option::is_none")]
+    pub correlation_id: Option<String>,
+    /// Further details.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<ErrorDetail>,
+    /// Links to documentation about the error.
+    #[serde(
+        default,
+        skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty"
+    )]
+    pub links: BTreeMap<String, String>,
+    /// A human-readable message.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// A more precise category.
+    #[serde(rename = "subCategory", skip_serializing_if = "Option::is_none")]
+    pub sub_category: Option<String>,
 }
 
 /// Two associated records and the labels of every association between them.
@@ -683,7 +683,7 @@ pub struct PublicObjectId {
 pub struct ReportCreationResponse {
     /// A point in time as HubSpot stores it.
     #[serde(rename = "enqueueTime")]
-    pub enqueue_time: DateTime,
+    pub enqueue_time: HubSpotDateTime,
     /// The email address the report is sent to.
     #[serde(rename = "userEmail")]
     pub user_email: String,

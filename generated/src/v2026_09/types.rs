@@ -269,9 +269,29 @@ pub struct CollectionResponsePublicAssociationDefinitionUserConfigurationNoPagin
     pub results: Vec<PublicAssociationDefinitionUserConfiguration>,
 }
 
+/// One detail of an error.
+#[derive(serde::Deserialize, serde::Serialize, Clone, Debug, Default, PartialEq)]
+pub struct ErrorDetail {
+    /// The status code associated with the error detail.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// Details of an error, by name: each a list of values, such as `{"missingScopes": ["crm.objects.contacts.read"]}`. Some responses send an empty object, or the same details flattened into a plain string such as `{missingScopes=[scope1, scope2]}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub context: Option<crate::ErrorContext>,
+    /// The name of the field or parameter in which the error was found.
+    #[serde(rename = "in", skip_serializing_if = "Option::is_none")]
+    pub in_: Option<String>,
+    /// A human-readable message describing the error.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// A specific category that contains more specific detail about the error.
+    #[serde(rename = "subCategory", skip_serializing_if = "Option::is_none")]
+    pub sub_category: Option<String>,
+}
+
 /// A point in time as HubSpot stores it.
 #[derive(serde::Deserialize, serde::Serialize, Clone, Debug, PartialEq)]
-pub struct DateTime {
+pub struct HubSpotDateTime {
     /// Whether only the date part is meaningful.
     #[serde(rename = "dateOnly")]
     pub date_only: bool,
@@ -284,7 +304,7 @@ pub struct DateTime {
 
 /// An error returned by the API.
 #[derive(serde::Deserialize, serde::Serialize, Clone, Debug, Default, PartialEq)]
-pub struct Error {
+pub struct HubSpotError {
     /// The error category, such as `VALIDATION_ERROR`; branch on it, not on the message.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub category: Option<String>,
@@ -307,26 +327,6 @@ pub struct Error {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// A more precise category.
-    #[serde(rename = "subCategory", skip_serializing_if = "Option::is_none")]
-    pub sub_category: Option<String>,
-}
-
-/// One detail of an error.
-#[derive(serde::Deserialize, serde::Serialize, Clone, Debug, Default, PartialEq)]
-pub struct ErrorDetail {
-    /// The status code associated with the error detail.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub code: Option<String>,
-    /// Details of an error, by name: each a list of values, such as `{"missingScopes": ["crm.objects.contacts.read"]}`. Some responses send an empty object, or the same details flattened into a plain string such as `{missingScopes=[scope1, scope2]}`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub context: Option<crate::ErrorContext>,
-    /// The name of the field or parameter in which the error was found.
-    #[serde(rename = "in", skip_serializing_if = "Option::is_none")]
-    pub in_: Option<String>,
-    /// A human-readable message describing the error.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
-    /// A specific category that contains more specific detail about the error.
     #[serde(rename = "subCategory", skip_serializing_if = "Option::is_none")]
     pub sub_category: Option<String>,
 }
@@ -563,7 +563,7 @@ pub struct PublicObjectId {
 pub struct ReportCreationResponse {
     /// A point in time as HubSpot stores it.
     #[serde(rename = "enqueueTime")]
-    pub enqueue_time: DateTime,
+    pub enqueue_time: HubSpotDateTime,
     /// The email address the report is sent to.
     #[serde(rename = "userEmail")]
     pub user_email: String,
