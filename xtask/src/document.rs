@@ -265,7 +265,10 @@ pub fn refs(api: &OpenAPI) -> Vec<(String, String)> {
     visit_refs_mut(&mut api.clone(), &mut |at, reference| {
         let mut tokens = at.to_vec();
         tokens.push("$ref".into());
-        found.push((crate::diagnostics::pointer(tokens.iter()), reference.clone()));
+        found.push((
+            crate::diagnostics::pointer(tokens.iter()),
+            reference.clone(),
+        ));
     });
     found
 }
@@ -287,7 +290,11 @@ fn with<const N: usize>(at: &mut At, tokens: [String; N], walk: impl FnOnce(&mut
     at.truncate(depth);
 }
 
-fn operation_refs(operation: &mut Operation, at: &mut At, visit: &mut dyn FnMut(&[String], &mut String)) {
+fn operation_refs(
+    operation: &mut Operation,
+    at: &mut At,
+    visit: &mut dyn FnMut(&[String], &mut String),
+) {
     for (index, parameter) in operation.parameters.iter_mut().enumerate() {
         with(at, ["parameters".into(), index.to_string()], |at| {
             parameter_refs(parameter, at, visit)
@@ -322,7 +329,9 @@ fn parameter_refs(
             | Parameter::Cookie { parameter_data, .. },
         ) => match &mut parameter_data.format {
             openapiv3::ParameterSchemaOrContent::Schema(schema) => {
-                with(at, ["schema".into()], |at| schema_refs_mut(schema, at, visit));
+                with(at, ["schema".into()], |at| {
+                    schema_refs_mut(schema, at, visit)
+                });
             }
             openapiv3::ParameterSchemaOrContent::Content(content) => {
                 content_refs(content, at, visit)
@@ -360,9 +369,11 @@ fn content_refs(
 ) {
     for (media, value) in content.iter_mut() {
         if let Some(schema) = value.schema.as_mut() {
-            with(at, ["content".into(), media.clone(), "schema".into()], |at| {
-                schema_refs_mut(schema, at, visit)
-            });
+            with(
+                at,
+                ["content".into(), media.clone(), "schema".into()],
+                |at| schema_refs_mut(schema, at, visit),
+            );
         }
     }
 }
@@ -393,7 +404,11 @@ fn boxed_refs(
 
 /// Everything in a schema: properties, items, additional properties and the
 /// `allOf`/`anyOf`/`oneOf`/`not` members.
-fn schema_item_refs(schema: &mut Schema, at: &mut At, visit: &mut dyn FnMut(&[String], &mut String)) {
+fn schema_item_refs(
+    schema: &mut Schema,
+    at: &mut At,
+    visit: &mut dyn FnMut(&[String], &mut String),
+) {
     use openapiv3::{AdditionalProperties, SchemaKind, Type};
     let mut members = |members: &mut Vec<ReferenceOr<Schema>>, name: &str, at: &mut At| {
         for (index, member) in members.iter_mut().enumerate() {
@@ -409,7 +424,9 @@ fn schema_item_refs(schema: &mut Schema, at: &mut At, visit: &mut dyn FnMut(&[St
                     boxed_refs(property, at, visit)
                 });
             }
-            if let Some(AdditionalProperties::Schema(values)) = object.additional_properties.as_mut() {
+            if let Some(AdditionalProperties::Schema(values)) =
+                object.additional_properties.as_mut()
+            {
                 with(at, ["additionalProperties".into()], |at| {
                     schema_refs_mut(values, at, visit)
                 });
@@ -464,8 +481,7 @@ components:
 
     #[test]
     fn every_reference_is_visited_with_its_pointer_and_may_be_rewritten() {
-        let mut api = doc(
-            r#"
+        let mut api = doc(r#"
 openapi: 3.0.3
 info: {title: t, version: v4}
 paths:
@@ -488,18 +504,38 @@ components:
       properties:
         list: {type: array, items: {$ref: '#/components/schemas/In'}}
         map: {type: object, additionalProperties: {$ref: '#/components/schemas/In'}}
-"#,
-        );
+"#);
         assert_eq!(
             refs(&api),
             [
-                ("/paths/~1a~1{id}/get/parameters/0/$ref", "#/components/parameters/id"),
-                ("/paths/~1a~1{id}/get/requestBody/content/application~1json/schema/items/$ref", "#/components/schemas/In"),
-                ("/paths/~1a~1{id}/get/responses/200/content/application~1json/schema/$ref", "#/components/schemas/Out"),
-                ("/paths/~1a~1{id}/get/responses/default/$ref", "#/components/responses/Error"),
-                ("/components/schemas/Out/properties/list/items/$ref", "#/components/schemas/In"),
-                ("/components/schemas/Out/properties/map/additionalProperties/$ref", "#/components/schemas/In"),
-                ("/components/responses/Error/content/application~1json/schema/$ref", "#/components/schemas/Out"),
+                (
+                    "/paths/~1a~1{id}/get/parameters/0/$ref",
+                    "#/components/parameters/id"
+                ),
+                (
+                    "/paths/~1a~1{id}/get/requestBody/content/application~1json/schema/items/$ref",
+                    "#/components/schemas/In"
+                ),
+                (
+                    "/paths/~1a~1{id}/get/responses/200/content/application~1json/schema/$ref",
+                    "#/components/schemas/Out"
+                ),
+                (
+                    "/paths/~1a~1{id}/get/responses/default/$ref",
+                    "#/components/responses/Error"
+                ),
+                (
+                    "/components/schemas/Out/properties/list/items/$ref",
+                    "#/components/schemas/In"
+                ),
+                (
+                    "/components/schemas/Out/properties/map/additionalProperties/$ref",
+                    "#/components/schemas/In"
+                ),
+                (
+                    "/components/responses/Error/content/application~1json/schema/$ref",
+                    "#/components/schemas/Out"
+                ),
             ]
             .map(|(at, target)| (at.to_owned(), target.to_owned()))
         );

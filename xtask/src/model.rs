@@ -590,7 +590,9 @@ fn bulk(
                 ReferenceOr::Reference { reference } => {
                     BulkResult::Schema(schema_name(reference)?.to_owned())
                 }
-                ReferenceOr::Item(item) if matches!(item.schema_kind, SchemaKind::Type(Type::Object(_))) => {
+                ReferenceOr::Item(item)
+                    if matches!(item.schema_kind, SchemaKind::Type(Type::Object(_))) =>
+                {
                     BulkResult::Object
                 }
                 ReferenceOr::Item(_) => BulkResult::Any,

@@ -223,7 +223,9 @@ pub fn widen_epoch_milliseconds(api: &mut OpenAPI) {
 
 /// Schema names that, as Rust types, would shadow the crate's own `Error` and `Response`,
 /// chrono's `DateTime`, or the prelude's types in a program that imports a version's `types`.
-pub const SHADOWING: [&str; 7] = ["Error", "Response", "DateTime", "Result", "Option", "String", "Vec"];
+pub const SHADOWING: [&str; 7] = [
+    "Error", "Response", "DateTime", "Result", "Option", "String", "Vec",
+];
 
 /// A schema whose name would shadow a type every program uses (see [`SHADOWING`]) is renamed
 /// `HubSpot<Name>`, and every reference to it follows: HubSpot's `Error` body and `DateTime`
@@ -488,7 +490,10 @@ components:
         rename_shadowing_schemas(&mut api);
         assert_eq!(json(&api, error), "#/components/schemas/HubSpotError");
         assert!(json(&api, "/components/schemas/HubSpotError").is_object());
-        assert_eq!(json(&api, "/components/schemas/Error"), serde_json::Value::Null);
+        assert_eq!(
+            json(&api, "/components/schemas/Error"),
+            serde_json::Value::Null
+        );
         assert!(
             json(&api, "/components/schemas/StandardError").is_object(),
             "names that shadow nothing stay"

@@ -253,32 +253,3 @@ fn open_enum(open: &OpenEnum) -> TokenStream {
         crate::open_enum::open_enum_traits!(#name);
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn open_enums_name_variants_and_aliases() {
-        let tokens = open_enum(&OpenEnum {
-            name: "BatchStatus".into(),
-            description: Some("The status.".into()),
-            values: vec!["CANCELED".into(), "COMPLETE".into()],
-            aliases: vec![("CANCELLED".into(), "CANCELED".into())],
-        })
-        .to_string();
-        assert!(tokens.contains("pub enum BatchStatus"), "{tokens}");
-        assert!(
-            tokens.contains("\"CANCELED\" | \"CANCELLED\" => Self :: Canceled"),
-            "{tokens}"
-        );
-        assert!(
-            tokens.contains("Self :: Complete => \"COMPLETE\""),
-            "{tokens}"
-        );
-        assert!(
-            tokens.contains("open_enum_traits ! (BatchStatus)"),
-            "{tokens}"
-        );
-    }
-}
