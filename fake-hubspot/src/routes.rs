@@ -4,8 +4,6 @@
 // Handlers turn bad requests into HubSpot's error answers early, as axum responses.
 #![allow(clippy::result_large_err)]
 
-use std::collections::HashMap;
-
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Extension, Path, Query, State};
@@ -26,7 +24,42 @@ const LIST_LIMIT: usize = 500;
 /// Batch timestamps: the fake does no work worth timing.
 const AT: &str = "2026-03-01T00:00:00.000Z";
 
-type Params = Path<HashMap<String, String>>;
+/// The path of a record's associations with another object type.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RecordPath {
+    object_type: String,
+    object_id: String,
+    to_object_type: String,
+}
+
+/// The path of the associations between two records.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PairPath {
+    object_type: String,
+    object_id: String,
+    to_object_type: String,
+    to_object_id: String,
+}
+
+/// The path of the default association between two records.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DefaultPairPath {
+    from_object_type: String,
+    from_object_id: String,
+    to_object_type: String,
+    to_object_id: String,
+}
+
+/// The path of a batch or label operation between two object types.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TypesPath {
+    from_object_type: String,
+    to_object_type: String,
+}
 
 /// The operation a route serves, from the crate's version registry: its success codes and
 /// whether its success has a body are what the spec of its version documents.
@@ -119,10 +152,6 @@ fn error(
         "correlationId": correlation.unwrap_or_else(|| "00000000-0000-4000-8000-000000000000".into()),
     });
     (status, axum::Json(body)).into_response()
-}
-
-fn param<'a>(params: &'a HashMap<String, String>, name: &str) -> &'a str {
-    params.get(name).map(String::as_str).unwrap_or_default()
 }
 
 /// The body as `T`, or HubSpot's answer to a body it cannot read.
@@ -269,11 +298,11 @@ fn associated_json(
 async fn list(
     Extension(served): Extension<Served>,
     State(shared): State<Shared>,
-    Path(params): Params,
+    Path(path): Path<RecordPath>,
     Query(page): Query<Page>,
 ) -> Response {
-    let (from_type, to_type) = (param(&params, "objectType"), param(&params, "toObjectType"));
-    let Some(from_id) = record_id(&shared, &Value::from(param(&params, "objectId"))) else {
+    let (from_type, to_type) = (path.object_type.as_str(), path.to_object_type.as_str());
+    let Some(from_id) = record_id(&shared, &Value::from(path.object_id.as_str())) else {
         return error(
             StatusCode::NOT_FOUND,
             "OBJECT_NOT_FOUND",
@@ -337,17 +366,17 @@ fn labels_between(
 async fn create(
     Extension(served): Extension<Served>,
     State(shared): State<Shared>,
-    Path(params): Params,
+    Path(path): Path<PairPath>,
     body: Bytes,
 ) -> Response {
     let specs: Vec<Spec> = match read(&shared, &body) {
         Ok(specs) => specs,
         Err(response) => return response,
     };
-    let (from_type, to_type) = (param(&params, "objectType"), param(&params, "toObjectType"));
+    let (from_type, to_type) = (path.object_type.as_str(), path.to_object_type.as_str());
     let ids = (
-        record_id(&shared, &Value::from(param(&params, "objectId"))),
-        record_id(&shared, &Value::from(param(&params, "toObjectId"))),
+        record_id(&shared, &Value::from(path.object_id.as_str())),
+        record_id(&shared, &Value::from(path.to_object_id.as_str())),
     );
     let (Some(from_id), Some(to_id)) = ids else {
         return error(
@@ -377,19 +406,17 @@ async fn create(
 async fn archive(
     Extension(served): Extension<Served>,
     State(shared): State<Shared>,
-    Path(params): Params,
+    Path(path): Path<PairPath>,
 ) -> Response {
     let ids = (
-        record_id(&shared, &Value::from(param(&params, "objectId"))),
-        record_id(&shared, &Value::from(param(&params, "toObjectId"))),
+        record_id(&shared, &Value::from(path.object_id.as_str())),
+        record_id(&shared, &Value::from(path.to_object_id.as_str())),
     );
     if let (Some(from_id), Some(to_id)) = ids {
-        shared.lock().store.remove_pair(
-            param(&params, "objectType"),
-            from_id,
-            param(&params, "toObjectType"),
-            to_id,
-        );
+        shared
+            .lock()
+            .store
+            .remove_pair(&path.object_type, from_id, &path.to_object_type, to_id);
     }
     served.status().into_response()
 }
@@ -405,12 +432,12 @@ fn default_result(from_id: &Value, to_id: &Value, type_id: TypeId) -> Value {
 async fn create_default(
     Extension(served): Extension<Served>,
     State(shared): State<Shared>,
-    Path(params): Params,
+    Path(path): Path<DefaultPairPath>,
 ) -> Response {
-    let (from_type, to_type) = (param(&params, "objectType"), param(&params, "toObjectType"));
+    let (from_type, to_type) = (path.from_object_type.as_str(), path.to_object_type.as_str());
     let (from, to) = (
-        Value::from(param(&params, "objectId")),
-        Value::from(param(&params, "toObjectId")),
+        Value::from(path.from_object_id.as_str()),
+        Value::from(path.to_object_id.as_str()),
     );
     let (Some(from_id), Some(to_id)) = (record_id(&shared, &from), record_id(&shared, &to)) else {
         return served.batch(vec![], vec![input_error("fromObjectId", &from, from_type)]);
@@ -443,7 +470,7 @@ fn pair_ids(
 async fn batch_create(
     Extension(served): Extension<Served>,
     State(shared): State<Shared>,
-    Path(params): Params,
+    Path(path): Path<TypesPath>,
     body: Bytes,
 ) -> Response {
     let batch: Batch<Pair> = match read(&shared, &body) {
@@ -470,10 +497,7 @@ async fn batch_create(
             Some(shared.correlation_id()),
         );
     }
-    let (from_type, to_type) = (
-        param(&params, "fromObjectType"),
-        param(&params, "toObjectType"),
-    );
+    let (from_type, to_type) = (path.from_object_type.as_str(), path.to_object_type.as_str());
     let (mut results, mut errors) = (Vec::new(), Vec::new());
     for input in batch.inputs {
         match pair_ids(&shared, &input.from.id, &input.to.id, from_type, to_type) {
@@ -499,7 +523,7 @@ async fn batch_create(
 async fn batch_create_default(
     Extension(served): Extension<Served>,
     State(shared): State<Shared>,
-    Path(params): Params,
+    Path(path): Path<TypesPath>,
     body: Bytes,
 ) -> Response {
     let batch: Batch<Pair> = match read(&shared, &body) {
@@ -509,10 +533,7 @@ async fn batch_create_default(
     if let Some(refused) = too_many(&shared, batch.inputs.len(), BATCH_CREATE_CAP) {
         return refused;
     }
-    let (from_type, to_type) = (
-        param(&params, "fromObjectType"),
-        param(&params, "toObjectType"),
-    );
+    let (from_type, to_type) = (path.from_object_type.as_str(), path.to_object_type.as_str());
     let type_id = default_type(from_type, to_type);
     let (mut results, mut errors) = (Vec::new(), Vec::new());
     for input in batch.inputs {
@@ -536,7 +557,7 @@ async fn batch_create_default(
 async fn batch_read(
     Extension(served): Extension<Served>,
     State(shared): State<Shared>,
-    Path(params): Params,
+    Path(path): Path<TypesPath>,
     body: Bytes,
 ) -> Response {
     let batch: Batch<Fetch> = match read(&shared, &body) {
@@ -546,10 +567,7 @@ async fn batch_read(
     if let Some(refused) = too_many(&shared, batch.inputs.len(), BATCH_READ_CAP) {
         return refused;
     }
-    let (from_type, to_type) = (
-        param(&params, "fromObjectType"),
-        param(&params, "toObjectType"),
-    );
+    let (from_type, to_type) = (path.from_object_type.as_str(), path.to_object_type.as_str());
     let page_size = shared.lock().config.batch_read_page;
     let (mut results, mut errors) = (Vec::new(), Vec::new());
     for input in batch.inputs {
@@ -577,17 +595,14 @@ async fn batch_read(
 async fn batch_archive(
     Extension(served): Extension<Served>,
     State(shared): State<Shared>,
-    Path(params): Params,
+    Path(path): Path<TypesPath>,
     body: Bytes,
 ) -> Response {
     let batch: Batch<Removal> = match read(&shared, &body) {
         Ok(batch) => batch,
         Err(response) => return response,
     };
-    let (from_type, to_type) = (
-        param(&params, "fromObjectType"),
-        param(&params, "toObjectType"),
-    );
+    let (from_type, to_type) = (path.from_object_type.as_str(), path.to_object_type.as_str());
     let mut errors = Vec::new();
     for input in batch.inputs {
         for to in input.to {
@@ -608,17 +623,14 @@ async fn batch_archive(
 async fn batch_archive_labels(
     Extension(served): Extension<Served>,
     State(shared): State<Shared>,
-    Path(params): Params,
+    Path(path): Path<TypesPath>,
     body: Bytes,
 ) -> Response {
     let batch: Batch<Pair> = match read(&shared, &body) {
         Ok(batch) => batch,
         Err(response) => return response,
     };
-    let (from_type, to_type) = (
-        param(&params, "fromObjectType"),
-        param(&params, "toObjectType"),
-    );
+    let (from_type, to_type) = (path.from_object_type.as_str(), path.to_object_type.as_str());
     let mut errors = Vec::new();
     for input in batch.inputs {
         match pair_ids(&shared, &input.from.id, &input.to.id, from_type, to_type) {
@@ -649,12 +661,9 @@ fn label_json(from_type: &str, to_type: &str, label: crate::store::Label) -> Val
 async fn list_labels(
     Extension(served): Extension<Served>,
     State(shared): State<Shared>,
-    Path(params): Params,
+    Path(path): Path<TypesPath>,
 ) -> Response {
-    let (from_type, to_type) = (
-        param(&params, "fromObjectType"),
-        param(&params, "toObjectType"),
-    );
+    let (from_type, to_type) = (path.from_object_type.as_str(), path.to_object_type.as_str());
     let labels = shared.lock().store.labels(from_type, to_type);
     let results: Vec<Value> = labels
         .into_iter()
@@ -666,17 +675,14 @@ async fn list_labels(
 async fn create_label(
     Extension(served): Extension<Served>,
     State(shared): State<Shared>,
-    Path(params): Params,
+    Path(path): Path<TypesPath>,
     body: Bytes,
 ) -> Response {
     let request: NewLabel = match read(&shared, &body) {
         Ok(request) => request,
         Err(response) => return response,
     };
-    let (from_type, to_type) = (
-        param(&params, "fromObjectType"),
-        param(&params, "toObjectType"),
-    );
+    let (from_type, to_type) = (path.from_object_type.as_str(), path.to_object_type.as_str());
     let defined = shared
         .lock()
         .store
