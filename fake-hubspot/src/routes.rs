@@ -253,15 +253,24 @@ struct NewLabel {
     label: String,
 }
 
-fn too_many(shared: &Shared, count: usize, cap: usize) -> Option<Response> {
-    (count > cap).then(|| {
-        error(
+/// The inputs of a batch body, refused as HubSpot refuses a body it cannot read or one with
+/// more inputs than `cap` (when the operation has a cap).
+fn batch_inputs<T: for<'de> Deserialize<'de>>(
+    shared: &Shared,
+    body: &Bytes,
+    cap: Option<usize>,
+) -> Result<Vec<T>, Response> {
+    let batch: Batch<T> = read(shared, body)?;
+    let count = batch.inputs.len();
+    match cap {
+        Some(cap) if count > cap => Err(error(
             StatusCode::BAD_REQUEST,
             "VALIDATION_ERROR",
             &format!("Batch input count {count} exceeds the limit of {cap}."),
             Some(shared.correlation_id()),
-        )
-    })
+        )),
+        _ => Ok(batch.inputs),
+    }
 }
 
 fn cursor(shared: &Shared, after: Option<&str>) -> Result<Option<u64>, Response> {
@@ -473,16 +482,12 @@ async fn batch_create(
     Path(path): Path<TypesPath>,
     body: Bytes,
 ) -> Response {
-    let batch: Batch<Pair> = match read(&shared, &body) {
-        Ok(batch) => batch,
+    let inputs: Vec<Pair> = match batch_inputs(&shared, &body, Some(BATCH_CREATE_CAP)) {
+        Ok(inputs) => inputs,
         Err(response) => return response,
     };
-    if let Some(refused) = too_many(&shared, batch.inputs.len(), BATCH_CREATE_CAP) {
-        return refused;
-    }
     // Like HubSpot, an association type that cannot exist fails the whole request.
-    let impossible = batch
-        .inputs
+    let impossible = inputs
         .iter()
         .flat_map(|i| &i.types)
         .find(|t| t.association_type_id <= 0);
@@ -499,7 +504,7 @@ async fn batch_create(
     }
     let (from_type, to_type) = (path.from_object_type.as_str(), path.to_object_type.as_str());
     let (mut results, mut errors) = (Vec::new(), Vec::new());
-    for input in batch.inputs {
+    for input in inputs {
         match pair_ids(&shared, &input.from.id, &input.to.id, from_type, to_type) {
             Ok((from_id, to_id)) => {
                 for spec in &input.types {
@@ -526,17 +531,14 @@ async fn batch_create_default(
     Path(path): Path<TypesPath>,
     body: Bytes,
 ) -> Response {
-    let batch: Batch<Pair> = match read(&shared, &body) {
-        Ok(batch) => batch,
+    let inputs: Vec<Pair> = match batch_inputs(&shared, &body, Some(BATCH_CREATE_CAP)) {
+        Ok(inputs) => inputs,
         Err(response) => return response,
     };
-    if let Some(refused) = too_many(&shared, batch.inputs.len(), BATCH_CREATE_CAP) {
-        return refused;
-    }
     let (from_type, to_type) = (path.from_object_type.as_str(), path.to_object_type.as_str());
     let type_id = default_type(from_type, to_type);
     let (mut results, mut errors) = (Vec::new(), Vec::new());
-    for input in batch.inputs {
+    for input in inputs {
         match pair_ids(&shared, &input.from.id, &input.to.id, from_type, to_type) {
             Ok((from_id, to_id)) => {
                 shared.lock().store.add(Association {
@@ -560,17 +562,14 @@ async fn batch_read(
     Path(path): Path<TypesPath>,
     body: Bytes,
 ) -> Response {
-    let batch: Batch<Fetch> = match read(&shared, &body) {
-        Ok(batch) => batch,
+    let inputs: Vec<Fetch> = match batch_inputs(&shared, &body, Some(BATCH_READ_CAP)) {
+        Ok(inputs) => inputs,
         Err(response) => return response,
     };
-    if let Some(refused) = too_many(&shared, batch.inputs.len(), BATCH_READ_CAP) {
-        return refused;
-    }
     let (from_type, to_type) = (path.from_object_type.as_str(), path.to_object_type.as_str());
     let page_size = shared.lock().config.batch_read_page;
     let (mut results, mut errors) = (Vec::new(), Vec::new());
-    for input in batch.inputs {
+    for input in inputs {
         let Some(from_id) = record_id(&shared, &input.id) else {
             errors.push(input_error("fromObjectId", &input.id, from_type));
             continue;
@@ -598,13 +597,13 @@ async fn batch_archive(
     Path(path): Path<TypesPath>,
     body: Bytes,
 ) -> Response {
-    let batch: Batch<Removal> = match read(&shared, &body) {
-        Ok(batch) => batch,
+    let inputs: Vec<Removal> = match batch_inputs(&shared, &body, None) {
+        Ok(inputs) => inputs,
         Err(response) => return response,
     };
     let (from_type, to_type) = (path.from_object_type.as_str(), path.to_object_type.as_str());
     let mut errors = Vec::new();
-    for input in batch.inputs {
+    for input in inputs {
         for to in input.to {
             match pair_ids(&shared, &input.from.id, &to.id, from_type, to_type) {
                 Ok((from_id, to_id)) => {
@@ -626,13 +625,13 @@ async fn batch_archive_labels(
     Path(path): Path<TypesPath>,
     body: Bytes,
 ) -> Response {
-    let batch: Batch<Pair> = match read(&shared, &body) {
-        Ok(batch) => batch,
+    let inputs: Vec<Pair> = match batch_inputs(&shared, &body, None) {
+        Ok(inputs) => inputs,
         Err(response) => return response,
     };
     let (from_type, to_type) = (path.from_object_type.as_str(), path.to_object_type.as_str());
     let mut errors = Vec::new();
-    for input in batch.inputs {
+    for input in inputs {
         match pair_ids(&shared, &input.from.id, &input.to.id, from_type, to_type) {
             Ok((from_id, to_id)) => {
                 let types: Vec<TypeId> =
