@@ -36,14 +36,15 @@ impl Api {
     }
 }
 
-/// Runs `$body` with `$client` the client of the run's version and `$module` its module: the
-/// body is compiled once per version of the crate, whose method and type names are the same.
+/// Runs the block with `$client` the client of the run's version and `$module` its module:
+/// the block is compiled once per version of the crate, whose method and type names are the
+/// same.
 macro_rules! with_client {
-    ($api:expr, $client:ident => $body:expr) => {
-        with_client!($api, $client, _module => $body)
+    ($api:expr, $client:ident, $body:block) => {
+        with_client!($api, $client, _module, $body)
     };
-    ($api:expr, $client:ident, $module:ident => $body:expr) => {
-        hubspot_associations::with_version!($api.version, $module => {
+    ($api:expr, $client:ident, $module:ident, $body:block) => {
+        hubspot_associations::with_version!($api.version, $module, {
             let $client = $module::Client::new($api.transport.clone());
             $body
         })
@@ -216,7 +217,9 @@ async fn resolve(api: &Api, job: &Job, kind: &Kind) -> anyhow::Result<Kind> {
     let Kind::Label(label) = kind else {
         return Ok(kind.clone());
     };
-    let labels = with_client!(api, client => client.labels(&job.from_type, &job.to_type).await?);
+    let labels = with_client!(api, client, {
+        client.labels(&job.from_type, &job.to_type).await?
+    });
     let found = labels.find(label).ok_or_else(|| {
         anyhow::anyhow!(
             "no association label `{label}` from {} to {}",
@@ -250,29 +253,85 @@ async fn send_pairs(
             }
         }};
     }
-    with_client!(api, client, version => {
+    with_client!(api, client, version, {
         use version::types;
-        let id = |value: u64| types::PublicObjectId { id: ObjectId::from(value) };
-        let ids = |from: &types::PublicObjectId, to: &types::PublicObjectId| vec![(number(&from.id), number(&to.id))];
+        let id = |value: u64| types::PublicObjectId {
+            id: ObjectId::from(value),
+        };
+        let ids = |from: &types::PublicObjectId, to: &types::PublicObjectId| {
+            vec![(number(&from.id), number(&to.id))]
+        };
         let typed = |type_id: i32, category: &str| types::AssociationSpec {
             association_category: category.into(),
             association_type_id: type_id,
         };
         match (job.command, kind) {
             ("associate", Kind::Default) => drain!(
-                client.batch_create_default_chunks(from_type, to_type, rows.map(|p| types::PublicDefaultAssociationMultiPost { from: id(p.from), to: id(p.to) }), options),
+                client.batch_create_default_chunks(
+                    from_type,
+                    to_type,
+                    rows.map(|p| types::PublicDefaultAssociationMultiPost {
+                        from: id(p.from),
+                        to: id(p.to)
+                    }),
+                    options
+                ),
                 |i: &types::PublicDefaultAssociationMultiPost| ids(&i.from, &i.to)
             ),
-            ("associate", Kind::Type { id: type_id, category }) => drain!(
-                client.batch_create_chunks(from_type, to_type, rows.map(|p| types::PublicAssociationMultiPost { from: id(p.from), to: id(p.to), types: vec![typed(*type_id, category)] }), options),
+            (
+                "associate",
+                Kind::Type {
+                    id: type_id,
+                    category,
+                },
+            ) => drain!(
+                client.batch_create_chunks(
+                    from_type,
+                    to_type,
+                    rows.map(|p| types::PublicAssociationMultiPost {
+                        from: id(p.from),
+                        to: id(p.to),
+                        types: vec![typed(*type_id, category)]
+                    }),
+                    options
+                ),
                 |i: &types::PublicAssociationMultiPost| ids(&i.from, &i.to)
             ),
             ("archive", Kind::Default) => drain!(
-                client.batch_archive_chunks(from_type, to_type, by_from(rows).into_iter().map(|(from, to)| types::PublicAssociationMultiArchive { from: id(from), to: to.into_iter().map(id).collect() }), options),
-                |i: &types::PublicAssociationMultiArchive| i.to.iter().map(|to| (number(&i.from.id), number(&to.id))).collect()
+                client.batch_archive_chunks(
+                    from_type,
+                    to_type,
+                    by_from(rows).into_iter().map(|(from, to)| {
+                        types::PublicAssociationMultiArchive {
+                            from: id(from),
+                            to: to.into_iter().map(id).collect(),
+                        }
+                    }),
+                    options
+                ),
+                |i: &types::PublicAssociationMultiArchive| i
+                    .to
+                    .iter()
+                    .map(|to| (number(&i.from.id), number(&to.id)))
+                    .collect()
             ),
-            ("archive", Kind::Type { id: type_id, category }) => drain!(
-                client.batch_archive_labels_chunks(from_type, to_type, rows.map(|p| types::PublicAssociationMultiPost { from: id(p.from), to: id(p.to), types: vec![typed(*type_id, category)] }), options),
+            (
+                "archive",
+                Kind::Type {
+                    id: type_id,
+                    category,
+                },
+            ) => drain!(
+                client.batch_archive_labels_chunks(
+                    from_type,
+                    to_type,
+                    rows.map(|p| types::PublicAssociationMultiPost {
+                        from: id(p.from),
+                        to: id(p.to),
+                        types: vec![typed(*type_id, category)]
+                    }),
+                    options
+                ),
                 |i: &types::PublicAssociationMultiPost| ids(&i.from, &i.to)
             ),
             (command, kind) => anyhow::bail!("`{command}` cannot use {kind:?}"),
@@ -340,24 +399,43 @@ pub async fn export(api: &Api, job: &Job, output: &Path) -> anyhow::Result<Summa
     let mut exported = 0_u64;
     for chunk in ids.chunks(1_000) {
         let records: Vec<ObjectId> = chunk.iter().map(|(_, id)| ObjectId::from(*id)).collect();
-        let rows: Vec<[String; 5]> = with_client!(api, client => {
-            let outcome = client.batch_read_all(&job.from_type, &job.to_type, records, job.options).await;
+        let rows: Vec<[String; 5]> = with_client!(api, client, {
+            let outcome = client
+                .batch_read_all(&job.from_type, &job.to_type, records, job.options)
+                .await;
             exported += outcome.succeeded.len() as u64;
             for failure in &outcome.failed {
-                let line = line_of.get(&number(&failure.input)).copied().unwrap_or_default();
-                failed.push((line, vec![failure.input.to_string()], failure.failure.to_string()));
+                let line = line_of
+                    .get(&number(&failure.input))
+                    .copied()
+                    .unwrap_or_default();
+                failed.push((
+                    line,
+                    vec![failure.input.to_string()],
+                    failure.failure.to_string(),
+                ));
             }
             outcome
                 .succeeded
                 .into_iter()
                 .flat_map(|record| {
                     let from = record.input.to_string();
-                    record.result.unwrap_or_default().into_iter().flat_map(move |associated| {
-                        let from = from.clone();
-                        associated.association_types.into_iter().map(move |kind| {
-                            [from.clone(), associated.to_object_id.to_string(), kind.type_id.to_string(), kind.category.to_string(), kind.label.unwrap_or_default()]
+                    record
+                        .result
+                        .unwrap_or_default()
+                        .into_iter()
+                        .flat_map(move |associated| {
+                            let from = from.clone();
+                            associated.association_types.into_iter().map(move |kind| {
+                                [
+                                    from.clone(),
+                                    associated.to_object_id.to_string(),
+                                    kind.type_id.to_string(),
+                                    kind.category.to_string(),
+                                    kind.label.unwrap_or_default(),
+                                ]
+                            })
                         })
-                    })
                 })
                 .collect()
         });

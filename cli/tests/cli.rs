@@ -340,7 +340,7 @@ async fn define_label(fake: &FakeHubSpot, version: ApiVersion) {
         .unwrap();
     let params = serde_json::json!({"fromObjectType": "contacts", "toObjectType": "companies"});
     let label = serde_json::json!({"label": "Billing contact", "name": "billing_contact"});
-    with_version!(version, api => {
+    with_version!(version, api, {
         api::Client::new(transport)
             .call_json("create_label", params.as_object().unwrap(), Some(&label))
             .await

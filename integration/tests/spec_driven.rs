@@ -39,8 +39,10 @@ async fn call(
     params: &Map<String, Value>,
     body: Option<&Value>,
 ) -> Result<Response<Value>, Error> {
-    with_version!(version, api => {
-        api::Client::new(transport).call_json(operation, params, body).await
+    with_version!(version, api, {
+        api::Client::new(transport)
+            .call_json(operation, params, body)
+            .await
     })
 }
 

@@ -218,13 +218,14 @@ pub fn registry(versions: &[Version]) -> TokenStream {
 
         #(#helpers)*
 
-        /// Runs `$body` with `$module` naming the module of the version `$version`, chosen at
-        /// run time: the block is compiled once per enabled version, so code written against
-        /// one version's method and type names serves every version that has them.
+        /// Runs the block with `$module` naming the module of the version `$version`, chosen
+        /// at run time: the block is compiled once per enabled version, so code written against
+        /// one version's method and type names serves every version that has them. The
+        /// arguments are three expressions, so rustfmt formats the block.
         ///
         /// ```
         /// # async fn run(version: hubspot_associations::ApiVersion, transport: hubspot_associations::Transport) {
-        /// let operations = hubspot_associations::with_version!(version, api => {
+        /// let operations = hubspot_associations::with_version!(version, api, {
         ///     let _client = api::Client::new(transport.clone());
         ///     api::VERSION.len()
         /// });
@@ -233,7 +234,7 @@ pub fn registry(versions: &[Version]) -> TokenStream {
         /// ```
         #[macro_export]
         macro_rules! with_version {
-            ($version:expr, $module:ident => $body:expr) => {{
+            ($version:expr, $module:ident, $body:block) => {{
                 let version: $crate::ApiVersion = $version;
                 #[allow(deprecated, unreachable_code)]
                 let value = 'version: {
