@@ -760,10 +760,10 @@ macro_rules! __with_version_v2026_09 {
     ($($body:tt)*) => {};
 }
 
-/// Runs the block with `$module` naming the module of the version `$version`, chosen
-/// at run time: the block is compiled once per enabled version, so code written against
-/// one version's method and type names serves every version that has them. The
-/// arguments are three expressions, so rustfmt formats the block.
+/// Runs the block with `$module` naming the module of the version `$version`, chosen at run
+/// time: the block is compiled once per enabled version, so code written against one
+/// version's method and type names serves every version that has them. The arguments are
+/// three expressions, so rustfmt formats the block.
 ///
 /// ```
 /// # async fn run(version: hubspot_associations::ApiVersion, transport: hubspot_associations::Transport) {
@@ -776,17 +776,38 @@ macro_rules! __with_version_v2026_09 {
 /// ```
 #[macro_export]
 macro_rules! with_version {
-    ($version:expr, $module:ident, $body:block) => {
-        { let version : $crate::ApiVersion = $version; #[allow(deprecated,
-        unreachable_code)] let value = 'version : { $crate::__with_version_v4! { if
-        version == $crate::ApiVersion::V4 { use $crate::v4 as $module; break 'version
-        $body; } } $crate::__with_version_v2025_09! { if version ==
-        $crate::ApiVersion::V2025_09 { use $crate::v2025_09 as $module; break 'version
-        $body; } } $crate::__with_version_v2026_03! { if version ==
-        $crate::ApiVersion::V2026_03 { use $crate::v2026_03 as $module; break 'version
-        $body; } } $crate::__with_version_v2026_09! { if version ==
-        $crate::ApiVersion::V2026_09 { use $crate::v2026_09 as $module; break 'version
-        $body; } } unreachable!("every version of this build has a branch above") };
-        value }
-    };
+    ($version:expr, $module:ident, $body:block) => {{
+        let version: $crate::ApiVersion = $version;
+        // A deprecated version's client is named in its branch; with no version enabled,
+        // `ApiVersion` has no value and the end is unreachable.
+        #[allow(deprecated, unreachable_code)]
+        let value = 'version: {
+            $crate::__with_version_v4! {
+                if version == $crate::ApiVersion::V4 {
+                    use $crate::v4 as $module;
+                    break 'version $body;
+                }
+            }
+            $crate::__with_version_v2025_09! {
+                if version == $crate::ApiVersion::V2025_09 {
+                    use $crate::v2025_09 as $module;
+                    break 'version $body;
+                }
+            }
+            $crate::__with_version_v2026_03! {
+                if version == $crate::ApiVersion::V2026_03 {
+                    use $crate::v2026_03 as $module;
+                    break 'version $body;
+                }
+            }
+            $crate::__with_version_v2026_09! {
+                if version == $crate::ApiVersion::V2026_09 {
+                    use $crate::v2026_09 as $module;
+                    break 'version $body;
+                }
+            }
+            unreachable!("every version of this build has a branch above")
+        };
+        value
+    }};
 }

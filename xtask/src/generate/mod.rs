@@ -54,7 +54,7 @@ pub fn crate_files(
     ) {
         Ok(contents) => files.push(Some(OutputFile {
             path: Path::new(CRATE_DIR).join("src/versions.rs"),
-            contents,
+            contents: contents + &registry::with_version_macro(versions),
         })),
         Err(error) => problems.push(Diagnostic::new(
             Path::new("spec"),

@@ -89,19 +89,6 @@ pub fn registry(versions: &[Version]) -> TokenStream {
             }
         }
     });
-    let branches = versions.iter().map(|v| {
-        let helper = helper(v);
-        let variant = variant(v);
-        let module = format_ident!("{}", v.module);
-        quote! {
-            $crate::#helper! {
-                if version == $crate::ApiVersion::#variant {
-                    use $crate::#module as $module;
-                    break 'version $body;
-                }
-            }
-        }
-    });
     let modules = versions.iter().map(|v| {
         let module = format_ident!("{}", v.module);
         let path = format!("{}/mod.rs", v.module);
@@ -218,31 +205,57 @@ pub fn registry(versions: &[Version]) -> TokenStream {
 
         #(#helpers)*
 
-        /// Runs the block with `$module` naming the module of the version `$version`, chosen
-        /// at run time: the block is compiled once per enabled version, so code written against
-        /// one version's method and type names serves every version that has them. The
-        /// arguments are three expressions, so rustfmt formats the block.
-        ///
-        /// ```
-        /// # async fn run(version: hubspot_associations::ApiVersion, transport: hubspot_associations::Transport) {
-        /// let operations = hubspot_associations::with_version!(version, api, {
-        ///     let _client = api::Client::new(transport.clone());
-        ///     api::VERSION.len()
-        /// });
-        /// # let _ = operations;
-        /// # }
-        /// ```
-        #[macro_export]
-        macro_rules! with_version {
-            ($version:expr, $module:ident, $body:block) => {{
-                let version: $crate::ApiVersion = $version;
-                #[allow(deprecated, unreachable_code)]
-                let value = 'version: {
-                    #(#branches)*
-                    unreachable!("every version of this build has a branch above")
-                };
-                value
-            }};
-        }
     }
+}
+
+/// `with_version!`, as text: prettyplease prints the body of a `macro_rules!` as one run of
+/// tokens, and this macro is read in the docs, so it is written out as a person would.
+pub fn with_version_macro(versions: &[Version]) -> String {
+    let branches: String = versions
+        .iter()
+        .map(|v| {
+            format!(
+                "            $crate::__with_version_{module}! {{
+                if version == $crate::ApiVersion::{variant} {{
+                    use $crate::{module} as $module;
+                    break 'version $body;
+                }}
+            }}
+",
+                module = v.module,
+                variant = variant(v),
+            )
+        })
+        .collect();
+    format!(
+        r#"
+/// Runs the block with `$module` naming the module of the version `$version`, chosen at run
+/// time: the block is compiled once per enabled version, so code written against one
+/// version's method and type names serves every version that has them. The arguments are
+/// three expressions, so rustfmt formats the block.
+///
+/// ```
+/// # async fn run(version: hubspot_associations::ApiVersion, transport: hubspot_associations::Transport) {{
+/// let operations = hubspot_associations::with_version!(version, api, {{
+///     let _client = api::Client::new(transport.clone());
+///     api::VERSION.len()
+/// }});
+/// # let _ = operations;
+/// # }}
+/// ```
+#[macro_export]
+macro_rules! with_version {{
+    ($version:expr, $module:ident, $body:block) => {{{{
+        let version: $crate::ApiVersion = $version;
+        // A deprecated version's client is named in its branch; with no version enabled,
+        // `ApiVersion` has no value and the end is unreachable.
+        #[allow(deprecated, unreachable_code)]
+        let value = 'version: {{
+{branches}            unreachable!("every version of this build has a branch above")
+        }};
+        value
+    }}}};
+}}
+"#
+    )
 }
