@@ -11,6 +11,7 @@ use crate::Error;
 /// cursor of the next page (`None` on the last). Pages are read as the stream is polled.
 pub(crate) fn pages<T, F, Fut>(
     operation: &'static str,
+    start: Option<String>,
     fetch: F,
 ) -> impl Stream<Item = Result<T, Error>>
 where
@@ -18,24 +19,21 @@ where
     Fut: Future<Output = Result<(Vec<T>, Option<String>), Error>>,
 {
     // The state is the cursor of the next page to read: `None` once the last page was read.
-    stream::try_unfold(
-        (fetch, Some(None::<String>)),
-        move |(mut fetch, next)| async move {
-            let Some(cursor) = next else {
-                return Ok(None);
-            };
-            let (items, after) = fetch(cursor.clone()).await?;
-            if after.is_some() && after == cursor {
-                return Err(Error::InvalidResponse {
-                    operation,
-                    message: format!(
-                        "HubSpot returned the page cursor {after:?} for the page it starts"
-                    ),
-                });
-            }
-            Ok(Some((items, (fetch, after.map(Some)))))
-        },
-    )
+    stream::try_unfold((fetch, Some(start)), move |(mut fetch, next)| async move {
+        let Some(cursor) = next else {
+            return Ok(None);
+        };
+        let (items, after) = fetch(cursor.clone()).await?;
+        if after.is_some() && after == cursor {
+            return Err(Error::InvalidResponse {
+                operation,
+                message: format!(
+                    "HubSpot returned the page cursor {after:?} for the page it starts"
+                ),
+            });
+        }
+        Ok(Some((items, (fetch, after.map(Some)))))
+    })
     .map_ok(|items| stream::iter(items.into_iter().map(Ok)))
     .try_flatten()
 }
@@ -55,14 +53,14 @@ mod tests {
                 Some(other) => panic!("unexpected cursor {other}"),
             })
         };
-        let items: Vec<i32> = pages("list", fetch).try_collect().await.unwrap();
+        let items: Vec<i32> = pages("list", None, fetch).try_collect().await.unwrap();
         assert_eq!(items, [1, 2, 3]);
     }
 
     #[tokio::test]
     async fn a_repeating_cursor_ends_the_stream_with_an_error() {
         let same = |_cursor: Option<String>| async { Ok((vec![1], Some("x".to_owned()))) };
-        let results: Vec<Result<i32, Error>> = pages("list", same).collect().await;
+        let results: Vec<Result<i32, Error>> = pages("list", None, same).collect().await;
         assert_eq!(results.len(), 2, "the first page's item, then the error");
         assert!(matches!(results[0], Ok(1)));
         assert!(matches!(results[1], Err(Error::InvalidResponse { .. })));

@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use hubspot_associations::v2026_03::{Client, types};
+use hubspot_associations::v2026_03::{Client, ListQuery, types};
 use hubspot_associations::{RateLimit, Transport};
 
 const WORKERS: usize = 8;
@@ -132,7 +132,7 @@ async fn main() {
         let client = client.clone();
         async move {
             client
-                .list("contacts", "29851", "companies", None, None)
+                .list("contacts", "29851", "companies", ListQuery::default())
                 .await
                 .unwrap()
                 .results

@@ -7,7 +7,7 @@ use std::time::Duration;
 use fake_hubspot::{Association, Config, FakeHubSpot, Fault};
 use futures_util::{StreamExt, TryStreamExt};
 use hubspot_associations::bulk::InputFailure;
-use hubspot_associations::v2026_03::{Client, types};
+use hubspot_associations::v2026_03::{Client, ListQuery, types};
 use hubspot_associations::{BulkOptions, ObjectId, RateLimit, Transport};
 
 fn client(fake: &FakeHubSpot) -> Client {
@@ -275,7 +275,15 @@ async fn list_all_streams_every_page_lazily() {
     let fake = FakeHubSpot::start(Config::default()).await.unwrap();
     seed(&fake, 1, 1_234);
     let client = client(&fake);
-    let mut stream = std::pin::pin!(client.list_all("contacts", "1", "companies", Some(500)));
+    let mut stream = std::pin::pin!(client.list_stream(
+        "contacts",
+        "1",
+        "companies",
+        ListQuery {
+            limit: Some(500),
+            ..ListQuery::default()
+        }
+    ));
     let first = stream.next().await.unwrap().unwrap();
     assert_eq!(first.to_object_id, "1");
     assert_eq!(

@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use fake_hubspot::{Association, Config, FakeHubSpot, Fault};
-use hubspot_associations::v2026_03::{Client, types};
+use hubspot_associations::v2026_03::{Client, ListQuery, types};
 use hubspot_associations::{
     CallOptions, Error, RateLimit, RateLimitPolicy, RetryPolicy, Transport,
 };
@@ -51,7 +51,9 @@ async fn list(
     >,
     Error,
 > {
-    client.list("contacts", "1", "companies", None, None).await
+    client
+        .list("contacts", "1", "companies", ListQuery::default())
+        .await
 }
 
 /// The time between each request and the next, as the fake saw them.
@@ -413,7 +415,12 @@ async fn clients_of_every_version_on_one_transport_share_one_budget() {
             if i % 2 == 0 {
                 #[allow(deprecated)]
                 legacy
-                    .list("contacts", "1", "companies", None, None)
+                    .list(
+                        "contacts",
+                        "1",
+                        "companies",
+                        hubspot_associations::v4::ListQuery::default(),
+                    )
                     .await
                     .map(|_| ())
             } else {

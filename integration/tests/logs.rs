@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use fake_hubspot::{Config, FakeHubSpot, Fault};
-use hubspot_associations::v2026_03::Client;
+use hubspot_associations::v2026_03::{Client, ListQuery};
 use hubspot_associations::{RateLimit, RetryPolicy, Transport};
 
 const TOKEN: &str = "pat-na1-secret-0000-1111-2222";
@@ -40,7 +40,7 @@ async fn retries_are_visible_in_tracing_and_the_token_is_not() {
             .build()
             .unwrap(),
     )
-    .list("contacts", "1", "companies", None, None)
+    .list("contacts", "1", "companies", ListQuery::default())
     .await
     .unwrap();
     let text = String::from_utf8(logs.lock().unwrap().clone()).unwrap();

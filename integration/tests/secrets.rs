@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use fake_hubspot::{Association, Config, FakeHubSpot, Fault};
 use futures_util::StreamExt;
-use hubspot_associations::v2026_03::Client;
+use hubspot_associations::v2026_03::{Client, ListQuery};
 use hubspot_associations::{Error, RateLimit, RetryPolicy, Transport};
 use serde_json::json;
 use wiremock::matchers::method;
@@ -64,35 +64,35 @@ async fn the_token_is_in_no_debug_or_display_of_the_client_its_configuration_or_
     )]);
     errors.push((
         "api",
-        once.list("contacts", "1", "companies", None, None)
+        once.list("contacts", "1", "companies", ListQuery::default())
             .await
             .unwrap_err(),
     ));
     fake.push_faults([Fault::rate_limited("DAILY")]);
     errors.push((
         "rate limited",
-        once.list("contacts", "1", "companies", None, None)
+        once.list("contacts", "1", "companies", ListQuery::default())
             .await
             .unwrap_err(),
     ));
     errors.push((
         "transport",
         client(&closed, RetryPolicy::never())
-            .list("contacts", "1", "companies", None, None)
+            .list("contacts", "1", "companies", ListQuery::default())
             .await
             .unwrap_err(),
     ));
     fake.push_faults([Fault::Delay(Duration::from_secs(5))]);
     errors.push((
         "timeout",
-        once.list("contacts", "1", "companies", None, None)
+        once.list("contacts", "1", "companies", ListQuery::default())
             .await
             .unwrap_err(),
     ));
     fake.push_faults([Fault::raw(200, "{")]);
     errors.push((
         "decode",
-        once.list("contacts", "1", "companies", None, None)
+        once.list("contacts", "1", "companies", ListQuery::default())
             .await
             .unwrap_err(),
     ));
@@ -100,11 +100,12 @@ async fn the_token_is_in_no_debug_or_display_of_the_client_its_configuration_or_
         Fault::json(200, looping_page.clone()),
         Fault::json(200, looping_page),
     ]);
-    let mut pages = std::pin::pin!(once.list_all("contacts", "1", "companies", None));
+    let mut pages =
+        std::pin::pin!(once.list_stream("contacts", "1", "companies", ListQuery::default()));
     errors.push(("invalid response", pages.next().await.unwrap().unwrap_err()));
     errors.push((
         "invalid input",
-        once.list("contacts", "", "companies", None, None)
+        once.list("contacts", "", "companies", ListQuery::default())
             .await
             .unwrap_err(),
     ));
@@ -174,7 +175,7 @@ async fn the_authorization_header_is_not_sent_on_a_redirect_to_another_host() {
         .await;
 
     client(&origin.uri(), RetryPolicy::never())
-        .list("contacts", "1", "companies", None, None)
+        .list("contacts", "1", "companies", ListQuery::default())
         .await
         .unwrap();
     let first = &origin.received_requests().await.unwrap()[0];

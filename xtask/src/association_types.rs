@@ -171,6 +171,18 @@ pub fn ids(types: &[AssociationType]) -> TokenStream {
         .map(|kind| format_ident!("{}", kind.constant()));
     let mut objects: BTreeSet<&str> = types.iter().map(|kind| kind.from.as_str()).collect();
     objects.extend(types.iter().map(|kind| kind.to.as_str()));
+    let object_types: Vec<TokenStream> = objects
+        .iter()
+        .map(|object| {
+            let plural = path_name(object);
+            let name = format_ident!("{}", plural.to_uppercase());
+            let doc = format!(" `{plural}`: the {} object.", object.replace('_', " "));
+            quote! {
+                #[doc = #doc]
+                pub const #name: Self = Self::from_static(#plural);
+            }
+        })
+        .collect();
     let objects = objects.into_iter();
     quote! {
         use super::AssociationType;
@@ -185,6 +197,24 @@ pub fn ids(types: &[AssociationType]) -> TokenStream {
 
         /// Every object named in the table, singular.
         pub const OBJECTS: &[&str] = &[#(#objects),*];
+
+        /// The standard objects of the table, as paths name them.
+        impl crate::ObjectType {
+            #(#object_types)*
+        }
+    }
+}
+
+/// How paths name a standard object: its plural (`contacts`, `companies`, `taxes`), but
+/// `postal_mail`, which HubSpot does not pluralise.
+pub fn path_name(object: &str) -> String {
+    if object.ends_with("mail") {
+        return object.to_owned();
+    }
+    match object.strip_suffix('y') {
+        Some(stem) => format!("{stem}ies"),
+        None if object.ends_with('x') => format!("{object}es"),
+        None => format!("{object}s"),
     }
 }
 

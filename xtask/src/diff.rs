@@ -14,8 +14,7 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
-use crate::model::{Method, MethodKind, Operation, Version};
-use crate::rust_types::Fields;
+use crate::model::{Method, MethodKind, Operation, Version, mentioned};
 use crate::validate::removed_operations;
 
 /// What a change does to a program that moves.
@@ -208,40 +207,6 @@ fn operations(old: &Version, new: &Version) -> Vec<Change> {
     changes
 }
 
-/// The type names a string of Rust mentions that are types of the version.
-fn mentioned<'a>(rust: &'a str, known: &BTreeMap<String, Fields>) -> Vec<&'a str> {
-    rust.split(|c: char| !c.is_alphanumeric() && c != '_')
-        .filter(|word| known.contains_key(*word))
-        .collect()
-}
-
-/// The types a program builds: the request bodies and every type they contain.
-fn request_types(version: &Version) -> BTreeSet<String> {
-    let structs = &version.models.structs;
-    let mut queue: Vec<String> = version
-        .methods
-        .iter()
-        .filter(|m| m.kind == MethodKind::Call)
-        .flat_map(|m| m.args.iter())
-        .flat_map(|(_, ty)| mentioned(ty, structs))
-        .map(str::to_owned)
-        .collect();
-    let mut seen = BTreeSet::new();
-    while let Some(name) = queue.pop() {
-        if !seen.insert(name.clone()) {
-            continue;
-        }
-        for field in structs.get(&name).into_iter().flat_map(|f| f.values()) {
-            queue.extend(
-                mentioned(&field.rust_type, structs)
-                    .into_iter()
-                    .map(str::to_owned),
-            );
-        }
-    }
-    seen
-}
-
 /// For a retyped field whose types are both structs of the two versions: how they differ.
 fn shape_note(old: &Version, new: &Version, before: &str, after: &str) -> String {
     let (Some(before), Some(after)) = (
@@ -287,7 +252,7 @@ fn enum_values(version: &Version) -> BTreeMap<&str, BTreeSet<&str>> {
 fn types(old: &Version, new: &Version) -> Vec<Change> {
     let (old_enums, new_enums) = (enum_values(old), enum_values(new));
     let (old_structs, new_structs) = (&old.models.structs, &new.models.structs);
-    let built = request_types(new);
+    let built = new.request_types();
     let mut changes = Vec::new();
     let old_names: BTreeSet<&str> = old_structs
         .keys()

@@ -139,6 +139,8 @@ pub struct Operation {
     pub pagination: Option<Pagination>,
     /// How any number of inputs go through it, when it is a batch.
     pub bulk: Option<Bulk>,
+    /// The type of its optional query parameters, `<Op>Query` (with `Default`), when it has any.
+    pub query: Option<String>,
 }
 
 /// A path or query parameter.
@@ -156,6 +158,25 @@ pub struct Param {
     pub required: bool,
     /// What it is.
     pub description: Option<String>,
+    /// What a method takes for it.
+    pub role: ParamRole,
+}
+
+/// What a method takes for a parameter, read from its place and name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamRole {
+    /// A text path parameter named `objectType` or `...ObjectType`: `impl Into<ObjectType>`.
+    ObjectType,
+    /// A text path parameter whose name ends in `Id` (`objectId`, `toObjectId`):
+    /// `impl Into<ObjectId>`, so that numbers and text both do.
+    ObjectId,
+    /// A path parameter of another kind, taken as its scalar type.
+    Path,
+    /// A query parameter that must be given, taken by position.
+    RequiredQuery,
+    /// An optional query parameter: a field of the operation's query value (see
+    /// [`Operation::query`]), never a positional `None`.
+    OptionalQuery,
 }
 
 /// The type of a parameter.
@@ -257,6 +278,45 @@ pub struct OpenEnum {
     pub aliases: Vec<(String, String)>,
 }
 
+impl Version {
+    /// The types a program builds: the request bodies and every type they contain.
+    pub fn request_types(&self) -> std::collections::BTreeSet<String> {
+        let structs = &self.models.structs;
+        let mut queue: Vec<String> = self
+            .methods
+            .iter()
+            .filter(|m| m.kind == MethodKind::Call)
+            .flat_map(|m| m.args.iter())
+            .flat_map(|(_, ty)| mentioned(ty, structs))
+            .map(str::to_owned)
+            .collect();
+        let mut seen = std::collections::BTreeSet::new();
+        while let Some(name) = queue.pop() {
+            if !seen.insert(name.clone()) {
+                continue;
+            }
+            for field in structs.get(&name).into_iter().flat_map(|f| f.values()) {
+                queue.extend(
+                    mentioned(&field.rust_type, structs)
+                        .into_iter()
+                        .map(str::to_owned),
+                );
+            }
+        }
+        seen
+    }
+}
+
+/// The type names a string of Rust mentions that are types of the version.
+pub fn mentioned<'a>(
+    rust: &'a str,
+    known: &std::collections::BTreeMap<String, crate::rust_types::Fields>,
+) -> Vec<&'a str> {
+    rust.split(|c: char| !c.is_alphanumeric() && c != '_')
+        .filter(|word| known.contains_key(*word))
+        .collect()
+}
+
 /// The Rust module (and cargo feature) of a version.
 pub fn module_name(version: &str) -> String {
     if version.starts_with('v') {
@@ -322,19 +382,25 @@ fn version(spec: &Spec) -> Result<Version, Vec<Diagnostic>> {
     })
 }
 
-/// The Rust type of a parameter as a method takes it.
-fn param_type(param: &Param) -> String {
-    let base = match param.scalar {
+/// The Rust type of a scalar parameter.
+pub fn scalar_type(scalar: Scalar) -> &'static str {
+    match scalar {
         Scalar::Str => "&str",
         Scalar::I32 => "i32",
         Scalar::I64 => "i64",
         Scalar::Bool => "bool",
-    };
-    if param.in_path || param.required {
-        base.to_owned()
-    } else {
-        format!("Option<{base}>")
     }
+}
+
+/// The Rust type of a parameter as a method takes it; `None` for an optional query
+/// parameter, which is a field of the operation's query value.
+fn param_type(param: &Param) -> Option<String> {
+    Some(match param.role {
+        ParamRole::ObjectType => "impl Into<crate::ObjectType>".to_owned(),
+        ParamRole::ObjectId => "impl Into<crate::ObjectId>".to_owned(),
+        ParamRole::Path | ParamRole::RequiredQuery => scalar_type(param.scalar).to_owned(),
+        ParamRole::OptionalQuery => return None,
+    })
 }
 
 fn type_path(schema: &str) -> String {
@@ -363,14 +429,21 @@ fn result_type(result: &BulkResult) -> String {
 /// Every public method of a client over `operations`: one per operation, then the pagers, the
 /// bulk helpers and the label lookup derived from them.
 fn methods(operations: &[Operation]) -> Vec<Method> {
-    let args = |params: &mut dyn Iterator<Item = &Param>| -> Vec<(String, String)> {
-        params
-            .map(|param| (param.rust_name.clone(), param_type(param)))
-            .collect()
-    };
+    let args =
+        |op: &Operation, params: &mut dyn Iterator<Item = &Param>| -> Vec<(String, String)> {
+            let mut args: Vec<(String, String)> = params
+                .filter_map(|param| Some((param.rust_name.clone(), param_type(param)?)))
+                .collect();
+            args.extend(
+                op.query
+                    .iter()
+                    .map(|query| ("query".to_owned(), query.clone())),
+            );
+            args
+        };
     let mut methods = Vec::new();
     for op in operations {
-        let mut call_args = args(&mut op.params.iter());
+        let mut call_args = args(op, &mut op.params.iter());
         if let Some(body) = &op.body {
             call_args.push((
                 "body".into(),
@@ -394,10 +467,11 @@ fn methods(operations: &[Operation]) -> Vec<Method> {
             continue;
         };
         methods.push(Method {
-            name: format!("{}_all", op.id),
+            name: format!("{}_stream", op.id),
             operation: op.id.clone(),
             kind: MethodKind::Pages,
             args: args(
+                op,
                 &mut op
                     .params
                     .iter()
@@ -414,7 +488,12 @@ fn methods(operations: &[Operation]) -> Vec<Method> {
         let Some(bulk) = &op.bulk else {
             continue;
         };
-        let mut fixed = args(&mut op.params.iter().filter(|p| p.in_path));
+        let mut fixed: Vec<(String, String)> = op
+            .params
+            .iter()
+            .filter(|p| p.in_path)
+            .filter_map(|param| Some((param.rust_name.clone(), param_type(param)?)))
+            .collect();
         if let Some(to_item) = &bulk.paged_read {
             fixed.push(("ids".into(), "Vec<crate::ObjectId>".into()));
             fixed.push(("options".into(), "crate::BulkOptions".into()));
@@ -458,8 +537,14 @@ fn methods(operations: &[Operation]) -> Vec<Method> {
             operation: op.id.clone(),
             kind: MethodKind::Labels,
             args: vec![
-                ("from_object_type".into(), "&str".into()),
-                ("to_object_type".into(), "&str".into()),
+                (
+                    "from_object_type".into(),
+                    "impl Into<crate::ObjectType>".into(),
+                ),
+                (
+                    "to_object_type".into(),
+                    "impl Into<crate::ObjectType>".into(),
+                ),
             ],
             returns: "Result<std::sync::Arc<crate::Labels>, Error>".into(),
             is_async: true,
@@ -502,7 +587,7 @@ fn clashes(spec: &Spec, methods: &[Method]) -> Vec<Diagnostic> {
                     "the operationId `{id}` is the name of the method the generator derives from `{}`",
                     derived.operation
                 ),
-                "rename the operation: names ending in `_all` and `_chunks` after a paged or batch operation, and `labels`, are reserved",
+                "rename the operation: names ending in `_stream` after a paged operation, in `_all` and `_chunks` after a batch operation, and `labels`, are reserved",
             ));
         }
     }
@@ -551,8 +636,14 @@ fn operation(api: &OpenAPI, op: &OperationAt<'_>) -> Operation {
     let bulk = (retry == Retry::Batch)
         .then(|| bulk(api, op.operation, body.as_ref()?, &success))
         .flatten();
+    let id = op.operation.operation_id.clone().unwrap_or_default();
+    let query = params
+        .iter()
+        .any(|p| p.role == ParamRole::OptionalQuery)
+        .then(|| format!("{}Query", id.to_upper_camel_case()));
     Operation {
-        id: op.operation.operation_id.clone().unwrap_or_default(),
+        query,
+        id,
         method,
         path: op.path.to_owned(),
         summary: op.operation.summary.clone(),
@@ -643,13 +734,25 @@ fn param(parameter: &Parameter) -> Param {
         },
         _ => Scalar::Str,
     };
+    let in_path = matches!(parameter, Parameter::Path { .. });
+    let name = data.name.as_str();
+    let role = match (in_path, scalar) {
+        (true, Scalar::Str) if name == "objectType" || name.ends_with("ObjectType") => {
+            ParamRole::ObjectType
+        }
+        (true, Scalar::Str) if name.ends_with("Id") => ParamRole::ObjectId,
+        (true, _) => ParamRole::Path,
+        (false, _) if data.required => ParamRole::RequiredQuery,
+        (false, _) => ParamRole::OptionalQuery,
+    };
     Param {
         api_name: data.name.clone(),
         rust_name: data.name.to_snake_case(),
-        in_path: matches!(parameter, Parameter::Path { .. }),
+        in_path,
         scalar,
         required: data.required,
         description: data.description.clone(),
+        role,
     }
 }
 

@@ -158,7 +158,7 @@ fn structs(file: &syn::File, api: &OpenAPI) -> BTreeMap<String, Fields> {
 }
 
 /// The JSON name of a field: its `#[serde(rename = "...")]`, or its Rust name.
-fn json_name(field: &syn::Field) -> Option<String> {
+pub fn json_name(field: &syn::Field) -> Option<String> {
     let mut renamed = None;
     for attr in field.attrs.iter().filter(|a| a.path().is_ident("serde")) {
         let _ = attr.parse_nested_meta(|meta| {

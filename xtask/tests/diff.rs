@@ -122,7 +122,7 @@ fn v2026_03_to_2026_09_reports_what_the_reference_lists() {
             ),
             (
                 Impact::Breaking,
-                "method list_all: removed (was `list_all(object_type: &str, object_id: &str, to_object_type: &str, limit: Option<i32>) -> impl Stream<Item = Result<types::MultiAssociatedObjectWithLabel, Error>>`, derived from `list`)",
+                "method list_stream: removed (was `list_stream(object_type: impl Into<ObjectType>, object_id: impl Into<ObjectId>, to_object_type: impl Into<ObjectType>, query: ListQuery) -> impl Stream<Item = Result<types::MultiAssociatedObjectWithLabel, Error>>`, derived from `list`)",
             ),
             // Batch answers fold into one 200: the `...WithErrors` types are gone.
             (

@@ -3720,3 +3720,96 @@ pub const OBJECTS: &[&str] = &[
     "thread",
     "ticket",
 ];
+/// The standard objects of the table, as paths name them.
+impl crate::ObjectType {
+    /// `appointments`: the appointment object.
+    pub const APPOINTMENTS: Self = Self::from_static("appointments");
+    /// `calls`: the call object.
+    pub const CALLS: Self = Self::from_static("calls");
+    /// `campaigns`: the campaign object.
+    pub const CAMPAIGNS: Self = Self::from_static("campaigns");
+    /// `carts`: the cart object.
+    pub const CARTS: Self = Self::from_static("carts");
+    /// `communications`: the communication object.
+    pub const COMMUNICATIONS: Self = Self::from_static("communications");
+    /// `companies`: the company object.
+    pub const COMPANIES: Self = Self::from_static("companies");
+    /// `contacts`: the contact object.
+    pub const CONTACTS: Self = Self::from_static("contacts");
+    /// `conversations`: the conversation object.
+    pub const CONVERSATIONS: Self = Self::from_static("conversations");
+    /// `conversation_sessions`: the conversation session object.
+    pub const CONVERSATION_SESSIONS: Self = Self::from_static("conversation_sessions");
+    /// `courses`: the course object.
+    pub const COURSES: Self = Self::from_static("courses");
+    /// `data_syncs`: the data sync object.
+    pub const DATA_SYNCS: Self = Self::from_static("data_syncs");
+    /// `data_sync_states`: the data sync state object.
+    pub const DATA_SYNC_STATES: Self = Self::from_static("data_sync_states");
+    /// `deals`: the deal object.
+    pub const DEALS: Self = Self::from_static("deals");
+    /// `deal_splits`: the deal split object.
+    pub const DEAL_SPLITS: Self = Self::from_static("deal_splits");
+    /// `discounts`: the discount object.
+    pub const DISCOUNTS: Self = Self::from_static("discounts");
+    /// `discount_codes`: the discount code object.
+    pub const DISCOUNT_CODES: Self = Self::from_static("discount_codes");
+    /// `email`: the email object.
+    pub const EMAIL: Self = Self::from_static("email");
+    /// `engagements`: the engagement object.
+    pub const ENGAGEMENTS: Self = Self::from_static("engagements");
+    /// `fees`: the fee object.
+    pub const FEES: Self = Self::from_static("fees");
+    /// `feedback_submissions`: the feedback submission object.
+    pub const FEEDBACK_SUBMISSIONS: Self = Self::from_static("feedback_submissions");
+    /// `goals`: the goal object.
+    pub const GOALS: Self = Self::from_static("goals");
+    /// `goal_target_groups`: the goal target group object.
+    pub const GOAL_TARGET_GROUPS: Self = Self::from_static("goal_target_groups");
+    /// `invoices`: the invoice object.
+    pub const INVOICES: Self = Self::from_static("invoices");
+    /// `leads`: the lead object.
+    pub const LEADS: Self = Self::from_static("leads");
+    /// `line_items`: the line item object.
+    pub const LINE_ITEMS: Self = Self::from_static("line_items");
+    /// `listings`: the listing object.
+    pub const LISTINGS: Self = Self::from_static("listings");
+    /// `marketing_events`: the marketing event object.
+    pub const MARKETING_EVENTS: Self = Self::from_static("marketing_events");
+    /// `meetings`: the meeting object.
+    pub const MEETINGS: Self = Self::from_static("meetings");
+    /// `meeting_events`: the meeting event object.
+    pub const MEETING_EVENTS: Self = Self::from_static("meeting_events");
+    /// `notes`: the note object.
+    pub const NOTES: Self = Self::from_static("notes");
+    /// `orders`: the order object.
+    pub const ORDERS: Self = Self::from_static("orders");
+    /// `payments`: the payment object.
+    pub const PAYMENTS: Self = Self::from_static("payments");
+    /// `payment_links`: the payment link object.
+    pub const PAYMENT_LINKS: Self = Self::from_static("payment_links");
+    /// `payment_schedule_installments`: the payment schedule installment object.
+    pub const PAYMENT_SCHEDULE_INSTALLMENTS: Self = Self::from_static(
+        "payment_schedule_installments",
+    );
+    /// `postal_mail`: the postal mail object.
+    pub const POSTAL_MAIL: Self = Self::from_static("postal_mail");
+    /// `projects`: the project object.
+    pub const PROJECTS: Self = Self::from_static("projects");
+    /// `quotes`: the quote object.
+    pub const QUOTES: Self = Self::from_static("quotes");
+    /// `quote_templates`: the quote template object.
+    pub const QUOTE_TEMPLATES: Self = Self::from_static("quote_templates");
+    /// `services`: the service object.
+    pub const SERVICES: Self = Self::from_static("services");
+    /// `subscriptions`: the subscription object.
+    pub const SUBSCRIPTIONS: Self = Self::from_static("subscriptions");
+    /// `tasks`: the task object.
+    pub const TASKS: Self = Self::from_static("tasks");
+    /// `taxes`: the tax object.
+    pub const TAXES: Self = Self::from_static("taxes");
+    /// `threads`: the thread object.
+    pub const THREADS: Self = Self::from_static("threads");
+    /// `tickets`: the ticket object.
+    pub const TICKETS: Self = Self::from_static("tickets");
+}

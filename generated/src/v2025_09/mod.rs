@@ -73,6 +73,15 @@ use crate::{CallOptions, Error, Response, Transport};
 use reqwest::Method;
 /// The version as HubSpot names it in paths.
 pub const VERSION: &str = "2025-09";
+/// The optional query parameters of [`Client::list`]: `ListQuery::default()` for none.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ListQuery {
+    /// The cursor of the page to read, from `paging.next.after` of the previous page.
+    pub after: Option<String>,
+    /// The most results to return in one page; at most 500, which is also the default.
+    pub limit: Option<i32>,
+}
+
 /// A client for version 2025-09 of the HubSpot CRM associations API.
 ///
 /// Create it from a [`Transport`], which holds the token, the rate limiter and the retry policy; clients of several versions can share one transport, and so one rate-limit budget.
@@ -121,30 +130,32 @@ impl Client {
     /// - `limit`: The most results to return in one page; at most 500, which is also the default.
     pub async fn list(
         &self,
-        object_type: &str,
-        object_id: &str,
-        to_object_type: &str,
-        after: Option<&str>,
-        limit: Option<i32>,
+        object_type: impl Into<crate::ObjectType>,
+        object_id: impl Into<crate::ObjectId>,
+        to_object_type: impl Into<crate::ObjectType>,
+        query: ListQuery,
     ) -> Result<
         Response<types::CollectionResponseMultiAssociatedObjectWithLabelForwardPaging>,
         Error,
     > {
+        let object_type: crate::ObjectType = object_type.into();
+        let object_id: crate::ObjectId = object_id.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
         let path = [
             "/crm/objects/2025-09/",
-            &segment("objectType", object_type)?,
+            &segment("objectType", &object_type)?,
             "/",
-            &segment("objectId", object_id)?,
+            &segment("objectId", &object_id)?,
             "/associations/",
-            &segment("toObjectType", to_object_type)?,
+            &segment("toObjectType", &to_object_type)?,
         ]
             .concat();
         let call = Call::new(
                 Operation::new("list", VERSION, Method::GET, Retry::Idempotent),
                 path,
             )
-            .query("after", after)
-            .query("limit", limit);
+            .query("after", query.after.as_deref())
+            .query("limit", query.limit);
         self.transport.send(call).await?.json()
     }
 
@@ -169,21 +180,25 @@ impl Client {
     /// - `body`: the request body.
     pub async fn create(
         &self,
-        object_type: &str,
-        object_id: &str,
-        to_object_type: &str,
-        to_object_id: &str,
+        object_type: impl Into<crate::ObjectType>,
+        object_id: impl Into<crate::ObjectId>,
+        to_object_type: impl Into<crate::ObjectType>,
+        to_object_id: impl Into<crate::ObjectId>,
         body: &[types::AssociationSpec],
     ) -> Result<Response<types::LabelsBetweenObjectPair>, Error> {
+        let object_type: crate::ObjectType = object_type.into();
+        let object_id: crate::ObjectId = object_id.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
+        let to_object_id: crate::ObjectId = to_object_id.into();
         let path = [
             "/crm/objects/2025-09/",
-            &segment("objectType", object_type)?,
+            &segment("objectType", &object_type)?,
             "/",
-            &segment("objectId", object_id)?,
+            &segment("objectId", &object_id)?,
             "/associations/",
-            &segment("toObjectType", to_object_type)?,
+            &segment("toObjectType", &to_object_type)?,
             "/",
-            &segment("toObjectId", to_object_id)?,
+            &segment("toObjectId", &to_object_id)?,
         ]
             .concat();
         let call = Call::new(
@@ -213,20 +228,24 @@ impl Client {
     /// - `to_object_id`: The id of the record the association leads to.
     pub async fn archive(
         &self,
-        object_type: &str,
-        object_id: &str,
-        to_object_type: &str,
-        to_object_id: &str,
+        object_type: impl Into<crate::ObjectType>,
+        object_id: impl Into<crate::ObjectId>,
+        to_object_type: impl Into<crate::ObjectType>,
+        to_object_id: impl Into<crate::ObjectId>,
     ) -> Result<Response<()>, Error> {
+        let object_type: crate::ObjectType = object_type.into();
+        let object_id: crate::ObjectId = object_id.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
+        let to_object_id: crate::ObjectId = to_object_id.into();
         let path = [
             "/crm/objects/2025-09/",
-            &segment("objectType", object_type)?,
+            &segment("objectType", &object_type)?,
             "/",
-            &segment("objectId", object_id)?,
+            &segment("objectId", &object_id)?,
             "/associations/",
-            &segment("toObjectType", to_object_type)?,
+            &segment("toObjectType", &to_object_type)?,
             "/",
-            &segment("toObjectId", to_object_id)?,
+            &segment("toObjectId", &to_object_id)?,
         ]
             .concat();
         let call = Call::new(
@@ -255,20 +274,24 @@ impl Client {
     /// - `to_object_id`: The id of the record the association leads to.
     pub async fn create_default(
         &self,
-        from_object_type: &str,
-        from_object_id: &str,
-        to_object_type: &str,
-        to_object_id: &str,
+        from_object_type: impl Into<crate::ObjectType>,
+        from_object_id: impl Into<crate::ObjectId>,
+        to_object_type: impl Into<crate::ObjectType>,
+        to_object_id: impl Into<crate::ObjectId>,
     ) -> Result<Response<types::BatchResponsePublicDefaultAssociation>, Error> {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let from_object_id: crate::ObjectId = from_object_id.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
+        let to_object_id: crate::ObjectId = to_object_id.into();
         let path = [
             "/crm/objects/2025-09/",
-            &segment("fromObjectType", from_object_type)?,
+            &segment("fromObjectType", &from_object_type)?,
             "/",
-            &segment("fromObjectId", from_object_id)?,
+            &segment("fromObjectId", &from_object_id)?,
             "/associations/default/",
-            &segment("toObjectType", to_object_type)?,
+            &segment("toObjectType", &to_object_type)?,
             "/",
-            &segment("toObjectId", to_object_id)?,
+            &segment("toObjectId", &to_object_id)?,
         ]
             .concat();
         let call = Call::new(
@@ -297,15 +320,17 @@ impl Client {
     /// - `body`: the request body.
     pub async fn batch_create(
         &self,
-        from_object_type: &str,
-        to_object_type: &str,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
         body: &types::BatchInputPublicAssociationMultiPost,
     ) -> Result<Response<types::BatchResponseLabelsBetweenObjectPairWithErrors>, Error> {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
         let path = [
             "/crm/associations/2025-09/",
-            &segment("fromObjectType", from_object_type)?,
+            &segment("fromObjectType", &from_object_type)?,
             "/",
-            &segment("toObjectType", to_object_type)?,
+            &segment("toObjectType", &to_object_type)?,
             "/batch/create",
         ]
             .concat();
@@ -335,15 +360,17 @@ impl Client {
     /// - `body`: the request body.
     pub async fn batch_create_default(
         &self,
-        from_object_type: &str,
-        to_object_type: &str,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
         body: &types::BatchInputPublicDefaultAssociationMultiPost,
     ) -> Result<Response<types::BatchResponsePublicDefaultAssociation>, Error> {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
         let path = [
             "/crm/associations/2025-09/",
-            &segment("fromObjectType", from_object_type)?,
+            &segment("fromObjectType", &from_object_type)?,
             "/",
-            &segment("toObjectType", to_object_type)?,
+            &segment("toObjectType", &to_object_type)?,
             "/batch/associate/default",
         ]
             .concat();
@@ -379,18 +406,20 @@ impl Client {
     /// - `body`: the request body.
     pub async fn batch_read(
         &self,
-        from_object_type: &str,
-        to_object_type: &str,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
         body: &types::BatchInputPublicFetchAssociationsBatchRequest,
     ) -> Result<
         Response<types::BatchResponsePublicAssociationMultiWithLabelWithErrors>,
         Error,
     > {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
         let path = [
             "/crm/associations/2025-09/",
-            &segment("fromObjectType", from_object_type)?,
+            &segment("fromObjectType", &from_object_type)?,
             "/",
-            &segment("toObjectType", to_object_type)?,
+            &segment("toObjectType", &to_object_type)?,
             "/batch/read",
         ]
             .concat();
@@ -420,15 +449,17 @@ impl Client {
     /// - `body`: the request body.
     pub async fn batch_archive(
         &self,
-        from_object_type: &str,
-        to_object_type: &str,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
         body: &types::BatchInputPublicAssociationMultiArchive,
     ) -> Result<Response<Option<types::BatchResponse>>, Error> {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
         let path = [
             "/crm/associations/2025-09/",
-            &segment("fromObjectType", from_object_type)?,
+            &segment("fromObjectType", &from_object_type)?,
             "/",
-            &segment("toObjectType", to_object_type)?,
+            &segment("toObjectType", &to_object_type)?,
             "/batch/archive",
         ]
             .concat();
@@ -458,15 +489,17 @@ impl Client {
     /// - `body`: the request body.
     pub async fn batch_archive_labels(
         &self,
-        from_object_type: &str,
-        to_object_type: &str,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
         body: &types::BatchInputPublicAssociationMultiPost,
     ) -> Result<Response<Option<types::BatchResponse>>, Error> {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
         let path = [
             "/crm/associations/2025-09/",
-            &segment("fromObjectType", from_object_type)?,
+            &segment("fromObjectType", &from_object_type)?,
             "/",
-            &segment("toObjectType", to_object_type)?,
+            &segment("toObjectType", &to_object_type)?,
             "/batch/labels/archive",
         ]
             .concat();
@@ -500,17 +533,19 @@ impl Client {
     /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or by type id (`0-2`).
     pub async fn list_labels(
         &self,
-        from_object_type: &str,
-        to_object_type: &str,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
     ) -> Result<
         Response<types::CollectionResponseAssociationSpecWithLabelNoPaging>,
         Error,
     > {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
         let path = [
             "/crm/associations/2025-09/",
-            &segment("fromObjectType", from_object_type)?,
+            &segment("fromObjectType", &from_object_type)?,
             "/",
-            &segment("toObjectType", to_object_type)?,
+            &segment("toObjectType", &to_object_type)?,
             "/labels",
         ]
             .concat();
@@ -538,15 +573,17 @@ impl Client {
     /// - `body`: the request body.
     pub async fn update_label(
         &self,
-        from_object_type: &str,
-        to_object_type: &str,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
         body: &types::PublicAssociationDefinitionUpdateRequest,
     ) -> Result<Response<()>, Error> {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
         let path = [
             "/crm/associations/2025-09/",
-            &segment("fromObjectType", from_object_type)?,
+            &segment("fromObjectType", &from_object_type)?,
             "/",
-            &segment("toObjectType", to_object_type)?,
+            &segment("toObjectType", &to_object_type)?,
             "/labels",
         ]
             .concat();
@@ -577,18 +614,20 @@ impl Client {
     /// - `body`: the request body.
     pub async fn create_label(
         &self,
-        from_object_type: &str,
-        to_object_type: &str,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
         body: &types::PublicAssociationDefinitionCreateRequest,
     ) -> Result<
         Response<types::CollectionResponseAssociationSpecWithLabelNoPaging>,
         Error,
     > {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
         let path = [
             "/crm/associations/2025-09/",
-            &segment("fromObjectType", from_object_type)?,
+            &segment("fromObjectType", &from_object_type)?,
             "/",
-            &segment("toObjectType", to_object_type)?,
+            &segment("toObjectType", &to_object_type)?,
             "/labels",
         ]
             .concat();
@@ -618,15 +657,17 @@ impl Client {
     /// - `association_type_id`: The id of the association type (label).
     pub async fn delete_label(
         &self,
-        from_object_type: &str,
-        to_object_type: &str,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
         association_type_id: i32,
     ) -> Result<Response<()>, Error> {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
         let path = [
             "/crm/associations/2025-09/",
-            &segment("fromObjectType", from_object_type)?,
+            &segment("fromObjectType", &from_object_type)?,
             "/",
-            &segment("toObjectType", to_object_type)?,
+            &segment("toObjectType", &to_object_type)?,
             "/labels/",
             &segment("associationTypeId", association_type_id)?,
         ]
@@ -681,19 +722,21 @@ impl Client {
     /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or by type id (`0-2`).
     pub async fn list_limits(
         &self,
-        from_object_type: &str,
-        to_object_type: &str,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
     ) -> Result<
         Response<
             types::CollectionResponsePublicAssociationDefinitionUserConfigurationNoPaging,
         >,
         Error,
     > {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
         let path = [
             "/crm/associations/2025-09/definitions/configurations/",
-            &segment("fromObjectType", from_object_type)?,
+            &segment("fromObjectType", &from_object_type)?,
             "/",
-            &segment("toObjectType", to_object_type)?,
+            &segment("toObjectType", &to_object_type)?,
         ]
             .concat();
         let call = Call::new(
@@ -722,18 +765,20 @@ impl Client {
     /// - `body`: the request body.
     pub async fn batch_create_limits(
         &self,
-        from_object_type: &str,
-        to_object_type: &str,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
         body: &types::BatchInputPublicAssociationDefinitionConfigurationCreateRequest,
     ) -> Result<
         Response<types::BatchResponsePublicAssociationDefinitionUserConfiguration>,
         Error,
     > {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
         let path = [
             "/crm/associations/2025-09/definitions/configurations/",
-            &segment("fromObjectType", from_object_type)?,
+            &segment("fromObjectType", &from_object_type)?,
             "/",
-            &segment("toObjectType", to_object_type)?,
+            &segment("toObjectType", &to_object_type)?,
             "/batch/create",
         ]
             .concat();
@@ -767,8 +812,8 @@ impl Client {
     /// - `body`: the request body.
     pub async fn batch_update_limits(
         &self,
-        from_object_type: &str,
-        to_object_type: &str,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
         body: &types::BatchInputPublicAssociationDefinitionConfigurationUpdateRequest,
     ) -> Result<
         Response<
@@ -776,11 +821,13 @@ impl Client {
         >,
         Error,
     > {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
         let path = [
             "/crm/associations/2025-09/definitions/configurations/",
-            &segment("fromObjectType", from_object_type)?,
+            &segment("fromObjectType", &from_object_type)?,
             "/",
-            &segment("toObjectType", to_object_type)?,
+            &segment("toObjectType", &to_object_type)?,
             "/batch/update",
         ]
             .concat();
@@ -815,15 +862,17 @@ impl Client {
     /// - `body`: the request body.
     pub async fn batch_purge_limits(
         &self,
-        from_object_type: &str,
-        to_object_type: &str,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
         body: &types::BatchInputPublicAssociationSpec,
     ) -> Result<Response<Option<types::BatchResponseVoid>>, Error> {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
         let path = [
             "/crm/associations/2025-09/definitions/configurations/",
-            &segment("fromObjectType", from_object_type)?,
+            &segment("fromObjectType", &from_object_type)?,
             "/",
-            &segment("toObjectType", to_object_type)?,
+            &segment("toObjectType", &to_object_type)?,
             "/batch/purge",
         ]
             .concat();
@@ -875,36 +924,44 @@ impl Client {
         self.transport.send(call).await?.json()
     }
 
-    /// Every item of [`list`](Self::list), page after page, as a stream.
+    /// Every item of [`list`](Self::list), page after page, as a stream, from the page at `query.after` (the first when `None`).
     ///
     /// Pages are read lazily, one request per page as the stream is polled, each through the rate limiter and with the retries of `list`. The stream ends after the last page, or with the first error.
-    pub fn list_all(
+    pub fn list_stream(
         &self,
-        object_type: &str,
-        object_id: &str,
-        to_object_type: &str,
-        limit: Option<i32>,
+        object_type: impl Into<crate::ObjectType>,
+        object_id: impl Into<crate::ObjectId>,
+        to_object_type: impl Into<crate::ObjectType>,
+        query: ListQuery,
     ) -> impl futures_core::Stream<
         Item = Result<types::MultiAssociatedObjectWithLabel, Error>,
     > {
+        let object_type: crate::ObjectType = object_type.into();
+        let object_id: crate::ObjectId = object_id.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
+        let start = query.after.clone();
         crate::pagination::pages(
             "list",
-            move |cursor: Option<String>| async move {
-                let page = self
-                    .list(
-                        object_type,
-                        object_id,
-                        to_object_type,
-                        cursor.as_deref(),
-                        limit,
-                    )
-                    .await?
-                    .into_inner();
-                let next = page
-                    .paging
-                    .and_then(|paging| paging.next)
-                    .map(|next| next.after);
-                Ok((page.results, next))
+            start,
+            move |cursor: Option<String>| {
+                let object_type = object_type.clone();
+                let object_id = object_id.clone();
+                let to_object_type = to_object_type.clone();
+                let query = ListQuery {
+                    after: cursor,
+                    ..query.clone()
+                };
+                async move {
+                    let page = self
+                        .list(object_type, object_id, to_object_type, query)
+                        .await?
+                        .into_inner();
+                    let next = page
+                        .paging
+                        .and_then(|paging| paging.next)
+                        .map(|next| next.after);
+                    Ok((page.results, next))
+                }
             },
         )
     }
@@ -912,8 +969,8 @@ impl Client {
     /// Any number of inputs through [`batch_create`](Self::batch_create): at most 2000 inputs per request, HubSpot's cap, drawn from `inputs` as requests are formed (only the requests in flight hold theirs), sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
     pub async fn batch_create_all(
         &self,
-        from_object_type: &str,
-        to_object_type: &str,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
         inputs: impl IntoIterator<Item = types::PublicAssociationMultiPost>,
         options: crate::BulkOptions,
     ) -> crate::BulkOutcome<
@@ -935,8 +992,8 @@ impl Client {
     /// [`batch_create_all`](Self::batch_create_all) as a stream of the outcome of each request, as each completes: for progress reports and for journals that must record what was confirmed.
     pub fn batch_create_chunks(
         &self,
-        from_object_type: &str,
-        to_object_type: &str,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
         inputs: impl IntoIterator<Item = types::PublicAssociationMultiPost>,
         options: crate::BulkOptions,
     ) -> impl futures_core::Stream<
@@ -945,24 +1002,30 @@ impl Client {
             types::LabelsBetweenObjectPair,
         >,
     > {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
         crate::bulk::chunks(
             inputs,
             Some(2000usize),
             options,
-            move |inputs: Vec<types::PublicAssociationMultiPost>| async move {
-                let answer = self
-                    .batch_create(
-                        from_object_type,
-                        to_object_type,
-                        &types::BatchInputPublicAssociationMultiPost {
-                            inputs,
-                        },
-                    )
-                    .await?;
-                Ok({
-                    let answer = answer.into_inner();
-                    crate::bulk::Reply::new(answer.results, &answer.errors)
-                })
+            move |inputs: Vec<types::PublicAssociationMultiPost>| {
+                let from_object_type = from_object_type.clone();
+                let to_object_type = to_object_type.clone();
+                async move {
+                    let answer = self
+                        .batch_create(
+                            from_object_type,
+                            to_object_type,
+                            &types::BatchInputPublicAssociationMultiPost {
+                                inputs,
+                            },
+                        )
+                        .await?;
+                    Ok({
+                        let answer = answer.into_inner();
+                        crate::bulk::Reply::new(answer.results, &answer.errors)
+                    })
+                }
             },
         )
     }
@@ -970,8 +1033,8 @@ impl Client {
     /// Any number of inputs through [`batch_create_default`](Self::batch_create_default): HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options` says otherwise, drawn from `inputs` as requests are formed (only the requests in flight hold theirs), sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
     pub async fn batch_create_default_all(
         &self,
-        from_object_type: &str,
-        to_object_type: &str,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
         inputs: impl IntoIterator<Item = types::PublicDefaultAssociationMultiPost>,
         options: crate::BulkOptions,
     ) -> crate::BulkOutcome<
@@ -993,8 +1056,8 @@ impl Client {
     /// [`batch_create_default_all`](Self::batch_create_default_all) as a stream of the outcome of each request, as each completes: for progress reports and for journals that must record what was confirmed.
     pub fn batch_create_default_chunks(
         &self,
-        from_object_type: &str,
-        to_object_type: &str,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
         inputs: impl IntoIterator<Item = types::PublicDefaultAssociationMultiPost>,
         options: crate::BulkOptions,
     ) -> impl futures_core::Stream<
@@ -1003,24 +1066,30 @@ impl Client {
             types::PublicDefaultAssociation,
         >,
     > {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
         crate::bulk::chunks(
             inputs,
             None,
             options,
-            move |inputs: Vec<types::PublicDefaultAssociationMultiPost>| async move {
-                let answer = self
-                    .batch_create_default(
-                        from_object_type,
-                        to_object_type,
-                        &types::BatchInputPublicDefaultAssociationMultiPost {
-                            inputs,
-                        },
-                    )
-                    .await?;
-                Ok({
-                    let answer = answer.into_inner();
-                    crate::bulk::Reply::new(answer.results, &answer.errors)
-                })
+            move |inputs: Vec<types::PublicDefaultAssociationMultiPost>| {
+                let from_object_type = from_object_type.clone();
+                let to_object_type = to_object_type.clone();
+                async move {
+                    let answer = self
+                        .batch_create_default(
+                            from_object_type,
+                            to_object_type,
+                            &types::BatchInputPublicDefaultAssociationMultiPost {
+                                inputs,
+                            },
+                        )
+                        .await?;
+                    Ok({
+                        let answer = answer.into_inner();
+                        crate::bulk::Reply::new(answer.results, &answer.errors)
+                    })
+                }
             },
         )
     }
@@ -1028,54 +1097,60 @@ impl Client {
     /// Every association of every record in `ids`, through [`batch_read`](Self::batch_read): at most 1000 inputs per request, HubSpot's cap, each record asked again with its own cursor until its last page, with bounded concurrency under the rate limiter. Records that fail are in the outcome's `failed`.
     pub async fn batch_read_all(
         &self,
-        from_object_type: &str,
-        to_object_type: &str,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
         ids: Vec<crate::ObjectId>,
         options: crate::BulkOptions,
     ) -> crate::BulkOutcome<
         crate::ObjectId,
         Vec<types::MultiAssociatedObjectWithLabel>,
     > {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
         crate::bulk::read_all(
                 ids,
                 Some(1000usize),
                 options,
-                move |inputs: Vec<crate::bulk::ReadInput>| async move {
-                    let inputs = inputs
-                        .into_iter()
-                        .map(|input| types::PublicFetchAssociationsBatchRequest {
-                            id: input.id,
-                            after: input.after,
-                        })
-                        .collect();
-                    let answer = self
-                        .batch_read(
-                            from_object_type,
-                            to_object_type,
-                            &types::BatchInputPublicFetchAssociationsBatchRequest {
-                                inputs,
-                            },
-                        )
-                        .await?
-                        .into_inner();
-                    Ok(crate::bulk::ReadReply {
-                        errors: answer
-                            .errors
-                            .iter()
-                            .filter_map(|error| serde_json::to_value(error).ok())
-                            .collect(),
-                        pages: answer
-                            .results
+                move |inputs: Vec<crate::bulk::ReadInput>| {
+                    let from_object_type = from_object_type.clone();
+                    let to_object_type = to_object_type.clone();
+                    async move {
+                        let inputs = inputs
                             .into_iter()
-                            .map(|result| {
-                                let next = result
-                                    .paging
-                                    .and_then(|paging| paging.next)
-                                    .map(|next| next.after);
-                                (result.from.id, result.to, next)
+                            .map(|input| types::PublicFetchAssociationsBatchRequest {
+                                id: input.id,
+                                after: input.after,
                             })
-                            .collect(),
-                    })
+                            .collect();
+                        let answer = self
+                            .batch_read(
+                                from_object_type,
+                                to_object_type,
+                                &types::BatchInputPublicFetchAssociationsBatchRequest {
+                                    inputs,
+                                },
+                            )
+                            .await?
+                            .into_inner();
+                        Ok(crate::bulk::ReadReply {
+                            errors: answer
+                                .errors
+                                .iter()
+                                .filter_map(|error| serde_json::to_value(error).ok())
+                                .collect(),
+                            pages: answer
+                                .results
+                                .into_iter()
+                                .map(|result| {
+                                    let next = result
+                                        .paging
+                                        .and_then(|paging| paging.next)
+                                        .map(|next| next.after);
+                                    (result.from.id, result.to, next)
+                                })
+                                .collect(),
+                        })
+                    }
                 },
             )
             .await
@@ -1084,8 +1159,8 @@ impl Client {
     /// Any number of inputs through [`batch_archive`](Self::batch_archive): HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options` says otherwise, drawn from `inputs` as requests are formed (only the requests in flight hold theirs), sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
     pub async fn batch_archive_all(
         &self,
-        from_object_type: &str,
-        to_object_type: &str,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
         inputs: impl IntoIterator<Item = types::PublicAssociationMultiArchive>,
         options: crate::BulkOptions,
     ) -> crate::BulkOutcome<
@@ -1107,8 +1182,8 @@ impl Client {
     /// [`batch_archive_all`](Self::batch_archive_all) as a stream of the outcome of each request, as each completes: for progress reports and for journals that must record what was confirmed.
     pub fn batch_archive_chunks(
         &self,
-        from_object_type: &str,
-        to_object_type: &str,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
         inputs: impl IntoIterator<Item = types::PublicAssociationMultiArchive>,
         options: crate::BulkOptions,
     ) -> impl futures_core::Stream<
@@ -1117,28 +1192,34 @@ impl Client {
             serde_json::Map<String, serde_json::Value>,
         >,
     > {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
         crate::bulk::chunks(
             inputs,
             None,
             options,
-            move |inputs: Vec<types::PublicAssociationMultiArchive>| async move {
-                let answer = self
-                    .batch_archive(
-                        from_object_type,
-                        to_object_type,
-                        &types::BatchInputPublicAssociationMultiArchive {
-                            inputs,
+            move |inputs: Vec<types::PublicAssociationMultiArchive>| {
+                let from_object_type = from_object_type.clone();
+                let to_object_type = to_object_type.clone();
+                async move {
+                    let answer = self
+                        .batch_archive(
+                            from_object_type,
+                            to_object_type,
+                            &types::BatchInputPublicAssociationMultiArchive {
+                                inputs,
+                            },
+                        )
+                        .await?;
+                    Ok(
+                        match answer.into_inner() {
+                            Some(answer) => {
+                                crate::bulk::Reply::new(answer.results, &answer.errors)
+                            }
+                            None => crate::bulk::Reply::empty(),
                         },
                     )
-                    .await?;
-                Ok(
-                    match answer.into_inner() {
-                        Some(answer) => {
-                            crate::bulk::Reply::new(answer.results, &answer.errors)
-                        }
-                        None => crate::bulk::Reply::empty(),
-                    },
-                )
+                }
             },
         )
     }
@@ -1146,8 +1227,8 @@ impl Client {
     /// Any number of inputs through [`batch_archive_labels`](Self::batch_archive_labels): HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options` says otherwise, drawn from `inputs` as requests are formed (only the requests in flight hold theirs), sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
     pub async fn batch_archive_labels_all(
         &self,
-        from_object_type: &str,
-        to_object_type: &str,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
         inputs: impl IntoIterator<Item = types::PublicAssociationMultiPost>,
         options: crate::BulkOptions,
     ) -> crate::BulkOutcome<
@@ -1169,8 +1250,8 @@ impl Client {
     /// [`batch_archive_labels_all`](Self::batch_archive_labels_all) as a stream of the outcome of each request, as each completes: for progress reports and for journals that must record what was confirmed.
     pub fn batch_archive_labels_chunks(
         &self,
-        from_object_type: &str,
-        to_object_type: &str,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
         inputs: impl IntoIterator<Item = types::PublicAssociationMultiPost>,
         options: crate::BulkOptions,
     ) -> impl futures_core::Stream<
@@ -1179,28 +1260,34 @@ impl Client {
             serde_json::Map<String, serde_json::Value>,
         >,
     > {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
         crate::bulk::chunks(
             inputs,
             None,
             options,
-            move |inputs: Vec<types::PublicAssociationMultiPost>| async move {
-                let answer = self
-                    .batch_archive_labels(
-                        from_object_type,
-                        to_object_type,
-                        &types::BatchInputPublicAssociationMultiPost {
-                            inputs,
+            move |inputs: Vec<types::PublicAssociationMultiPost>| {
+                let from_object_type = from_object_type.clone();
+                let to_object_type = to_object_type.clone();
+                async move {
+                    let answer = self
+                        .batch_archive_labels(
+                            from_object_type,
+                            to_object_type,
+                            &types::BatchInputPublicAssociationMultiPost {
+                                inputs,
+                            },
+                        )
+                        .await?;
+                    Ok(
+                        match answer.into_inner() {
+                            Some(answer) => {
+                                crate::bulk::Reply::new(answer.results, &answer.errors)
+                            }
+                            None => crate::bulk::Reply::empty(),
                         },
                     )
-                    .await?;
-                Ok(
-                    match answer.into_inner() {
-                        Some(answer) => {
-                            crate::bulk::Reply::new(answer.results, &answer.errors)
-                        }
-                        None => crate::bulk::Reply::empty(),
-                    },
-                )
+                }
             },
         )
     }
@@ -1208,8 +1295,8 @@ impl Client {
     /// Any number of inputs through [`batch_create_limits`](Self::batch_create_limits): HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options` says otherwise, drawn from `inputs` as requests are formed (only the requests in flight hold theirs), sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
     pub async fn batch_create_limits_all(
         &self,
-        from_object_type: &str,
-        to_object_type: &str,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
         inputs: impl IntoIterator<
             Item = types::PublicAssociationDefinitionConfigurationCreateRequest,
         >,
@@ -1233,8 +1320,8 @@ impl Client {
     /// [`batch_create_limits_all`](Self::batch_create_limits_all) as a stream of the outcome of each request, as each completes: for progress reports and for journals that must record what was confirmed.
     pub fn batch_create_limits_chunks(
         &self,
-        from_object_type: &str,
-        to_object_type: &str,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
         inputs: impl IntoIterator<
             Item = types::PublicAssociationDefinitionConfigurationCreateRequest,
         >,
@@ -1245,6 +1332,8 @@ impl Client {
             types::PublicAssociationDefinitionUserConfiguration,
         >,
     > {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
         crate::bulk::chunks(
             inputs,
             None,
@@ -1253,20 +1342,24 @@ impl Client {
                 inputs: Vec<
                     types::PublicAssociationDefinitionConfigurationCreateRequest,
                 >|
-            async move {
-                let answer = self
-                    .batch_create_limits(
-                        from_object_type,
-                        to_object_type,
-                        &types::BatchInputPublicAssociationDefinitionConfigurationCreateRequest {
-                            inputs,
-                        },
-                    )
-                    .await?;
-                Ok({
-                    let answer = answer.into_inner();
-                    crate::bulk::Reply::new(answer.results, &answer.errors)
-                })
+            {
+                let from_object_type = from_object_type.clone();
+                let to_object_type = to_object_type.clone();
+                async move {
+                    let answer = self
+                        .batch_create_limits(
+                            from_object_type,
+                            to_object_type,
+                            &types::BatchInputPublicAssociationDefinitionConfigurationCreateRequest {
+                                inputs,
+                            },
+                        )
+                        .await?;
+                    Ok({
+                        let answer = answer.into_inner();
+                        crate::bulk::Reply::new(answer.results, &answer.errors)
+                    })
+                }
             },
         )
     }
@@ -1274,8 +1367,8 @@ impl Client {
     /// Any number of inputs through [`batch_update_limits`](Self::batch_update_limits): HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options` says otherwise, drawn from `inputs` as requests are formed (only the requests in flight hold theirs), sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
     pub async fn batch_update_limits_all(
         &self,
-        from_object_type: &str,
-        to_object_type: &str,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
         inputs: impl IntoIterator<
             Item = types::PublicAssociationDefinitionConfigurationUpdateRequest,
         >,
@@ -1299,8 +1392,8 @@ impl Client {
     /// [`batch_update_limits_all`](Self::batch_update_limits_all) as a stream of the outcome of each request, as each completes: for progress reports and for journals that must record what was confirmed.
     pub fn batch_update_limits_chunks(
         &self,
-        from_object_type: &str,
-        to_object_type: &str,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
         inputs: impl IntoIterator<
             Item = types::PublicAssociationDefinitionConfigurationUpdateRequest,
         >,
@@ -1311,6 +1404,8 @@ impl Client {
             types::PublicAssociationDefinitionConfigurationUpdateResult,
         >,
     > {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
         crate::bulk::chunks(
             inputs,
             None,
@@ -1319,20 +1414,24 @@ impl Client {
                 inputs: Vec<
                     types::PublicAssociationDefinitionConfigurationUpdateRequest,
                 >|
-            async move {
-                let answer = self
-                    .batch_update_limits(
-                        from_object_type,
-                        to_object_type,
-                        &types::BatchInputPublicAssociationDefinitionConfigurationUpdateRequest {
-                            inputs,
-                        },
-                    )
-                    .await?;
-                Ok({
-                    let answer = answer.into_inner();
-                    crate::bulk::Reply::new(answer.results, &answer.errors)
-                })
+            {
+                let from_object_type = from_object_type.clone();
+                let to_object_type = to_object_type.clone();
+                async move {
+                    let answer = self
+                        .batch_update_limits(
+                            from_object_type,
+                            to_object_type,
+                            &types::BatchInputPublicAssociationDefinitionConfigurationUpdateRequest {
+                                inputs,
+                            },
+                        )
+                        .await?;
+                    Ok({
+                        let answer = answer.into_inner();
+                        crate::bulk::Reply::new(answer.results, &answer.errors)
+                    })
+                }
             },
         )
     }
@@ -1340,8 +1439,8 @@ impl Client {
     /// Any number of inputs through [`batch_purge_limits`](Self::batch_purge_limits): HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options` says otherwise, drawn from `inputs` as requests are formed (only the requests in flight hold theirs), sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
     pub async fn batch_purge_limits_all(
         &self,
-        from_object_type: &str,
-        to_object_type: &str,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
         inputs: impl IntoIterator<Item = types::PublicAssociationSpec>,
         options: crate::BulkOptions,
     ) -> crate::BulkOutcome<types::PublicAssociationSpec, serde_json::Value> {
@@ -1360,35 +1459,41 @@ impl Client {
     /// [`batch_purge_limits_all`](Self::batch_purge_limits_all) as a stream of the outcome of each request, as each completes: for progress reports and for journals that must record what was confirmed.
     pub fn batch_purge_limits_chunks(
         &self,
-        from_object_type: &str,
-        to_object_type: &str,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
         inputs: impl IntoIterator<Item = types::PublicAssociationSpec>,
         options: crate::BulkOptions,
     ) -> impl futures_core::Stream<
         Item = crate::BulkOutcome<types::PublicAssociationSpec, serde_json::Value>,
     > {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
         crate::bulk::chunks(
             inputs,
             None,
             options,
-            move |inputs: Vec<types::PublicAssociationSpec>| async move {
-                let answer = self
-                    .batch_purge_limits(
-                        from_object_type,
-                        to_object_type,
-                        &types::BatchInputPublicAssociationSpec {
-                            inputs,
+            move |inputs: Vec<types::PublicAssociationSpec>| {
+                let from_object_type = from_object_type.clone();
+                let to_object_type = to_object_type.clone();
+                async move {
+                    let answer = self
+                        .batch_purge_limits(
+                            from_object_type,
+                            to_object_type,
+                            &types::BatchInputPublicAssociationSpec {
+                                inputs,
+                            },
+                        )
+                        .await?;
+                    Ok(
+                        match answer.into_inner() {
+                            Some(answer) => {
+                                crate::bulk::Reply::new(answer.results, &answer.errors)
+                            }
+                            None => crate::bulk::Reply::empty(),
                         },
                     )
-                    .await?;
-                Ok(
-                    match answer.into_inner() {
-                        Some(answer) => {
-                            crate::bulk::Reply::new(answer.results, &answer.errors)
-                        }
-                        None => crate::bulk::Reply::empty(),
-                    },
-                )
+                }
             },
         )
     }
@@ -1396,18 +1501,19 @@ impl Client {
     /// The association types between two object types, fetched with [`list_labels`](Self::list_labels) once per transport and kept: resolve a label to its type id and category with [`crate::Labels::find`].
     pub async fn labels(
         &self,
-        from_object_type: &str,
-        to_object_type: &str,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
     ) -> Result<std::sync::Arc<crate::Labels>, Error> {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
+        let (from, to) = (from_object_type.clone(), to_object_type.clone());
         self.transport
             .labels(
                 VERSION,
-                from_object_type,
-                to_object_type,
+                from_object_type.as_str(),
+                to_object_type.as_str(),
                 || async {
-                    let listed = self
-                        .list_labels(from_object_type, to_object_type)
-                        .await?;
+                    let listed = self.list_labels(from, to).await?;
                     Ok(crate::Labels::from_results(&listed.results))
                 },
             )
@@ -1434,11 +1540,10 @@ impl Client {
                 crate::dynamic::to_json(
                     self
                         .list(
-                            &object_type,
-                            &object_id,
-                            &to_object_type,
-                            after.as_deref(),
-                            limit,
+                            object_type,
+                            object_id,
+                            to_object_type,
+                            ListQuery { after, limit },
                         )
                         .await?,
                 )
@@ -1451,10 +1556,10 @@ impl Client {
                 crate::dynamic::to_json(
                     self
                         .create(
-                            &object_type,
-                            &object_id,
-                            &to_object_type,
-                            &to_object_id,
+                            object_type,
+                            object_id,
+                            to_object_type,
+                            to_object_id,
                             &args.body::<Vec<types::AssociationSpec>>()?,
                         )
                         .await?,
@@ -1467,12 +1572,7 @@ impl Client {
                 let to_object_id = args.required::<String>("toObjectId")?;
                 crate::dynamic::to_json(
                     self
-                        .archive(
-                            &object_type,
-                            &object_id,
-                            &to_object_type,
-                            &to_object_id,
-                        )
+                        .archive(object_type, object_id, to_object_type, to_object_id)
                         .await?,
                 )
             }
@@ -1484,10 +1584,10 @@ impl Client {
                 crate::dynamic::to_json(
                     self
                         .create_default(
-                            &from_object_type,
-                            &from_object_id,
-                            &to_object_type,
-                            &to_object_id,
+                            from_object_type,
+                            from_object_id,
+                            to_object_type,
+                            to_object_id,
                         )
                         .await?,
                 )
@@ -1498,8 +1598,8 @@ impl Client {
                 crate::dynamic::to_json(
                     self
                         .batch_create(
-                            &from_object_type,
-                            &to_object_type,
+                            from_object_type,
+                            to_object_type,
                             &args.body::<types::BatchInputPublicAssociationMultiPost>()?,
                         )
                         .await?,
@@ -1511,8 +1611,8 @@ impl Client {
                 crate::dynamic::to_json(
                     self
                         .batch_create_default(
-                            &from_object_type,
-                            &to_object_type,
+                            from_object_type,
+                            to_object_type,
                             &args
                                 .body::<
                                     types::BatchInputPublicDefaultAssociationMultiPost,
@@ -1527,8 +1627,8 @@ impl Client {
                 crate::dynamic::to_json(
                     self
                         .batch_read(
-                            &from_object_type,
-                            &to_object_type,
+                            from_object_type,
+                            to_object_type,
                             &args
                                 .body::<
                                     types::BatchInputPublicFetchAssociationsBatchRequest,
@@ -1543,8 +1643,8 @@ impl Client {
                 crate::dynamic::to_json(
                     self
                         .batch_archive(
-                            &from_object_type,
-                            &to_object_type,
+                            from_object_type,
+                            to_object_type,
                             &args
                                 .body::<types::BatchInputPublicAssociationMultiArchive>()?,
                         )
@@ -1557,8 +1657,8 @@ impl Client {
                 crate::dynamic::to_json(
                     self
                         .batch_archive_labels(
-                            &from_object_type,
-                            &to_object_type,
+                            from_object_type,
+                            to_object_type,
                             &args.body::<types::BatchInputPublicAssociationMultiPost>()?,
                         )
                         .await?,
@@ -1568,7 +1668,7 @@ impl Client {
                 let from_object_type = args.required::<String>("fromObjectType")?;
                 let to_object_type = args.required::<String>("toObjectType")?;
                 crate::dynamic::to_json(
-                    self.list_labels(&from_object_type, &to_object_type).await?,
+                    self.list_labels(from_object_type, to_object_type).await?,
                 )
             }
             "update_label" => {
@@ -1577,8 +1677,8 @@ impl Client {
                 crate::dynamic::to_json(
                     self
                         .update_label(
-                            &from_object_type,
-                            &to_object_type,
+                            from_object_type,
+                            to_object_type,
                             &args
                                 .body::<types::PublicAssociationDefinitionUpdateRequest>()?,
                         )
@@ -1591,8 +1691,8 @@ impl Client {
                 crate::dynamic::to_json(
                     self
                         .create_label(
-                            &from_object_type,
-                            &to_object_type,
+                            from_object_type,
+                            to_object_type,
                             &args
                                 .body::<types::PublicAssociationDefinitionCreateRequest>()?,
                         )
@@ -1606,8 +1706,8 @@ impl Client {
                 crate::dynamic::to_json(
                     self
                         .delete_label(
-                            &from_object_type,
-                            &to_object_type,
+                            from_object_type,
+                            to_object_type,
                             association_type_id,
                         )
                         .await?,
@@ -1618,7 +1718,7 @@ impl Client {
                 let from_object_type = args.required::<String>("fromObjectType")?;
                 let to_object_type = args.required::<String>("toObjectType")?;
                 crate::dynamic::to_json(
-                    self.list_limits(&from_object_type, &to_object_type).await?,
+                    self.list_limits(from_object_type, to_object_type).await?,
                 )
             }
             "batch_create_limits" => {
@@ -1627,8 +1727,8 @@ impl Client {
                 crate::dynamic::to_json(
                     self
                         .batch_create_limits(
-                            &from_object_type,
-                            &to_object_type,
+                            from_object_type,
+                            to_object_type,
                             &args
                                 .body::<
                                     types::BatchInputPublicAssociationDefinitionConfigurationCreateRequest,
@@ -1643,8 +1743,8 @@ impl Client {
                 crate::dynamic::to_json(
                     self
                         .batch_update_limits(
-                            &from_object_type,
-                            &to_object_type,
+                            from_object_type,
+                            to_object_type,
                             &args
                                 .body::<
                                     types::BatchInputPublicAssociationDefinitionConfigurationUpdateRequest,
@@ -1659,8 +1759,8 @@ impl Client {
                 crate::dynamic::to_json(
                     self
                         .batch_purge_limits(
-                            &from_object_type,
-                            &to_object_type,
+                            from_object_type,
+                            to_object_type,
                             &args.body::<types::BatchInputPublicAssociationSpec>()?,
                         )
                         .await?,

@@ -810,3 +810,309 @@ impl From<&str> for BatchStatus {
 }
 
 crate::open_enum::open_enum_traits!(BatchStatus);
+impl AssociationSpec {
+    /// [`AssociationSpec`] from its required fields (`association_category`, `association_type_id`); the optional ones are left out.
+    pub fn new(
+        association_category: impl Into<AssociationCategory>,
+        association_type_id: i32,
+    ) -> Self {
+        Self {
+            association_category: association_category.into(),
+            association_type_id,
+        }
+    }
+}
+
+impl From<crate::association_types::AssociationType> for AssociationSpec {
+    /// The spec of a HubSpot-defined association type, such as
+    /// [`crate::association_types::CONTACT_TO_COMPANY`].
+    fn from(kind: crate::association_types::AssociationType) -> Self {
+        Self::new(crate::association_types::AssociationType::CATEGORY, kind.id)
+    }
+}
+
+impl From<&crate::Label> for AssociationSpec {
+    /// The spec of a label resolved with `Client::labels`.
+    fn from(label: &crate::Label) -> Self {
+        Self::new(label.category.as_str(), label.type_id)
+    }
+}
+
+impl BatchInputPublicAssociationDefinitionConfigurationCreateRequest {
+    /// [`BatchInputPublicAssociationDefinitionConfigurationCreateRequest`] from its required fields (`inputs`); the optional ones are left out.
+    pub fn new(
+        inputs: impl IntoIterator<
+            Item = impl Into<PublicAssociationDefinitionConfigurationCreateRequest>,
+        >,
+    ) -> Self {
+        Self {
+            inputs: inputs.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+impl FromIterator<PublicAssociationDefinitionConfigurationCreateRequest>
+for BatchInputPublicAssociationDefinitionConfigurationCreateRequest {
+    /// [`BatchInputPublicAssociationDefinitionConfigurationCreateRequest`] of every input of the iterator.
+    fn from_iter<
+        I: IntoIterator<Item = PublicAssociationDefinitionConfigurationCreateRequest>,
+    >(inputs: I) -> Self {
+        Self {
+            inputs: inputs.into_iter().collect(),
+        }
+    }
+}
+
+impl BatchInputPublicAssociationDefinitionConfigurationUpdateRequest {
+    /// [`BatchInputPublicAssociationDefinitionConfigurationUpdateRequest`] from its required fields (`inputs`); the optional ones are left out.
+    pub fn new(
+        inputs: impl IntoIterator<
+            Item = impl Into<PublicAssociationDefinitionConfigurationUpdateRequest>,
+        >,
+    ) -> Self {
+        Self {
+            inputs: inputs.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+impl FromIterator<PublicAssociationDefinitionConfigurationUpdateRequest>
+for BatchInputPublicAssociationDefinitionConfigurationUpdateRequest {
+    /// [`BatchInputPublicAssociationDefinitionConfigurationUpdateRequest`] of every input of the iterator.
+    fn from_iter<
+        I: IntoIterator<Item = PublicAssociationDefinitionConfigurationUpdateRequest>,
+    >(inputs: I) -> Self {
+        Self {
+            inputs: inputs.into_iter().collect(),
+        }
+    }
+}
+
+impl BatchInputPublicAssociationMultiArchive {
+    /// [`BatchInputPublicAssociationMultiArchive`] from its required fields (`inputs`); the optional ones are left out.
+    pub fn new(
+        inputs: impl IntoIterator<Item = impl Into<PublicAssociationMultiArchive>>,
+    ) -> Self {
+        Self {
+            inputs: inputs.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+impl FromIterator<PublicAssociationMultiArchive>
+for BatchInputPublicAssociationMultiArchive {
+    /// [`BatchInputPublicAssociationMultiArchive`] of every input of the iterator.
+    fn from_iter<I: IntoIterator<Item = PublicAssociationMultiArchive>>(
+        inputs: I,
+    ) -> Self {
+        Self {
+            inputs: inputs.into_iter().collect(),
+        }
+    }
+}
+
+impl BatchInputPublicAssociationMultiPost {
+    /// [`BatchInputPublicAssociationMultiPost`] from its required fields (`inputs`); the optional ones are left out.
+    pub fn new(
+        inputs: impl IntoIterator<Item = impl Into<PublicAssociationMultiPost>>,
+    ) -> Self {
+        Self {
+            inputs: inputs.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+impl FromIterator<PublicAssociationMultiPost> for BatchInputPublicAssociationMultiPost {
+    /// [`BatchInputPublicAssociationMultiPost`] of every input of the iterator.
+    fn from_iter<I: IntoIterator<Item = PublicAssociationMultiPost>>(inputs: I) -> Self {
+        Self {
+            inputs: inputs.into_iter().collect(),
+        }
+    }
+}
+
+impl BatchInputPublicAssociationSpec {
+    /// [`BatchInputPublicAssociationSpec`] from its required fields (`inputs`); the optional ones are left out.
+    pub fn new(
+        inputs: impl IntoIterator<Item = impl Into<PublicAssociationSpec>>,
+    ) -> Self {
+        Self {
+            inputs: inputs.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+impl FromIterator<PublicAssociationSpec> for BatchInputPublicAssociationSpec {
+    /// [`BatchInputPublicAssociationSpec`] of every input of the iterator.
+    fn from_iter<I: IntoIterator<Item = PublicAssociationSpec>>(inputs: I) -> Self {
+        Self {
+            inputs: inputs.into_iter().collect(),
+        }
+    }
+}
+
+impl BatchInputPublicDefaultAssociationMultiPost {
+    /// [`BatchInputPublicDefaultAssociationMultiPost`] from its required fields (`inputs`); the optional ones are left out.
+    pub fn new(
+        inputs: impl IntoIterator<Item = impl Into<PublicDefaultAssociationMultiPost>>,
+    ) -> Self {
+        Self {
+            inputs: inputs.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+impl FromIterator<PublicDefaultAssociationMultiPost>
+for BatchInputPublicDefaultAssociationMultiPost {
+    /// [`BatchInputPublicDefaultAssociationMultiPost`] of every input of the iterator.
+    fn from_iter<I: IntoIterator<Item = PublicDefaultAssociationMultiPost>>(
+        inputs: I,
+    ) -> Self {
+        Self {
+            inputs: inputs.into_iter().collect(),
+        }
+    }
+}
+
+impl BatchInputPublicFetchAssociationsBatchRequest {
+    /// [`BatchInputPublicFetchAssociationsBatchRequest`] from its required fields (`inputs`); the optional ones are left out.
+    pub fn new(
+        inputs: impl IntoIterator<Item = impl Into<PublicFetchAssociationsBatchRequest>>,
+    ) -> Self {
+        Self {
+            inputs: inputs.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+impl FromIterator<PublicFetchAssociationsBatchRequest>
+for BatchInputPublicFetchAssociationsBatchRequest {
+    /// [`BatchInputPublicFetchAssociationsBatchRequest`] of every input of the iterator.
+    fn from_iter<I: IntoIterator<Item = PublicFetchAssociationsBatchRequest>>(
+        inputs: I,
+    ) -> Self {
+        Self {
+            inputs: inputs.into_iter().collect(),
+        }
+    }
+}
+
+impl PublicAssociationDefinitionConfigurationCreateRequest {
+    /// [`PublicAssociationDefinitionConfigurationCreateRequest`] from its required fields (`category`, `max_to_object_ids`, `type_id`); the optional ones are left out.
+    pub fn new(
+        category: impl Into<AssociationCategory>,
+        max_to_object_ids: i32,
+        type_id: i32,
+    ) -> Self {
+        Self {
+            category: category.into(),
+            max_to_object_ids,
+            type_id,
+        }
+    }
+}
+
+impl PublicAssociationDefinitionConfigurationUpdateRequest {
+    /// [`PublicAssociationDefinitionConfigurationUpdateRequest`] from its required fields (`category`, `max_to_object_ids`, `type_id`); the optional ones are left out.
+    pub fn new(
+        category: impl Into<AssociationCategory>,
+        max_to_object_ids: i32,
+        type_id: i32,
+    ) -> Self {
+        Self {
+            category: category.into(),
+            max_to_object_ids,
+            type_id,
+        }
+    }
+}
+
+impl PublicAssociationDefinitionCreateRequest {
+    /// [`PublicAssociationDefinitionCreateRequest`] from its required fields (`label`, `name`); the optional ones are left out.
+    pub fn new(label: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            inverse_label: Default::default(),
+            label: label.into(),
+            name: name.into(),
+        }
+    }
+}
+
+impl PublicAssociationDefinitionUpdateRequest {
+    /// [`PublicAssociationDefinitionUpdateRequest`] from its required fields (`association_type_id`, `label`); the optional ones are left out.
+    pub fn new(association_type_id: i32, label: impl Into<String>) -> Self {
+        Self {
+            association_type_id,
+            inverse_label: Default::default(),
+            label: label.into(),
+        }
+    }
+}
+
+impl PublicAssociationMultiArchive {
+    /// [`PublicAssociationMultiArchive`] from its required fields (`from`, `to`); the optional ones are left out.
+    pub fn new(
+        from: impl Into<crate::ObjectId>,
+        to: impl IntoIterator<Item = impl Into<crate::ObjectId>>,
+    ) -> Self {
+        Self {
+            from: PublicObjectId { id: from.into() },
+            to: to.into_iter().map(|id| PublicObjectId { id: id.into() }).collect(),
+        }
+    }
+}
+
+impl PublicAssociationMultiPost {
+    /// [`PublicAssociationMultiPost`] from its required fields (`from`, `to`, `types`); the optional ones are left out.
+    pub fn new(
+        from: impl Into<crate::ObjectId>,
+        to: impl Into<crate::ObjectId>,
+        types: impl IntoIterator<Item = impl Into<AssociationSpec>>,
+    ) -> Self {
+        Self {
+            from: PublicObjectId { id: from.into() },
+            to: PublicObjectId { id: to.into() },
+            types: types.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+impl PublicAssociationSpec {
+    /// [`PublicAssociationSpec`] from its required fields (`category`, `type_id`); the optional ones are left out.
+    pub fn new(category: impl Into<String>, type_id: i32) -> Self {
+        Self {
+            category: category.into(),
+            type_id,
+        }
+    }
+}
+
+impl PublicDefaultAssociationMultiPost {
+    /// [`PublicDefaultAssociationMultiPost`] from its required fields (`from`, `to`); the optional ones are left out.
+    pub fn new(
+        from: impl Into<crate::ObjectId>,
+        to: impl Into<crate::ObjectId>,
+    ) -> Self {
+        Self {
+            from: PublicObjectId { id: from.into() },
+            to: PublicObjectId { id: to.into() },
+        }
+    }
+}
+
+impl PublicFetchAssociationsBatchRequest {
+    /// [`PublicFetchAssociationsBatchRequest`] from its required fields (`id`); the optional ones are left out.
+    pub fn new(id: impl Into<crate::ObjectId>) -> Self {
+        Self {
+            after: Default::default(),
+            id: id.into(),
+        }
+    }
+}
+
+impl PublicObjectId {
+    /// [`PublicObjectId`] from its required fields (`id`); the optional ones are left out.
+    pub fn new(id: impl Into<crate::ObjectId>) -> Self {
+        Self { id: id.into() }
+    }
+}

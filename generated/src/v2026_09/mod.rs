@@ -43,7 +43,7 @@
 //! - **breaking**: method batch_archive_labels_chunks: returns `impl Stream<Item = BulkOutcome<types::PublicAssociationMultiPost, Value>>` instead of `impl Stream<Item = BulkOutcome<types::PublicAssociationMultiPost, Map<String, Value>>>`
 //! - **breaking**: method batch_purge_limits_all: returns `BulkOutcome<types::PublicAssociationSpec, Value>` instead of `BulkOutcome<types::PublicAssociationSpec, Map<String, Value>>`
 //! - **breaking**: method batch_purge_limits_chunks: returns `impl Stream<Item = BulkOutcome<types::PublicAssociationSpec, Value>>` instead of `impl Stream<Item = BulkOutcome<types::PublicAssociationSpec, Map<String, Value>>>`
-//! - **breaking**: method list_all: removed (was `list_all(object_type: &str, object_id: &str, to_object_type: &str, limit: Option<i32>) -> impl Stream<Item = Result<types::MultiAssociatedObjectWithLabel, Error>>`, derived from `list`)
+//! - **breaking**: method list_stream: removed (was `list_stream(object_type: impl Into<ObjectType>, object_id: impl Into<ObjectId>, to_object_type: impl Into<ObjectType>, query: ListQuery) -> impl Stream<Item = Result<types::MultiAssociatedObjectWithLabel, Error>>`, derived from `list`)
 //! - **breaking**: operation batch_archive: returns `Result<Response<Option<types::BatchResponseVoid>>, Error>` instead of `Result<Response<Option<types::BatchResponse>>, Error>`
 //! - **breaking**: operation batch_archive_labels: returns `Result<Response<Option<types::BatchResponseVoid>>, Error>` instead of `Result<Response<Option<types::BatchResponse>>, Error>`
 //! - **breaking**: operation batch_create: returns `Result<Response<types::BatchResponseLabelsBetweenObjectPair>, Error>` instead of `Result<Response<types::BatchResponseLabelsBetweenObjectPairWithErrors>, Error>`
@@ -131,21 +131,25 @@ impl Client {
     /// - `body`: the request body.
     pub async fn create(
         &self,
-        object_type: &str,
-        object_id: &str,
-        to_object_type: &str,
-        to_object_id: &str,
+        object_type: impl Into<crate::ObjectType>,
+        object_id: impl Into<crate::ObjectId>,
+        to_object_type: impl Into<crate::ObjectType>,
+        to_object_id: impl Into<crate::ObjectId>,
         body: &[types::AssociationSpec],
     ) -> Result<Response<types::LabelsBetweenObjectPair>, Error> {
+        let object_type: crate::ObjectType = object_type.into();
+        let object_id: crate::ObjectId = object_id.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
+        let to_object_id: crate::ObjectId = to_object_id.into();
         let path = [
             "/crm/objects/2026-09/",
-            &segment("objectType", object_type)?,
+            &segment("objectType", &object_type)?,
             "/",
-            &segment("objectId", object_id)?,
+            &segment("objectId", &object_id)?,
             "/associations/",
-            &segment("toObjectType", to_object_type)?,
+            &segment("toObjectType", &to_object_type)?,
             "/",
-            &segment("toObjectId", to_object_id)?,
+            &segment("toObjectId", &to_object_id)?,
         ]
             .concat();
         let call = Call::new(
@@ -175,20 +179,24 @@ impl Client {
     /// - `to_object_id`: The id of the record the association leads to.
     pub async fn archive(
         &self,
-        object_type: &str,
-        object_id: &str,
-        to_object_type: &str,
-        to_object_id: &str,
+        object_type: impl Into<crate::ObjectType>,
+        object_id: impl Into<crate::ObjectId>,
+        to_object_type: impl Into<crate::ObjectType>,
+        to_object_id: impl Into<crate::ObjectId>,
     ) -> Result<Response<()>, Error> {
+        let object_type: crate::ObjectType = object_type.into();
+        let object_id: crate::ObjectId = object_id.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
+        let to_object_id: crate::ObjectId = to_object_id.into();
         let path = [
             "/crm/objects/2026-09/",
-            &segment("objectType", object_type)?,
+            &segment("objectType", &object_type)?,
             "/",
-            &segment("objectId", object_id)?,
+            &segment("objectId", &object_id)?,
             "/associations/",
-            &segment("toObjectType", to_object_type)?,
+            &segment("toObjectType", &to_object_type)?,
             "/",
-            &segment("toObjectId", to_object_id)?,
+            &segment("toObjectId", &to_object_id)?,
         ]
             .concat();
         let call = Call::new(
@@ -217,20 +225,24 @@ impl Client {
     /// - `to_object_id`: The id of the record the association leads to.
     pub async fn create_default(
         &self,
-        from_object_type: &str,
-        from_object_id: &str,
-        to_object_type: &str,
-        to_object_id: &str,
+        from_object_type: impl Into<crate::ObjectType>,
+        from_object_id: impl Into<crate::ObjectId>,
+        to_object_type: impl Into<crate::ObjectType>,
+        to_object_id: impl Into<crate::ObjectId>,
     ) -> Result<Response<types::BatchResponsePublicDefaultAssociation>, Error> {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let from_object_id: crate::ObjectId = from_object_id.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
+        let to_object_id: crate::ObjectId = to_object_id.into();
         let path = [
             "/crm/objects/2026-09/",
-            &segment("fromObjectType", from_object_type)?,
+            &segment("fromObjectType", &from_object_type)?,
             "/",
-            &segment("fromObjectId", from_object_id)?,
+            &segment("fromObjectId", &from_object_id)?,
             "/associations/default/",
-            &segment("toObjectType", to_object_type)?,
+            &segment("toObjectType", &to_object_type)?,
             "/",
-            &segment("toObjectId", to_object_id)?,
+            &segment("toObjectId", &to_object_id)?,
         ]
             .concat();
         let call = Call::new(
@@ -259,15 +271,17 @@ impl Client {
     /// - `body`: the request body.
     pub async fn batch_create(
         &self,
-        from_object_type: &str,
-        to_object_type: &str,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
         body: &types::BatchInputPublicAssociationMultiPost,
     ) -> Result<Response<types::BatchResponseLabelsBetweenObjectPair>, Error> {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
         let path = [
             "/crm/associations/2026-09/",
-            &segment("fromObjectType", from_object_type)?,
+            &segment("fromObjectType", &from_object_type)?,
             "/",
-            &segment("toObjectType", to_object_type)?,
+            &segment("toObjectType", &to_object_type)?,
             "/batch/create",
         ]
             .concat();
@@ -297,15 +311,17 @@ impl Client {
     /// - `body`: the request body.
     pub async fn batch_create_default(
         &self,
-        from_object_type: &str,
-        to_object_type: &str,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
         body: &types::BatchInputPublicDefaultAssociationMultiPost,
     ) -> Result<Response<types::BatchResponsePublicDefaultAssociation>, Error> {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
         let path = [
             "/crm/associations/2026-09/",
-            &segment("fromObjectType", from_object_type)?,
+            &segment("fromObjectType", &from_object_type)?,
             "/",
-            &segment("toObjectType", to_object_type)?,
+            &segment("toObjectType", &to_object_type)?,
             "/batch/associate/default",
         ]
             .concat();
@@ -341,15 +357,17 @@ impl Client {
     /// - `body`: the request body.
     pub async fn batch_read(
         &self,
-        from_object_type: &str,
-        to_object_type: &str,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
         body: &types::BatchInputPublicFetchAssociationsBatchRequest,
     ) -> Result<Response<types::BatchResponsePublicAssociationMultiWithLabel>, Error> {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
         let path = [
             "/crm/associations/2026-09/",
-            &segment("fromObjectType", from_object_type)?,
+            &segment("fromObjectType", &from_object_type)?,
             "/",
-            &segment("toObjectType", to_object_type)?,
+            &segment("toObjectType", &to_object_type)?,
             "/batch/read",
         ]
             .concat();
@@ -379,15 +397,17 @@ impl Client {
     /// - `body`: the request body.
     pub async fn batch_archive(
         &self,
-        from_object_type: &str,
-        to_object_type: &str,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
         body: &types::BatchInputPublicAssociationMultiArchive,
     ) -> Result<Response<Option<types::BatchResponseVoid>>, Error> {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
         let path = [
             "/crm/associations/2026-09/",
-            &segment("fromObjectType", from_object_type)?,
+            &segment("fromObjectType", &from_object_type)?,
             "/",
-            &segment("toObjectType", to_object_type)?,
+            &segment("toObjectType", &to_object_type)?,
             "/batch/archive",
         ]
             .concat();
@@ -417,15 +437,17 @@ impl Client {
     /// - `body`: the request body.
     pub async fn batch_archive_labels(
         &self,
-        from_object_type: &str,
-        to_object_type: &str,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
         body: &types::BatchInputPublicAssociationMultiPost,
     ) -> Result<Response<Option<types::BatchResponseVoid>>, Error> {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
         let path = [
             "/crm/associations/2026-09/",
-            &segment("fromObjectType", from_object_type)?,
+            &segment("fromObjectType", &from_object_type)?,
             "/",
-            &segment("toObjectType", to_object_type)?,
+            &segment("toObjectType", &to_object_type)?,
             "/batch/labels/archive",
         ]
             .concat();
@@ -459,17 +481,19 @@ impl Client {
     /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or by type id (`0-2`).
     pub async fn list_labels(
         &self,
-        from_object_type: &str,
-        to_object_type: &str,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
     ) -> Result<
         Response<types::CollectionResponseAssociationSpecWithLabelNoPaging>,
         Error,
     > {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
         let path = [
             "/crm/associations/2026-09/",
-            &segment("fromObjectType", from_object_type)?,
+            &segment("fromObjectType", &from_object_type)?,
             "/",
-            &segment("toObjectType", to_object_type)?,
+            &segment("toObjectType", &to_object_type)?,
             "/labels",
         ]
             .concat();
@@ -497,15 +521,17 @@ impl Client {
     /// - `body`: the request body.
     pub async fn update_label(
         &self,
-        from_object_type: &str,
-        to_object_type: &str,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
         body: &types::PublicAssociationDefinitionUpdateRequest,
     ) -> Result<Response<()>, Error> {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
         let path = [
             "/crm/associations/2026-09/",
-            &segment("fromObjectType", from_object_type)?,
+            &segment("fromObjectType", &from_object_type)?,
             "/",
-            &segment("toObjectType", to_object_type)?,
+            &segment("toObjectType", &to_object_type)?,
             "/labels",
         ]
             .concat();
@@ -536,18 +562,20 @@ impl Client {
     /// - `body`: the request body.
     pub async fn create_label(
         &self,
-        from_object_type: &str,
-        to_object_type: &str,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
         body: &types::PublicAssociationDefinitionCreateRequest,
     ) -> Result<
         Response<types::CollectionResponseAssociationSpecWithLabelNoPaging>,
         Error,
     > {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
         let path = [
             "/crm/associations/2026-09/",
-            &segment("fromObjectType", from_object_type)?,
+            &segment("fromObjectType", &from_object_type)?,
             "/",
-            &segment("toObjectType", to_object_type)?,
+            &segment("toObjectType", &to_object_type)?,
             "/labels",
         ]
             .concat();
@@ -577,15 +605,17 @@ impl Client {
     /// - `association_type_id`: The id of the association type (label).
     pub async fn delete_label(
         &self,
-        from_object_type: &str,
-        to_object_type: &str,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
         association_type_id: i32,
     ) -> Result<Response<()>, Error> {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
         let path = [
             "/crm/associations/2026-09/",
-            &segment("fromObjectType", from_object_type)?,
+            &segment("fromObjectType", &from_object_type)?,
             "/",
-            &segment("toObjectType", to_object_type)?,
+            &segment("toObjectType", &to_object_type)?,
             "/labels/",
             &segment("associationTypeId", association_type_id)?,
         ]
@@ -640,19 +670,21 @@ impl Client {
     /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or by type id (`0-2`).
     pub async fn list_limits(
         &self,
-        from_object_type: &str,
-        to_object_type: &str,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
     ) -> Result<
         Response<
             types::CollectionResponsePublicAssociationDefinitionUserConfigurationNoPaging,
         >,
         Error,
     > {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
         let path = [
             "/crm/associations/2026-09/definitions/configurations/",
-            &segment("fromObjectType", from_object_type)?,
+            &segment("fromObjectType", &from_object_type)?,
             "/",
-            &segment("toObjectType", to_object_type)?,
+            &segment("toObjectType", &to_object_type)?,
         ]
             .concat();
         let call = Call::new(
@@ -681,18 +713,20 @@ impl Client {
     /// - `body`: the request body.
     pub async fn batch_create_limits(
         &self,
-        from_object_type: &str,
-        to_object_type: &str,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
         body: &types::BatchInputPublicAssociationDefinitionConfigurationCreateRequest,
     ) -> Result<
         Response<types::BatchResponsePublicAssociationDefinitionUserConfiguration>,
         Error,
     > {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
         let path = [
             "/crm/associations/2026-09/definitions/configurations/",
-            &segment("fromObjectType", from_object_type)?,
+            &segment("fromObjectType", &from_object_type)?,
             "/",
-            &segment("toObjectType", to_object_type)?,
+            &segment("toObjectType", &to_object_type)?,
             "/batch/create",
         ]
             .concat();
@@ -726,8 +760,8 @@ impl Client {
     /// - `body`: the request body.
     pub async fn batch_update_limits(
         &self,
-        from_object_type: &str,
-        to_object_type: &str,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
         body: &types::BatchInputPublicAssociationDefinitionConfigurationUpdateRequest,
     ) -> Result<
         Response<
@@ -735,11 +769,13 @@ impl Client {
         >,
         Error,
     > {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
         let path = [
             "/crm/associations/2026-09/definitions/configurations/",
-            &segment("fromObjectType", from_object_type)?,
+            &segment("fromObjectType", &from_object_type)?,
             "/",
-            &segment("toObjectType", to_object_type)?,
+            &segment("toObjectType", &to_object_type)?,
             "/batch/update",
         ]
             .concat();
@@ -774,15 +810,17 @@ impl Client {
     /// - `body`: the request body.
     pub async fn batch_purge_limits(
         &self,
-        from_object_type: &str,
-        to_object_type: &str,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
         body: &types::BatchInputPublicAssociationSpec,
     ) -> Result<Response<Option<types::BatchResponseVoid>>, Error> {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
         let path = [
             "/crm/associations/2026-09/definitions/configurations/",
-            &segment("fromObjectType", from_object_type)?,
+            &segment("fromObjectType", &from_object_type)?,
             "/",
-            &segment("toObjectType", to_object_type)?,
+            &segment("toObjectType", &to_object_type)?,
             "/batch/purge",
         ]
             .concat();
@@ -837,8 +875,8 @@ impl Client {
     /// Any number of inputs through [`batch_create`](Self::batch_create): at most 2000 inputs per request, HubSpot's cap, drawn from `inputs` as requests are formed (only the requests in flight hold theirs), sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
     pub async fn batch_create_all(
         &self,
-        from_object_type: &str,
-        to_object_type: &str,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
         inputs: impl IntoIterator<Item = types::PublicAssociationMultiPost>,
         options: crate::BulkOptions,
     ) -> crate::BulkOutcome<
@@ -860,8 +898,8 @@ impl Client {
     /// [`batch_create_all`](Self::batch_create_all) as a stream of the outcome of each request, as each completes: for progress reports and for journals that must record what was confirmed.
     pub fn batch_create_chunks(
         &self,
-        from_object_type: &str,
-        to_object_type: &str,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
         inputs: impl IntoIterator<Item = types::PublicAssociationMultiPost>,
         options: crate::BulkOptions,
     ) -> impl futures_core::Stream<
@@ -870,24 +908,30 @@ impl Client {
             types::LabelsBetweenObjectPair,
         >,
     > {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
         crate::bulk::chunks(
             inputs,
             Some(2000usize),
             options,
-            move |inputs: Vec<types::PublicAssociationMultiPost>| async move {
-                let answer = self
-                    .batch_create(
-                        from_object_type,
-                        to_object_type,
-                        &types::BatchInputPublicAssociationMultiPost {
-                            inputs,
-                        },
-                    )
-                    .await?;
-                Ok({
-                    let answer = answer.into_inner();
-                    crate::bulk::Reply::new(answer.results, &answer.errors)
-                })
+            move |inputs: Vec<types::PublicAssociationMultiPost>| {
+                let from_object_type = from_object_type.clone();
+                let to_object_type = to_object_type.clone();
+                async move {
+                    let answer = self
+                        .batch_create(
+                            from_object_type,
+                            to_object_type,
+                            &types::BatchInputPublicAssociationMultiPost {
+                                inputs,
+                            },
+                        )
+                        .await?;
+                    Ok({
+                        let answer = answer.into_inner();
+                        crate::bulk::Reply::new(answer.results, &answer.errors)
+                    })
+                }
             },
         )
     }
@@ -895,8 +939,8 @@ impl Client {
     /// Any number of inputs through [`batch_create_default`](Self::batch_create_default): HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options` says otherwise, drawn from `inputs` as requests are formed (only the requests in flight hold theirs), sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
     pub async fn batch_create_default_all(
         &self,
-        from_object_type: &str,
-        to_object_type: &str,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
         inputs: impl IntoIterator<Item = types::PublicDefaultAssociationMultiPost>,
         options: crate::BulkOptions,
     ) -> crate::BulkOutcome<
@@ -918,8 +962,8 @@ impl Client {
     /// [`batch_create_default_all`](Self::batch_create_default_all) as a stream of the outcome of each request, as each completes: for progress reports and for journals that must record what was confirmed.
     pub fn batch_create_default_chunks(
         &self,
-        from_object_type: &str,
-        to_object_type: &str,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
         inputs: impl IntoIterator<Item = types::PublicDefaultAssociationMultiPost>,
         options: crate::BulkOptions,
     ) -> impl futures_core::Stream<
@@ -928,24 +972,30 @@ impl Client {
             types::PublicDefaultAssociation,
         >,
     > {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
         crate::bulk::chunks(
             inputs,
             None,
             options,
-            move |inputs: Vec<types::PublicDefaultAssociationMultiPost>| async move {
-                let answer = self
-                    .batch_create_default(
-                        from_object_type,
-                        to_object_type,
-                        &types::BatchInputPublicDefaultAssociationMultiPost {
-                            inputs,
-                        },
-                    )
-                    .await?;
-                Ok({
-                    let answer = answer.into_inner();
-                    crate::bulk::Reply::new(answer.results, &answer.errors)
-                })
+            move |inputs: Vec<types::PublicDefaultAssociationMultiPost>| {
+                let from_object_type = from_object_type.clone();
+                let to_object_type = to_object_type.clone();
+                async move {
+                    let answer = self
+                        .batch_create_default(
+                            from_object_type,
+                            to_object_type,
+                            &types::BatchInputPublicDefaultAssociationMultiPost {
+                                inputs,
+                            },
+                        )
+                        .await?;
+                    Ok({
+                        let answer = answer.into_inner();
+                        crate::bulk::Reply::new(answer.results, &answer.errors)
+                    })
+                }
             },
         )
     }
@@ -953,54 +1003,60 @@ impl Client {
     /// Every association of every record in `ids`, through [`batch_read`](Self::batch_read): at most 1000 inputs per request, HubSpot's cap, each record asked again with its own cursor until its last page, with bounded concurrency under the rate limiter. Records that fail are in the outcome's `failed`.
     pub async fn batch_read_all(
         &self,
-        from_object_type: &str,
-        to_object_type: &str,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
         ids: Vec<crate::ObjectId>,
         options: crate::BulkOptions,
     ) -> crate::BulkOutcome<
         crate::ObjectId,
         Vec<types::MultiAssociatedObjectWithLabel>,
     > {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
         crate::bulk::read_all(
                 ids,
                 Some(1000usize),
                 options,
-                move |inputs: Vec<crate::bulk::ReadInput>| async move {
-                    let inputs = inputs
-                        .into_iter()
-                        .map(|input| types::PublicFetchAssociationsBatchRequest {
-                            id: input.id,
-                            after: input.after,
-                        })
-                        .collect();
-                    let answer = self
-                        .batch_read(
-                            from_object_type,
-                            to_object_type,
-                            &types::BatchInputPublicFetchAssociationsBatchRequest {
-                                inputs,
-                            },
-                        )
-                        .await?
-                        .into_inner();
-                    Ok(crate::bulk::ReadReply {
-                        errors: answer
-                            .errors
-                            .iter()
-                            .filter_map(|error| serde_json::to_value(error).ok())
-                            .collect(),
-                        pages: answer
-                            .results
+                move |inputs: Vec<crate::bulk::ReadInput>| {
+                    let from_object_type = from_object_type.clone();
+                    let to_object_type = to_object_type.clone();
+                    async move {
+                        let inputs = inputs
                             .into_iter()
-                            .map(|result| {
-                                let next = result
-                                    .paging
-                                    .and_then(|paging| paging.next)
-                                    .map(|next| next.after);
-                                (result.from.id, result.to, next)
+                            .map(|input| types::PublicFetchAssociationsBatchRequest {
+                                id: input.id,
+                                after: input.after,
                             })
-                            .collect(),
-                    })
+                            .collect();
+                        let answer = self
+                            .batch_read(
+                                from_object_type,
+                                to_object_type,
+                                &types::BatchInputPublicFetchAssociationsBatchRequest {
+                                    inputs,
+                                },
+                            )
+                            .await?
+                            .into_inner();
+                        Ok(crate::bulk::ReadReply {
+                            errors: answer
+                                .errors
+                                .iter()
+                                .filter_map(|error| serde_json::to_value(error).ok())
+                                .collect(),
+                            pages: answer
+                                .results
+                                .into_iter()
+                                .map(|result| {
+                                    let next = result
+                                        .paging
+                                        .and_then(|paging| paging.next)
+                                        .map(|next| next.after);
+                                    (result.from.id, result.to, next)
+                                })
+                                .collect(),
+                        })
+                    }
                 },
             )
             .await
@@ -1009,8 +1065,8 @@ impl Client {
     /// Any number of inputs through [`batch_archive`](Self::batch_archive): HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options` says otherwise, drawn from `inputs` as requests are formed (only the requests in flight hold theirs), sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
     pub async fn batch_archive_all(
         &self,
-        from_object_type: &str,
-        to_object_type: &str,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
         inputs: impl IntoIterator<Item = types::PublicAssociationMultiArchive>,
         options: crate::BulkOptions,
     ) -> crate::BulkOutcome<types::PublicAssociationMultiArchive, serde_json::Value> {
@@ -1029,8 +1085,8 @@ impl Client {
     /// [`batch_archive_all`](Self::batch_archive_all) as a stream of the outcome of each request, as each completes: for progress reports and for journals that must record what was confirmed.
     pub fn batch_archive_chunks(
         &self,
-        from_object_type: &str,
-        to_object_type: &str,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
         inputs: impl IntoIterator<Item = types::PublicAssociationMultiArchive>,
         options: crate::BulkOptions,
     ) -> impl futures_core::Stream<
@@ -1039,28 +1095,34 @@ impl Client {
             serde_json::Value,
         >,
     > {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
         crate::bulk::chunks(
             inputs,
             None,
             options,
-            move |inputs: Vec<types::PublicAssociationMultiArchive>| async move {
-                let answer = self
-                    .batch_archive(
-                        from_object_type,
-                        to_object_type,
-                        &types::BatchInputPublicAssociationMultiArchive {
-                            inputs,
+            move |inputs: Vec<types::PublicAssociationMultiArchive>| {
+                let from_object_type = from_object_type.clone();
+                let to_object_type = to_object_type.clone();
+                async move {
+                    let answer = self
+                        .batch_archive(
+                            from_object_type,
+                            to_object_type,
+                            &types::BatchInputPublicAssociationMultiArchive {
+                                inputs,
+                            },
+                        )
+                        .await?;
+                    Ok(
+                        match answer.into_inner() {
+                            Some(answer) => {
+                                crate::bulk::Reply::new(answer.results, &answer.errors)
+                            }
+                            None => crate::bulk::Reply::empty(),
                         },
                     )
-                    .await?;
-                Ok(
-                    match answer.into_inner() {
-                        Some(answer) => {
-                            crate::bulk::Reply::new(answer.results, &answer.errors)
-                        }
-                        None => crate::bulk::Reply::empty(),
-                    },
-                )
+                }
             },
         )
     }
@@ -1068,8 +1130,8 @@ impl Client {
     /// Any number of inputs through [`batch_archive_labels`](Self::batch_archive_labels): HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options` says otherwise, drawn from `inputs` as requests are formed (only the requests in flight hold theirs), sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
     pub async fn batch_archive_labels_all(
         &self,
-        from_object_type: &str,
-        to_object_type: &str,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
         inputs: impl IntoIterator<Item = types::PublicAssociationMultiPost>,
         options: crate::BulkOptions,
     ) -> crate::BulkOutcome<types::PublicAssociationMultiPost, serde_json::Value> {
@@ -1088,35 +1150,41 @@ impl Client {
     /// [`batch_archive_labels_all`](Self::batch_archive_labels_all) as a stream of the outcome of each request, as each completes: for progress reports and for journals that must record what was confirmed.
     pub fn batch_archive_labels_chunks(
         &self,
-        from_object_type: &str,
-        to_object_type: &str,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
         inputs: impl IntoIterator<Item = types::PublicAssociationMultiPost>,
         options: crate::BulkOptions,
     ) -> impl futures_core::Stream<
         Item = crate::BulkOutcome<types::PublicAssociationMultiPost, serde_json::Value>,
     > {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
         crate::bulk::chunks(
             inputs,
             None,
             options,
-            move |inputs: Vec<types::PublicAssociationMultiPost>| async move {
-                let answer = self
-                    .batch_archive_labels(
-                        from_object_type,
-                        to_object_type,
-                        &types::BatchInputPublicAssociationMultiPost {
-                            inputs,
+            move |inputs: Vec<types::PublicAssociationMultiPost>| {
+                let from_object_type = from_object_type.clone();
+                let to_object_type = to_object_type.clone();
+                async move {
+                    let answer = self
+                        .batch_archive_labels(
+                            from_object_type,
+                            to_object_type,
+                            &types::BatchInputPublicAssociationMultiPost {
+                                inputs,
+                            },
+                        )
+                        .await?;
+                    Ok(
+                        match answer.into_inner() {
+                            Some(answer) => {
+                                crate::bulk::Reply::new(answer.results, &answer.errors)
+                            }
+                            None => crate::bulk::Reply::empty(),
                         },
                     )
-                    .await?;
-                Ok(
-                    match answer.into_inner() {
-                        Some(answer) => {
-                            crate::bulk::Reply::new(answer.results, &answer.errors)
-                        }
-                        None => crate::bulk::Reply::empty(),
-                    },
-                )
+                }
             },
         )
     }
@@ -1124,8 +1192,8 @@ impl Client {
     /// Any number of inputs through [`batch_create_limits`](Self::batch_create_limits): HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options` says otherwise, drawn from `inputs` as requests are formed (only the requests in flight hold theirs), sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
     pub async fn batch_create_limits_all(
         &self,
-        from_object_type: &str,
-        to_object_type: &str,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
         inputs: impl IntoIterator<
             Item = types::PublicAssociationDefinitionConfigurationCreateRequest,
         >,
@@ -1149,8 +1217,8 @@ impl Client {
     /// [`batch_create_limits_all`](Self::batch_create_limits_all) as a stream of the outcome of each request, as each completes: for progress reports and for journals that must record what was confirmed.
     pub fn batch_create_limits_chunks(
         &self,
-        from_object_type: &str,
-        to_object_type: &str,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
         inputs: impl IntoIterator<
             Item = types::PublicAssociationDefinitionConfigurationCreateRequest,
         >,
@@ -1161,6 +1229,8 @@ impl Client {
             types::PublicAssociationDefinitionUserConfiguration,
         >,
     > {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
         crate::bulk::chunks(
             inputs,
             None,
@@ -1169,20 +1239,24 @@ impl Client {
                 inputs: Vec<
                     types::PublicAssociationDefinitionConfigurationCreateRequest,
                 >|
-            async move {
-                let answer = self
-                    .batch_create_limits(
-                        from_object_type,
-                        to_object_type,
-                        &types::BatchInputPublicAssociationDefinitionConfigurationCreateRequest {
-                            inputs,
-                        },
-                    )
-                    .await?;
-                Ok({
-                    let answer = answer.into_inner();
-                    crate::bulk::Reply::new(answer.results, &answer.errors)
-                })
+            {
+                let from_object_type = from_object_type.clone();
+                let to_object_type = to_object_type.clone();
+                async move {
+                    let answer = self
+                        .batch_create_limits(
+                            from_object_type,
+                            to_object_type,
+                            &types::BatchInputPublicAssociationDefinitionConfigurationCreateRequest {
+                                inputs,
+                            },
+                        )
+                        .await?;
+                    Ok({
+                        let answer = answer.into_inner();
+                        crate::bulk::Reply::new(answer.results, &answer.errors)
+                    })
+                }
             },
         )
     }
@@ -1190,8 +1264,8 @@ impl Client {
     /// Any number of inputs through [`batch_update_limits`](Self::batch_update_limits): HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options` says otherwise, drawn from `inputs` as requests are formed (only the requests in flight hold theirs), sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
     pub async fn batch_update_limits_all(
         &self,
-        from_object_type: &str,
-        to_object_type: &str,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
         inputs: impl IntoIterator<
             Item = types::PublicAssociationDefinitionConfigurationUpdateRequest,
         >,
@@ -1215,8 +1289,8 @@ impl Client {
     /// [`batch_update_limits_all`](Self::batch_update_limits_all) as a stream of the outcome of each request, as each completes: for progress reports and for journals that must record what was confirmed.
     pub fn batch_update_limits_chunks(
         &self,
-        from_object_type: &str,
-        to_object_type: &str,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
         inputs: impl IntoIterator<
             Item = types::PublicAssociationDefinitionConfigurationUpdateRequest,
         >,
@@ -1227,6 +1301,8 @@ impl Client {
             types::PublicAssociationDefinitionConfigurationUpdateResult,
         >,
     > {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
         crate::bulk::chunks(
             inputs,
             None,
@@ -1235,20 +1311,24 @@ impl Client {
                 inputs: Vec<
                     types::PublicAssociationDefinitionConfigurationUpdateRequest,
                 >|
-            async move {
-                let answer = self
-                    .batch_update_limits(
-                        from_object_type,
-                        to_object_type,
-                        &types::BatchInputPublicAssociationDefinitionConfigurationUpdateRequest {
-                            inputs,
-                        },
-                    )
-                    .await?;
-                Ok({
-                    let answer = answer.into_inner();
-                    crate::bulk::Reply::new(answer.results, &answer.errors)
-                })
+            {
+                let from_object_type = from_object_type.clone();
+                let to_object_type = to_object_type.clone();
+                async move {
+                    let answer = self
+                        .batch_update_limits(
+                            from_object_type,
+                            to_object_type,
+                            &types::BatchInputPublicAssociationDefinitionConfigurationUpdateRequest {
+                                inputs,
+                            },
+                        )
+                        .await?;
+                    Ok({
+                        let answer = answer.into_inner();
+                        crate::bulk::Reply::new(answer.results, &answer.errors)
+                    })
+                }
             },
         )
     }
@@ -1256,8 +1336,8 @@ impl Client {
     /// Any number of inputs through [`batch_purge_limits`](Self::batch_purge_limits): HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options` says otherwise, drawn from `inputs` as requests are formed (only the requests in flight hold theirs), sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
     pub async fn batch_purge_limits_all(
         &self,
-        from_object_type: &str,
-        to_object_type: &str,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
         inputs: impl IntoIterator<Item = types::PublicAssociationSpec>,
         options: crate::BulkOptions,
     ) -> crate::BulkOutcome<types::PublicAssociationSpec, serde_json::Value> {
@@ -1276,35 +1356,41 @@ impl Client {
     /// [`batch_purge_limits_all`](Self::batch_purge_limits_all) as a stream of the outcome of each request, as each completes: for progress reports and for journals that must record what was confirmed.
     pub fn batch_purge_limits_chunks(
         &self,
-        from_object_type: &str,
-        to_object_type: &str,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
         inputs: impl IntoIterator<Item = types::PublicAssociationSpec>,
         options: crate::BulkOptions,
     ) -> impl futures_core::Stream<
         Item = crate::BulkOutcome<types::PublicAssociationSpec, serde_json::Value>,
     > {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
         crate::bulk::chunks(
             inputs,
             None,
             options,
-            move |inputs: Vec<types::PublicAssociationSpec>| async move {
-                let answer = self
-                    .batch_purge_limits(
-                        from_object_type,
-                        to_object_type,
-                        &types::BatchInputPublicAssociationSpec {
-                            inputs,
+            move |inputs: Vec<types::PublicAssociationSpec>| {
+                let from_object_type = from_object_type.clone();
+                let to_object_type = to_object_type.clone();
+                async move {
+                    let answer = self
+                        .batch_purge_limits(
+                            from_object_type,
+                            to_object_type,
+                            &types::BatchInputPublicAssociationSpec {
+                                inputs,
+                            },
+                        )
+                        .await?;
+                    Ok(
+                        match answer.into_inner() {
+                            Some(answer) => {
+                                crate::bulk::Reply::new(answer.results, &answer.errors)
+                            }
+                            None => crate::bulk::Reply::empty(),
                         },
                     )
-                    .await?;
-                Ok(
-                    match answer.into_inner() {
-                        Some(answer) => {
-                            crate::bulk::Reply::new(answer.results, &answer.errors)
-                        }
-                        None => crate::bulk::Reply::empty(),
-                    },
-                )
+                }
             },
         )
     }
@@ -1312,18 +1398,19 @@ impl Client {
     /// The association types between two object types, fetched with [`list_labels`](Self::list_labels) once per transport and kept: resolve a label to its type id and category with [`crate::Labels::find`].
     pub async fn labels(
         &self,
-        from_object_type: &str,
-        to_object_type: &str,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
     ) -> Result<std::sync::Arc<crate::Labels>, Error> {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
+        let (from, to) = (from_object_type.clone(), to_object_type.clone());
         self.transport
             .labels(
                 VERSION,
-                from_object_type,
-                to_object_type,
+                from_object_type.as_str(),
+                to_object_type.as_str(),
                 || async {
-                    let listed = self
-                        .list_labels(from_object_type, to_object_type)
-                        .await?;
+                    let listed = self.list_labels(from, to).await?;
                     Ok(crate::Labels::from_results(&listed.results))
                 },
             )
@@ -1349,10 +1436,10 @@ impl Client {
                 crate::dynamic::to_json(
                     self
                         .create(
-                            &object_type,
-                            &object_id,
-                            &to_object_type,
-                            &to_object_id,
+                            object_type,
+                            object_id,
+                            to_object_type,
+                            to_object_id,
                             &args.body::<Vec<types::AssociationSpec>>()?,
                         )
                         .await?,
@@ -1365,12 +1452,7 @@ impl Client {
                 let to_object_id = args.required::<String>("toObjectId")?;
                 crate::dynamic::to_json(
                     self
-                        .archive(
-                            &object_type,
-                            &object_id,
-                            &to_object_type,
-                            &to_object_id,
-                        )
+                        .archive(object_type, object_id, to_object_type, to_object_id)
                         .await?,
                 )
             }
@@ -1382,10 +1464,10 @@ impl Client {
                 crate::dynamic::to_json(
                     self
                         .create_default(
-                            &from_object_type,
-                            &from_object_id,
-                            &to_object_type,
-                            &to_object_id,
+                            from_object_type,
+                            from_object_id,
+                            to_object_type,
+                            to_object_id,
                         )
                         .await?,
                 )
@@ -1396,8 +1478,8 @@ impl Client {
                 crate::dynamic::to_json(
                     self
                         .batch_create(
-                            &from_object_type,
-                            &to_object_type,
+                            from_object_type,
+                            to_object_type,
                             &args.body::<types::BatchInputPublicAssociationMultiPost>()?,
                         )
                         .await?,
@@ -1409,8 +1491,8 @@ impl Client {
                 crate::dynamic::to_json(
                     self
                         .batch_create_default(
-                            &from_object_type,
-                            &to_object_type,
+                            from_object_type,
+                            to_object_type,
                             &args
                                 .body::<
                                     types::BatchInputPublicDefaultAssociationMultiPost,
@@ -1425,8 +1507,8 @@ impl Client {
                 crate::dynamic::to_json(
                     self
                         .batch_read(
-                            &from_object_type,
-                            &to_object_type,
+                            from_object_type,
+                            to_object_type,
                             &args
                                 .body::<
                                     types::BatchInputPublicFetchAssociationsBatchRequest,
@@ -1441,8 +1523,8 @@ impl Client {
                 crate::dynamic::to_json(
                     self
                         .batch_archive(
-                            &from_object_type,
-                            &to_object_type,
+                            from_object_type,
+                            to_object_type,
                             &args
                                 .body::<types::BatchInputPublicAssociationMultiArchive>()?,
                         )
@@ -1455,8 +1537,8 @@ impl Client {
                 crate::dynamic::to_json(
                     self
                         .batch_archive_labels(
-                            &from_object_type,
-                            &to_object_type,
+                            from_object_type,
+                            to_object_type,
                             &args.body::<types::BatchInputPublicAssociationMultiPost>()?,
                         )
                         .await?,
@@ -1466,7 +1548,7 @@ impl Client {
                 let from_object_type = args.required::<String>("fromObjectType")?;
                 let to_object_type = args.required::<String>("toObjectType")?;
                 crate::dynamic::to_json(
-                    self.list_labels(&from_object_type, &to_object_type).await?,
+                    self.list_labels(from_object_type, to_object_type).await?,
                 )
             }
             "update_label" => {
@@ -1475,8 +1557,8 @@ impl Client {
                 crate::dynamic::to_json(
                     self
                         .update_label(
-                            &from_object_type,
-                            &to_object_type,
+                            from_object_type,
+                            to_object_type,
                             &args
                                 .body::<types::PublicAssociationDefinitionUpdateRequest>()?,
                         )
@@ -1489,8 +1571,8 @@ impl Client {
                 crate::dynamic::to_json(
                     self
                         .create_label(
-                            &from_object_type,
-                            &to_object_type,
+                            from_object_type,
+                            to_object_type,
                             &args
                                 .body::<types::PublicAssociationDefinitionCreateRequest>()?,
                         )
@@ -1504,8 +1586,8 @@ impl Client {
                 crate::dynamic::to_json(
                     self
                         .delete_label(
-                            &from_object_type,
-                            &to_object_type,
+                            from_object_type,
+                            to_object_type,
                             association_type_id,
                         )
                         .await?,
@@ -1516,7 +1598,7 @@ impl Client {
                 let from_object_type = args.required::<String>("fromObjectType")?;
                 let to_object_type = args.required::<String>("toObjectType")?;
                 crate::dynamic::to_json(
-                    self.list_limits(&from_object_type, &to_object_type).await?,
+                    self.list_limits(from_object_type, to_object_type).await?,
                 )
             }
             "batch_create_limits" => {
@@ -1525,8 +1607,8 @@ impl Client {
                 crate::dynamic::to_json(
                     self
                         .batch_create_limits(
-                            &from_object_type,
-                            &to_object_type,
+                            from_object_type,
+                            to_object_type,
                             &args
                                 .body::<
                                     types::BatchInputPublicAssociationDefinitionConfigurationCreateRequest,
@@ -1541,8 +1623,8 @@ impl Client {
                 crate::dynamic::to_json(
                     self
                         .batch_update_limits(
-                            &from_object_type,
-                            &to_object_type,
+                            from_object_type,
+                            to_object_type,
                             &args
                                 .body::<
                                     types::BatchInputPublicAssociationDefinitionConfigurationUpdateRequest,
@@ -1557,8 +1639,8 @@ impl Client {
                 crate::dynamic::to_json(
                     self
                         .batch_purge_limits(
-                            &from_object_type,
-                            &to_object_type,
+                            from_object_type,
+                            to_object_type,
                             &args.body::<types::BatchInputPublicAssociationSpec>()?,
                         )
                         .await?,

@@ -10,7 +10,7 @@ use quote::{format_ident, quote};
 
 use super::{docs, inner_docs};
 use crate::diff::{Change, Impact};
-use crate::model::{Body, Method, MethodKind, Operation, Retry, Scalar, Version};
+use crate::model::{Body, Method, MethodKind, Operation, Param, ParamRole, Retry, Scalar, Version};
 
 /// The `mod.rs` of a version: docs, the `types` module, the `Client` and its methods.
 pub fn client(version: &Version, previous: Option<(&str, Vec<Change>)>) -> TokenStream {
@@ -57,6 +57,7 @@ pub fn client(version: &Version, previous: Option<(&str, Vec<Change>)>) -> Token
         }
     });
     let call_json = call_json(version);
+    let queries = version.operations.iter().filter_map(query_struct);
     quote! {
         #module_doc
 
@@ -71,6 +72,8 @@ pub fn client(version: &Version, previous: Option<(&str, Vec<Change>)>) -> Token
 
         /// The version as HubSpot names it in paths.
         pub const VERSION: &str = #name;
+
+        #(#queries)*
 
         #client_doc
         #deprecation
@@ -234,6 +237,59 @@ fn module_docs(version: &Version, previous: Option<(&str, Vec<Change>)>) -> Stri
     doc
 }
 
+/// `let object_type: crate::ObjectType = object_type.into();` for each parameter a method
+/// takes as `impl Into<...>`, so that the body uses it as its own type.
+fn conversions<'a>(params: impl Iterator<Item = &'a Param>) -> TokenStream {
+    let lets = params.filter_map(|param| {
+        let ident = format_ident!("{}", param.rust_name);
+        match param.role {
+            ParamRole::ObjectType => Some(quote!(let #ident: crate::ObjectType = #ident.into();)),
+            ParamRole::ObjectId => Some(quote!(let #ident: crate::ObjectId = #ident.into();)),
+            _ => None,
+        }
+    });
+    quote!(#(#lets)*)
+}
+
+/// The struct of an operation's optional query parameters, with `Default`.
+fn query_struct(op: &Operation) -> Option<TokenStream> {
+    let name = format_ident!("{}", op.query.as_ref()?);
+    let fields = op
+        .params
+        .iter()
+        .filter(|p| p.role == ParamRole::OptionalQuery)
+        .map(|param| {
+            let ident = format_ident!("{}", param.rust_name);
+            let ty = match param.scalar {
+                Scalar::Str => quote!(String),
+                Scalar::I32 => quote!(i32),
+                Scalar::I64 => quote!(i64),
+                Scalar::Bool => quote!(bool),
+            };
+            let doc = docs(
+                param
+                    .description
+                    .as_deref()
+                    .unwrap_or("See the HubSpot documentation."),
+            );
+            quote! {
+                #doc
+                pub #ident: Option<#ty>,
+            }
+        });
+    let doc = docs(&format!(
+        "The optional query parameters of [`Client::{id}`]: `{name}::default()` for none.",
+        id = op.id
+    ));
+    Some(quote! {
+        #doc
+        #[derive(Clone, Debug, Default, PartialEq, Eq)]
+        pub struct #name {
+            #(#fields)*
+        }
+    })
+}
+
 /// `pub async fn name(&self, args) -> returns`, exactly as the model says.
 fn signature(method: &Method) -> TokenStream {
     let name = format_ident!("{}", method.name);
@@ -260,12 +316,15 @@ fn call_method(signature: &TokenStream, op: &Operation) -> TokenStream {
     let queries = op.params.iter().filter(|p| !p.in_path).map(|param| {
         let api = &param.api_name;
         let ident = format_ident!("{}", param.rust_name);
-        if param.required {
-            quote!(.query(#api, Some(#ident)))
-        } else {
-            quote!(.query(#api, #ident))
+        match (param.role, param.scalar) {
+            (ParamRole::OptionalQuery, Scalar::Str) => {
+                quote!(.query(#api, query.#ident.as_deref()))
+            }
+            (ParamRole::OptionalQuery, _) => quote!(.query(#api, query.#ident)),
+            _ => quote!(.query(#api, Some(#ident))),
         }
     });
+    let converted = conversions(op.params.iter());
     let with_body = op.body.as_ref().map(|_| quote!(.json_body(body)?));
     let decode = match (&op.success.body, op.success.may_be_empty) {
         (Some(_), true) => quote!(json_or_empty),
@@ -275,6 +334,7 @@ fn call_method(signature: &TokenStream, op: &Operation) -> TokenStream {
     quote! {
         #doc
         #signature {
+            #converted
             let path = #path;
             let call = Call::new(Operation::new(#id, VERSION, Method::#http, #retry), path)
                 #(#queries)*
@@ -294,7 +354,7 @@ fn call_json(version: &Version) -> TokenStream {
         let lets = op.params.iter().map(|param| {
             let ident = format_ident!("{}", param.rust_name);
             let api = &param.api_name;
-            let required = param.in_path || param.required;
+            let required = param.role != ParamRole::OptionalQuery;
             let ty = match param.scalar {
                 Scalar::Str => quote!(String),
                 Scalar::I32 => quote!(i32),
@@ -308,14 +368,25 @@ fn call_json(version: &Version) -> TokenStream {
             };
             quote!(let #ident = #read;)
         });
-        let passed = op.params.iter().map(|param| {
+        let passed = op.params.iter().filter_map(|param| {
             let ident = format_ident!("{}", param.rust_name);
-            match (param.scalar, param.in_path || param.required) {
-                (Scalar::Str, true) => quote!(&#ident),
-                (Scalar::Str, false) => quote!(#ident.as_deref()),
-                _ => quote!(#ident),
+            match param.role {
+                ParamRole::OptionalQuery => None,
+                ParamRole::ObjectType | ParamRole::ObjectId => Some(quote!(#ident)),
+                _ if param.scalar == Scalar::Str => Some(quote!(&#ident)),
+                _ => Some(quote!(#ident)),
             }
         });
+        let query = op.query.as_ref().map(|name| {
+            let name = format_ident!("{}", name);
+            let fields = op
+                .params
+                .iter()
+                .filter(|p| p.role == ParamRole::OptionalQuery)
+                .map(|p| format_ident!("{}", p.rust_name));
+            quote!(#name { #(#fields),* })
+        });
+        let passed = passed.chain(query);
         let body = op.body.as_ref().map(|body| {
             let ty = match body {
                 Body::Schema(name) => {
@@ -380,10 +451,17 @@ fn path_expression(op: &Operation) -> TokenStream {
                 let param = op
                     .params
                     .iter()
-                    .find(|p| p.in_path && p.api_name == api_name)
-                    .map_or_else(|| api_name.to_owned(), |p| p.rust_name.clone());
-                let ident = format_ident!("{}", param);
-                parts.push(quote!(&segment(#api_name, #ident)?));
+                    .find(|p| p.in_path && p.api_name == api_name);
+                let ident = format_ident!(
+                    "{}",
+                    param.map_or_else(|| api_name.to_owned(), |p| p.rust_name.clone())
+                );
+                // Ids and object types are borrowed, to be used again; numbers are copied.
+                let value = match param.map(|p| p.role) {
+                    Some(ParamRole::ObjectType | ParamRole::ObjectId) => quote!(&#ident),
+                    _ => quote!(#ident),
+                };
+                parts.push(quote!(&segment(#api_name, #value)?));
             }
             None => literal.push_str(part),
         }
@@ -471,7 +549,8 @@ fn cap(bulk: &crate::model::Bulk) -> TokenStream {
     }
 }
 
-/// The path parameters of a batch operation, passed on as they came.
+/// The path parameters of a batch operation, passed on: the method converted them once, and
+/// each request takes its own copy.
 fn forwarded(op: &Operation) -> Vec<TokenStream> {
     op.params
         .iter()
@@ -481,6 +560,20 @@ fn forwarded(op: &Operation) -> Vec<TokenStream> {
             quote!(#ident)
         })
         .collect()
+}
+
+/// `let object_type = object_type.clone();` for each parameter that is not `Copy`, so that a
+/// closure that runs once per request keeps its own and gives each request a copy.
+fn copies(op: &Operation) -> TokenStream {
+    let lets = op
+        .params
+        .iter()
+        .filter(|p| matches!(p.role, ParamRole::ObjectType | ParamRole::ObjectId))
+        .map(|param| {
+            let ident = format_ident!("{}", param.rust_name);
+            quote!(let #ident = #ident.clone();)
+        });
+    quote!(#(#lets)*)
 }
 
 /// What every bulk method of a batch operation names: the operation's method, its body and
@@ -520,6 +613,8 @@ fn read_all(signature: &TokenStream, op: &Operation) -> TokenStream {
         cap,
     } = batch_parts(op);
     let id = &op.id;
+    let converted = conversions(op.params.iter());
+    let copies = copies(op);
     let errors = if bulk.errors {
         quote!(
             answer
@@ -540,7 +635,10 @@ fn read_all(signature: &TokenStream, op: &Operation) -> TokenStream {
     quote! {
         #doc
         #signature {
-            crate::bulk::read_all(ids, #cap, options, move |inputs: Vec<crate::bulk::ReadInput>| async move {
+            #converted
+            crate::bulk::read_all(ids, #cap, options, move |inputs: Vec<crate::bulk::ReadInput>| {
+                #copies
+                async move {
                 let inputs = inputs.into_iter().map(|input| types::#item { id: input.id, after: input.after }).collect();
                 let answer = self.#single(#(#forwarded,)* &types::#batch { inputs }).await?.into_inner();
                 Ok(crate::bulk::ReadReply {
@@ -554,6 +652,7 @@ fn read_all(signature: &TokenStream, op: &Operation) -> TokenStream {
                         })
                         .collect(),
                 })
+                }
             })
             .await
         }
@@ -594,6 +693,8 @@ fn batch_chunks(signature: &TokenStream, op: &Operation) -> TokenStream {
         cap,
     } = batch_parts(op);
     let id = &op.id;
+    let converted = conversions(op.params.iter());
+    let copies = copies(op);
     let binding = match op.success.body {
         Some(_) => quote!(let answer =),
         None => quote!(),
@@ -628,9 +729,13 @@ fn batch_chunks(signature: &TokenStream, op: &Operation) -> TokenStream {
     quote! {
         #doc
         #signature {
-            crate::bulk::chunks(inputs, #cap, options, move |inputs: Vec<types::#item>| async move {
-                #binding self.#single(#(#forwarded,)* &types::#batch { inputs }).await?;
-                Ok(#reply)
+            #converted
+            crate::bulk::chunks(inputs, #cap, options, move |inputs: Vec<types::#item>| {
+                #copies
+                async move {
+                    #binding self.#single(#(#forwarded,)* &types::#batch { inputs }).await?;
+                    Ok(#reply)
+                }
             })
         }
     }
@@ -648,9 +753,12 @@ fn label_lookup(signature: &TokenStream, op: &Operation) -> TokenStream {
     quote! {
         #doc
         #signature {
+            let from_object_type: crate::ObjectType = from_object_type.into();
+            let to_object_type: crate::ObjectType = to_object_type.into();
+            let (from, to) = (from_object_type.clone(), to_object_type.clone());
             self.transport
-                .labels(VERSION, from_object_type, to_object_type, || async {
-                    let listed = self.#list(from_object_type, to_object_type).await?;
+                .labels(VERSION, from_object_type.as_str(), to_object_type.as_str(), || async {
+                    let listed = self.#list(from, to).await?;
                     Ok(crate::Labels::from_results(&listed.results))
                 })
                 .await
@@ -666,27 +774,45 @@ fn pages_method(signature: &TokenStream, op: &Operation) -> TokenStream {
         .expect("the model derives pagers from paged operations only");
     let id = &op.id;
     let list = format_ident!("{}", op.id);
-    let forwarded = op.params.iter().map(|param| {
-        if param.rust_name == pagination.cursor_param {
-            quote!(cursor.as_deref())
-        } else {
+    let cursor_field = format_ident!("{}", pagination.cursor_param);
+    let query_name = format_ident!(
+        "{}",
+        op.query
+            .as_ref()
+            .expect("a paged operation takes its cursor in its query value")
+    );
+    let converted = conversions(op.params.iter());
+    let copies = copies(op);
+    let forwarded = op
+        .params
+        .iter()
+        .filter(|param| param.role != ParamRole::OptionalQuery)
+        .map(|param| {
             let ident = format_ident!("{}", param.rust_name);
             quote!(#ident)
-        }
-    });
+        })
+        .chain(std::iter::once(quote!(query)));
     let doc = docs(&format!(
-        "Every item of [`{id}`](Self::{id}), page after page, as a stream.\n\n\
+        "Every item of [`{id}`](Self::{id}), page after page, as a stream, from the page at \
+         `query.{cursor}` (the first when `None`).\n\n\
          Pages are read lazily, one request per page as the stream is polled, each through the \
          rate limiter and with the retries of `{id}`. The stream ends after the last page, or \
-         with the first error."
+         with the first error.",
+        cursor = pagination.cursor_param
     ));
     quote! {
         #doc
         #signature {
-            crate::pagination::pages(#id, move |cursor: Option<String>| async move {
+            #converted
+            let start = query.#cursor_field.clone();
+            crate::pagination::pages(#id, start, move |cursor: Option<String>| {
+                #copies
+                let query = #query_name { #cursor_field: cursor, ..query.clone() };
+                async move {
                 let page = self.#list(#(#forwarded),*).await?.into_inner();
                 let next = page.paging.and_then(|paging| paging.next).map(|next| next.after);
                 Ok((page.results, next))
+                }
             })
         }
     }

@@ -1,6 +1,7 @@
 //! Stage 4: produce every file of the generated crate from the model and the templates.
 
 mod client;
+mod constructors;
 pub mod models;
 pub mod registry;
 

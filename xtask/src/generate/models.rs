@@ -32,10 +32,12 @@ pub fn models(version: &Version) -> Result<TokenStream, Diagnostic> {
         }
     });
     let enums = version.enums.iter().map(open_enum);
+    let constructors = super::constructors::constructors(version, &file);
     Ok(quote! {
         #collections
         #file
         #(#enums)*
+        #constructors
     })
 }
 

@@ -21,6 +21,13 @@ use crate::{CallOptions, Error, Response, Transport};
 use reqwest::Method;
 /// The version as HubSpot names it in paths.
 pub const VERSION: &str = "2030-03";
+/// The optional query parameters of [`Client::list`]: `ListQuery::default()` for none.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ListQuery {
+    /// The cursor of the page.
+    pub after: Option<String>,
+}
+
 /// A client for version 2030-03 of the HubSpot CRM associations API.
 ///
 /// Create it from a [`Transport`], which holds the token, the rate limiter and the retry policy; clients of several versions can share one transport, and so one rate-limit budget.
@@ -66,25 +73,28 @@ impl Client {
     /// - `after`: The cursor of the page.
     pub async fn list(
         &self,
-        object_type: &str,
-        object_id: &str,
-        to_object_type: &str,
-        after: Option<&str>,
+        object_type: impl Into<crate::ObjectType>,
+        object_id: impl Into<crate::ObjectId>,
+        to_object_type: impl Into<crate::ObjectType>,
+        query: ListQuery,
     ) -> Result<Response<types::Page>, Error> {
+        let object_type: crate::ObjectType = object_type.into();
+        let object_id: crate::ObjectId = object_id.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
         let path = [
             "/crm/objects/2030-03/",
-            &segment("objectType", object_type)?,
+            &segment("objectType", &object_type)?,
             "/",
-            &segment("objectId", object_id)?,
+            &segment("objectId", &object_id)?,
             "/associations/",
-            &segment("toObjectType", to_object_type)?,
+            &segment("toObjectType", &to_object_type)?,
         ]
             .concat();
         let call = Call::new(
                 Operation::new("list", VERSION, Method::GET, Retry::Idempotent),
                 path,
             )
-            .query("after", after);
+            .query("after", query.after.as_deref());
         self.transport.send(call).await?.json()
     }
 
@@ -105,15 +115,17 @@ impl Client {
     /// - `body`: the request body.
     pub async fn batch_create(
         &self,
-        from_object_type: &str,
-        to_object_type: &str,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
         body: &types::BatchInput,
     ) -> Result<Response<types::CreatedWithErrors>, Error> {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
         let path = [
             "/crm/associations/2030-03/",
-            &segment("fromObjectType", from_object_type)?,
+            &segment("fromObjectType", &from_object_type)?,
             "/",
-            &segment("toObjectType", to_object_type)?,
+            &segment("toObjectType", &to_object_type)?,
             "/batch/create",
         ]
             .concat();
@@ -142,15 +154,17 @@ impl Client {
     /// - `type_id`: The label's type id.
     pub async fn delete_label(
         &self,
-        from_object_type: &str,
-        to_object_type: &str,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
         type_id: i32,
     ) -> Result<Response<()>, Error> {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
         let path = [
             "/crm/associations/2030-03/",
-            &segment("fromObjectType", from_object_type)?,
+            &segment("fromObjectType", &from_object_type)?,
             "/",
-            &segment("toObjectType", to_object_type)?,
+            &segment("toObjectType", &to_object_type)?,
             "/labels/",
             &segment("typeId", type_id)?,
         ]
@@ -162,27 +176,42 @@ impl Client {
         self.transport.send(call).await?.ignore_body()
     }
 
-    /// Every item of [`list`](Self::list), page after page, as a stream.
+    /// Every item of [`list`](Self::list), page after page, as a stream, from the page at `query.after` (the first when `None`).
     ///
     /// Pages are read lazily, one request per page as the stream is polled, each through the rate limiter and with the retries of `list`. The stream ends after the last page, or with the first error.
-    pub fn list_all(
+    pub fn list_stream(
         &self,
-        object_type: &str,
-        object_id: &str,
-        to_object_type: &str,
+        object_type: impl Into<crate::ObjectType>,
+        object_id: impl Into<crate::ObjectId>,
+        to_object_type: impl Into<crate::ObjectType>,
+        query: ListQuery,
     ) -> impl futures_core::Stream<Item = Result<types::Associated, Error>> {
+        let object_type: crate::ObjectType = object_type.into();
+        let object_id: crate::ObjectId = object_id.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
+        let start = query.after.clone();
         crate::pagination::pages(
             "list",
-            move |cursor: Option<String>| async move {
-                let page = self
-                    .list(object_type, object_id, to_object_type, cursor.as_deref())
-                    .await?
-                    .into_inner();
-                let next = page
-                    .paging
-                    .and_then(|paging| paging.next)
-                    .map(|next| next.after);
-                Ok((page.results, next))
+            start,
+            move |cursor: Option<String>| {
+                let object_type = object_type.clone();
+                let object_id = object_id.clone();
+                let to_object_type = to_object_type.clone();
+                let query = ListQuery {
+                    after: cursor,
+                    ..query.clone()
+                };
+                async move {
+                    let page = self
+                        .list(object_type, object_id, to_object_type, query)
+                        .await?
+                        .into_inner();
+                    let next = page
+                        .paging
+                        .and_then(|paging| paging.next)
+                        .map(|next| next.after);
+                    Ok((page.results, next))
+                }
             },
         )
     }
@@ -190,8 +219,8 @@ impl Client {
     /// Any number of inputs through [`batch_create`](Self::batch_create): at most 100 inputs per request, HubSpot's cap, drawn from `inputs` as requests are formed (only the requests in flight hold theirs), sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
     pub async fn batch_create_all(
         &self,
-        from_object_type: &str,
-        to_object_type: &str,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
         inputs: impl IntoIterator<Item = types::Pair>,
         options: crate::BulkOptions,
     ) -> crate::BulkOutcome<types::Pair, types::Pair> {
@@ -210,27 +239,33 @@ impl Client {
     /// [`batch_create_all`](Self::batch_create_all) as a stream of the outcome of each request, as each completes: for progress reports and for journals that must record what was confirmed.
     pub fn batch_create_chunks(
         &self,
-        from_object_type: &str,
-        to_object_type: &str,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
         inputs: impl IntoIterator<Item = types::Pair>,
         options: crate::BulkOptions,
     ) -> impl futures_core::Stream<Item = crate::BulkOutcome<types::Pair, types::Pair>> {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
         crate::bulk::chunks(
             inputs,
             Some(100usize),
             options,
-            move |inputs: Vec<types::Pair>| async move {
-                let answer = self
-                    .batch_create(
-                        from_object_type,
-                        to_object_type,
-                        &types::BatchInput { inputs },
-                    )
-                    .await?;
-                Ok({
-                    let answer = answer.into_inner();
-                    crate::bulk::Reply::new(answer.results, &answer.errors)
-                })
+            move |inputs: Vec<types::Pair>| {
+                let from_object_type = from_object_type.clone();
+                let to_object_type = to_object_type.clone();
+                async move {
+                    let answer = self
+                        .batch_create(
+                            from_object_type,
+                            to_object_type,
+                            &types::BatchInput { inputs },
+                        )
+                        .await?;
+                    Ok({
+                        let answer = answer.into_inner();
+                        crate::bulk::Reply::new(answer.results, &answer.errors)
+                    })
+                }
             },
         )
     }
@@ -254,10 +289,10 @@ impl Client {
                 crate::dynamic::to_json(
                     self
                         .list(
-                            &object_type,
-                            &object_id,
-                            &to_object_type,
-                            after.as_deref(),
+                            object_type,
+                            object_id,
+                            to_object_type,
+                            ListQuery { after },
                         )
                         .await?,
                 )
@@ -268,8 +303,8 @@ impl Client {
                 crate::dynamic::to_json(
                     self
                         .batch_create(
-                            &from_object_type,
-                            &to_object_type,
+                            from_object_type,
+                            to_object_type,
                             &args.body::<types::BatchInput>()?,
                         )
                         .await?,
@@ -280,7 +315,7 @@ impl Client {
                 let to_object_type = args.required::<String>("toObjectType")?;
                 let type_id = args.required::<i32>("typeId")?;
                 crate::dynamic::to_json(
-                    self.delete_label(&from_object_type, &to_object_type, type_id).await?,
+                    self.delete_label(from_object_type, to_object_type, type_id).await?,
                 )
             }
             other => {

@@ -127,3 +127,30 @@ impl From<&str> for Kind {
 }
 
 crate::open_enum::open_enum_traits!(Kind);
+impl BatchInput {
+    /// [`BatchInput`] from its required fields (`inputs`); the optional ones are left out.
+    pub fn new(inputs: impl IntoIterator<Item = impl Into<Pair>>) -> Self {
+        Self {
+            inputs: inputs.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+impl FromIterator<Pair> for BatchInput {
+    /// [`BatchInput`] of every input of the iterator.
+    fn from_iter<I: IntoIterator<Item = Pair>>(inputs: I) -> Self {
+        Self {
+            inputs: inputs.into_iter().collect(),
+        }
+    }
+}
+
+impl Pair {
+    /// [`Pair`] from its required fields (`from`, `to`); the optional ones are left out.
+    pub fn new(from: impl Into<String>, to: impl Into<String>) -> Self {
+        Self {
+            from: from.into(),
+            to: to.into(),
+        }
+    }
+}

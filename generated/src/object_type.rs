@@ -1,0 +1,80 @@
+//! CRM object types as paths name them.
+
+use std::borrow::Cow;
+use std::fmt;
+
+/// A CRM object type as HubSpot's paths name it: a standard object by its plural
+/// ([`ObjectType::CONTACTS`] is `contacts`), or a custom object by its type id (`2-12345`) or
+/// its fully qualified name (`p_cars`), with [`ObjectType::custom`].
+///
+/// Every object type argument of a client takes `impl Into<ObjectType>`, so a constant, a
+/// `&str` or a `String` all do.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ObjectType(Cow<'static, str>);
+
+impl ObjectType {
+    /// An object type from a name known when compiling, as the constants are.
+    pub const fn from_static(name: &'static str) -> Self {
+        Self(Cow::Borrowed(name))
+    }
+
+    /// A custom object, by its type id (`2-12345`) or fully qualified name (`p_cars`).
+    pub fn custom(id_or_name: impl Into<String>) -> Self {
+        Self(Cow::Owned(id_or_name.into()))
+    }
+
+    /// The name as paths spell it.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ObjectType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl AsRef<str> for ObjectType {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for ObjectType {
+    fn from(name: &str) -> Self {
+        Self(Cow::Owned(name.to_owned()))
+    }
+}
+
+impl From<String> for ObjectType {
+    fn from(name: String) -> Self {
+        Self(Cow::Owned(name))
+    }
+}
+
+impl From<&String> for ObjectType {
+    fn from(name: &String) -> Self {
+        Self::from(name.as_str())
+    }
+}
+
+impl From<&ObjectType> for ObjectType {
+    fn from(object_type: &ObjectType) -> Self {
+        object_type.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn constants_names_and_custom_objects_are_one_type() {
+        assert_eq!(ObjectType::CONTACTS.as_str(), "contacts");
+        assert_eq!(ObjectType::COMPANIES.to_string(), "companies");
+        assert_eq!(ObjectType::LINE_ITEMS, ObjectType::from("line_items"));
+        assert_eq!(ObjectType::custom("2-12345").as_str(), "2-12345");
+        assert_eq!(ObjectType::from(String::from("p_cars")).as_str(), "p_cars");
+    }
+}
