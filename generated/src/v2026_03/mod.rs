@@ -98,11 +98,13 @@ impl Client {
         }
     }
 
-    /// List the associations of a record
+    /// List the associations of a record.
     ///
     /// Lists the records of `toObjectType` that the record `objectId` of `objectType` is
     /// associated with, and every association type (label) between each pair. Results come in
     /// pages of at most 500; pass the `after` cursor of `paging.next` to read the next page.
+    ///
+    /// See also [`list_stream`](Self::list_stream) (every item of every page, as a stream).
     ///
     /// `GET /crm/objects/2026-03/{objectType}/{objectId}/associations/{toObjectType}`
     ///
@@ -148,7 +150,7 @@ impl Client {
         self.transport.send(call).await?.json()
     }
 
-    /// Associate two records with the given types
+    /// Associate two records with the given types.
     ///
     /// Associates the record `objectId` of `objectType` with the record `toObjectId` of
     /// `toObjectType`, with every association type in the body: HubSpot-defined types, or
@@ -198,7 +200,7 @@ impl Client {
         self.transport.send(call).await?.json()
     }
 
-    /// Remove every association between two records
+    /// Remove every association between two records.
     ///
     /// Removes all associations, of every type, between the record `objectId` of `objectType`
     /// and the record `toObjectId` of `toObjectType`.
@@ -244,7 +246,7 @@ impl Client {
         self.transport.send(call).await?.ignore_body()
     }
 
-    /// Associate two records with the default type
+    /// Associate two records with the default type.
     ///
     /// Creates the default (most generic, unlabelled) association type between the record
     /// `fromObjectId` of `fromObjectType` and the record `toObjectId` of `toObjectType`.
@@ -290,11 +292,13 @@ impl Client {
         self.transport.send(call).await?.json()
     }
 
-    /// Associate many pairs of records with the given types
+    /// Associate many pairs of records with the given types.
     ///
     /// Creates associations between pairs of records, each with the association types given.
     /// At most 2,000 inputs per request. When some inputs fail, the response is a 207 whose
     /// `errors` describe them, beside the `results` of the inputs that succeeded.
+    ///
+    /// See also [`batch_create_all`](Self::batch_create_all) (any number of inputs, in requests at HubSpot's cap); [`batch_create_chunks`](Self::batch_create_chunks) (the same, as a stream of each request's outcome).
     ///
     /// `POST /crm/associations/2026-03/{fromObjectType}/{toObjectType}/batch/create`
     ///
@@ -331,10 +335,12 @@ impl Client {
         self.transport.send(call).await?.json()
     }
 
-    /// Associate many pairs of records with the default type
+    /// Associate many pairs of records with the default type.
     ///
     /// Creates the default (most generic, unlabelled) association type between each pair of
     /// records in the body.
+    ///
+    /// See also [`batch_create_default_all`](Self::batch_create_default_all) (any number of inputs, in requests at HubSpot's cap); [`batch_create_default_chunks`](Self::batch_create_default_chunks) (the same, as a stream of each request's outcome).
     ///
     /// `POST /crm/associations/2026-03/{fromObjectType}/{toObjectType}/batch/associate/default`
     ///
@@ -376,11 +382,13 @@ impl Client {
         self.transport.send(call).await?.json()
     }
 
-    /// Read the associations of many records
+    /// Read the associations of many records.
     ///
     /// Reads the associations of up to 1,000 records of `fromObjectType` with records of
     /// `toObjectType`. Each input pages on its own: when a result carries `paging.next.after`,
     /// send that input again with `after` set to read its next page.
+    ///
+    /// See also [`batch_read_all`](Self::batch_read_all) (every page of every record, following each record's cursor).
     ///
     /// `POST /crm/associations/2026-03/{fromObjectType}/{toObjectType}/batch/read`
     ///
@@ -420,10 +428,12 @@ impl Client {
         self.transport.send(call).await?.json()
     }
 
-    /// Remove every association between many pairs of records
+    /// Remove every association between many pairs of records.
     ///
     /// Removes all associations, of every type, between each record in `from` and each record
     /// in its `to` list.
+    ///
+    /// See also [`batch_archive_all`](Self::batch_archive_all) (any number of inputs, in requests at HubSpot's cap); [`batch_archive_chunks`](Self::batch_archive_chunks) (the same, as a stream of each request's outcome).
     ///
     /// `POST /crm/associations/2026-03/{fromObjectType}/{toObjectType}/batch/archive`
     ///
@@ -460,10 +470,12 @@ impl Client {
         self.transport.send(call).await?.json_or_empty()
     }
 
-    /// Remove some association types between many pairs of records
+    /// Remove some association types between many pairs of records.
     ///
     /// Removes only the association types given (for example one label) between each pair of
     /// records, and keeps the others.
+    ///
+    /// See also [`batch_archive_labels_all`](Self::batch_archive_labels_all) (any number of inputs, in requests at HubSpot's cap); [`batch_archive_labels_chunks`](Self::batch_archive_labels_chunks) (the same, as a stream of each request's outcome).
     ///
     /// `POST /crm/associations/2026-03/{fromObjectType}/{toObjectType}/batch/labels/archive`
     ///
@@ -505,10 +517,12 @@ impl Client {
         self.transport.send(call).await?.json_or_empty()
     }
 
-    /// List the association types between two object types
+    /// List the association types between two object types.
     ///
     /// Lists every association type from `fromObjectType` to `toObjectType`: HubSpot-defined
     /// types and the labels the account has defined.
+    ///
+    /// See also [`labels`](Self::labels) (the labels, fetched once per transport and kept).
     ///
     /// `GET /crm/associations/2026-03/{fromObjectType}/{toObjectType}/labels`
     ///
@@ -545,7 +559,7 @@ impl Client {
         self.transport.send(call).await?.json()
     }
 
-    /// Rename an association label
+    /// Rename an association label.
     ///
     /// Changes the label (and inverse label) of the association type `associationTypeId`.
     ///
@@ -584,7 +598,7 @@ impl Client {
         self.transport.send(call).await?.ignore_body()
     }
 
-    /// Define an association label
+    /// Define an association label.
     ///
     /// Defines a new association label between `fromObjectType` and `toObjectType`. A paired
     /// label gives the reverse direction its own `inverseLabel`. An object pair has at most 10
@@ -628,7 +642,7 @@ impl Client {
         self.transport.send(call).await?.json()
     }
 
-    /// Delete an association label
+    /// Delete an association label.
     ///
     /// Deletes the association label `associationTypeId` between `fromObjectType` and
     /// `toObjectType`.
@@ -668,7 +682,7 @@ impl Client {
         self.transport.send(call).await?.ignore_body()
     }
 
-    /// List every association limit of the account
+    /// List every association limit of the account.
     ///
     /// Lists, for every object pair, the association types that carry a limit on how many
     /// records a record may be associated with.
@@ -694,7 +708,7 @@ impl Client {
         self.transport.send(call).await?.json()
     }
 
-    /// List the association limits between two object types
+    /// List the association limits between two object types.
     ///
     /// Lists the association types from `fromObjectType` to `toObjectType` and the limit each
     /// carries on how many records a record may be associated with.
@@ -735,11 +749,13 @@ impl Client {
         self.transport.send(call).await?.json()
     }
 
-    /// Set association limits
+    /// Set association limits.
     ///
     /// Sets, for each association type given, the largest number of `toObjectType` records a
     /// `fromObjectType` record may be associated with. The limit can only be lowered below what
     /// the subscription allows.
+    ///
+    /// See also [`batch_create_limits_all`](Self::batch_create_limits_all) (any number of inputs, in requests at HubSpot's cap); [`batch_create_limits_chunks`](Self::batch_create_limits_chunks) (the same, as a stream of each request's outcome).
     ///
     /// `POST /crm/associations/2026-03/definitions/configurations/{fromObjectType}/{toObjectType}/batch/create`
     ///
@@ -786,9 +802,11 @@ impl Client {
         self.transport.send(call).await?.json()
     }
 
-    /// Change association limits
+    /// Change association limits.
     ///
     /// Changes the limits already set for the association types given.
+    ///
+    /// See also [`batch_update_limits_all`](Self::batch_update_limits_all) (any number of inputs, in requests at HubSpot's cap); [`batch_update_limits_chunks`](Self::batch_update_limits_chunks) (the same, as a stream of each request's outcome).
     ///
     /// `POST /crm/associations/2026-03/definitions/configurations/{fromObjectType}/{toObjectType}/batch/update`
     ///
@@ -835,10 +853,12 @@ impl Client {
         self.transport.send(call).await?.json()
     }
 
-    /// Remove association limits
+    /// Remove association limits.
     ///
     /// Removes the limits of the association types given, so that the subscription's limits
     /// apply again.
+    ///
+    /// See also [`batch_purge_limits_all`](Self::batch_purge_limits_all) (any number of inputs, in requests at HubSpot's cap); [`batch_purge_limits_chunks`](Self::batch_purge_limits_chunks) (the same, as a stream of each request's outcome).
     ///
     /// `POST /crm/associations/2026-03/definitions/configurations/{fromObjectType}/{toObjectType}/batch/purge`
     ///
@@ -880,7 +900,7 @@ impl Client {
         self.transport.send(call).await?.json_or_empty()
     }
 
-    /// Request a report of records near their association limit
+    /// Request a report of records near their association limit.
     ///
     /// Asks HubSpot to build a report of the records that are near or at their association
     /// limits. The report is emailed to the user `userId` when it is ready.
@@ -918,6 +938,20 @@ impl Client {
     /// Every item of [`list`](Self::list), page after page, as a stream, from the page at `query.after` (the first when `None`).
     ///
     /// Pages are read lazily, one request per page as the stream is polled, each through the rate limiter and with the retries of `list`. The stream ends after the last page, or with the first error.
+    ///
+    /// ```no_run
+    /// # #![allow(deprecated)]
+    /// # async fn run(client: &hubspot_associations::v2026_03::Client) -> Result<(), hubspot_associations::Error> {
+    /// use futures_util::TryStreamExt;
+    /// use hubspot_associations::v2026_03::ListQuery;
+    ///
+    /// let mut items = std::pin::pin!(client.list_stream("contacts", 29851u64, "companies", ListQuery::default()));
+    /// while let Some(item) = items.try_next().await? {
+    ///     println!("{item:?}");
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list_stream(
         &self,
         object_type: impl Into<crate::ObjectType>,
@@ -1495,7 +1529,20 @@ impl Client {
         )
     }
 
-    /// The association types between two object types, fetched with [`list_labels`](Self::list_labels) once per transport and kept: resolve a label to its type id and category with [`crate::Labels::find`].
+    /// The association types between two object types, fetched with [`list_labels`](Self::list_labels) once per transport and kept: resolve a label to its type id and category with [`crate::Labels::find`], and use it where an association type is asked for.
+    ///
+    /// ```no_run
+    /// # #![allow(deprecated)]
+    /// # async fn run(client: &hubspot_associations::v2026_03::Client) -> Result<(), hubspot_associations::Error> {
+    /// use hubspot_associations::ObjectType;
+    ///
+    /// let labels = client.labels(ObjectType::CONTACTS, ObjectType::COMPANIES).await?;
+    /// if let Some(billing) = labels.find("Billing contact") {
+    ///     println!("type {} ({})", billing.type_id, billing.category);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn labels(
         &self,
         from_object_type: impl Into<crate::ObjectType>,

@@ -48,12 +48,19 @@ pub fn client(version: &Version, previous: Option<(&str, Vec<Change>)>) -> Token
             .expect("the model derives every method from one of the version's operations");
         let signature = signature(method);
         match method.kind {
-            MethodKind::Call => call_method(&signature, op),
-            MethodKind::Pages => pages_method(&signature, op),
+            MethodKind::Call => {
+                let derived: Vec<&Method> = version
+                    .methods
+                    .iter()
+                    .filter(|m| m.operation == op.id && m.kind != MethodKind::Call)
+                    .collect();
+                call_method(&signature, op, &derived)
+            }
+            MethodKind::Pages => pages_method(&signature, op, &version.module),
             MethodKind::BatchAll => batch_all(&signature, op),
             MethodKind::BatchChunks => batch_chunks(&signature, op),
             MethodKind::ReadAll => read_all(&signature, op),
-            MethodKind::Labels => label_lookup(&signature, op),
+            MethodKind::Labels => label_lookup(&signature, op, &version.module),
         }
     });
     let call_json = call_json(version);
@@ -303,8 +310,8 @@ fn signature(method: &Method) -> TokenStream {
     quote!(pub #asyncness fn #name(&self, #(#args),*) -> #returns)
 }
 
-fn call_method(signature: &TokenStream, op: &Operation) -> TokenStream {
-    let doc = docs(&method_docs(op));
+fn call_method(signature: &TokenStream, op: &Operation, derived: &[&Method]) -> TokenStream {
+    let doc = docs(&method_docs(op, derived));
     let path = path_expression(op);
     let id = &op.id;
     let http = format_ident!("{}", op.method);
@@ -475,15 +482,32 @@ fn path_expression(op: &Operation) -> TokenStream {
     quote!([#(#parts),*].concat())
 }
 
-fn method_docs(op: &Operation) -> String {
+fn method_docs(op: &Operation, derived: &[&Method]) -> String {
     let mut doc = String::new();
     if let Some(summary) = &op.summary {
         doc.push_str(summary.trim());
-        doc.push_str("\n\n");
+        doc.push_str(".\n\n");
     }
     if let Some(description) = &op.description {
         doc.push_str(description.trim());
         doc.push_str("\n\n");
+    }
+    let forms: Vec<String> = derived
+        .iter()
+        .map(|method| {
+            let what = match method.kind {
+                MethodKind::Pages => "every item of every page, as a stream",
+                MethodKind::BatchAll => "any number of inputs, in requests at HubSpot's cap",
+                MethodKind::BatchChunks => "the same, as a stream of each request's outcome",
+                MethodKind::ReadAll => "every page of every record, following each record's cursor",
+                MethodKind::Labels => "the labels, fetched once per transport and kept",
+                MethodKind::Call => "",
+            };
+            format!("[`{name}`](Self::{name}) ({what})", name = method.name)
+        })
+        .collect();
+    if !forms.is_empty() {
+        doc.push_str(&format!("See also {}.\n\n", forms.join("; ")));
     }
     doc.push_str(&format!("`{} {}`\n\n", op.method, op.path));
     let statuses = op.success.documented.join(", ");
@@ -742,12 +766,23 @@ fn batch_chunks(signature: &TokenStream, op: &Operation) -> TokenStream {
 }
 
 /// The cached lookup of association labels, over the operation that lists them.
-fn label_lookup(signature: &TokenStream, op: &Operation) -> TokenStream {
+fn label_lookup(signature: &TokenStream, op: &Operation, module: &str) -> TokenStream {
     let list = format_ident!("{}", op.id);
     let doc = docs(&format!(
         "The association types between two object types, fetched with [`{id}`](Self::{id}) once \
          per transport and kept: resolve a label to its type id and category with \
-         [`crate::Labels::find`].",
+         [`crate::Labels::find`], and use it where an association type is asked for.\n\n\
+         ```no_run\n\
+         # #![allow(deprecated)]\n\
+         # async fn run(client: &hubspot_associations::{module}::Client) -> Result<(), hubspot_associations::Error> {{\n\
+         use hubspot_associations::ObjectType;\n\n\
+         let labels = client.labels(ObjectType::CONTACTS, ObjectType::COMPANIES).await?;\n\
+         if let Some(billing) = labels.find(\"Billing contact\") {{\n\
+         \x20   println!(\"type {{}} ({{}})\", billing.type_id, billing.category);\n\
+         }}\n\
+         # Ok(())\n\
+         # }}\n\
+         ```",
         id = op.id
     ));
     quote! {
@@ -767,7 +802,7 @@ fn label_lookup(signature: &TokenStream, op: &Operation) -> TokenStream {
 }
 
 /// Every item of a cursor-paged list, page after page, as a stream.
-fn pages_method(signature: &TokenStream, op: &Operation) -> TokenStream {
+fn pages_method(signature: &TokenStream, op: &Operation, module: &str) -> TokenStream {
     let pagination = op
         .pagination
         .as_ref()
@@ -797,8 +832,22 @@ fn pages_method(signature: &TokenStream, op: &Operation) -> TokenStream {
          `query.{cursor}` (the first when `None`).\n\n\
          Pages are read lazily, one request per page as the stream is polled, each through the \
          rate limiter and with the retries of `{id}`. The stream ends after the last page, or \
-         with the first error.",
-        cursor = pagination.cursor_param
+         with the first error.\n\n\
+         ```no_run\n\
+         # #![allow(deprecated)]\n\
+         # async fn run(client: &hubspot_associations::{module}::Client) -> Result<(), hubspot_associations::Error> {{\n\
+         use futures_util::TryStreamExt;\n\
+         use hubspot_associations::{module}::{query};\n\n\
+         let mut items = std::pin::pin!(client.{name}(\"contacts\", 29851u64, \"companies\", {query}::default()));\n\
+         while let Some(item) = items.try_next().await? {{\n\
+         \x20   println!(\"{{item:?}}\");\n\
+         }}\n\
+         # Ok(())\n\
+         # }}\n\
+         ```",
+        cursor = pagination.cursor_param,
+        name = format!("{}_stream", op.id),
+        query = op.query.as_deref().unwrap_or_default(),
     ));
     quote! {
         #doc

@@ -55,9 +55,11 @@ impl Client {
         }
     }
 
-    /// List the associations of a record
+    /// List the associations of a record.
     ///
     /// One page of the records associated with a record.
+    ///
+    /// See also [`list_stream`](Self::list_stream) (every item of every page, as a stream).
     ///
     /// `GET /crm/objects/2030-03/{objectType}/{objectId}/associations/{toObjectType}`
     ///
@@ -98,9 +100,11 @@ impl Client {
         self.transport.send(call).await?.json()
     }
 
-    /// Associate many pairs
+    /// Associate many pairs.
     ///
     /// Creates an association between each pair.
+    ///
+    /// See also [`batch_create_all`](Self::batch_create_all) (any number of inputs, in requests at HubSpot's cap); [`batch_create_chunks`](Self::batch_create_chunks) (the same, as a stream of each request's outcome).
     ///
     /// `POST /crm/associations/2030-03/{fromObjectType}/{toObjectType}/batch/create`
     ///
@@ -137,7 +141,7 @@ impl Client {
         self.transport.send(call).await?.json()
     }
 
-    /// Delete a label
+    /// Delete a label.
     ///
     /// Deletes the label.
     ///
@@ -179,6 +183,20 @@ impl Client {
     /// Every item of [`list`](Self::list), page after page, as a stream, from the page at `query.after` (the first when `None`).
     ///
     /// Pages are read lazily, one request per page as the stream is polled, each through the rate limiter and with the retries of `list`. The stream ends after the last page, or with the first error.
+    ///
+    /// ```no_run
+    /// # #![allow(deprecated)]
+    /// # async fn run(client: &hubspot_associations::v2030_03::Client) -> Result<(), hubspot_associations::Error> {
+    /// use futures_util::TryStreamExt;
+    /// use hubspot_associations::v2030_03::ListQuery;
+    ///
+    /// let mut items = std::pin::pin!(client.list_stream("contacts", 29851u64, "companies", ListQuery::default()));
+    /// while let Some(item) = items.try_next().await? {
+    ///     println!("{item:?}");
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list_stream(
         &self,
         object_type: impl Into<crate::ObjectType>,

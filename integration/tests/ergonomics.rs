@@ -1,0 +1,129 @@
+//! The shapes a program writes, against the fake HubSpot on 127.0.0.1, in every version of the
+//! crate (from its registry): ids and object types in any form, bodies from constructors and
+//! iterators, association types from the type table or a resolved label, optional query
+//! parameters from a `Default` value.
+
+use fake_hubspot::{Config, FakeHubSpot};
+use hubspot_associations::association_types::CONTACT_TO_COMPANY;
+use hubspot_associations::{
+    ApiVersion, BulkOptions, ObjectId, ObjectType, Transport, with_version,
+};
+
+async fn fake() -> (FakeHubSpot, Transport) {
+    let fake = FakeHubSpot::start(Config::default()).await.unwrap();
+    let transport = Transport::builder("pat-na1-ergonomics")
+        .base_url(fake.url())
+        .build()
+        .unwrap();
+    (fake, transport)
+}
+
+fn held(fake: &FakeHubSpot) -> Vec<(u64, u64, i32)> {
+    let mut held: Vec<(u64, u64, i32)> = fake
+        .associations()
+        .iter()
+        .map(|a| (a.from_id, a.to_id, a.type_id))
+        .collect();
+    held.sort_unstable();
+    held
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_documented_shapes_work_in_every_version() {
+    for &version in ApiVersion::ALL {
+        let (fake, transport) = fake().await;
+        with_version!(version, api, {
+            use api::{Client, types};
+            let client = Client::new(transport);
+            // One pair, with constants and numbers, then with text.
+            client
+                .create_default(
+                    ObjectType::CONTACTS,
+                    29851u64,
+                    ObjectType::COMPANIES,
+                    5790939450u64,
+                )
+                .await
+                .unwrap_or_else(|e| panic!("{version}: {e}"));
+            client
+                .create_default("contacts", "29852", "companies", "5790939450")
+                .await
+                .unwrap_or_else(|e| panic!("{version}: {e}"));
+            // A batch from an iterator of pairs.
+            let body: types::BatchInputPublicDefaultAssociationMultiPost = [(1u64, 2u64), (3, 4)]
+                .into_iter()
+                .map(|(from, to)| types::PublicDefaultAssociationMultiPost::new(from, to))
+                .collect();
+            let created = client
+                .batch_create_default(ObjectType::CONTACTS, ObjectType::COMPANIES, &body)
+                .await
+                .unwrap_or_else(|e| panic!("{version}: {e}"));
+            assert_eq!(created.results.len(), 2, "{version}");
+            // A HubSpot-defined type from the table, and a label resolved by name.
+            let typed = types::PublicAssociationMultiPost::new(5u64, 6u64, [CONTACT_TO_COMPANY]);
+            client
+                .batch_create(
+                    ObjectType::CONTACTS,
+                    ObjectType::COMPANIES,
+                    &[typed].into_iter().collect(),
+                )
+                .await
+                .unwrap_or_else(|e| panic!("{version}: {e}"));
+            let label = types::PublicAssociationDefinitionCreateRequest::new(
+                "Billing contact",
+                "billing_contact",
+            );
+            client
+                .create_label(ObjectType::CONTACTS, ObjectType::COMPANIES, &label)
+                .await
+                .unwrap_or_else(|e| panic!("{version}: {e}"));
+            let labels = client
+                .labels(ObjectType::CONTACTS, ObjectType::COMPANIES)
+                .await
+                .unwrap_or_else(|e| panic!("{version}: {e}"));
+            let billing = labels.find("Billing contact").expect("the label is found");
+            let labelled = types::PublicAssociationMultiPost::new(7u64, 8u64, [billing]);
+            let outcome = client
+                .batch_create_all(
+                    ObjectType::CONTACTS,
+                    ObjectType::COMPANIES,
+                    [labelled],
+                    BulkOptions::default(),
+                )
+                .await;
+            assert!(outcome.failed.is_empty(), "{version}: {:?}", outcome.failed);
+            // Every association of many records, from ids of any form.
+            let read = client
+                .batch_read_all(
+                    ObjectType::CONTACTS,
+                    ObjectType::COMPANIES,
+                    vec![ObjectId::from(1u64), ObjectId::from("29851")],
+                    BulkOptions::default(),
+                )
+                .await;
+            assert_eq!(read.succeeded.len(), 2, "{version}: {:?}", read.failed);
+            billing.type_id
+        });
+        let held = held(&fake);
+        assert!(
+            held.contains(&(29851, 5790939450, 279)),
+            "{version}: {held:?}"
+        );
+        assert!(
+            held.contains(&(29852, 5790939450, 279)),
+            "{version}: {held:?}"
+        );
+        assert!(
+            held.contains(&(1, 2, 279)) && held.contains(&(3, 4, 279)),
+            "{version}: {held:?}"
+        );
+        assert!(
+            held.contains(&(5, 6, CONTACT_TO_COMPANY.id)),
+            "{version}: {held:?}"
+        );
+        assert!(
+            held.iter().any(|&(from, to, _)| (from, to) == (7, 8)),
+            "{version}: {held:?}"
+        );
+    }
+}
