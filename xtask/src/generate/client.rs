@@ -818,6 +818,7 @@ fn pages_method(signature: &TokenStream, op: &Operation, module: &str) -> TokenS
     );
     let converted = conversions(op.params.iter());
     let copies = copies(op);
+    let stream_name = format!("{}_stream", op.id);
     let forwarded = op
         .params
         .iter()
@@ -846,7 +847,7 @@ fn pages_method(signature: &TokenStream, op: &Operation, module: &str) -> TokenS
          # }}\n\
          ```",
         cursor = pagination.cursor_param,
-        name = format!("{}_stream", op.id),
+        name = stream_name,
         query = op.query.as_deref().unwrap_or_default(),
     ));
     quote! {
