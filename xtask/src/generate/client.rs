@@ -56,7 +56,7 @@ pub fn client(version: &Version, previous: Option<(&str, Vec<Change>)>) -> Token
                     .collect();
                 call_method(&signature, op, &derived)
             }
-            MethodKind::Pages => pages_method(&signature, op, &version.module),
+            MethodKind::Pages => pages_method(&signature, op, &version.module, &method.name),
             MethodKind::BatchAll => batch_all(&signature, op),
             MethodKind::BatchChunks => batch_chunks(&signature, op),
             MethodKind::ReadAll => read_all(&signature, op),
@@ -802,7 +802,12 @@ fn label_lookup(signature: &TokenStream, op: &Operation, module: &str) -> TokenS
 }
 
 /// Every item of a cursor-paged list, page after page, as a stream.
-fn pages_method(signature: &TokenStream, op: &Operation, module: &str) -> TokenStream {
+fn pages_method(
+    signature: &TokenStream,
+    op: &Operation,
+    module: &str,
+    stream_name: &str,
+) -> TokenStream {
     let pagination = op
         .pagination
         .as_ref()
@@ -818,7 +823,6 @@ fn pages_method(signature: &TokenStream, op: &Operation, module: &str) -> TokenS
     );
     let converted = conversions(op.params.iter());
     let copies = copies(op);
-    let stream_name = format!("{}_stream", op.id);
     let forwarded = op
         .params
         .iter()
