@@ -363,9 +363,10 @@ fn version(spec: &Spec) -> Result<Version, Vec<Diagnostic>> {
     let enum_names: Vec<&str> = enums.iter().map(|e| e.name.as_str()).collect();
     let models = rust_types::models(api, &enum_names, &spec.path).map_err(|d| vec![d])?;
     let methods = methods(&operations);
-    let clashes = clashes(spec, &methods);
-    if !clashes.is_empty() {
-        return Err(clashes);
+    let mut problems = clashes(spec, &methods);
+    problems.extend(underivable(spec, &operations));
+    if !problems.is_empty() {
+        return Err(problems);
     }
     Ok(Version {
         name: spec.version.clone(),
@@ -555,6 +556,36 @@ fn methods(operations: &[Operation]) -> Vec<Method> {
 
 /// The operation the cached label lookup is built on.
 pub const LABELS_OPERATION: &str = "list_labels";
+
+/// A batch or paged operation whose shape the generator cannot read: it would silently lose
+/// its bulk helpers or its pager, so it is a problem to fix in the spec instead.
+fn underivable(spec: &Spec, operations: &[Operation]) -> Vec<Diagnostic> {
+    let mut found = Vec::new();
+    for (at, op) in document::operations(&spec.api).zip(operations) {
+        let here = pointer(["paths", at.path, at.method]);
+        if op.retry == Retry::Batch && op.bulk.is_none() {
+            found.push(Diagnostic::new(
+                &spec.path,
+                here.clone(),
+                format!("`{}` is a batch operation, but its body or answer is not of a batch's shape", op.id),
+                "give it a body schema whose only property is `inputs` (a list of a named schema) and, when it answers with a body, a `results` list; or move it off a `/batch/` path",
+            ));
+        }
+        let takes_cursor = op
+            .params
+            .iter()
+            .any(|p| p.api_name == "after" && p.role == ParamRole::OptionalQuery);
+        if takes_cursor && op.pagination.is_none() {
+            found.push(Diagnostic::new(
+                &spec.path,
+                here,
+                format!("`{}` takes an `after` cursor, but its answer has no `results` list and `paging.next.after`", op.id),
+                "give the answer `results` (a list of a named schema) and `paging` whose `next` has `after`, as HubSpot's paged lists do",
+            ));
+        }
+    }
+    found
+}
 
 /// An operation whose name is a method the client has anyway (a derived or a fixed one).
 fn clashes(spec: &Spec, methods: &[Method]) -> Vec<Diagnostic> {
@@ -867,6 +898,46 @@ mod tests {
     }
 
     #[test]
+    fn a_batch_or_paged_shape_the_generator_cannot_read_is_a_problem() {
+        let spec = parse(&SpecSource {
+            version: "v4".into(),
+            path: "spec/v4/openapi.yaml".into(),
+            text: r#"
+openapi: 3.0.3
+info: {title: t, version: v4}
+paths:
+  /crm/v4/a/batch/create:
+    post:
+      operationId: batch_create
+      requestBody: {content: {application/json: {schema: {$ref: '#/components/schemas/NotABatch'}}}}
+      responses: {'204': {description: done}}
+  /crm/v4/a:
+    get:
+      operationId: list
+      parameters: [{name: after, in: query, schema: {type: string}}]
+      responses: {'204': {description: no page}}
+components:
+  schemas:
+    NotABatch: {type: object, properties: {items: {type: array, items: {type: string}}}}
+"#
+            .into(),
+        })
+        .unwrap();
+        let problems: Vec<String> = super::version(&spec)
+            .unwrap_err()
+            .into_iter()
+            .map(|d| format!("{} {}", d.pointer, d.problem))
+            .collect();
+        assert_eq!(
+            problems,
+            [
+                "/paths/~1crm~1v4~1a~1batch~1create/post `batch_create` is a batch operation, but its body or answer is not of a batch's shape",
+                "/paths/~1crm~1v4~1a/get `list` takes an `after` cursor, but its answer has no `results` list and `paging.next.after`",
+            ]
+        );
+    }
+
+    #[test]
     fn module_names() {
         assert_eq!(module_name("v4"), "v4");
         assert_eq!(module_name("2025-09"), "v2025_09");
@@ -889,7 +960,7 @@ paths:
       requestBody:
         content:
           application/json:
-            schema: {type: array, items: {$ref: '#/components/schemas/In'}}
+            schema: {$ref: '#/components/schemas/BatchIn'}
       responses:
         '200':
           description: ok
@@ -903,7 +974,8 @@ paths:
 components:
   schemas:
     In: {type: object}
-    Out: {type: object}
+    BatchIn: {type: object, properties: {inputs: {type: array, items: {$ref: '#/components/schemas/In'}}}}
+    Out: {type: object, properties: {results: {type: array, items: {$ref: '#/components/schemas/In'}}}}
     Status:
       type: string
       enum: [CANCELED, COMPLETE]
@@ -916,7 +988,8 @@ components:
         assert_eq!(op.params[0].rust_name, "from_object_type");
         assert!(op.params[0].in_path);
         assert_eq!(op.params[1].scalar, Scalar::I32);
-        assert_eq!(op.body, Some(Body::ListOf("In".into())));
+        assert_eq!(op.body, Some(Body::Schema("BatchIn".into())));
+        assert_eq!(op.bulk.as_ref().map(|b| b.item.as_str()), Some("In"));
         assert_eq!(op.success.statuses, ["200", "204"]);
         assert_eq!(op.success.body.as_deref(), Some("Out"));
         assert!(op.success.may_be_empty);
