@@ -95,6 +95,14 @@ impl RateLimit {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Ticket(u64);
 
+/// The request counts per interval a rate-limit header may give: HubSpot's largest burst
+/// limit is 250 per 10 s; anything above ten thousand is not a limit the limiter keeps.
+const SANE_MAX: std::ops::RangeInclusive<u64> = 1..=10_000;
+
+/// The intervals a rate-limit header may give: HubSpot's are one second and ten seconds.
+const SANE_INTERVAL: std::ops::RangeInclusive<Duration> =
+    Duration::from_millis(100)..=Duration::from_secs(3_600);
+
 /// The limiter's state, behind a lock held only to read and update it, never across a wait.
 #[derive(Debug)]
 pub(crate) struct Limiter {
@@ -195,18 +203,36 @@ impl Limiter {
         }
     }
 
-    /// Learns from HubSpot's rate-limit headers on any answer.
+    /// Learns from HubSpot's rate-limit headers on any answer. Values outside what HubSpot
+    /// could mean (see [`SANE_MAX`], [`SANE_INTERVAL`]) are ignored with a warning: nothing is
+    /// sized or timed by what a server says unbounded.
     pub(crate) fn observe(&self, headers: &HeaderMap) {
         let seen = RateLimitHeaders::from_headers(headers);
-        let mut window = self.window();
-        if let (Some(max), Some(interval)) = (seen.max, seen.interval)
-            && max > 0
-            && !interval.is_zero()
+        let sane_max = seen.max.filter(|max| SANE_MAX.contains(max));
+        let sane_interval = seen
+            .interval
+            .filter(|interval| SANE_INTERVAL.contains(interval));
+        if seen.max.is_some() && sane_max.is_none()
+            || seen.interval.is_some() && sane_interval.is_none()
+            || seen
+                .remaining
+                .zip(seen.max)
+                .is_some_and(|(remaining, max)| remaining > max)
         {
+            tracing::warn!(
+                max = ?seen.max,
+                interval_ms = ?seen.interval.map(|i| i.as_millis()),
+                remaining = ?seen.remaining,
+                "ignoring rate-limit headers outside any limit HubSpot sets"
+            );
+            return;
+        }
+        let mut window = self.window();
+        if let (Some(max), Some(interval)) = (sane_max, sane_interval) {
             window.limit = u32::try_from(max).unwrap_or(u32::MAX);
             window.length = interval;
         }
-        if let (Some(max), Some(remaining)) = (seen.max, seen.remaining) {
+        if let (Some(max), Some(remaining)) = (sane_max, seen.remaining) {
             let now = Instant::now();
             window.forget_before(now);
             let used_at_hubspot =
@@ -335,6 +361,42 @@ mod tests {
             waiter.await.unwrap();
         }
         assert_eq!(start.elapsed(), Duration::from_secs(3));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn absurd_headers_are_ignored_and_allocate_nothing() {
+        let limiter = Limiter::new(10, Duration::from_secs(10));
+        limiter.observe(&headers(&[
+            ("x-hubspot-ratelimit-max", "4294967295"),
+            ("x-hubspot-ratelimit-remaining", "0"),
+            ("x-hubspot-ratelimit-interval-milliseconds", "10000"),
+        ]));
+        assert_eq!(limiter.quota(), (10, Duration::from_secs(10)));
+        assert!(limiter.window().sent.len() <= 10, "no slot per header unit");
+        limiter.observe(&headers(&[
+            ("x-hubspot-ratelimit-max", "100"),
+            (
+                "x-hubspot-ratelimit-interval-milliseconds",
+                "18446744073709551615",
+            ),
+        ]));
+        assert_eq!(
+            limiter.quota(),
+            (10, Duration::from_secs(10)),
+            "an endless interval"
+        );
+        limiter.observe(&headers(&[
+            ("x-hubspot-ratelimit-max", "100"),
+            ("x-hubspot-ratelimit-remaining", "500"),
+        ]));
+        assert!(
+            limiter.window().sent.is_empty(),
+            "more remaining than the limit"
+        );
+        // Calls still go through at once.
+        let started = Instant::now();
+        limiter.acquire().await;
+        assert_eq!(started.elapsed(), Duration::ZERO);
     }
 
     #[test]

@@ -39,8 +39,13 @@ pub struct RetryPolicy {
     /// The longest backoff (default 30 s); `Retry-After` may ask for longer.
     pub max_backoff: Duration,
     /// The longest time from the first attempt to the start of the last (default 2 min): a
-    /// wait that would end later is not waited, and the last failure is returned.
+    /// wait that would end later is not waited, and the last failure is returned at once,
+    /// however long a `Retry-After` asks for.
     pub max_elapsed: Duration,
+    /// The longest a 429 pauses the rate limiter shared by every clone of the transport
+    /// (default 5 min), whatever its `Retry-After` says: a server that asks for a day does not
+    /// stall every other call for a day.
+    pub max_pause: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -50,6 +55,7 @@ impl Default for RetryPolicy {
             initial_backoff: Duration::from_millis(500),
             max_backoff: Duration::from_secs(30),
             max_elapsed: Duration::from_secs(120),
+            max_pause: Duration::from_secs(300),
         }
     }
 }
@@ -79,6 +85,12 @@ impl RetryPolicy {
     /// With this bound on the total time spent retrying.
     pub fn max_elapsed(mut self, max: Duration) -> Self {
         self.max_elapsed = max;
+        self
+    }
+
+    /// With this bound on how long a 429 pauses the shared rate limiter.
+    pub fn max_pause(mut self, max: Duration) -> Self {
+        self.max_pause = max;
         self
     }
 
@@ -156,15 +168,23 @@ pub(crate) fn transient(failure: &Error, retry: Retry) -> Option<Transient> {
     }
 }
 
-/// `Retry-After` as a wait from `now`: a number of seconds, or an HTTP date.
+/// The longest `Retry-After` read as it is: a day. Longer ones (or dates further away) are
+/// read as a day, which no retry budget waits anyway.
+const RETRY_AFTER_CEILING: Duration = Duration::from_secs(86_400);
+
+/// `Retry-After` as a wait from `now`: a number of seconds, or an HTTP date; at most a day.
 pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
     let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
     if let Ok(seconds) = value.parse::<f64>() {
         return (seconds.is_finite() && seconds >= 0.0)
-            .then(|| Duration::from_secs_f64(seconds.min(86_400.0)));
+            .then(|| Duration::from_secs_f64(seconds.min(RETRY_AFTER_CEILING.as_secs_f64())));
     }
     let date = httpdate::parse_http_date(value).ok()?;
-    Some(date.duration_since(now).unwrap_or_default())
+    Some(
+        date.duration_since(now)
+            .unwrap_or_default()
+            .min(RETRY_AFTER_CEILING),
+    )
 }
 
 #[cfg(test)]
@@ -296,6 +316,13 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert(RETRY_AFTER, HeaderValue::from_str(&later).unwrap());
         assert_eq!(retry_after(&headers, now), Some(Duration::from_secs(42)));
+        let far = httpdate::fmt_http_date(now + Duration::from_secs(10 * 365 * 86_400));
+        headers.insert(RETRY_AFTER, far.parse().unwrap());
+        assert_eq!(
+            retry_after(&headers, now),
+            Some(RETRY_AFTER_CEILING),
+            "a date years away is a day"
+        );
         assert_eq!(
             header("Tue, 14 Nov 2023 22:13:00 GMT"),
             Some(Duration::ZERO),

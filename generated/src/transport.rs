@@ -398,7 +398,7 @@ impl Transport {
             if transient.rate_limited
                 && let Some(limiter) = &self.shared.limiter
             {
-                limiter.pause_for(wait);
+                limiter.pause_for(wait.min(policy.max_pause));
             }
             let out_of_time = started.elapsed() + wait > policy.max_elapsed;
             if attempt >= policy.max_attempts || out_of_time {

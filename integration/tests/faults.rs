@@ -465,3 +465,94 @@ async fn the_limiter_learns_the_real_limit_and_other_programs_share_from_the_hea
         "the headers of the first answer taught the limiter"
     );
 }
+
+/// A `Retry-After` longer than the retry budget is not waited: the 429 comes back at once. The
+/// shared limiter is paused no longer than the policy's `max_pause`, so later calls go on.
+#[tokio::test(start_paused = true)]
+async fn a_retry_after_beyond_the_budget_returns_at_once_and_pauses_the_limiter_only_briefly() {
+    let fake = fake(Config::default()).await;
+    let client = client_with(
+        &fake,
+        RateLimit::Custom {
+            requests: 100,
+            per: Duration::from_secs(10),
+        },
+    );
+    let far =
+        httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(86_400 * 365));
+    for retry_after in ["999999", far.as_str()] {
+        fake.push_faults([
+            Fault::rate_limited("TEN_SECONDLY_ROLLING").header("retry-after", retry_after)
+        ]);
+        let started = Instant::now();
+        let error = list(&client).await.expect_err("the 429 is returned");
+        assert!(
+            matches!(error, Error::RateLimited(_)),
+            "{retry_after}: {error}"
+        );
+        assert_eq!(started.elapsed(), Duration::ZERO, "{retry_after}: no wait");
+        let started = Instant::now();
+        list(&client).await.unwrap();
+        assert_eq!(
+            started.elapsed(),
+            RetryPolicy::default().max_pause,
+            "{retry_after}: the limiter pauses for max_pause at most"
+        );
+    }
+}
+
+/// The crash-prone case runs in a child process: a regression that allocates per header unit
+/// aborts the child, and this test fails instead of the whole test binary.
+#[test]
+fn absurd_rate_limit_headers_neither_allocate_nor_stall() {
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "absurd_rate_limit_headers_in_a_child",
+            "--ignored",
+            "--nocapture",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "the child failed or died: {:?}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("1 passed"));
+}
+
+#[tokio::test(start_paused = true)]
+#[ignore = "run in a child process by absurd_rate_limit_headers_neither_allocate_nor_stall"]
+async fn absurd_rate_limit_headers_in_a_child() {
+    let fake = fake(Config::default()).await;
+    let client = client_with(
+        &fake,
+        RateLimit::Custom {
+            requests: 100,
+            per: Duration::from_secs(10),
+        },
+    );
+    fake.push_faults([
+        Fault::json(200, json!({"results": []}))
+            .header("x-hubspot-ratelimit-max", "4294967295")
+            .header("x-hubspot-ratelimit-remaining", "0")
+            .header("x-hubspot-ratelimit-interval-milliseconds", "10000"),
+        Fault::json(200, json!({"results": []}))
+            .header("x-hubspot-ratelimit-max", "100")
+            .header(
+                "x-hubspot-ratelimit-interval-milliseconds",
+                "18446744073709551615",
+            ),
+    ]);
+    let started = Instant::now();
+    for _ in 0..3 {
+        list(&client).await.unwrap();
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "calls went on at once: {:?}",
+        started.elapsed()
+    );
+}
