@@ -36,8 +36,8 @@ pub use rate_limit::{RateLimit, Tier};
 pub use response::{RateLimitHeaders, Response};
 pub use retry::RetryPolicy;
 pub use transport::{
-    AccessToken, CallOptions, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT,
-    Transport, TransportBuilder, install_tls_provider,
+    AccessToken, CallOptions, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY,
+    DEFAULT_REQUEST_TIMEOUT, Transport, TransportBuilder, install_tls_provider,
 };
 pub use versions::*;
 

@@ -102,9 +102,21 @@ pub struct TransportBuilder {
     retry: RetryPolicy,
     rate_limit: RateLimit,
     allow_http: bool,
+    max_body: usize,
 }
 
+/// The largest answer body read by default: 64 MiB, far above any answer HubSpot sends (a
+/// batch read of 1,000 records with 500 associations each is a few MiB).
+pub const DEFAULT_MAX_BODY: usize = 64 << 20;
+
 impl TransportBuilder {
+    /// The largest answer body to read (default [`DEFAULT_MAX_BODY`]); a longer one is not
+    /// read on, and the call fails with [`Error::InvalidResponse`].
+    pub fn max_body(mut self, bytes: usize) -> Self {
+        self.max_body = bytes;
+        self
+    }
+
     /// Sends requests to another base URL than `https://api.hubapi.com`, such as a proxy or
     /// a test server. Plain `http` is refused unless the host is a loopback address or
     /// [`allow_http`](Self::allow_http) says otherwise.
@@ -206,6 +218,7 @@ impl TransportBuilder {
                 base_url,
                 authorization,
                 request_timeout: self.request_timeout,
+                max_body: self.max_body,
                 retry: self.retry,
                 limiter: self.rate_limit.limiter(),
                 labels: Mutex::default(),
@@ -252,6 +265,7 @@ struct Shared {
     base_url: Url,
     authorization: HeaderValue,
     request_timeout: Duration,
+    max_body: usize,
     retry: RetryPolicy,
     limiter: Option<Limiter>,
     labels: Mutex<HashMap<LabelsKey, Arc<Labels>>>,
@@ -285,6 +299,7 @@ impl Transport {
             retry: RetryPolicy::default(),
             rate_limit: RateLimit::default(),
             allow_http: false,
+            max_body: DEFAULT_MAX_BODY,
         }
     }
 
@@ -415,6 +430,53 @@ impl Transport {
         }
     }
 
+    /// A failure of the HTTP client: a timeout, or another transport error.
+    fn failure(&self, operation: &'static str, source: reqwest::Error) -> Error {
+        if source.is_timeout() {
+            let timeout = self.options.timeout.unwrap_or(self.shared.request_timeout);
+            Error::Timeout { operation, timeout }
+        } else {
+            Error::Transport { operation, source }
+        }
+    }
+
+    /// The body of an answer, up to the transport's `max_body`: an answer that says or turns
+    /// out to be longer is not read on.
+    async fn read_body(
+        &self,
+        response: &mut reqwest::Response,
+        operation: &'static str,
+        status: StatusCode,
+    ) -> Result<Bytes, Error> {
+        let limit = self.shared.max_body;
+        let too_large = || Error::InvalidResponse {
+            operation,
+            message: format!(
+                "the {status} answer's body is larger than {limit} bytes, the transport's limit; it was not read on"
+            ),
+        };
+        if response
+            .content_length()
+            .is_some_and(|length| length > limit as u64)
+        {
+            return Err(too_large());
+        }
+        let mut body = Vec::new();
+        loop {
+            let chunk = response
+                .chunk()
+                .await
+                .map_err(|source| self.failure(operation, source))?;
+            let Some(chunk) = chunk else {
+                return Ok(Bytes::from(body));
+            };
+            if body.len() + chunk.len() > limit {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+    }
+
     /// One attempt: the request, the whole answer, and the answer as success or error.
     async fn attempt(&self, call: &Call, url: Url) -> Result<RawResponse, Error> {
         let operation = call.operation.id;
@@ -431,21 +493,17 @@ impl Transport {
                 .header(CONTENT_TYPE, "application/json")
                 .body(body.clone());
         }
-        let failed = |source: reqwest::Error| {
-            if source.is_timeout() {
-                Error::Timeout { operation, timeout }
-            } else {
-                Error::Transport { operation, source }
-            }
-        };
-        let mut response = request.send().await.map_err(failed)?;
+        let mut response = request
+            .send()
+            .await
+            .map_err(|source| self.failure(operation, source))?;
         let status = response.status();
         // Taken, not cloned: reading the body needs no headers.
         let headers = std::mem::take(response.headers_mut());
         if let Some(limiter) = &self.shared.limiter {
             limiter.observe(&headers);
         }
-        let body = response.bytes().await.map_err(failed)?;
+        let body = self.read_body(&mut response, operation, status).await?;
         if status.is_success() {
             Ok(RawResponse {
                 operation,

@@ -1,0 +1,78 @@
+//! A hostile server, as a raw listener on 127.0.0.1 (what wiremock cannot send): an endless
+//! body, and a `Content-Length` of a terabyte. The client reads no more than its limit and
+//! fails with a typed error; each server stops by itself.
+
+use std::time::Duration;
+
+use hubspot_associations::v2026_09::Client;
+use hubspot_associations::{Error, ObjectType, RetryPolicy, Transport};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+/// Serves `head` and then, for an endless body, chunks of JSON until the client hangs up or
+/// 256 MiB were sent, whichever comes first.
+async fn serve(head: &'static str, endless: bool) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let mut request = [0u8; 4096];
+        let _ = socket.read(&mut request).await;
+        if socket.write_all(head.as_bytes()).await.is_err() || !endless {
+            return;
+        }
+        let chunk = format!("{:x}\r\n{}\r\n", 64 * 1024, " ".repeat(64 * 1024));
+        for _ in 0..4096 {
+            if socket.write_all(chunk.as_bytes()).await.is_err() {
+                return;
+            }
+        }
+    });
+    format!("http://{address}")
+}
+
+fn client(url: &str) -> Client {
+    Client::new(
+        Transport::builder("pat-na1-hostile")
+            .base_url(url)
+            .max_body(1 << 20)
+            .retry(RetryPolicy::never())
+            .request_timeout(Duration::from_secs(20))
+            .build()
+            .unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn an_endless_body_is_cut_at_the_limit() {
+    let url = serve(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n",
+        true,
+    )
+    .await;
+    let error = client(&url)
+        .list_labels(ObjectType::CONTACTS, ObjectType::COMPANIES)
+        .await
+        .expect_err("the body is too large");
+    assert!(
+        matches!(&error, Error::InvalidResponse { message, .. } if message.contains("larger than 1048576 bytes")),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn a_huge_content_length_is_refused_before_reading() {
+    let url = serve(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 1099511627776\r\n\r\n",
+        false,
+    )
+    .await;
+    let error = client(&url)
+        .list_labels(ObjectType::CONTACTS, ObjectType::COMPANIES)
+        .await
+        .expect_err("the body is too large");
+    assert!(
+        matches!(&error, Error::InvalidResponse { message, .. } if message.contains("larger than")),
+        "{error}"
+    );
+}
