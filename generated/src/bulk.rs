@@ -38,6 +38,10 @@ pub struct BulkOptions {
     /// Whether a request rejected as a whole with a 4xx is split in halves to find the bad
     /// inputs (default true).
     pub split_rejected: bool,
+    /// The most pages a paged read follows for one record (default 10,000, five million
+    /// associations at HubSpot's 500 a page): a last resort against a server whose cursors
+    /// never end, beside the check that no cursor comes twice.
+    pub max_pages: usize,
 }
 
 impl Default for BulkOptions {
@@ -46,6 +50,7 @@ impl Default for BulkOptions {
             concurrency: 4,
             chunk_size: None,
             split_rejected: true,
+            max_pages: 10_000,
         }
     }
 }
@@ -66,6 +71,12 @@ impl BulkOptions {
     /// Whether to split requests rejected as a whole.
     pub fn split_rejected(mut self, split: bool) -> Self {
         self.split_rejected = split;
+        self
+    }
+
+    /// With at most this many pages read per record.
+    pub fn max_pages(mut self, pages: usize) -> Self {
+        self.max_pages = pages.max(1);
         self
     }
 
@@ -467,6 +478,7 @@ struct ReadPage {
 /// Reads every page of every record: each record is asked again with its own cursor until it
 /// has no next page, in requests of at most `cap` records.
 pub(crate) async fn read_all<T, F, Fut>(
+    operation: &'static str,
     ids: Vec<ObjectId>,
     cap: Option<usize>,
     options: BulkOptions,
@@ -480,6 +492,8 @@ where
     let mut found: HashMap<ObjectId, Vec<T>> = HashMap::new();
     let mut outcome: BulkOutcome<ObjectId, Vec<T>> = BulkOutcome::default();
     let mut failed: HashSet<ObjectId> = HashSet::new();
+    // The cursors each record was asked with: one that comes again would loop forever.
+    let mut cursors: HashMap<ObjectId, HashSet<String>> = HashMap::new();
     let mut pending: Vec<ReadInput> = ids
         .iter()
         .map(|id| ReadInput {
@@ -530,12 +544,37 @@ where
                     .into_iter()
                     .filter_map(|item| serde_json::from_value(item).ok());
                 found.entry(page.id.clone()).or_default().extend(items);
-                if let Some(next) = page.next {
-                    pending.push(ReadInput {
-                        id: page.id,
-                        after: Some(next),
+                let Some(next) = page.next else { continue };
+                let seen = cursors.entry(page.id.clone()).or_default();
+                let endless = if seen.contains(&next) {
+                    Some(format!(
+                        "HubSpot gave record {} the cursor {next:?} a second time",
+                        page.id
+                    ))
+                } else if seen.len() + 1 >= options.max_pages {
+                    Some(format!(
+                        "record {} has more than {} pages (BulkOptions::max_pages)",
+                        page.id, options.max_pages
+                    ))
+                } else {
+                    None
+                };
+                if let Some(message) = endless {
+                    failed.insert(page.id.clone());
+                    outcome.failed.push(Failed {
+                        input: page.id,
+                        failure: InputFailure::Request(Arc::new(Error::InvalidResponse {
+                            operation,
+                            message,
+                        })),
                     });
+                    continue;
                 }
+                seen.insert(next.clone());
+                pending.push(ReadInput {
+                    id: page.id,
+                    after: Some(next),
+                });
             }
         }
     }

@@ -76,3 +76,49 @@ async fn a_huge_content_length_is_refused_before_reading() {
         "{error}"
     );
 }
+
+/// A server that gives a record the same cursor again: `batch_read_all` fails that record
+/// with a typed error instead of reading forever (bounded here by a timeout, so that a
+/// regression fails rather than hangs).
+#[tokio::test]
+async fn a_repeated_cursor_ends_a_paged_read() {
+    use wiremock::matchers::method;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "status": "COMPLETE",
+            "startedAt": "2026-09-01T00:00:00Z",
+            "completedAt": "2026-09-01T00:00:01Z",
+            "results": [{
+                "from": {"id": "1"},
+                "to": [{"toObjectId": 2, "associationTypes": []}],
+                "paging": {"next": {"after": "same"}}
+            }]
+        })))
+        .mount(&server)
+        .await;
+    let read = tokio::time::timeout(
+        Duration::from_secs(10),
+        client(&server.uri()).batch_read_all(
+            ObjectType::CONTACTS,
+            ObjectType::COMPANIES,
+            vec![1u64.into()],
+            hubspot_associations::BulkOptions::default(),
+        ),
+    )
+    .await
+    .expect("the read ends");
+    assert!(read.succeeded.is_empty());
+    assert_eq!(read.failed.len(), 1);
+    let failure = read.failed[0].failure.to_string();
+    assert!(
+        failure.contains("the cursor \"same\" a second time"),
+        "{failure}"
+    );
+    assert_eq!(
+        server.received_requests().await.unwrap().len(),
+        2,
+        "the first page, and the page at `same` once"
+    );
+}

@@ -1032,6 +1032,7 @@ impl Client {
         let from_object_type: crate::ObjectType = from_object_type.into();
         let to_object_type: crate::ObjectType = to_object_type.into();
         crate::bulk::read_all(
+                "batch_read",
                 ids,
                 Some(1000usize),
                 options,

@@ -660,7 +660,7 @@ fn read_all(signature: &TokenStream, op: &Operation) -> TokenStream {
         #doc
         #signature {
             #converted
-            crate::bulk::read_all(ids, #cap, options, move |inputs: Vec<crate::bulk::ReadInput>| {
+            crate::bulk::read_all(#id, ids, #cap, options, move |inputs: Vec<crate::bulk::ReadInput>| {
                 #copies
                 async move {
                 let inputs = inputs.into_iter().map(|input| types::#item { id: input.id, after: input.after }).collect();
