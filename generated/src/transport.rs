@@ -210,6 +210,7 @@ impl TransportBuilder {
         let http = reqwest::Client::builder()
             .user_agent(user_agent)
             .connect_timeout(self.connect_timeout)
+            .redirect(same_origin_redirects())
             .build()
             .map_err(|error| config(format!("the HTTP client cannot be built: {error}")))?;
         Ok(Transport {
@@ -226,6 +227,29 @@ impl TransportBuilder {
             options: CallOptions::default(),
         })
     }
+}
+
+/// Redirects are followed only within the base URL's origin (scheme, host and port), at most
+/// five. A redirect to another origin is not followed: its 3xx comes back as an error answer.
+/// So the token and a 307/308's body (every id of a batch) never reach another host, and no
+/// redirect can move a request from https to plain http.
+fn same_origin_redirects() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let origin = |url: &Url| {
+            (
+                url.scheme().to_owned(),
+                url.host_str().map(str::to_owned),
+                url.port_or_known_default(),
+            )
+        };
+        let first = attempt.previous().first().map(origin);
+        if attempt.previous().len() > 5 || first.is_some_and(|first| first != origin(attempt.url()))
+        {
+            attempt.stop()
+        } else {
+            attempt.follow()
+        }
+    })
 }
 
 /// Installs ring as the process's rustls crypto provider, unless the program installed one.

@@ -122,3 +122,62 @@ async fn a_repeated_cursor_ends_a_paged_read() {
         "the first page, and the page at `same` once"
     );
 }
+
+/// A 307 to another origin (another port of 127.0.0.1) is not followed: the batch's body and
+/// the token never reach it, and the call fails with the 307. A redirect within the origin
+/// is followed.
+#[tokio::test]
+async fn redirects_stay_within_the_origin() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let elsewhere = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&elsewhere)
+        .await;
+    let server = MockServer::start().await;
+    let batch = "/crm/associations/2026-09/contacts/companies/batch/associate/default";
+    Mock::given(method("POST"))
+        .and(path(batch))
+        .respond_with(
+            ResponseTemplate::new(307)
+                .insert_header("location", format!("{}/stolen", elsewhere.uri())),
+        )
+        .mount(&server)
+        .await;
+    let body =
+        hubspot_associations::v2026_09::types::BatchInputPublicDefaultAssociationMultiPost::new([
+            hubspot_associations::v2026_09::types::PublicDefaultAssociationMultiPost::new(
+                1u64, 2u64,
+            ),
+        ]);
+    let error = client(&server.uri())
+        .batch_create_default(ObjectType::CONTACTS, ObjectType::COMPANIES, &body)
+        .await
+        .expect_err("a cross-origin redirect is not followed");
+    assert!(
+        matches!(&error, Error::Api(api) if api.status.as_u16() == 307),
+        "{error}"
+    );
+    assert!(
+        elsewhere.received_requests().await.unwrap().is_empty(),
+        "nothing reached the other origin"
+    );
+
+    let same = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/crm/associations/2026-09/contacts/companies/labels"))
+        .respond_with(ResponseTemplate::new(307).insert_header("location", "/moved"))
+        .mount(&same)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/moved"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"results": []})))
+        .mount(&same)
+        .await;
+    let labels = client(&same.uri())
+        .list_labels(ObjectType::CONTACTS, ObjectType::COMPANIES)
+        .await
+        .expect("a redirect within the origin is followed");
+    assert!(labels.results.is_empty());
+}
