@@ -218,6 +218,7 @@ impl TransportBuilder {
                 http,
                 base_url,
                 authorization,
+                secret: Secret::new(&self.token),
                 request_timeout: self.request_timeout,
                 max_body: self.max_body,
                 retry: self.retry,
@@ -226,6 +227,69 @@ impl TransportBuilder {
             }),
             options: CallOptions::default(),
         })
+    }
+}
+
+/// The token, to take out of what a server sends back.
+struct Secret(Option<Vec<u8>>);
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+/// What stands where a server echoed the token.
+pub(crate) const REDACTED: &str = "[redacted]";
+
+impl Secret {
+    /// Tokens shorter than this are not searched for: they would match ordinary text.
+    const SHORTEST: usize = 8;
+
+    fn new(token: &AccessToken) -> Self {
+        let token = token.0.trim().as_bytes();
+        Self((token.len() >= Self::SHORTEST).then(|| token.to_vec()))
+    }
+
+    /// The bytes with every occurrence of the token replaced by [`REDACTED`].
+    fn scrub(&self, bytes: Bytes) -> Bytes {
+        let Some(token) = &self.0 else {
+            return bytes;
+        };
+        if !bytes
+            .windows(token.len())
+            .any(|window| window == token.as_slice())
+        {
+            return bytes;
+        }
+        let mut clean = Vec::with_capacity(bytes.len());
+        let mut rest: &[u8] = &bytes;
+        while let Some(at) = rest
+            .windows(token.len())
+            .position(|window| window == token.as_slice())
+        {
+            clean.extend_from_slice(&rest[..at]);
+            clean.extend_from_slice(REDACTED.as_bytes());
+            rest = &rest[at + token.len()..];
+        }
+        clean.extend_from_slice(rest);
+        Bytes::from(clean)
+    }
+
+    /// The headers with the token taken out of every value.
+    fn scrub_headers(&self, mut headers: HeaderMap) -> HeaderMap {
+        if self.0.is_none() {
+            return headers;
+        }
+        for value in headers.values_mut() {
+            let clean = self.scrub(Bytes::copy_from_slice(value.as_bytes()));
+            if clean.as_ref() != value.as_bytes()
+                && let Ok(clean) = HeaderValue::from_bytes(&clean)
+            {
+                *value = clean;
+            }
+        }
+        headers
     }
 }
 
@@ -288,6 +352,7 @@ struct Shared {
     http: reqwest::Client,
     base_url: Url,
     authorization: HeaderValue,
+    secret: Secret,
     request_timeout: Duration,
     max_body: usize,
     retry: RetryPolicy,
@@ -528,6 +593,12 @@ impl Transport {
             limiter.observe(&headers);
         }
         let body = self.read_body(&mut response, operation, status).await?;
+        // What the server says is kept in errors, logs and the CLI's files: a server that
+        // echoes the token (in a body, a message or a header) gets it redacted first.
+        let (headers, body) = (
+            self.shared.secret.scrub_headers(headers),
+            self.shared.secret.scrub(body),
+        );
         if status.is_success() {
             Ok(RawResponse {
                 operation,

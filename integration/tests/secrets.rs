@@ -1,5 +1,6 @@
 //! The token stays secret: it is in no `Debug` or `Display` of the client, its configuration
-//! or any error, in no log line, and it is not sent to another host on a redirect.
+//! or any error (even where the server echoed it), in no log line, and nothing is sent to
+//! another host on a redirect.
 //! (The logs are checked in `logs.rs`.)
 
 use std::time::Duration;
@@ -155,9 +156,9 @@ async fn the_token_is_in_no_debug_or_display_of_the_client_its_configuration_or_
     }
 }
 
-/// A redirect to another host does not take the token along; one to the same host does.
+/// A redirect to another host is not followed: neither the request nor the token reaches it.
 #[tokio::test]
-async fn the_authorization_header_is_not_sent_on_a_redirect_to_another_host() {
+async fn nothing_is_sent_to_another_host_on_a_redirect() {
     let elsewhere = MockServer::start().await;
     Mock::given(method("GET"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({"results": []})))
@@ -174,19 +175,65 @@ async fn the_authorization_header_is_not_sent_on_a_redirect_to_another_host() {
         .mount(&origin)
         .await;
 
-    client(&origin.uri(), RetryPolicy::never())
+    let error = client(&origin.uri(), RetryPolicy::never())
         .list("contacts", "1", "companies", ListQuery::default())
         .await
-        .unwrap();
+        .expect_err("a redirect to another host is not followed");
+    assert!(
+        matches!(&error, Error::Api(api) if api.status.as_u16() == 307),
+        "{error}"
+    );
     let first = &origin.received_requests().await.unwrap()[0];
     assert_eq!(
         first.headers["authorization"],
         format!("Bearer {TOKEN}").as_str()
     );
-    let redirected = elsewhere.received_requests().await.unwrap();
-    assert_eq!(redirected.len(), 1, "the redirect was followed");
     assert!(
-        redirected[0].headers.get("authorization").is_none(),
-        "the token went to another host"
+        elsewhere.received_requests().await.unwrap().is_empty(),
+        "neither the request nor the token went to another host"
     );
+}
+
+/// A server that echoes the token, in an error's message, its raw body, a header, or an
+/// undecodable 2xx: every error keeps what the server said with the token redacted.
+#[tokio::test]
+async fn a_token_the_server_echoes_is_redacted_from_every_error() {
+    let echoes = [
+        ResponseTemplate::new(400)
+            .insert_header("x-echo", format!("Bearer {TOKEN}").as_str())
+            .set_body_json(json!({
+                "status": "error",
+                "category": "VALIDATION_ERROR",
+                "message": format!("bad token {TOKEN}"),
+                "correlationId": "c0ffee00-0000-4000-8000-000000000000",
+                "context": {"token": [TOKEN]},
+            })),
+        ResponseTemplate::new(200)
+            .insert_header("content-type", "application/json")
+            .set_body_string(format!("not json: {TOKEN}")),
+    ];
+    for answer in echoes {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(answer)
+            .mount(&server)
+            .await;
+        let error = client(&server.uri(), RetryPolicy::never())
+            .list("contacts", "1", "companies", ListQuery::default())
+            .await
+            .expect_err("the answer is an error");
+        assert_secret("the error's Display", &error.to_string());
+        assert_secret("the error's Debug", &format!("{error:?}"));
+        let (body, headers) = match &error {
+            Error::Api(api) => (api.body_text().into_owned(), format!("{:?}", api.headers)),
+            Error::Decode(decode) => (
+                String::from_utf8_lossy(&decode.body).into_owned(),
+                format!("{:?}", decode.headers),
+            ),
+            other => panic!("unexpected error: {other}"),
+        };
+        assert_secret("the raw body", &body);
+        assert_secret("the headers", &headers);
+        assert!(body.contains("[redacted]"), "{body}");
+    }
 }
