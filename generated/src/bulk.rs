@@ -228,9 +228,13 @@ pub async fn collect<I, R>(outcomes: impl Stream<Item = BulkOutcome<I, R>>) -> B
 pub(crate) struct Reply<R> {
     results: Vec<R>,
     errors: Vec<Value>,
+    /// Whether the results name the records of the inputs they confirm: then an input
+    /// without a result (and without an error) is unconfirmed, however the answer began.
+    keyed: bool,
 }
 
 impl<R> Reply<R> {
+    /// An answer whose results name their records, one per input that took effect.
     pub fn new<E: Serialize>(results: Vec<R>, errors: &[E]) -> Self {
         Self {
             results,
@@ -238,14 +242,26 @@ impl<R> Reply<R> {
                 .iter()
                 .filter_map(|e| serde_json::to_value(e).ok())
                 .collect(),
+            keyed: true,
         }
     }
 
-    /// An answer without a body: success for every input.
+    /// An answer whose results carry nothing of their inputs (a removal's): the request is
+    /// acknowledged, and every input not named in an error took effect.
+    pub fn acknowledged<E: Serialize>(results: Vec<R>, errors: &[E]) -> Self {
+        Self {
+            keyed: false,
+            ..Self::new(results, errors)
+        }
+    }
+
+    /// An answer without a body, the documented success of its operation: success for every
+    /// input.
     pub fn empty() -> Self {
         Self {
             results: Vec::new(),
             errors: Vec::new(),
+            keyed: false,
         }
     }
 }
@@ -298,8 +314,15 @@ impl Keys {
     /// Whether an error context names this input: a `from...` entry by its from-record, a
     /// `to...` entry by a to-record, any other entry by any of its keys.
     fn named_by(&self, context: &ErrorContext) -> bool {
-        let ErrorContext::Map(map) = context else {
-            return false;
+        // HubSpot's contexts are lists of ids by name; a context of other JSON (numbers, one
+        // id, objects) is read for the ids it holds all the same.
+        let map: Vec<(String, Vec<String>)> = match context {
+            ErrorContext::Map(map) => map.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            ErrorContext::Other(Value::Object(object)) => object
+                .iter()
+                .map(|(k, v)| (k.clone(), ids_of(Some(v))))
+                .collect(),
+            _ => return false,
         };
         map.iter().any(|(field, values)| {
             let field = field.to_ascii_lowercase();
@@ -351,7 +374,7 @@ fn attribute<I: Serialize, R: Serialize + Clone>(
             _ => keyless.push(result),
         }
     }
-    let confirms = !results.is_empty();
+    let confirms = reply.keyed;
     let mut outcome = BulkOutcome::default();
     for (input, key) in inputs.into_iter().zip(&keys) {
         if let Some(error) = named(key) {
@@ -521,6 +544,7 @@ where
                 Ok(Reply {
                     results: pages,
                     errors: reply.errors,
+                    keyed: true,
                 })
             }
         };
@@ -620,13 +644,13 @@ mod tests {
     #[test]
     fn errors_are_matched_to_the_inputs_they_name() {
         let inputs = vec![pair("1", "10"), pair("2", "20"), pair("3", "30")];
-        let reply = Reply {
-            results: vec![json!({"fromObjectId": 1, "toObjectId": "10", "labels": []})],
-            errors: vec![
+        let reply = Reply::new(
+            vec![json!({"fromObjectId": 1, "toObjectId": "10", "labels": []})],
+            &[
                 json!({"category": "VALIDATION_ERROR", "message": "no contact 2", "context": {"fromObjectId": ["2"]}}),
                 json!({"category": "VALIDATION_ERROR", "message": "no company 30", "context": {"toObjectId": ["30"]}}),
             ],
-        };
+        );
         let outcome = attribute(inputs, reply);
         assert_eq!(outcome.succeeded.len(), 1);
         assert_eq!(outcome.succeeded[0].input["from"]["id"], "1");
@@ -659,10 +683,11 @@ mod tests {
     #[test]
     fn a_to_id_does_not_match_a_from_entry() {
         let inputs = vec![pair("7", "8"), pair("8", "9")];
-        let reply: Reply<Value> = Reply {
-            results: vec![],
-            errors: vec![json!({"message": "x", "context": {"fromObjectId": ["8"]}})],
-        };
+        // A removal's answer: its results say nothing of the inputs.
+        let reply: Reply<Value> = Reply::acknowledged(
+            vec![],
+            &[json!({"message": "x", "context": {"fromObjectId": ["8"]}})],
+        );
         let outcome = attribute(inputs, reply);
         assert_eq!(outcome.failed.len(), 1);
         assert_eq!(outcome.failed[0].input["from"]["id"], "8");
@@ -677,10 +702,8 @@ mod tests {
         let outcome =
             attribute::<Value, Value>(vec![pair("1", "2"), pair("3", "4")], Reply::empty());
         assert_eq!((outcome.succeeded.len(), outcome.failed.len()), (2, 0));
-        let reply: Reply<Value> = Reply {
-            results: vec![],
-            errors: vec![json!({"message": "something went wrong"})],
-        };
+        let reply: Reply<Value> =
+            Reply::acknowledged(vec![], &[json!({"message": "something went wrong"})]);
         let outcome = attribute(vec![pair("1", "2")], reply);
         assert!(matches!(
             outcome.failed[0].failure,
@@ -689,11 +712,35 @@ mod tests {
     }
 
     #[test]
+    fn an_answer_of_records_that_names_none_confirms_nothing() {
+        let reply: Reply<Value> = Reply::new(vec![], &[] as &[Value]);
+        let outcome = attribute(vec![pair("1", "2")], reply);
+        assert!(outcome.succeeded.is_empty());
+        assert!(matches!(
+            outcome.failed[0].failure,
+            InputFailure::Unconfirmed
+        ));
+    }
+
+    #[test]
+    fn a_context_of_numbers_still_names_its_input() {
+        let reply: Reply<Value> = Reply::new(
+            vec![],
+            &[json!({"message": "no contact 1", "context": {"fromObjectId": [1], "id": 999}})],
+        );
+        let outcome = attribute(vec![pair("1", "2")], reply);
+        assert!(matches!(
+            outcome.failed[0].failure,
+            InputFailure::Rejected(_)
+        ));
+    }
+
+    #[test]
     fn results_that_do_not_mention_an_input_leave_it_unconfirmed() {
-        let reply = Reply {
-            results: vec![json!({"fromObjectId": "1", "toObjectId": "2"})],
-            errors: Vec::<Value>::new(),
-        };
+        let reply = Reply::new(
+            vec![json!({"fromObjectId": "1", "toObjectId": "2"})],
+            &[] as &[Value],
+        );
         let outcome = attribute(vec![pair("1", "2"), pair("5", "6")], reply);
         assert_eq!(outcome.succeeded.len(), 1);
         assert!(matches!(

@@ -1249,7 +1249,10 @@ impl Client {
                     Ok(
                         match answer.into_inner() {
                             Some(answer) => {
-                                crate::bulk::Reply::new(answer.results, &answer.errors)
+                                crate::bulk::Reply::acknowledged(
+                                    answer.results,
+                                    &answer.errors,
+                                )
                             }
                             None => crate::bulk::Reply::empty(),
                         },
@@ -1317,7 +1320,10 @@ impl Client {
                     Ok(
                         match answer.into_inner() {
                             Some(answer) => {
-                                crate::bulk::Reply::new(answer.results, &answer.errors)
+                                crate::bulk::Reply::acknowledged(
+                                    answer.results,
+                                    &answer.errors,
+                                )
                             }
                             None => crate::bulk::Reply::empty(),
                         },
@@ -1523,7 +1529,10 @@ impl Client {
                     Ok(
                         match answer.into_inner() {
                             Some(answer) => {
-                                crate::bulk::Reply::new(answer.results, &answer.errors)
+                                crate::bulk::Reply::acknowledged(
+                                    answer.results,
+                                    &answer.errors,
+                                )
                             }
                             None => crate::bulk::Reply::empty(),
                         },

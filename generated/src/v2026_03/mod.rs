@@ -1240,7 +1240,10 @@ impl Client {
                     Ok(
                         match answer.into_inner() {
                             Some(answer) => {
-                                crate::bulk::Reply::new(answer.results, &answer.errors)
+                                crate::bulk::Reply::acknowledged(
+                                    answer.results,
+                                    &answer.errors,
+                                )
                             }
                             None => crate::bulk::Reply::empty(),
                         },
@@ -1308,7 +1311,10 @@ impl Client {
                     Ok(
                         match answer.into_inner() {
                             Some(answer) => {
-                                crate::bulk::Reply::new(answer.results, &answer.errors)
+                                crate::bulk::Reply::acknowledged(
+                                    answer.results,
+                                    &answer.errors,
+                                )
                             }
                             None => crate::bulk::Reply::empty(),
                         },
@@ -1520,7 +1526,10 @@ impl Client {
                     Ok(
                         match answer.into_inner() {
                             Some(answer) => {
-                                crate::bulk::Reply::new(answer.results, &answer.errors)
+                                crate::bulk::Reply::acknowledged(
+                                    answer.results,
+                                    &answer.errors,
+                                )
                             }
                             None => crate::bulk::Reply::empty(),
                         },

@@ -1136,7 +1136,10 @@ impl Client {
                     Ok(
                         match answer.into_inner() {
                             Some(answer) => {
-                                crate::bulk::Reply::new(answer.results, &answer.errors)
+                                crate::bulk::Reply::acknowledged(
+                                    answer.results,
+                                    &answer.errors,
+                                )
                             }
                             None => crate::bulk::Reply::empty(),
                         },
@@ -1198,7 +1201,10 @@ impl Client {
                     Ok(
                         match answer.into_inner() {
                             Some(answer) => {
-                                crate::bulk::Reply::new(answer.results, &answer.errors)
+                                crate::bulk::Reply::acknowledged(
+                                    answer.results,
+                                    &answer.errors,
+                                )
                             }
                             None => crate::bulk::Reply::empty(),
                         },
@@ -1404,7 +1410,10 @@ impl Client {
                     Ok(
                         match answer.into_inner() {
                             Some(answer) => {
-                                crate::bulk::Reply::new(answer.results, &answer.errors)
+                                crate::bulk::Reply::acknowledged(
+                                    answer.results,
+                                    &answer.errors,
+                                )
                             }
                             None => crate::bulk::Reply::empty(),
                         },

@@ -723,29 +723,31 @@ fn batch_chunks(signature: &TokenStream, op: &Operation) -> TokenStream {
         Some(_) => quote!(let answer =),
         None => quote!(),
     };
-    let reply = match (&op.success.body, op.success.may_be_empty, bulk.errors) {
-        (None, ..) => quote!(crate::bulk::Reply::empty()),
-        (Some(_), true, true) => quote! {
-            match answer.into_inner() {
-                Some(answer) => crate::bulk::Reply::new(answer.results, &answer.errors),
-                None => crate::bulk::Reply::empty(),
-            }
-        },
-        (Some(_), true, false) => quote! {
-            match answer.into_inner() {
-                Some(answer) => crate::bulk::Reply::new(answer.results, &[] as &[()]),
-                None => crate::bulk::Reply::empty(),
-            }
-        },
-        (Some(_), false, true) => quote! {{
-            let answer = answer.into_inner();
-            crate::bulk::Reply::new(answer.results, &answer.errors)
-        }},
-        (Some(_), false, false) => quote!(crate::bulk::Reply::new(
-            answer.into_inner().results,
-            &[] as &[()]
-        )),
+    // Results that are records confirm the inputs they name; other results (a removal's)
+    // only acknowledge the request.
+    let constructor = match bulk.result {
+        crate::model::BulkResult::Schema(_) => quote!(new),
+        _ => quote!(acknowledged),
     };
+    let errors = if bulk.errors {
+        quote!(&answer.errors)
+    } else {
+        quote!(&[] as &[()])
+    };
+    let reply = match (&op.success.body, op.success.may_be_empty) {
+        (None, _) => quote!(crate::bulk::Reply::empty()),
+        (Some(_), true) => quote! {
+            match answer.into_inner() {
+                Some(answer) => crate::bulk::Reply::#constructor(answer.results, #errors),
+                None => crate::bulk::Reply::empty(),
+            }
+        },
+        (Some(_), false) => quote! {{
+            let answer = answer.into_inner();
+            crate::bulk::Reply::#constructor(answer.results, #errors)
+        }},
+    };
+
     let doc = docs(&format!(
         "[`{id}_all`](Self::{id}_all) as a stream of the outcome of each request, as each completes: \
          for progress reports and for journals that must record what was confirmed."
