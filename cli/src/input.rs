@@ -68,8 +68,17 @@ fn record_id(field: &str) -> Option<u64> {
         .flatten()
 }
 
-/// Reads each row with `columns` fields; the first row is a header when its fields are not
-/// record ids.
+/// Whether a field reads as a column name (`from_id`, `Contact ID`): a letter first, then
+/// letters, digits, spaces, `_`, `-` or `.`.
+fn is_name(field: &str) -> bool {
+    let mut chars = field.chars();
+    chars.next().is_some_and(char::is_alphabetic)
+        && chars.all(|c| c.is_alphanumeric() || matches!(c, ' ' | '_' | '-' | '.'))
+}
+
+/// Reads each row with `columns` fields. The first row is a header only when it names
+/// columns: every field a name, none an id. Anything else there (`1;10`) is a row, good or
+/// bad, reported with its line like any other.
 fn records(text: &[u8], columns: usize) -> Vec<Result<(u64, Vec<u64>), BadRow>> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -112,7 +121,7 @@ fn records(text: &[u8], columns: usize) -> Vec<Result<(u64, Vec<u64>), BadRow>> 
                 continue;
             }
         };
-        if index == 0 && !fields.iter().any(|f| record_id(f).is_some()) {
+        if index == 0 && !fields.is_empty() && fields.iter().all(|f| is_name(f)) {
             continue;
         }
         if fields.len() != columns {
@@ -228,6 +237,16 @@ mod tests {
                 (6, "`abc` is not a record id (record ids are digits)"),
             ]
         );
+    }
+
+    #[test]
+    fn a_first_row_that_is_neither_a_pair_nor_names_is_a_bad_row() {
+        let read = pairs(b"1;10\n5,50\n");
+        assert_eq!(read.rows.len(), 1);
+        assert_eq!(read.bad.len(), 1);
+        assert_eq!(read.bad[0].line, 1, "reported with its line, not taken as a header");
+        let read = pairs(b"Contact ID,company-id\n5,50\n");
+        assert_eq!((read.rows.len(), read.bad.len()), (1, 0), "names are a header");
     }
 
     #[test]
