@@ -244,9 +244,16 @@ mod tests {
         let read = pairs(b"1;10\n5,50\n");
         assert_eq!(read.rows.len(), 1);
         assert_eq!(read.bad.len(), 1);
-        assert_eq!(read.bad[0].line, 1, "reported with its line, not taken as a header");
+        assert_eq!(
+            read.bad[0].line, 1,
+            "reported with its line, not taken as a header"
+        );
         let read = pairs(b"Contact ID,company-id\n5,50\n");
-        assert_eq!((read.rows.len(), read.bad.len()), (1, 0), "names are a header");
+        assert_eq!(
+            (read.rows.len(), read.bad.len()),
+            (1, 0),
+            "names are a header"
+        );
     }
 
     #[test]

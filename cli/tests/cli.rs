@@ -381,3 +381,52 @@ async fn the_token_comes_only_from_the_environment() {
         stderr(&output)
     );
 }
+
+/// A server that echoes the token in its errors: the failures file, the journal and the
+/// summary carry what it said, with the token redacted.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_token_the_server_echoes_is_in_no_file_the_cli_writes() {
+    let fake = FakeHubSpot::start(Config::default()).await.unwrap();
+    fake.push_faults([fake_hubspot::Fault::json(
+        400,
+        serde_json::json!({
+            "status": "error",
+            "category": "VALIDATION_ERROR",
+            "message": format!("token {TOKEN} is not allowed"),
+            "context": {"token": [TOKEN]},
+        }),
+    )
+    .header("x-echo", TOKEN)]);
+    let dir = tempfile::tempdir().unwrap();
+    let input = write_pairs(dir.path(), [(1, 2)], "");
+    let output = run(
+        &[
+            "associate",
+            "--from",
+            "contacts",
+            "--to",
+            "companies",
+            "--chunk-size",
+            "1",
+            "--input",
+            input.to_str().unwrap(),
+        ],
+        &fake,
+    )
+    .await;
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        stderr(&output)
+    );
+    assert!(!said.contains(TOKEN), "{said}");
+    for file in ["pairs.csv.failures.csv", "pairs.csv.journal"] {
+        let text = std::fs::read_to_string(dir.path().join(file)).unwrap_or_default();
+        assert!(!text.contains(TOKEN), "{file}: {text}");
+    }
+    let failures = std::fs::read_to_string(dir.path().join("pairs.csv.failures.csv")).unwrap();
+    assert!(
+        failures.contains("token [redacted] is not allowed"),
+        "{failures}"
+    );
+}
