@@ -1,11 +1,11 @@
-//! A hostile server, as a raw listener on 127.0.0.1 (what wiremock cannot send): an endless
-//! body, and a `Content-Length` of a terabyte. The client reads no more than its limit and
-//! fails with a typed error; each server stops by itself.
+//! A hostile server on 127.0.0.1: an endless body and a `Content-Length` of a terabyte (from a
+//! raw listener, which wiremock cannot be), a cursor that repeats, a redirect to another
+//! origin. The client of every version (from the registry) bounds what it reads and fails
+//! with a typed error; each server stops by itself.
 
 use std::time::Duration;
 
-use hubspot_associations::v2026_09::Client;
-use hubspot_associations::{Error, ObjectType, RetryPolicy, Transport};
+use hubspot_associations::{ApiVersion, Error, ObjectType, RetryPolicy, Transport, with_version};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
@@ -31,50 +31,60 @@ async fn serve(head: &'static str, endless: bool) -> String {
     format!("http://{address}")
 }
 
-fn client(url: &str) -> Client {
-    Client::new(
-        Transport::builder("pat-na1-hostile")
-            .base_url(url)
-            .max_body(1 << 20)
-            .retry(RetryPolicy::never())
-            .request_timeout(Duration::from_secs(20))
-            .build()
-            .unwrap(),
-    )
+fn transport(url: &str) -> Transport {
+    Transport::builder("pat-na1-hostile")
+        .base_url(url)
+        .max_body(1 << 20)
+        .retry(RetryPolicy::never())
+        .request_timeout(Duration::from_secs(20))
+        .build()
+        .unwrap()
+}
+
+/// `list_labels` of `version` against `url`.
+async fn list_labels(version: ApiVersion, url: &str) -> Result<(), Error> {
+    with_version!(version, api, {
+        api::Client::new(transport(url))
+            .list_labels(ObjectType::CONTACTS, ObjectType::COMPANIES)
+            .await
+            .map(|_| ())
+    })
 }
 
 #[tokio::test]
 async fn an_endless_body_is_cut_at_the_limit() {
-    let url = serve(
-        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n",
-        true,
-    )
-    .await;
-    let error = client(&url)
-        .list_labels(ObjectType::CONTACTS, ObjectType::COMPANIES)
-        .await
-        .expect_err("the body is too large");
-    assert!(
-        matches!(&error, Error::InvalidResponse { message, .. } if message.contains("larger than 1048576 bytes")),
-        "{error}"
-    );
+    for &version in ApiVersion::ALL {
+        let url = serve(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n",
+            true,
+        )
+        .await;
+        let error = list_labels(version, &url)
+            .await
+            .expect_err("the body is too large");
+        assert!(
+            matches!(&error, Error::InvalidResponse { message, .. } if message.contains("larger than 1048576 bytes")),
+            "{version}: {error}"
+        );
+    }
 }
 
 #[tokio::test]
 async fn a_huge_content_length_is_refused_before_reading() {
-    let url = serve(
-        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 1099511627776\r\n\r\n",
-        false,
-    )
-    .await;
-    let error = client(&url)
-        .list_labels(ObjectType::CONTACTS, ObjectType::COMPANIES)
-        .await
-        .expect_err("the body is too large");
-    assert!(
-        matches!(&error, Error::InvalidResponse { message, .. } if message.contains("larger than")),
-        "{error}"
-    );
+    for &version in ApiVersion::ALL {
+        let url = serve(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 1099511627776\r\n\r\n",
+            false,
+        )
+        .await;
+        let error = list_labels(version, &url)
+            .await
+            .expect_err("the body is too large");
+        assert!(
+            matches!(&error, Error::InvalidResponse { message, .. } if message.contains("larger than")),
+            "{version}: {error}"
+        );
+    }
 }
 
 /// A server that gives a record the same cursor again: `batch_read_all` fails that record
@@ -85,42 +95,50 @@ async fn a_repeated_cursor_ends_a_paged_read() {
     use wiremock::matchers::method;
     use wiremock::{Mock, MockServer, ResponseTemplate};
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
-            "status": "COMPLETE",
-            "startedAt": "2026-09-01T00:00:00Z",
-            "completedAt": "2026-09-01T00:00:01Z",
-            "results": [{
-                "from": {"id": "1"},
-                "to": [{"toObjectId": 2, "associationTypes": []}],
-                "paging": {"next": {"after": "same"}}
-            }]
-        })))
-        .mount(&server)
-        .await;
-    let read = tokio::time::timeout(
-        Duration::from_secs(10),
-        client(&server.uri()).batch_read_all(
-            ObjectType::CONTACTS,
-            ObjectType::COMPANIES,
-            vec![1u64.into()],
-            hubspot_associations::BulkOptions::default(),
-        ),
-    )
-    .await
-    .expect("the read ends");
-    assert!(read.succeeded.is_empty());
-    assert_eq!(read.failed.len(), 1);
-    let failure = read.failed[0].failure.to_string();
-    assert!(
-        failure.contains("the cursor \"same\" a second time"),
-        "{failure}"
-    );
-    assert_eq!(
-        server.received_requests().await.unwrap().len(),
-        2,
-        "the first page, and the page at `same` once"
-    );
+    let page = serde_json::json!({
+        "status": "COMPLETE",
+        "startedAt": "2026-09-01T00:00:00Z",
+        "completedAt": "2026-09-01T00:00:01Z",
+        "results": [{
+            "from": {"id": "1"},
+            "to": [{"toObjectId": 2, "associationTypes": []}],
+            "paging": {"next": {"after": "same"}}
+        }]
+    });
+    for &version in ApiVersion::ALL {
+        server.reset().await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(page.clone()))
+            .mount(&server)
+            .await;
+        let failures = with_version!(version, api, {
+            let client = api::Client::new(transport(&server.uri()));
+            let read = client.batch_read_all(
+                ObjectType::CONTACTS,
+                ObjectType::COMPANIES,
+                vec![1u64.into()],
+                hubspot_associations::BulkOptions::default(),
+            );
+            let read = tokio::time::timeout(Duration::from_secs(10), read)
+                .await
+                .expect("the read ends");
+            assert!(read.succeeded.is_empty(), "{version}");
+            read.failed
+                .iter()
+                .map(|failed| failed.failure.to_string())
+                .collect::<Vec<_>>()
+        });
+        assert_eq!(failures.len(), 1, "{version}: {failures:?}");
+        assert!(
+            failures[0].contains("the cursor \"same\" a second time"),
+            "{version}: {failures:?}"
+        );
+        assert_eq!(
+            server.received_requests().await.unwrap().len(),
+            2,
+            "{version}: the first page, and the page at `same` once"
+        );
+    }
 }
 
 /// A 307 to another origin (another port of 127.0.0.1) is not followed: the batch's body and
@@ -130,54 +148,56 @@ async fn a_repeated_cursor_ends_a_paged_read() {
 async fn redirects_stay_within_the_origin() {
     use wiremock::matchers::{method, path};
     use wiremock::{Mock, MockServer, ResponseTemplate};
-    let elsewhere = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(200))
-        .mount(&elsewhere)
-        .await;
-    let server = MockServer::start().await;
-    let batch = "/crm/associations/2026-09/contacts/companies/batch/associate/default";
-    Mock::given(method("POST"))
-        .and(path(batch))
-        .respond_with(
-            ResponseTemplate::new(307)
-                .insert_header("location", format!("{}/stolen", elsewhere.uri())),
-        )
-        .mount(&server)
-        .await;
-    let body =
-        hubspot_associations::v2026_09::types::BatchInputPublicDefaultAssociationMultiPost::new([
-            hubspot_associations::v2026_09::types::PublicDefaultAssociationMultiPost::new(
-                1u64, 2u64,
-            ),
-        ]);
-    let error = client(&server.uri())
-        .batch_create_default(ObjectType::CONTACTS, ObjectType::COMPANIES, &body)
-        .await
-        .expect_err("a cross-origin redirect is not followed");
-    assert!(
-        matches!(&error, Error::Api(api) if api.status.as_u16() == 307),
-        "{error}"
-    );
-    assert!(
-        elsewhere.received_requests().await.unwrap().is_empty(),
-        "nothing reached the other origin"
-    );
+    for &version in ApiVersion::ALL {
+        let elsewhere = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(200))
+            .mount(&elsewhere)
+            .await;
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(
+                ResponseTemplate::new(307)
+                    .insert_header("location", format!("{}/stolen", elsewhere.uri())),
+            )
+            .mount(&server)
+            .await;
+        let sent = with_version!(version, api, {
+            let body: api::types::BatchInputPublicDefaultAssociationMultiPost =
+                [api::types::PublicDefaultAssociationMultiPost::new(
+                    1u64, 2u64,
+                )]
+                .into_iter()
+                .collect();
+            api::Client::new(transport(&server.uri()))
+                .batch_create_default(ObjectType::CONTACTS, ObjectType::COMPANIES, &body)
+                .await
+                .map(|_| ())
+        });
+        let error = sent.expect_err("a cross-origin redirect is not followed");
+        assert!(
+            matches!(&error, Error::Api(api) if api.status.as_u16() == 307),
+            "{version}: {error}"
+        );
+        assert!(
+            elsewhere.received_requests().await.unwrap().is_empty(),
+            "{version}: nothing reached the other origin"
+        );
 
-    let same = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/crm/associations/2026-09/contacts/companies/labels"))
-        .respond_with(ResponseTemplate::new(307).insert_header("location", "/moved"))
-        .mount(&same)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/moved"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"results": []})))
-        .mount(&same)
-        .await;
-    let labels = client(&same.uri())
-        .list_labels(ObjectType::CONTACTS, ObjectType::COMPANIES)
-        .await
-        .expect("a redirect within the origin is followed");
-    assert!(labels.results.is_empty());
+        let same = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/moved"))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_json(serde_json::json!({"results": []})),
+            )
+            .mount(&same)
+            .await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(307).insert_header("location", "/moved"))
+            .mount(&same)
+            .await;
+        list_labels(version, &same.uri())
+            .await
+            .unwrap_or_else(|e| panic!("{version}: a redirect within the origin is followed: {e}"));
+    }
 }

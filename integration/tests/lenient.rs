@@ -1,40 +1,54 @@
-//! Answers HubSpot's documents do not promise but a client meets: they decode, and every input
-//! is accounted for as HubSpot's answer confirms it.
+//! Answers HubSpot's documents do not promise but a client meets, for the client of every
+//! version (from the registry): they decode, and every input is accounted for as HubSpot's
+//! answer confirms it.
 
-use hubspot_associations::v2026_03::{Client, types};
-use hubspot_associations::{BulkOptions, ObjectType, Transport};
+use hubspot_associations::association_types::CONTACT_TO_COMPANY;
+use hubspot_associations::{ApiVersion, BulkOptions, ObjectType, Transport, with_version};
 use serde_json::json;
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-async fn client_answering(status: u16, body: serde_json::Value) -> (MockServer, Client) {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(status).set_body_json(body))
-        .mount(&server)
-        .await;
-    let client = Client::new(
-        Transport::builder("pat-na1-lenient")
+/// How `batch_create_all` of every version settles one pair against an answer of `status`
+/// with `body`: the outcome of the pair, as text.
+async fn one_pair_against(status: u16, body: serde_json::Value) -> Vec<(ApiVersion, String)> {
+    let mut outcomes = Vec::new();
+    for &version in ApiVersion::ALL {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(status).set_body_json(body.clone()))
+            .mount(&server)
+            .await;
+        let transport = Transport::builder("pat-na1-lenient")
             .base_url(server.uri())
             .build()
-            .unwrap(),
-    );
-    (server, client)
-}
-
-fn pairs() -> Vec<types::PublicAssociationMultiPost> {
-    vec![types::PublicAssociationMultiPost::new(
-        1u64,
-        2u64,
-        [hubspot_associations::association_types::CONTACT_TO_COMPANY],
-    )]
+            .unwrap();
+        let outcome = with_version!(version, api, {
+            let pair =
+                api::types::PublicAssociationMultiPost::new(1u64, 2u64, [CONTACT_TO_COMPANY]);
+            let outcome = api::Client::new(transport)
+                .batch_create_all(
+                    ObjectType::CONTACTS,
+                    ObjectType::COMPANIES,
+                    [pair],
+                    BulkOptions::default(),
+                )
+                .await;
+            match (outcome.succeeded.len(), outcome.failed.first()) {
+                (1, None) => "done".to_owned(),
+                (0, Some(failed)) => failed.failure.to_string(),
+                other => format!("{other:?}"),
+            }
+        });
+        outcomes.push((version, outcome));
+    }
+    outcomes
 }
 
 /// An error whose `context` holds numbers, objects or anything else decodes, and still names
 /// the input it is about.
 #[tokio::test]
 async fn an_error_context_of_any_json_type_decodes_and_names_its_input() {
-    let (_server, client) = client_answering(
+    let outcomes = one_pair_against(
         207,
         json!({
             "status": "COMPLETE",
@@ -53,28 +67,19 @@ async fn an_error_context_of_any_json_type_decodes_and_names_its_input() {
         }),
     )
     .await;
-    let outcome = client
-        .batch_create_all(
-            ObjectType::CONTACTS,
-            ObjectType::COMPANIES,
-            pairs(),
-            BulkOptions::default(),
-        )
-        .await;
-    assert!(outcome.succeeded.is_empty(), "{:?}", outcome.succeeded);
-    assert_eq!(outcome.failed.len(), 1);
-    let failure = outcome.failed[0].failure.to_string();
-    assert!(
-        failure.starts_with("rejected:"),
-        "the error names the input: {failure}"
-    );
+    for (version, outcome) in outcomes {
+        assert!(
+            outcome.starts_with("rejected:"),
+            "{version}: the error names the input: {outcome}"
+        );
+    }
 }
 
 /// A success that confirms nothing (no result and no error for an input) does not count the
 /// input as done: it is unconfirmed, with the reason.
 #[tokio::test]
 async fn a_success_that_confirms_nothing_leaves_its_inputs_unconfirmed() {
-    let (_server, client) = client_answering(
+    let outcomes = one_pair_against(
         201,
         json!({
             "status": "COMPLETE",
@@ -84,18 +89,10 @@ async fn a_success_that_confirms_nothing_leaves_its_inputs_unconfirmed() {
         }),
     )
     .await;
-    let outcome = client
-        .batch_create_all(
-            ObjectType::CONTACTS,
-            ObjectType::COMPANIES,
-            pairs(),
-            BulkOptions::default(),
-        )
-        .await;
-    assert!(outcome.succeeded.is_empty(), "{:?}", outcome.succeeded);
-    assert_eq!(outcome.failed.len(), 1);
-    assert_eq!(
-        outcome.failed[0].failure.to_string(),
-        "neither confirmed nor named in an error"
-    );
+    for (version, outcome) in outcomes {
+        assert_eq!(
+            outcome, "neither confirmed nor named in an error",
+            "{version}"
+        );
+    }
 }
