@@ -95,20 +95,6 @@ fn subject(method: &Method) -> String {
     }
 }
 
-fn arguments(method: &Method) -> String {
-    let signature = method.signature();
-    let open = signature.find('(').unwrap_or(0);
-    let close = signature.rfind(") -> ").unwrap_or(signature.len());
-    signature[open..=close.min(signature.len() - 1)].to_owned()
-}
-
-fn returns(method: &Method) -> String {
-    let signature = method.signature();
-    signature
-        .rsplit_once(" -> ")
-        .map_or_else(String::new, |(_, returns)| returns.to_owned())
-}
-
 fn find<'a>(version: &'a Version, id: &str) -> Option<&'a Operation> {
     version.operations.iter().find(|op| op.id == id)
 }
@@ -149,25 +135,25 @@ fn methods(old: &Version, new: &Version) -> Vec<Change> {
             changes.push(change(Impact::Compatible, subject(method), detail));
             continue;
         };
-        if arguments(before) != arguments(method) {
+        if before.arguments() != method.arguments() {
             changes.push(change(
                 Impact::Breaking,
                 subject(method),
                 format!(
                     "arguments `{}` became `{}`",
-                    arguments(before),
-                    arguments(method)
+                    before.arguments(),
+                    method.arguments()
                 ),
             ));
         }
-        if returns(before) != returns(method) {
+        if before.readable_returns() != method.readable_returns() {
             changes.push(change(
                 Impact::Breaking,
                 subject(method),
                 format!(
                     "returns `{}` instead of `{}`",
-                    returns(method),
-                    returns(before)
+                    method.readable_returns(),
+                    before.readable_returns()
                 ),
             ));
         }

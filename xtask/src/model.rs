@@ -85,19 +85,29 @@ pub enum MethodKind {
 }
 
 impl Method {
-    /// The signature as a program sees it: `list_all(from: &str) -> impl Stream<...>`.
-    pub fn signature(&self) -> String {
+    /// The arguments as a program reads them: `(object_type: impl Into<ObjectType>, ...)`.
+    pub fn arguments(&self) -> String {
         let args: Vec<String> = self
             .args
             .iter()
             .map(|(name, ty)| format!("{name}: {}", rust_types::readable(ty)))
             .collect();
+        format!("({})", args.join(", "))
+    }
+
+    /// What it returns, as a program reads it.
+    pub fn readable_returns(&self) -> String {
+        rust_types::readable(&self.returns)
+    }
+
+    /// The signature as a program sees it: `list_stream(...) -> impl Stream<...>`.
+    pub fn signature(&self) -> String {
         format!(
-            "{}{}({}) -> {}",
+            "{}{}{} -> {}",
             if self.is_async { "async " } else { "" },
             self.name,
-            args.join(", "),
-            rust_types::readable(&self.returns)
+            self.arguments(),
+            self.readable_returns()
         )
     }
 }

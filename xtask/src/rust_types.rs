@@ -182,7 +182,15 @@ pub fn json_name(field: &syn::Field) -> Option<String> {
 /// A type as a program writes it: `::std::option::Option<::std::string::String>` is
 /// `Option<String>`, `crate::ObjectId` is `ObjectId`.
 pub fn readable(tokens: &str) -> String {
-    let mut text: String = tokens.split_whitespace().collect();
+    let word = |c: char| c.is_alphanumeric() || c == '_';
+    // The tokens joined without spaces, except between two words (`impl Into`).
+    let mut text = String::new();
+    for token in tokens.split_whitespace() {
+        if text.ends_with(word) && token.starts_with(word) {
+            text.push(' ');
+        }
+        text.push_str(token);
+    }
     for prefix in [
         "::std::option::",
         "::std::string::",
@@ -200,9 +208,7 @@ pub fn readable(tokens: &str) -> String {
     ] {
         text = text.replace(prefix, "");
     }
-    text.replace(',', ", ")
-        .replace("Item=", "Item = ")
-        .replace("impl", "impl ")
+    text.replace(',', ", ").replace('=', " = ")
 }
 
 #[cfg(test)]
