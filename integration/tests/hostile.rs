@@ -201,3 +201,28 @@ async fn redirects_stay_within_the_origin() {
             .unwrap_or_else(|e| panic!("{version}: a redirect within the origin is followed: {e}"));
     }
 }
+
+/// The fake HubSpot bounds what it reads too: a request body over its limit (axum's 2 MiB,
+/// far above a full batch of 2,000 inputs) is refused with a 413, unread.
+#[tokio::test]
+async fn the_fake_refuses_an_oversized_request_body() {
+    let fake = fake_hubspot::FakeHubSpot::start(fake_hubspot::Config::default())
+        .await
+        .unwrap();
+    let version = ApiVersion::ALL.last().copied().expect("a version");
+    let batch = version
+        .operation("batch_create_default")
+        .expect("the newest version has batch_create_default");
+    let path = batch
+        .path
+        .replace("{fromObjectType}", "contacts")
+        .replace("{toObjectType}", "companies");
+    let answer = reqwest::Client::new()
+        .post(format!("{}{path}", fake.url()))
+        .header("content-type", "application/json")
+        .body(vec![b' '; 3 << 20])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status().as_u16(), 413, "{version}");
+}
