@@ -207,7 +207,7 @@ pub fn ids(types: &[AssociationType]) -> TokenStream {
 
 /// How paths name a standard object: its plural (`contacts`, `companies`, `taxes`), but
 /// `postal_mail`, which HubSpot does not pluralise.
-pub fn path_name(object: &str) -> String {
+fn path_name(object: &str) -> String {
     if object.ends_with("mail") {
         return object.to_owned();
     }

@@ -394,7 +394,7 @@ fn version(spec: &Spec) -> Result<Version, Vec<Diagnostic>> {
 }
 
 /// The Rust type of a scalar parameter.
-pub fn scalar_type(scalar: Scalar) -> &'static str {
+fn scalar_type(scalar: Scalar) -> &'static str {
     match scalar {
         Scalar::Str => "&str",
         Scalar::I32 => "i32",
@@ -419,7 +419,7 @@ fn type_path(schema: &str) -> String {
 }
 
 /// What one decoded success is: the body type, `Option` of it when it may be empty, or `()`.
-pub fn success_type(op: &Operation) -> String {
+fn success_type(op: &Operation) -> String {
     match (&op.success.body, op.success.may_be_empty) {
         (None, _) => "()".to_owned(),
         (Some(name), false) => type_path(name),
