@@ -9,10 +9,11 @@ use futures_util::StreamExt;
 use hubspot_associations::{ApiVersion, BulkOutcome, ObjectId, RateLimit, Transport};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::input::{self, Ids, Pairs};
+use crate::input;
 use crate::job::Job;
-use crate::journal::{self, Journal, Settled};
-use crate::report::{self, Summary};
+use crate::lock;
+use crate::report::{self, BadRowLog, FailuresFile, Summary};
+use crate::state::{Counts, Outcome, Pair, Run, State};
 
 /// The API version a run uses, and the transport its client sends through.
 pub struct Api {
@@ -72,17 +73,23 @@ impl Kind {
     }
 }
 
-/// What HubSpot confirmed of each input line a request carried.
-type LineOutcomes = Vec<(u64, Settled)>;
+/// What HubSpot answered for each pair a request carried.
+type PairOutcomes = Vec<((u64, u64), Outcome)>;
 
-fn progress_bar(job: &Job, length: u64) -> ProgressBar {
+/// A bar of `length` rows, or a counter when the length is unknown.
+fn progress_bar(job: &Job, length: Option<u64>) -> ProgressBar {
     if !job.progress {
         return ProgressBar::hidden();
     }
-    let bar = ProgressBar::new(length);
+    let (bar, template) = match length {
+        Some(length) => (
+            ProgressBar::new(length),
+            "{bar:40} {pos}/{len} pairs  {per_sec}  ETA {eta}  {msg}",
+        ),
+        None => (ProgressBar::no_length(), "{pos} rows  {per_sec}  {msg}"),
+    };
     let style =
-        ProgressStyle::with_template("{bar:40} {pos}/{len} rows  {per_sec}  ETA {eta}  {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar());
+        ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar());
     bar.set_style(style);
     bar
 }
@@ -102,114 +109,169 @@ fn number(id: &ObjectId) -> u64 {
     id.as_u64().unwrap_or_default()
 }
 
-/// The journal entries of a bulk outcome: each input's outcome for every line of its pairs.
-fn outcomes_by_line<I, R>(
+/// Each pair of a bulk outcome with HubSpot's answer for the input that carried it.
+fn outcomes_by_pair<I, R>(
     outcome: BulkOutcome<I, R>,
     pairs_of: impl Fn(&I) -> Vec<(u64, u64)>,
-    pairs: &Pairs,
-) -> LineOutcomes {
-    let mut settled = Vec::new();
-    let mut add = |input: &I, outcome: Settled| {
-        for pair in pairs_of(input) {
-            if let Some(&row) = pairs.index.get(&pair) {
-                settled.extend(pairs.lines(row).map(|line| (line, outcome.clone())));
-            }
-        }
-    };
-    for success in &outcome.succeeded {
-        add(&success.input, Settled::Done);
-    }
-    for failure in &outcome.failed {
-        add(&failure.input, Settled::Failed(failure.failure.to_string()));
-    }
-    settled
+) -> PairOutcomes {
+    let succeeded = outcome.succeeded.iter().flat_map(|success| {
+        pairs_of(&success.input)
+            .into_iter()
+            .map(|pair| (pair, Outcome::Done))
+    });
+    let failed = outcome.failed.iter().flat_map(|failure| {
+        let reason = failure.failure.to_string();
+        pairs_of(&failure.input)
+            .into_iter()
+            .map(move |pair| (pair, Outcome::Failed(reason.clone())))
+    });
+    succeeded.chain(failed).collect()
 }
 
-/// `associate` and `archive`: every pair of the input, resumed from the journal.
+/// Who holds a run's lock, for the run refused.
+fn holder(job: &Job) -> String {
+    format!(
+        "pid {}, `{}` of {}, since {}",
+        std::process::id(),
+        job.command,
+        job.input.display(),
+        humantime::format_rfc3339_seconds(std::time::SystemTime::now())
+    )
+}
+
+/// `associate` and `archive`: every pair of the input, resumed from the run's state.
 pub async fn write_pairs(
     api: &Api,
     job: &Job,
     kind: &Kind,
-    journal_path: &Path,
+    state_path: &Path,
+    retry_failed: bool,
 ) -> anyhow::Result<Summary> {
     let started = Instant::now();
-    let bytes = input::read(&job.input)?;
-    let print = journal::fingerprint(
-        &[
-            job.command,
-            job.version.as_str(),
-            &job.from_type,
-            &job.to_type,
-            &kind.describe(),
-        ],
-        &bytes,
-    );
-    let pairs = input::pairs(&bytes);
-    drop(bytes);
-    report::bad_rows(&pairs.bad);
-    let earlier = journal::read(journal_path, &print)?
-        .map(|(settled, _)| settled)
-        .unwrap_or_default();
-    let pending: Vec<usize> = (0..pairs.rows.len())
-        .filter(|&row| pairs.lines(row).any(|line| !earlier.contains(line)))
-        .collect();
-    let skipped = (0..pairs.rows.len())
-        .flat_map(|row| pairs.lines(row))
-        .filter(|line| earlier.contains(*line))
-        .count() as u64;
-    drop(earlier);
-    if job.dry_run {
-        let size = job.options.chunk_size.unwrap_or(match (job.command, kind) {
-            ("associate", Kind::Type { .. } | Kind::Label(_)) => 2_000,
-            _ => hubspot_associations::bulk::DEFAULT_CHUNK,
-        });
-        let requests = (pending.len() as u64).div_ceil(size as u64);
-        return Ok(report::plan(
-            job,
-            pairs.total,
-            pairs.rows.len(),
-            &pairs.bad,
-            skipped,
-            pending.len(),
-            requests,
-            plan_duration(requests, job.rate_limit),
-        ));
-    }
-    let mut journal = Journal::open(journal_path, &print)?;
-    let bar = progress_bar(
-        job,
-        pending
-            .iter()
-            .map(|&row| pairs.lines(row).count() as u64)
-            .sum(),
-    );
-    let resolved = resolve(api, job, kind).await?;
-    let rows = pending.iter().map(|&row| pairs.rows[row]);
-    let record = |outcomes: LineOutcomes| -> anyhow::Result<()> {
-        bar.inc(outcomes.len() as u64);
-        journal.record(outcomes)
+    let run = Run {
+        command: job.command.to_owned(),
+        api_version: job.version.as_str().to_owned(),
+        from_type: job.from_type.clone(),
+        to_type: job.to_type.clone(),
+        kind: kind.describe(),
     };
-    send_pairs(api, job, &resolved, rows, &pairs, record).await?;
+    if job.dry_run {
+        return plan_pairs(job, kind, &run, state_path);
+    }
+    let _lock = lock::acquire(state_path, &holder(job))?;
+    let mut state = State::open(state_path)?;
+    let mut bad_rows = BadRowLog::default();
+    if !state.holds(&run, &job.input)? {
+        state.import(&run, &job.input, input::open(&job.input, 2)?, |row| {
+            bad_rows.show(row.line, &row.reason, &row.fields)
+        })?;
+    }
+    bad_rows.finish(&job.failures);
+    if retry_failed {
+        state.retry_failed()?;
+    }
+    let before = state.counts()?;
+    let session = state.begin_session()?;
+    let bar = progress_bar(job, Some(before.pending_pairs));
+    let resolved = resolve(api, job, kind).await?;
+    let mut pending = state.pending()?;
+    let record = |outcomes: PairOutcomes| -> anyhow::Result<()> {
+        bar.inc(state.record(outcomes)?);
+        Ok(())
+    };
+    send_pairs(api, job, &resolved, pending.by_ref(), record).await?;
+    if let Some(error) = pending.failure() {
+        anyhow::bail!(
+            "cannot read the run state {}: {error}",
+            state_path.display()
+        );
+    }
     bar.finish_and_clear();
-    let settled = journal.settled();
-    let failed_pairs = failed_rows(&pairs, settled);
-    report::failures(
-        &job.failures,
-        &["from_id", "to_id"],
-        &pairs.bad,
-        &failed_pairs,
-    )?;
+    state.end_session(session)?;
+    let mut failures = FailuresFile::create(&job.failures, &["from_id", "to_id"])?;
+    state.failures(None, |row| {
+        failures.write(row.line, &row.reason, &row.fields)
+    })?;
+    failures.finish()?;
+    let after = state.counts()?;
     Ok(Summary {
         command: job.command,
-        total: pairs.total,
-        done: settled.done.len() as u64,
-        failed: failed_pairs.len() as u64,
-        bad: pairs.bad.len() as u64,
-        skipped,
-        settled_now: settled.len() as u64 - skipped,
+        total: after.total,
+        done: after.done,
+        failed: after.failed,
+        bad: after.bad,
+        skipped: before.settled(),
+        settled_now: after.settled() - before.settled(),
         elapsed: started.elapsed(),
         dry_run: false,
     })
+}
+
+/// The plan of `associate` or `archive`: from the run's state when it holds this run, else
+/// from a scratch state the input is read into and that is deleted after.
+fn plan_pairs(job: &Job, kind: &Kind, run: &Run, state_path: &Path) -> anyhow::Result<Summary> {
+    let existing = match state_path.exists() {
+        true => Some(State::open_read_only(state_path)?),
+        false => None,
+    };
+    let scratch = tempfile::tempdir()?;
+    let state = match existing {
+        Some(state) if state.holds(run, &job.input)? => state,
+        _ => {
+            let mut state = State::open(&scratch.path().join("plan.sqlite"))?;
+            let mut bad_rows = BadRowLog::default();
+            state.import(run, &job.input, input::open(&job.input, 2)?, |row| {
+                bad_rows.show(row.line, &row.reason, &row.fields)
+            })?;
+            bad_rows.finish(&job.failures);
+            state
+        }
+    };
+    let counts = state.counts()?;
+    let size = job.options.chunk_size.unwrap_or(match (job.command, kind) {
+        ("associate", Kind::Type { .. } | Kind::Label(_)) => 2_000,
+        _ => hubspot_associations::bulk::DEFAULT_CHUNK,
+    });
+    let requests = counts.pending_pairs.div_ceil(size as u64);
+    Ok(report::plan(
+        job,
+        &counts,
+        requests,
+        plan_duration(requests, job.rate_limit),
+    ))
+}
+
+/// `status`: a run's progress and failures, from its state, while it runs or after.
+pub fn status(state_path: &Path, failures_shown: u64) -> anyhow::Result<()> {
+    if !state_path.exists() {
+        anyhow::bail!(
+            "there is no run state at {}: a run writes it beside its input (`<input>.state.sqlite`) \
+             unless given --state",
+            state_path.display()
+        );
+    }
+    let state = State::open_read_only(state_path)?;
+    let Some(recorded) = state.recorded()? else {
+        anyhow::bail!(
+            "the run state {} holds no run yet: its first run is reading the input, or was \
+             stopped while it did",
+            state_path.display()
+        );
+    };
+    let mut failures = Vec::new();
+    state.failures(Some(failures_shown), |row| {
+        failures.push(row);
+        Ok(())
+    })?;
+    report::status(
+        state_path,
+        &recorded,
+        &state.counts()?,
+        &state.sessions()?,
+        lock::holder(state_path)?.as_deref(),
+        &failures,
+    );
+    Ok(())
 }
 
 /// The association type a run writes: a label resolved to its type id and category once.
@@ -239,17 +301,16 @@ async fn send_pairs(
     api: &Api,
     job: &Job,
     kind: &Kind,
-    rows: impl Iterator<Item = input::Pair>,
-    pairs: &Pairs,
-    mut record: impl FnMut(LineOutcomes) -> anyhow::Result<()>,
+    rows: impl Iterator<Item = Pair>,
+    mut record: impl FnMut(PairOutcomes) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
     let (from_type, to_type, options) = (job.from_type.as_str(), job.to_type.as_str(), job.options);
-    // Drains a stream of bulk outcomes into the journal.
+    // Drains a stream of bulk outcomes into the run's state.
     macro_rules! drain {
         ($chunks:expr, $pairs_of:expr) => {{
             let mut chunks = std::pin::pin!($chunks);
             while let Some(outcome) = chunks.next().await {
-                record(outcomes_by_line(outcome, $pairs_of, pairs))?;
+                record(outcomes_by_pair(outcome, $pairs_of))?;
             }
         }};
     }
@@ -301,7 +362,7 @@ async fn send_pairs(
                 client.batch_archive_chunks(
                     from_type,
                     to_type,
-                    by_from(rows).into_iter().map(|(from, to)| {
+                    by_from(rows).map(|(from, to)| {
                         types::PublicAssociationMultiArchive {
                             from: id(from),
                             to: to.into_iter().map(id).collect(),
@@ -340,76 +401,107 @@ async fn send_pairs(
     Ok(())
 }
 
-/// Consecutive pairs with the same `from` grouped, as batch archive takes them.
-fn by_from(rows: impl Iterator<Item = input::Pair>) -> Vec<(u64, Vec<u64>)> {
-    let mut grouped: Vec<(u64, Vec<u64>)> = Vec::new();
-    for pair in rows {
-        match grouped.last_mut() {
-            Some((from, to)) if *from == pair.from => to.push(pair.to),
-            _ => grouped.push((pair.from, vec![pair.to])),
+/// Consecutive pairs with the same `from` grouped, as batch archive takes them, as they come.
+fn by_from(rows: impl Iterator<Item = Pair>) -> impl Iterator<Item = (u64, Vec<u64>)> {
+    let mut rows = rows.peekable();
+    std::iter::from_fn(move || {
+        let first = rows.next()?;
+        let mut to = vec![first.to];
+        while let Some(next) = rows.next_if(|next| next.from == first.from) {
+            to.push(next.to);
         }
-    }
-    grouped
+        Some((first.from, to))
+    })
 }
 
-/// The input lines that failed, with their pair and HubSpot's reason, for the failures file.
-fn failed_rows(pairs: &Pairs, settled: &journal::Settlements) -> Vec<(u64, Vec<String>, String)> {
-    (0..pairs.rows.len())
-        .flat_map(|row| pairs.lines(row).map(move |line| (row, line)))
-        .filter_map(|(row, line)| {
-            let reason = settled.failed.get(&line)?;
-            let pair = pairs.rows[row];
-            Some((
-                line,
-                vec![pair.from.to_string(), pair.to.to_string()],
-                reason.clone(),
-            ))
-        })
-        .collect()
-}
+/// Records read at once by `export`.
+const EXPORT_CHUNK: usize = 1_000;
 
-/// `export`: every association of every record of the input, to a CSV file.
+/// `export`: every association of every record of the input, to a CSV file. The input is read
+/// a thousand ids at a time, and the output and failures files are written to temporary files
+/// put in place when complete.
 pub async fn export(api: &Api, job: &Job, output: &Path) -> anyhow::Result<Summary> {
     let started = Instant::now();
-    let Ids {
-        rows: ids,
-        bad,
-        total,
-    } = input::ids(&input::read(&job.input)?);
-    report::bad_rows(&bad);
+    let mut rows = input::open(&job.input, 1)?;
+    let mut bad_rows = BadRowLog::default();
     if job.dry_run {
-        let requests = (ids.len() as u64).div_ceil(1_000);
+        let (mut ids, mut bad) = (0, 0);
+        for row in rows.by_ref() {
+            match row.map_err(|error| input::unreadable(&job.input, error))? {
+                Ok(_) => ids += 1,
+                Err(row) => {
+                    bad += 1;
+                    bad_rows.show(row.line, &row.reason, &row.fields);
+                }
+            }
+        }
+        bad_rows.finish(&job.failures);
+        let counts = Counts {
+            total: rows.total,
+            distinct: ids,
+            pending: ids,
+            pending_pairs: ids,
+            bad,
+            ..Counts::default()
+        };
+        let requests = ids.div_ceil(EXPORT_CHUNK as u64);
         return Ok(report::plan(
             job,
-            total,
-            ids.len(),
-            &bad,
-            0,
-            ids.len(),
+            &counts,
             requests,
             plan_duration(requests, job.rate_limit),
         ));
     }
-    let mut writer = csv::Writer::from_path(output)
-        .map_err(|error| anyhow::anyhow!("cannot write {}: {error}", output.display()))?;
+    let cannot = |error: &dyn std::fmt::Display| {
+        anyhow::anyhow!("cannot write {}: {error}", output.display())
+    };
+    let directory = match output.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let file = tempfile::NamedTempFile::new_in(directory).map_err(|e| cannot(&e))?;
+    let mut writer = csv::Writer::from_writer(file);
     writer.write_record(["from_id", "to_id", "type_id", "category", "label"])?;
-    let line_of: HashMap<u64, u64> = ids.iter().map(|(line, id)| (*id, *line)).collect();
-    let bar = progress_bar(job, ids.len() as u64);
-    let mut failed: Vec<(u64, Vec<String>, String)> = Vec::new();
-    let mut exported = 0_u64;
-    for chunk in ids.chunks(1_000) {
+    let mut failures = FailuresFile::create(&job.failures, &["id"])?;
+    let bar = progress_bar(job, None);
+    let (mut exported, mut failed, mut read) = (0_u64, 0_u64, 0_u64);
+    loop {
+        // Up to a chunk of ids, and the bad rows met on the way, which go to the failures
+        // file in line order with the chunk's failures.
+        let mut chunk: Vec<(u64, u64)> = Vec::with_capacity(EXPORT_CHUNK);
+        let mut unusable: Vec<(u64, Vec<String>, String)> = Vec::new();
+        while chunk.len() < EXPORT_CHUNK {
+            match rows
+                .next()
+                .transpose()
+                .map_err(|e| input::unreadable(&job.input, e))?
+            {
+                Some(Ok(row)) => chunk.push((row.line, row.ids[0])),
+                Some(Err(row)) => {
+                    bad_rows.show(row.line, &row.reason, &row.fields);
+                    unusable.push((row.line, row.fields, format!("bad input: {}", row.reason)));
+                }
+                None => break,
+            }
+        }
+        if chunk.is_empty() && unusable.is_empty() {
+            break;
+        }
+        read += chunk.len() as u64;
+        let line_of: HashMap<u64, u64> = chunk.iter().map(|(line, id)| (*id, *line)).collect();
         let records: Vec<ObjectId> = chunk.iter().map(|(_, id)| ObjectId::from(*id)).collect();
         let rows: Vec<[String; 5]> = with_client!(api, client, {
             let outcome = client
                 .batch_read_all(&job.from_type, &job.to_type, records, job.options)
                 .await;
             exported += outcome.succeeded.len() as u64;
+            failed += outcome.failed.len() as u64;
             for failure in &outcome.failed {
                 let line = line_of
                     .get(&number(&failure.input))
                     .copied()
                     .unwrap_or_default();
-                failed.push((
+                unusable.push((
                     line,
                     vec![failure.input.to_string()],
                     failure.failure.to_string(),
@@ -442,20 +534,26 @@ pub async fn export(api: &Api, job: &Job, output: &Path) -> anyhow::Result<Summa
         for row in rows {
             writer.write_record(&row)?;
         }
+        unusable.sort();
+        for (line, fields, reason) in &unusable {
+            failures.write(*line, reason, fields)?;
+        }
         bar.inc(chunk.len() as u64);
     }
-    writer.flush()?;
     bar.finish_and_clear();
-    failed.sort();
-    report::failures(&job.failures, &["id"], &bad, &failed)?;
+    bad_rows.finish(&job.failures);
+    let file = writer.into_inner().map_err(|e| cannot(e.error()))?;
+    file.as_file().sync_all().map_err(|e| cannot(&e))?;
+    file.persist(output).map_err(|e| cannot(&e.error))?;
+    failures.finish()?;
     Ok(Summary {
         command: job.command,
-        total,
+        total: rows.total,
         done: exported,
-        failed: failed.len() as u64,
-        bad: bad.len() as u64,
+        failed,
+        bad: rows.total - read,
         skipped: 0,
-        settled_now: ids.len() as u64,
+        settled_now: read,
         elapsed: started.elapsed(),
         dry_run: false,
     })

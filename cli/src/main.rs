@@ -7,10 +7,11 @@
 mod commands;
 mod input;
 mod job;
-mod journal;
+mod lock;
 mod report;
+mod state;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -22,6 +23,8 @@ use job::Job;
 
 /// The environment variable that holds the access token.
 const TOKEN_VARIABLE: &str = "HUBSPOT_TOKEN";
+/// What a run's state is named after, beside its input file.
+const STATE_EXTENSION: &str = ".state.sqlite";
 
 #[derive(Parser)]
 #[command(
@@ -54,6 +57,18 @@ enum Command {
         #[arg(long)]
         output: PathBuf,
     },
+    /// Show the progress and failures of an `associate` or `archive` run, running or not.
+    Status {
+        /// The run's input file (its state is `<input>.state.sqlite`).
+        #[arg(long, required_unless_present = "state", conflicts_with = "state")]
+        input: Option<PathBuf>,
+        /// The run's state, when it was given `--state`.
+        #[arg(long)]
+        state: Option<PathBuf>,
+        /// How many failed or bad rows to show.
+        #[arg(long, default_value_t = 20)]
+        failures: u64,
+    },
 }
 
 #[derive(Args)]
@@ -72,9 +87,13 @@ struct PairArgs {
     /// An association label, looked up once.
     #[arg(long, conflicts_with = "type_id")]
     label: Option<String>,
-    /// The journal that makes the run resumable (default: the input file with `.journal`).
+    /// The run's state, an SQLite database that makes the run resumable and that one process
+    /// at a time may use (default: the input file with `.state.sqlite`).
     #[arg(long)]
-    journal: Option<PathBuf>,
+    state: Option<PathBuf>,
+    /// Send again the pairs that failed in earlier runs.
+    #[arg(long)]
+    retry_failed: bool,
 }
 
 #[derive(Args)]
@@ -242,34 +261,64 @@ impl PairArgs {
 
     async fn run(&self, command: &'static str) -> anyhow::Result<report::Summary> {
         let job = self.common.job(command);
-        let journal = self
-            .journal
+        let state = self
+            .state
             .clone()
-            .unwrap_or_else(|| with_extension(&self.common.input, ".journal"));
-        commands::write_pairs(&self.common.api()?, &job, &self.kind(), &journal).await
+            .unwrap_or_else(|| with_extension(&self.common.input, STATE_EXTENSION));
+        let api = self.common.api()?;
+        commands::write_pairs(&api, &job, &self.kind(), &state, self.retry_failed).await
     }
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let verbose = match &cli.command {
-        Command::Associate { pairs } | Command::Archive { pairs } => pairs.common.verbose,
-        Command::Export { common, .. } => common.verbose,
+/// `status`: answered from the state alone, with no client.
+fn status(input: Option<&Path>, state: Option<&Path>, failures: u64) -> ExitCode {
+    let state = match (state, input) {
+        (Some(state), _) => state.to_owned(),
+        (None, Some(input)) => with_extension(input, STATE_EXTENSION),
+        (None, None) => PathBuf::from(STATE_EXTENSION),
     };
-    if verbose {
+    match commands::status(&state, failures) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// With `--verbose`, warnings (retries and the like) go to stderr.
+fn log_warnings(common: &CommonArgs) {
+    if common.verbose {
         tracing_subscriber::fmt()
             .with_max_level(tracing_subscriber::filter::LevelFilter::WARN)
             .with_writer(std::io::stderr)
             .init();
     }
-    let outcome = match &cli.command {
-        Command::Associate { pairs } => pairs.run("associate").await,
-        Command::Archive { pairs } => pairs.run("archive").await,
-        Command::Export { common, output } => match common.api() {
-            Ok(api) => commands::export(&api, &common.job("export"), output).await,
-            Err(error) => Err(error),
-        },
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let outcome = match &Cli::parse().command {
+        Command::Status {
+            input,
+            state,
+            failures,
+        } => return status(input.as_deref(), state.as_deref(), *failures),
+        Command::Associate { pairs } => {
+            log_warnings(&pairs.common);
+            pairs.run("associate").await
+        }
+        Command::Archive { pairs } => {
+            log_warnings(&pairs.common);
+            pairs.run("archive").await
+        }
+        Command::Export { common, output } => {
+            log_warnings(common);
+            match common.api() {
+                Ok(api) => commands::export(&api, &common.job("export"), output).await,
+                Err(error) => Err(error),
+            }
+        }
     };
     match outcome {
         Ok(summary) => {

@@ -1,12 +1,12 @@
 //! What a run tells its user: bad rows as they are found, the failures file, the plan of a
-//! dry run, and the final summary.
+//! dry run, the final summary, and a run's status.
 
 use std::fmt;
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, UNIX_EPOCH};
 
-use crate::input::BadRow;
 use crate::job::Job;
+use crate::state::{Counts, Failure, Recorded, Session};
 
 /// The outcome of a run, by input row.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,89 +61,175 @@ impl fmt::Display for Summary {
     }
 }
 
-/// Reports bad rows on stderr as they are found.
-pub fn bad_rows(bad: &[BadRow]) {
-    for row in bad {
-        eprintln!(
-            "line {}: skipped, {}: {}",
-            row.line,
-            row.reason,
-            row.fields.join(",")
-        );
+/// Bad rows shown on stderr before the rest are only counted.
+const BAD_ROWS_SHOWN: u64 = 100;
+
+/// Shows bad rows on stderr, the first hundred of them; the failures file has them all.
+#[derive(Default)]
+pub struct BadRowLog {
+    seen: u64,
+}
+
+impl BadRowLog {
+    /// Shows one bad row (or counts it, past the first hundred).
+    pub fn show(&mut self, line: u64, reason: &str, fields: &[String]) {
+        self.seen += 1;
+        if self.seen <= BAD_ROWS_SHOWN {
+            eprintln!("line {line}: skipped, {reason}: {}", fields.join(","));
+        }
+    }
+
+    /// Says how many were not shown.
+    pub fn finish(self, failures: &Path) {
+        if self.seen > BAD_ROWS_SHOWN {
+            eprintln!(
+                "... and {} more bad rows, all in {}",
+                self.seen - BAD_ROWS_SHOWN,
+                failures.display()
+            );
+        }
     }
 }
 
-/// Writes every bad row and failed row, by line, with its reason, then the row's fields as
-/// they were (all of them, however many).
-pub fn failures(
-    path: &Path,
-    columns: &[&str],
-    bad: &[BadRow],
-    failed: &[(u64, Vec<String>, String)],
-) -> anyhow::Result<()> {
-    let mut rows: Vec<(u64, Vec<String>, String)> = bad
-        .iter()
-        .map(|row| {
-            (
-                row.line,
-                row.fields.clone(),
-                format!("bad input: {}", row.reason),
-            )
-        })
-        .chain(failed.iter().cloned())
-        .collect();
-    rows.sort_by_key(|(line, ..)| *line);
-    let mut writer = csv::WriterBuilder::new()
-        .flexible(true)
-        .from_path(path)
-        .map_err(|error| {
+/// The failures file, written row by row in line order to a temporary file beside it and put
+/// in place whole when finished: a killed run leaves the previous file or none, never half.
+pub struct FailuresFile {
+    path: std::path::PathBuf,
+    writer: csv::Writer<tempfile::NamedTempFile>,
+}
+
+impl FailuresFile {
+    /// Starts the failures file at `path`, for rows of `columns`.
+    pub fn create(path: &Path, columns: &[&str]) -> anyhow::Result<Self> {
+        let cannot = |error: &dyn fmt::Display| {
             anyhow::anyhow!("cannot write the failures file {}: {error}", path.display())
-        })?;
-    let mut header = vec!["line", "reason"];
-    header.extend_from_slice(columns);
-    writer.write_record(&header)?;
-    for (line, fields, reason) in rows {
-        let mut record = vec![line.to_string(), reason];
-        record.extend(fields);
-        writer.write_record(&record)?;
+        };
+        let directory = match path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => Path::new("."),
+        };
+        let file = tempfile::NamedTempFile::new_in(directory).map_err(|e| cannot(&e))?;
+        let mut writer = csv::WriterBuilder::new().flexible(true).from_writer(file);
+        let mut header = vec!["line", "reason"];
+        header.extend_from_slice(columns);
+        writer.write_record(&header).map_err(|e| cannot(&e))?;
+        Ok(Self {
+            path: path.to_owned(),
+            writer,
+        })
     }
-    writer.flush()?;
-    Ok(())
+
+    /// Writes a row: its line, why, then its fields as they were (all of them, however many).
+    pub fn write(&mut self, line: u64, reason: &str, fields: &[String]) -> anyhow::Result<()> {
+        let mut record = vec![line.to_string(), reason.to_owned()];
+        record.extend_from_slice(fields);
+        self.writer.write_record(&record)?;
+        Ok(())
+    }
+
+    /// Puts the file in place.
+    pub fn finish(self) -> anyhow::Result<()> {
+        let cannot = |error: &dyn fmt::Display| {
+            anyhow::anyhow!(
+                "cannot write the failures file {}: {error}",
+                self.path.display()
+            )
+        };
+        let file = self.writer.into_inner().map_err(|e| cannot(e.error()))?;
+        file.as_file().sync_all().map_err(|e| cannot(&e))?;
+        file.persist(&self.path).map_err(|e| cannot(&e.error))?;
+        Ok(())
+    }
 }
 
 /// The plan of a dry run, printed; nothing is written.
-#[allow(clippy::too_many_arguments)]
-pub fn plan(
-    job: &Job,
-    total: u64,
-    distinct: usize,
-    bad: &[BadRow],
-    skipped: u64,
-    pending: usize,
-    requests: u64,
-    duration: Option<Duration>,
-) -> Summary {
+pub fn plan(job: &Job, counts: &Counts, requests: u64, duration: Option<Duration>) -> Summary {
     println!(
         "dry run of {} ({} to {}, API {}): nothing is written",
         job.command, job.from_type, job.to_type, job.version
     );
     println!(
-        "  {total} rows: {distinct} distinct, {} bad, {skipped} settled by an earlier run",
-        bad.len()
+        "  {} rows: {} distinct, {} bad, {} settled by an earlier run",
+        counts.total,
+        counts.distinct,
+        counts.bad,
+        counts.settled()
     );
-    println!("  {pending} to send in {requests} requests");
+    println!("  {} to send in {requests} requests", counts.pending_pairs);
     if let Some(duration) = duration {
         println!("  about {:.0} s at the rate limit", duration.as_secs_f64());
     }
     Summary {
         command: job.command,
-        total,
+        total: counts.total,
         done: 0,
         failed: 0,
-        bad: bad.len() as u64,
-        skipped,
+        bad: counts.bad,
+        skipped: counts.settled(),
         settled_now: 0,
         elapsed: Duration::ZERO,
         dry_run: true,
+    }
+}
+
+fn time(seconds: i64) -> String {
+    let at = UNIX_EPOCH + Duration::from_secs(u64::try_from(seconds).unwrap_or_default());
+    humantime::format_rfc3339_seconds(at).to_string()
+}
+
+/// What `status` prints: the run, who runs it now, its progress and its first failures.
+pub fn status(
+    path: &Path,
+    recorded: &Recorded,
+    counts: &Counts,
+    sessions: &[Session],
+    holder: Option<&str>,
+    failures: &[Failure],
+) {
+    println!("state: {} (SQLite)", path.display());
+    println!("run: {}", recorded.run);
+    println!(
+        "input: {} (sha256 {}), read {}",
+        recorded.input,
+        recorded.input_sha256,
+        time(recorded.created_at)
+    );
+    match holder {
+        Some(holder) => println!("running now: {holder}"),
+        None => println!("not running"),
+    }
+    for (index, session) in sessions.iter().enumerate() {
+        let ended = match session.ended_at {
+            Some(at) => format!("ended {}", time(at)),
+            None if holder.is_some() && index + 1 == sessions.len() => "running".into(),
+            None => "stopped without ending (killed?)".into(),
+        };
+        println!(
+            "  process {} started {}, {ended}",
+            session.pid,
+            time(session.started_at)
+        );
+    }
+    println!(
+        "rows: {}: {} done, {} failed, {} pending, {} bad ({} distinct pairs)",
+        counts.total, counts.done, counts.failed, counts.pending, counts.bad, counts.distinct
+    );
+    if !failures.is_empty() {
+        println!(
+            "failed and bad rows, by line (the first {}):",
+            failures.len()
+        );
+        for failure in failures {
+            println!(
+                "  line {}: {}: {}",
+                failure.line,
+                failure.reason,
+                failure.fields.join(",")
+            );
+        }
+        println!(
+            "every failure: sqlite3 {} \"select * from outcomes where outcome = 'failed'\"",
+            path.display()
+        );
     }
 }

@@ -106,7 +106,7 @@ async fn bad_rows_and_rejected_ids_are_reported_by_line_while_the_rest_goes_on()
         10,rejected: VALIDATION_ERROR: No companies with ID 100009 exist,9,100009\n\
         3002,bad input: an empty id,42,\n\
         3003,\"bad input: 3 columns, expected 2\",1,2,3\n\
-        3004,bad input: `abc` is not a record id (record ids are digits),abc,9\n"
+        3004,bad input: `abc` is not a record id (record ids are whole numbers below 2^63),abc,9\n"
     );
     let expected: BTreeSet<(u64, u64)> = (1..=3_000)
         .filter(|i| *i != 7 && *i != 9)
@@ -152,8 +152,11 @@ async fn a_dry_run_validates_and_plans_and_writes_nothing() {
     );
     assert_eq!(output.status.code(), Some(1), "a bad row fails validation");
     assert_eq!(fake.stats().requests, 0);
-    assert!(!dir.path().join("pairs.csv.journal").exists());
-    assert!(!dir.path().join("pairs.csv.failures.csv").exists());
+    let written: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name())
+        .collect();
+    assert_eq!(written, ["pairs.csv"], "no state, lock or failures file");
 }
 
 /// Killed with SIGKILL half-way, then run again: the store ends as if the run had never
@@ -189,14 +192,7 @@ async fn a_run_killed_with_sigkill_resumes_where_it_stopped() {
         .args(["--base-url", &fake.url(), "--no-progress"])
         .spawn()
         .unwrap();
-    let journal = dir.path().join("pairs.csv.journal");
-    loop {
-        let settled = std::fs::read_to_string(&journal)
-            .map(|t| t.lines().count())
-            .unwrap_or(0);
-        if settled > 2_000 {
-            break;
-        }
+    while held(&fake).len() <= 2_000 {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     child.kill().await.unwrap();
@@ -322,8 +318,8 @@ async fn round_trip(version: ApiVersion) {
             "companies",
             "--input",
             removal.to_str().unwrap(),
-            "--journal",
-            dir.path().join("archive.journal").to_str().unwrap(),
+            "--state",
+            dir.path().join("archive.sqlite").to_str().unwrap(),
         ],
     )
     .await;
@@ -382,7 +378,7 @@ async fn the_token_comes_only_from_the_environment() {
     );
 }
 
-/// A server that echoes the token in its errors: the failures file, the journal and the
+/// A server that echoes the token in its errors: the failures file, the run's state and the
 /// summary carry what it said, with the token redacted.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_token_the_server_echoes_is_in_no_file_the_cli_writes() {
@@ -420,13 +416,226 @@ async fn a_token_the_server_echoes_is_in_no_file_the_cli_writes() {
         stderr(&output)
     );
     assert!(!said.contains(TOKEN), "{said}");
-    for file in ["pairs.csv.failures.csv", "pairs.csv.journal"] {
-        let text = std::fs::read_to_string(dir.path().join(file)).unwrap_or_default();
-        assert!(!text.contains(TOKEN), "{file}: {text}");
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        assert!(
+            !bytes.windows(TOKEN.len()).any(|w| w == TOKEN.as_bytes()),
+            "{}",
+            path.display()
+        );
     }
+    let status = binary()
+        .args(["status", "--input", input.to_str().unwrap()])
+        .output()
+        .await
+        .unwrap();
+    let shown = String::from_utf8_lossy(&status.stdout);
+    assert!(shown.contains("token [redacted] is not allowed"), "{shown}");
     let failures = std::fs::read_to_string(dir.path().join("pairs.csv.failures.csv")).unwrap();
     assert!(
         failures.contains("token [redacted] is not allowed"),
         "{failures}"
     );
+}
+
+/// The arguments of an `associate` run of `input` slowed to a few seconds by the rate limit.
+fn slow_run(input: &Path) -> Vec<String> {
+    [
+        "associate",
+        "--from",
+        "contacts",
+        "--to",
+        "companies",
+        "--chunk-size",
+        "100",
+        "--rate-limit",
+        "4/400",
+        "--concurrency",
+        "2",
+        "--input",
+        input.to_str().unwrap(),
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+/// Two processes on one input at once: exactly one proceeds, the other is refused naming it,
+/// and the store ends equal to the input with no pair created twice. While the run goes on,
+/// `status` names the process and its progress.
+#[tokio::test(flavor = "multi_thread")]
+async fn two_runs_of_one_input_at_once_one_proceeds_and_nothing_is_created_twice() {
+    let fake = FakeHubSpot::start(Config {
+        burst_limit: Some((4, Duration::from_millis(400))),
+        ..Config::default()
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let pairs: Vec<(u64, u64)> = (1..=3_000).map(|i| (i, 700_000 + i)).collect();
+    let input = write_pairs(dir.path(), pairs.iter().copied(), "");
+    let start = || {
+        binary()
+            .args(slow_run(&input))
+            .args(["--base-url", &fake.url(), "--no-progress"])
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (first, second) = (start(), start());
+    let pids = [first.id().unwrap(), second.id().unwrap()];
+
+    let status = loop {
+        let status = binary()
+            .args(["status", "--input", input.to_str().unwrap()])
+            .output()
+            .await
+            .unwrap();
+        let shown = String::from_utf8_lossy(&status.stdout).into_owned();
+        if shown.contains("running now") && shown.contains(" done, ") {
+            break shown;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+
+    let outputs = [
+        first.wait_with_output().await.unwrap(),
+        second.wait_with_output().await.unwrap(),
+    ];
+    let codes: Vec<Option<i32>> = outputs.iter().map(|o| o.status.code()).collect();
+    let (winner, refused) = match codes.as_slice() {
+        [Some(0), Some(2)] => (0, 1),
+        [Some(2), Some(0)] => (1, 0),
+        _ => panic!(
+            "exactly one run proceeds: {codes:?}\n{}\n{}",
+            stderr(&outputs[0]),
+            stderr(&outputs[1])
+        ),
+    };
+    let refusal = stderr(&outputs[refused]);
+    assert!(
+        refusal.contains("another run is using the state")
+            && refusal.contains(&format!("pid {}", pids[winner])),
+        "the refusal names the holder: {refusal}"
+    );
+    assert!(
+        status.contains(&format!("running now: pid {}", pids[winner])),
+        "{status}"
+    );
+    assert!(
+        stderr(&outputs[winner]).contains("3000 rows: 3000 done, 0 failed"),
+        "{}",
+        stderr(&outputs[winner])
+    );
+    let expected: BTreeSet<(u64, u64)> = pairs.into_iter().collect();
+    assert_eq!(held(&fake), expected);
+    assert_eq!(fake.repeated_creations(), 0, "no pair was created twice");
+    assert_eq!(fake.stats().requests, 30, "each pair sent once");
+}
+
+/// `status` after a run with failures: its counts, who ran it, and the failed rows by line;
+/// `--retry-failed` sends only those again.
+#[tokio::test(flavor = "multi_thread")]
+async fn status_shows_a_finished_run_and_retry_failed_sends_only_its_failures() {
+    let fake = FakeHubSpot::start(Config {
+        missing_ids: [7].into_iter().collect(),
+        ..Config::default()
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let input = write_pairs(dir.path(), (1..=50).map(|i| (i, 9_000 + i)), "x,1\n");
+    let args = [
+        "associate",
+        "--from",
+        "contacts",
+        "--to",
+        "companies",
+        "--input",
+        input.to_str().unwrap(),
+    ];
+    let output = run(&args, &fake).await;
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let status = binary()
+        .args(["status", "--input", input.to_str().unwrap()])
+        .output()
+        .await
+        .unwrap();
+    let shown = String::from_utf8_lossy(&status.stdout);
+    assert!(status.status.success(), "{}", stderr(&status));
+    assert!(
+        shown.contains("run: associate contacts to companies, default, API"),
+        "{shown}"
+    );
+    assert!(shown.contains("not running"), "{shown}");
+    assert!(
+        shown.contains("rows: 51: 49 done, 1 failed, 0 pending, 1 bad"),
+        "{shown}"
+    );
+    assert!(shown.contains("  line 8: rejected: "), "{shown}");
+    assert!(shown.contains("  line 52: bad input: "), "{shown}");
+    assert!(shown.contains(", ended "), "{shown}");
+
+    let before = fake.stats().requests;
+    let output = run(&args, &fake).await;
+    assert!(
+        stderr(&output).contains("49 done, 1 failed, 1 bad, 50 skipped"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(fake.stats().requests, before, "nothing is sent again");
+    let mut retry = args.to_vec();
+    retry.push("--retry-failed");
+    let output = run(&retry, &fake).await;
+    assert!(
+        stderr(&output).contains("49 done, 1 failed, 1 bad, 49 skipped"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(
+        fake.stats().requests,
+        before + 1,
+        "one request, for the failed pair"
+    );
+}
+
+/// A state that is not one (a text journal, torn bytes) or that belongs to another input is
+/// refused with the file named and a remedy, and left as it was; nothing is sent.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_foreign_damaged_or_other_state_is_refused_and_kept() {
+    let fake = FakeHubSpot::start(Config::default()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let input = write_pairs(dir.path(), [(1, 2), (3, 4)], "");
+    let state = dir.path().join("pairs.csv.state.sqlite");
+    let args = [
+        "associate",
+        "--from",
+        "contacts",
+        "--to",
+        "companies",
+        "--input",
+        input.to_str().unwrap(),
+    ];
+    for foreign in [&b"# journal v1\n1\tok\n2\to\xff\xfe"[..], &[0x53; 8192][..]] {
+        std::fs::write(&state, foreign).unwrap();
+        let output = run(&args, &fake).await;
+        let text = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{text}");
+        assert!(text.contains("is not a usable run state"), "{text}");
+        assert!(
+            text.contains("move it away, or give another --state"),
+            "{text}"
+        );
+        assert_eq!(std::fs::read(&state).unwrap(), foreign, "left as it was");
+    }
+    assert_eq!(fake.stats().requests, 0);
+
+    std::fs::remove_file(&state).unwrap();
+    let output = run(&args, &fake).await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    write_pairs(dir.path(), [(1, 2), (5, 6)], "");
+    let output = run(&args, &fake).await;
+    let text = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{text}");
+    assert!(text.contains("changed since the run state"), "{text}");
 }

@@ -1,0 +1,109 @@
+//! One process at a time per run state: an exclusive lock on a file beside the state, held by
+//! the operating system for as long as the process lives (a killed process leaves no stale
+//! lock), with the holder's description written in it for the one refused.
+
+use std::fs::{File, OpenOptions, TryLockError};
+use std::io::{Read, Seek, Write};
+use std::path::{Path, PathBuf};
+
+/// The lock of a state, released when dropped or when the process ends.
+pub struct Lock {
+    _file: File,
+}
+
+/// The lock file of the state at `state`.
+pub fn path_of(state: &Path) -> PathBuf {
+    let mut name = state.as_os_str().to_owned();
+    name.push(".lock");
+    PathBuf::from(name)
+}
+
+fn open(path: &Path) -> anyhow::Result<File> {
+    OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .read(true)
+        .write(true)
+        .open(path)
+        .map_err(|error| anyhow::anyhow!("cannot open the lock {}: {error}", path.display()))
+}
+
+/// Who holds the lock of `state`, if a live process does.
+pub fn holder(state: &Path) -> anyhow::Result<Option<String>> {
+    let path = path_of(state);
+    if !path.exists() {
+        return Ok(None);
+    }
+    let mut file = open(&path)?;
+    match file.try_lock_shared() {
+        Ok(()) => Ok(None),
+        Err(TryLockError::WouldBlock) => Ok(Some(describe_holder(&mut file))),
+        Err(TryLockError::Error(error)) => {
+            anyhow::bail!("cannot read the lock {}: {error}", path.display())
+        }
+    }
+}
+
+fn describe_holder(file: &mut File) -> String {
+    let mut text = String::new();
+    // The holder writes its description just after taking the lock: it may not be there yet.
+    let _ = file.read_to_string(&mut text);
+    match text.trim() {
+        "" => "a process that is starting".to_owned(),
+        text => text.chars().take(500).collect(),
+    }
+}
+
+/// Takes the lock of `state` for this process, described as `holder`; refuses, naming the
+/// holder, when another process has it.
+pub fn acquire(state: &Path, holder: &str) -> anyhow::Result<Lock> {
+    let path = path_of(state);
+    let mut file = open(&path)?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(TryLockError::WouldBlock) => anyhow::bail!(
+            "another run is using the state {}: {}. Wait for it to end, or stop it (a stopped \
+             run resumes from the state); `hubspot-associations status` shows its progress",
+            state.display(),
+            describe_holder(&mut file)
+        ),
+        Err(TryLockError::Error(error)) => {
+            anyhow::bail!("cannot lock {}: {error}", path.display())
+        }
+    }
+    let describe = |file: &mut File| -> std::io::Result<()> {
+        file.set_len(0)?;
+        file.rewind()?;
+        file.write_all(holder.as_bytes())?;
+        file.flush()
+    };
+    describe(&mut file)
+        .map_err(|error| anyhow::anyhow!("cannot write the lock {}: {error}", path.display()))?;
+    Ok(Lock { _file: file })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_lock_is_refused_naming_the_holder_until_the_first_is_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("run.state.sqlite");
+        let first = acquire(&state, "pid 1 (associate)").unwrap();
+        let refused = acquire(&state, "pid 2").err().unwrap().to_string();
+        assert!(
+            refused.contains("another run is using the state"),
+            "{refused}"
+        );
+        assert!(refused.contains("pid 1 (associate)"), "{refused}");
+        assert_eq!(
+            holder(&state).unwrap().as_deref(),
+            Some("pid 1 (associate)")
+        );
+        drop(first);
+        assert_eq!(holder(&state).unwrap(), None);
+        let _second = acquire(&state, "pid 2").unwrap();
+        assert_eq!(holder(&state).unwrap().as_deref(), Some("pid 2"));
+    }
+}
