@@ -1,5 +1,6 @@
-//! `associate`, `archive` and `export`: each written once and run against the client of the
-//! version asked for, which have the same method and type names.
+//! `associate`, `archive` and `export`, each written once and run against the client of the
+//! version asked for (whose method and type names are the same in every version); and
+//! `status`, read from a run's state.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -12,7 +13,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::input;
 use crate::job::Job;
 use crate::lock;
-use crate::report::{self, BadRowLog, FailuresFile, Summary};
+use crate::report::{self, BadRowLog, CsvFile, FailuresFile, Summary};
 use crate::state::{Counts, Outcome, Pair, Run, State};
 
 /// The API version a run uses, and the transport its client sends through.
@@ -452,16 +453,10 @@ pub async fn export(api: &Api, job: &Job, output: &Path) -> anyhow::Result<Summa
             plan_duration(requests, job.rate_limit),
         ));
     }
-    let cannot = |error: &dyn std::fmt::Display| {
-        anyhow::anyhow!("cannot write {}: {error}", output.display())
-    };
-    let directory = match output.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    let file = tempfile::NamedTempFile::new_in(directory).map_err(|e| cannot(&e))?;
-    let mut writer = csv::Writer::from_writer(file);
-    writer.write_record(["from_id", "to_id", "type_id", "category", "label"])?;
+    let mut writer = CsvFile::create(
+        output,
+        &["from_id", "to_id", "type_id", "category", "label"],
+    )?;
     let mut failures = FailuresFile::create(&job.failures, &["id"])?;
     let bar = progress_bar(job, None);
     let (mut exported, mut failed, mut read) = (0_u64, 0_u64, 0_u64);
@@ -532,7 +527,7 @@ pub async fn export(api: &Api, job: &Job, output: &Path) -> anyhow::Result<Summa
                 .collect()
         });
         for row in rows {
-            writer.write_record(&row)?;
+            writer.write(&row)?;
         }
         unusable.sort();
         for (line, fields, reason) in &unusable {
@@ -542,9 +537,7 @@ pub async fn export(api: &Api, job: &Job, output: &Path) -> anyhow::Result<Summa
     }
     bar.finish_and_clear();
     bad_rows.finish(&job.failures);
-    let file = writer.into_inner().map_err(|e| cannot(e.error()))?;
-    file.as_file().sync_all().map_err(|e| cannot(&e))?;
-    file.persist(output).map_err(|e| cannot(&e.error))?;
+    writer.finish()?;
     failures.finish()?;
     Ok(Summary {
         command: job.command,

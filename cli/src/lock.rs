@@ -34,20 +34,20 @@ pub fn holder(state: &Path) -> anyhow::Result<Option<String>> {
     if !path.exists() {
         return Ok(None);
     }
-    let mut file = open(&path)?;
+    let file = open(&path)?;
     match file.try_lock_shared() {
         Ok(()) => Ok(None),
-        Err(TryLockError::WouldBlock) => Ok(Some(describe_holder(&mut file))),
+        Err(TryLockError::WouldBlock) => Ok(Some(describe_holder(&file))),
         Err(TryLockError::Error(error)) => {
             anyhow::bail!("cannot read the lock {}: {error}", path.display())
         }
     }
 }
 
-fn describe_holder(file: &mut File) -> String {
+fn describe_holder(file: &File) -> String {
     let mut text = String::new();
     // The holder writes its description just after taking the lock: it may not be there yet.
-    let _ = file.read_to_string(&mut text);
+    let _ = file.take(4_096).read_to_string(&mut text);
     match text.trim() {
         "" => "a process that is starting".to_owned(),
         text => text.chars().take(500).collect(),
@@ -65,7 +65,7 @@ pub fn acquire(state: &Path, holder: &str) -> anyhow::Result<Lock> {
             "another run is using the state {}: {}. Wait for it to end, or stop it (a stopped \
              run resumes from the state); `hubspot-associations status` shows its progress",
             state.display(),
-            describe_holder(&mut file)
+            describe_holder(&file)
         ),
         Err(TryLockError::Error(error)) => {
             anyhow::bail!("cannot lock {}: {error}", path.display())

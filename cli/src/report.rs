@@ -91,54 +91,83 @@ impl BadRowLog {
     }
 }
 
-/// The failures file, written row by row in line order to a temporary file beside it and put
-/// in place whole when finished: a killed run leaves the previous file or none, never half.
-pub struct FailuresFile {
+/// A CSV file written to a temporary file beside it and put in place whole when finished: a
+/// killed run leaves the previous file or none, never half of one.
+pub struct CsvFile {
     path: std::path::PathBuf,
     writer: csv::Writer<tempfile::NamedTempFile>,
 }
 
-impl FailuresFile {
-    /// Starts the failures file at `path`, for rows of `columns`.
-    pub fn create(path: &Path, columns: &[&str]) -> anyhow::Result<Self> {
-        let cannot = |error: &dyn fmt::Display| {
-            anyhow::anyhow!("cannot write the failures file {}: {error}", path.display())
-        };
+impl CsvFile {
+    /// Starts the file at `path` with its header row.
+    pub fn create(path: &Path, header: &[&str]) -> anyhow::Result<Self> {
         let directory = match path.parent() {
             Some(parent) if !parent.as_os_str().is_empty() => parent,
             _ => Path::new("."),
         };
-        let file = tempfile::NamedTempFile::new_in(directory).map_err(|e| cannot(&e))?;
-        let mut writer = csv::WriterBuilder::new().flexible(true).from_writer(file);
-        let mut header = vec!["line", "reason"];
-        header.extend_from_slice(columns);
-        writer.write_record(&header).map_err(|e| cannot(&e))?;
-        Ok(Self {
+        let file = tempfile::NamedTempFile::new_in(directory)
+            .map_err(|error| Self::cannot(path, &error))?;
+        let mut file = Self {
             path: path.to_owned(),
-            writer,
-        })
+            writer: csv::WriterBuilder::new().flexible(true).from_writer(file),
+        };
+        file.write(header)?;
+        Ok(file)
     }
 
-    /// Writes a row: its line, why, then its fields as they were (all of them, however many).
-    pub fn write(&mut self, line: u64, reason: &str, fields: &[String]) -> anyhow::Result<()> {
-        let mut record = vec![line.to_string(), reason.to_owned()];
-        record.extend_from_slice(fields);
-        self.writer.write_record(&record)?;
-        Ok(())
+    fn cannot(path: &Path, error: &dyn fmt::Display) -> anyhow::Error {
+        anyhow::anyhow!("cannot write {}: {error}", path.display())
+    }
+
+    /// Writes a row.
+    pub fn write<T: AsRef<[u8]>>(
+        &mut self,
+        fields: impl IntoIterator<Item = T>,
+    ) -> anyhow::Result<()> {
+        self.writer
+            .write_record(fields)
+            .map_err(|error| Self::cannot(&self.path, &error))
     }
 
     /// Puts the file in place.
     pub fn finish(self) -> anyhow::Result<()> {
-        let cannot = |error: &dyn fmt::Display| {
-            anyhow::anyhow!(
-                "cannot write the failures file {}: {error}",
-                self.path.display()
-            )
-        };
-        let file = self.writer.into_inner().map_err(|e| cannot(e.error()))?;
-        file.as_file().sync_all().map_err(|e| cannot(&e))?;
-        file.persist(&self.path).map_err(|e| cannot(&e.error))?;
+        let path = self.path;
+        let file = self
+            .writer
+            .into_inner()
+            .map_err(|error| Self::cannot(&path, error.error()))?;
+        file.as_file()
+            .sync_all()
+            .map_err(|error| Self::cannot(&path, &error))?;
+        file.persist(&path)
+            .map_err(|error| Self::cannot(&path, &error.error))?;
         Ok(())
+    }
+}
+
+/// The failures file: each failed or bad row by line, with why, then its fields as they were
+/// (all of them, however many).
+pub struct FailuresFile(CsvFile);
+
+impl FailuresFile {
+    /// Starts the failures file at `path`, for rows of `columns`.
+    pub fn create(path: &Path, columns: &[&str]) -> anyhow::Result<Self> {
+        let mut header = vec!["line", "reason"];
+        header.extend_from_slice(columns);
+        CsvFile::create(path, &header).map(Self)
+    }
+
+    /// Writes a row.
+    pub fn write(&mut self, line: u64, reason: &str, fields: &[String]) -> anyhow::Result<()> {
+        let line = line.to_string();
+        let prefix = [line.as_str(), reason];
+        self.0
+            .write(prefix.into_iter().chain(fields.iter().map(String::as_str)))
+    }
+
+    /// Puts the file in place.
+    pub fn finish(self) -> anyhow::Result<()> {
+        self.0.finish()
     }
 }
 
