@@ -39,7 +39,7 @@ fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
-async fn run(args: &[&str], fake: &FakeHubSpot) -> Output {
+async fn run<S: AsRef<std::ffi::OsStr>>(args: &[S], fake: &FakeHubSpot) -> Output {
     binary()
         .args(args)
         .args(["--base-url", &fake.url(), "--no-progress"])
@@ -163,38 +163,24 @@ async fn a_dry_run_validates_and_plans_and_writes_nothing() {
 /// stopped, and only the requests in flight at the kill are sent twice.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_run_killed_with_sigkill_resumes_where_it_stopped() {
-    let fake = FakeHubSpot::start(Config {
-        burst_limit: Some((4, Duration::from_millis(400))),
-        ..Config::default()
-    })
-    .await
-    .unwrap();
+    let fake = slow_fake().await;
     let dir = tempfile::tempdir().unwrap();
     let pairs: Vec<(u64, u64)> = (1..=6_000).map(|i| (i, 500_000 + i)).collect();
     let input = write_pairs(dir.path(), pairs.iter().copied(), "");
-    let args = [
-        "associate",
-        "--from",
-        "contacts",
-        "--to",
-        "companies",
-        "--input",
-        input.to_str().unwrap(),
-        "--chunk-size",
-        "100",
-        "--rate-limit",
-        "4/400",
-        "--concurrency",
-        "2",
-    ];
+    let args = slow_run(&input);
     let mut child = binary()
-        .args(args)
+        .args(&args)
         .args(["--base-url", &fake.url(), "--no-progress"])
         .spawn()
         .unwrap();
-    while held(&fake).len() <= 2_000 {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let halfway = async {
+        while held(&fake).len() <= 2_000 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(60), halfway)
+        .await
+        .expect("the run gets a third of the way");
     child.kill().await.unwrap();
     let held_at_kill = held(&fake).len();
     assert!(held_at_kill < 6_000, "killed before the end");
@@ -349,15 +335,7 @@ async fn the_token_comes_only_from_the_environment() {
     let dir = tempfile::tempdir().unwrap();
     let input = write_pairs(dir.path(), [(1, 2)], "");
     let output = Command::new(env!("CARGO_BIN_EXE_hubspot-associations"))
-        .args([
-            "associate",
-            "--from",
-            "contacts",
-            "--to",
-            "companies",
-            "--input",
-            input.to_str().unwrap(),
-        ])
+        .args(associate(&input, &[]))
         .env_remove("HUBSPOT_TOKEN")
         .output()
         .await
@@ -425,12 +403,7 @@ async fn a_token_the_server_echoes_is_in_no_file_the_cli_writes() {
             path.display()
         );
     }
-    let status = binary()
-        .args(["status", "--input", input.to_str().unwrap()])
-        .output()
-        .await
-        .unwrap();
-    let shown = String::from_utf8_lossy(&status.stdout);
+    let shown = status_of(&input).await.unwrap();
     assert!(shown.contains("token [redacted] is not allowed"), "{shown}");
     let failures = std::fs::read_to_string(dir.path().join("pairs.csv.failures.csv")).unwrap();
     assert!(
@@ -439,25 +412,60 @@ async fn a_token_the_server_echoes_is_in_no_file_the_cli_writes() {
     );
 }
 
-/// The arguments of an `associate` run of `input` slowed to a few seconds by the rate limit.
-fn slow_run(input: &Path) -> Vec<String> {
-    [
+/// A fake that lets 4 requests through per 400 ms.
+async fn slow_fake() -> FakeHubSpot {
+    FakeHubSpot::start(Config {
+        burst_limit: Some((4, Duration::from_millis(400))),
+        ..Config::default()
+    })
+    .await
+    .unwrap()
+}
+
+/// What `status` prints of the run of `input`, or its error.
+async fn status_of(input: &Path) -> Result<String, String> {
+    let output = binary()
+        .args(["status", "--input", input.to_str().unwrap()])
+        .output()
+        .await
+        .unwrap();
+    match output.status.success() {
+        true => Ok(String::from_utf8_lossy(&output.stdout).into_owned()),
+        false => Err(stderr(&output)),
+    }
+}
+
+/// The arguments of `associate` of the pairs of `input`, contacts to companies, then `extra`.
+fn associate(input: &Path, extra: &[&str]) -> Vec<String> {
+    let mut args = [
         "associate",
         "--from",
         "contacts",
         "--to",
         "companies",
-        "--chunk-size",
-        "100",
-        "--rate-limit",
-        "4/400",
-        "--concurrency",
-        "2",
         "--input",
-        input.to_str().unwrap(),
     ]
     .map(String::from)
-    .to_vec()
+    .to_vec();
+    args.push(input.to_str().unwrap().to_owned());
+    args.extend(extra.iter().map(|arg| arg.to_string()));
+    args
+}
+
+/// `associate` of `input` slowed to a few seconds by the rate limit (of 100 pairs a request,
+/// 2 at once, at most 4 per 400 ms).
+fn slow_run(input: &Path) -> Vec<String> {
+    associate(
+        input,
+        &[
+            "--chunk-size",
+            "100",
+            "--rate-limit",
+            "4/400",
+            "--concurrency",
+            "2",
+        ],
+    )
 }
 
 /// Two processes on one input at once: exactly one proceeds, the other is refused naming it,
@@ -465,12 +473,7 @@ fn slow_run(input: &Path) -> Vec<String> {
 /// `status` names the process and its progress.
 #[tokio::test(flavor = "multi_thread")]
 async fn two_runs_of_one_input_at_once_one_proceeds_and_nothing_is_created_twice() {
-    let fake = FakeHubSpot::start(Config {
-        burst_limit: Some((4, Duration::from_millis(400))),
-        ..Config::default()
-    })
-    .await
-    .unwrap();
+    let fake = slow_fake().await;
     let dir = tempfile::tempdir().unwrap();
     let pairs: Vec<(u64, u64)> = (1..=3_000).map(|i| (i, 700_000 + i)).collect();
     let input = write_pairs(dir.path(), pairs.iter().copied(), "");
@@ -485,18 +488,19 @@ async fn two_runs_of_one_input_at_once_one_proceeds_and_nothing_is_created_twice
     let (first, second) = (start(), start());
     let pids = [first.id().unwrap(), second.id().unwrap()];
 
-    let status = loop {
-        let status = binary()
-            .args(["status", "--input", input.to_str().unwrap()])
-            .output()
-            .await
-            .unwrap();
-        let shown = String::from_utf8_lossy(&status.stdout).into_owned();
-        if shown.contains("running now") && shown.contains(" done, ") {
-            break shown;
+    let watch = async {
+        loop {
+            // Until the first run has read the input, there is no state to show.
+            let shown = status_of(&input).await.unwrap_or_default();
+            if shown.contains("running now") && shown.contains(" done, ") {
+                return shown;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
     };
+    let status = tokio::time::timeout(Duration::from_secs(60), watch)
+        .await
+        .expect("status shows the run while it goes on");
 
     let outputs = [
         first.wait_with_output().await.unwrap(),
@@ -545,24 +549,10 @@ async fn status_shows_a_finished_run_and_retry_failed_sends_only_its_failures() 
     .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let input = write_pairs(dir.path(), (1..=50).map(|i| (i, 9_000 + i)), "x,1\n");
-    let args = [
-        "associate",
-        "--from",
-        "contacts",
-        "--to",
-        "companies",
-        "--input",
-        input.to_str().unwrap(),
-    ];
+    let args = associate(&input, &[]);
     let output = run(&args, &fake).await;
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
-    let status = binary()
-        .args(["status", "--input", input.to_str().unwrap()])
-        .output()
-        .await
-        .unwrap();
-    let shown = String::from_utf8_lossy(&status.stdout);
-    assert!(status.status.success(), "{}", stderr(&status));
+    let shown = status_of(&input).await.unwrap();
     assert!(
         shown.contains("run: associate contacts to companies, default, API"),
         "{shown}"
@@ -584,8 +574,7 @@ async fn status_shows_a_finished_run_and_retry_failed_sends_only_its_failures() 
         stderr(&output)
     );
     assert_eq!(fake.stats().requests, before, "nothing is sent again");
-    let mut retry = args.to_vec();
-    retry.push("--retry-failed");
+    let retry = associate(&input, &["--retry-failed"]);
     let output = run(&retry, &fake).await;
     assert!(
         stderr(&output).contains("49 done, 1 failed, 1 bad, 49 skipped"),
@@ -607,15 +596,7 @@ async fn a_foreign_damaged_or_other_state_is_refused_and_kept() {
     let dir = tempfile::tempdir().unwrap();
     let input = write_pairs(dir.path(), [(1, 2), (3, 4)], "");
     let state = dir.path().join("pairs.csv.state.sqlite");
-    let args = [
-        "associate",
-        "--from",
-        "contacts",
-        "--to",
-        "companies",
-        "--input",
-        input.to_str().unwrap(),
-    ];
+    let args = associate(&input, &[]);
     for foreign in [&b"# journal v1\n1\tok\n2\to\xff\xfe"[..], &[0x53; 8192][..]] {
         std::fs::write(&state, foreign).unwrap();
         let output = run(&args, &fake).await;
