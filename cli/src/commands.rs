@@ -174,21 +174,12 @@ pub async fn write_pairs(
     let before = state.counts()?;
     let session = state.begin_session()?;
     let bar = progress_bar(job, Some(before.pending_pairs));
-    let resolved = resolve(api, job, kind).await?;
-    let mut pending = state.pending()?;
-    let record = |outcomes: PairOutcomes| -> anyhow::Result<()> {
-        bar.inc(state.record(outcomes)?);
-        Ok(())
-    };
-    send_pairs(api, job, &resolved, pending.by_ref(), record).await?;
-    if let Some(error) = pending.failure() {
-        anyhow::bail!(
-            "cannot read the run state {}: {error}",
-            state_path.display()
-        );
-    }
+    let sent = send_pending(api, job, kind, &mut state, &bar).await;
     bar.finish_and_clear();
+    // A session ends with the process's work, whether it succeeded or not; only a kill leaves
+    // one open.
     state.end_session(session)?;
+    sent?;
     let mut failures = FailuresFile::create(&job.failures, &["from_id", "to_id"])?;
     state.failures(None, |row| {
         failures.write(row.line, &row.reason, &row.fields)
@@ -206,6 +197,25 @@ pub async fn write_pairs(
         elapsed: started.elapsed(),
         dry_run: false,
     })
+}
+
+/// Sends every pair the state has not settled, recording each request's outcome as it
+/// completes.
+async fn send_pending(
+    api: &Api,
+    job: &Job,
+    kind: &Kind,
+    state: &mut State,
+    bar: &ProgressBar,
+) -> anyhow::Result<()> {
+    let resolved = resolve(api, job, kind).await?;
+    let mut pending = state.pending()?;
+    let record = |outcomes: PairOutcomes| -> anyhow::Result<()> {
+        bar.inc(state.record(outcomes)?);
+        Ok(())
+    };
+    send_pairs(api, job, &resolved, pending.by_ref(), record).await?;
+    pending.failure().map_or(Ok(()), Err)
 }
 
 /// The plan of `associate` or `archive`: from the run's state when it holds this run, else

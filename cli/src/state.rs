@@ -461,6 +461,7 @@ impl State {
         .map_err(|error| self.error(error))?;
         Ok(Pending {
             connection,
+            path: self.path.clone(),
             after: 0,
             page: VecDeque::new(),
             exhausted: false,
@@ -578,6 +579,7 @@ impl State {
 /// kept: [`Pending::failure`] tells it once the sending is over.
 pub struct Pending {
     connection: Connection,
+    path: PathBuf,
     after: i64,
     page: VecDeque<Pair>,
     exhausted: bool,
@@ -611,8 +613,12 @@ impl Pending {
     }
 
     /// The error that ended the pairs early, if one did.
-    pub fn failure(&mut self) -> Option<rusqlite::Error> {
-        self.failure.take()
+    pub fn failure(&mut self) -> Option<anyhow::Error> {
+        let error = self.failure.take()?;
+        Some(anyhow::anyhow!(
+            "cannot read the run state {}: {error}",
+            self.path.display()
+        ))
     }
 }
 
@@ -638,7 +644,7 @@ mod tests {
     fn run() -> Run {
         Run {
             command: "associate".into(),
-            api_version: "2026-09".into(),
+            api_version: hubspot_associations::ApiVersion::ALL[0].as_str().into(),
             from_type: "contacts".into(),
             to_type: "companies".into(),
             kind: "default".into(),
