@@ -8,7 +8,8 @@
 //! With `--only plain` or `--only ours`, it sends `SEQUENTIAL` requests one after another
 //! with that client alone (the plain one with the same timeout), for callgrind to count.
 //!
-//! The server answers every request with the same page, so that what differs is the client.
+//! The server answers every request with the same page of 20 labels (`list_labels` of the
+//! newest generally available version), so that what differs is the client.
 //! There are two baselines: the plain call as most code writes it, without a timeout, and the
 //! same call with the 30 s timeout this client sets on every request (each request then arms
 //! a timer, which costs a few percent of the rate). Rounds come in adjacent triples, one per
@@ -19,8 +20,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use hubspot_associations::v2026_03::{Client, ListQuery, types};
-use hubspot_associations::{RateLimit, Transport};
+use hubspot_associations::newest_generally_available::{Client, types};
+use hubspot_associations::{ApiVersion, RateLimit, Transport};
 
 const WORKERS: usize = 8;
 const ROUND: Duration = Duration::from_millis(1000);
@@ -32,13 +33,10 @@ const SEQUENTIAL: usize = 3_000;
 async fn serve() -> String {
     let page = serde_json::json!({
         "results": (0..20).map(|i| serde_json::json!({
-            "toObjectId": 5_790_939_450_u64 + i,
-            "associationTypes": [
-                {"category": "HUBSPOT_DEFINED", "typeId": 279, "label": null},
-                {"category": "USER_DEFINED", "typeId": 37, "label": "Billing contact"}
-            ]
-        })).collect::<Vec<_>>(),
-        "paging": {"next": {"after": "MjA=", "link": "?after=MjA="}}
+            "category": if i == 0 { "HUBSPOT_DEFINED" } else { "USER_DEFINED" },
+            "typeId": 279 + i,
+            "label": if i == 0 { None } else { Some(format!("Label {i}")) }
+        })).collect::<Vec<_>>()
     })
     .to_string();
     let app = axum::Router::new().fallback(move || {
@@ -90,7 +88,8 @@ async fn main() {
     // Cargo unifies features across the workspace: reqwest may be built without a provider.
     hubspot_associations::install_tls_provider();
     let url = serve().await;
-    let path = format!("{url}/crm/objects/2026-03/contacts/29851/associations/companies");
+    let version = ApiVersion::newest_generally_available().expect("a generally available version");
+    let path = format!("{url}/crm/associations/{version}/contacts/companies/labels");
 
     let plain = reqwest::Client::new();
     let plain_call = move |timeout: Option<Duration>| {
@@ -105,16 +104,15 @@ async fn main() {
                 if let Some(timeout) = timeout {
                     request = request.timeout(timeout);
                 }
-                let page: types::CollectionResponseMultiAssociatedObjectWithLabelForwardPaging =
-                    request
-                        .send()
-                        .await
-                        .unwrap()
-                        .error_for_status()
-                        .unwrap()
-                        .json()
-                        .await
-                        .unwrap();
+                let page: types::CollectionResponseAssociationSpecWithLabelNoPaging = request
+                    .send()
+                    .await
+                    .unwrap()
+                    .error_for_status()
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
                 page.results.len()
             }
         }
@@ -132,7 +130,7 @@ async fn main() {
         let client = client.clone();
         async move {
             client
-                .list("contacts", "29851", "companies", ListQuery::default())
+                .list_labels("contacts", "companies")
                 .await
                 .unwrap()
                 .results

@@ -1,13 +1,14 @@
-//! Bulk operations against the fake HubSpot: chunking at the caps, 207 errors matched back to
-//! their inputs, whole-request rejections split in halves, bounded concurrency, paging of
-//! `list` and `batch_read`, and the label registry.
+//! Bulk operations against the fake HubSpot, through the newest generally available version:
+//! chunking at the caps, 207 errors matched back to their inputs, whole-request rejections
+//! split in halves, bounded concurrency, paging of `batch_read`, and the label registry.
+//! (The pager of `list` is in `pager.rs`.)
 
 use std::time::Duration;
 
 use fake_hubspot::{Association, Config, FakeHubSpot, Fault};
-use futures_util::{StreamExt, TryStreamExt};
+use futures_util::StreamExt;
 use hubspot_associations::bulk::InputFailure;
-use hubspot_associations::v2026_03::{Client, ListQuery, types};
+use hubspot_associations::newest_generally_available::{Client, types};
 use hubspot_associations::{BulkOptions, ObjectId, RateLimit, Transport};
 
 fn client(fake: &FakeHubSpot) -> Client {
@@ -268,40 +269,6 @@ async fn batch_read_follows_each_records_cursor_to_its_last_page() {
     assert_eq!(outcome.succeeded.len(), 2_500);
     let sizes: Vec<usize> = inputs_per_request(&fake)[before..].to_vec();
     assert!(sizes.iter().all(|n| *n <= 1_000), "{sizes:?}");
-}
-
-#[tokio::test]
-async fn list_all_streams_every_page_lazily() {
-    let fake = FakeHubSpot::start(Config::default()).await.unwrap();
-    seed(&fake, 1, 1_234);
-    let client = client(&fake);
-    let mut stream = std::pin::pin!(client.list_stream(
-        "contacts",
-        "1",
-        "companies",
-        ListQuery {
-            limit: Some(500),
-            ..ListQuery::default()
-        }
-    ));
-    let first = stream.next().await.unwrap().unwrap();
-    assert_eq!(first.to_object_id, "1");
-    assert_eq!(
-        fake.requests().len(),
-        1,
-        "the next page is read only when needed"
-    );
-    let rest: Vec<_> = stream.try_collect().await.unwrap();
-    assert_eq!(rest.len(), 1_233);
-    let queries: Vec<Option<String>> = fake.requests().iter().map(|r| r.query.clone()).collect();
-    assert_eq!(
-        queries,
-        [
-            Some("limit=500".into()),
-            Some("after=500&limit=500".into()),
-            Some("after=1000&limit=500".into())
-        ]
-    );
 }
 
 #[tokio::test]

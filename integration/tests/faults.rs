@@ -7,9 +7,10 @@
 use std::time::Duration;
 
 use fake_hubspot::{Association, Config, FakeHubSpot, Fault};
-use hubspot_associations::v2026_03::{Client, ListQuery, types};
+use hubspot_associations::newest_generally_available::{Client, types};
 use hubspot_associations::{
-    CallOptions, Error, RateLimit, RateLimitPolicy, RetryPolicy, Transport,
+    ApiVersion, CallOptions, Error, RateLimit, RateLimitPolicy, RetryPolicy, Transport,
+    with_version,
 };
 use serde_json::json;
 use tokio::time::Instant;
@@ -43,17 +44,14 @@ fn client(fake: &FakeHubSpot) -> Client {
     client_with(fake, RateLimit::Off)
 }
 
-async fn list(
+/// A plain read (a GET that may be retried), in the newest generally available version.
+async fn list_labels(
     client: &Client,
 ) -> Result<
-    hubspot_associations::Response<
-        types::CollectionResponseMultiAssociatedObjectWithLabelForwardPaging,
-    >,
+    hubspot_associations::Response<types::CollectionResponseAssociationSpecWithLabelNoPaging>,
     Error,
 > {
-    client
-        .list("contacts", "1", "companies", ListQuery::default())
-        .await
+    client.list_labels("contacts", "companies").await
 }
 
 /// The time between each request and the next, as the fake saw them.
@@ -73,8 +71,8 @@ fn attempts(fake: &FakeHubSpot) -> usize {
 async fn a_429_with_retry_after_waits_exactly_that_long() {
     let fake = fake(Config::default()).await;
     fake.push_faults([Fault::rate_limited("TEN_SECONDLY_ROLLING").header("retry-after", "7")]);
-    let page = list(&client(&fake)).await.unwrap();
-    assert_eq!(page.results.len(), 3);
+    let page = list_labels(&client(&fake)).await.unwrap();
+    assert_eq!(page.results.len(), 1, "the default type");
     assert_eq!(attempts(&fake), 2);
     assert_eq!(gaps(&fake), [Duration::from_secs(7)]);
 }
@@ -84,7 +82,7 @@ async fn a_429_with_an_http_date_retry_after_waits_until_then() {
     let fake = fake(Config::default()).await;
     let at = httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(4));
     fake.push_faults([Fault::rate_limited("SECONDLY").header("retry-after", &at)]);
-    list(&client(&fake)).await.unwrap();
+    list_labels(&client(&fake)).await.unwrap();
     assert_eq!(attempts(&fake), 2);
     let gap = gaps(&fake)[0];
     // An HTTP date has whole seconds: between three and four from now.
@@ -105,7 +103,7 @@ async fn a_429_without_retry_after_or_policy_backs_off_and_succeeds() {
     ] {
         let fake = fake(Config::default()).await;
         fake.push_faults([fault]);
-        list(&client(&fake)).await.unwrap();
+        list_labels(&client(&fake)).await.unwrap();
         assert_eq!(attempts(&fake), 2);
         assert!(
             gaps(&fake)[0] <= RetryPolicy::default().initial_backoff,
@@ -118,7 +116,7 @@ async fn a_429_without_retry_after_or_policy_backs_off_and_succeeds() {
 async fn a_daily_429_is_returned_at_once_with_its_policy() {
     let fake = fake(Config::default()).await;
     fake.push_faults([Fault::rate_limited("DAILY")]);
-    let error = list(&client(&fake)).await.unwrap_err();
+    let error = list_labels(&client(&fake)).await.unwrap_err();
     assert_eq!(attempts(&fake), 1);
     let Error::RateLimited(limited) = &error else {
         panic!("{error:?}")
@@ -134,7 +132,7 @@ async fn server_errors_are_retried() {
     for status in [500, 502, 503, 504, 521, 522, 523, 524] {
         let fake = fake(Config::default()).await;
         fake.push_faults([Fault::raw(status, "")]);
-        list(&client(&fake))
+        list_labels(&client(&fake))
             .await
             .unwrap_or_else(|e| panic!("{status}: {e}"));
         assert_eq!(attempts(&fake), 2, "{status}");
@@ -146,7 +144,7 @@ async fn retries_stop_at_the_attempt_limit_and_keep_the_last_answer() {
     let fake = fake(Config::default()).await;
     fake.push_faults((0..10).map(|_| Fault::raw(503, "<html>Service Unavailable</html>")));
     let started = Instant::now();
-    let error = list(&client(&fake)).await.unwrap_err();
+    let error = list_labels(&client(&fake)).await.unwrap_err();
     assert_eq!(
         attempts(&fake),
         RetryPolicy::default().max_attempts as usize
@@ -177,7 +175,7 @@ async fn retries_stop_at_the_time_limit() {
     let client = client(&fake).with_options(CallOptions::retry(
         RetryPolicy::default().max_elapsed(Duration::from_secs(100)),
     ));
-    let error = list(&client).await.unwrap_err();
+    let error = list_labels(&client).await.unwrap_err();
     assert_eq!(error.status().map(|s| s.as_u16()), Some(477));
     assert_eq!(
         attempts(&fake),
@@ -190,7 +188,7 @@ async fn retries_stop_at_the_time_limit() {
 async fn a_423_waits_at_least_two_seconds() {
     let fake = fake(Config::default()).await;
     fake.push_faults([Fault::raw(423, "")]);
-    list(&client(&fake)).await.unwrap();
+    list_labels(&client(&fake)).await.unwrap();
     assert_eq!(attempts(&fake), 2);
     assert_eq!(gaps(&fake), [Duration::from_secs(2)]);
 }
@@ -203,7 +201,7 @@ async fn a_477_honours_retry_after() {
         json!({"status": "error", "message": "Migration in progress"}),
     )
     .header("retry-after", "3")]);
-    list(&client(&fake)).await.unwrap();
+    list_labels(&client(&fake)).await.unwrap();
     assert_eq!(attempts(&fake), 2);
     assert_eq!(gaps(&fake), [Duration::from_secs(3)]);
 }
@@ -212,7 +210,7 @@ async fn a_477_honours_retry_after() {
 async fn a_connection_reset_mid_response_is_retried() {
     let fake = fake(Config::default()).await;
     fake.push_faults([Fault::ResetMidBody]);
-    list(&client(&fake)).await.unwrap();
+    list_labels(&client(&fake)).await.unwrap();
     assert_eq!(attempts(&fake), 2);
 }
 
@@ -221,7 +219,7 @@ async fn a_server_slower_than_the_timeout_times_out_and_is_retried() {
     let fake = fake(Config::default()).await;
     fake.push_faults([Fault::Delay(Duration::from_secs(60))]);
     let started = Instant::now();
-    list(&client(&fake)).await.unwrap();
+    list_labels(&client(&fake)).await.unwrap();
     assert_eq!(attempts(&fake), 2);
     assert!(
         started.elapsed() >= Duration::from_secs(5),
@@ -231,7 +229,7 @@ async fn a_server_slower_than_the_timeout_times_out_and_is_retried() {
 
     fake.push_faults((0..5).map(|_| Fault::Delay(Duration::from_secs(60))));
     let quick = client(&fake).with_options(CallOptions::timeout(Duration::from_millis(200)));
-    let error = list(&quick).await.unwrap_err();
+    let error = list_labels(&quick).await.unwrap_err();
     assert!(
         matches!(error, Error::Timeout { timeout, .. } if timeout == Duration::from_millis(200)),
         "{error:?}"
@@ -243,7 +241,7 @@ async fn a_server_slower_than_the_timeout_times_out_and_is_retried() {
 async fn malformed_json_is_a_decode_error_that_keeps_status_and_body() {
     let fake = fake(Config::default()).await;
     fake.push_faults([Fault::raw(200, r#"{"results": [{"toObjectId": 1,"#)]);
-    let error = list(&client(&fake)).await.unwrap_err();
+    let error = list_labels(&client(&fake)).await.unwrap_err();
     assert_eq!(attempts(&fake), 1, "a 2xx is not retried");
     let Error::Decode(decode) = &error else {
         panic!("{error:?}")
@@ -261,7 +259,7 @@ async fn an_html_error_page_is_kept_as_raw_text() {
     let fake = fake(Config::default()).await;
     let page = "<html><body><h1>400 Bad Request</h1></body></html>";
     fake.push_faults([Fault::raw(400, page).header("content-type", "text/html")]);
-    let error = list(&client(&fake)).await.unwrap_err();
+    let error = list_labels(&client(&fake)).await.unwrap_err();
     assert_eq!(attempts(&fake), 1);
     let Error::Api(api) = &error else {
         panic!("{error:?}")
@@ -279,7 +277,7 @@ async fn an_html_error_page_is_kept_as_raw_text() {
 async fn empty_bodies_are_retried_refused_or_accepted_as_the_status_says() {
     let fake = fake(Config::default()).await;
     fake.push_faults([Fault::raw(503, ""), Fault::raw(200, "")]);
-    let error = list(&client(&fake)).await.unwrap_err();
+    let error = list_labels(&client(&fake)).await.unwrap_err();
     assert_eq!(
         attempts(&fake),
         2,
@@ -302,10 +300,10 @@ async fn empty_bodies_are_retried_refused_or_accepted_as_the_status_says() {
 #[tokio::test(start_paused = true)]
 async fn every_2xx_is_success_documented_or_not() {
     let fake = fake(Config::default()).await;
-    let page = json!({"results": [{"toObjectId": 2, "associationTypes": []}]});
+    let page = json!({"results": [{"category": "HUBSPOT_DEFINED", "typeId": 279}]});
     for status in [200, 201, 202, 203, 207] {
         fake.push_faults([Fault::json(status, page.clone())]);
-        let answer = list(&client(&fake))
+        let answer = list_labels(&client(&fake))
             .await
             .unwrap_or_else(|e| panic!("{status}: {e}"));
         assert_eq!(
@@ -368,14 +366,14 @@ async fn a_busy_program_never_triggers_a_429() {
     let started = Instant::now();
     let calls = (0..100).map(|_| {
         let client = client.clone();
-        tokio::spawn(async move { list(&client).await.map(|_| ()) })
+        tokio::spawn(async move { list_labels(&client).await.map(|_| ()) })
     });
     for call in futures_util::future::join_all(calls).await {
         call.unwrap().unwrap();
     }
     assert_eq!(fake.stats().rate_limited, 0);
     assert_eq!(attempts(&fake), 100);
-    let limits = list(&client).await.unwrap().rate_limit();
+    let limits = list_labels(&client).await.unwrap().rate_limit();
     assert_eq!(
         (limits.max, limits.interval),
         (Some(10), Some(Duration::from_secs(1)))
@@ -406,32 +404,31 @@ async fn clients_of_every_version_on_one_transport_share_one_budget() {
         })
         .build()
         .unwrap();
-    #[allow(deprecated)]
-    let legacy = hubspot_associations::v4::Client::new(transport.clone());
-    let dated = Client::new(transport);
+    // Each call goes through the client of a version of the registry, in turn.
     let calls = (0..30).map(|i| {
-        let (legacy, dated) = (legacy.clone(), dated.clone());
+        let version = ApiVersion::ALL[i % ApiVersion::ALL.len()];
+        let transport = transport.clone();
         tokio::spawn(async move {
-            if i % 2 == 0 {
-                #[allow(deprecated)]
-                legacy
-                    .list(
-                        "contacts",
-                        "1",
-                        "companies",
-                        hubspot_associations::v4::ListQuery::default(),
-                    )
+            with_version!(version, api, {
+                api::Client::new(transport)
+                    .list_labels("contacts", "companies")
                     .await
-                    .map(|_| ())
-            } else {
-                list(&dated).await.map(|_| ())
-            }
+                    .map(drop)
+            })
         })
     });
     for call in futures_util::future::join_all(calls).await {
         call.unwrap().unwrap();
     }
     assert_eq!(fake.stats().rate_limited, 0);
+    for version in ApiVersion::ALL {
+        let path = version.operation("list_labels").unwrap().path;
+        let prefix = path.split('{').next().unwrap();
+        assert!(
+            fake.requests().iter().any(|r| r.path.starts_with(prefix)),
+            "{version} was called"
+        );
+    }
 }
 
 #[tokio::test(start_paused = true)]
@@ -444,17 +441,17 @@ async fn the_limiter_learns_the_real_limit_and_other_programs_share_from_the_hea
     // Another program on the same token uses most of the window...
     let other = client(&fake);
     for _ in 0..7 {
-        list(&other).await.unwrap();
+        list_labels(&other).await.unwrap();
     }
     // ...and this one is configured for a tier far above the real limit.
     let client = client_with(
         &fake,
         RateLimit::Tier(hubspot_associations::Tier::PrivateAppApiLimitIncrease),
     );
-    list(&client).await.unwrap();
+    list_labels(&client).await.unwrap();
     let calls = (0..20).map(|_| {
         let client = client.clone();
-        tokio::spawn(async move { list(&client).await.map(|_| ()) })
+        tokio::spawn(async move { list_labels(&client).await.map(|_| ()) })
     });
     for call in futures_util::future::join_all(calls).await {
         call.unwrap().unwrap();
@@ -485,14 +482,14 @@ async fn a_retry_after_beyond_the_budget_returns_at_once_and_pauses_the_limiter_
             Fault::rate_limited("TEN_SECONDLY_ROLLING").header("retry-after", retry_after)
         ]);
         let started = Instant::now();
-        let error = list(&client).await.expect_err("the 429 is returned");
+        let error = list_labels(&client).await.expect_err("the 429 is returned");
         assert!(
             matches!(error, Error::RateLimited(_)),
             "{retry_after}: {error}"
         );
         assert_eq!(started.elapsed(), Duration::ZERO, "{retry_after}: no wait");
         let started = Instant::now();
-        list(&client).await.unwrap();
+        list_labels(&client).await.unwrap();
         assert_eq!(
             started.elapsed(),
             RetryPolicy::default().max_pause,
@@ -548,7 +545,7 @@ async fn absurd_rate_limit_headers_in_a_child() {
     ]);
     let started = Instant::now();
     for _ in 0..3 {
-        list(&client).await.unwrap();
+        list_labels(&client).await.unwrap();
     }
     assert!(
         started.elapsed() < Duration::from_secs(1),

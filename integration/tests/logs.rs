@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use fake_hubspot::{Config, FakeHubSpot, Fault};
-use hubspot_associations::v2026_03::{Client, ListQuery};
-use hubspot_associations::{RateLimit, RetryPolicy, Transport};
+use hubspot_associations::newest_generally_available::Client;
+use hubspot_associations::{ApiVersion, RateLimit, RetryPolicy, Transport};
 
 const TOKEN: &str = "pat-na1-secret-0000-1111-2222";
 
@@ -40,7 +40,7 @@ async fn retries_are_visible_in_tracing_and_the_token_is_not() {
             .build()
             .unwrap(),
     )
-    .list("contacts", "1", "companies", ListQuery::default())
+    .list_labels("contacts", "companies")
     .await
     .unwrap();
     let text = String::from_utf8(logs.lock().unwrap().clone()).unwrap();
@@ -54,8 +54,10 @@ async fn retries_are_visible_in_tracing_and_the_token_is_not() {
         retries[1].contains("reason=\"rate limited\"") && retries[1].contains("wait_ms=2000"),
         "{text}"
     );
+    let version = ApiVersion::newest_generally_available().unwrap();
     assert!(
-        text.contains("operation=\"list\"") && text.contains("version=\"2026-03\""),
+        text.contains("operation=\"list_labels\"")
+            && text.contains(&format!("version=\"{version}\"")),
         "{text}"
     );
     assert!(text.contains("attempt=3"), "{text}");

@@ -6,8 +6,7 @@
 use std::time::Duration;
 
 use fake_hubspot::{Association, Config, FakeHubSpot, Fault};
-use futures_util::StreamExt;
-use hubspot_associations::v2026_03::{Client, ListQuery};
+use hubspot_associations::newest_generally_available::Client;
 use hubspot_associations::{Error, RateLimit, RetryPolicy, Transport};
 use serde_json::json;
 use wiremock::matchers::method;
@@ -56,7 +55,6 @@ async fn the_token_is_in_no_debug_or_display_of_the_client_its_configuration_or_
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         format!("http://{}", listener.local_addr().unwrap())
     };
-    let looping_page = json!({"results": [], "paging": {"next": {"after": "same"}}});
 
     let mut errors: Vec<(&str, Error)> = Vec::new();
     fake.push_faults([Fault::json(
@@ -65,50 +63,47 @@ async fn the_token_is_in_no_debug_or_display_of_the_client_its_configuration_or_
     )]);
     errors.push((
         "api",
-        once.list("contacts", "1", "companies", ListQuery::default())
-            .await
-            .unwrap_err(),
+        once.list_labels("contacts", "companies").await.unwrap_err(),
     ));
     fake.push_faults([Fault::rate_limited("DAILY")]);
     errors.push((
         "rate limited",
-        once.list("contacts", "1", "companies", ListQuery::default())
-            .await
-            .unwrap_err(),
+        once.list_labels("contacts", "companies").await.unwrap_err(),
     ));
     errors.push((
         "transport",
         client(&closed, RetryPolicy::never())
-            .list("contacts", "1", "companies", ListQuery::default())
+            .list_labels("contacts", "companies")
             .await
             .unwrap_err(),
     ));
     fake.push_faults([Fault::Delay(Duration::from_secs(5))]);
     errors.push((
         "timeout",
-        once.list("contacts", "1", "companies", ListQuery::default())
-            .await
-            .unwrap_err(),
+        once.list_labels("contacts", "companies").await.unwrap_err(),
     ));
     fake.push_faults([Fault::raw(200, "{")]);
     errors.push((
         "decode",
-        once.list("contacts", "1", "companies", ListQuery::default())
+        once.list_labels("contacts", "companies").await.unwrap_err(),
+    ));
+    let capped = Client::new(
+        Transport::builder(TOKEN)
+            .base_url(fake.url())
+            .max_body(8)
+            .build()
+            .unwrap(),
+    );
+    errors.push((
+        "invalid response",
+        capped
+            .list_labels("contacts", "companies")
             .await
             .unwrap_err(),
     ));
-    fake.push_faults([
-        Fault::json(200, looping_page.clone()),
-        Fault::json(200, looping_page),
-    ]);
-    let mut pages =
-        std::pin::pin!(once.list_stream("contacts", "1", "companies", ListQuery::default()));
-    errors.push(("invalid response", pages.next().await.unwrap().unwrap_err()));
     errors.push((
         "invalid input",
-        once.list("contacts", "", "companies", ListQuery::default())
-            .await
-            .unwrap_err(),
+        once.list_labels("", "companies").await.unwrap_err(),
     ));
     errors.push((
         "config",
@@ -167,7 +162,7 @@ async fn nothing_is_sent_to_another_host_on_a_redirect() {
     let origin = MockServer::start().await;
     // `localhost` is another host than `127.0.0.1`, whatever the port.
     let target = format!(
-        "http://localhost:{}/crm/objects/2026-03/contacts/1/associations/companies",
+        "http://localhost:{}/crm/associations/elsewhere",
         elsewhere.address().port()
     );
     Mock::given(method("GET"))
@@ -176,7 +171,7 @@ async fn nothing_is_sent_to_another_host_on_a_redirect() {
         .await;
 
     let error = client(&origin.uri(), RetryPolicy::never())
-        .list("contacts", "1", "companies", ListQuery::default())
+        .list_labels("contacts", "companies")
         .await
         .expect_err("a redirect to another host is not followed");
     assert!(
@@ -219,7 +214,7 @@ async fn a_token_the_server_echoes_is_redacted_from_every_error() {
             .mount(&server)
             .await;
         let error = client(&server.uri(), RetryPolicy::never())
-            .list("contacts", "1", "companies", ListQuery::default())
+            .list_labels("contacts", "companies")
             .await
             .expect_err("the answer is an error");
         assert_secret("the error's Display", &error.to_string());

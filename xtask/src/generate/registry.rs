@@ -21,6 +21,43 @@ fn helper(version: &Version) -> proc_macro2::Ident {
     format_ident!("__with_version_{}", version.module)
 }
 
+/// `newest_generally_available`: an alias of the newest generally available version's module
+/// among the enabled features, for programs (and suites) that move with HubSpot's newest
+/// version rather than choose when to move.
+fn newest_alias(versions: &[Version]) -> TokenStream {
+    let available: Vec<&Version> = versions
+        .iter()
+        .rev()
+        .filter(|v| v.lifecycle.status.as_deref() == Some("generally-available"))
+        .collect();
+    let aliases = available.iter().enumerate().map(|(index, version)| {
+        let module = format_ident!("{}", version.module);
+        let feature = &version.module;
+        let newer: Vec<&str> = available[..index]
+            .iter()
+            .map(|v| v.module.as_str())
+            .collect();
+        let cfg = match newer.as_slice() {
+            [] => quote!(#[cfg(feature = #feature)]),
+            newer => quote!(#[cfg(all(feature = #feature, not(any(#(feature = #newer),*))))]),
+        };
+        let doc = docs(&format!(
+            "The newest generally available version of this build ([`{}`](crate::{}) with \
+             these features).\n\n\
+             A program that uses it moves to each new version as the crate ships it, with that \
+             version's breaking changes (each version's docs list them); one that names a \
+             version module chooses when to move.",
+            version.name, version.module
+        ));
+        quote! {
+            #doc
+            #cfg
+            pub use crate::#module as newest_generally_available;
+        }
+    });
+    quote!(#(#aliases)*)
+}
+
 /// The tokens of `src/versions.rs`.
 pub fn registry(versions: &[Version]) -> TokenStream {
     let variants: Vec<_> = versions.iter().map(variant).collect();
@@ -100,6 +137,7 @@ pub fn registry(versions: &[Version]) -> TokenStream {
             pub mod #module;
         }
     });
+    let newest = newest_alias(versions);
     let list = names.join(", ");
     let enum_doc = docs(&format!(
         "A version of HubSpot's associations API that this build of the crate has: one per \
@@ -112,6 +150,8 @@ pub fn registry(versions: &[Version]) -> TokenStream {
         //! version, each behind the cargo feature of the same name, and their registry.
 
         #(#modules)*
+
+        #newest
 
         use std::fmt;
         use std::str::FromStr;
