@@ -5,6 +5,7 @@
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 /// The lock of a state, released when dropped or when the process ends.
 pub struct Lock {
@@ -44,13 +45,23 @@ pub fn holder(state: &Path) -> anyhow::Result<Option<String>> {
     }
 }
 
-fn describe_holder(file: &File) -> String {
-    let mut text = String::new();
-    // The holder writes its description just after taking the lock: it may not be there yet.
-    let _ = file.take(4_096).read_to_string(&mut text);
-    match text.trim() {
-        "" => "a process that is starting".to_owned(),
-        text => text.chars().take(500).collect(),
+/// How long a refused process waits for the holder to describe itself: it writes its
+/// description just after taking the lock.
+const DESCRIPTION_WAIT: Duration = Duration::from_secs(1);
+
+fn describe_holder(mut file: &File) -> String {
+    let started = Instant::now();
+    loop {
+        let mut text = String::new();
+        let _ = file.rewind();
+        let _ = file.take(4_096).read_to_string(&mut text);
+        match text.trim() {
+            "" if started.elapsed() < DESCRIPTION_WAIT => {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            "" => return "a process that has not described itself".to_owned(),
+            text => return text.chars().take(500).collect(),
+        }
     }
 }
 
@@ -105,5 +116,22 @@ mod tests {
         assert_eq!(holder(&state).unwrap(), None);
         let _second = acquire(&state, "pid 2").unwrap();
         assert_eq!(holder(&state).unwrap().as_deref(), Some("pid 2"));
+    }
+
+    #[test]
+    fn a_refused_process_waits_for_the_holder_to_describe_itself() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("run.state.sqlite");
+        // A holder between taking the lock and writing its description.
+        let mut held = open(&path_of(&state)).unwrap();
+        held.try_lock().unwrap();
+        let describe = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(100));
+            held.write_all(b"pid 7, late").unwrap();
+            held
+        });
+        let refused = acquire(&state, "pid 8").err().unwrap().to_string();
+        assert!(refused.contains("pid 7, late"), "{refused}");
+        drop(describe.join().unwrap());
     }
 }
