@@ -1,7 +1,8 @@
 //! Bulk operations against the fake HubSpot, through the newest generally available version:
 //! chunking at the caps, 207 errors matched back to their inputs, whole-request rejections
 //! split in halves, bounded concurrency, paging of `batch_read`, and the label registry.
-//! (The pager of `list` is in `pager.rs`.)
+//! (Pagers are tested by the generated crate's `tests/pagers.rs`, in every version that has
+//! one.)
 
 use std::time::Duration;
 

@@ -94,6 +94,31 @@ pub fn is_success(status: &StatusCode) -> bool {
     }
 }
 
+/// The example of an operation's first documented success body: its `example`, or the value
+/// of its first `examples` entry.
+pub fn success_example(api: &OpenAPI, operation_id: &str) -> Option<Value> {
+    let operation = operations(api)
+        .find(|at| at.operation.operation_id.as_deref() == Some(operation_id))?
+        .operation;
+    let components = api.components.as_ref();
+    let media = operation
+        .responses
+        .responses
+        .iter()
+        .filter(|(status, _)| is_success(status))
+        .find_map(|(_, answer)| {
+            response(components, answer)?
+                .content
+                .get("application/json")
+        })?;
+    media.example.clone().or_else(|| {
+        media
+            .examples
+            .values()
+            .find_map(|example| example.as_item()?.value.clone())
+    })
+}
+
 /// The schema a JSON body refers to, by component name; `None` for no body or another shape.
 pub fn json_body_schema(
     content: &indexmap::IndexMap<String, openapiv3::MediaType>,

@@ -13,11 +13,12 @@ use support::{codegen, fixtures, root_with_specs, stderr, workspace};
 
 /// The generated files of the fixture, by their path under `generated/`, and the name of
 /// their snapshot.
-const FILES: [(&str, &str); 5] = [
+const FILES: [(&str, &str); 6] = [
     ("src/v2030_03/mod.rs", "client.rs"),
     ("src/v2030_03/types.rs", "types.rs"),
     ("src/versions.rs", "versions.rs"),
     ("tests/decoding/versions.rs", "decoding.rs"),
+    ("tests/pagers/versions.rs", "pagers.rs"),
     ("Cargo.toml", "Cargo.toml"),
 ];
 

@@ -3,6 +3,7 @@
 mod client;
 mod constructors;
 pub mod models;
+mod pager_tests;
 pub mod registry;
 
 use std::path::{Path, PathBuf};
@@ -49,49 +50,56 @@ pub fn crate_files(
         migration(versions, templates),
         Some(operations_lock(versions)),
     ];
-    match rust_file(
-        &header("//", "spec/*/openapi.yaml"),
-        registry::registry(versions),
-    ) {
-        Ok(contents) => files.push(Some(OutputFile {
-            path: Path::new(CRATE_DIR).join("src/versions.rs"),
-            contents: contents + &registry::with_version_macro(versions),
-        })),
-        Err(error) => problems.push(Diagnostic::new(
-            Path::new("spec"),
-            "",
-            format!("the generated version registry does not parse as Rust: {error}"),
-            "this is a generator bug; report it with the specs",
-        )),
+    // Each Rust file codegen writes whole: where, from which sources, its tokens, any text
+    // printed after them (macros prettyplease cannot print), and what it is, for a problem.
+    let specs = "spec/*/openapi.yaml";
+    let (pager_tests, untestable) = pager_tests::pager_tests_file(versions);
+    for problem in untestable {
+        problems.push(problem);
     }
-    let decoding = client::decoding_tests_file(versions);
-    match rust_file(&header("//", "spec/*/openapi.yaml"), decoding) {
-        Ok(contents) => files.push(Some(OutputFile {
-            path: Path::new(CRATE_DIR).join("tests/decoding/versions.rs"),
-            contents,
-        })),
-        Err(error) => problems.push(Diagnostic::new(
-            Path::new("spec"),
-            "",
-            format!("the generated property tests do not parse as Rust: {error}"),
-            "this is a generator bug; report it with the specs",
-        )),
-    }
-    let ids = rust_file(
-        &header("//", association_types::TABLE),
-        association_types::ids(types),
-    );
-    match ids {
-        Ok(contents) => files.push(Some(OutputFile {
-            path: Path::new(CRATE_DIR).join("src/association_types/ids.rs"),
-            contents,
-        })),
-        Err(error) => problems.push(Diagnostic::new(
-            Path::new(association_types::TABLE),
-            "",
-            format!("the generated constants do not parse as Rust: {error}"),
-            "this is a generator bug; report it with the table",
-        )),
+    let rust_files = [
+        (
+            "src/versions.rs",
+            specs,
+            registry::registry(versions),
+            registry::with_version_macro(versions),
+            "the version registry",
+        ),
+        (
+            "tests/decoding/versions.rs",
+            specs,
+            client::decoding_tests_file(versions),
+            String::new(),
+            "the property tests",
+        ),
+        (
+            "tests/pagers/versions.rs",
+            specs,
+            pager_tests,
+            String::new(),
+            "the pager tests",
+        ),
+        (
+            "src/association_types/ids.rs",
+            association_types::TABLE,
+            association_types::ids(types),
+            String::new(),
+            "the association type constants",
+        ),
+    ];
+    for (path, sources, tokens, after, what) in rust_files {
+        match rust_file(&header("//", sources), tokens) {
+            Ok(contents) => files.push(Some(OutputFile {
+                path: Path::new(CRATE_DIR).join(path),
+                contents: contents + &after,
+            })),
+            Err(error) => problems.push(Diagnostic::new(
+                Path::new(sources),
+                "",
+                format!("{what} do not parse as Rust: {error}"),
+                "this is a generator bug; report it with its sources",
+            )),
+        }
     }
     for (index, version) in versions.iter().enumerate() {
         let previous = index.checked_sub(1).map(|before| {
