@@ -161,13 +161,9 @@ pub async fn write_pairs(
     }
     let _lock = lock::acquire(state_path, &holder(job))?;
     let mut state = State::open(state_path)?;
-    let mut bad_rows = BadRowLog::default();
     if !state.holds(&run, &job.input)? {
-        state.import(&run, &job.input, input::open(&job.input, 2)?, |row| {
-            bad_rows.show(row.line, &row.reason, &row.fields)
-        })?;
+        import(&mut state, &run, job)?;
     }
-    bad_rows.finish(&job.failures);
     if retry_failed {
         state.retry_failed()?;
     }
@@ -197,6 +193,16 @@ pub async fn write_pairs(
         elapsed: started.elapsed(),
         dry_run: false,
     })
+}
+
+/// Reads the job's input into the state, showing its bad rows as they are found.
+fn import(state: &mut State, run: &Run, job: &Job) -> anyhow::Result<()> {
+    let mut bad_rows = BadRowLog::default();
+    state.import(run, &job.input, input::open(&job.input, 2)?, |row| {
+        bad_rows.show(row.line, &row.reason, &row.fields)
+    })?;
+    bad_rows.finish(&job.failures);
+    Ok(())
 }
 
 /// Sends every pair the state has not settled, recording each request's outcome as it
@@ -230,11 +236,7 @@ fn plan_pairs(job: &Job, kind: &Kind, run: &Run, state_path: &Path) -> anyhow::R
         Some(state) if state.holds(run, &job.input)? => state,
         _ => {
             let mut state = State::open(&scratch.path().join("plan.sqlite"))?;
-            let mut bad_rows = BadRowLog::default();
-            state.import(run, &job.input, input::open(&job.input, 2)?, |row| {
-                bad_rows.show(row.line, &row.reason, &row.fields)
-            })?;
-            bad_rows.finish(&job.failures);
+            import(&mut state, run, job)?;
             state
         }
     };

@@ -183,6 +183,11 @@ pub struct State {
     path: PathBuf,
 }
 
+/// An error of the state at `path`.
+fn failure(path: &Path, error: rusqlite::Error) -> anyhow::Error {
+    anyhow::anyhow!("the run state {}: {error}", path.display())
+}
+
 /// Seconds since the epoch.
 fn now() -> i64 {
     SystemTime::now()
@@ -240,7 +245,7 @@ impl State {
     }
 
     fn error(&self, error: rusqlite::Error) -> anyhow::Error {
-        anyhow::anyhow!("the run state {}: {error}", self.path.display())
+        failure(&self.path, error)
     }
 
     /// Checks that the file is a state of this program and undamaged; an empty database gets
@@ -348,10 +353,8 @@ impl State {
         mut rows: Rows<R>,
         mut on_bad: impl FnMut(&BadRow),
     ) -> anyhow::Result<()> {
-        let path = self.path.clone();
-        let error = move |error: rusqlite::Error| {
-            anyhow::anyhow!("the run state {}: {error}", path.display())
-        };
+        let path = &self.path;
+        let error = |error| failure(path, error);
         let transaction = self.connection.transaction().map_err(&error)?;
         {
             let mut pair = transaction
@@ -474,10 +477,8 @@ impl State {
         &mut self,
         outcomes: impl IntoIterator<Item = ((u64, u64), Outcome)>,
     ) -> anyhow::Result<u64> {
-        let path = self.path.clone();
-        let error = move |error: rusqlite::Error| {
-            anyhow::anyhow!("the run state {}: {error}", path.display())
-        };
+        let path = &self.path;
+        let error = |error| failure(path, error);
         let transaction = self.connection.transaction().map_err(&error)?;
         let mut settled = 0;
         {
@@ -614,11 +615,7 @@ impl Pending {
 
     /// The error that ended the pairs early, if one did.
     pub fn failure(&mut self) -> Option<anyhow::Error> {
-        let error = self.failure.take()?;
-        Some(anyhow::anyhow!(
-            "cannot read the run state {}: {error}",
-            self.path.display()
-        ))
+        Some(failure(&self.path, self.failure.take()?))
     }
 }
 
