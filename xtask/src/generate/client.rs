@@ -158,16 +158,9 @@ pub fn decoding_tests(version: &Version) -> TokenStream {
     keys.sort();
     keys.dedup();
     let module = format_ident!("{}", version.module);
-    let feature = &version.module;
-    let allow_deprecated = version
-        .lifecycle
-        .end_of_support
-        .as_ref()
-        .map(|_| quote!(#[allow(deprecated)]));
-    quote! {
-        #[cfg(feature = #feature)]
-        #allow_deprecated
-        mod #module {
+    super::version_test_module(
+        version,
+        quote! {
             use hubspot_associations::#module::types;
             use proptest::prelude::*;
 
@@ -191,8 +184,8 @@ pub fn decoding_tests(version: &Version) -> TokenStream {
                     decode_every_success_type(value.to_string().as_bytes());
                 }
             }
-        }
-    }
+        },
+    )
 }
 
 fn module_docs(version: &Version, previous: Option<(&str, Vec<Change>)>) -> String {

@@ -114,6 +114,25 @@ pub fn crate_files(
     problems.into_result(files.into_iter().flatten().collect())
 }
 
+/// A test module of one version, behind its feature, named after it; a version with an end
+/// of support uses its deprecated client without warnings.
+pub(crate) fn version_test_module(version: &Version, body: TokenStream) -> TokenStream {
+    let module = quote::format_ident!("{}", version.module);
+    let feature = &version.module;
+    let allow_deprecated = version
+        .lifecycle
+        .end_of_support
+        .as_ref()
+        .map(|_| quote!(#[allow(deprecated)]));
+    quote! {
+        #[cfg(feature = #feature)]
+        #allow_deprecated
+        mod #module {
+            #body
+        }
+    }
+}
+
 /// Doc attributes, one per line, so that they print as `///` comments.
 pub(crate) fn docs(text: &str) -> TokenStream {
     doc_lines(text, false)

@@ -46,16 +46,9 @@ fn pager_tests(version: &Version, problems: &mut Vec<Diagnostic>) -> Option<Toke
         return None;
     }
     let module = format_ident!("{}", version.module);
-    let feature = &version.module;
-    let allow_deprecated = version
-        .lifecycle
-        .end_of_support
-        .as_ref()
-        .map(|_| quote!(#[allow(deprecated)]));
-    Some(quote! {
-        #[cfg(feature = #feature)]
-        #allow_deprecated
-        mod #module {
+    Some(super::version_test_module(
+        version,
+        quote! {
             use futures_util::{StreamExt, TryStreamExt};
             use hubspot_associations::Error;
             use hubspot_associations::#module::Client;
@@ -63,8 +56,8 @@ fn pager_tests(version: &Version, problems: &mut Vec<Diagnostic>) -> Option<Toke
             use crate::Pages;
 
             #(#tests)*
-        }
-    })
+        },
+    ))
 }
 
 /// An argument of a pager call that any server accepts; `object_types` counts the object types
