@@ -2,9 +2,11 @@
 //! error at a cursor it already followed: against a server on 127.0.0.1 that answers with
 //! pages made from the operation's success example in the spec.
 
+use std::fmt::Debug;
+use std::future::Future;
 use std::sync::{Arc, Mutex};
 
-use hubspot_associations::{RateLimit, Transport};
+use hubspot_associations::{Error, RateLimit, Transport};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
@@ -68,4 +70,38 @@ impl Pages {
     fn targets(&self) -> Vec<String> {
         self.targets.lock().unwrap().clone()
     }
+}
+
+/// Checks a pager: `read` (the pager on a transport, collected) reads `first` then `last`,
+/// `items` in all, the second request with `followed` (the first page's cursor) in its query;
+/// and pages that repeat `first`, whose cursor then repeats, end it with an error.
+async fn reads_every_page_once<T, F, Fut>(
+    first: &'static str,
+    last: &'static str,
+    items: usize,
+    followed: &str,
+    read: F,
+) where
+    T: Debug,
+    F: Fn(Transport) -> Fut,
+    Fut: Future<Output = Vec<Result<T, Error>>>,
+{
+    let pages = Pages::serve(&[first, last]).await;
+    let read_all = read(pages.transport()).await;
+    assert!(read_all.iter().all(Result::is_ok), "{read_all:?}");
+    assert_eq!(read_all.len(), items);
+    let targets = pages.targets();
+    assert_eq!(targets.len(), 2, "{targets:?}");
+    assert!(
+        !targets[0].contains(followed) && targets[1].contains(followed),
+        "{targets:?}"
+    );
+
+    let pages = Pages::serve(&[first]).await;
+    let read_all = read(pages.transport()).await;
+    assert!(
+        matches!(read_all.last(), Some(Err(Error::InvalidResponse { .. }))),
+        "a repeated cursor ends the pages with an error: {read_all:?}"
+    );
+    assert_eq!(pages.targets().len(), 2);
 }

@@ -5,138 +5,93 @@
 #[cfg(feature = "v4")]
 #[allow(deprecated)]
 mod v4 {
-    use futures_util::{StreamExt, TryStreamExt};
-    use hubspot_associations::Error;
+    use futures_util::StreamExt;
     use hubspot_associations::v4::Client;
-    use crate::Pages;
+    use crate::reads_every_page_once;
     /// `list_stream` reads both pages, the second with `after=page-2` from the first; then a cursor that repeats ends it with an error.
     #[tokio::test]
     async fn list_stream() {
         const FIRST: &str = r#"{"paging":{"next":{"after":"page-2"}},"results":[{"associationTypes":[{"category":"HUBSPOT_DEFINED","typeId":279},{"category":"USER_DEFINED","label":"Billing contact","typeId":37}],"toObjectId":"5790939450"}]}"#;
         const LAST: &str = r#"{"results":[{"associationTypes":[{"category":"HUBSPOT_DEFINED","typeId":279},{"category":"USER_DEFINED","label":"Billing contact","typeId":37}],"toObjectId":"5790939450"}]}"#;
-        let pages = Pages::serve(&[FIRST, LAST]).await;
-        let items: Vec<_> = Client::new(pages.transport())
-            .list_stream(
-                "contacts",
-                "1",
-                "companies",
-                hubspot_associations::v4::ListQuery::default(),
+        reads_every_page_once(
+                FIRST,
+                LAST,
+                2,
+                "after=page-2",
+                |transport| async move {
+                    Client::new(transport)
+                        .list_stream(
+                            "contacts",
+                            "1",
+                            "companies",
+                            hubspot_associations::v4::ListQuery::default(),
+                        )
+                        .collect::<Vec<_>>()
+                        .await
+                },
             )
-            .try_collect()
-            .await
-            .unwrap();
-        assert_eq!(items.len(), 2);
-        let targets = pages.targets();
-        assert_eq!(targets.len(), 2, "{targets:?}");
-        assert!(
-            ! targets[0].contains("after=page-2") && targets[1].contains("after=page-2"),
-            "{targets:?}"
-        );
-        let pages = Pages::serve(&[FIRST]).await;
-        let read: Vec<_> = Client::new(pages.transport())
-            .list_stream(
-                "contacts",
-                "1",
-                "companies",
-                hubspot_associations::v4::ListQuery::default(),
-            )
-            .collect()
             .await;
-        assert!(
-            matches!(read.last(), Some(Err(Error::InvalidResponse { .. }))), "{read:?}"
-        );
-        assert_eq!(pages.targets().len(), 2);
     }
 }
 
 #[cfg(feature = "v2025_09")]
 mod v2025_09 {
-    use futures_util::{StreamExt, TryStreamExt};
-    use hubspot_associations::Error;
+    use futures_util::StreamExt;
     use hubspot_associations::v2025_09::Client;
-    use crate::Pages;
+    use crate::reads_every_page_once;
     /// `list_stream` reads both pages, the second with `after=page-2` from the first; then a cursor that repeats ends it with an error.
     #[tokio::test]
     async fn list_stream() {
         const FIRST: &str = r#"{"paging":{"next":{"after":"page-2"}},"results":[{"associationTypes":[{"category":"HUBSPOT_DEFINED","typeId":279},{"category":"USER_DEFINED","label":"Billing contact","typeId":37}],"toObjectId":"5790939450"}]}"#;
         const LAST: &str = r#"{"results":[{"associationTypes":[{"category":"HUBSPOT_DEFINED","typeId":279},{"category":"USER_DEFINED","label":"Billing contact","typeId":37}],"toObjectId":"5790939450"}]}"#;
-        let pages = Pages::serve(&[FIRST, LAST]).await;
-        let items: Vec<_> = Client::new(pages.transport())
-            .list_stream(
-                "contacts",
-                "1",
-                "companies",
-                hubspot_associations::v2025_09::ListQuery::default(),
+        reads_every_page_once(
+                FIRST,
+                LAST,
+                2,
+                "after=page-2",
+                |transport| async move {
+                    Client::new(transport)
+                        .list_stream(
+                            "contacts",
+                            "1",
+                            "companies",
+                            hubspot_associations::v2025_09::ListQuery::default(),
+                        )
+                        .collect::<Vec<_>>()
+                        .await
+                },
             )
-            .try_collect()
-            .await
-            .unwrap();
-        assert_eq!(items.len(), 2);
-        let targets = pages.targets();
-        assert_eq!(targets.len(), 2, "{targets:?}");
-        assert!(
-            ! targets[0].contains("after=page-2") && targets[1].contains("after=page-2"),
-            "{targets:?}"
-        );
-        let pages = Pages::serve(&[FIRST]).await;
-        let read: Vec<_> = Client::new(pages.transport())
-            .list_stream(
-                "contacts",
-                "1",
-                "companies",
-                hubspot_associations::v2025_09::ListQuery::default(),
-            )
-            .collect()
             .await;
-        assert!(
-            matches!(read.last(), Some(Err(Error::InvalidResponse { .. }))), "{read:?}"
-        );
-        assert_eq!(pages.targets().len(), 2);
     }
 }
 
 #[cfg(feature = "v2026_03")]
 mod v2026_03 {
-    use futures_util::{StreamExt, TryStreamExt};
-    use hubspot_associations::Error;
+    use futures_util::StreamExt;
     use hubspot_associations::v2026_03::Client;
-    use crate::Pages;
+    use crate::reads_every_page_once;
     /// `list_stream` reads both pages, the second with `after=page-2` from the first; then a cursor that repeats ends it with an error.
     #[tokio::test]
     async fn list_stream() {
         const FIRST: &str = r#"{"paging":{"next":{"after":"page-2"}},"results":[{"associationTypes":[{"category":"HUBSPOT_DEFINED","typeId":279},{"category":"USER_DEFINED","label":"Billing contact","typeId":37}],"toObjectId":"5790939450"}]}"#;
         const LAST: &str = r#"{"results":[{"associationTypes":[{"category":"HUBSPOT_DEFINED","typeId":279},{"category":"USER_DEFINED","label":"Billing contact","typeId":37}],"toObjectId":"5790939450"}]}"#;
-        let pages = Pages::serve(&[FIRST, LAST]).await;
-        let items: Vec<_> = Client::new(pages.transport())
-            .list_stream(
-                "contacts",
-                "1",
-                "companies",
-                hubspot_associations::v2026_03::ListQuery::default(),
+        reads_every_page_once(
+                FIRST,
+                LAST,
+                2,
+                "after=page-2",
+                |transport| async move {
+                    Client::new(transport)
+                        .list_stream(
+                            "contacts",
+                            "1",
+                            "companies",
+                            hubspot_associations::v2026_03::ListQuery::default(),
+                        )
+                        .collect::<Vec<_>>()
+                        .await
+                },
             )
-            .try_collect()
-            .await
-            .unwrap();
-        assert_eq!(items.len(), 2);
-        let targets = pages.targets();
-        assert_eq!(targets.len(), 2, "{targets:?}");
-        assert!(
-            ! targets[0].contains("after=page-2") && targets[1].contains("after=page-2"),
-            "{targets:?}"
-        );
-        let pages = Pages::serve(&[FIRST]).await;
-        let read: Vec<_> = Client::new(pages.transport())
-            .list_stream(
-                "contacts",
-                "1",
-                "companies",
-                hubspot_associations::v2026_03::ListQuery::default(),
-            )
-            .collect()
             .await;
-        assert!(
-            matches!(read.last(), Some(Err(Error::InvalidResponse { .. }))), "{read:?}"
-        );
-        assert_eq!(pages.targets().len(), 2);
     }
 }
