@@ -4,6 +4,8 @@
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
@@ -190,6 +192,7 @@ pub async fn write_pairs(
         bad: after.bad,
         skipped: before.settled(),
         settled_now: after.settled() - before.settled(),
+        pending: after.pending,
         elapsed: started.elapsed(),
         dry_run: false,
     })
@@ -220,8 +223,32 @@ async fn send_pending(
         bar.inc(state.record(outcomes)?);
         Ok(())
     };
-    send_pairs(api, job, &resolved, pending.by_ref(), record).await?;
+    let interrupted = interruption();
+    let rows = pending
+        .by_ref()
+        .take_while(|_| !interrupted.load(Ordering::SeqCst));
+    send_pairs(api, job, &resolved, rows, record).await?;
     pending.failure().map_or(Ok(()), Err)
+}
+
+/// Set at the first Ctrl-C: no request starts after it, and those in flight finish and are
+/// recorded, so the next run sends nothing twice. A second Ctrl-C ends the process at once
+/// (the state stays consistent, as after a kill).
+fn interruption() -> Arc<AtomicBool> {
+    let interrupted = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&interrupted);
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!(
+                "interrupted: finishing the requests in flight (Ctrl-C again to stop at once)"
+            );
+            flag.store(true, Ordering::SeqCst);
+            if tokio::signal::ctrl_c().await.is_ok() {
+                std::process::exit(130);
+            }
+        }
+    });
+    interrupted
 }
 
 /// The plan of `associate` or `archive`: from the run's state when it holds this run, else
@@ -559,6 +586,7 @@ pub async fn export(api: &Api, job: &Job, output: &Path) -> anyhow::Result<Summa
         bad: rows.total - read,
         skipped: 0,
         settled_now: read,
+        pending: 0,
         elapsed: started.elapsed(),
         dry_run: false,
     })

@@ -25,6 +25,8 @@ pub struct Summary {
     pub skipped: u64,
     /// Rows settled by this run.
     pub settled_now: u64,
+    /// Rows left unsettled by an interrupted run, for the next run to send.
+    pub pending: u64,
     /// How long this run took.
     pub elapsed: Duration,
     /// Whether it only planned.
@@ -32,9 +34,9 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// Whether anything failed: the exit status says so.
+    /// Whether anything failed or was left to send: the exit status says so.
     pub fn is_clean(&self) -> bool {
-        self.failed == 0 && self.bad == 0
+        self.failed == 0 && self.bad == 0 && self.pending == 0
     }
 }
 
@@ -57,7 +59,15 @@ impl fmt::Display for Summary {
             f,
             "{}: {} rows: {} done, {} failed, {} bad, {} skipped (settled by an earlier run); {:.1} s, {:.0} rows/s",
             self.command, self.total, self.done, self.failed, self.bad, self.skipped, seconds, rate
-        )
+        )?;
+        if self.pending > 0 {
+            write!(
+                f,
+                "\ninterrupted with {} rows not sent: run the same command again to send them",
+                self.pending
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -196,6 +206,7 @@ pub fn plan(job: &Job, counts: &Counts, requests: u64, duration: Option<Duration
         bad: counts.bad,
         skipped: counts.settled(),
         settled_now: 0,
+        pending: 0,
         elapsed: Duration::ZERO,
         dry_run: true,
     }

@@ -620,3 +620,62 @@ async fn a_foreign_damaged_or_other_state_is_refused_and_kept() {
     assert_eq!(output.status.code(), Some(2), "{text}");
     assert!(text.contains("changed since the run state"), "{text}");
 }
+
+/// Ctrl-C (SIGINT) stops new requests and lets those in flight finish and be recorded: the
+/// run ends with its session closed and everything HubSpot holds recorded, and the next run
+/// sends the rest with nothing sent twice.
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_finishes_the_requests_in_flight_and_the_next_run_sends_the_rest() {
+    let fake = slow_fake().await;
+    let dir = tempfile::tempdir().unwrap();
+    let pairs: Vec<(u64, u64)> = (1..=6_000).map(|i| (i, 800_000 + i)).collect();
+    let input = write_pairs(dir.path(), pairs.iter().copied(), "");
+    let args = slow_run(&input);
+    let child = binary()
+        .args(&args)
+        .args(["--base-url", &fake.url(), "--no-progress"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = async {
+        while held(&fake).len() < 1_000 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(60), started)
+        .await
+        .expect("the run gets going");
+    let interrupt = std::process::Command::new("kill")
+        .args(["-INT", &child.id().unwrap().to_string()])
+        .status()
+        .unwrap();
+    assert!(interrupt.success());
+    let output = child.wait_with_output().await.unwrap();
+    let text = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("interrupted: finishing the requests in flight"),
+        "{text}"
+    );
+    assert!(
+        text.contains("rows not sent: run the same command again"),
+        "{text}"
+    );
+    let held_then = held(&fake).len();
+    assert!(held_then < 6_000, "stopped before the end");
+    let shown = status_of(&input).await.unwrap();
+    assert!(
+        shown.contains(&format!(
+            "rows: 6000: {held_then} done, 0 failed, {} pending",
+            6_000 - held_then
+        )),
+        "everything HubSpot holds is recorded: {shown}"
+    );
+    assert!(shown.contains(", ended "), "the session ended: {shown}");
+
+    let output = run(&args, &fake).await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    let expected: BTreeSet<(u64, u64)> = pairs.into_iter().collect();
+    assert_eq!(held(&fake), expected);
+    assert_eq!(fake.repeated_creations(), 0, "nothing was sent twice");
+}
