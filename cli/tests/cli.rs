@@ -679,3 +679,21 @@ async fn ctrl_c_finishes_the_requests_in_flight_and_the_next_run_sends_the_rest(
     assert_eq!(held(&fake), expected);
     assert_eq!(fake.repeated_creations(), 0, "nothing was sent twice");
 }
+
+/// Many bad rows: the first hundred are shown on stderr, the rest counted; the plan counts
+/// them all.
+#[tokio::test(flavor = "multi_thread")]
+async fn past_a_hundred_bad_rows_the_rest_are_counted_not_shown() {
+    let fake = FakeHubSpot::start(Config::default()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let bad: String = (1..=150).map(|i| format!("x{i},1\n")).collect();
+    let input = write_pairs(dir.path(), [(1, 2)], &bad);
+    let output = run(&associate(&input, &["--dry-run"]), &fake).await;
+    let text = stderr(&output);
+    assert_eq!(text.matches(": skipped, ").count(), 100, "{text}");
+    assert!(text.contains("line 102: skipped"), "{text}");
+    assert!(!text.contains("line 103: skipped"), "{text}");
+    assert!(text.contains("... and 50 more bad rows, all in"), "{text}");
+    let plan = String::from_utf8_lossy(&output.stdout);
+    assert!(plan.contains("151 rows: 1 distinct, 150 bad"), "{plan}");
+}
