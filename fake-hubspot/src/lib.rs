@@ -5,10 +5,14 @@
 //! for `list` and per input for `batch_read`, a rolling-window burst limit (and an optional
 //! daily limit) answered with HubSpot's 429 bodies, the `X-HubSpot-RateLimit-*` headers on
 //! every answer, and faults injected on demand: scripted for the next requests, or at random.
+//! With an [`OAuthConfig`], it is an OAuth app's account: it issues access tokens that expire
+//! at its token endpoint, rotates refresh tokens if asked to, and answers a call with an
+//! expired or unknown token with HubSpot's 401.
 //!
 //! [`FakeHubSpot::start`] serves on 127.0.0.1 from the caller's tokio runtime, so that tests
 //! with a paused clock control its time too; the `fake-hubspot` binary serves it standalone.
 
+mod oauth;
 mod routes;
 pub mod store;
 
@@ -24,7 +28,10 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use tokio::time::Instant;
 
+pub use oauth::OAuthConfig;
 pub use store::{Association, Store};
+
+use oauth::OAuthState;
 
 /// How the fake behaves.
 #[derive(Clone, Debug)]
@@ -42,6 +49,9 @@ pub struct Config {
     pub fault_rate: f64,
     /// The seed of the random faults, so that a run can be repeated.
     pub fault_seed: u64,
+    /// An OAuth app installed on the account: calls then need a live access token it
+    /// issued. `None` for any token accepted, as for a private app.
+    pub oauth: Option<OAuthConfig>,
 }
 
 impl Default for Config {
@@ -53,6 +63,7 @@ impl Default for Config {
             missing_ids: BTreeSet::new(),
             fault_rate: 0.0,
             fault_seed: 7,
+            oauth: None,
         }
     }
 }
@@ -138,6 +149,14 @@ pub struct Stats {
     pub faults: u64,
     /// The most requests it was answering at once.
     pub max_in_flight: u64,
+    /// Access tokens its OAuth token endpoint issued.
+    pub tokens_issued: u64,
+    /// Token requests it refused (a used, revoked or unknown refresh token, a wrong client).
+    pub token_refusals: u64,
+    /// Calls answered 401 because their access token had expired.
+    pub expired_tokens: u64,
+    /// Calls answered 401 because their access token was not one it issued.
+    pub unknown_tokens: u64,
 }
 
 struct Inner {
@@ -152,6 +171,7 @@ struct Inner {
     stats: Stats,
     in_flight: u64,
     next_id: u64,
+    oauth: Option<OAuthState>,
 }
 
 /// The fake's shared state, behind a lock never held across an await.
@@ -196,6 +216,7 @@ impl FakeHubSpot {
     pub async fn start_on(config: Config, address: SocketAddr) -> std::io::Result<Self> {
         let shared = Shared(Arc::new(Mutex::new(Inner {
             random: fastrand::Rng::with_seed(config.fault_seed),
+            oauth: config.oauth.clone().map(OAuthState::new),
             config,
             store: Store::default(),
             scripted: VecDeque::new(),
@@ -235,6 +256,39 @@ impl FakeHubSpot {
     /// Faults for the next requests, one each, in order.
     pub fn push_faults(&self, faults: impl IntoIterator<Item = Fault>) {
         self.shared.lock().scripted.extend(faults);
+    }
+
+    /// Faults for the next requests to the OAuth token endpoint, one each, in order.
+    pub fn push_token_faults(&self, faults: impl IntoIterator<Item = Fault>) {
+        if let Some(oauth) = self.shared.lock().oauth.as_mut() {
+            oauth.faults.extend(faults);
+        }
+    }
+
+    /// Retires every refresh token of the OAuth app, as when it is uninstalled: the next
+    /// refresh is refused with `invalid_grant`; access tokens already issued keep working
+    /// until they expire.
+    pub fn revoke_refresh_tokens(&self) {
+        if let Some(oauth) = self.shared.lock().oauth.as_mut() {
+            oauth.revoke_refresh_tokens();
+        }
+    }
+
+    /// Accepts another refresh token, as when the account authorizes the app again.
+    pub fn grant_refresh_token(&self, refresh_token: &str) {
+        if let Some(oauth) = self.shared.lock().oauth.as_mut() {
+            oauth.grant(refresh_token);
+        }
+    }
+
+    /// The OAuth app's refresh tokens that work now, sorted.
+    pub fn refresh_tokens(&self) -> Vec<String> {
+        self.shared
+            .lock()
+            .oauth
+            .as_ref()
+            .map(OAuthState::refresh_tokens)
+            .unwrap_or_default()
     }
 
     /// Every request received so far.
@@ -284,6 +338,10 @@ fn rate_limit_body(policy: &str, id: u64) -> serde_json::Value {
 
 /// What the gate decided before the request reaches the API.
 enum Verdict {
+    /// Not the API: the OAuth token endpoint answers for itself.
+    TokenEndpoint,
+    /// HubSpot's 401 for an expired or unknown access token.
+    Unauthorized(Response),
     Fault(Fault),
     Limited(&'static str),
     Pass,
@@ -315,49 +373,48 @@ async fn gate(State(shared): State<Shared>, request: Request, next: Next) -> Res
             at: now,
             status: 0,
         });
-        let verdict = match inner
-            .scripted
-            .pop_front()
-            .or_else(|| random_fault(&mut inner))
-        {
-            Some(fault) => {
-                inner.stats.faults += 1;
-                Verdict::Fault(fault)
+        let authorization = parts
+            .headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok());
+        let denied = inner
+            .oauth
+            .as_ref()
+            .and_then(|oauth| oauth.refuse(authorization, now));
+        let verdict = if parts.uri.path() == hubspot_associations::OAUTH_TOKEN_PATH {
+            Verdict::TokenEndpoint
+        } else if let Some(denied) = denied {
+            match denied.expired {
+                true => inner.stats.expired_tokens += 1,
+                false => inner.stats.unknown_tokens += 1,
             }
-            None => limit(&mut inner, now),
+            Verdict::Unauthorized(denied.response)
+        } else {
+            match inner
+                .scripted
+                .pop_front()
+                .or_else(|| random_fault(&mut inner))
+            {
+                Some(fault) => {
+                    inner.stats.faults += 1;
+                    Verdict::Fault(fault)
+                }
+                None => limit(&mut inner, now),
+            }
         };
         (index, verdict)
     };
     let mut response = match verdict {
-        Verdict::Fault(Fault::Answer {
-            status,
-            headers,
-            body,
-        }) => {
-            let mut response = Response::new(Body::from(body));
-            *response.status_mut() =
-                StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            for (name, value) in headers {
-                if let (Ok(name), Ok(value)) =
-                    (HeaderName::try_from(name), HeaderValue::try_from(value))
-                {
-                    response.headers_mut().append(name, value);
-                }
-            }
-            response
+        Verdict::TokenEndpoint => {
+            let response = next.run(Request::from_parts(parts, Body::from(body))).await;
+            let mut inner = shared.lock();
+            inner.log[index].status = response.status().as_u16();
+            inner.in_flight -= 1;
+            return response;
         }
-        Verdict::Fault(Fault::ResetMidBody) => {
-            let chunks: Vec<Result<Bytes, std::io::Error>> = vec![
-                Ok(Bytes::from_static(b"{\"results\": [{\"toObjectId\": 1")),
-                Err(std::io::Error::new(
-                    std::io::ErrorKind::ConnectionReset,
-                    "reset by the fake",
-                )),
-            ];
-            let mut response = Response::new(Body::from_stream(futures_util::stream::iter(chunks)));
-            response
-                .headers_mut()
-                .insert("content-type", HeaderValue::from_static("application/json"));
+        Verdict::Unauthorized(response) => response,
+        Verdict::Fault(fault @ Fault::ResetMidBody) => {
+            let response = answer_fault(fault);
             let mut inner = shared.lock();
             inner.log[index].status = 0;
             inner.in_flight -= 1;
@@ -376,6 +433,7 @@ async fn gate(State(shared): State<Shared>, request: Request, next: Next) -> Res
             )
                 .into_response()
         }
+        Verdict::Fault(fault) => answer_fault(fault),
         Verdict::Pass => next.run(Request::from_parts(parts, Body::from(body))).await,
     };
     let mut inner = shared.lock();
@@ -383,6 +441,45 @@ async fn gate(State(shared): State<Shared>, request: Request, next: Next) -> Res
     inner.log[index].status = response.status().as_u16();
     inner.in_flight -= 1;
     response
+}
+
+/// The answer a fault gives in place of the API's: its status, headers and body, or a body
+/// broken off mid-way. (A delay is not an answer: the caller waits, then answers.)
+pub(crate) fn answer_fault(fault: Fault) -> Response {
+    match fault {
+        Fault::Answer {
+            status,
+            headers,
+            body,
+        } => {
+            let mut response = Response::new(Body::from(body));
+            *response.status_mut() =
+                StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            for (name, value) in headers {
+                if let (Ok(name), Ok(value)) =
+                    (HeaderName::try_from(name), HeaderValue::try_from(value))
+                {
+                    response.headers_mut().append(name, value);
+                }
+            }
+            response
+        }
+        Fault::ResetMidBody => {
+            let chunks: Vec<Result<Bytes, std::io::Error>> = vec![
+                Ok(Bytes::from_static(b"{\"results\": [{\"toObjectId\": 1")),
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionReset,
+                    "reset by the fake",
+                )),
+            ];
+            let mut response = Response::new(Body::from_stream(futures_util::stream::iter(chunks)));
+            response
+                .headers_mut()
+                .insert("content-type", HeaderValue::from_static("application/json"));
+            response
+        }
+        Fault::Delay(_) => StatusCode::OK.into_response(),
+    }
 }
 
 fn random_fault(inner: &mut Inner) -> Option<Fault> {

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use clap::Parser;
-use fake_hubspot::{Config, FakeHubSpot};
+use fake_hubspot::{Config, FakeHubSpot, OAuthConfig};
 
 #[derive(Parser)]
 #[command(about = "A fake HubSpot associations API on 127.0.0.1, in memory")]
@@ -25,6 +25,22 @@ struct Args {
     /// Record ids that do not exist.
     #[arg(long, value_delimiter = ',')]
     missing_ids: Vec<u64>,
+    /// Act as an OAuth app's account: calls need an access token from the token endpoint,
+    /// which takes this client id (with the secret and refresh token below).
+    #[arg(long, requires_all = ["oauth_client_secret", "oauth_refresh_token"])]
+    oauth_client_id: Option<String>,
+    /// The OAuth app's client secret (a fake's: flags are fine here).
+    #[arg(long)]
+    oauth_client_secret: Option<String>,
+    /// The refresh token the OAuth app was installed with.
+    #[arg(long)]
+    oauth_refresh_token: Option<String>,
+    /// How long each access token lives, in seconds.
+    #[arg(long, default_value_t = 1800.0)]
+    oauth_token_lifetime: f64,
+    /// Hand out a new refresh token with each refresh, retiring the one used.
+    #[arg(long)]
+    oauth_rotate: bool,
 }
 
 fn parse_limit(text: &str) -> Result<(u32, Duration), String> {
@@ -44,6 +60,13 @@ async fn main() -> std::io::Result<()> {
         daily_limit: args.daily_limit,
         fault_rate: args.fault_rate,
         missing_ids: args.missing_ids.into_iter().collect(),
+        oauth: args.oauth_client_id.map(|client_id| OAuthConfig {
+            client_id,
+            client_secret: args.oauth_client_secret.unwrap_or_default(),
+            refresh_token: args.oauth_refresh_token.unwrap_or_default(),
+            token_lifetime: Duration::from_secs_f64(args.oauth_token_lifetime.max(0.001)),
+            rotate_refresh_tokens: args.oauth_rotate,
+        }),
         ..Config::default()
     };
     let fake = FakeHubSpot::start_on(config, SocketAddr::from(([127, 0, 0, 1], args.port))).await?;

@@ -129,6 +129,10 @@ pub(crate) fn router() -> Router<Shared> {
             }
         }
     }
+    router = router.route(
+        hubspot_associations::OAUTH_TOKEN_PATH,
+        post(crate::oauth::token),
+    );
     router.fallback(|| async {
         error(
             StatusCode::NOT_FOUND,

@@ -83,6 +83,16 @@ pub enum Error {
         /// The timeout of one attempt.
         timeout: Duration,
     },
+    /// No access token could be had, so the request was not sent: an OAuth refresh HubSpot
+    /// refused (`invalid_grant`) or that kept failing, or a program's token source failed.
+    #[error("{operation}: not sent, no access token: {source}")]
+    Token {
+        /// The operation, such as `batch_create`.
+        operation: &'static str,
+        /// Why.
+        #[source]
+        source: crate::TokenError,
+    },
     /// A 2xx answer whose body is not what the operation returns.
     #[error(transparent)]
     Decode(Box<DecodeError>),

@@ -4,6 +4,7 @@
 #![cfg_attr(not(feature = "all-versions"), allow(dead_code))]
 
 pub mod association_types;
+mod auth;
 pub mod bulk;
 mod dynamic;
 mod error;
@@ -16,6 +17,7 @@ pub(crate) mod open_enum;
 pub(crate) mod operation;
 pub(crate) mod pagination;
 mod rate_limit;
+mod redact;
 mod response;
 mod retry;
 pub(crate) mod transport;
@@ -25,6 +27,10 @@ pub(crate) mod url_path;
 #[rustfmt::skip]
 mod versions;
 
+pub use auth::{
+    AccessToken, ClientSecret, Credentials, DEFAULT_REFRESH_MARGIN, OAUTH_TOKEN_PATH, OAuthApp,
+    OAuthError, RefreshToken, TokenError, TokenFuture, TokenSource,
+};
 pub use bulk::{BulkOptions, BulkOutcome};
 pub use error::{ApiError, DecodeError, Error, RateLimitError, RateLimitPolicy};
 pub use error_body::ErrorContext;
@@ -36,8 +42,9 @@ pub use rate_limit::{RateLimit, Tier};
 pub use response::{RateLimitHeaders, Response};
 pub use retry::RetryPolicy;
 pub use transport::{
-    AccessToken, CallOptions, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY,
-    DEFAULT_REQUEST_TIMEOUT, Transport, TransportBuilder, install_tls_provider,
+    CallOptions, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY,
+    DEFAULT_REQUEST_TIMEOUT, Transport, TransportBuilder, http_client_builder,
+    install_tls_provider,
 };
 pub use versions::*;
 

@@ -10,17 +10,19 @@ use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use reqwest::StatusCode;
-use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, USER_AGENT};
 use serde::Serialize;
 use tokio::time::Instant;
 use tracing::{Instrument, field};
 use url::Url;
 
+use crate::auth::{AccessToken, Binding, Credentials, TokenSource};
 use crate::error::{ApiError, Error, RateLimitError, RateLimitPolicy};
 use crate::error_body::ErrorFields;
 use crate::labels::Labels;
 use crate::operation::Operation;
 use crate::rate_limit::{Limiter, RateLimit};
+use crate::redact::{redact, redact_headers};
 use crate::response::RawResponse;
 use crate::retry::{self, RetryPolicy};
 
@@ -30,37 +32,6 @@ pub const DEFAULT_BASE_URL: &str = "https://api.hubapi.com";
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long to wait for one attempt's answer.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// A private app access token or an OAuth access token, sent as `Authorization: Bearer`.
-///
-/// It never appears in `Debug` output, logs or errors.
-#[derive(Clone)]
-pub struct AccessToken(String);
-
-impl AccessToken {
-    /// A token from its text.
-    pub fn new(token: impl Into<String>) -> Self {
-        Self(token.into())
-    }
-}
-
-impl fmt::Debug for AccessToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("AccessToken(<redacted>)")
-    }
-}
-
-impl From<String> for AccessToken {
-    fn from(token: String) -> Self {
-        Self(token)
-    }
-}
-
-impl From<&str> for AccessToken {
-    fn from(token: &str) -> Self {
-        Self(token.to_owned())
-    }
-}
 
 /// Options of the calls made through one [`Transport`] value, such as a longer timeout for a
 /// large batch. Unset options keep the transport's configuration.
@@ -94,7 +65,8 @@ impl CallOptions {
 /// Configures a [`Transport`].
 #[derive(Debug)]
 pub struct TransportBuilder {
-    token: AccessToken,
+    credentials: Credentials,
+    http: Option<reqwest::Client>,
     base_url: String,
     user_agent: Option<String>,
     connect_timeout: Duration,
@@ -138,7 +110,29 @@ impl TransportBuilder {
         self
     }
 
-    /// How long to wait for a connection (default 10 s).
+    /// Sends through an HTTP client the program built: for a proxy, a custom TLS root, a
+    /// local address or a pool of its own. Start from [`http_client_builder`], which sets
+    /// what the transport relies on.
+    ///
+    /// The transport still applies, per request, its request timeout, the `User-Agent`, the
+    /// body cap ([`max_body`](Self::max_body)), the rate limiter, retries and the token. The
+    /// client itself owns what reqwest keeps per client, which the transport cannot set on
+    /// it: the connect timeout ([`connect_timeout`](Self::connect_timeout) does not apply)
+    /// and the redirect policy. A client must not undo that policy: following a redirect to
+    /// another origin would send a batch's body (every id in it) there, and reqwest's
+    /// default policy does. Token requests of an [`OAuthApp`](crate::OAuthApp) go through
+    /// the same client.
+    ///
+    /// Without this, the transport builds its own client, which takes proxies from the
+    /// usual environment variables (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`,
+    /// upper or lower case).
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// How long to wait for a connection (default 10 s); not applied to a client given by
+    /// [`http_client`](Self::http_client), whose builder sets its own.
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
         self
@@ -192,13 +186,6 @@ impl TransportBuilder {
                 )));
             }
         }
-        let mut authorization =
-            HeaderValue::try_from(format!("Bearer {}", self.token.0)).map_err(|_| {
-                config(
-                    "the access token has characters that cannot be sent in an HTTP header".into(),
-                )
-            })?;
-        authorization.set_sensitive(true);
         let user_agent = match &self.user_agent {
             Some(product) => format!(
                 "{product} hubspot-associations/{}",
@@ -206,19 +193,30 @@ impl TransportBuilder {
             ),
             None => format!("hubspot-associations/{}", env!("CARGO_PKG_VERSION")),
         };
-        install_tls_provider();
-        let http = reqwest::Client::builder()
-            .user_agent(user_agent)
-            .connect_timeout(self.connect_timeout)
-            .redirect(same_origin_redirects())
-            .build()
-            .map_err(|error| config(format!("the HTTP client cannot be built: {error}")))?;
+        let user_agent = HeaderValue::try_from(user_agent).map_err(|_| {
+            config("the user agent has characters that cannot be sent in an HTTP header".into())
+        })?;
+        let http = match self.http {
+            Some(http) => http,
+            None => http_client_builder()
+                .connect_timeout(self.connect_timeout)
+                .build()
+                .map_err(|error| config(format!("the HTTP client cannot be built: {error}")))?,
+        };
+        let bound = self.credentials.bind(Binding {
+            http: http.clone(),
+            base_url: base_url.clone(),
+            user_agent: user_agent.clone(),
+            request_timeout: self.request_timeout,
+            retry: self.retry,
+        })?;
         Ok(Transport {
             shared: Arc::new(Shared {
                 http,
                 base_url,
-                authorization,
-                secret: Secret::new(&self.token),
+                tokens: bound.source,
+                credentials: bound.kind,
+                user_agent,
                 request_timeout: self.request_timeout,
                 max_body: self.max_body,
                 retry: self.retry,
@@ -230,67 +228,27 @@ impl TransportBuilder {
     }
 }
 
-/// The token, to take out of what a server sends back.
-struct Secret(Option<Vec<u8>>);
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret([redacted])")
-    }
-}
-
-/// What stands where a server echoed the token.
-pub(crate) const REDACTED: &str = "[redacted]";
-
-impl Secret {
-    /// Tokens shorter than this are not searched for: they would match ordinary text.
-    const SHORTEST: usize = 8;
-
-    fn new(token: &AccessToken) -> Self {
-        let token = token.0.trim().as_bytes();
-        Self((token.len() >= Self::SHORTEST).then(|| token.to_vec()))
-    }
-
-    /// The bytes with every occurrence of the token replaced by [`REDACTED`].
-    fn scrub(&self, bytes: Bytes) -> Bytes {
-        let Some(token) = &self.0 else {
-            return bytes;
-        };
-        if !bytes
-            .windows(token.len())
-            .any(|window| window == token.as_slice())
-        {
-            return bytes;
-        }
-        let mut clean = Vec::with_capacity(bytes.len());
-        let mut rest: &[u8] = &bytes;
-        while let Some(at) = rest
-            .windows(token.len())
-            .position(|window| window == token.as_slice())
-        {
-            clean.extend_from_slice(&rest[..at]);
-            clean.extend_from_slice(REDACTED.as_bytes());
-            rest = &rest[at + token.len()..];
-        }
-        clean.extend_from_slice(rest);
-        Bytes::from(clean)
-    }
-
-    /// The headers with the token taken out of every value.
-    fn scrub_headers(&self, mut headers: HeaderMap) -> HeaderMap {
-        if self.0.is_none() {
-            return headers;
-        }
-        for value in headers.values_mut() {
-            let clean = self.scrub(Bytes::copy_from_slice(value.as_bytes()));
-            if clean.as_ref() != value.as_bytes()
-                && let Ok(clean) = HeaderValue::from_bytes(&clean)
-            {
-                *value = clean;
-            }
-        }
-        headers
-    }
+/// A `reqwest` client builder with what the transport relies on: redirects followed only
+/// within the base URL's origin, the default connect timeout, and (with the `rustls`
+/// feature) the TLS crypto provider installed. Add proxies, TLS roots or a local address,
+/// and give the client to [`TransportBuilder::http_client`].
+///
+/// ```no_run
+/// use hubspot_associations::{Transport, http_client_builder};
+///
+/// let client = http_client_builder()
+///     .proxy(reqwest::Proxy::https("http://proxy.internal:3128")?)
+///     .build()?;
+/// let transport = Transport::builder(std::env::var("HUBSPOT_TOKEN")?)
+///     .http_client(client)
+///     .build()?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn http_client_builder() -> reqwest::ClientBuilder {
+    install_tls_provider();
+    reqwest::Client::builder()
+        .connect_timeout(DEFAULT_CONNECT_TIMEOUT)
+        .redirect(same_origin_redirects())
 }
 
 /// Redirects are followed only within the base URL's origin (scheme, host and port), at most
@@ -351,8 +309,11 @@ pub struct Transport {
 struct Shared {
     http: reqwest::Client,
     base_url: Url,
-    authorization: HeaderValue,
-    secret: Secret,
+    /// Asked for the token of every attempt.
+    tokens: Arc<dyn TokenSource>,
+    /// What kind of credentials, for `Debug`.
+    credentials: &'static str,
+    user_agent: HeaderValue,
     request_timeout: Duration,
     max_body: usize,
     retry: RetryPolicy,
@@ -367,7 +328,7 @@ impl fmt::Debug for Transport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Transport")
             .field("base_url", &self.shared.base_url.as_str())
-            .field("token", &"<redacted>")
+            .field("credentials", &self.shared.credentials)
             .field("request_timeout", &self.shared.request_timeout)
             .field("retry", &self.shared.retry)
             .field("rate_limited", &self.shared.limiter.is_some())
@@ -377,10 +338,13 @@ impl fmt::Debug for Transport {
 }
 
 impl Transport {
-    /// Starts configuring a transport that authenticates with `token`.
-    pub fn builder(token: impl Into<AccessToken>) -> TransportBuilder {
+    /// Starts configuring a transport that authenticates with `credentials`: a private
+    /// app's token (a string or an [`AccessToken`]), an [`OAuthApp`](crate::OAuthApp), or a
+    /// [`TokenSource`] of the program's own.
+    pub fn builder(credentials: impl Into<Credentials>) -> TransportBuilder {
         TransportBuilder {
-            token: token.into(),
+            credentials: credentials.into(),
+            http: None,
             base_url: DEFAULT_BASE_URL.to_owned(),
             user_agent: None,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
@@ -393,8 +357,8 @@ impl Transport {
     }
 
     /// A transport to `https://api.hubapi.com` with the default configuration.
-    pub fn new(token: impl Into<AccessToken>) -> Result<Self, Error> {
-        Self::builder(token).build()
+    pub fn new(credentials: impl Into<Credentials>) -> Result<Self, Error> {
+        Self::builder(credentials).build()
     }
 
     /// A copy whose calls use `options`; it shares everything else with this transport.
@@ -474,14 +438,7 @@ impl Transport {
         loop {
             attempt += 1;
             span.record("attempt", attempt);
-            let ticket = match &self.shared.limiter {
-                Some(limiter) => Some(limiter.acquire().await),
-                None => None,
-            };
-            let outcome = self.attempt(&call, url.clone()).await;
-            if let (Some(limiter), Some(ticket)) = (&self.shared.limiter, ticket) {
-                limiter.answered(ticket);
-            }
+            let outcome = self.authorized_attempt(&call, &url).await;
             span.record("duration_ms", started.elapsed().as_millis() as u64);
             let failure = match outcome {
                 Ok(response) => {
@@ -566,15 +523,66 @@ impl Transport {
         }
     }
 
+    /// One attempt with the token source's token; when HubSpot answers that the token
+    /// expired, once more with the token the source gives instead (a 401 was not acted on,
+    /// so the resend is safe for every operation).
+    async fn authorized_attempt(&self, call: &Call, url: &Url) -> Result<RawResponse, Error> {
+        let operation = call.operation.id;
+        let token_error = |source| Error::Token { operation, source };
+        let token = self.shared.tokens.token().await.map_err(token_error)?;
+        let outcome = self.limited_attempt(call, url, &token).await;
+        if !outcome.as_ref().is_err_and(is_expired_token) {
+            return outcome;
+        }
+        let fresh = self
+            .shared
+            .tokens
+            .expired(&token)
+            .await
+            .map_err(token_error)?;
+        if fresh == token {
+            return outcome;
+        }
+        tracing::debug!("the access token expired; sending again with a new one");
+        self.limited_attempt(call, url, &fresh).await
+    }
+
+    /// One attempt through the rate limiter.
+    async fn limited_attempt(
+        &self,
+        call: &Call,
+        url: &Url,
+        token: &AccessToken,
+    ) -> Result<RawResponse, Error> {
+        let ticket = match &self.shared.limiter {
+            Some(limiter) => Some(limiter.acquire().await),
+            None => None,
+        };
+        let outcome = self.attempt(call, url.clone(), token).await;
+        if let (Some(limiter), Some(ticket)) = (&self.shared.limiter, ticket) {
+            limiter.answered(ticket);
+        }
+        outcome
+    }
+
     /// One attempt: the request, the whole answer, and the answer as success or error.
-    async fn attempt(&self, call: &Call, url: Url) -> Result<RawResponse, Error> {
+    async fn attempt(
+        &self,
+        call: &Call,
+        url: Url,
+        token: &AccessToken,
+    ) -> Result<RawResponse, Error> {
         let operation = call.operation.id;
         let timeout = self.options.timeout.unwrap_or(self.shared.request_timeout);
+        let authorization = token
+            .header()
+            .map_err(|source| Error::Token { operation, source })?;
         let mut request = self
             .shared
             .http
             .request(call.operation.method.clone(), url)
-            .header(AUTHORIZATION, self.shared.authorization.clone())
+            .header(AUTHORIZATION, authorization)
+            .header(USER_AGENT, self.shared.user_agent.clone())
             .header(ACCEPT, "application/json")
             .timeout(timeout);
         if let Some(body) = &call.body {
@@ -594,11 +602,10 @@ impl Transport {
         }
         let body = self.read_body(&mut response, operation, status).await?;
         // What the server says is kept in errors, logs and the CLI's files: a server that
-        // echoes the token (in a body, a message or a header) gets it redacted first.
-        let (headers, body) = (
-            self.shared.secret.scrub_headers(headers),
-            self.shared.secret.scrub(body),
-        );
+        // echoes the token this attempt sent (in a body, a message or a header) gets it
+        // redacted first, whichever token of the transport's life that is.
+        let secrets: Vec<&[u8]> = token.searchable().into_iter().collect();
+        let (headers, body) = (redact_headers(headers, &secrets), redact(body, &secrets));
         if status.is_success() {
             Ok(RawResponse {
                 operation,
@@ -610,6 +617,13 @@ impl Transport {
             Err(error_answer(operation, status, headers, body))
         }
     }
+}
+
+/// Whether HubSpot refused the attempt's token as expired (a 401 whose category says so):
+/// a 401 alone, by HubSpot's guidance, is not a sign that a new token is needed.
+fn is_expired_token(error: &Error) -> bool {
+    matches!(error, Error::Api(api) if api.status == StatusCode::UNAUTHORIZED
+        && api.category.as_deref() == Some("EXPIRED_AUTHENTICATION"))
 }
 
 /// An error answer as the error a program acts on: a 429 says which limit refused it and
