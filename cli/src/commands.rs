@@ -9,7 +9,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
-use hubspot_associations::{ApiVersion, BulkOutcome, ObjectId, RateLimit, Transport};
+use hubspot_associations::bulk::InputFailure;
+use hubspot_associations::{
+    ApiVersion, BulkOutcome, Error, ObjectId, RateLimit, TokenError, Transport,
+};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::input;
@@ -112,23 +115,78 @@ fn number(id: &ObjectId) -> u64 {
     id.as_u64().unwrap_or_default()
 }
 
+/// Whether a failed request stops the run: the credentials no longer work (no access token
+/// could be had, or HubSpot refused the one sent), so every next request would fail alike.
+/// HubSpot acted on none of its pairs, so they stay pending for the next run.
+fn stops_the_run(error: &Error) -> bool {
+    matches!(error, Error::Token { .. }) || error.status().is_some_and(|s| s.as_u16() == 401)
+}
+
+/// What HubSpot answered for the pairs of one request, and the error that stops the run,
+/// if the request failed with one (its pairs are then not in `outcomes`: they stay pending).
+struct Settled {
+    outcomes: PairOutcomes,
+    stop: Option<Arc<Error>>,
+}
+
 /// Each pair of a bulk outcome with HubSpot's answer for the input that carried it.
 fn outcomes_by_pair<I, R>(
     outcome: BulkOutcome<I, R>,
     pairs_of: impl Fn(&I) -> Vec<(u64, u64)>,
-) -> PairOutcomes {
+) -> Settled {
+    let mut stop = None;
     let succeeded = outcome.succeeded.iter().flat_map(|success| {
         pairs_of(&success.input)
             .into_iter()
             .map(|pair| (pair, Outcome::Done))
     });
-    let failed = outcome.failed.iter().flat_map(|failure| {
+    let mut outcomes: PairOutcomes = succeeded.collect();
+    for failure in &outcome.failed {
+        if let InputFailure::Request(error) = &failure.failure
+            && stops_the_run(error)
+        {
+            stop.get_or_insert_with(|| Arc::clone(error));
+            continue;
+        }
         let reason = failure.failure.to_string();
-        pairs_of(&failure.input)
-            .into_iter()
-            .map(move |pair| (pair, Outcome::Failed(reason.clone())))
-    });
-    succeeded.chain(failed).collect()
+        outcomes.extend(
+            pairs_of(&failure.input)
+                .into_iter()
+                .map(|pair| (pair, Outcome::Failed(reason.clone()))),
+        );
+    }
+    Settled { outcomes, stop }
+}
+
+/// Why a run stopped before its end, and what to do so that the same command finishes it.
+fn stopped(error: &Error, pending: u64, state: &Path) -> anyhow::Error {
+    let remedy = match error {
+        Error::Token {
+            source: TokenError::Refused(_),
+            ..
+        } => format!(
+            "HubSpot refused the OAuth app's refresh token: the app was uninstalled from the \
+             account, or the token is wrong. Authorize the app again, put the new refresh \
+             token in {} (or the --refresh-token-file), and run the same command",
+            crate::credentials::REFRESH_TOKEN
+        ),
+        Error::Token { source, .. } if source.is_transient() => {
+            "no access token could be had for now; run the same command again later".to_owned()
+        }
+        Error::Token { .. } => "no access token could be had; check the credentials, then run \
+                                the same command"
+            .to_owned(),
+        _ => format!(
+            "HubSpot refused the credentials; check {} (a private app's token that was \
+             rotated or revoked?) or the OAuth app's, then run the same command",
+            crate::credentials::TOKEN
+        ),
+    };
+    anyhow::anyhow!(
+        "stopped: {error}\n{remedy}: the {pending} pairs not sent are pending in {}, and \
+         nothing HubSpot confirmed is sent again",
+        state.display()
+    )
 }
 
 /// Who holds a run's lock, for the run refused.
@@ -177,7 +235,9 @@ pub async fn write_pairs(
     // A session ends with the process's work, whether it succeeded or not; only a kill leaves
     // one open.
     state.end_session(session)?;
-    sent?;
+    if let Some(error) = sent? {
+        return Err(stopped(&error, state.counts()?.pending_pairs, state_path));
+    }
     let mut failures = FailuresFile::create(&job.failures, &["from_id", "to_id"])?;
     state.failures(None, |row| {
         failures.write(row.line, &row.reason, &row.fields)
@@ -209,26 +269,34 @@ fn import(state: &mut State, run: &Run, job: &Job) -> anyhow::Result<()> {
 }
 
 /// Sends every pair the state has not settled, recording each request's outcome as it
-/// completes.
+/// completes; stops drawing pairs at a Ctrl-C or at an error that stops the run, which it
+/// returns.
 async fn send_pending(
     api: &Api,
     job: &Job,
     kind: &Kind,
     state: &mut State,
     bar: &ProgressBar,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Option<Arc<Error>>> {
     let resolved = resolve(api, job, kind).await?;
     let mut pending = state.pending()?;
-    let record = |outcomes: PairOutcomes| -> anyhow::Result<()> {
-        bar.inc(state.record(outcomes)?);
+    let halted = AtomicBool::new(false);
+    let mut stop = None;
+    let record = |settled: Settled| -> anyhow::Result<()> {
+        bar.inc(state.record(settled.outcomes)?);
+        if let Some(error) = settled.stop {
+            halted.store(true, Ordering::SeqCst);
+            stop.get_or_insert(error);
+        }
         Ok(())
     };
     let interrupted = interruption();
     let rows = pending
         .by_ref()
-        .take_while(|_| !interrupted.load(Ordering::SeqCst));
+        .take_while(|_| !interrupted.load(Ordering::SeqCst) && !halted.load(Ordering::SeqCst));
     send_pairs(api, job, &resolved, rows, record).await?;
-    pending.failure().map_or(Ok(()), Err)
+    pending.failure().map_or(Ok(()), Err)?;
+    Ok(stop)
 }
 
 /// Set at the first Ctrl-C: no request starts after it, and those in flight finish and are
@@ -342,7 +410,7 @@ async fn send_pairs(
     job: &Job,
     kind: &Kind,
     rows: impl Iterator<Item = Pair>,
-    mut record: impl FnMut(PairOutcomes) -> anyhow::Result<()>,
+    mut record: impl FnMut(Settled) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
     let (from_type, to_type, options) = (job.from_type.as_str(), job.to_type.as_str(), job.options);
     // Drains a stream of bulk outcomes into the run's state.

@@ -1,10 +1,12 @@
 //! `hubspot-associations`: associate, archive and export HubSpot associations in bulk, from
 //! CSV files, at the rate HubSpot allows, resumable after a crash.
 //!
-//! The access token is read from the `HUBSPOT_TOKEN` environment variable, never from a flag,
-//! so that it does not land in shell history.
+//! Credentials are read from the environment, never from flags, so that they do not land in
+//! shell history: a private app's `HUBSPOT_TOKEN`, or an OAuth app's `HUBSPOT_CLIENT_ID`,
+//! `HUBSPOT_CLIENT_SECRET` and `HUBSPOT_REFRESH_TOKEN`.
 
 mod commands;
+mod credentials;
 mod input;
 mod job;
 mod lock;
@@ -16,13 +18,11 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use hubspot_associations::{ApiVersion, BulkOptions, RateLimit, Tier, Transport};
+use hubspot_associations::{ApiVersion, BulkOptions, Credentials, RateLimit, Tier, Transport};
 
 use commands::{Api, Kind};
 use job::Job;
 
-/// The environment variable that holds the access token.
-const TOKEN_VARIABLE: &str = "HUBSPOT_TOKEN";
 /// What a run's state is named after, beside its input file.
 const STATE_EXTENSION: &str = ".state.sqlite";
 
@@ -131,6 +131,11 @@ struct CommonArgs {
     /// Another base URL than https://api.hubapi.com (a proxy, or a fake for tests).
     #[arg(long)]
     base_url: Option<String>,
+    /// An OAuth app's refresh token file: read when it exists (it is newer than
+    /// HUBSPOT_REFRESH_TOKEN), and rewritten, mode 0600, whenever HubSpot rotates the token
+    /// (default: rotated tokens go to the input file with `.refresh-token`).
+    #[arg(long)]
+    refresh_token_file: Option<PathBuf>,
     /// No progress bar.
     #[arg(long)]
     no_progress: bool,
@@ -232,14 +237,27 @@ impl CommonArgs {
         }
     }
 
-    /// The client; a dry run needs no token, but then cannot look up a label.
+    /// The client; a dry run needs no credentials, but then cannot look up a label.
     fn api(&self) -> anyhow::Result<Api> {
-        let token = match std::env::var(TOKEN_VARIABLE) {
-            Ok(token) if !token.trim().is_empty() => token,
-            _ if self.dry_run => String::from("dry-run"),
-            _ => anyhow::bail!("set the access token in the {TOKEN_VARIABLE} environment variable"),
+        let file = credentials::RefreshTokenFile {
+            path: self
+                .refresh_token_file
+                .clone()
+                .unwrap_or_else(|| with_extension(&self.input, ".refresh-token")),
+            named: self.refresh_token_file.is_some(),
         };
-        let mut builder = Transport::builder(token.trim()).rate_limit(self.rate_limit());
+        let credentials = match credentials::from_environment(&file)? {
+            Some(credentials) => credentials,
+            None if self.dry_run => Credentials::from("dry-run"),
+            None => anyhow::bail!(
+                "set a private app's access token in {}, or an OAuth app's {}, {} and {}",
+                credentials::TOKEN,
+                credentials::CLIENT_ID,
+                credentials::CLIENT_SECRET,
+                credentials::REFRESH_TOKEN
+            ),
+        };
+        let mut builder = Transport::builder(credentials).rate_limit(self.rate_limit());
         if let Some(url) = &self.base_url {
             builder = builder.base_url(url);
         }

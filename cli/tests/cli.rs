@@ -342,7 +342,12 @@ async fn the_token_comes_only_from_the_environment() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(
-        stderr(&output).contains("set the access token in the HUBSPOT_TOKEN environment variable")
+        stderr(&output).contains(
+            "set a private app's access token in HUBSPOT_TOKEN, or an OAuth app's \
+             HUBSPOT_CLIENT_ID, HUBSPOT_CLIENT_SECRET and HUBSPOT_REFRESH_TOKEN"
+        ),
+        "{}",
+        stderr(&output)
     );
     let output = binary()
         .args(["associate", "--token", "x"])
@@ -696,4 +701,204 @@ async fn past_a_hundred_bad_rows_the_rest_are_counted_not_shown() {
     assert!(text.contains("... and 50 more bad rows, all in"), "{text}");
     let plan = String::from_utf8_lossy(&output.stdout);
     assert!(plan.contains("151 rows: 1 distinct, 150 bad"), "{plan}");
+}
+
+const CLIENT_ID: &str = "cli-client-id";
+const CLIENT_SECRET: &str = "cli-client-secret-0000";
+const REFRESH_TOKEN: &str = "cli-refresh-token-0000";
+
+/// A fake that is an OAuth app's account, its tokens living `lifetime`.
+async fn oauth_fake(lifetime: Duration, rotate: bool) -> FakeHubSpot {
+    FakeHubSpot::start(Config {
+        oauth: Some(fake_hubspot::OAuthConfig {
+            client_id: CLIENT_ID.into(),
+            client_secret: CLIENT_SECRET.into(),
+            refresh_token: REFRESH_TOKEN.into(),
+            token_lifetime: lifetime,
+            rotate_refresh_tokens: rotate,
+        }),
+        ..Config::default()
+    })
+    .await
+    .unwrap()
+}
+
+/// The binary as an OAuth app with `refresh_token`, running `args` against `fake`.
+fn as_oauth_app(refresh_token: &str, fake: &FakeHubSpot, args: &[String]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_hubspot-associations"));
+    command
+        .env_remove("HUBSPOT_TOKEN")
+        .env("HUBSPOT_CLIENT_ID", CLIENT_ID)
+        .env("HUBSPOT_CLIENT_SECRET", CLIENT_SECRET)
+        .env("HUBSPOT_REFRESH_TOKEN", refresh_token)
+        .args(args)
+        .args(["--base-url", &fake.url(), "--no-progress"]);
+    command
+}
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
+}
+
+/// 50,000 pairs at a rate that makes the run last about five lifetimes of 2-second tokens,
+/// with the refresh token rotated at every refresh: the store ends equal to the input, no
+/// pair is created twice, and the newest refresh token is in the file, readable by its owner
+/// alone; no access token, client secret or old refresh token is in any file of the run.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_oauth_run_across_several_token_lifetimes_loses_nothing_and_sends_nothing_twice() {
+    let fake = oauth_fake(Duration::from_secs(2), true).await;
+    let dir = tempfile::tempdir().unwrap();
+    let pairs: Vec<(u64, u64)> = (1..=50_000).map(|i| (i, 1_000_000 + i % 97)).collect();
+    let input = write_pairs(dir.path(), pairs.iter().copied(), "");
+    let token_file = dir.path().join("refresh-token");
+    let output = as_oauth_app(
+        REFRESH_TOKEN,
+        &fake,
+        &associate(
+            &input,
+            &[
+                "--chunk-size",
+                "500",
+                "--rate-limit",
+                "10/1000",
+                "--refresh-token-file",
+                token_file.to_str().unwrap(),
+            ],
+        ),
+    )
+    .output()
+    .await
+    .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(held(&fake), pairs.iter().copied().collect());
+    assert_eq!(fake.repeated_creations(), 0);
+    let stats = fake.stats();
+    assert!(stats.tokens_issued >= 4, "{stats:?}");
+    assert_eq!(stats.token_refusals, 0, "{stats:?}");
+    let stored = std::fs::read_to_string(&token_file).unwrap();
+    assert_eq!(vec![stored.trim().to_owned()], fake.refresh_tokens());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&token_file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        stderr(&output)
+    );
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        for secret in ["fake-at-", CLIENT_SECRET, REFRESH_TOKEN] {
+            assert!(!contains(&bytes, secret), "{secret} in {}", path.display());
+            assert!(!said.contains(secret), "{secret} in the output: {said}");
+        }
+    }
+}
+
+/// The app's refresh token is revoked mid-run: the run stops with a non-zero exit, saying
+/// why and what to do, with nothing marked failed; after the app is authorized again, the
+/// same command with the new refresh token finishes, creating nothing twice.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_revoked_refresh_token_stops_the_run_resumably_and_a_new_one_finishes_it() {
+    let fake = oauth_fake(Duration::from_secs(1), false).await;
+    let dir = tempfile::tempdir().unwrap();
+    let pairs: Vec<(u64, u64)> = (1..=3_000).map(|i| (i, 500_000 + i)).collect();
+    let input = write_pairs(dir.path(), pairs.iter().copied(), "");
+    let args = associate(&input, &["--chunk-size", "100", "--rate-limit", "5/1000"]);
+    let run = as_oauth_app(REFRESH_TOKEN, &fake, &args).output();
+    let run = tokio::spawn(run);
+    // Revoked once a few requests went through, while the first token still works.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while fake.stats().requests < 4 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    fake.revoke_refresh_tokens();
+    let output = run.await.unwrap().unwrap();
+    let text = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{text}");
+    assert!(text.contains("invalid_grant"), "{text}");
+    assert!(text.contains("Authorize the app again"), "{text}");
+    assert!(text.contains("pairs not sent are pending in"), "{text}");
+    let created = held(&fake).len();
+    assert!(
+        created > 0 && created < pairs.len(),
+        "{created} created before the stop"
+    );
+
+    fake.grant_refresh_token("cli-refresh-token-new");
+    let output = as_oauth_app("cli-refresh-token-new", &fake, &args)
+        .output()
+        .await
+        .unwrap();
+    let text = stderr(&output);
+    assert!(output.status.success(), "{text}");
+    assert!(text.contains(" 0 failed"), "{text}");
+    assert_eq!(held(&fake), pairs.iter().copied().collect());
+    assert_eq!(fake.repeated_creations(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn credentials_of_both_kinds_or_half_an_oauth_app_are_refused_clearly() {
+    let fake = oauth_fake(Duration::from_secs(60), false).await;
+    let dir = tempfile::tempdir().unwrap();
+    let input = write_pairs(dir.path(), [(1, 2)], "");
+    let both = as_oauth_app(REFRESH_TOKEN, &fake, &associate(&input, &[]))
+        .env("HUBSPOT_TOKEN", TOKEN)
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(both.status.code(), Some(2));
+    assert!(
+        stderr(&both).contains("both HUBSPOT_TOKEN"),
+        "{}",
+        stderr(&both)
+    );
+    let half = as_oauth_app(REFRESH_TOKEN, &fake, &associate(&input, &[]))
+        .env_remove("HUBSPOT_CLIENT_SECRET")
+        .env_remove("HUBSPOT_REFRESH_TOKEN")
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(half.status.code(), Some(2));
+    assert!(
+        stderr(&half).contains("missing: HUBSPOT_CLIENT_SECRET, HUBSPOT_REFRESH_TOKEN"),
+        "{}",
+        stderr(&half)
+    );
+    assert_eq!(fake.stats().requests, 0, "nothing was sent");
+}
+
+/// `HTTP_PROXY` in the environment: the token request and the calls go through the proxy.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_proxy_from_the_environment_carries_the_token_request_and_the_calls() {
+    let fake = oauth_fake(Duration::from_secs(60), false).await;
+    let proxy = integration::ForwardProxy::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let input = write_pairs(dir.path(), (1..=10).map(|i| (i, 100 + i)), "");
+    let output = as_oauth_app(
+        REFRESH_TOKEN,
+        &fake,
+        &associate(&input, &["--chunk-size", "5"]),
+    )
+    .env("HTTP_PROXY", proxy.url())
+    .env_remove("NO_PROXY")
+    .env_remove("no_proxy")
+    .output()
+    .await
+    .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let seen = proxy.seen();
+    let base = fake.url();
+    assert_eq!(
+        seen.first().map(String::as_str),
+        Some(format!("POST {base}{}", hubspot_associations::OAUTH_TOKEN_PATH).as_str()),
+        "{seen:?}"
+    );
+    assert_eq!(seen.len(), 3, "the token, then two batches: {seen:?}");
+    assert_eq!(held(&fake).len(), 10);
 }

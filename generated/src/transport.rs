@@ -527,42 +527,61 @@ impl Transport {
     /// expired, once more with the token the source gives instead (a 401 was not acted on,
     /// so the resend is safe for every operation).
     async fn authorized_attempt(&self, call: &Call, url: &Url) -> Result<RawResponse, Error> {
-        let operation = call.operation.id;
-        let token_error = |source| Error::Token { operation, source };
-        let token = self.shared.tokens.token().await.map_err(token_error)?;
-        let outcome = self.limited_attempt(call, url, &token).await;
+        // Only a resend compares the source's token with a rejected one, so the first
+        // attempt is always sent.
+        let Some(Sent { token, outcome }) = self.limited_attempt(call, url, None).await? else {
+            return Err(Error::InvalidInput {
+                message: "the token source gave no token".into(),
+            });
+        };
         if !outcome.as_ref().is_err_and(is_expired_token) {
             return outcome;
         }
-        let fresh = self
-            .shared
-            .tokens
-            .expired(&token)
-            .await
-            .map_err(token_error)?;
-        if fresh == token {
-            return outcome;
+        match self.limited_attempt(call, url, Some(&token)).await? {
+            Some(resent) => {
+                tracing::debug!("the access token expired; sent again with a new one");
+                resent.outcome
+            }
+            // The source has no other token: the 401 is the answer.
+            None => outcome,
         }
-        tracing::debug!("the access token expired; sending again with a new one");
-        self.limited_attempt(call, url, &fresh).await
     }
 
-    /// One attempt through the rate limiter.
+    /// One attempt through the rate limiter, with the token the source gives once the
+    /// limiter lets the attempt go (a token taken before a long wait could expire in it).
+    /// After `rejected`, the source's replacement; `None` when it gives the same token.
     async fn limited_attempt(
         &self,
         call: &Call,
         url: &Url,
-        token: &AccessToken,
-    ) -> Result<RawResponse, Error> {
+        rejected: Option<&AccessToken>,
+    ) -> Result<Option<Sent>, Error> {
         let ticket = match &self.shared.limiter {
             Some(limiter) => Some(limiter.acquire().await),
             None => None,
         };
-        let outcome = self.attempt(call, url.clone(), token).await;
-        if let (Some(limiter), Some(ticket)) = (&self.shared.limiter, ticket) {
-            limiter.answered(ticket);
-        }
-        outcome
+        let answered = |ticket| {
+            if let (Some(limiter), Some(ticket)) = (&self.shared.limiter, ticket) {
+                limiter.answered(ticket);
+            }
+        };
+        let token = match rejected {
+            None => self.shared.tokens.token().await,
+            Some(rejected) => self.shared.tokens.expired(rejected).await,
+        };
+        let token = match token {
+            Ok(token) if Some(&token) != rejected => token,
+            other => {
+                answered(ticket);
+                let operation = call.operation.id;
+                return other
+                    .map(|_| None)
+                    .map_err(|source| Error::Token { operation, source });
+            }
+        };
+        let outcome = self.attempt(call, url.clone(), &token).await;
+        answered(ticket);
+        Ok(Some(Sent { token, outcome }))
     }
 
     /// One attempt: the request, the whole answer, and the answer as success or error.
@@ -617,6 +636,12 @@ impl Transport {
             Err(error_answer(operation, status, headers, body))
         }
     }
+}
+
+/// An attempt that was sent: the token it carried, and what came of it.
+struct Sent {
+    token: AccessToken,
+    outcome: Result<RawResponse, Error>,
 }
 
 /// Whether HubSpot refused the attempt's token as expired (a 401 whose category says so):

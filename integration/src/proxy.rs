@@ -43,6 +43,8 @@ impl ForwardProxy {
     /// Starts a proxy on a free port of 127.0.0.1, on the current tokio runtime.
     pub async fn start() -> std::io::Result<Self> {
         let seen = Arc::new(Mutex::new(Vec::new()));
+        // Cargo unifies reqwest's features: its client needs the crate's TLS provider.
+        hubspot_associations::install_tls_provider();
         let state = Forwarding {
             seen: Arc::clone(&seen),
             // The proxy itself goes straight to the origin, whatever the environment says.

@@ -393,3 +393,31 @@ async fn a_client_the_program_built_sends_calls_and_token_requests_through_its_p
     assert!(seen[1].starts_with(&format!("PUT {base}/crm/")), "{seen:?}");
     assert_eq!(fake.requests().len(), 3, "the proxy forwarded each request");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_waiting_in_the_rate_limiter_takes_its_token_when_it_goes() {
+    // Tokens live a second; the limiter lets 2 calls go every 500 ms, so the last of 12
+    // callers waits about 3 s: a token taken before the wait would expire in it.
+    let fake = FakeHubSpot::start(oauth(Duration::from_secs(1), false))
+        .await
+        .unwrap();
+    let client = Client::new(
+        Transport::builder(app())
+            .base_url(fake.url())
+            .rate_limit(RateLimit::Custom {
+                requests: 2,
+                per: Duration::from_millis(500),
+            })
+            .build()
+            .unwrap(),
+    );
+    let calls = (1..=12u64).map(|from| {
+        let client = client.clone();
+        async move { associate(&client, from).await }
+    });
+    for outcome in join_all(calls).await {
+        outcome.unwrap();
+    }
+    assert_eq!(fake.stats().expired_tokens, 0, "{:?}", fake.stats());
+    assert!(fake.stats().tokens_issued >= 3, "{:?}", fake.stats());
+}
