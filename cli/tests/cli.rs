@@ -877,7 +877,7 @@ async fn credentials_of_both_kinds_or_half_an_oauth_app_are_refused_clearly() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_proxy_from_the_environment_carries_the_token_request_and_the_calls() {
     let fake = oauth_fake(Duration::from_secs(60), false).await;
-    let proxy = integration::ForwardProxy::start().await.unwrap();
+    let proxy = fake_hubspot::ForwardProxy::start().await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let input = write_pairs(dir.path(), (1..=10).map(|i| (i, 100 + i)), "");
     let output = as_oauth_app(

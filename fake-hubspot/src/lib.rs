@@ -7,12 +7,14 @@
 //! every answer, and faults injected on demand: scripted for the next requests, or at random.
 //! With an [`OAuthConfig`], it is an OAuth app's account: it issues access tokens that expire
 //! at its token endpoint, rotates refresh tokens if asked to, and answers a call with an
-//! expired or unknown token with HubSpot's 401.
+//! expired or unknown token with HubSpot's 401. [`ForwardProxy`] stands between a client and
+//! it as a corporate network's proxy does.
 //!
 //! [`FakeHubSpot::start`] serves on 127.0.0.1 from the caller's tokio runtime, so that tests
 //! with a paused clock control its time too; the `fake-hubspot` binary serves it standalone.
 
 mod oauth;
+mod proxy;
 mod routes;
 pub mod store;
 
@@ -29,6 +31,7 @@ use axum::response::{IntoResponse, Response};
 use tokio::time::Instant;
 
 pub use oauth::OAuthConfig;
+pub use proxy::ForwardProxy;
 pub use store::{Association, Store};
 
 use oauth::OAuthState;

@@ -1,15 +1,12 @@
 //! What the integration tests share: a real HTTP exchange on 127.0.0.1 ([`Exchange`]), every
 //! operation of every version with the examples its spec carries ([`specs`]), and the JSON
-//! examples of the documentation pages ([`seeds`]), and a forward proxy ([`ForwardProxy`]).
-//! The tests themselves live in `tests/`.
+//! examples of the documentation pages ([`seeds`]). The tests themselves live in `tests/`.
 
 mod exchange;
-mod proxy;
 pub mod seeds;
 pub mod specs;
 
 pub use exchange::{Exchange, TOKEN, transport};
-pub use proxy::ForwardProxy;
 
 /// The workspace root.
 pub fn workspace() -> std::path::PathBuf {

@@ -7,14 +7,13 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use fake_hubspot::{Config, FakeHubSpot, Fault, OAuthConfig};
+use fake_hubspot::{Config, FakeHubSpot, Fault, ForwardProxy, OAuthConfig};
 use futures_util::future::join_all;
 use hubspot_associations::newest_generally_available::Client;
 use hubspot_associations::{
     AccessToken, Error, OAUTH_TOKEN_PATH, OAuthApp, ObjectType, RateLimit, RetryPolicy, TokenError,
     TokenFuture, TokenSource, Transport, http_client_builder,
 };
-use integration::ForwardProxy;
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
