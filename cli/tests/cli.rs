@@ -775,6 +775,13 @@ async fn an_oauth_run_across_several_token_lifetimes_loses_nothing_and_sends_not
     assert_eq!(held(&fake), pairs.iter().copied().collect());
     assert_eq!(fake.repeated_creations(), 0);
     let stats = fake.stats();
+    eprintln!(
+        "50,000 pairs: {} requests, {} tokens issued, {} expired-token 401s, {} created twice",
+        stats.requests,
+        stats.tokens_issued,
+        stats.expired_tokens,
+        fake.repeated_creations()
+    );
     assert!(stats.tokens_issued >= 4, "{stats:?}");
     assert_eq!(stats.token_refusals, 0, "{stats:?}");
     let stored = std::fs::read_to_string(&token_file).unwrap();

@@ -89,6 +89,10 @@ async fn two_hundred_concurrent_calls_over_ten_seconds_refresh_about_as_often_as
     assert!(failed.is_empty(), "calls failed: {failed:?}");
     assert_eq!(fake.associations().len(), 200);
     let stats = fake.stats();
+    eprintln!(
+        "200 calls in {elapsed:?}: {} tokens issued, {} expired-token 401s answered",
+        stats.tokens_issued, stats.expired_tokens
+    );
     // A token is renewed when a fifth of its 2 s remains: one every 1.6 s or so.
     let expected = elapsed.as_secs_f64() / 1.6;
     assert!(
@@ -419,4 +423,32 @@ async fn a_call_waiting_in_the_rate_limiter_takes_its_token_when_it_goes() {
     }
     assert_eq!(fake.stats().expired_tokens, 0, "{:?}", fake.stats());
     assert!(fake.stats().tokens_issued >= 3, "{:?}", fake.stats());
+}
+
+#[tokio::test]
+async fn the_fake_refuses_a_used_refresh_token_with_hubspots_body() {
+    let fake = FakeHubSpot::start(oauth(Duration::from_secs(60), true))
+        .await
+        .unwrap();
+    hubspot_associations::install_tls_provider();
+    let http = reqwest::Client::new();
+    let refresh = |token: &'static str| {
+        http.post(format!("{}{OAUTH_TOKEN_PATH}", fake.url()))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!(
+                "grant_type=refresh_token&client_id={CLIENT_ID}&client_secret={CLIENT_SECRET}&refresh_token={token}"
+            ))
+            .send()
+    };
+    let first = refresh(REFRESH_TOKEN).await.unwrap();
+    assert_eq!(first.status(), 200);
+    let answer: serde_json::Value = first.json().await.unwrap();
+    assert_ne!(answer["refresh_token"], REFRESH_TOKEN, "rotated: {answer}");
+    assert_eq!(answer["expires_in"], 60);
+    let again = refresh(REFRESH_TOKEN).await.unwrap();
+    assert_eq!(again.status(), 400);
+    let refusal: serde_json::Value = again.json().await.unwrap();
+    assert_eq!(refusal["status"], "BAD_REFRESH_TOKEN");
+    assert_eq!(refusal["error"], "invalid_grant");
+    assert_eq!(fake.stats().token_refusals, 1);
 }
