@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use hubspot_associations::{Credentials, OAuthApp, RefreshToken};
 
+use crate::report;
+
 /// The environment variable of a private app's access token.
 pub const TOKEN: &str = "HUBSPOT_TOKEN";
 /// The environment variable of an OAuth app's client id.
@@ -82,7 +84,7 @@ pub fn from_environment(file: &RefreshTokenFile) -> anyhow::Result<Option<Creden
                     ),
                     Err(error) => eprintln!(
                         "warning: HubSpot rotated the OAuth refresh token, and it could not be \
-                         kept in {}: {error:#}; the old one may no longer work",
+                         kept in {}: {error}; the old one may no longer work",
                         path.display()
                     ),
                 }
@@ -107,18 +109,11 @@ fn read_refresh_token(file: &RefreshTokenFile) -> anyhow::Result<Option<String>>
 
 /// Writes the token to a new file readable by its owner alone (0600 where permissions
 /// exist), synced, then put in place of the old one, so that a crash leaves one whole token.
-fn write_refresh_token(path: &Path, token: &RefreshToken) -> anyhow::Result<()> {
-    let directory = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    // tempfile creates its files with mode 0600.
-    let mut file = tempfile::NamedTempFile::new_in(directory)?;
+fn write_refresh_token(path: &Path, token: &RefreshToken) -> std::io::Result<()> {
+    let mut file = report::temporary_beside(path)?;
     file.write_all(token.secret().as_bytes())?;
     file.write_all(b"\n")?;
-    file.as_file().sync_all()?;
-    file.persist(path)?;
-    Ok(())
+    report::put_in_place(file, path)
 }
 
 #[cfg(test)]

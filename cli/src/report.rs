@@ -101,6 +101,24 @@ impl BadRowLog {
     }
 }
 
+/// A temporary file beside `path`, in its directory so that putting it in place is a rename;
+/// created readable by its owner alone (mode 0600).
+pub fn temporary_beside(path: &Path) -> std::io::Result<tempfile::NamedTempFile> {
+    let directory = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    tempfile::NamedTempFile::new_in(directory)
+}
+
+/// Syncs a temporary file from [`temporary_beside`] and renames it to `path`: a crash leaves
+/// the previous file or the new one, whole.
+pub fn put_in_place(file: tempfile::NamedTempFile, path: &Path) -> std::io::Result<()> {
+    file.as_file().sync_all()?;
+    file.persist(path).map_err(|error| error.error)?;
+    Ok(())
+}
+
 /// A CSV file written to a temporary file beside it and put in place whole when finished: a
 /// killed run leaves the previous file or none, never half of one.
 pub struct CsvFile {
@@ -111,12 +129,7 @@ pub struct CsvFile {
 impl CsvFile {
     /// Starts the file at `path` with its header row.
     pub fn create(path: &Path, header: &[&str]) -> anyhow::Result<Self> {
-        let directory = match path.parent() {
-            Some(parent) if !parent.as_os_str().is_empty() => parent,
-            _ => Path::new("."),
-        };
-        let file = tempfile::NamedTempFile::new_in(directory)
-            .map_err(|error| Self::cannot(path, &error))?;
+        let file = temporary_beside(path).map_err(|error| Self::cannot(path, &error))?;
         let mut file = Self {
             path: path.to_owned(),
             writer: csv::WriterBuilder::new().flexible(true).from_writer(file),
@@ -146,12 +159,7 @@ impl CsvFile {
             .writer
             .into_inner()
             .map_err(|error| Self::cannot(&path, error.error()))?;
-        file.as_file()
-            .sync_all()
-            .map_err(|error| Self::cannot(&path, &error))?;
-        file.persist(&path)
-            .map_err(|error| Self::cannot(&path, &error.error))?;
-        Ok(())
+        put_in_place(file, &path).map_err(|error| Self::cannot(&path, &error))
     }
 }
 
