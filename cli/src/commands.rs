@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use futures_util::StreamExt;
 use hubspot_associations::bulk::InputFailure;
 use hubspot_associations::{
-    ApiVersion, BulkOutcome, Error, ObjectId, RateLimit, TokenError, Transport,
+    ApiVersion, BulkOutcome, Error, ObjectId, RateLimit, RateLimitPolicy, TokenError, Transport,
 };
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -116,10 +116,17 @@ fn number(id: &ObjectId) -> u64 {
 }
 
 /// Whether a failed request stops the run: the credentials no longer work (no access token
-/// could be had, or HubSpot refused the one sent), so every next request would fail alike.
-/// HubSpot acted on none of its pairs, so they stay pending for the next run.
+/// could be had, or HubSpot refused the one sent), or the account's daily limit is used up,
+/// so every next request would fail alike. HubSpot acted on none of its pairs, so they stay
+/// pending for the next run.
 fn stops_the_run(error: &Error) -> bool {
-    matches!(error, Error::Token { .. }) || error.status().is_some_and(|s| s.as_u16() == 401)
+    matches!(error, Error::Token { .. })
+        || is_daily_limit(error)
+        || error.status().is_some_and(|s| s.as_u16() == 401)
+}
+
+fn is_daily_limit(error: &Error) -> bool {
+    matches!(error, Error::RateLimited(limited) if limited.policy == Some(RateLimitPolicy::Daily))
 }
 
 /// What HubSpot answered for the pairs of one request, and the error that stops the run,
@@ -175,6 +182,10 @@ fn stopped(error: &Error, pending: u64, state: &Path) -> anyhow::Error {
         }
         Error::Token { .. } => "no access token could be had; check the credentials, then run \
                                 the same command"
+            .to_owned(),
+        error if is_daily_limit(error) => "the account's daily limit is used up; it resets at \
+                                           midnight in the account's time zone: run the same \
+                                           command after that"
             .to_owned(),
         _ => format!(
             "HubSpot refused the credentials; check {} (a private app's token that was \

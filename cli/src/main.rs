@@ -18,7 +18,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use hubspot_associations::{ApiVersion, BulkOptions, Credentials, RateLimit, Tier, Transport};
+use hubspot_associations::{
+    ApiVersion, BulkOptions, Credentials, RateLimit, SharedBudget, Tier, Transport,
+};
 
 use commands::{Api, Kind};
 use job::Job;
@@ -116,12 +118,29 @@ struct CommonArgs {
     /// The HubSpot API version.
     #[arg(long, default_value_t = default_version(), help = version_help())]
     api_version: ApiVersion,
-    /// The account's rate-limit tier; HubSpot's headers adjust it.
+    /// The account's tier in HubSpot's table of usage limits; HubSpot's headers adjust it.
     #[arg(long, value_enum, default_value_t = TierArg::Free)]
     tier: TierArg,
+    /// How many API limit increases the account has bought (0 to 2): 250 per 10 s, and
+    /// 1,000,000 more a day each.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=2))]
+    api_limit_increases: u8,
     /// A custom rate limit, `<requests>/<milliseconds>`, instead of a tier.
     #[arg(long, value_parser = parse_rate)]
     rate_limit: Option<(u32, Duration)>,
+    /// Share the rate limit with every other process that names the same --budget-key,
+    /// through this Redis (`redis://[:password@]host:port/`); if Redis cannot be reached,
+    /// the run counts on its own and says so.
+    #[arg(
+        long,
+        env = "HUBSPOT_SHARED_LIMIT",
+        hide_env_values = true,
+        requires = "budget_key"
+    )]
+    shared_limit: Option<String>,
+    /// The shared budget's name: one per app and account, such as the account id.
+    #[arg(long, env = "HUBSPOT_BUDGET_KEY", requires = "shared_limit")]
+    budget_key: Option<String>,
     /// Requests in flight at once.
     #[arg(long, default_value_t = 4)]
     concurrency: usize,
@@ -144,20 +163,19 @@ struct CommonArgs {
     verbose: bool,
 }
 
+/// The rows of HubSpot's table of usage limits.
 #[derive(Clone, Copy, ValueEnum)]
 enum TierArg {
-    /// 100 per 10 s.
+    /// 100 per 10 s, 250,000 a day.
     Free,
-    /// 110 per 10 s.
-    PublicApp,
-    /// 150 per 10 s.
+    /// 100 per 10 s, 250,000 a day.
+    Starter,
+    /// 190 per 10 s, 625,000 a day.
     Professional,
-    /// 190 per 10 s.
-    PrivateAppProfessional,
-    /// 200 per 10 s.
-    LimitIncrease,
-    /// 250 per 10 s.
-    PrivateAppLimitIncrease,
+    /// 190 per 10 s, 1,000,000 a day.
+    Enterprise,
+    /// A publicly distributed OAuth app: 110 per 10 s per installing account.
+    PublicApp,
 }
 
 /// The newest generally available version of the crate (or its newest version, before any
@@ -201,26 +219,34 @@ fn with_extension(path: &std::path::Path, extension: &str) -> PathBuf {
 }
 
 impl CommonArgs {
-    fn rate_limit(&self) -> RateLimit {
-        match self.rate_limit {
-            Some((requests, per)) => RateLimit::Custom { requests, per },
-            None => RateLimit::Tier(match self.tier {
-                TierArg::Free => Tier::FreeOrStarter,
-                TierArg::PublicApp => Tier::PublicApp,
-                TierArg::Professional => Tier::ProfessionalOrEnterprise,
-                TierArg::PrivateAppProfessional => Tier::PrivateAppProfessionalOrEnterprise,
-                TierArg::LimitIncrease => Tier::ApiLimitIncrease,
-                TierArg::PrivateAppLimitIncrease => Tier::PrivateAppApiLimitIncrease,
-            }),
+    fn rate_limit(&self) -> anyhow::Result<RateLimit> {
+        if let Some((requests, per)) = self.rate_limit {
+            return Ok(RateLimit::Custom { requests, per });
         }
+        let tier = match self.tier {
+            TierArg::Free => Tier::FREE,
+            TierArg::Starter => Tier::STARTER,
+            TierArg::Professional => Tier::PROFESSIONAL,
+            TierArg::Enterprise => Tier::ENTERPRISE,
+            TierArg::PublicApp => Tier::PUBLIC_APP,
+        };
+        let tier = tier
+            .with_api_limit_increases(self.api_limit_increases)
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "--api-limit-increases: a {tier} has its own limit; HubSpot sells no \
+                     increase of it"
+                )
+            })?;
+        Ok(RateLimit::Tier(tier))
     }
 
-    fn job(&self, command: &'static str) -> Job {
+    fn job(&self, command: &'static str) -> anyhow::Result<Job> {
         let mut options = BulkOptions::default().concurrency(self.concurrency);
         if let Some(size) = self.chunk_size {
             options = options.chunk_size(size);
         }
-        Job {
+        Ok(Job {
             command,
             version: self.api_version,
             from_type: self.from.clone(),
@@ -232,9 +258,9 @@ impl CommonArgs {
                 .unwrap_or_else(|| with_extension(&self.input, ".failures.csv")),
             dry_run: self.dry_run,
             options,
-            rate_limit: self.rate_limit(),
+            rate_limit: self.rate_limit()?,
             progress: !self.no_progress,
-        }
+        })
     }
 
     /// The client; a dry run needs no credentials, but then cannot look up a label.
@@ -257,9 +283,12 @@ impl CommonArgs {
                 credentials::REFRESH_TOKEN
             ),
         };
-        let mut builder = Transport::builder(credentials).rate_limit(self.rate_limit());
+        let mut builder = Transport::builder(credentials).rate_limit(self.rate_limit()?);
         if let Some(url) = &self.base_url {
             builder = builder.base_url(url);
+        }
+        if let (Some(url), Some(key)) = (&self.shared_limit, &self.budget_key) {
+            builder = builder.shared_budget(SharedBudget::redis(url, key));
         }
         Ok(Api::new(self.api_version, builder.build()?))
     }
@@ -278,7 +307,7 @@ impl PairArgs {
     }
 
     async fn run(&self, command: &'static str) -> anyhow::Result<report::Summary> {
-        let job = self.common.job(command);
+        let job = self.common.job(command)?;
         let state = self
             .state
             .clone()
@@ -304,14 +333,26 @@ fn status(input: Option<&Path>, state: Option<&Path>, failures: u64) -> ExitCode
     }
 }
 
-/// With `--verbose`, warnings (retries and the like) go to stderr.
+/// Whether the shared budget is in use or fell back always goes to stderr; with `--verbose`,
+/// warnings (retries and the like) too.
 fn log_warnings(common: &CommonArgs) {
-    if common.verbose {
-        tracing_subscriber::fmt()
-            .with_max_level(tracing_subscriber::filter::LevelFilter::WARN)
-            .with_writer(std::io::stderr)
-            .init();
-    }
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+
+    let everything = match common.verbose {
+        true => LevelFilter::WARN,
+        false => LevelFilter::OFF,
+    };
+    let filter = Targets::new()
+        .with_default(everything)
+        .with_target("hubspot_associations::shared_budget", LevelFilter::INFO);
+    tracing_subscriber::fmt()
+        .with_max_level(LevelFilter::INFO)
+        .with_writer(std::io::stderr)
+        .finish()
+        .with(filter)
+        .init();
 }
 
 #[tokio::main]
@@ -332,8 +373,11 @@ async fn main() -> ExitCode {
         }
         Command::Export { common, output } => {
             log_warnings(common);
-            match common.api() {
-                Ok(api) => commands::export(&api, &common.job("export"), output).await,
+            match common
+                .api()
+                .and_then(|api| Ok((api, common.job("export")?)))
+            {
+                Ok((api, job)) => commands::export(&api, &job, output).await,
                 Err(error) => Err(error),
             }
         }

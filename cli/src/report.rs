@@ -206,6 +206,16 @@ pub fn plan(job: &Job, counts: &Counts, requests: u64, duration: Option<Duration
     if let Some(duration) = duration {
         println!("  about {:.0} s at the rate limit", duration.as_secs_f64());
     }
+    if let hubspot_associations::RateLimit::Tier(tier) = job.rate_limit
+        && let Some(daily) = tier.requests_per_day()
+        && requests > daily
+    {
+        println!(
+            "  more requests than a {tier} account's {daily} a day: the run stops when the \
+             daily limit is reached, and the same command goes on after midnight in the \
+             account's time zone"
+        );
+    }
     Summary {
         command: job.command,
         total: counts.total,

@@ -909,3 +909,112 @@ async fn a_proxy_from_the_environment_carries_the_token_request_and_the_calls() 
     assert_eq!(seen.len(), 3, "the token, then two batches: {seen:?}");
     assert_eq!(held(&fake).len(), 10);
 }
+
+/// Two runs of different inputs on one account, sharing one budget through a real
+/// `redis-server`: each configured for the whole limit, together they stay under it.
+#[tokio::test(flavor = "multi_thread")]
+async fn two_runs_sharing_a_budget_through_redis_stay_under_the_limit_together() {
+    let redis = fake_hubspot::RedisServer::start();
+    let fake = FakeHubSpot::start(Config {
+        burst_limit: Some((10, Duration::from_secs(1))),
+        ..Config::default()
+    })
+    .await
+    .unwrap();
+    let runs: Vec<_> = (0..2_u64)
+        .map(|worker| {
+            let dir = tempfile::tempdir().unwrap();
+            let pairs: Vec<(u64, u64)> = (1..=2_500)
+                .map(|i| (worker * 100_000 + i, 900_000 + i))
+                .collect();
+            let input = write_pairs(dir.path(), pairs.iter().copied(), "");
+            let args = associate(&input, &["--chunk-size", "100", "--rate-limit", "10/1000"]);
+            let output = binary()
+                .args(&args)
+                .args(["--base-url", &fake.url(), "--no-progress"])
+                .args(["--shared-limit", &redis.url()])
+                .env("HUBSPOT_BUDGET_KEY", "account-cli-test")
+                .output();
+            (dir, pairs, tokio::spawn(output))
+        })
+        .collect();
+    let started = std::time::Instant::now();
+    let mut all = BTreeSet::new();
+    for (_dir, pairs, run) in runs {
+        let output = run.await.unwrap().unwrap();
+        let text = stderr(&output);
+        assert!(output.status.success(), "{text}");
+        assert!(text.contains("rate limit shared through Redis"), "{text}");
+        all.extend(pairs);
+    }
+    let stats = fake.stats();
+    println!(
+        "two runs, 50 requests at 10 per second shared: {} requests, {} answered 429, {:?}",
+        stats.requests,
+        stats.rate_limited,
+        started.elapsed()
+    );
+    assert_eq!(stats.rate_limited, 0, "together they went past the limit");
+    assert_eq!(held(&fake), all);
+}
+
+/// HubSpot's ten-secondly limit passes within ten seconds: a 429 of it that asks for eleven
+/// days delays the run by about ten seconds, not by the five-minute `max_pause`, and fails
+/// nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_ten_secondly_429_asking_for_days_delays_the_run_by_about_ten_seconds() {
+    let fake = FakeHubSpot::start(Config::default()).await.unwrap();
+    fake.push_faults([
+        fake_hubspot::Fault::rate_limited("TEN_SECONDLY_ROLLING").header("retry-after", "999999")
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let pairs: Vec<(u64, u64)> = (1..=500).map(|i| (i, 700_000 + i)).collect();
+    let input = write_pairs(dir.path(), pairs.iter().copied(), "");
+    let started = std::time::Instant::now();
+    let output = run(&associate(&input, &["--chunk-size", "100"]), &fake).await;
+    let took = started.elapsed();
+    let text = stderr(&output);
+    println!("a run with one 429 asking for 999999 s took {took:?}");
+    assert!(output.status.success(), "{text}");
+    assert!(text.contains(" 0 failed"), "{text}");
+    assert!(took < Duration::from_secs(30), "{took:?}");
+    assert_eq!(held(&fake), pairs.into_iter().collect());
+}
+
+/// The daily limit lasts until midnight: the run stops sending, says when it can go on, and
+/// leaves the rest pending, none failed; the same command then finishes it, sending nothing
+/// twice.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_daily_429_stops_the_run_resumably_with_nothing_failed() {
+    let exhausted = FakeHubSpot::start(Config {
+        daily_limit: Some(5),
+        ..Config::default()
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let pairs: Vec<(u64, u64)> = (1..=2_000).map(|i| (i, 800_000 + i)).collect();
+    let input = write_pairs(dir.path(), pairs.iter().copied(), "");
+    let args = associate(&input, &["--chunk-size", "100", "--concurrency", "2"]);
+    let output = run(&args, &exhausted).await;
+    let text = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{text}");
+    assert!(text.contains("DAILY"), "{text}");
+    assert!(
+        text.contains("midnight in the account's time zone"),
+        "{text}"
+    );
+    assert!(text.contains("pairs not sent are pending in"), "{text}");
+    let status = status_of(&input).await.unwrap();
+    assert!(status.contains(" 0 failed"), "{status}");
+    let first_day = held(&exhausted);
+    assert_eq!(first_day.len(), 500, "five requests of 100 went through");
+
+    let next_day = FakeHubSpot::start(Config::default()).await.unwrap();
+    let output = run(&args, &next_day).await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    let second_day = held(&next_day);
+    assert!(first_day.is_disjoint(&second_day), "sent twice");
+    let both: BTreeSet<_> = first_day.union(&second_day).copied().collect();
+    assert_eq!(both, pairs.into_iter().collect());
+}

@@ -8,13 +8,15 @@
 //! With an [`OAuthConfig`], it is an OAuth app's account: it issues access tokens that expire
 //! at its token endpoint, rotates refresh tokens if asked to, and answers a call with an
 //! expired or unknown token with HubSpot's 401. [`ForwardProxy`] stands between a client and
-//! it as a corporate network's proxy does.
+//! it as a corporate network's proxy does. [`RedisServer`] runs a real `redis-server` on
+//! loopback for the shared rate-limit budget.
 //!
 //! [`FakeHubSpot::start`] serves on 127.0.0.1 from the caller's tokio runtime, so that tests
 //! with a paused clock control its time too; the `fake-hubspot` binary serves it standalone.
 
 mod oauth;
 mod proxy;
+mod redis_server;
 mod routes;
 pub mod store;
 
@@ -32,6 +34,7 @@ use tokio::time::Instant;
 
 pub use oauth::OAuthConfig;
 pub use proxy::ForwardProxy;
+pub use redis_server::RedisServer;
 pub use store::{Association, Store};
 
 use oauth::OAuthState;

@@ -37,6 +37,17 @@ impl RateLimitPolicy {
             Self::Other(value) => value,
         }
     }
+
+    /// The window within which a limit of this policy passes: ten seconds for
+    /// `TEN_SECONDLY_ROLLING`, a second for `SECONDLY`; `None` for `DAILY` (it lasts until
+    /// midnight in the account's time zone) and for a policy this crate does not know.
+    pub fn window(&self) -> Option<Duration> {
+        match self {
+            Self::TenSecondlyRolling => Some(Duration::from_secs(10)),
+            Self::Secondly => Some(Duration::from_secs(1)),
+            Self::Daily | Self::Other(_) => None,
+        }
+    }
 }
 
 impl From<&str> for RateLimitPolicy {

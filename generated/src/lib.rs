@@ -20,6 +20,8 @@ mod rate_limit;
 mod redact;
 mod response;
 mod retry;
+#[cfg(feature = "redis")]
+mod shared_budget;
 pub(crate) mod transport;
 pub(crate) mod url_path;
 // The version modules and their registry, generated from `spec/` by `cargo xtask codegen`
@@ -41,6 +43,9 @@ pub use object_type::ObjectType;
 pub use rate_limit::{RateLimit, Tier};
 pub use response::{RateLimitHeaders, Response};
 pub use retry::RetryPolicy;
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub use shared_budget::{DEFAULT_RECONNECT_AFTER, DEFAULT_SHARED_BUDGET_TIMEOUT, SharedBudget};
 pub use transport::{
     CallOptions, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY,
     DEFAULT_REQUEST_TIMEOUT, Transport, TransportBuilder, http_client_builder,

@@ -21,34 +21,112 @@ use tokio::time::Instant;
 
 use crate::response::RateLimitHeaders;
 
-/// HubSpot's burst limits for the associations API, in requests per 10 s.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Tier {
-    /// 100 per 10 s: Free and Starter accounts.
-    FreeOrStarter,
-    /// 110 per 10 s: a publicly distributed OAuth app, per installing account.
+/// A row of HubSpot's table of API usage limits: the burst limit (requests per rolling ten
+/// seconds) and the daily limit of an app on an account.
+///
+/// The figures are those of HubSpot's usage guidelines ("API usage guidelines and limits",
+/// the current table; older pages still show 150 and 200 per 10 s and 500,000 a day):
+///
+/// | tier | per 10 s | per day |
+/// |---|---|---|
+/// | Free, Starter | 100 | 250,000 |
+/// | Professional | 190 | 625,000 |
+/// | Enterprise | 190 | 1,000,000 |
+/// | with the API limit increase | 250 | the subscription's, plus 1,000,000 per increase (at most two) |
+/// | a publicly distributed OAuth app | 110 per installing account | the account's |
+///
+/// A tier only sets where the client starts: HubSpot's `X-HubSpot-RateLimit-*` headers, on
+/// its answers, override it, so a wrong tier costs at most the first few requests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Tier {
+    plan: Plan,
+    limit_increases: u8,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Plan {
+    Free,
+    Starter,
+    Professional,
+    Enterprise,
     PublicApp,
-    /// 150 per 10 s: Professional and Enterprise accounts.
-    ProfessionalOrEnterprise,
-    /// 190 per 10 s: private apps on Professional and Enterprise accounts.
-    PrivateAppProfessionalOrEnterprise,
-    /// 200 per 10 s: with the API limit increase.
-    ApiLimitIncrease,
-    /// 250 per 10 s: private apps with the API limit increase.
-    PrivateAppApiLimitIncrease,
 }
 
 impl Tier {
-    /// Requests allowed per 10 s.
-    pub fn requests_per_ten_seconds(self) -> u32 {
-        match self {
-            Self::FreeOrStarter => 100,
-            Self::PublicApp => 110,
-            Self::ProfessionalOrEnterprise => 150,
-            Self::PrivateAppProfessionalOrEnterprise => 190,
-            Self::ApiLimitIncrease => 200,
-            Self::PrivateAppApiLimitIncrease => 250,
+    /// A Free account: 100 per 10 s, 250,000 a day.
+    pub const FREE: Self = Self::of(Plan::Free);
+    /// A Starter account: 100 per 10 s, 250,000 a day.
+    pub const STARTER: Self = Self::of(Plan::Starter);
+    /// A Professional account: 190 per 10 s, 625,000 a day.
+    pub const PROFESSIONAL: Self = Self::of(Plan::Professional);
+    /// An Enterprise account: 190 per 10 s, 1,000,000 a day.
+    pub const ENTERPRISE: Self = Self::of(Plan::Enterprise);
+    /// A publicly distributed OAuth app: 110 per 10 s per installing account, within the
+    /// account's own daily limit, which depends on its subscription.
+    pub const PUBLIC_APP: Self = Self::of(Plan::PublicApp);
+
+    const fn of(plan: Plan) -> Self {
+        Self {
+            plan,
+            limit_increases: 0,
+        }
+    }
+
+    /// The same account with HubSpot's API limit increase bought `increases` times: 250
+    /// per 10 s (the burst increase does not stack), and 1,000,000 more a day per increase.
+    /// `None` for more than two increases, which HubSpot does not sell, or for a public
+    /// app, whose limit is its own.
+    pub const fn with_api_limit_increases(self, increases: u8) -> Option<Self> {
+        if increases > 2 || matches!(self.plan, Plan::PublicApp) {
+            return None;
+        }
+        Some(Self {
+            plan: self.plan,
+            limit_increases: increases,
+        })
+    }
+
+    /// How many API limit increases the account has.
+    pub const fn api_limit_increases(self) -> u8 {
+        self.limit_increases
+    }
+
+    /// Requests allowed per rolling 10 s.
+    pub const fn requests_per_ten_seconds(self) -> u32 {
+        match (self.plan, self.limit_increases) {
+            (Plan::PublicApp, _) => 110,
+            (_, 1..) => 250,
+            (Plan::Free | Plan::Starter, 0) => 100,
+            (Plan::Professional | Plan::Enterprise, 0) => 190,
+        }
+    }
+
+    /// Requests allowed per day, which resets at midnight in the account's time zone; `None`
+    /// for a public app, which shares the account's daily limit.
+    pub const fn requests_per_day(self) -> Option<u64> {
+        let base = match self.plan {
+            Plan::Free | Plan::Starter => 250_000,
+            Plan::Professional => 625_000,
+            Plan::Enterprise => 1_000_000,
+            Plan::PublicApp => return None,
+        };
+        Some(base + 1_000_000 * self.limit_increases as u64)
+    }
+}
+
+impl std::fmt::Display for Tier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self.plan {
+            Plan::Free => "Free",
+            Plan::Starter => "Starter",
+            Plan::Professional => "Professional",
+            Plan::Enterprise => "Enterprise",
+            Plan::PublicApp => "public OAuth app",
+        })?;
+        match self.limit_increases {
+            0 => Ok(()),
+            1 => f.write_str(" with the API limit increase"),
+            n => write!(f, " with {n} API limit increases"),
         }
     }
 }
@@ -73,7 +151,7 @@ pub enum RateLimit {
 impl Default for RateLimit {
     /// The lowest tier: safe for every account, and raised by HubSpot's headers.
     fn default() -> Self {
-        Self::Tier(Tier::FreeOrStarter)
+        Self::Tier(Tier::FREE)
     }
 }
 
@@ -91,9 +169,16 @@ impl RateLimit {
     }
 }
 
-/// A request let through, until its answer arrives.
+/// A request let through, until its answer arrives: counted in this process's window, or in
+/// the budget it shares with other processes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Ticket(u64);
+pub(crate) enum Ticket {
+    /// Counted in this process's window.
+    Local(u64),
+    /// Counted in the shared budget.
+    #[cfg(feature = "redis")]
+    Shared(u64),
+}
 
 /// The request counts per interval a rate-limit header may give: HubSpot's largest burst
 /// limit is 250 per 10 s; anything above ten thousand is not a limit the limiter keeps.
@@ -103,10 +188,14 @@ const SANE_MAX: std::ops::RangeInclusive<u64> = 1..=10_000;
 const SANE_INTERVAL: std::ops::RangeInclusive<Duration> =
     Duration::from_millis(100)..=Duration::from_secs(3_600);
 
-/// The limiter's state, behind a lock held only to read and update it, never across a wait.
+/// The limiter: this process's window, behind a lock held only to read and update it, never
+/// across a wait; and, when configured, the budget shared with other processes, which counts
+/// instead of the window while it can be reached.
 #[derive(Debug)]
 pub(crate) struct Limiter {
     state: Mutex<Window>,
+    #[cfg(feature = "redis")]
+    shared: Option<crate::shared_budget::SharedWindow>,
 }
 
 #[derive(Debug)]
@@ -114,8 +203,8 @@ struct Window {
     limit: u32,
     length: Duration,
     /// When each request counted in the window was let through or answered, oldest first,
-    /// with its ticket.
-    sent: VecDeque<(Instant, Ticket)>,
+    /// with its ticket (0 for the requests of other programs that HubSpot's headers reveal).
+    sent: VecDeque<(Instant, u64)>,
     next_ticket: u64,
     /// No request goes through before this, after a 429.
     paused_until: Option<Instant>,
@@ -139,26 +228,41 @@ impl Window {
         }
     }
 
+    /// How long a 429's pause still holds every request.
+    fn paused(&mut self, now: Instant) -> Option<Duration> {
+        match self.paused_until {
+            Some(until) if until > now => Some(until - now),
+            _ => {
+                self.paused_until = None;
+                None
+            }
+        }
+    }
+
     /// Lets a request through now, or says how long to wait.
     fn take(&mut self, now: Instant) -> Result<Ticket, Duration> {
-        if let Some(until) = self.paused_until {
-            if until > now {
-                return Err(until - now);
-            }
-            self.paused_until = None;
+        if let Some(wait) = self.paused(now) {
+            return Err(wait);
         }
         self.forget_before(now);
         if self.sent.len() < self.limit as usize {
             self.next_ticket += 1;
-            let ticket = Ticket(self.next_ticket);
-            self.sent.push_back((now, ticket));
-            return Ok(ticket);
+            self.sent.push_back((now, self.next_ticket));
+            return Ok(Ticket::Local(self.next_ticket));
         }
         let oldest = self.sent.front().map_or(now, |(sent, _)| *sent);
         Err((oldest + self.span())
             .saturating_duration_since(now)
             .max(Duration::from_millis(1)))
     }
+}
+
+/// What HubSpot's headers said of the window, once checked: its limit and how many requests
+/// it has left.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Seen {
+    pub max: u64,
+    pub remaining: u64,
 }
 
 impl Limiter {
@@ -171,7 +275,25 @@ impl Limiter {
                 next_ticket: 0,
                 paused_until: None,
             }),
+            #[cfg(feature = "redis")]
+            shared: None,
         }
+    }
+
+    /// The same limiter, counting in `shared` while it can be reached.
+    #[cfg(feature = "redis")]
+    pub(crate) fn shared(mut self, shared: crate::shared_budget::SharedWindow) -> Self {
+        self.shared = Some(shared);
+        self
+    }
+
+    /// The shared budget's key, when there is one.
+    pub(crate) fn shared_key(&self) -> Option<&str> {
+        #[cfg(feature = "redis")]
+        if let Some(shared) = &self.shared {
+            return Some(shared.key());
+        }
+        None
     }
 
     fn window(&self) -> std::sync::MutexGuard<'_, Window> {
@@ -182,10 +304,18 @@ impl Limiter {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Waits until a request may be sent, and counts it.
+    /// Waits until a request may be sent, and counts it: in the shared budget while it can
+    /// be reached, else in this process's window. A 429's pause holds either way.
     pub(crate) async fn acquire(&self) -> Ticket {
         loop {
-            let taken = self.window().take(Instant::now());
+            let paused = self.window().paused(Instant::now());
+            let taken = match paused {
+                Some(wait) => Err(wait),
+                None => match self.take_shared().await {
+                    Some(taken) => taken,
+                    None => self.window().take(Instant::now()),
+                },
+            };
             match taken {
                 Ok(ticket) => return ticket,
                 Err(wait) => tokio::time::sleep(wait).await,
@@ -193,20 +323,53 @@ impl Limiter {
         }
     }
 
-    /// The answer to the request of `ticket` arrived (or it failed): it counts from now.
-    pub(crate) fn answered(&self, ticket: Ticket) {
-        let now = Instant::now();
-        let mut window = self.window();
-        if let Some(at) = window.sent.iter().position(|(_, held)| *held == ticket) {
-            window.sent.remove(at);
-            window.sent.push_back((now, ticket));
+    /// A request from the shared budget, or how long to wait for one; `None` when there is no
+    /// shared budget or it cannot be reached now.
+    async fn take_shared(&self) -> Option<Result<Ticket, Duration>> {
+        #[cfg(feature = "redis")]
+        if let Some(shared) = &self.shared {
+            let (limit, span) = {
+                let window = self.window();
+                (window.limit, window.span())
+            };
+            return shared.take(limit, span).await;
         }
+        None
     }
 
-    /// Learns from HubSpot's rate-limit headers on any answer. Values outside what HubSpot
-    /// could mean (see [`SANE_MAX`], [`SANE_INTERVAL`]) are ignored with a warning: nothing is
-    /// sized or timed by what a server says unbounded.
-    pub(crate) fn observe(&self, headers: &HeaderMap) {
+    /// The answer to the request of `ticket` arrived (or it failed): it counts from now. Its
+    /// headers, when there are any, teach the limiter (see [`observe`](Self::observe)).
+    pub(crate) async fn answered(&self, ticket: Ticket, headers: Option<&HeaderMap>) {
+        let seen = headers.and_then(|headers| self.observe(headers));
+        match ticket {
+            Ticket::Local(id) => {
+                let now = Instant::now();
+                let mut window = self.window();
+                if let Some(at) = window.sent.iter().position(|(_, held)| *held == id) {
+                    window.sent.remove(at);
+                    window.sent.push_back((now, id));
+                }
+            }
+            #[cfg(feature = "redis")]
+            Ticket::Shared(id) => {
+                if let Some(shared) = &self.shared {
+                    let (limit, span) = {
+                        let window = self.window();
+                        (window.limit, window.span())
+                    };
+                    shared.settle(id, limit, span, seen).await;
+                }
+            }
+        }
+        #[cfg(not(feature = "redis"))]
+        let _ = seen;
+    }
+
+    /// Learns from HubSpot's rate-limit headers on any answer, and returns what they said of
+    /// the window. Values outside what HubSpot could mean (see [`SANE_MAX`],
+    /// [`SANE_INTERVAL`]) are ignored with a warning: nothing is sized or timed by what a
+    /// server says unbounded.
+    fn observe(&self, headers: &HeaderMap) -> Option<Seen> {
         let seen = RateLimitHeaders::from_headers(headers);
         let sane_max = seen.max.filter(|max| SANE_MAX.contains(max));
         let sane_interval = seen
@@ -225,35 +388,39 @@ impl Limiter {
                 remaining = ?seen.remaining,
                 "ignoring rate-limit headers outside any limit HubSpot sets"
             );
-            return;
+            return None;
         }
         let mut window = self.window();
         if let (Some(max), Some(interval)) = (sane_max, sane_interval) {
             window.limit = u32::try_from(max).unwrap_or(u32::MAX);
             window.length = interval;
         }
-        if let (Some(max), Some(remaining)) = (sane_max, seen.remaining) {
-            let now = Instant::now();
-            window.forget_before(now);
-            let used_at_hubspot =
-                usize::try_from(max.saturating_sub(remaining)).unwrap_or(usize::MAX);
-            let limit = window.limit as usize;
-            let others = used_at_hubspot.min(limit).saturating_sub(window.sent.len());
-            window
-                .sent
-                .extend(std::iter::repeat_n((now, Ticket(0)), others));
-        }
+        let (max, remaining) = sane_max.zip(seen.remaining)?;
+        let now = Instant::now();
+        window.forget_before(now);
+        let used_at_hubspot = usize::try_from(max.saturating_sub(remaining)).unwrap_or(usize::MAX);
+        let limit = window.limit as usize;
+        let others = used_at_hubspot.min(limit).saturating_sub(window.sent.len());
+        window.sent.extend(std::iter::repeat_n((now, 0), others));
+        Some(Seen { max, remaining })
     }
 
-    /// After a 429, lets nothing through for `wait`.
-    pub(crate) fn pause_for(&self, wait: Duration) {
+    /// After a 429, lets nothing through for `wait`: in this process at once, and in every
+    /// process of the shared budget.
+    pub(crate) async fn pause_for(&self, wait: Duration) {
         let until = Instant::now() + wait;
-        let mut window = self.window();
-        window.paused_until = Some(
-            window
-                .paused_until
-                .map_or(until, |current| current.max(until)),
-        );
+        {
+            let mut window = self.window();
+            window.paused_until = Some(
+                window
+                    .paused_until
+                    .map_or(until, |current| current.max(until)),
+            );
+        }
+        #[cfg(feature = "redis")]
+        if let Some(shared) = &self.shared {
+            shared.pause(wait).await;
+        }
     }
 
     /// The limit and interval in force.
@@ -305,7 +472,7 @@ mod tests {
         let ticket = limiter.acquire().await;
         // The answer takes 300 ms: HubSpot may have counted the request as late as that.
         tokio::time::sleep(Duration::from_millis(300)).await;
-        limiter.answered(ticket);
+        limiter.answered(ticket, None).await;
         limiter.acquire().await;
         assert_eq!(start.elapsed(), Duration::from_millis(1310));
     }
@@ -349,7 +516,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_pause_holds_every_caller() {
         let limiter = std::sync::Arc::new(Limiter::new(100, Duration::from_secs(10)));
-        limiter.pause_for(Duration::from_secs(3));
+        limiter.pause_for(Duration::from_secs(3)).await;
         let start = Instant::now();
         let waiters: Vec<_> = (0..4)
             .map(|_| {
@@ -400,17 +567,27 @@ mod tests {
     }
 
     #[test]
-    fn tiers_are_hubspots_numbers() {
-        let all = [
-            Tier::FreeOrStarter,
-            Tier::PublicApp,
-            Tier::ProfessionalOrEnterprise,
-            Tier::PrivateAppProfessionalOrEnterprise,
-            Tier::ApiLimitIncrease,
-            Tier::PrivateAppApiLimitIncrease,
+    fn tiers_are_hubspots_table() {
+        let increased = |tier: Tier, n| tier.with_api_limit_increases(n).unwrap();
+        let rows = [
+            (Tier::FREE, 100, Some(250_000)),
+            (Tier::STARTER, 100, Some(250_000)),
+            (Tier::PROFESSIONAL, 190, Some(625_000)),
+            (Tier::ENTERPRISE, 190, Some(1_000_000)),
+            (increased(Tier::PROFESSIONAL, 1), 250, Some(1_625_000)),
+            (increased(Tier::ENTERPRISE, 2), 250, Some(3_000_000)),
+            (Tier::PUBLIC_APP, 110, None),
         ];
-        let numbers: Vec<u32> = all.iter().map(|t| t.requests_per_ten_seconds()).collect();
-        assert_eq!(numbers, [100, 110, 150, 190, 200, 250]);
+        for (tier, burst, daily) in rows {
+            assert_eq!(tier.requests_per_ten_seconds(), burst, "{tier}");
+            assert_eq!(tier.requests_per_day(), daily, "{tier}");
+        }
+        assert_eq!(Tier::ENTERPRISE.with_api_limit_increases(3), None);
+        assert_eq!(Tier::PUBLIC_APP.with_api_limit_increases(1), None);
+        assert_eq!(
+            increased(Tier::ENTERPRISE, 2).to_string(),
+            "Enterprise with 2 API limit increases"
+        );
         assert!(RateLimit::Off.limiter().is_none());
     }
 }

@@ -12,16 +12,22 @@ use crate::operation::Retry;
 ///
 /// Retried, with exponential backoff and full jitter, within a bound on attempts and on total
 /// time:
-/// - a 429 from a burst limit (`TEN_SECONDLY_ROLLING`, `SECONDLY`, or no policy named), which
-///   also pauses every other call on the same transport;
+/// - a 429 from a burst limit (`TEN_SECONDLY_ROLLING`, `SECONDLY`), which also pauses every
+///   other call on the same transport. Such a limit passes within its window, so these 429s
+///   are retried as long as [`max_elapsed`](Self::max_elapsed) allows, however many come: they
+///   do not count towards [`max_attempts`](Self::max_attempts). A wait, and the pause, last at
+///   most the window the policy names plus a tenth (11 s, 1.1 s), whatever `Retry-After` asks;
+/// - a 429 that names no policy, or one this crate does not know: retried as other failures
+///   are, and it pauses the other calls for at most [`max_pause`](Self::max_pause);
 /// - 423 Locked (after at least 2 s) and 477 Migration in progress;
 /// - failures to connect;
-/// - for operations that may be sent twice, also 500, 502, 503, 504, 521 to 524, timeouts and
-///   connections broken mid-answer.
+/// - for operations that may be sent twice, also 500, 502, 503, 504, Cloudflare's origin
+///   errors 520 to 527, timeouts and connections broken mid-answer.
 ///
-/// `Retry-After` (seconds or an HTTP date) is honoured whenever HubSpot sends it. A 429 from
-/// the `DAILY` limit is never retried: it lasts until midnight in the account's time zone, so
-/// it is returned at once as [`Error::RateLimited`](crate::Error::RateLimited).
+/// `Retry-After` (seconds or an HTTP date) is honoured whenever HubSpot sends it, within the
+/// bounds above. A 429 from the `DAILY` limit is never retried: it lasts until midnight in the
+/// account's time zone, so it is returned at once as
+/// [`Error::RateLimited`](crate::Error::RateLimited).
 ///
 /// Which operations may be sent twice is decided per operation, and each version's module
 /// lists it: reads, PUT and DELETE, whose repetition has the effect of one; the batch POSTs,
@@ -32,7 +38,8 @@ use crate::operation::Retry;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct RetryPolicy {
-    /// Attempts in all, the first included (default 5).
+    /// Attempts in all, the first included (default 5); attempts refused by a burst limit's 429
+    /// are not counted.
     pub max_attempts: u32,
     /// The backoff before the first retry, doubled for each next one (default 500 ms).
     pub initial_backoff: Duration,
@@ -42,9 +49,10 @@ pub struct RetryPolicy {
     /// wait that would end later is not waited, and the last failure is returned at once,
     /// however long a `Retry-After` asks for.
     pub max_elapsed: Duration,
-    /// The longest a 429 pauses the rate limiter shared by every clone of the transport
-    /// (default 5 min), whatever its `Retry-After` says: a server that asks for a day does not
-    /// stall every other call for a day.
+    /// The longest a 429 that names no known policy pauses the rate limiter shared by every
+    /// clone of the transport (default 5 min), whatever its `Retry-After` says: a server that
+    /// asks for a day does not stall every other call for a day. A burst limit's 429 pauses at
+    /// most for its policy's window.
     pub max_pause: Duration,
 }
 
@@ -61,12 +69,19 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
-    /// One attempt, no retries.
+    /// One attempt, no retries: not even of a burst limit's 429 (no time is left for one).
     pub fn never() -> Self {
         Self {
             max_attempts: 1,
+            max_elapsed: Duration::ZERO,
             ..Self::default()
         }
+    }
+
+    /// Whether a retry that waits `wait`, `elapsed` after the first attempt, would end past
+    /// the time budget. A zero budget allows no retry at all.
+    pub(crate) fn out_of_time(&self, elapsed: Duration, wait: Duration) -> bool {
+        self.max_elapsed.is_zero() || elapsed + wait > self.max_elapsed
     }
 
     /// With this many attempts in all.
@@ -113,14 +128,37 @@ pub(crate) struct Transient {
     pub reason: &'static str,
     /// The least wait before the next attempt: `Retry-After`, or 2 s for a 423.
     pub at_least: Duration,
+    /// The longest wait (and pause) the failure can need, when it is known: a burst limit's
+    /// window and a margin, whatever `Retry-After` says.
+    pub at_most: Option<Duration>,
     /// Whether a rate limit refused the attempt, so that every caller should pause.
     pub rate_limited: bool,
+    /// Whether the attempt counts towards `max_attempts`: a burst limit's 429 does not, as it
+    /// passes within its window.
+    pub counted: bool,
 }
 
 impl Transient {
-    /// The wait before retry number `retry`: the backoff, or longer if HubSpot asked.
+    fn new(reason: &'static str, at_least: Duration) -> Self {
+        Self {
+            reason,
+            at_least,
+            at_most: None,
+            rate_limited: false,
+            counted: true,
+        }
+    }
+
+    /// The wait before retry number `retry`: the backoff, or longer if HubSpot asked, within
+    /// what the failure can need.
     pub fn wait(&self, policy: &RetryPolicy, retry: u32, jitter: f64) -> Duration {
-        policy.backoff_for(retry, jitter).max(self.at_least)
+        let wait = policy.backoff_for(retry, jitter).max(self.at_least);
+        self.at_most.map_or(wait, |at_most| wait.min(at_most))
+    }
+
+    /// How long a 429 followed by `wait` pauses every caller of the transport.
+    pub fn pause(&self, policy: &RetryPolicy, wait: Duration) -> Duration {
+        wait.min(self.at_most.unwrap_or(policy.max_pause))
     }
 }
 
@@ -130,40 +168,36 @@ pub(crate) const LOCKED_WAIT: Duration = Duration::from_secs(2);
 /// Whether a failed attempt of an operation of class `retry` is worth another.
 pub(crate) fn transient(failure: &Error, retry: Retry) -> Option<Transient> {
     let may_repeat = retry != Retry::Never;
-    let transient = |reason, at_least, rate_limited| {
-        Some(Transient {
-            reason,
-            at_least,
-            rate_limited,
-        })
-    };
+    let transient = |reason, at_least| Some(Transient::new(reason, at_least));
     match failure {
-        Error::RateLimited(limited) => match limited.policy {
+        Error::RateLimited(limited) => match &limited.policy {
             Some(RateLimitPolicy::Daily) => None,
-            _ => transient(
-                "rate limited",
-                limited.retry_after.unwrap_or_default(),
-                true,
-            ),
+            policy => {
+                let window = policy.as_ref().and_then(RateLimitPolicy::window);
+                Some(Transient {
+                    at_most: window.map(|window| window + window / 10),
+                    rate_limited: true,
+                    counted: window.is_none(),
+                    ..Transient::new("rate limited", limited.retry_after.unwrap_or_default())
+                })
+            }
         },
         Error::Api(api) => {
             let asked = retry_after(&api.headers, SystemTime::now()).unwrap_or_default();
             match api.status.as_u16() {
-                423 => transient("locked", asked.max(LOCKED_WAIT), false),
-                477 => transient("migration in progress", asked, false),
-                500 | 502 | 503 | 504 | 521..=524 if may_repeat => {
-                    transient("server error", asked, false)
-                }
+                423 => transient("locked", asked.max(LOCKED_WAIT)),
+                477 => transient("migration in progress", asked),
+                500 | 502 | 503 | 504 if may_repeat => transient("server error", asked),
+                // Cloudflare, in front of HubSpot: the origin failed or did not answer.
+                520..=527 if may_repeat => transient("edge error", asked),
                 _ => None,
             }
         }
         Error::Transport { source, .. } if source.is_connect() => {
-            transient("connection failed", Duration::ZERO, false)
+            transient("connection failed", Duration::ZERO)
         }
-        Error::Transport { .. } if may_repeat => {
-            transient("connection broken", Duration::ZERO, false)
-        }
-        Error::Timeout { .. } if may_repeat => transient("timed out", Duration::ZERO, false),
+        Error::Transport { .. } if may_repeat => transient("connection broken", Duration::ZERO),
+        Error::Timeout { .. } if may_repeat => transient("timed out", Duration::ZERO),
         _ => None,
     }
 }
@@ -254,17 +288,58 @@ mod tests {
             Some(RateLimitPolicy::TenSecondlyRolling),
             Some(RateLimitPolicy::Secondly),
             None,
+            Some(RateLimitPolicy::from("HOURLY")),
         ] {
-            let found =
-                transient(&limited(policy, Some(Duration::from_secs(3))), Retry::Never).unwrap();
+            let found = transient(
+                &limited(policy.clone(), Some(Duration::from_secs(3))),
+                Retry::Never,
+            )
+            .unwrap();
             assert_eq!(found.at_least, Duration::from_secs(3));
             assert!(found.rate_limited);
+            assert_eq!(
+                found.counted,
+                policy.as_ref().and_then(RateLimitPolicy::window).is_none(),
+                "{policy:?}: only a known burst limit's 429 is not counted"
+            );
         }
     }
 
     #[test]
+    fn a_burst_limits_wait_and_pause_are_bounded_by_its_window_whatever_retry_after_says() {
+        let policy = RetryPolicy::default();
+        let day = Duration::from_secs(86_400);
+        for (named, bound) in [
+            (RateLimitPolicy::TenSecondlyRolling, Duration::from_secs(11)),
+            (RateLimitPolicy::Secondly, Duration::from_millis(1_100)),
+        ] {
+            let found =
+                transient(&limited(Some(named.clone()), Some(day)), Retry::Idempotent).unwrap();
+            let wait = found.wait(&policy, 1, 0.5);
+            assert_eq!(wait, bound, "{named}");
+            assert_eq!(found.pause(&policy, wait), bound, "{named}");
+            // Without Retry-After, the backoff, also within the window.
+            let found = transient(&limited(Some(named.clone()), None), Retry::Idempotent).unwrap();
+            assert!(found.wait(&policy, 30, 1.0) <= bound, "{named}");
+        }
+        let unknown = transient(&limited(None, Some(day)), Retry::Idempotent).unwrap();
+        let wait = unknown.wait(&policy, 1, 0.5);
+        assert_eq!(wait, day, "asked, and left to the time budget");
+        assert_eq!(unknown.pause(&policy, wait), policy.max_pause);
+    }
+
+    #[test]
+    fn a_zero_time_budget_allows_no_retry() {
+        let never = RetryPolicy::never();
+        assert!(never.out_of_time(Duration::ZERO, Duration::ZERO));
+        let policy = RetryPolicy::default();
+        assert!(!policy.out_of_time(Duration::ZERO, Duration::from_secs(120)));
+        assert!(policy.out_of_time(Duration::from_secs(1), Duration::from_secs(120)));
+    }
+
+    #[test]
     fn statuses_that_may_have_acted_are_retried_only_where_repeating_is_safe() {
-        for status in [500, 502, 503, 504, 521, 522, 523, 524] {
+        for status in [500, 502, 503, 504, 520, 521, 522, 523, 524, 525, 526, 527] {
             assert!(
                 transient(&api(status, HeaderMap::new()), Retry::Batch).is_some(),
                 "{status}"
@@ -274,7 +349,7 @@ mod tests {
                 "{status}"
             );
         }
-        for status in [400, 401, 403, 404, 409, 501, 505] {
+        for status in [400, 401, 403, 404, 409, 501, 505, 519, 528] {
             assert!(
                 transient(&api(status, HeaderMap::new()), Retry::Idempotent).is_none(),
                 "{status}"
@@ -336,11 +411,7 @@ mod tests {
     #[test]
     fn the_wait_is_the_backoff_or_what_hubspot_asked_whichever_is_longer() {
         let policy = RetryPolicy::default();
-        let asked = Transient {
-            reason: "x",
-            at_least: Duration::from_secs(7),
-            rate_limited: true,
-        };
+        let asked = Transient::new("x", Duration::from_secs(7));
         assert_eq!(asked.wait(&policy, 1, 0.9), Duration::from_secs(7));
         let none = Transient {
             at_least: Duration::ZERO,

@@ -73,6 +73,8 @@ pub struct TransportBuilder {
     request_timeout: Duration,
     retry: RetryPolicy,
     rate_limit: RateLimit,
+    #[cfg(feature = "redis")]
+    shared_budget: Option<crate::SharedBudget>,
     allow_http: bool,
     max_body: usize,
 }
@@ -151,9 +153,20 @@ impl TransportBuilder {
     }
 
     /// The client-side rate limit (default: the lowest tier, 100 requests per 10 s, raised
-    /// by HubSpot's rate-limit headers). Every clone of the transport shares it.
+    /// by HubSpot's rate-limit headers). Every clone of the transport shares it; other
+    /// processes share it through a [`shared_budget`](Self::shared_budget).
     pub fn rate_limit(mut self, rate_limit: RateLimit) -> Self {
         self.rate_limit = rate_limit;
+        self
+    }
+
+    /// Counts the rate limit in a budget that other processes share, on this machine or
+    /// others: see [`SharedBudget`](crate::SharedBudget). Needs a rate limit other than
+    /// [`RateLimit::Off`].
+    #[cfg(feature = "redis")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+    pub fn shared_budget(mut self, budget: crate::SharedBudget) -> Self {
+        self.shared_budget = Some(budget);
         self
     }
 
@@ -203,6 +216,19 @@ impl TransportBuilder {
                 .build()
                 .map_err(|error| config(format!("the HTTP client cannot be built: {error}")))?,
         };
+        let limiter = self.rate_limit.limiter();
+        #[cfg(feature = "redis")]
+        let limiter = match (limiter, &self.shared_budget) {
+            (Some(limiter), Some(budget)) => Some(limiter.shared(budget.window()?)),
+            (None, Some(_)) => {
+                return Err(config(
+                    "a shared budget counts a rate limit, and the rate limit is off; set one \
+                     with `rate_limit`"
+                        .into(),
+                ));
+            }
+            (limiter, None) => limiter,
+        };
         let bound = self.credentials.bind(Binding {
             http: http.clone(),
             base_url: base_url.clone(),
@@ -220,7 +246,7 @@ impl TransportBuilder {
                 request_timeout: self.request_timeout,
                 max_body: self.max_body,
                 retry: self.retry,
-                limiter: self.rate_limit.limiter(),
+                limiter,
                 labels: Mutex::default(),
             }),
             options: CallOptions::default(),
@@ -332,6 +358,10 @@ impl fmt::Debug for Transport {
             .field("request_timeout", &self.shared.request_timeout)
             .field("retry", &self.shared.retry)
             .field("rate_limited", &self.shared.limiter.is_some())
+            .field(
+                "shared_budget",
+                &self.shared.limiter.as_ref().and_then(Limiter::shared_key),
+            )
             .field("options", &self.options)
             .finish()
     }
@@ -351,6 +381,8 @@ impl Transport {
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             retry: RetryPolicy::default(),
             rate_limit: RateLimit::default(),
+            #[cfg(feature = "redis")]
+            shared_budget: None,
             allow_http: false,
             max_body: DEFAULT_MAX_BODY,
         }
@@ -435,6 +467,8 @@ impl Transport {
         let started = Instant::now();
         let span = tracing::Span::current();
         let mut attempt = 0;
+        // Attempts that count towards `max_attempts`: not those a burst limit refused.
+        let mut counted = 0;
         loop {
             attempt += 1;
             span.record("attempt", attempt);
@@ -459,10 +493,10 @@ impl Transport {
             if transient.rate_limited
                 && let Some(limiter) = &self.shared.limiter
             {
-                limiter.pause_for(wait.min(policy.max_pause));
+                limiter.pause_for(transient.pause(&policy, wait)).await;
             }
-            let out_of_time = started.elapsed() + wait > policy.max_elapsed;
-            if attempt >= policy.max_attempts || out_of_time {
+            counted += u32::from(transient.counted);
+            if counted >= policy.max_attempts || policy.out_of_time(started.elapsed(), wait) {
                 tracing::warn!(reason = transient.reason, error = %failure, "giving up after {attempt} attempts");
                 return Err(failure);
             }
@@ -560,9 +594,9 @@ impl Transport {
             Some(limiter) => Some(limiter.acquire().await),
             None => None,
         };
-        let answered = |ticket| {
+        let answered = async |ticket, headers| {
             if let (Some(limiter), Some(ticket)) = (&self.shared.limiter, ticket) {
-                limiter.answered(ticket);
+                limiter.answered(ticket, headers).await;
             }
         };
         let token = match rejected {
@@ -572,7 +606,7 @@ impl Transport {
         let token = match token {
             Ok(token) if Some(&token) != rejected => token,
             other => {
-                answered(ticket);
+                answered(ticket, None).await;
                 let operation = call.operation.id;
                 return other
                     .map(|_| None)
@@ -580,7 +614,7 @@ impl Transport {
             }
         };
         let outcome = self.attempt(call, url.clone(), &token).await;
-        answered(ticket);
+        answered(ticket, answer_headers(&outcome)).await;
         Ok(Some(Sent { token, outcome }))
     }
 
@@ -616,9 +650,6 @@ impl Transport {
         let status = response.status();
         // Taken, not cloned: reading the body needs no headers.
         let headers = std::mem::take(response.headers_mut());
-        if let Some(limiter) = &self.shared.limiter {
-            limiter.observe(&headers);
-        }
         let body = self.read_body(&mut response, operation, status).await?;
         // What the server says is kept in errors, logs and the CLI's files: a server that
         // echoes the token this attempt sent (in a body, a message or a header) gets it
@@ -635,6 +666,17 @@ impl Transport {
         } else {
             Err(error_answer(operation, status, headers, body))
         }
+    }
+}
+
+/// The headers of an attempt's answer, when one arrived whole: they say how much of the rate
+/// limit is left.
+fn answer_headers(outcome: &Result<RawResponse, Error>) -> Option<&HeaderMap> {
+    match outcome {
+        Ok(response) => Some(&response.headers),
+        Err(Error::Api(api)) => Some(&api.headers),
+        Err(Error::RateLimited(limited)) => Some(&limited.error.headers),
+        Err(_) => None,
     }
 }
 

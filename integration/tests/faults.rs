@@ -81,7 +81,7 @@ async fn a_429_with_retry_after_waits_exactly_that_long() {
 async fn a_429_with_an_http_date_retry_after_waits_until_then() {
     let fake = fake(Config::default()).await;
     let at = httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(4));
-    fake.push_faults([Fault::rate_limited("SECONDLY").header("retry-after", &at)]);
+    fake.push_faults([Fault::rate_limited("TEN_SECONDLY_ROLLING").header("retry-after", &at)]);
     list_labels(&client(&fake)).await.unwrap();
     assert_eq!(attempts(&fake), 2);
     let gap = gaps(&fake)[0];
@@ -129,7 +129,7 @@ async fn a_daily_429_is_returned_at_once_with_its_policy() {
 
 #[tokio::test(start_paused = true)]
 async fn server_errors_are_retried() {
-    for status in [500, 502, 503, 504, 521, 522, 523, 524] {
+    for status in [500, 502, 503, 504, 520, 521, 522, 523, 524, 525, 526, 527] {
         let fake = fake(Config::default()).await;
         fake.push_faults([Fault::raw(status, "")]);
         list_labels(&client(&fake))
@@ -446,7 +446,11 @@ async fn the_limiter_learns_the_real_limit_and_other_programs_share_from_the_hea
     // ...and this one is configured for a tier far above the real limit.
     let client = client_with(
         &fake,
-        RateLimit::Tier(hubspot_associations::Tier::PrivateAppApiLimitIncrease),
+        RateLimit::Tier(
+            hubspot_associations::Tier::ENTERPRISE
+                .with_api_limit_increases(2)
+                .unwrap(),
+        ),
     );
     list_labels(&client).await.unwrap();
     let calls = (0..20).map(|_| {
@@ -463,10 +467,12 @@ async fn the_limiter_learns_the_real_limit_and_other_programs_share_from_the_hea
     );
 }
 
-/// A `Retry-After` longer than the retry budget is not waited: the 429 comes back at once. The
-/// shared limiter is paused no longer than the policy's `max_pause`, so later calls go on.
+/// A burst limit passes within its window: a `Retry-After` of days on a `TEN_SECONDLY_ROLLING`
+/// 429 waits (and pauses every caller) for the window and a margin, 11 s, and the call
+/// succeeds. A 429 that names no policy is not bounded so: longer than the retry budget, it
+/// comes back at once, and pauses the other calls for `max_pause` at most.
 #[tokio::test(start_paused = true)]
-async fn a_retry_after_beyond_the_budget_returns_at_once_and_pauses_the_limiter_only_briefly() {
+async fn a_retry_after_of_days_waits_a_burst_limits_window_and_an_unknown_429_comes_back() {
     let fake = fake(Config::default()).await;
     let client = client_with(
         &fake,
@@ -482,6 +488,15 @@ async fn a_retry_after_beyond_the_budget_returns_at_once_and_pauses_the_limiter_
             Fault::rate_limited("TEN_SECONDLY_ROLLING").header("retry-after", retry_after)
         ]);
         let started = Instant::now();
+        list_labels(&client).await.unwrap();
+        assert_eq!(
+            started.elapsed(),
+            Duration::from_secs(11),
+            "{retry_after}: the window and a tenth"
+        );
+        let unnamed = Fault::json(429, json!({"status": "error", "message": "slow down"}));
+        fake.push_faults([unnamed.header("retry-after", retry_after)]);
+        let started = Instant::now();
         let error = list_labels(&client).await.expect_err("the 429 is returned");
         assert!(
             matches!(error, Error::RateLimited(_)),
@@ -496,6 +511,39 @@ async fn a_retry_after_beyond_the_budget_returns_at_once_and_pauses_the_limiter_
             "{retry_after}: the limiter pauses for max_pause at most"
         );
     }
+}
+
+/// Attempts bound other failures: ten burst-limit 429s in a row are retried past
+/// `max_attempts`, within the time budget; ten 429s that name no policy are not.
+#[tokio::test(start_paused = true)]
+async fn burst_limit_429s_are_retried_past_the_attempt_limit_within_the_time_budget() {
+    let fake = fake(Config::default()).await;
+    fake.push_faults(
+        (0..10).map(|_| Fault::rate_limited("TEN_SECONDLY_ROLLING").header("retry-after", "1")),
+    );
+    list_labels(&client(&fake)).await.unwrap();
+    assert_eq!(attempts(&fake), 11);
+
+    let fake = self::fake(Config::default()).await;
+    fake.push_faults((0..10).map(|_| Fault::json(429, json!({"status": "error"}))));
+    list_labels(&client(&fake)).await.unwrap_err();
+    assert_eq!(
+        attempts(&fake),
+        RetryPolicy::default().max_attempts as usize
+    );
+
+    // The time budget still ends them.
+    let fake = self::fake(Config::default()).await;
+    fake.push_faults(
+        (0..100).map(|_| Fault::rate_limited("TEN_SECONDLY_ROLLING").header("retry-after", "10")),
+    );
+    let started = Instant::now();
+    let error = list_labels(&client(&fake)).await.unwrap_err();
+    assert!(matches!(error, Error::RateLimited(_)), "{error}");
+    assert!(started.elapsed() <= RetryPolicy::default().max_elapsed);
+    // Waits of 10 s (what was asked) to 11 s (the window's bound, when the backoff is longer)
+    // within 120 s.
+    assert!((11..=13).contains(&attempts(&fake)), "{}", attempts(&fake));
 }
 
 /// The crash-prone case runs in a child process: a regression that allocates per header unit
