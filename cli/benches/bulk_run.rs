@@ -1,6 +1,6 @@
 //! The CLI measured as a user runs it, against the fake HubSpot.
 //!
-//! `cargo bench -p hubspot-associations-cli --bench bulk_run [-- memory|rate]`
+//! `cargo bench -p hubspot-associations-cli --bench bulk_run [-- memory|rate|shared]`
 //!
 //! `memory`: peak resident memory and time of a dry run of 10^7 rows and of a run of 10^6 rows
 //! against the fake (no rate limit), each beside a baseline of 10^5 rows measured in the same
@@ -13,6 +13,13 @@
 //! requests, over the time taken); 429s seen; pairs lost or created twice in the fake's store;
 //! and for the killed run, whether the store ends equal to the input and how many pairs were
 //! sent twice.
+//!
+//! `shared`: four runs at once on one account (20,000 pairs each, 100 a request, each at the
+//! whole limit of 50 requests a second, which is the fake's), first each on its own, then
+//! sharing one budget through a real `redis-server` (which `.ci/run` installs). Reported per
+//! row: requests, 429s (count and share of the requests), failed pairs, the wall time against
+//! the shortest the limit allows (and their ratio, the share of the limit used), and the
+//! largest peak RSS of the four.
 
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -30,9 +37,14 @@ const WINDOW: Duration = Duration::from_secs(10);
 
 /// Writes `pairs` distinct pairs, streamed to the file.
 fn write_input(path: &Path, pairs: u64) {
+    write_pairs(path, 1..=pairs);
+}
+
+/// Writes the pairs `(i, 10_000_000 + i)` of the ids `from`.
+fn write_pairs(path: &Path, from: std::ops::RangeInclusive<u64>) {
     let mut file = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
     writeln!(file, "from_id,to_id").unwrap();
-    for i in 1..=pairs {
+    for i in from {
         writeln!(file, "{i},{}", 10_000_000 + i).unwrap();
     }
     file.flush().unwrap();
@@ -216,6 +228,86 @@ async fn main() {
     }
     if wanted("rate") {
         rate().await;
+    }
+    if wanted("shared") {
+        shared().await;
+    }
+}
+
+/// Four runs at once on one account, each on its own and then sharing one budget.
+async fn shared() {
+    const RUNS: u64 = 4;
+    const PAIRS_EACH: u64 = 20_000;
+    const CHUNK_EACH: u64 = 100;
+    const PER_SECOND: u32 = 50;
+    let window = Duration::from_secs(1);
+    let requests = RUNS * PAIRS_EACH.div_ceil(CHUNK_EACH);
+    let shortest = window.mul_f64((requests as f64 / f64::from(PER_SECOND)).ceil() - 1.0);
+    let redis = fake_hubspot::RedisServer::start();
+    println!(
+        "{RUNS} runs at once, {PAIRS_EACH} pairs each in requests of {CHUNK_EACH}, each at \
+         {PER_SECOND} requests per {window:?}, the fake's limit; shortest the limit allows for \
+         the {requests} requests: {:.1} s",
+        shortest.as_secs_f64()
+    );
+    println!(
+        "| budget | requests | 429s | share 429 | failed pairs | wall | share of the limit | peak RSS |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    for (name, budget) in [
+        ("each its own", None),
+        ("shared through Redis", Some(redis.url())),
+    ] {
+        let fake = FakeHubSpot::start(Config {
+            burst_limit: Some((PER_SECOND, window)),
+            ..Config::default()
+        })
+        .await
+        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let started = Instant::now();
+        let runs: Vec<_> = (0..RUNS)
+            .map(|run| {
+                let input = dir.path().join(format!("run-{run}.csv"));
+                let first = run * PAIRS_EACH + 1;
+                write_pairs(&input, first..=first + PAIRS_EACH - 1);
+                let mut command = cli(&fake.url(), &input);
+                command.args([
+                    "--chunk-size",
+                    &CHUNK_EACH.to_string(),
+                    "--rate-limit",
+                    &format!("{PER_SECOND}/{}", window.as_millis()),
+                ]);
+                if let Some(url) = &budget {
+                    command.args(["--shared-limit", url, "--budget-key", "benchmark-account"]);
+                }
+                let mut child = command.spawn().unwrap();
+                tokio::spawn(async move { wait_with_status(&mut child).await })
+            })
+            .collect();
+        let mut peak = 0;
+        for run in runs {
+            peak = peak.max(run.await.unwrap().0);
+        }
+        let wall = started.elapsed();
+        let failed: usize = (0..RUNS)
+            .map(|run| {
+                let failures = dir.path().join(format!("run-{run}.csv.failures.csv"));
+                std::fs::read_to_string(failures)
+                    .map_or(0, |text| text.lines().count().saturating_sub(1))
+            })
+            .sum();
+        let stats = fake.stats();
+        println!(
+            "| {name} | {} | {} | {:.2}% | {failed} | {:.1} s (shortest {:.1} s) | {:.3} | {:.1} MB |",
+            stats.requests,
+            stats.rate_limited,
+            100.0 * stats.rate_limited as f64 / stats.requests.max(1) as f64,
+            wall.as_secs_f64(),
+            shortest.as_secs_f64(),
+            shortest.as_secs_f64() / wall.as_secs_f64(),
+            peak as f64 / 1024.0
+        );
     }
 }
 

@@ -310,14 +310,24 @@ impl SharedWindow {
         script: &redis::ScriptInvocation<'_>,
     ) -> Option<T> {
         let mut connection = self.connection().await?;
-        match tokio::time::timeout(self.timeout, script.invoke_async(&mut connection)).await {
+        self.within("an answer", script.invoke_async(&mut connection))
+            .await
+    }
+
+    /// What Redis gives within the timeout; `None`, with Redis marked failed, otherwise.
+    async fn within<T>(
+        &self,
+        what: &str,
+        asked: impl Future<Output = redis::RedisResult<T>>,
+    ) -> Option<T> {
+        match tokio::time::timeout(self.timeout, asked).await {
             Ok(Ok(answer)) => Some(answer),
             Ok(Err(error)) => {
                 self.failed(&error.to_string());
                 None
             }
             Err(_) => {
-                self.failed(&format!("no answer within {:?}", self.timeout));
+                self.failed(&format!("no {what} within {:?}", self.timeout));
                 None
             }
         }
@@ -337,33 +347,19 @@ impl SharedWindow {
         let config = redis::AsyncConnectionConfig::new()
             .set_connection_timeout(Some(self.timeout))
             .set_response_timeout(Some(self.timeout));
-        let connected = tokio::time::timeout(
-            self.timeout,
-            self.client
-                .get_multiplexed_async_connection_with_config(&config),
-        )
-        .await;
-        match connected {
-            Ok(Ok(connection)) => {
-                let mut link = self.link();
-                if std::mem::take(&mut link.fell_back) {
-                    tracing::info!(key = %self.key, "the shared rate-limit budget answers again: counting in Redis");
-                } else {
-                    tracing::info!(key = %self.key, "rate limit shared through Redis");
-                }
-                link.connection = Some(connection.clone());
-                link.retry_at = None;
-                Some(connection)
-            }
-            Ok(Err(error)) => {
-                self.failed(&error.to_string());
-                None
-            }
-            Err(_) => {
-                self.failed(&format!("no connection within {:?}", self.timeout));
-                None
-            }
+        let connecting = self
+            .client
+            .get_multiplexed_async_connection_with_config(&config);
+        let connection = self.within("connection", connecting).await?;
+        let mut link = self.link();
+        if std::mem::take(&mut link.fell_back) {
+            tracing::info!(key = %self.key, "the shared rate-limit budget answers again: counting in Redis");
+        } else {
+            tracing::info!(key = %self.key, "rate limit shared through Redis");
         }
+        link.connection = Some(connection.clone());
+        link.retry_at = None;
+        Some(connection)
     }
 
     /// The connection if there is one (`Some(Some)`), nothing yet (`Some(None)`: connect), or

@@ -154,7 +154,8 @@ impl TransportBuilder {
 
     /// The client-side rate limit (default: the lowest tier, 100 requests per 10 s, raised
     /// by HubSpot's rate-limit headers). Every clone of the transport shares it; other
-    /// processes share it through a [`shared_budget`](Self::shared_budget).
+    /// processes share it through a shared budget (`shared_budget`, with the `redis`
+    /// feature).
     pub fn rate_limit(mut self, rate_limit: RateLimit) -> Self {
         self.rate_limit = rate_limit;
         self

@@ -3,7 +3,6 @@
 //! This test has a binary of its own: `tracing` caches per call site whether anyone listens,
 //! which tests on other threads of the same process would disturb.
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use fake_hubspot::{Config, FakeHubSpot, Fault};
@@ -14,10 +13,10 @@ const TOKEN: &str = "pat-na1-secret-0000-1111-2222";
 
 #[tokio::test(start_paused = true)]
 async fn retries_are_visible_in_tracing_and_the_token_is_not() {
-    let logs = Arc::new(Mutex::new(Vec::new()));
+    let logs = integration::Captured::default();
     let writer = {
         let logs = logs.clone();
-        move || Capture(logs.clone())
+        move || logs.clone()
     };
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::TRACE)
@@ -43,7 +42,7 @@ async fn retries_are_visible_in_tracing_and_the_token_is_not() {
     .list_labels("contacts", "companies")
     .await
     .unwrap();
-    let text = String::from_utf8(logs.lock().unwrap().clone()).unwrap();
+    let text = logs.text();
     let retries: Vec<&str> = text
         .lines()
         .filter(|line| line.contains("retrying"))
@@ -66,17 +65,4 @@ async fn retries_are_visible_in_tracing_and_the_token_is_not() {
         !text.contains(TOKEN) && !text.contains("secret-0000"),
         "the token was logged:\n{text}"
     );
-}
-
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Capture {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }

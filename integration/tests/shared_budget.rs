@@ -6,12 +6,13 @@
 //! Real time, not tokio's paused clock: the budget runs on the Redis server's clock.
 
 use std::net::TcpListener;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use fake_hubspot::{Config, FakeHubSpot, RedisServer};
 use hubspot_associations::newest_generally_available::Client;
 use hubspot_associations::{RateLimit, SharedBudget, Transport};
+use integration::Captured;
 
 const TOKEN: &str = "pat-na1-shared-budget";
 /// The fake's burst limit, and each transport's.
@@ -60,12 +61,12 @@ async fn read(transport: &Transport, calls: usize) {
 /// Every log line of the shared budget named `key`, from a subscriber the whole test binary
 /// shares (tests run on several threads; each names its own key).
 fn logged(key: &str) -> Vec<String> {
-    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+    static LOGS: OnceLock<Captured> = OnceLock::new();
     let logs = LOGS.get_or_init(|| {
-        let logs = Arc::new(Mutex::new(Vec::new()));
+        let logs = Captured::default();
         let writer = {
             let logs = logs.clone();
-            move || Capture(logs.clone())
+            move || logs.clone()
         };
         tracing::subscriber::set_global_default(
             tracing_subscriber::fmt()
@@ -77,25 +78,12 @@ fn logged(key: &str) -> Vec<String> {
         .unwrap();
         logs
     });
-    let text = String::from_utf8_lossy(&logs.lock().unwrap()).into_owned();
+    let text = logs.text();
     let field = format!("key={key}");
     text.lines()
         .filter(|line| line.split_whitespace().any(|word| word == field))
         .map(str::to_owned)
         .collect()
-}
-
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Capture {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -257,4 +245,37 @@ fn a_shared_budget_without_a_rate_limit_or_with_a_bad_url_is_refused_without_its
         RateLimit::default(),
     );
     assert!(empty.contains("key"), "{empty}");
+}
+
+/// A 429 that one transport gets pauses every transport of the budget, as HubSpot asked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_one_transport_gets_pauses_the_others_of_the_budget() {
+    let redis = RedisServer::start();
+    let fake = fake().await;
+    let budget = SharedBudget::redis(redis.url(), "account-shared-pause");
+    let (first, second) = (
+        Client::new(transport(&fake, Some(budget.clone()))),
+        Client::new(transport(&fake, Some(budget))),
+    );
+    fake.push_faults([
+        fake_hubspot::Fault::rate_limited("TEN_SECONDLY_ROLLING").header("retry-after", "2")
+    ]);
+    let refused = tokio::spawn(async move { first.list_labels("contacts", "companies").await });
+    while fake.requests().is_empty() {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    // Give the first transport's pause a moment to reach Redis.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    second.list_labels("contacts", "companies").await.unwrap();
+    refused.await.unwrap().unwrap();
+    let requests = fake.requests();
+    assert_eq!(requests.len(), 3);
+    assert_eq!(requests[0].status, 429);
+    for later in &requests[1..] {
+        let after = later.at - requests[0].at;
+        assert!(
+            after >= Duration::from_millis(1_900),
+            "a request went {after:?} after the 429 that asked for 2 s"
+        );
+    }
 }
