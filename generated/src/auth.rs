@@ -22,7 +22,7 @@ use serde::Deserialize;
 use tokio::time::Instant;
 use url::Url;
 
-use crate::redact::redact;
+use crate::redact::Redactor;
 use crate::retry::RetryPolicy;
 
 /// The path of HubSpot's OAuth token endpoint, joined to the transport's base URL unless
@@ -786,14 +786,12 @@ impl OAuthInner {
             return TokenAnswer::parse(&body);
         }
         // An error answer is kept for the program: nothing it echoes of what was sent stays.
-        let secrets: Vec<&[u8]> = [self.client_secret.searchable(), refresh_token.searchable()]
-            .into_iter()
-            .flatten()
-            .collect();
-        let (headers, body) = (
-            crate::redact::redact_headers(headers, &secrets),
-            redact(body, &secrets),
+        let secrets = Redactor::new(
+            [self.client_secret.searchable(), refresh_token.searchable()]
+                .into_iter()
+                .flatten(),
         );
+        let (headers, body) = (secrets.headers(headers), secrets.bytes(body));
         let error = Box::new(OAuthError::new(status, headers, body));
         Err(match status.as_u16() {
             429 | 500..=599 => TokenError::Unavailable(error),

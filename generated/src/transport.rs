@@ -22,7 +22,7 @@ use crate::error_body::ErrorFields;
 use crate::labels::Labels;
 use crate::operation::Operation;
 use crate::rate_limit::{Limiter, RateLimit};
-use crate::redact::{redact, redact_headers};
+use crate::redact::Redactor;
 use crate::response::RawResponse;
 use crate::retry::{self, RetryPolicy};
 
@@ -655,8 +655,8 @@ impl Transport {
         // What the server says is kept in errors, logs and the CLI's files: a server that
         // echoes the token this attempt sent (in a body, a message or a header) gets it
         // redacted first, whichever token of the transport's life that is.
-        let secrets: Vec<&[u8]> = token.searchable().into_iter().collect();
-        let (headers, body) = (redact_headers(headers, &secrets), redact(body, &secrets));
+        let secrets = Redactor::new(token.searchable());
+        let (headers, body) = (secrets.headers(headers), secrets.bytes(body));
         if status.is_success() {
             Ok(RawResponse {
                 operation,
