@@ -332,7 +332,9 @@ impl Limiter {
                 let window = self.window();
                 (window.limit, window.span())
             };
-            return shared.take(limit, span).await;
+            // Boxed, here and below: Redis's futures nest deep, and every call's future
+            // holds this one; a box keeps their layout out of it.
+            return Box::pin(shared.take(limit, span)).await;
         }
         None
     }
@@ -357,7 +359,7 @@ impl Limiter {
                         let window = self.window();
                         (window.limit, window.span())
                     };
-                    shared.settle(id, limit, span, seen).await;
+                    Box::pin(shared.settle(id, limit, span, seen)).await;
                 }
             }
         }
@@ -419,7 +421,7 @@ impl Limiter {
         }
         #[cfg(feature = "redis")]
         if let Some(shared) = &self.shared {
-            shared.pause(wait).await;
+            Box::pin(shared.pause(wait)).await;
         }
     }
 

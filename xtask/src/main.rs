@@ -13,7 +13,7 @@ use xtask::{bench, bump, checks, codegen, diff, generate, load, model, output};
     about = "Tasks of the hubspot-associations workspace"
 )]
 struct Cli {
-    /// The workspace root (the default is the one this xtask was built in).
+    /// The workspace root (default: the workspace around the current directory).
     #[arg(long, global = true, hide = true)]
     root: Option<PathBuf>,
     #[command(subcommand)]
@@ -75,9 +75,19 @@ fn main() -> ExitCode {
         PANICKED_AT.with(|slot| *slot.borrow_mut() = at);
     }));
     let cli = Cli::parse();
-    let root = cli
-        .root
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".."));
+    let root = match cli.root {
+        Some(root) => root,
+        None => match std::env::current_dir()
+            .map_err(|error| format!("error: the current directory cannot be read: {error}"))
+            .and_then(|here| xtask::workspace_root(&here))
+        {
+            Ok(root) => root,
+            Err(message) => {
+                eprintln!("{message}");
+                return ExitCode::FAILURE;
+            }
+        },
+    };
     match catch_unwind(AssertUnwindSafe(|| run(&root, cli.command))) {
         Ok(Ok(code)) => code,
         Ok(Err(message)) => {

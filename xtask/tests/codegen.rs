@@ -209,3 +209,51 @@ fn dropping_an_operation_is_refused_unless_marked_removed() {
         "{lock}"
     );
 }
+
+/// One built xtask serves every checkout that shares a target directory (a global
+/// `CARGO_TARGET_DIR`): it works on the checkout around the current directory, never on the
+/// one it was built in.
+#[test]
+fn xtask_works_on_the_checkout_it_runs_in() {
+    let checkout = || {
+        let root = root_with_specs(&workspace().join("spec"));
+        fs::write(
+            root.path().join("Cargo.toml"),
+            "[workspace]\nmembers = []\n",
+        )
+        .unwrap();
+        root
+    };
+    let (sound, broken) = (checkout(), checkout());
+    let spec = broken.path().join("spec/2026-09/openapi.yaml");
+    let text = fs::read_to_string(&spec).unwrap();
+    fs::write(&spec, format!("{text}\n  : [unclosed\n")).unwrap();
+    let in_dir = |dir: &std::path::Path| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_xtask"))
+            .arg("codegen")
+            .current_dir(dir)
+            .output()
+            .unwrap()
+    };
+    // A first codegen writes the sound checkout's generated files; from a subdirectory, as a
+    // user may run it.
+    let output = in_dir(&sound.path().join("spec/v4"));
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(generated_anything(sound.path()));
+    let output = in_dir(&broken.path().join("templates"));
+    let text = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("spec/2026-09/openapi.yaml") && text.contains("not valid YAML"),
+        "{text}"
+    );
+    assert!(
+        !generated_anything(broken.path()),
+        "the broken checkout got files"
+    );
+    let outside = tempfile::tempdir().unwrap();
+    let output = in_dir(outside.path());
+    let text = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(text.contains("no hubspot-associations workspace"), "{text}");
+}
