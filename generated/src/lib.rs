@@ -25,7 +25,9 @@ mod shared_budget;
 pub(crate) mod transport;
 pub(crate) mod url_path;
 // The version modules and their registry, generated from `spec/` by `cargo xtask codegen`
-// (and printed by prettyplease, not rustfmt): everything else in this crate is written by hand.
+// (and printed by prettyplease, not rustfmt). The other generated file of `src/` is
+// `association_types/ids.rs`; every file codegen writes says so in its first line, and the rest
+// of this crate is written by hand.
 #[rustfmt::skip]
 mod versions;
 

@@ -54,7 +54,8 @@ pub struct Report {
     pub from: String,
     /// The version moved to.
     pub to: String,
-    /// Whether any change is breaking or changes behaviour.
+    /// Whether any change is breaking or changes behaviour: a program must be looked at.
+    /// (Named `breaking` in the JSON that tools read, so it keeps that name.)
     pub breaking: bool,
     /// Every change, breaking first.
     pub changes: Vec<Change>,

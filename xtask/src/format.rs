@@ -1,4 +1,4 @@
-//! Stage 5: turn generated tokens into formatted Rust source with prettyplease.
+//! Stage 6: turn generated tokens into formatted Rust source with prettyplease.
 //!
 //! prettyplease is pinned with the generator crates, so the same tokens always print the same
 //! text; rustfmt, whose output changes with the toolchain, is kept away from these files.

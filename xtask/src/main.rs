@@ -29,7 +29,8 @@ enum Command {
         check: bool,
     },
     /// What changed between two versions for a program using the client, breaking changes
-    /// first. Exits with 1 when anything breaking changed, 0 when nothing did.
+    /// first. Exits with 1 when a program must be looked at (anything breaking, or a change
+    /// of behaviour such as a success status), 0 otherwise.
     Diff {
         /// The version moved from, such as `v4`.
         old: String,

@@ -1,4 +1,4 @@
-//! Stage 6: write the generated files, or check that the files on disk are the same.
+//! Stage 7: write the generated files, or check that the files on disk are the same.
 //!
 //! The generator owns exactly the files it produces: each opens with an `@generated` header.
 //! A file under the output directory with that header that it no longer produces (the module

@@ -1,5 +1,5 @@
 //! The client of a version: one async method per operation, written with quote onto the
-//! hand-written runtime (`templates/src`), which owns sending, retrying and decoding.
+//! hand-written runtime (`generated/src`), which owns sending, retrying and decoding.
 //!
 //! progenitor's own method template is not used: it matches exact status codes and returns its
 //! own error type, where this crate accepts any 2xx and returns one error type for every version.

@@ -1,4 +1,4 @@
-//! Stage 4: produce every file of the generated crate from the model and the templates.
+//! Stage 5: produce every file of the generated crate from the model and the templates.
 
 mod client;
 mod constructors;
