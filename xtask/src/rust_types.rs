@@ -2,7 +2,7 @@
 //! tokens the `types` module is generated from, and each struct's fields with the Rust type a
 //! program sees, which the diff compares. Nothing here re-derives typify's type mapping.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 
@@ -112,21 +112,27 @@ fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
 
 /// Every struct of the file with its fields, named as in JSON, typed as in Rust.
 fn structs(file: &syn::File, api: &OpenAPI) -> BTreeMap<String, Fields> {
+    // The required fields of each object schema, by the name its Rust type has: computed
+    // once, so that looking a field up costs the same however many schemas there are. The
+    // first schema of a name wins, as the types' order does.
+    let mut required_by_type: HashMap<String, Option<&[String]>> = HashMap::new();
+    for (name, schema) in api.components.iter().flat_map(|c| &c.schemas) {
+        let required = match schema.as_item().map(|schema| &schema.schema_kind) {
+            Some(openapiv3::SchemaKind::Type(openapiv3::Type::Object(object))) => {
+                Some(object.required.as_slice())
+            }
+            _ => None,
+        };
+        required_by_type
+            .entry(heck::ToUpperCamelCase::to_upper_camel_case(name.as_str()))
+            .or_insert(required);
+    }
     let required = |schema: &str, field: &str| {
-        api.components
-            .as_ref()
-            .and_then(|components| {
-                components.schemas.iter().find(|(name, _)| {
-                    heck::ToUpperCamelCase::to_upper_camel_case(name.as_str()) == schema
-                })
-            })
-            .and_then(|(_, schema)| match &schema.as_item()?.schema_kind {
-                openapiv3::SchemaKind::Type(openapiv3::Type::Object(object)) => {
-                    Some(object.required.iter().any(|name| name == field))
-                }
-                _ => None,
-            })
-            .unwrap_or(false)
+        required_by_type
+            .get(schema)
+            .copied()
+            .flatten()
+            .is_some_and(|required| required.iter().any(|name| name == field))
     };
     file.items
         .iter()
