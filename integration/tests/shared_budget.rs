@@ -97,7 +97,9 @@ async fn two_transports_sharing_one_key_stay_under_the_limit_together() {
     let refused_alone = alone.stats().rate_limited;
     // With it, the same two stay under it.
     let shared = fake().await;
-    let budget = SharedBudget::redis(redis.url(), "account-two-transports");
+    // A generous timeout: a loaded test machine must not make the budget fall back.
+    let budget =
+        SharedBudget::redis(redis.url(), "account-two-transports").timeout(Duration::from_secs(2));
     let (first, second) = (
         transport(&shared, Some(budget.clone())),
         transport(&shared, Some(budget)),
@@ -252,7 +254,8 @@ fn a_shared_budget_without_a_rate_limit_or_with_a_bad_url_is_refused_without_its
 async fn a_429_one_transport_gets_pauses_the_others_of_the_budget() {
     let redis = RedisServer::start();
     let fake = fake().await;
-    let budget = SharedBudget::redis(redis.url(), "account-shared-pause");
+    let budget =
+        SharedBudget::redis(redis.url(), "account-shared-pause").timeout(Duration::from_secs(2));
     let (first, second) = (
         Client::new(transport(&fake, Some(budget.clone()))),
         Client::new(transport(&fake, Some(budget))),
