@@ -19,21 +19,30 @@ pub mod v2026_03;
 #[rustfmt::skip]
 #[path = "v2026_09/mod.rs"]
 pub mod v2026_09;
-/// The newest generally available version of this build ([`2026-09`](crate::v2026_09) with these features).
+/// The newest generally available version of this build ([`2026-09`](crate::v2026_09) with
+/// these features).
 ///
-/// A program that uses it moves to each new version as the crate ships it, with that version's breaking changes (each version's docs list them); one that names a version module chooses when to move.
+/// A program that uses it moves to each new version as the crate ships it, with that
+/// version's breaking changes (each version's docs list them); one that names a version
+/// module chooses when to move.
 #[cfg(feature = "v2026_09")]
 pub use crate::v2026_09 as newest_generally_available;
-/// The newest generally available version of this build ([`2026-03`](crate::v2026_03) with these features).
+/// The newest generally available version of this build ([`2026-03`](crate::v2026_03) with
+/// these features).
 ///
-/// A program that uses it moves to each new version as the crate ships it, with that version's breaking changes (each version's docs list them); one that names a version module chooses when to move.
+/// A program that uses it moves to each new version as the crate ships it, with that
+/// version's breaking changes (each version's docs list them); one that names a version
+/// module chooses when to move.
 #[cfg(all(feature = "v2026_03", not(any(feature = "v2026_09"))))]
 pub use crate::v2026_03 as newest_generally_available;
 use std::fmt;
 use std::str::FromStr;
-/// A version of HubSpot's associations API that this build of the crate has: one per enabled cargo feature (v4, 2025-09, 2026-03, 2026-09).
+/// A version of HubSpot's associations API that this build of the crate has: one per
+/// enabled cargo feature (v4, 2025-09, 2026-03, 2026-09).
 ///
-/// Take versions from here rather than listing them: a program that iterates [`ApiVersion::ALL`] or parses a name covers the next version as soon as the crate has it.
+/// Take versions from here rather than listing them: a program that iterates
+/// [`ApiVersion::ALL`] or parses a name covers the next version as soon as the crate has
+/// it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ApiVersion {

@@ -3,13 +3,13 @@
 
 //! Version 2026-03 of HubSpot CRM Associations.
 //!
-//! Associations link CRM records to each other: a contact to its company, a deal to its line
-//! items, a ticket to the contacts who raised it. Each association has one or more types: the
-//! unlabelled default type, HubSpot-defined types such as "primary company", and labels that an
-//! account defines itself.
+//! Associations link CRM records to each other: a contact to its company, a deal to its
+//! line items, a ticket to the contacts who raised it. Each association has one or more
+//! types: the unlabelled default type, HubSpot-defined types such as "primary company", and
+//! labels that an account defines itself.
 //!
-//! This is version 2026-03, HubSpot's first generally available date-based version. Its batch
-//! removals answer with a body.
+//! This is version 2026-03, HubSpot's first generally available date-based version. Its
+//! batch removals answer with a body.
 //!
 //! Generated from `spec/2026-03/openapi.yaml`; enable it with the cargo feature `v2026_03`.
 //!
@@ -37,21 +37,46 @@
 //!
 //! # Changes from 2025-09
 //!
-//! - **breaking**: method batch_purge_limits_all: returns `BulkOutcome<types::PublicAssociationSpec, Map<String, Value>>` instead of `BulkOutcome<types::PublicAssociationSpec, Value>`
-//! - **breaking**: method batch_purge_limits_chunks: returns `impl Stream<Item = BulkOutcome<types::PublicAssociationSpec, Map<String, Value>>>` instead of `impl Stream<Item = BulkOutcome<types::PublicAssociationSpec, Value>>`
-//! - **breaking**: operation batch_create_limits: returns `Result<Response<types::BatchResponsePublicAssociationDefinitionUserConfigurationWithErrors>, Error>` instead of `Result<Response<types::BatchResponsePublicAssociationDefinitionUserConfiguration>, Error>`
-//! - **breaking**: operation batch_purge_limits: returns `Result<Response<Option<types::BatchResponse>>, Error>` instead of `Result<Response<Option<types::BatchResponseVoid>>, Error>`
-//! - **breaking**: operation batch_update_limits: returns `Result<Response<types::BatchResponsePublicAssociationDefinitionConfigurationUpdateResultWithErrors>, Error>` instead of `Result<Response<types::BatchResponsePublicAssociationDefinitionConfigurationUpdateResult>, Error>`
+//! - **breaking**: method batch_purge_limits_all: returns
+//!   `BulkOutcome<types::PublicAssociationSpec, Map<String, Value>>` instead of
+//!   `BulkOutcome<types::PublicAssociationSpec, Value>`
+//! - **breaking**: method batch_purge_limits_chunks: returns
+//!   `impl Stream<Item = BulkOutcome<types::PublicAssociationSpec, Map<String, Value>>>`
+//!   instead of `impl Stream<Item = BulkOutcome<types::PublicAssociationSpec, Value>>`
+//! - **breaking**: operation batch_create_limits: returns
+//!   `Result<Response<types::BatchResponsePublicAssociationDefinitionUserConfigurationWithErrors>, Error>`
+//!   instead of
+//!   `Result<Response<types::BatchResponsePublicAssociationDefinitionUserConfiguration>, Error>`
+//! - **breaking**: operation batch_purge_limits: returns
+//!   `Result<Response<Option<types::BatchResponse>>, Error>` instead of
+//!   `Result<Response<Option<types::BatchResponseVoid>>, Error>`
+//! - **breaking**: operation batch_update_limits: returns
+//!   `Result<Response<types::BatchResponsePublicAssociationDefinitionConfigurationUpdateResultWithErrors>, Error>`
+//!   instead of
+//!   `Result<Response<types::BatchResponsePublicAssociationDefinitionConfigurationUpdateResult>, Error>`
 //! - **breaking**: schema AssociationSpecWithLabelNoObjectTypeIds: removed
-//! - **breaking**: schema BatchResponsePublicAssociationDefinitionConfigurationUpdateResult: field `errors` (`Vec<StandardError>`) removed
-//! - **breaking**: schema BatchResponsePublicAssociationDefinitionConfigurationUpdateResult: field `numErrors` (`Option<i32>`) removed
-//! - **breaking**: schema BatchResponsePublicAssociationDefinitionUserConfiguration: field `errors` (`Vec<StandardError>`) removed
-//! - **breaking**: schema BatchResponsePublicAssociationDefinitionUserConfiguration: field `numErrors` (`Option<i32>`) removed
+//! - **breaking**: schema
+//!   BatchResponsePublicAssociationDefinitionConfigurationUpdateResult: field `errors`
+//!   (`Vec<StandardError>`) removed
+//! - **breaking**: schema
+//!   BatchResponsePublicAssociationDefinitionConfigurationUpdateResult: field `numErrors`
+//!   (`Option<i32>`) removed
+//! - **breaking**: schema BatchResponsePublicAssociationDefinitionUserConfiguration: field
+//!   `errors` (`Vec<StandardError>`) removed
+//! - **breaking**: schema BatchResponsePublicAssociationDefinitionUserConfiguration: field
+//!   `numErrors` (`Option<i32>`) removed
 //! - **breaking**: schema BatchResponseVoid: removed
-//! - **breaking**: schema CollectionResponseAssociationSpecWithLabelNoPaging: field `results` retyped from `Vec<AssociationSpecWithLabelNoObjectTypeIds>` to `Vec<AssociationSpecWithLabel>` (with `fromObjectTypeId`, `toObjectTypeId` besides)
-//! - **behaviour**: operation batch_create_limits: HubSpot documents success as 201, 207 instead of 200: any 2xx still succeeds, but programs that check `status()` see 201 or 207 where they saw 200
-//! - **behaviour**: operation batch_update_limits: HubSpot documents success as 200, 207 instead of 200: any 2xx still succeeds, but programs that check `status()` see 200 or 207 where they saw 200
-//! - schema BatchResponsePublicAssociationDefinitionConfigurationUpdateResultWithErrors: added
+//! - **breaking**: schema CollectionResponseAssociationSpecWithLabelNoPaging: field
+//!   `results` retyped from `Vec<AssociationSpecWithLabelNoObjectTypeIds>` to
+//!   `Vec<AssociationSpecWithLabel>` (with `fromObjectTypeId`, `toObjectTypeId` besides)
+//! - **behaviour**: operation batch_create_limits: HubSpot documents success as 201, 207
+//!   instead of 200: any 2xx still succeeds, but programs that check `status()` see 201 or
+//!   207 where they saw 200
+//! - **behaviour**: operation batch_update_limits: HubSpot documents success as 200, 207
+//!   instead of 200: any 2xx still succeeds, but programs that check `status()` see 200 or
+//!   207 where they saw 200
+//! - schema BatchResponsePublicAssociationDefinitionConfigurationUpdateResultWithErrors:
+//!   added
 //! - schema BatchResponsePublicAssociationDefinitionUserConfigurationWithErrors: added
 /// The request and response bodies of version 2026-03.
 pub mod types;
@@ -73,7 +98,9 @@ pub struct ListQuery {
 
 /// A client for version 2026-03 of the HubSpot CRM associations API.
 ///
-/// Create it from a [`Transport`], which holds the token, the rate limiter and the retry policy; clients of several versions can share one transport, and so one rate-limit budget.
+/// Create it from a [`Transport`], which holds the token, the rate limiter and the retry
+/// policy; clients of several versions can share one transport, and so one rate-limit
+/// budget.
 #[derive(Clone, Debug)]
 pub struct Client {
     transport: Transport,
@@ -108,17 +135,23 @@ impl Client {
     ///
     /// `GET /crm/objects/2026-03/{objectType}/{objectId}/associations/{toObjectType}`
     ///
-    /// Documented success: 200, with a [`types::CollectionResponseMultiAssociatedObjectWithLabelForwardPaging`]. Any other 2xx with that body succeeds too.
+    /// Documented success: 200, with a
+    /// [`types::CollectionResponseMultiAssociatedObjectWithLabelForwardPaging`]. Any other 2xx
+    /// with that body succeeds too.
     ///
     /// Retried on transient failures: sending it twice has the effect of sending it once.
     ///
     /// # Arguments
     ///
-    /// - `object_type`: The object type of the record, by name (`contacts`) or by type id (`0-1`).
+    /// - `object_type`: The object type of the record, by name (`contacts`) or by type id
+    ///   (`0-1`).
     /// - `object_id`: The id of the record.
-    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or by type id (`0-2`).
-    /// - `after`: The cursor of the page to read, from `paging.next.after` of the previous page.
-    /// - `limit`: The most results to return in one page; at most 500, which is also the default.
+    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
+    ///   by type id (`0-2`).
+    /// - `after`: The cursor of the page to read, from `paging.next.after` of the previous
+    ///   page.
+    /// - `limit`: The most results to return in one page; at most 500, which is also the
+    ///   default.
     pub async fn list(
         &self,
         object_type: impl Into<crate::ObjectType>,
@@ -158,15 +191,18 @@ impl Client {
     ///
     /// `PUT /crm/objects/2026-03/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}`
     ///
-    /// Documented success: 201, with a [`types::LabelsBetweenObjectPair`]. Any other 2xx with that body succeeds too.
+    /// Documented success: 201, with a [`types::LabelsBetweenObjectPair`]. Any other 2xx with
+    /// that body succeeds too.
     ///
     /// Retried on transient failures: sending it twice has the effect of sending it once.
     ///
     /// # Arguments
     ///
-    /// - `object_type`: The object type of the record, by name (`contacts`) or by type id (`0-1`).
+    /// - `object_type`: The object type of the record, by name (`contacts`) or by type id
+    ///   (`0-1`).
     /// - `object_id`: The id of the record.
-    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or by type id (`0-2`).
+    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
+    ///   by type id (`0-2`).
     /// - `to_object_id`: The id of the record the association leads to.
     /// - `body`: the request body.
     pub async fn create(
@@ -207,15 +243,18 @@ impl Client {
     ///
     /// `DELETE /crm/objects/2026-03/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}`
     ///
-    /// Documented success: 204, without a body. Any other 2xx succeeds too; a body, if one comes, is not read.
+    /// Documented success: 204, without a body. Any other 2xx succeeds too; a body, if one
+    /// comes, is not read.
     ///
     /// Retried on transient failures: sending it twice has the effect of sending it once.
     ///
     /// # Arguments
     ///
-    /// - `object_type`: The object type of the record, by name (`contacts`) or by type id (`0-1`).
+    /// - `object_type`: The object type of the record, by name (`contacts`) or by type id
+    ///   (`0-1`).
     /// - `object_id`: The id of the record.
-    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or by type id (`0-2`).
+    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
+    ///   by type id (`0-2`).
     /// - `to_object_id`: The id of the record the association leads to.
     pub async fn archive(
         &self,
@@ -253,15 +292,18 @@ impl Client {
     ///
     /// `PUT /crm/objects/2026-03/{fromObjectType}/{fromObjectId}/associations/default/{toObjectType}/{toObjectId}`
     ///
-    /// Documented success: 200, with a [`types::BatchResponsePublicDefaultAssociation`]. Any other 2xx with that body succeeds too.
+    /// Documented success: 200, with a [`types::BatchResponsePublicDefaultAssociation`]. Any
+    /// other 2xx with that body succeeds too.
     ///
     /// Retried on transient failures: sending it twice has the effect of sending it once.
     ///
     /// # Arguments
     ///
-    /// - `from_object_type`: The object type the associations start from, by name (`contacts`) or by type id (`0-1`).
+    /// - `from_object_type`: The object type the associations start from, by name (`contacts`)
+    ///   or by type id (`0-1`).
     /// - `from_object_id`: The id of the record the association starts from.
-    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or by type id (`0-2`).
+    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
+    ///   by type id (`0-2`).
     /// - `to_object_id`: The id of the record the association leads to.
     pub async fn create_default(
         &self,
@@ -294,22 +336,29 @@ impl Client {
 
     /// Associate many pairs of records with the given types.
     ///
-    /// Creates associations between pairs of records, each with the association types given.
-    /// At most 2,000 inputs per request. When some inputs fail, the response is a 207 whose
+    /// Creates associations between pairs of records, each with the association types given. At
+    /// most 2,000 inputs per request. When some inputs fail, the response is a 207 whose
     /// `errors` describe them, beside the `results` of the inputs that succeeded.
     ///
-    /// See also [`batch_create_all`](Self::batch_create_all) (any number of inputs, in requests at HubSpot's cap); [`batch_create_chunks`](Self::batch_create_chunks) (the same, as a stream of each request's outcome).
+    /// See also [`batch_create_all`](Self::batch_create_all) (any number of inputs, in requests
+    /// at HubSpot's cap); [`batch_create_chunks`](Self::batch_create_chunks) (the same, as a
+    /// stream of each request's outcome).
     ///
     /// `POST /crm/associations/2026-03/{fromObjectType}/{toObjectType}/batch/create`
     ///
-    /// Documented success: 201, 207, with a [`types::BatchResponseLabelsBetweenObjectPairWithErrors`]. Any other 2xx with that body succeeds too.
+    /// Documented success: 201, 207, with a
+    /// [`types::BatchResponseLabelsBetweenObjectPairWithErrors`]. Any other 2xx with that body
+    /// succeeds too.
     ///
-    /// Retried on transient failures, so that a bulk job makes progress: repeating an input that already took effect is harmless.
+    /// Retried on transient failures, so that a bulk job makes progress: repeating an input
+    /// that already took effect is harmless.
     ///
     /// # Arguments
     ///
-    /// - `from_object_type`: The object type the associations start from, by name (`contacts`) or by type id (`0-1`).
-    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or by type id (`0-2`).
+    /// - `from_object_type`: The object type the associations start from, by name (`contacts`)
+    ///   or by type id (`0-1`).
+    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
+    ///   by type id (`0-2`).
     /// - `body`: the request body.
     pub async fn batch_create(
         &self,
@@ -340,18 +389,25 @@ impl Client {
     /// Creates the default (most generic, unlabelled) association type between each pair of
     /// records in the body.
     ///
-    /// See also [`batch_create_default_all`](Self::batch_create_default_all) (any number of inputs, in requests at HubSpot's cap); [`batch_create_default_chunks`](Self::batch_create_default_chunks) (the same, as a stream of each request's outcome).
+    /// See also [`batch_create_default_all`](Self::batch_create_default_all) (any number of
+    /// inputs, in requests at HubSpot's cap);
+    /// [`batch_create_default_chunks`](Self::batch_create_default_chunks) (the same, as a
+    /// stream of each request's outcome).
     ///
     /// `POST /crm/associations/2026-03/{fromObjectType}/{toObjectType}/batch/associate/default`
     ///
-    /// Documented success: 200, with a [`types::BatchResponsePublicDefaultAssociation`]. Any other 2xx with that body succeeds too.
+    /// Documented success: 200, with a [`types::BatchResponsePublicDefaultAssociation`]. Any
+    /// other 2xx with that body succeeds too.
     ///
-    /// Retried on transient failures, so that a bulk job makes progress: repeating an input that already took effect is harmless.
+    /// Retried on transient failures, so that a bulk job makes progress: repeating an input
+    /// that already took effect is harmless.
     ///
     /// # Arguments
     ///
-    /// - `from_object_type`: The object type the associations start from, by name (`contacts`) or by type id (`0-1`).
-    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or by type id (`0-2`).
+    /// - `from_object_type`: The object type the associations start from, by name (`contacts`)
+    ///   or by type id (`0-1`).
+    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
+    ///   by type id (`0-2`).
     /// - `body`: the request body.
     pub async fn batch_create_default(
         &self,
@@ -388,18 +444,24 @@ impl Client {
     /// `toObjectType`. Each input pages on its own: when a result carries `paging.next.after`,
     /// send that input again with `after` set to read its next page.
     ///
-    /// See also [`batch_read_all`](Self::batch_read_all) (every page of every record, following each record's cursor).
+    /// See also [`batch_read_all`](Self::batch_read_all) (every page of every record, following
+    /// each record's cursor).
     ///
     /// `POST /crm/associations/2026-03/{fromObjectType}/{toObjectType}/batch/read`
     ///
-    /// Documented success: 200, 207, with a [`types::BatchResponsePublicAssociationMultiWithLabelWithErrors`]. Any other 2xx with that body succeeds too.
+    /// Documented success: 200, 207, with a
+    /// [`types::BatchResponsePublicAssociationMultiWithLabelWithErrors`]. Any other 2xx with
+    /// that body succeeds too.
     ///
-    /// Retried on transient failures, so that a bulk job makes progress: repeating an input that already took effect is harmless.
+    /// Retried on transient failures, so that a bulk job makes progress: repeating an input
+    /// that already took effect is harmless.
     ///
     /// # Arguments
     ///
-    /// - `from_object_type`: The object type the associations start from, by name (`contacts`) or by type id (`0-1`).
-    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or by type id (`0-2`).
+    /// - `from_object_type`: The object type the associations start from, by name (`contacts`)
+    ///   or by type id (`0-1`).
+    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
+    ///   by type id (`0-2`).
     /// - `body`: the request body.
     pub async fn batch_read(
         &self,
@@ -433,18 +495,24 @@ impl Client {
     /// Removes all associations, of every type, between each record in `from` and each record
     /// in its `to` list.
     ///
-    /// See also [`batch_archive_all`](Self::batch_archive_all) (any number of inputs, in requests at HubSpot's cap); [`batch_archive_chunks`](Self::batch_archive_chunks) (the same, as a stream of each request's outcome).
+    /// See also [`batch_archive_all`](Self::batch_archive_all) (any number of inputs, in
+    /// requests at HubSpot's cap); [`batch_archive_chunks`](Self::batch_archive_chunks) (the
+    /// same, as a stream of each request's outcome).
     ///
     /// `POST /crm/associations/2026-03/{fromObjectType}/{toObjectType}/batch/archive`
     ///
-    /// Documented success: 200. The value is a [`types::BatchResponse`], or `None` when HubSpot answers without a body (as another version of this operation does).
+    /// Documented success: 200. The value is a [`types::BatchResponse`], or `None` when HubSpot
+    /// answers without a body (as another version of this operation does).
     ///
-    /// Retried on transient failures, so that a bulk job makes progress: repeating an input that already took effect is harmless.
+    /// Retried on transient failures, so that a bulk job makes progress: repeating an input
+    /// that already took effect is harmless.
     ///
     /// # Arguments
     ///
-    /// - `from_object_type`: The object type the associations start from, by name (`contacts`) or by type id (`0-1`).
-    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or by type id (`0-2`).
+    /// - `from_object_type`: The object type the associations start from, by name (`contacts`)
+    ///   or by type id (`0-1`).
+    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
+    ///   by type id (`0-2`).
     /// - `body`: the request body.
     pub async fn batch_archive(
         &self,
@@ -475,18 +543,25 @@ impl Client {
     /// Removes only the association types given (for example one label) between each pair of
     /// records, and keeps the others.
     ///
-    /// See also [`batch_archive_labels_all`](Self::batch_archive_labels_all) (any number of inputs, in requests at HubSpot's cap); [`batch_archive_labels_chunks`](Self::batch_archive_labels_chunks) (the same, as a stream of each request's outcome).
+    /// See also [`batch_archive_labels_all`](Self::batch_archive_labels_all) (any number of
+    /// inputs, in requests at HubSpot's cap);
+    /// [`batch_archive_labels_chunks`](Self::batch_archive_labels_chunks) (the same, as a
+    /// stream of each request's outcome).
     ///
     /// `POST /crm/associations/2026-03/{fromObjectType}/{toObjectType}/batch/labels/archive`
     ///
-    /// Documented success: 200. The value is a [`types::BatchResponse`], or `None` when HubSpot answers without a body (as another version of this operation does).
+    /// Documented success: 200. The value is a [`types::BatchResponse`], or `None` when HubSpot
+    /// answers without a body (as another version of this operation does).
     ///
-    /// Retried on transient failures, so that a bulk job makes progress: repeating an input that already took effect is harmless.
+    /// Retried on transient failures, so that a bulk job makes progress: repeating an input
+    /// that already took effect is harmless.
     ///
     /// # Arguments
     ///
-    /// - `from_object_type`: The object type the associations start from, by name (`contacts`) or by type id (`0-1`).
-    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or by type id (`0-2`).
+    /// - `from_object_type`: The object type the associations start from, by name (`contacts`)
+    ///   or by type id (`0-1`).
+    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
+    ///   by type id (`0-2`).
     /// - `body`: the request body.
     pub async fn batch_archive_labels(
         &self,
@@ -526,14 +601,18 @@ impl Client {
     ///
     /// `GET /crm/associations/2026-03/{fromObjectType}/{toObjectType}/labels`
     ///
-    /// Documented success: 200, with a [`types::CollectionResponseAssociationSpecWithLabelNoPaging`]. Any other 2xx with that body succeeds too.
+    /// Documented success: 200, with a
+    /// [`types::CollectionResponseAssociationSpecWithLabelNoPaging`]. Any other 2xx with that
+    /// body succeeds too.
     ///
     /// Retried on transient failures: sending it twice has the effect of sending it once.
     ///
     /// # Arguments
     ///
-    /// - `from_object_type`: The object type the associations start from, by name (`contacts`) or by type id (`0-1`).
-    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or by type id (`0-2`).
+    /// - `from_object_type`: The object type the associations start from, by name (`contacts`)
+    ///   or by type id (`0-1`).
+    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
+    ///   by type id (`0-2`).
     pub async fn list_labels(
         &self,
         from_object_type: impl Into<crate::ObjectType>,
@@ -565,14 +644,17 @@ impl Client {
     ///
     /// `PUT /crm/associations/2026-03/{fromObjectType}/{toObjectType}/labels`
     ///
-    /// Documented success: 204, without a body. Any other 2xx succeeds too; a body, if one comes, is not read.
+    /// Documented success: 204, without a body. Any other 2xx succeeds too; a body, if one
+    /// comes, is not read.
     ///
     /// Retried on transient failures: sending it twice has the effect of sending it once.
     ///
     /// # Arguments
     ///
-    /// - `from_object_type`: The object type the associations start from, by name (`contacts`) or by type id (`0-1`).
-    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or by type id (`0-2`).
+    /// - `from_object_type`: The object type the associations start from, by name (`contacts`)
+    ///   or by type id (`0-1`).
+    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
+    ///   by type id (`0-2`).
     /// - `body`: the request body.
     pub async fn update_label(
         &self,
@@ -606,14 +688,18 @@ impl Client {
     ///
     /// `POST /crm/associations/2026-03/{fromObjectType}/{toObjectType}/labels`
     ///
-    /// Documented success: 200, with a [`types::CollectionResponseAssociationSpecWithLabelNoPaging`]. Any other 2xx with that body succeeds too.
+    /// Documented success: 200, with a
+    /// [`types::CollectionResponseAssociationSpecWithLabelNoPaging`]. Any other 2xx with that
+    /// body succeeds too.
     ///
     /// Not retried: a second send could act twice. Retry it yourself if you know it is safe.
     ///
     /// # Arguments
     ///
-    /// - `from_object_type`: The object type the associations start from, by name (`contacts`) or by type id (`0-1`).
-    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or by type id (`0-2`).
+    /// - `from_object_type`: The object type the associations start from, by name (`contacts`)
+    ///   or by type id (`0-1`).
+    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
+    ///   by type id (`0-2`).
     /// - `body`: the request body.
     pub async fn create_label(
         &self,
@@ -649,14 +735,17 @@ impl Client {
     ///
     /// `DELETE /crm/associations/2026-03/{fromObjectType}/{toObjectType}/labels/{associationTypeId}`
     ///
-    /// Documented success: 204, without a body. Any other 2xx succeeds too; a body, if one comes, is not read.
+    /// Documented success: 204, without a body. Any other 2xx succeeds too; a body, if one
+    /// comes, is not read.
     ///
     /// Retried on transient failures: sending it twice has the effect of sending it once.
     ///
     /// # Arguments
     ///
-    /// - `from_object_type`: The object type the associations start from, by name (`contacts`) or by type id (`0-1`).
-    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or by type id (`0-2`).
+    /// - `from_object_type`: The object type the associations start from, by name (`contacts`)
+    ///   or by type id (`0-1`).
+    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
+    ///   by type id (`0-2`).
     /// - `association_type_id`: The id of the association type (label).
     pub async fn delete_label(
         &self,
@@ -689,7 +778,9 @@ impl Client {
     ///
     /// `GET /crm/associations/2026-03/definitions/configurations/all`
     ///
-    /// Documented success: 200, with a [`types::CollectionResponsePublicAssociationDefinitionUserConfigurationNoPaging`]. Any other 2xx with that body succeeds too.
+    /// Documented success: 200, with a
+    /// [`types::CollectionResponsePublicAssociationDefinitionUserConfigurationNoPaging`]. Any
+    /// other 2xx with that body succeeds too.
     ///
     /// Retried on transient failures: sending it twice has the effect of sending it once.
     pub async fn list_all_limits(
@@ -715,14 +806,18 @@ impl Client {
     ///
     /// `GET /crm/associations/2026-03/definitions/configurations/{fromObjectType}/{toObjectType}`
     ///
-    /// Documented success: 200, with a [`types::CollectionResponsePublicAssociationDefinitionUserConfigurationNoPaging`]. Any other 2xx with that body succeeds too.
+    /// Documented success: 200, with a
+    /// [`types::CollectionResponsePublicAssociationDefinitionUserConfigurationNoPaging`]. Any
+    /// other 2xx with that body succeeds too.
     ///
     /// Retried on transient failures: sending it twice has the effect of sending it once.
     ///
     /// # Arguments
     ///
-    /// - `from_object_type`: The object type the associations start from, by name (`contacts`) or by type id (`0-1`).
-    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or by type id (`0-2`).
+    /// - `from_object_type`: The object type the associations start from, by name (`contacts`)
+    ///   or by type id (`0-1`).
+    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
+    ///   by type id (`0-2`).
     pub async fn list_limits(
         &self,
         from_object_type: impl Into<crate::ObjectType>,
@@ -755,18 +850,26 @@ impl Client {
     /// `fromObjectType` record may be associated with. The limit can only be lowered below what
     /// the subscription allows.
     ///
-    /// See also [`batch_create_limits_all`](Self::batch_create_limits_all) (any number of inputs, in requests at HubSpot's cap); [`batch_create_limits_chunks`](Self::batch_create_limits_chunks) (the same, as a stream of each request's outcome).
+    /// See also [`batch_create_limits_all`](Self::batch_create_limits_all) (any number of
+    /// inputs, in requests at HubSpot's cap);
+    /// [`batch_create_limits_chunks`](Self::batch_create_limits_chunks) (the same, as a stream
+    /// of each request's outcome).
     ///
     /// `POST /crm/associations/2026-03/definitions/configurations/{fromObjectType}/{toObjectType}/batch/create`
     ///
-    /// Documented success: 201, 207, with a [`types::BatchResponsePublicAssociationDefinitionUserConfigurationWithErrors`]. Any other 2xx with that body succeeds too.
+    /// Documented success: 201, 207, with a
+    /// [`types::BatchResponsePublicAssociationDefinitionUserConfigurationWithErrors`]. Any
+    /// other 2xx with that body succeeds too.
     ///
-    /// Retried on transient failures, so that a bulk job makes progress: repeating an input that already took effect is harmless.
+    /// Retried on transient failures, so that a bulk job makes progress: repeating an input
+    /// that already took effect is harmless.
     ///
     /// # Arguments
     ///
-    /// - `from_object_type`: The object type the associations start from, by name (`contacts`) or by type id (`0-1`).
-    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or by type id (`0-2`).
+    /// - `from_object_type`: The object type the associations start from, by name (`contacts`)
+    ///   or by type id (`0-1`).
+    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
+    ///   by type id (`0-2`).
     /// - `body`: the request body.
     pub async fn batch_create_limits(
         &self,
@@ -806,18 +909,26 @@ impl Client {
     ///
     /// Changes the limits already set for the association types given.
     ///
-    /// See also [`batch_update_limits_all`](Self::batch_update_limits_all) (any number of inputs, in requests at HubSpot's cap); [`batch_update_limits_chunks`](Self::batch_update_limits_chunks) (the same, as a stream of each request's outcome).
+    /// See also [`batch_update_limits_all`](Self::batch_update_limits_all) (any number of
+    /// inputs, in requests at HubSpot's cap);
+    /// [`batch_update_limits_chunks`](Self::batch_update_limits_chunks) (the same, as a stream
+    /// of each request's outcome).
     ///
     /// `POST /crm/associations/2026-03/definitions/configurations/{fromObjectType}/{toObjectType}/batch/update`
     ///
-    /// Documented success: 200, 207, with a [`types::BatchResponsePublicAssociationDefinitionConfigurationUpdateResultWithErrors`]. Any other 2xx with that body succeeds too.
+    /// Documented success: 200, 207, with a
+    /// [`types::BatchResponsePublicAssociationDefinitionConfigurationUpdateResultWithErrors`].
+    /// Any other 2xx with that body succeeds too.
     ///
-    /// Retried on transient failures, so that a bulk job makes progress: repeating an input that already took effect is harmless.
+    /// Retried on transient failures, so that a bulk job makes progress: repeating an input
+    /// that already took effect is harmless.
     ///
     /// # Arguments
     ///
-    /// - `from_object_type`: The object type the associations start from, by name (`contacts`) or by type id (`0-1`).
-    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or by type id (`0-2`).
+    /// - `from_object_type`: The object type the associations start from, by name (`contacts`)
+    ///   or by type id (`0-1`).
+    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
+    ///   by type id (`0-2`).
     /// - `body`: the request body.
     pub async fn batch_update_limits(
         &self,
@@ -858,18 +969,25 @@ impl Client {
     /// Removes the limits of the association types given, so that the subscription's limits
     /// apply again.
     ///
-    /// See also [`batch_purge_limits_all`](Self::batch_purge_limits_all) (any number of inputs, in requests at HubSpot's cap); [`batch_purge_limits_chunks`](Self::batch_purge_limits_chunks) (the same, as a stream of each request's outcome).
+    /// See also [`batch_purge_limits_all`](Self::batch_purge_limits_all) (any number of inputs,
+    /// in requests at HubSpot's cap);
+    /// [`batch_purge_limits_chunks`](Self::batch_purge_limits_chunks) (the same, as a stream of
+    /// each request's outcome).
     ///
     /// `POST /crm/associations/2026-03/definitions/configurations/{fromObjectType}/{toObjectType}/batch/purge`
     ///
-    /// Documented success: 200. The value is a [`types::BatchResponse`], or `None` when HubSpot answers without a body (as another version of this operation does).
+    /// Documented success: 200. The value is a [`types::BatchResponse`], or `None` when HubSpot
+    /// answers without a body (as another version of this operation does).
     ///
-    /// Retried on transient failures, so that a bulk job makes progress: repeating an input that already took effect is harmless.
+    /// Retried on transient failures, so that a bulk job makes progress: repeating an input
+    /// that already took effect is harmless.
     ///
     /// # Arguments
     ///
-    /// - `from_object_type`: The object type the associations start from, by name (`contacts`) or by type id (`0-1`).
-    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or by type id (`0-2`).
+    /// - `from_object_type`: The object type the associations start from, by name (`contacts`)
+    ///   or by type id (`0-1`).
+    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
+    ///   by type id (`0-2`).
     /// - `body`: the request body.
     pub async fn batch_purge_limits(
         &self,
@@ -907,7 +1025,8 @@ impl Client {
     ///
     /// `POST /crm/associations/2026-03/usage/high-usage-report/{userId}`
     ///
-    /// Documented success: 200, with a [`types::ReportCreationResponse`]. Any other 2xx with that body succeeds too.
+    /// Documented success: 200, with a [`types::ReportCreationResponse`]. Any other 2xx with
+    /// that body succeeds too.
     ///
     /// Not retried: a second send could act twice. Retry it yourself if you know it is safe.
     ///
@@ -935,9 +1054,12 @@ impl Client {
         self.transport.send(call).await?.json()
     }
 
-    /// Every item of [`list`](Self::list), page after page, as a stream, from the page at `query.after` (the first when `None`).
+    /// Every item of [`list`](Self::list), page after page, as a stream, from the page at
+    /// `query.after` (the first when `None`).
     ///
-    /// Pages are read lazily, one request per page as the stream is polled, each through the rate limiter and with the retries of `list`. The stream ends after the last page, or with the first error.
+    /// Pages are read lazily, one request per page as the stream is polled, each through the
+    /// rate limiter and with the retries of `list`. The stream ends after the last page, or
+    /// with the first error.
     ///
     /// ```no_run
     /// # #![allow(deprecated)]
@@ -991,7 +1113,12 @@ impl Client {
         )
     }
 
-    /// Any number of inputs through [`batch_create`](Self::batch_create): at most 2000 inputs per request, HubSpot's cap, drawn from `inputs` as requests are formed (only the requests in flight hold theirs), sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
+    /// Any number of inputs through [`batch_create`](Self::batch_create): at most 2000 inputs
+    /// per request, HubSpot's cap, drawn from `inputs` as requests are formed (only the
+    /// requests in flight hold theirs), sent with bounded concurrency under the rate limiter,
+    /// with one outcome for every input. Errors HubSpot gives per input are matched back to the
+    /// inputs they name; a request rejected as a whole is split in halves to isolate the bad
+    /// inputs (see [`crate::BulkOptions`]).
     pub async fn batch_create_all(
         &self,
         from_object_type: impl Into<crate::ObjectType>,
@@ -1014,7 +1141,9 @@ impl Client {
             .await
     }
 
-    /// [`batch_create_all`](Self::batch_create_all) as a stream of the outcome of each request, as each completes: for progress reports and for journals that must record what was confirmed.
+    /// [`batch_create_all`](Self::batch_create_all) as a stream of the outcome of each request,
+    /// as each completes: for progress reports and for journals that must record what was
+    /// confirmed.
     pub fn batch_create_chunks(
         &self,
         from_object_type: impl Into<crate::ObjectType>,
@@ -1055,7 +1184,13 @@ impl Client {
         )
     }
 
-    /// Any number of inputs through [`batch_create_default`](Self::batch_create_default): HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options` says otherwise, drawn from `inputs` as requests are formed (only the requests in flight hold theirs), sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
+    /// Any number of inputs through [`batch_create_default`](Self::batch_create_default):
+    /// HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless
+    /// `options` says otherwise, drawn from `inputs` as requests are formed (only the requests
+    /// in flight hold theirs), sent with bounded concurrency under the rate limiter, with one
+    /// outcome for every input. Errors HubSpot gives per input are matched back to the inputs
+    /// they name; a request rejected as a whole is split in halves to isolate the bad inputs
+    /// (see [`crate::BulkOptions`]).
     pub async fn batch_create_default_all(
         &self,
         from_object_type: impl Into<crate::ObjectType>,
@@ -1078,7 +1213,9 @@ impl Client {
             .await
     }
 
-    /// [`batch_create_default_all`](Self::batch_create_default_all) as a stream of the outcome of each request, as each completes: for progress reports and for journals that must record what was confirmed.
+    /// [`batch_create_default_all`](Self::batch_create_default_all) as a stream of the outcome
+    /// of each request, as each completes: for progress reports and for journals that must
+    /// record what was confirmed.
     pub fn batch_create_default_chunks(
         &self,
         from_object_type: impl Into<crate::ObjectType>,
@@ -1119,7 +1256,10 @@ impl Client {
         )
     }
 
-    /// Every association of every record in `ids`, through [`batch_read`](Self::batch_read): at most 1000 inputs per request, HubSpot's cap, each record asked again with its own cursor until its last page, with bounded concurrency under the rate limiter. Records that fail are in the outcome's `failed`.
+    /// Every association of every record in `ids`, through [`batch_read`](Self::batch_read): at
+    /// most 1000 inputs per request, HubSpot's cap, each record asked again with its own cursor
+    /// until its last page, with bounded concurrency under the rate limiter. Records that fail
+    /// are in the outcome's `failed`.
     pub async fn batch_read_all(
         &self,
         from_object_type: impl Into<crate::ObjectType>,
@@ -1182,7 +1322,13 @@ impl Client {
             .await
     }
 
-    /// Any number of inputs through [`batch_archive`](Self::batch_archive): HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options` says otherwise, drawn from `inputs` as requests are formed (only the requests in flight hold theirs), sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
+    /// Any number of inputs through [`batch_archive`](Self::batch_archive): HubSpot documents
+    /// no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options` says
+    /// otherwise, drawn from `inputs` as requests are formed (only the requests in flight hold
+    /// theirs), sent with bounded concurrency under the rate limiter, with one outcome for
+    /// every input. Errors HubSpot gives per input are matched back to the inputs they name; a
+    /// request rejected as a whole is split in halves to isolate the bad inputs (see
+    /// [`crate::BulkOptions`]).
     pub async fn batch_archive_all(
         &self,
         from_object_type: impl Into<crate::ObjectType>,
@@ -1205,7 +1351,9 @@ impl Client {
             .await
     }
 
-    /// [`batch_archive_all`](Self::batch_archive_all) as a stream of the outcome of each request, as each completes: for progress reports and for journals that must record what was confirmed.
+    /// [`batch_archive_all`](Self::batch_archive_all) as a stream of the outcome of each
+    /// request, as each completes: for progress reports and for journals that must record what
+    /// was confirmed.
     pub fn batch_archive_chunks(
         &self,
         from_object_type: impl Into<crate::ObjectType>,
@@ -1253,7 +1401,13 @@ impl Client {
         )
     }
 
-    /// Any number of inputs through [`batch_archive_labels`](Self::batch_archive_labels): HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options` says otherwise, drawn from `inputs` as requests are formed (only the requests in flight hold theirs), sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
+    /// Any number of inputs through [`batch_archive_labels`](Self::batch_archive_labels):
+    /// HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless
+    /// `options` says otherwise, drawn from `inputs` as requests are formed (only the requests
+    /// in flight hold theirs), sent with bounded concurrency under the rate limiter, with one
+    /// outcome for every input. Errors HubSpot gives per input are matched back to the inputs
+    /// they name; a request rejected as a whole is split in halves to isolate the bad inputs
+    /// (see [`crate::BulkOptions`]).
     pub async fn batch_archive_labels_all(
         &self,
         from_object_type: impl Into<crate::ObjectType>,
@@ -1276,7 +1430,9 @@ impl Client {
             .await
     }
 
-    /// [`batch_archive_labels_all`](Self::batch_archive_labels_all) as a stream of the outcome of each request, as each completes: for progress reports and for journals that must record what was confirmed.
+    /// [`batch_archive_labels_all`](Self::batch_archive_labels_all) as a stream of the outcome
+    /// of each request, as each completes: for progress reports and for journals that must
+    /// record what was confirmed.
     pub fn batch_archive_labels_chunks(
         &self,
         from_object_type: impl Into<crate::ObjectType>,
@@ -1324,7 +1480,13 @@ impl Client {
         )
     }
 
-    /// Any number of inputs through [`batch_create_limits`](Self::batch_create_limits): HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options` says otherwise, drawn from `inputs` as requests are formed (only the requests in flight hold theirs), sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
+    /// Any number of inputs through [`batch_create_limits`](Self::batch_create_limits): HubSpot
+    /// documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options`
+    /// says otherwise, drawn from `inputs` as requests are formed (only the requests in flight
+    /// hold theirs), sent with bounded concurrency under the rate limiter, with one outcome for
+    /// every input. Errors HubSpot gives per input are matched back to the inputs they name; a
+    /// request rejected as a whole is split in halves to isolate the bad inputs (see
+    /// [`crate::BulkOptions`]).
     pub async fn batch_create_limits_all(
         &self,
         from_object_type: impl Into<crate::ObjectType>,
@@ -1349,7 +1511,9 @@ impl Client {
             .await
     }
 
-    /// [`batch_create_limits_all`](Self::batch_create_limits_all) as a stream of the outcome of each request, as each completes: for progress reports and for journals that must record what was confirmed.
+    /// [`batch_create_limits_all`](Self::batch_create_limits_all) as a stream of the outcome of
+    /// each request, as each completes: for progress reports and for journals that must record
+    /// what was confirmed.
     pub fn batch_create_limits_chunks(
         &self,
         from_object_type: impl Into<crate::ObjectType>,
@@ -1396,7 +1560,13 @@ impl Client {
         )
     }
 
-    /// Any number of inputs through [`batch_update_limits`](Self::batch_update_limits): HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options` says otherwise, drawn from `inputs` as requests are formed (only the requests in flight hold theirs), sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
+    /// Any number of inputs through [`batch_update_limits`](Self::batch_update_limits): HubSpot
+    /// documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options`
+    /// says otherwise, drawn from `inputs` as requests are formed (only the requests in flight
+    /// hold theirs), sent with bounded concurrency under the rate limiter, with one outcome for
+    /// every input. Errors HubSpot gives per input are matched back to the inputs they name; a
+    /// request rejected as a whole is split in halves to isolate the bad inputs (see
+    /// [`crate::BulkOptions`]).
     pub async fn batch_update_limits_all(
         &self,
         from_object_type: impl Into<crate::ObjectType>,
@@ -1421,7 +1591,9 @@ impl Client {
             .await
     }
 
-    /// [`batch_update_limits_all`](Self::batch_update_limits_all) as a stream of the outcome of each request, as each completes: for progress reports and for journals that must record what was confirmed.
+    /// [`batch_update_limits_all`](Self::batch_update_limits_all) as a stream of the outcome of
+    /// each request, as each completes: for progress reports and for journals that must record
+    /// what was confirmed.
     pub fn batch_update_limits_chunks(
         &self,
         from_object_type: impl Into<crate::ObjectType>,
@@ -1468,7 +1640,13 @@ impl Client {
         )
     }
 
-    /// Any number of inputs through [`batch_purge_limits`](Self::batch_purge_limits): HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options` says otherwise, drawn from `inputs` as requests are formed (only the requests in flight hold theirs), sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
+    /// Any number of inputs through [`batch_purge_limits`](Self::batch_purge_limits): HubSpot
+    /// documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options`
+    /// says otherwise, drawn from `inputs` as requests are formed (only the requests in flight
+    /// hold theirs), sent with bounded concurrency under the rate limiter, with one outcome for
+    /// every input. Errors HubSpot gives per input are matched back to the inputs they name; a
+    /// request rejected as a whole is split in halves to isolate the bad inputs (see
+    /// [`crate::BulkOptions`]).
     pub async fn batch_purge_limits_all(
         &self,
         from_object_type: impl Into<crate::ObjectType>,
@@ -1491,7 +1669,9 @@ impl Client {
             .await
     }
 
-    /// [`batch_purge_limits_all`](Self::batch_purge_limits_all) as a stream of the outcome of each request, as each completes: for progress reports and for journals that must record what was confirmed.
+    /// [`batch_purge_limits_all`](Self::batch_purge_limits_all) as a stream of the outcome of
+    /// each request, as each completes: for progress reports and for journals that must record
+    /// what was confirmed.
     pub fn batch_purge_limits_chunks(
         &self,
         from_object_type: impl Into<crate::ObjectType>,
@@ -1539,7 +1719,10 @@ impl Client {
         )
     }
 
-    /// The association types between two object types, fetched with [`list_labels`](Self::list_labels) once per transport and kept: resolve a label to its type id and category with [`crate::Labels::find`], and use it where an association type is asked for.
+    /// The association types between two object types, fetched with
+    /// [`list_labels`](Self::list_labels) once per transport and kept: resolve a label to its
+    /// type id and category with [`crate::Labels::find`], and use it where an association type
+    /// is asked for.
     ///
     /// ```no_run
     /// # #![allow(deprecated)]
@@ -1574,9 +1757,13 @@ impl Client {
             .await
     }
 
-    /// Calls the operation named `operation` (its name in [`crate::ApiVersion::operations`]) with its path and query parameters in `params`, by their API names (`fromObjectType`), and its body in `body`; the answer comes back as JSON.
+    /// Calls the operation named `operation` (its name in [`crate::ApiVersion::operations`])
+    /// with its path and query parameters in `params`, by their API names (`fromObjectType`),
+    /// and its body in `body`; the answer comes back as JSON.
     ///
-    /// It goes through the typed method, with its retries and decoding: the body must fit the version's request type, and the answer is what its response type decoded. For programs that drive the API from data; the typed methods are the way otherwise.
+    /// It goes through the typed method, with its retries and decoding: the body must fit the
+    /// version's request type, and the answer is what its response type decoded. For programs
+    /// that drive the API from data; the typed methods are the way otherwise.
     pub async fn call_json(
         &self,
         operation: &str,

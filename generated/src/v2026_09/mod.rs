@@ -3,14 +3,15 @@
 
 //! Version 2026-09 of HubSpot CRM Associations.
 //!
-//! Associations link CRM records to each other: a contact to its company, a deal to its line
-//! items, a ticket to the contacts who raised it. Each association has one or more types: the
-//! unlabelled default type, HubSpot-defined types such as "primary company", and labels that an
-//! account defines itself.
+//! Associations link CRM records to each other: a contact to its company, a deal to its
+//! line items, a ticket to the contacts who raised it. Each association has one or more
+//! types: the unlabelled default type, HubSpot-defined types such as "primary company", and
+//! labels that an account defines itself.
 //!
 //! This is version 2026-09, HubSpot's September 2026 release. `list` is gone: `batch_read`,
-//! with a per-input `after` cursor, reads the associations of one record or many. Every batch
-//! operation answers a single 200 whose optional `errors` describe the inputs that failed.
+//! with a per-input `after` cursor, reads the associations of one record or many. Every
+//! batch operation answers a single 200 whose optional `errors` describe the inputs that
+//! failed.
 //!
 //! Generated from `spec/2026-09/openapi.yaml`; enable it with the cargo feature `v2026_09`.
 //!
@@ -37,42 +38,98 @@
 //!
 //! # Changes from 2026-03
 //!
-//! - **breaking**: method batch_archive_all: returns `BulkOutcome<types::PublicAssociationMultiArchive, Value>` instead of `BulkOutcome<types::PublicAssociationMultiArchive, Map<String, Value>>`
-//! - **breaking**: method batch_archive_chunks: returns `impl Stream<Item = BulkOutcome<types::PublicAssociationMultiArchive, Value>>` instead of `impl Stream<Item = BulkOutcome<types::PublicAssociationMultiArchive, Map<String, Value>>>`
-//! - **breaking**: method batch_archive_labels_all: returns `BulkOutcome<types::PublicAssociationMultiPost, Value>` instead of `BulkOutcome<types::PublicAssociationMultiPost, Map<String, Value>>`
-//! - **breaking**: method batch_archive_labels_chunks: returns `impl Stream<Item = BulkOutcome<types::PublicAssociationMultiPost, Value>>` instead of `impl Stream<Item = BulkOutcome<types::PublicAssociationMultiPost, Map<String, Value>>>`
-//! - **breaking**: method batch_purge_limits_all: returns `BulkOutcome<types::PublicAssociationSpec, Value>` instead of `BulkOutcome<types::PublicAssociationSpec, Map<String, Value>>`
-//! - **breaking**: method batch_purge_limits_chunks: returns `impl Stream<Item = BulkOutcome<types::PublicAssociationSpec, Value>>` instead of `impl Stream<Item = BulkOutcome<types::PublicAssociationSpec, Map<String, Value>>>`
-//! - **breaking**: method list_stream: removed (was `list_stream(object_type: impl Into<ObjectType>, object_id: impl Into<ObjectId>, to_object_type: impl Into<ObjectType>, query: ListQuery) -> impl Stream<Item = Result<types::MultiAssociatedObjectWithLabel, Error>>`, derived from `list`)
-//! - **breaking**: operation batch_archive: returns `Result<Response<Option<types::BatchResponseVoid>>, Error>` instead of `Result<Response<Option<types::BatchResponse>>, Error>`
-//! - **breaking**: operation batch_archive_labels: returns `Result<Response<Option<types::BatchResponseVoid>>, Error>` instead of `Result<Response<Option<types::BatchResponse>>, Error>`
-//! - **breaking**: operation batch_create: returns `Result<Response<types::BatchResponseLabelsBetweenObjectPair>, Error>` instead of `Result<Response<types::BatchResponseLabelsBetweenObjectPairWithErrors>, Error>`
-//! - **breaking**: operation batch_create_limits: returns `Result<Response<types::BatchResponsePublicAssociationDefinitionUserConfiguration>, Error>` instead of `Result<Response<types::BatchResponsePublicAssociationDefinitionUserConfigurationWithErrors>, Error>`
-//! - **breaking**: operation batch_purge_limits: returns `Result<Response<Option<types::BatchResponseVoid>>, Error>` instead of `Result<Response<Option<types::BatchResponse>>, Error>`
-//! - **breaking**: operation batch_read: returns `Result<Response<types::BatchResponsePublicAssociationMultiWithLabel>, Error>` instead of `Result<Response<types::BatchResponsePublicAssociationMultiWithLabelWithErrors>, Error>`
-//! - **breaking**: operation batch_update_limits: returns `Result<Response<types::BatchResponsePublicAssociationDefinitionConfigurationUpdateResult>, Error>` instead of `Result<Response<types::BatchResponsePublicAssociationDefinitionConfigurationUpdateResultWithErrors>, Error>`
-//! - **breaking**: operation list: removed (was `GET /crm/objects/2026-03/{objectType}/{objectId}/associations/{toObjectType}`): Read the associations of a record with `batch_read` (one input per record, with the `after` cursor of its `paging.next` to read its next page), or with `batch_read_all`, which follows every cursor.
-//! - **breaking**: schema AssociationSpecWithLabel: field `fromObjectTypeId` (`Option<String>`) removed
-//! - **breaking**: schema AssociationSpecWithLabel: field `toObjectTypeId` (`Option<String>`) removed
+//! - **breaking**: method batch_archive_all: returns
+//!   `BulkOutcome<types::PublicAssociationMultiArchive, Value>` instead of
+//!   `BulkOutcome<types::PublicAssociationMultiArchive, Map<String, Value>>`
+//! - **breaking**: method batch_archive_chunks: returns
+//!   `impl Stream<Item = BulkOutcome<types::PublicAssociationMultiArchive, Value>>` instead
+//!   of
+//!   `impl Stream<Item = BulkOutcome<types::PublicAssociationMultiArchive, Map<String, Value>>>`
+//! - **breaking**: method batch_archive_labels_all: returns
+//!   `BulkOutcome<types::PublicAssociationMultiPost, Value>` instead of
+//!   `BulkOutcome<types::PublicAssociationMultiPost, Map<String, Value>>`
+//! - **breaking**: method batch_archive_labels_chunks: returns
+//!   `impl Stream<Item = BulkOutcome<types::PublicAssociationMultiPost, Value>>` instead of
+//!   `impl Stream<Item = BulkOutcome<types::PublicAssociationMultiPost, Map<String, Value>>>`
+//! - **breaking**: method batch_purge_limits_all: returns
+//!   `BulkOutcome<types::PublicAssociationSpec, Value>` instead of
+//!   `BulkOutcome<types::PublicAssociationSpec, Map<String, Value>>`
+//! - **breaking**: method batch_purge_limits_chunks: returns
+//!   `impl Stream<Item = BulkOutcome<types::PublicAssociationSpec, Value>>` instead of
+//!   `impl Stream<Item = BulkOutcome<types::PublicAssociationSpec, Map<String, Value>>>`
+//! - **breaking**: method list_stream: removed (was
+//!   `list_stream(object_type: impl Into<ObjectType>, object_id: impl Into<ObjectId>, to_object_type: impl Into<ObjectType>, query: ListQuery) -> impl Stream<Item = Result<types::MultiAssociatedObjectWithLabel, Error>>`,
+//!   derived from `list`)
+//! - **breaking**: operation batch_archive: returns
+//!   `Result<Response<Option<types::BatchResponseVoid>>, Error>` instead of
+//!   `Result<Response<Option<types::BatchResponse>>, Error>`
+//! - **breaking**: operation batch_archive_labels: returns
+//!   `Result<Response<Option<types::BatchResponseVoid>>, Error>` instead of
+//!   `Result<Response<Option<types::BatchResponse>>, Error>`
+//! - **breaking**: operation batch_create: returns
+//!   `Result<Response<types::BatchResponseLabelsBetweenObjectPair>, Error>` instead of
+//!   `Result<Response<types::BatchResponseLabelsBetweenObjectPairWithErrors>, Error>`
+//! - **breaking**: operation batch_create_limits: returns
+//!   `Result<Response<types::BatchResponsePublicAssociationDefinitionUserConfiguration>, Error>`
+//!   instead of
+//!   `Result<Response<types::BatchResponsePublicAssociationDefinitionUserConfigurationWithErrors>, Error>`
+//! - **breaking**: operation batch_purge_limits: returns
+//!   `Result<Response<Option<types::BatchResponseVoid>>, Error>` instead of
+//!   `Result<Response<Option<types::BatchResponse>>, Error>`
+//! - **breaking**: operation batch_read: returns
+//!   `Result<Response<types::BatchResponsePublicAssociationMultiWithLabel>, Error>` instead
+//!   of
+//!   `Result<Response<types::BatchResponsePublicAssociationMultiWithLabelWithErrors>, Error>`
+//! - **breaking**: operation batch_update_limits: returns
+//!   `Result<Response<types::BatchResponsePublicAssociationDefinitionConfigurationUpdateResult>, Error>`
+//!   instead of
+//!   `Result<Response<types::BatchResponsePublicAssociationDefinitionConfigurationUpdateResultWithErrors>, Error>`
+//! - **breaking**: operation list: removed (was
+//!   `GET /crm/objects/2026-03/{objectType}/{objectId}/associations/{toObjectType}`): Read
+//!   the associations of a record with `batch_read` (one input per record, with the `after`
+//!   cursor of its `paging.next` to read its next page), or with `batch_read_all`, which
+//!   follows every cursor.
+//! - **breaking**: schema AssociationSpecWithLabel: field `fromObjectTypeId`
+//!   (`Option<String>`) removed
+//! - **breaking**: schema AssociationSpecWithLabel: field `toObjectTypeId`
+//!   (`Option<String>`) removed
 //! - **breaking**: schema BatchResponse: removed
 //! - **breaking**: schema BatchResponseLabelsBetweenObjectPairWithErrors: removed
-//! - **breaking**: schema BatchResponsePublicAssociationDefinitionConfigurationUpdateResultWithErrors: removed
-//! - **breaking**: schema BatchResponsePublicAssociationDefinitionUserConfigurationWithErrors: removed
+//! - **breaking**: schema
+//!   BatchResponsePublicAssociationDefinitionConfigurationUpdateResultWithErrors: removed
+//! - **breaking**: schema
+//!   BatchResponsePublicAssociationDefinitionUserConfigurationWithErrors: removed
 //! - **breaking**: schema BatchResponsePublicAssociationMultiWithLabelWithErrors: removed
-//! - **breaking**: schema CollectionResponseMultiAssociatedObjectWithLabelForwardPaging: removed
+//! - **breaking**: schema CollectionResponseMultiAssociatedObjectWithLabelForwardPaging:
+//!   removed
 //! - **breaking**: schema ForwardPaging: removed
-//! - **behaviour**: operation batch_create: HubSpot documents success as 200 instead of 201, 207: any 2xx still succeeds, but programs that check `status()` see 200 where they saw 201 or 207
-//! - **behaviour**: operation batch_create_limits: HubSpot documents success as 200 instead of 201, 207: any 2xx still succeeds, but programs that check `status()` see 200 where they saw 201 or 207
-//! - **behaviour**: operation batch_read: HubSpot documents success as 200 instead of 200, 207: any 2xx still succeeds, but programs that check `status()` see 200 where they saw 200 or 207
-//! - **behaviour**: operation batch_update_limits: HubSpot documents success as 200 instead of 200, 207: any 2xx still succeeds, but programs that check `status()` see 200 where they saw 200 or 207
-//! - schema BatchResponseLabelsBetweenObjectPair: field `errors` (`Vec<StandardError>`) added
+//! - **behaviour**: operation batch_create: HubSpot documents success as 200 instead of
+//!   201, 207: any 2xx still succeeds, but programs that check `status()` see 200 where
+//!   they saw 201 or 207
+//! - **behaviour**: operation batch_create_limits: HubSpot documents success as 200 instead
+//!   of 201, 207: any 2xx still succeeds, but programs that check `status()` see 200 where
+//!   they saw 201 or 207
+//! - **behaviour**: operation batch_read: HubSpot documents success as 200 instead of 200,
+//!   207: any 2xx still succeeds, but programs that check `status()` see 200 where they saw
+//!   200 or 207
+//! - **behaviour**: operation batch_update_limits: HubSpot documents success as 200 instead
+//!   of 200, 207: any 2xx still succeeds, but programs that check `status()` see 200 where
+//!   they saw 200 or 207
+//! - schema BatchResponseLabelsBetweenObjectPair: field `errors` (`Vec<StandardError>`)
+//!   added
 //! - schema BatchResponseLabelsBetweenObjectPair: field `numErrors` (`Option<i32>`) added
-//! - schema BatchResponsePublicAssociationDefinitionConfigurationUpdateResult: field `errors` (`Vec<StandardError>`) added
-//! - schema BatchResponsePublicAssociationDefinitionConfigurationUpdateResult: field `numErrors` (`Option<i32>`) added
-//! - schema BatchResponsePublicAssociationDefinitionUserConfiguration: field `errors` (`Vec<StandardError>`) added
-//! - schema BatchResponsePublicAssociationDefinitionUserConfiguration: field `numErrors` (`Option<i32>`) added
-//! - schema BatchResponsePublicAssociationMultiWithLabel: field `errors` (`Vec<StandardError>`) added
-//! - schema BatchResponsePublicAssociationMultiWithLabel: field `numErrors` (`Option<i32>`) added
+//! - schema BatchResponsePublicAssociationDefinitionConfigurationUpdateResult: field
+//!   `errors` (`Vec<StandardError>`) added
+//! - schema BatchResponsePublicAssociationDefinitionConfigurationUpdateResult: field
+//!   `numErrors` (`Option<i32>`) added
+//! - schema BatchResponsePublicAssociationDefinitionUserConfiguration: field `errors`
+//!   (`Vec<StandardError>`) added
+//! - schema BatchResponsePublicAssociationDefinitionUserConfiguration: field `numErrors`
+//!   (`Option<i32>`) added
+//! - schema BatchResponsePublicAssociationMultiWithLabel: field `errors`
+//!   (`Vec<StandardError>`) added
+//! - schema BatchResponsePublicAssociationMultiWithLabel: field `numErrors` (`Option<i32>`)
+//!   added
 //! - schema BatchResponseVoid: added
 /// The request and response bodies of version 2026-09.
 pub mod types;
@@ -85,7 +142,9 @@ use reqwest::Method;
 pub const VERSION: &str = "2026-09";
 /// A client for version 2026-09 of the HubSpot CRM associations API.
 ///
-/// Create it from a [`Transport`], which holds the token, the rate limiter and the retry policy; clients of several versions can share one transport, and so one rate-limit budget.
+/// Create it from a [`Transport`], which holds the token, the rate limiter and the retry
+/// policy; clients of several versions can share one transport, and so one rate-limit
+/// budget.
 #[derive(Clone, Debug)]
 pub struct Client {
     transport: Transport,
@@ -118,15 +177,18 @@ impl Client {
     ///
     /// `PUT /crm/objects/2026-09/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}`
     ///
-    /// Documented success: 201, with a [`types::LabelsBetweenObjectPair`]. Any other 2xx with that body succeeds too.
+    /// Documented success: 201, with a [`types::LabelsBetweenObjectPair`]. Any other 2xx with
+    /// that body succeeds too.
     ///
     /// Retried on transient failures: sending it twice has the effect of sending it once.
     ///
     /// # Arguments
     ///
-    /// - `object_type`: The object type of the record, by name (`contacts`) or by type id (`0-1`).
+    /// - `object_type`: The object type of the record, by name (`contacts`) or by type id
+    ///   (`0-1`).
     /// - `object_id`: The id of the record.
-    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or by type id (`0-2`).
+    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
+    ///   by type id (`0-2`).
     /// - `to_object_id`: The id of the record the association leads to.
     /// - `body`: the request body.
     pub async fn create(
@@ -167,15 +229,18 @@ impl Client {
     ///
     /// `DELETE /crm/objects/2026-09/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}`
     ///
-    /// Documented success: 204, without a body. Any other 2xx succeeds too; a body, if one comes, is not read.
+    /// Documented success: 204, without a body. Any other 2xx succeeds too; a body, if one
+    /// comes, is not read.
     ///
     /// Retried on transient failures: sending it twice has the effect of sending it once.
     ///
     /// # Arguments
     ///
-    /// - `object_type`: The object type of the record, by name (`contacts`) or by type id (`0-1`).
+    /// - `object_type`: The object type of the record, by name (`contacts`) or by type id
+    ///   (`0-1`).
     /// - `object_id`: The id of the record.
-    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or by type id (`0-2`).
+    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
+    ///   by type id (`0-2`).
     /// - `to_object_id`: The id of the record the association leads to.
     pub async fn archive(
         &self,
@@ -213,15 +278,18 @@ impl Client {
     ///
     /// `PUT /crm/objects/2026-09/{fromObjectType}/{fromObjectId}/associations/default/{toObjectType}/{toObjectId}`
     ///
-    /// Documented success: 200, with a [`types::BatchResponsePublicDefaultAssociation`]. Any other 2xx with that body succeeds too.
+    /// Documented success: 200, with a [`types::BatchResponsePublicDefaultAssociation`]. Any
+    /// other 2xx with that body succeeds too.
     ///
     /// Retried on transient failures: sending it twice has the effect of sending it once.
     ///
     /// # Arguments
     ///
-    /// - `from_object_type`: The object type the associations start from, by name (`contacts`) or by type id (`0-1`).
+    /// - `from_object_type`: The object type the associations start from, by name (`contacts`)
+    ///   or by type id (`0-1`).
     /// - `from_object_id`: The id of the record the association starts from.
-    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or by type id (`0-2`).
+    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
+    ///   by type id (`0-2`).
     /// - `to_object_id`: The id of the record the association leads to.
     pub async fn create_default(
         &self,
@@ -254,22 +322,28 @@ impl Client {
 
     /// Associate many pairs of records with the given types.
     ///
-    /// Creates associations between pairs of records, each with the association types given.
-    /// At most 2,000 inputs per request. When some inputs fail, the 200 response's
-    /// `errors` describe them, beside the `results` of the inputs that succeeded.
+    /// Creates associations between pairs of records, each with the association types given. At
+    /// most 2,000 inputs per request. When some inputs fail, the 200 response's `errors`
+    /// describe them, beside the `results` of the inputs that succeeded.
     ///
-    /// See also [`batch_create_all`](Self::batch_create_all) (any number of inputs, in requests at HubSpot's cap); [`batch_create_chunks`](Self::batch_create_chunks) (the same, as a stream of each request's outcome).
+    /// See also [`batch_create_all`](Self::batch_create_all) (any number of inputs, in requests
+    /// at HubSpot's cap); [`batch_create_chunks`](Self::batch_create_chunks) (the same, as a
+    /// stream of each request's outcome).
     ///
     /// `POST /crm/associations/2026-09/{fromObjectType}/{toObjectType}/batch/create`
     ///
-    /// Documented success: 200, with a [`types::BatchResponseLabelsBetweenObjectPair`]. Any other 2xx with that body succeeds too.
+    /// Documented success: 200, with a [`types::BatchResponseLabelsBetweenObjectPair`]. Any
+    /// other 2xx with that body succeeds too.
     ///
-    /// Retried on transient failures, so that a bulk job makes progress: repeating an input that already took effect is harmless.
+    /// Retried on transient failures, so that a bulk job makes progress: repeating an input
+    /// that already took effect is harmless.
     ///
     /// # Arguments
     ///
-    /// - `from_object_type`: The object type the associations start from, by name (`contacts`) or by type id (`0-1`).
-    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or by type id (`0-2`).
+    /// - `from_object_type`: The object type the associations start from, by name (`contacts`)
+    ///   or by type id (`0-1`).
+    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
+    ///   by type id (`0-2`).
     /// - `body`: the request body.
     pub async fn batch_create(
         &self,
@@ -300,18 +374,25 @@ impl Client {
     /// Creates the default (most generic, unlabelled) association type between each pair of
     /// records in the body.
     ///
-    /// See also [`batch_create_default_all`](Self::batch_create_default_all) (any number of inputs, in requests at HubSpot's cap); [`batch_create_default_chunks`](Self::batch_create_default_chunks) (the same, as a stream of each request's outcome).
+    /// See also [`batch_create_default_all`](Self::batch_create_default_all) (any number of
+    /// inputs, in requests at HubSpot's cap);
+    /// [`batch_create_default_chunks`](Self::batch_create_default_chunks) (the same, as a
+    /// stream of each request's outcome).
     ///
     /// `POST /crm/associations/2026-09/{fromObjectType}/{toObjectType}/batch/associate/default`
     ///
-    /// Documented success: 200, with a [`types::BatchResponsePublicDefaultAssociation`]. Any other 2xx with that body succeeds too.
+    /// Documented success: 200, with a [`types::BatchResponsePublicDefaultAssociation`]. Any
+    /// other 2xx with that body succeeds too.
     ///
-    /// Retried on transient failures, so that a bulk job makes progress: repeating an input that already took effect is harmless.
+    /// Retried on transient failures, so that a bulk job makes progress: repeating an input
+    /// that already took effect is harmless.
     ///
     /// # Arguments
     ///
-    /// - `from_object_type`: The object type the associations start from, by name (`contacts`) or by type id (`0-1`).
-    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or by type id (`0-2`).
+    /// - `from_object_type`: The object type the associations start from, by name (`contacts`)
+    ///   or by type id (`0-1`).
+    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
+    ///   by type id (`0-2`).
     /// - `body`: the request body.
     pub async fn batch_create_default(
         &self,
@@ -348,18 +429,23 @@ impl Client {
     /// `toObjectType`. Each input pages on its own: when a result carries `paging.next.after`,
     /// send that input again with `after` set to read its next page.
     ///
-    /// See also [`batch_read_all`](Self::batch_read_all) (every page of every record, following each record's cursor).
+    /// See also [`batch_read_all`](Self::batch_read_all) (every page of every record, following
+    /// each record's cursor).
     ///
     /// `POST /crm/associations/2026-09/{fromObjectType}/{toObjectType}/batch/read`
     ///
-    /// Documented success: 200, with a [`types::BatchResponsePublicAssociationMultiWithLabel`]. Any other 2xx with that body succeeds too.
+    /// Documented success: 200, with a [`types::BatchResponsePublicAssociationMultiWithLabel`].
+    /// Any other 2xx with that body succeeds too.
     ///
-    /// Retried on transient failures, so that a bulk job makes progress: repeating an input that already took effect is harmless.
+    /// Retried on transient failures, so that a bulk job makes progress: repeating an input
+    /// that already took effect is harmless.
     ///
     /// # Arguments
     ///
-    /// - `from_object_type`: The object type the associations start from, by name (`contacts`) or by type id (`0-1`).
-    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or by type id (`0-2`).
+    /// - `from_object_type`: The object type the associations start from, by name (`contacts`)
+    ///   or by type id (`0-1`).
+    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
+    ///   by type id (`0-2`).
     /// - `body`: the request body.
     pub async fn batch_read(
         &self,
@@ -390,18 +476,24 @@ impl Client {
     /// Removes all associations, of every type, between each record in `from` and each record
     /// in its `to` list.
     ///
-    /// See also [`batch_archive_all`](Self::batch_archive_all) (any number of inputs, in requests at HubSpot's cap); [`batch_archive_chunks`](Self::batch_archive_chunks) (the same, as a stream of each request's outcome).
+    /// See also [`batch_archive_all`](Self::batch_archive_all) (any number of inputs, in
+    /// requests at HubSpot's cap); [`batch_archive_chunks`](Self::batch_archive_chunks) (the
+    /// same, as a stream of each request's outcome).
     ///
     /// `POST /crm/associations/2026-09/{fromObjectType}/{toObjectType}/batch/archive`
     ///
-    /// Documented success: 200. The value is a [`types::BatchResponseVoid`], or `None` when HubSpot answers without a body (as another version of this operation does).
+    /// Documented success: 200. The value is a [`types::BatchResponseVoid`], or `None` when
+    /// HubSpot answers without a body (as another version of this operation does).
     ///
-    /// Retried on transient failures, so that a bulk job makes progress: repeating an input that already took effect is harmless.
+    /// Retried on transient failures, so that a bulk job makes progress: repeating an input
+    /// that already took effect is harmless.
     ///
     /// # Arguments
     ///
-    /// - `from_object_type`: The object type the associations start from, by name (`contacts`) or by type id (`0-1`).
-    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or by type id (`0-2`).
+    /// - `from_object_type`: The object type the associations start from, by name (`contacts`)
+    ///   or by type id (`0-1`).
+    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
+    ///   by type id (`0-2`).
     /// - `body`: the request body.
     pub async fn batch_archive(
         &self,
@@ -432,18 +524,25 @@ impl Client {
     /// Removes only the association types given (for example one label) between each pair of
     /// records, and keeps the others.
     ///
-    /// See also [`batch_archive_labels_all`](Self::batch_archive_labels_all) (any number of inputs, in requests at HubSpot's cap); [`batch_archive_labels_chunks`](Self::batch_archive_labels_chunks) (the same, as a stream of each request's outcome).
+    /// See also [`batch_archive_labels_all`](Self::batch_archive_labels_all) (any number of
+    /// inputs, in requests at HubSpot's cap);
+    /// [`batch_archive_labels_chunks`](Self::batch_archive_labels_chunks) (the same, as a
+    /// stream of each request's outcome).
     ///
     /// `POST /crm/associations/2026-09/{fromObjectType}/{toObjectType}/batch/labels/archive`
     ///
-    /// Documented success: 200. The value is a [`types::BatchResponseVoid`], or `None` when HubSpot answers without a body (as another version of this operation does).
+    /// Documented success: 200. The value is a [`types::BatchResponseVoid`], or `None` when
+    /// HubSpot answers without a body (as another version of this operation does).
     ///
-    /// Retried on transient failures, so that a bulk job makes progress: repeating an input that already took effect is harmless.
+    /// Retried on transient failures, so that a bulk job makes progress: repeating an input
+    /// that already took effect is harmless.
     ///
     /// # Arguments
     ///
-    /// - `from_object_type`: The object type the associations start from, by name (`contacts`) or by type id (`0-1`).
-    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or by type id (`0-2`).
+    /// - `from_object_type`: The object type the associations start from, by name (`contacts`)
+    ///   or by type id (`0-1`).
+    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
+    ///   by type id (`0-2`).
     /// - `body`: the request body.
     pub async fn batch_archive_labels(
         &self,
@@ -483,14 +582,18 @@ impl Client {
     ///
     /// `GET /crm/associations/2026-09/{fromObjectType}/{toObjectType}/labels`
     ///
-    /// Documented success: 200, with a [`types::CollectionResponseAssociationSpecWithLabelNoPaging`]. Any other 2xx with that body succeeds too.
+    /// Documented success: 200, with a
+    /// [`types::CollectionResponseAssociationSpecWithLabelNoPaging`]. Any other 2xx with that
+    /// body succeeds too.
     ///
     /// Retried on transient failures: sending it twice has the effect of sending it once.
     ///
     /// # Arguments
     ///
-    /// - `from_object_type`: The object type the associations start from, by name (`contacts`) or by type id (`0-1`).
-    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or by type id (`0-2`).
+    /// - `from_object_type`: The object type the associations start from, by name (`contacts`)
+    ///   or by type id (`0-1`).
+    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
+    ///   by type id (`0-2`).
     pub async fn list_labels(
         &self,
         from_object_type: impl Into<crate::ObjectType>,
@@ -522,14 +625,17 @@ impl Client {
     ///
     /// `PUT /crm/associations/2026-09/{fromObjectType}/{toObjectType}/labels`
     ///
-    /// Documented success: 204, without a body. Any other 2xx succeeds too; a body, if one comes, is not read.
+    /// Documented success: 204, without a body. Any other 2xx succeeds too; a body, if one
+    /// comes, is not read.
     ///
     /// Retried on transient failures: sending it twice has the effect of sending it once.
     ///
     /// # Arguments
     ///
-    /// - `from_object_type`: The object type the associations start from, by name (`contacts`) or by type id (`0-1`).
-    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or by type id (`0-2`).
+    /// - `from_object_type`: The object type the associations start from, by name (`contacts`)
+    ///   or by type id (`0-1`).
+    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
+    ///   by type id (`0-2`).
     /// - `body`: the request body.
     pub async fn update_label(
         &self,
@@ -563,14 +669,18 @@ impl Client {
     ///
     /// `POST /crm/associations/2026-09/{fromObjectType}/{toObjectType}/labels`
     ///
-    /// Documented success: 200, with a [`types::CollectionResponseAssociationSpecWithLabelNoPaging`]. Any other 2xx with that body succeeds too.
+    /// Documented success: 200, with a
+    /// [`types::CollectionResponseAssociationSpecWithLabelNoPaging`]. Any other 2xx with that
+    /// body succeeds too.
     ///
     /// Not retried: a second send could act twice. Retry it yourself if you know it is safe.
     ///
     /// # Arguments
     ///
-    /// - `from_object_type`: The object type the associations start from, by name (`contacts`) or by type id (`0-1`).
-    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or by type id (`0-2`).
+    /// - `from_object_type`: The object type the associations start from, by name (`contacts`)
+    ///   or by type id (`0-1`).
+    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
+    ///   by type id (`0-2`).
     /// - `body`: the request body.
     pub async fn create_label(
         &self,
@@ -606,14 +716,17 @@ impl Client {
     ///
     /// `DELETE /crm/associations/2026-09/{fromObjectType}/{toObjectType}/labels/{associationTypeId}`
     ///
-    /// Documented success: 204, without a body. Any other 2xx succeeds too; a body, if one comes, is not read.
+    /// Documented success: 204, without a body. Any other 2xx succeeds too; a body, if one
+    /// comes, is not read.
     ///
     /// Retried on transient failures: sending it twice has the effect of sending it once.
     ///
     /// # Arguments
     ///
-    /// - `from_object_type`: The object type the associations start from, by name (`contacts`) or by type id (`0-1`).
-    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or by type id (`0-2`).
+    /// - `from_object_type`: The object type the associations start from, by name (`contacts`)
+    ///   or by type id (`0-1`).
+    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
+    ///   by type id (`0-2`).
     /// - `association_type_id`: The id of the association type (label).
     pub async fn delete_label(
         &self,
@@ -646,7 +759,9 @@ impl Client {
     ///
     /// `GET /crm/associations/2026-09/definitions/configurations/all`
     ///
-    /// Documented success: 200, with a [`types::CollectionResponsePublicAssociationDefinitionUserConfigurationNoPaging`]. Any other 2xx with that body succeeds too.
+    /// Documented success: 200, with a
+    /// [`types::CollectionResponsePublicAssociationDefinitionUserConfigurationNoPaging`]. Any
+    /// other 2xx with that body succeeds too.
     ///
     /// Retried on transient failures: sending it twice has the effect of sending it once.
     pub async fn list_all_limits(
@@ -672,14 +787,18 @@ impl Client {
     ///
     /// `GET /crm/associations/2026-09/definitions/configurations/{fromObjectType}/{toObjectType}`
     ///
-    /// Documented success: 200, with a [`types::CollectionResponsePublicAssociationDefinitionUserConfigurationNoPaging`]. Any other 2xx with that body succeeds too.
+    /// Documented success: 200, with a
+    /// [`types::CollectionResponsePublicAssociationDefinitionUserConfigurationNoPaging`]. Any
+    /// other 2xx with that body succeeds too.
     ///
     /// Retried on transient failures: sending it twice has the effect of sending it once.
     ///
     /// # Arguments
     ///
-    /// - `from_object_type`: The object type the associations start from, by name (`contacts`) or by type id (`0-1`).
-    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or by type id (`0-2`).
+    /// - `from_object_type`: The object type the associations start from, by name (`contacts`)
+    ///   or by type id (`0-1`).
+    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
+    ///   by type id (`0-2`).
     pub async fn list_limits(
         &self,
         from_object_type: impl Into<crate::ObjectType>,
@@ -712,18 +831,26 @@ impl Client {
     /// `fromObjectType` record may be associated with. The limit can only be lowered below what
     /// the subscription allows.
     ///
-    /// See also [`batch_create_limits_all`](Self::batch_create_limits_all) (any number of inputs, in requests at HubSpot's cap); [`batch_create_limits_chunks`](Self::batch_create_limits_chunks) (the same, as a stream of each request's outcome).
+    /// See also [`batch_create_limits_all`](Self::batch_create_limits_all) (any number of
+    /// inputs, in requests at HubSpot's cap);
+    /// [`batch_create_limits_chunks`](Self::batch_create_limits_chunks) (the same, as a stream
+    /// of each request's outcome).
     ///
     /// `POST /crm/associations/2026-09/definitions/configurations/{fromObjectType}/{toObjectType}/batch/create`
     ///
-    /// Documented success: 200, with a [`types::BatchResponsePublicAssociationDefinitionUserConfiguration`]. Any other 2xx with that body succeeds too.
+    /// Documented success: 200, with a
+    /// [`types::BatchResponsePublicAssociationDefinitionUserConfiguration`]. Any other 2xx with
+    /// that body succeeds too.
     ///
-    /// Retried on transient failures, so that a bulk job makes progress: repeating an input that already took effect is harmless.
+    /// Retried on transient failures, so that a bulk job makes progress: repeating an input
+    /// that already took effect is harmless.
     ///
     /// # Arguments
     ///
-    /// - `from_object_type`: The object type the associations start from, by name (`contacts`) or by type id (`0-1`).
-    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or by type id (`0-2`).
+    /// - `from_object_type`: The object type the associations start from, by name (`contacts`)
+    ///   or by type id (`0-1`).
+    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
+    ///   by type id (`0-2`).
     /// - `body`: the request body.
     pub async fn batch_create_limits(
         &self,
@@ -761,18 +888,26 @@ impl Client {
     ///
     /// Changes the limits already set for the association types given.
     ///
-    /// See also [`batch_update_limits_all`](Self::batch_update_limits_all) (any number of inputs, in requests at HubSpot's cap); [`batch_update_limits_chunks`](Self::batch_update_limits_chunks) (the same, as a stream of each request's outcome).
+    /// See also [`batch_update_limits_all`](Self::batch_update_limits_all) (any number of
+    /// inputs, in requests at HubSpot's cap);
+    /// [`batch_update_limits_chunks`](Self::batch_update_limits_chunks) (the same, as a stream
+    /// of each request's outcome).
     ///
     /// `POST /crm/associations/2026-09/definitions/configurations/{fromObjectType}/{toObjectType}/batch/update`
     ///
-    /// Documented success: 200, with a [`types::BatchResponsePublicAssociationDefinitionConfigurationUpdateResult`]. Any other 2xx with that body succeeds too.
+    /// Documented success: 200, with a
+    /// [`types::BatchResponsePublicAssociationDefinitionConfigurationUpdateResult`]. Any other
+    /// 2xx with that body succeeds too.
     ///
-    /// Retried on transient failures, so that a bulk job makes progress: repeating an input that already took effect is harmless.
+    /// Retried on transient failures, so that a bulk job makes progress: repeating an input
+    /// that already took effect is harmless.
     ///
     /// # Arguments
     ///
-    /// - `from_object_type`: The object type the associations start from, by name (`contacts`) or by type id (`0-1`).
-    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or by type id (`0-2`).
+    /// - `from_object_type`: The object type the associations start from, by name (`contacts`)
+    ///   or by type id (`0-1`).
+    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
+    ///   by type id (`0-2`).
     /// - `body`: the request body.
     pub async fn batch_update_limits(
         &self,
@@ -813,18 +948,25 @@ impl Client {
     /// Removes the limits of the association types given, so that the subscription's limits
     /// apply again.
     ///
-    /// See also [`batch_purge_limits_all`](Self::batch_purge_limits_all) (any number of inputs, in requests at HubSpot's cap); [`batch_purge_limits_chunks`](Self::batch_purge_limits_chunks) (the same, as a stream of each request's outcome).
+    /// See also [`batch_purge_limits_all`](Self::batch_purge_limits_all) (any number of inputs,
+    /// in requests at HubSpot's cap);
+    /// [`batch_purge_limits_chunks`](Self::batch_purge_limits_chunks) (the same, as a stream of
+    /// each request's outcome).
     ///
     /// `POST /crm/associations/2026-09/definitions/configurations/{fromObjectType}/{toObjectType}/batch/purge`
     ///
-    /// Documented success: 200. The value is a [`types::BatchResponseVoid`], or `None` when HubSpot answers without a body (as another version of this operation does).
+    /// Documented success: 200. The value is a [`types::BatchResponseVoid`], or `None` when
+    /// HubSpot answers without a body (as another version of this operation does).
     ///
-    /// Retried on transient failures, so that a bulk job makes progress: repeating an input that already took effect is harmless.
+    /// Retried on transient failures, so that a bulk job makes progress: repeating an input
+    /// that already took effect is harmless.
     ///
     /// # Arguments
     ///
-    /// - `from_object_type`: The object type the associations start from, by name (`contacts`) or by type id (`0-1`).
-    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or by type id (`0-2`).
+    /// - `from_object_type`: The object type the associations start from, by name (`contacts`)
+    ///   or by type id (`0-1`).
+    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
+    ///   by type id (`0-2`).
     /// - `body`: the request body.
     pub async fn batch_purge_limits(
         &self,
@@ -862,7 +1004,8 @@ impl Client {
     ///
     /// `POST /crm/associations/2026-09/usage/high-usage-report/{userId}`
     ///
-    /// Documented success: 200, with a [`types::ReportCreationResponse`]. Any other 2xx with that body succeeds too.
+    /// Documented success: 200, with a [`types::ReportCreationResponse`]. Any other 2xx with
+    /// that body succeeds too.
     ///
     /// Not retried: a second send could act twice. Retry it yourself if you know it is safe.
     ///
@@ -890,7 +1033,12 @@ impl Client {
         self.transport.send(call).await?.json()
     }
 
-    /// Any number of inputs through [`batch_create`](Self::batch_create): at most 2000 inputs per request, HubSpot's cap, drawn from `inputs` as requests are formed (only the requests in flight hold theirs), sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
+    /// Any number of inputs through [`batch_create`](Self::batch_create): at most 2000 inputs
+    /// per request, HubSpot's cap, drawn from `inputs` as requests are formed (only the
+    /// requests in flight hold theirs), sent with bounded concurrency under the rate limiter,
+    /// with one outcome for every input. Errors HubSpot gives per input are matched back to the
+    /// inputs they name; a request rejected as a whole is split in halves to isolate the bad
+    /// inputs (see [`crate::BulkOptions`]).
     pub async fn batch_create_all(
         &self,
         from_object_type: impl Into<crate::ObjectType>,
@@ -913,7 +1061,9 @@ impl Client {
             .await
     }
 
-    /// [`batch_create_all`](Self::batch_create_all) as a stream of the outcome of each request, as each completes: for progress reports and for journals that must record what was confirmed.
+    /// [`batch_create_all`](Self::batch_create_all) as a stream of the outcome of each request,
+    /// as each completes: for progress reports and for journals that must record what was
+    /// confirmed.
     pub fn batch_create_chunks(
         &self,
         from_object_type: impl Into<crate::ObjectType>,
@@ -954,7 +1104,13 @@ impl Client {
         )
     }
 
-    /// Any number of inputs through [`batch_create_default`](Self::batch_create_default): HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options` says otherwise, drawn from `inputs` as requests are formed (only the requests in flight hold theirs), sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
+    /// Any number of inputs through [`batch_create_default`](Self::batch_create_default):
+    /// HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless
+    /// `options` says otherwise, drawn from `inputs` as requests are formed (only the requests
+    /// in flight hold theirs), sent with bounded concurrency under the rate limiter, with one
+    /// outcome for every input. Errors HubSpot gives per input are matched back to the inputs
+    /// they name; a request rejected as a whole is split in halves to isolate the bad inputs
+    /// (see [`crate::BulkOptions`]).
     pub async fn batch_create_default_all(
         &self,
         from_object_type: impl Into<crate::ObjectType>,
@@ -977,7 +1133,9 @@ impl Client {
             .await
     }
 
-    /// [`batch_create_default_all`](Self::batch_create_default_all) as a stream of the outcome of each request, as each completes: for progress reports and for journals that must record what was confirmed.
+    /// [`batch_create_default_all`](Self::batch_create_default_all) as a stream of the outcome
+    /// of each request, as each completes: for progress reports and for journals that must
+    /// record what was confirmed.
     pub fn batch_create_default_chunks(
         &self,
         from_object_type: impl Into<crate::ObjectType>,
@@ -1018,7 +1176,10 @@ impl Client {
         )
     }
 
-    /// Every association of every record in `ids`, through [`batch_read`](Self::batch_read): at most 1000 inputs per request, HubSpot's cap, each record asked again with its own cursor until its last page, with bounded concurrency under the rate limiter. Records that fail are in the outcome's `failed`.
+    /// Every association of every record in `ids`, through [`batch_read`](Self::batch_read): at
+    /// most 1000 inputs per request, HubSpot's cap, each record asked again with its own cursor
+    /// until its last page, with bounded concurrency under the rate limiter. Records that fail
+    /// are in the outcome's `failed`.
     pub async fn batch_read_all(
         &self,
         from_object_type: impl Into<crate::ObjectType>,
@@ -1081,7 +1242,13 @@ impl Client {
             .await
     }
 
-    /// Any number of inputs through [`batch_archive`](Self::batch_archive): HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options` says otherwise, drawn from `inputs` as requests are formed (only the requests in flight hold theirs), sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
+    /// Any number of inputs through [`batch_archive`](Self::batch_archive): HubSpot documents
+    /// no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options` says
+    /// otherwise, drawn from `inputs` as requests are formed (only the requests in flight hold
+    /// theirs), sent with bounded concurrency under the rate limiter, with one outcome for
+    /// every input. Errors HubSpot gives per input are matched back to the inputs they name; a
+    /// request rejected as a whole is split in halves to isolate the bad inputs (see
+    /// [`crate::BulkOptions`]).
     pub async fn batch_archive_all(
         &self,
         from_object_type: impl Into<crate::ObjectType>,
@@ -1101,7 +1268,9 @@ impl Client {
             .await
     }
 
-    /// [`batch_archive_all`](Self::batch_archive_all) as a stream of the outcome of each request, as each completes: for progress reports and for journals that must record what was confirmed.
+    /// [`batch_archive_all`](Self::batch_archive_all) as a stream of the outcome of each
+    /// request, as each completes: for progress reports and for journals that must record what
+    /// was confirmed.
     pub fn batch_archive_chunks(
         &self,
         from_object_type: impl Into<crate::ObjectType>,
@@ -1149,7 +1318,13 @@ impl Client {
         )
     }
 
-    /// Any number of inputs through [`batch_archive_labels`](Self::batch_archive_labels): HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options` says otherwise, drawn from `inputs` as requests are formed (only the requests in flight hold theirs), sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
+    /// Any number of inputs through [`batch_archive_labels`](Self::batch_archive_labels):
+    /// HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless
+    /// `options` says otherwise, drawn from `inputs` as requests are formed (only the requests
+    /// in flight hold theirs), sent with bounded concurrency under the rate limiter, with one
+    /// outcome for every input. Errors HubSpot gives per input are matched back to the inputs
+    /// they name; a request rejected as a whole is split in halves to isolate the bad inputs
+    /// (see [`crate::BulkOptions`]).
     pub async fn batch_archive_labels_all(
         &self,
         from_object_type: impl Into<crate::ObjectType>,
@@ -1169,7 +1344,9 @@ impl Client {
             .await
     }
 
-    /// [`batch_archive_labels_all`](Self::batch_archive_labels_all) as a stream of the outcome of each request, as each completes: for progress reports and for journals that must record what was confirmed.
+    /// [`batch_archive_labels_all`](Self::batch_archive_labels_all) as a stream of the outcome
+    /// of each request, as each completes: for progress reports and for journals that must
+    /// record what was confirmed.
     pub fn batch_archive_labels_chunks(
         &self,
         from_object_type: impl Into<crate::ObjectType>,
@@ -1214,7 +1391,13 @@ impl Client {
         )
     }
 
-    /// Any number of inputs through [`batch_create_limits`](Self::batch_create_limits): HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options` says otherwise, drawn from `inputs` as requests are formed (only the requests in flight hold theirs), sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
+    /// Any number of inputs through [`batch_create_limits`](Self::batch_create_limits): HubSpot
+    /// documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options`
+    /// says otherwise, drawn from `inputs` as requests are formed (only the requests in flight
+    /// hold theirs), sent with bounded concurrency under the rate limiter, with one outcome for
+    /// every input. Errors HubSpot gives per input are matched back to the inputs they name; a
+    /// request rejected as a whole is split in halves to isolate the bad inputs (see
+    /// [`crate::BulkOptions`]).
     pub async fn batch_create_limits_all(
         &self,
         from_object_type: impl Into<crate::ObjectType>,
@@ -1239,7 +1422,9 @@ impl Client {
             .await
     }
 
-    /// [`batch_create_limits_all`](Self::batch_create_limits_all) as a stream of the outcome of each request, as each completes: for progress reports and for journals that must record what was confirmed.
+    /// [`batch_create_limits_all`](Self::batch_create_limits_all) as a stream of the outcome of
+    /// each request, as each completes: for progress reports and for journals that must record
+    /// what was confirmed.
     pub fn batch_create_limits_chunks(
         &self,
         from_object_type: impl Into<crate::ObjectType>,
@@ -1286,7 +1471,13 @@ impl Client {
         )
     }
 
-    /// Any number of inputs through [`batch_update_limits`](Self::batch_update_limits): HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options` says otherwise, drawn from `inputs` as requests are formed (only the requests in flight hold theirs), sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
+    /// Any number of inputs through [`batch_update_limits`](Self::batch_update_limits): HubSpot
+    /// documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options`
+    /// says otherwise, drawn from `inputs` as requests are formed (only the requests in flight
+    /// hold theirs), sent with bounded concurrency under the rate limiter, with one outcome for
+    /// every input. Errors HubSpot gives per input are matched back to the inputs they name; a
+    /// request rejected as a whole is split in halves to isolate the bad inputs (see
+    /// [`crate::BulkOptions`]).
     pub async fn batch_update_limits_all(
         &self,
         from_object_type: impl Into<crate::ObjectType>,
@@ -1311,7 +1502,9 @@ impl Client {
             .await
     }
 
-    /// [`batch_update_limits_all`](Self::batch_update_limits_all) as a stream of the outcome of each request, as each completes: for progress reports and for journals that must record what was confirmed.
+    /// [`batch_update_limits_all`](Self::batch_update_limits_all) as a stream of the outcome of
+    /// each request, as each completes: for progress reports and for journals that must record
+    /// what was confirmed.
     pub fn batch_update_limits_chunks(
         &self,
         from_object_type: impl Into<crate::ObjectType>,
@@ -1358,7 +1551,13 @@ impl Client {
         )
     }
 
-    /// Any number of inputs through [`batch_purge_limits`](Self::batch_purge_limits): HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options` says otherwise, drawn from `inputs` as requests are formed (only the requests in flight hold theirs), sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
+    /// Any number of inputs through [`batch_purge_limits`](Self::batch_purge_limits): HubSpot
+    /// documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options`
+    /// says otherwise, drawn from `inputs` as requests are formed (only the requests in flight
+    /// hold theirs), sent with bounded concurrency under the rate limiter, with one outcome for
+    /// every input. Errors HubSpot gives per input are matched back to the inputs they name; a
+    /// request rejected as a whole is split in halves to isolate the bad inputs (see
+    /// [`crate::BulkOptions`]).
     pub async fn batch_purge_limits_all(
         &self,
         from_object_type: impl Into<crate::ObjectType>,
@@ -1378,7 +1577,9 @@ impl Client {
             .await
     }
 
-    /// [`batch_purge_limits_all`](Self::batch_purge_limits_all) as a stream of the outcome of each request, as each completes: for progress reports and for journals that must record what was confirmed.
+    /// [`batch_purge_limits_all`](Self::batch_purge_limits_all) as a stream of the outcome of
+    /// each request, as each completes: for progress reports and for journals that must record
+    /// what was confirmed.
     pub fn batch_purge_limits_chunks(
         &self,
         from_object_type: impl Into<crate::ObjectType>,
@@ -1423,7 +1624,10 @@ impl Client {
         )
     }
 
-    /// The association types between two object types, fetched with [`list_labels`](Self::list_labels) once per transport and kept: resolve a label to its type id and category with [`crate::Labels::find`], and use it where an association type is asked for.
+    /// The association types between two object types, fetched with
+    /// [`list_labels`](Self::list_labels) once per transport and kept: resolve a label to its
+    /// type id and category with [`crate::Labels::find`], and use it where an association type
+    /// is asked for.
     ///
     /// ```no_run
     /// # #![allow(deprecated)]
@@ -1458,9 +1662,13 @@ impl Client {
             .await
     }
 
-    /// Calls the operation named `operation` (its name in [`crate::ApiVersion::operations`]) with its path and query parameters in `params`, by their API names (`fromObjectType`), and its body in `body`; the answer comes back as JSON.
+    /// Calls the operation named `operation` (its name in [`crate::ApiVersion::operations`])
+    /// with its path and query parameters in `params`, by their API names (`fromObjectType`),
+    /// and its body in `body`; the answer comes back as JSON.
     ///
-    /// It goes through the typed method, with its retries and decoding: the body must fit the version's request type, and the answer is what its response type decoded. For programs that drive the API from data; the typed methods are the way otherwise.
+    /// It goes through the typed method, with its retries and decoding: the body must fit the
+    /// version's request type, and the answer is what its response type decoded. For programs
+    /// that drive the API from data; the typed methods are the way otherwise.
     pub async fn call_json(
         &self,
         operation: &str,

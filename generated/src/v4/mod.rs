@@ -3,15 +3,16 @@
 
 //! Version v4 of HubSpot CRM Associations.
 //!
-//! Associations link CRM records to each other: a contact to its company, a deal to its line
-//! items, a ticket to the contacts who raised it. Each association has one or more types: the
-//! unlabelled default type, HubSpot-defined types such as "primary company", and labels that an
-//! account defines itself.
+//! Associations link CRM records to each other: a contact to its company, a deal to its
+//! line items, a ticket to the contacts who raised it. Each association has one or more
+//! types: the unlabelled default type, HubSpot-defined types such as "primary company", and
+//! labels that an account defines itself.
 //!
-//! This is version v4, the legacy version. HubSpot ends its support on 2027-03-30; move to a
-//! date-based version before then.
+//! This is version v4, the legacy version. HubSpot ends its support on 2027-03-30; move to
+//! a date-based version before then.
 //!
-//! **End of support: 2027-03-30.** Its items are marked deprecated so that the compiler reminds every user before HubSpot turns it off.
+//! **End of support: 2027-03-30.** Its items are marked deprecated so that the compiler
+//! reminds every user before HubSpot turns it off.
 //!
 //! Generated from `spec/v4/openapi.yaml`; enable it with the cargo feature `v4`.
 //!
@@ -58,7 +59,9 @@ pub struct ListQuery {
 
 /// A client for version v4 of the HubSpot CRM associations API.
 ///
-/// Create it from a [`Transport`], which holds the token, the rate limiter and the retry policy; clients of several versions can share one transport, and so one rate-limit budget.
+/// Create it from a [`Transport`], which holds the token, the rate limiter and the retry
+/// policy; clients of several versions can share one transport, and so one rate-limit
+/// budget.
 #[deprecated(
     note = "HubSpot ends support for version v4 on 2027-03-30; move to a date-based version (see the migration guide)."
 )]
@@ -97,17 +100,23 @@ impl Client {
     ///
     /// `GET /crm/v4/objects/{objectType}/{objectId}/associations/{toObjectType}`
     ///
-    /// Documented success: 200, with a [`types::CollectionResponseMultiAssociatedObjectWithLabelForwardPaging`]. Any other 2xx with that body succeeds too.
+    /// Documented success: 200, with a
+    /// [`types::CollectionResponseMultiAssociatedObjectWithLabelForwardPaging`]. Any other 2xx
+    /// with that body succeeds too.
     ///
     /// Retried on transient failures: sending it twice has the effect of sending it once.
     ///
     /// # Arguments
     ///
-    /// - `object_type`: The object type of the record, by name (`contacts`) or by type id (`0-1`).
+    /// - `object_type`: The object type of the record, by name (`contacts`) or by type id
+    ///   (`0-1`).
     /// - `object_id`: The id of the record.
-    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or by type id (`0-2`).
-    /// - `after`: The cursor of the page to read, from `paging.next.after` of the previous page.
-    /// - `limit`: The most results to return in one page; at most 500, which is also the default.
+    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
+    ///   by type id (`0-2`).
+    /// - `after`: The cursor of the page to read, from `paging.next.after` of the previous
+    ///   page.
+    /// - `limit`: The most results to return in one page; at most 500, which is also the
+    ///   default.
     pub async fn list(
         &self,
         object_type: impl Into<crate::ObjectType>,
@@ -147,15 +156,18 @@ impl Client {
     ///
     /// `PUT /crm/v4/objects/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}`
     ///
-    /// Documented success: 201, with a [`types::LabelsBetweenObjectPair`]. Any other 2xx with that body succeeds too.
+    /// Documented success: 201, with a [`types::LabelsBetweenObjectPair`]. Any other 2xx with
+    /// that body succeeds too.
     ///
     /// Retried on transient failures: sending it twice has the effect of sending it once.
     ///
     /// # Arguments
     ///
-    /// - `object_type`: The object type of the record, by name (`contacts`) or by type id (`0-1`).
+    /// - `object_type`: The object type of the record, by name (`contacts`) or by type id
+    ///   (`0-1`).
     /// - `object_id`: The id of the record.
-    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or by type id (`0-2`).
+    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
+    ///   by type id (`0-2`).
     /// - `to_object_id`: The id of the record the association leads to.
     /// - `body`: the request body.
     pub async fn create(
@@ -196,15 +208,18 @@ impl Client {
     ///
     /// `DELETE /crm/v4/objects/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}`
     ///
-    /// Documented success: 204, without a body. Any other 2xx succeeds too; a body, if one comes, is not read.
+    /// Documented success: 204, without a body. Any other 2xx succeeds too; a body, if one
+    /// comes, is not read.
     ///
     /// Retried on transient failures: sending it twice has the effect of sending it once.
     ///
     /// # Arguments
     ///
-    /// - `object_type`: The object type of the record, by name (`contacts`) or by type id (`0-1`).
+    /// - `object_type`: The object type of the record, by name (`contacts`) or by type id
+    ///   (`0-1`).
     /// - `object_id`: The id of the record.
-    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or by type id (`0-2`).
+    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
+    ///   by type id (`0-2`).
     /// - `to_object_id`: The id of the record the association leads to.
     pub async fn archive(
         &self,
@@ -242,15 +257,18 @@ impl Client {
     ///
     /// `PUT /crm/v4/objects/{fromObjectType}/{fromObjectId}/associations/default/{toObjectType}/{toObjectId}`
     ///
-    /// Documented success: 200, with a [`types::BatchResponsePublicDefaultAssociation`]. Any other 2xx with that body succeeds too.
+    /// Documented success: 200, with a [`types::BatchResponsePublicDefaultAssociation`]. Any
+    /// other 2xx with that body succeeds too.
     ///
     /// Retried on transient failures: sending it twice has the effect of sending it once.
     ///
     /// # Arguments
     ///
-    /// - `from_object_type`: The object type the associations start from, by name (`contacts`) or by type id (`0-1`).
+    /// - `from_object_type`: The object type the associations start from, by name (`contacts`)
+    ///   or by type id (`0-1`).
     /// - `from_object_id`: The id of the record the association starts from.
-    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or by type id (`0-2`).
+    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
+    ///   by type id (`0-2`).
     /// - `to_object_id`: The id of the record the association leads to.
     pub async fn create_default(
         &self,
@@ -283,22 +301,29 @@ impl Client {
 
     /// Associate many pairs of records with the given types.
     ///
-    /// Creates associations between pairs of records, each with the association types given.
-    /// At most 2,000 inputs per request. When some inputs fail, the response is a 207 whose
+    /// Creates associations between pairs of records, each with the association types given. At
+    /// most 2,000 inputs per request. When some inputs fail, the response is a 207 whose
     /// `errors` describe them, beside the `results` of the inputs that succeeded.
     ///
-    /// See also [`batch_create_all`](Self::batch_create_all) (any number of inputs, in requests at HubSpot's cap); [`batch_create_chunks`](Self::batch_create_chunks) (the same, as a stream of each request's outcome).
+    /// See also [`batch_create_all`](Self::batch_create_all) (any number of inputs, in requests
+    /// at HubSpot's cap); [`batch_create_chunks`](Self::batch_create_chunks) (the same, as a
+    /// stream of each request's outcome).
     ///
     /// `POST /crm/v4/associations/{fromObjectType}/{toObjectType}/batch/create`
     ///
-    /// Documented success: 201, 207, with a [`types::BatchResponseLabelsBetweenObjectPairWithErrors`]. Any other 2xx with that body succeeds too.
+    /// Documented success: 201, 207, with a
+    /// [`types::BatchResponseLabelsBetweenObjectPairWithErrors`]. Any other 2xx with that body
+    /// succeeds too.
     ///
-    /// Retried on transient failures, so that a bulk job makes progress: repeating an input that already took effect is harmless.
+    /// Retried on transient failures, so that a bulk job makes progress: repeating an input
+    /// that already took effect is harmless.
     ///
     /// # Arguments
     ///
-    /// - `from_object_type`: The object type the associations start from, by name (`contacts`) or by type id (`0-1`).
-    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or by type id (`0-2`).
+    /// - `from_object_type`: The object type the associations start from, by name (`contacts`)
+    ///   or by type id (`0-1`).
+    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
+    ///   by type id (`0-2`).
     /// - `body`: the request body.
     pub async fn batch_create(
         &self,
@@ -329,18 +354,25 @@ impl Client {
     /// Creates the default (most generic, unlabelled) association type between each pair of
     /// records in the body.
     ///
-    /// See also [`batch_create_default_all`](Self::batch_create_default_all) (any number of inputs, in requests at HubSpot's cap); [`batch_create_default_chunks`](Self::batch_create_default_chunks) (the same, as a stream of each request's outcome).
+    /// See also [`batch_create_default_all`](Self::batch_create_default_all) (any number of
+    /// inputs, in requests at HubSpot's cap);
+    /// [`batch_create_default_chunks`](Self::batch_create_default_chunks) (the same, as a
+    /// stream of each request's outcome).
     ///
     /// `POST /crm/v4/associations/{fromObjectType}/{toObjectType}/batch/associate/default`
     ///
-    /// Documented success: 200, with a [`types::BatchResponsePublicDefaultAssociation`]. Any other 2xx with that body succeeds too.
+    /// Documented success: 200, with a [`types::BatchResponsePublicDefaultAssociation`]. Any
+    /// other 2xx with that body succeeds too.
     ///
-    /// Retried on transient failures, so that a bulk job makes progress: repeating an input that already took effect is harmless.
+    /// Retried on transient failures, so that a bulk job makes progress: repeating an input
+    /// that already took effect is harmless.
     ///
     /// # Arguments
     ///
-    /// - `from_object_type`: The object type the associations start from, by name (`contacts`) or by type id (`0-1`).
-    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or by type id (`0-2`).
+    /// - `from_object_type`: The object type the associations start from, by name (`contacts`)
+    ///   or by type id (`0-1`).
+    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
+    ///   by type id (`0-2`).
     /// - `body`: the request body.
     pub async fn batch_create_default(
         &self,
@@ -377,18 +409,24 @@ impl Client {
     /// `toObjectType`. Each input pages on its own: when a result carries `paging.next.after`,
     /// send that input again with `after` set to read its next page.
     ///
-    /// See also [`batch_read_all`](Self::batch_read_all) (every page of every record, following each record's cursor).
+    /// See also [`batch_read_all`](Self::batch_read_all) (every page of every record, following
+    /// each record's cursor).
     ///
     /// `POST /crm/v4/associations/{fromObjectType}/{toObjectType}/batch/read`
     ///
-    /// Documented success: 200, 207, with a [`types::BatchResponsePublicAssociationMultiWithLabelWithErrors`]. Any other 2xx with that body succeeds too.
+    /// Documented success: 200, 207, with a
+    /// [`types::BatchResponsePublicAssociationMultiWithLabelWithErrors`]. Any other 2xx with
+    /// that body succeeds too.
     ///
-    /// Retried on transient failures, so that a bulk job makes progress: repeating an input that already took effect is harmless.
+    /// Retried on transient failures, so that a bulk job makes progress: repeating an input
+    /// that already took effect is harmless.
     ///
     /// # Arguments
     ///
-    /// - `from_object_type`: The object type the associations start from, by name (`contacts`) or by type id (`0-1`).
-    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or by type id (`0-2`).
+    /// - `from_object_type`: The object type the associations start from, by name (`contacts`)
+    ///   or by type id (`0-1`).
+    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
+    ///   by type id (`0-2`).
     /// - `body`: the request body.
     pub async fn batch_read(
         &self,
@@ -422,18 +460,24 @@ impl Client {
     /// Removes all associations, of every type, between each record in `from` and each record
     /// in its `to` list.
     ///
-    /// See also [`batch_archive_all`](Self::batch_archive_all) (any number of inputs, in requests at HubSpot's cap); [`batch_archive_chunks`](Self::batch_archive_chunks) (the same, as a stream of each request's outcome).
+    /// See also [`batch_archive_all`](Self::batch_archive_all) (any number of inputs, in
+    /// requests at HubSpot's cap); [`batch_archive_chunks`](Self::batch_archive_chunks) (the
+    /// same, as a stream of each request's outcome).
     ///
     /// `POST /crm/v4/associations/{fromObjectType}/{toObjectType}/batch/archive`
     ///
-    /// Documented success: 204, without a body. Any other 2xx succeeds too; a body, if one comes, is not read.
+    /// Documented success: 204, without a body. Any other 2xx succeeds too; a body, if one
+    /// comes, is not read.
     ///
-    /// Retried on transient failures, so that a bulk job makes progress: repeating an input that already took effect is harmless.
+    /// Retried on transient failures, so that a bulk job makes progress: repeating an input
+    /// that already took effect is harmless.
     ///
     /// # Arguments
     ///
-    /// - `from_object_type`: The object type the associations start from, by name (`contacts`) or by type id (`0-1`).
-    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or by type id (`0-2`).
+    /// - `from_object_type`: The object type the associations start from, by name (`contacts`)
+    ///   or by type id (`0-1`).
+    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
+    ///   by type id (`0-2`).
     /// - `body`: the request body.
     pub async fn batch_archive(
         &self,
@@ -464,18 +508,25 @@ impl Client {
     /// Removes only the association types given (for example one label) between each pair of
     /// records, and keeps the others.
     ///
-    /// See also [`batch_archive_labels_all`](Self::batch_archive_labels_all) (any number of inputs, in requests at HubSpot's cap); [`batch_archive_labels_chunks`](Self::batch_archive_labels_chunks) (the same, as a stream of each request's outcome).
+    /// See also [`batch_archive_labels_all`](Self::batch_archive_labels_all) (any number of
+    /// inputs, in requests at HubSpot's cap);
+    /// [`batch_archive_labels_chunks`](Self::batch_archive_labels_chunks) (the same, as a
+    /// stream of each request's outcome).
     ///
     /// `POST /crm/v4/associations/{fromObjectType}/{toObjectType}/batch/labels/archive`
     ///
-    /// Documented success: 204, without a body. Any other 2xx succeeds too; a body, if one comes, is not read.
+    /// Documented success: 204, without a body. Any other 2xx succeeds too; a body, if one
+    /// comes, is not read.
     ///
-    /// Retried on transient failures, so that a bulk job makes progress: repeating an input that already took effect is harmless.
+    /// Retried on transient failures, so that a bulk job makes progress: repeating an input
+    /// that already took effect is harmless.
     ///
     /// # Arguments
     ///
-    /// - `from_object_type`: The object type the associations start from, by name (`contacts`) or by type id (`0-1`).
-    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or by type id (`0-2`).
+    /// - `from_object_type`: The object type the associations start from, by name (`contacts`)
+    ///   or by type id (`0-1`).
+    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
+    ///   by type id (`0-2`).
     /// - `body`: the request body.
     pub async fn batch_archive_labels(
         &self,
@@ -515,14 +566,18 @@ impl Client {
     ///
     /// `GET /crm/v4/associations/{fromObjectType}/{toObjectType}/labels`
     ///
-    /// Documented success: 200, with a [`types::CollectionResponseAssociationSpecWithLabelNoPaging`]. Any other 2xx with that body succeeds too.
+    /// Documented success: 200, with a
+    /// [`types::CollectionResponseAssociationSpecWithLabelNoPaging`]. Any other 2xx with that
+    /// body succeeds too.
     ///
     /// Retried on transient failures: sending it twice has the effect of sending it once.
     ///
     /// # Arguments
     ///
-    /// - `from_object_type`: The object type the associations start from, by name (`contacts`) or by type id (`0-1`).
-    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or by type id (`0-2`).
+    /// - `from_object_type`: The object type the associations start from, by name (`contacts`)
+    ///   or by type id (`0-1`).
+    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
+    ///   by type id (`0-2`).
     pub async fn list_labels(
         &self,
         from_object_type: impl Into<crate::ObjectType>,
@@ -554,14 +609,17 @@ impl Client {
     ///
     /// `PUT /crm/v4/associations/{fromObjectType}/{toObjectType}/labels`
     ///
-    /// Documented success: 204, without a body. Any other 2xx succeeds too; a body, if one comes, is not read.
+    /// Documented success: 204, without a body. Any other 2xx succeeds too; a body, if one
+    /// comes, is not read.
     ///
     /// Retried on transient failures: sending it twice has the effect of sending it once.
     ///
     /// # Arguments
     ///
-    /// - `from_object_type`: The object type the associations start from, by name (`contacts`) or by type id (`0-1`).
-    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or by type id (`0-2`).
+    /// - `from_object_type`: The object type the associations start from, by name (`contacts`)
+    ///   or by type id (`0-1`).
+    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
+    ///   by type id (`0-2`).
     /// - `body`: the request body.
     pub async fn update_label(
         &self,
@@ -595,14 +653,18 @@ impl Client {
     ///
     /// `POST /crm/v4/associations/{fromObjectType}/{toObjectType}/labels`
     ///
-    /// Documented success: 200, with a [`types::CollectionResponseAssociationSpecWithLabelNoPaging`]. Any other 2xx with that body succeeds too.
+    /// Documented success: 200, with a
+    /// [`types::CollectionResponseAssociationSpecWithLabelNoPaging`]. Any other 2xx with that
+    /// body succeeds too.
     ///
     /// Not retried: a second send could act twice. Retry it yourself if you know it is safe.
     ///
     /// # Arguments
     ///
-    /// - `from_object_type`: The object type the associations start from, by name (`contacts`) or by type id (`0-1`).
-    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or by type id (`0-2`).
+    /// - `from_object_type`: The object type the associations start from, by name (`contacts`)
+    ///   or by type id (`0-1`).
+    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
+    ///   by type id (`0-2`).
     /// - `body`: the request body.
     pub async fn create_label(
         &self,
@@ -638,14 +700,17 @@ impl Client {
     ///
     /// `DELETE /crm/v4/associations/{fromObjectType}/{toObjectType}/labels/{associationTypeId}`
     ///
-    /// Documented success: 204, without a body. Any other 2xx succeeds too; a body, if one comes, is not read.
+    /// Documented success: 204, without a body. Any other 2xx succeeds too; a body, if one
+    /// comes, is not read.
     ///
     /// Retried on transient failures: sending it twice has the effect of sending it once.
     ///
     /// # Arguments
     ///
-    /// - `from_object_type`: The object type the associations start from, by name (`contacts`) or by type id (`0-1`).
-    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or by type id (`0-2`).
+    /// - `from_object_type`: The object type the associations start from, by name (`contacts`)
+    ///   or by type id (`0-1`).
+    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
+    ///   by type id (`0-2`).
     /// - `association_type_id`: The id of the association type (label).
     pub async fn delete_label(
         &self,
@@ -678,7 +743,9 @@ impl Client {
     ///
     /// `GET /crm/v4/associations/definitions/configurations/all`
     ///
-    /// Documented success: 200, with a [`types::CollectionResponsePublicAssociationDefinitionUserConfigurationNoPaging`]. Any other 2xx with that body succeeds too.
+    /// Documented success: 200, with a
+    /// [`types::CollectionResponsePublicAssociationDefinitionUserConfigurationNoPaging`]. Any
+    /// other 2xx with that body succeeds too.
     ///
     /// Retried on transient failures: sending it twice has the effect of sending it once.
     pub async fn list_all_limits(
@@ -704,14 +771,18 @@ impl Client {
     ///
     /// `GET /crm/v4/associations/definitions/configurations/{fromObjectType}/{toObjectType}`
     ///
-    /// Documented success: 200, with a [`types::CollectionResponsePublicAssociationDefinitionUserConfigurationNoPaging`]. Any other 2xx with that body succeeds too.
+    /// Documented success: 200, with a
+    /// [`types::CollectionResponsePublicAssociationDefinitionUserConfigurationNoPaging`]. Any
+    /// other 2xx with that body succeeds too.
     ///
     /// Retried on transient failures: sending it twice has the effect of sending it once.
     ///
     /// # Arguments
     ///
-    /// - `from_object_type`: The object type the associations start from, by name (`contacts`) or by type id (`0-1`).
-    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or by type id (`0-2`).
+    /// - `from_object_type`: The object type the associations start from, by name (`contacts`)
+    ///   or by type id (`0-1`).
+    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
+    ///   by type id (`0-2`).
     pub async fn list_limits(
         &self,
         from_object_type: impl Into<crate::ObjectType>,
@@ -744,18 +815,26 @@ impl Client {
     /// `fromObjectType` record may be associated with. The limit can only be lowered below what
     /// the subscription allows.
     ///
-    /// See also [`batch_create_limits_all`](Self::batch_create_limits_all) (any number of inputs, in requests at HubSpot's cap); [`batch_create_limits_chunks`](Self::batch_create_limits_chunks) (the same, as a stream of each request's outcome).
+    /// See also [`batch_create_limits_all`](Self::batch_create_limits_all) (any number of
+    /// inputs, in requests at HubSpot's cap);
+    /// [`batch_create_limits_chunks`](Self::batch_create_limits_chunks) (the same, as a stream
+    /// of each request's outcome).
     ///
     /// `POST /crm/v4/associations/definitions/configurations/{fromObjectType}/{toObjectType}/batch/create`
     ///
-    /// Documented success: 201, 207, with a [`types::BatchResponsePublicAssociationDefinitionUserConfigurationWithErrors`]. Any other 2xx with that body succeeds too.
+    /// Documented success: 201, 207, with a
+    /// [`types::BatchResponsePublicAssociationDefinitionUserConfigurationWithErrors`]. Any
+    /// other 2xx with that body succeeds too.
     ///
-    /// Retried on transient failures, so that a bulk job makes progress: repeating an input that already took effect is harmless.
+    /// Retried on transient failures, so that a bulk job makes progress: repeating an input
+    /// that already took effect is harmless.
     ///
     /// # Arguments
     ///
-    /// - `from_object_type`: The object type the associations start from, by name (`contacts`) or by type id (`0-1`).
-    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or by type id (`0-2`).
+    /// - `from_object_type`: The object type the associations start from, by name (`contacts`)
+    ///   or by type id (`0-1`).
+    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
+    ///   by type id (`0-2`).
     /// - `body`: the request body.
     pub async fn batch_create_limits(
         &self,
@@ -795,18 +874,26 @@ impl Client {
     ///
     /// Changes the limits already set for the association types given.
     ///
-    /// See also [`batch_update_limits_all`](Self::batch_update_limits_all) (any number of inputs, in requests at HubSpot's cap); [`batch_update_limits_chunks`](Self::batch_update_limits_chunks) (the same, as a stream of each request's outcome).
+    /// See also [`batch_update_limits_all`](Self::batch_update_limits_all) (any number of
+    /// inputs, in requests at HubSpot's cap);
+    /// [`batch_update_limits_chunks`](Self::batch_update_limits_chunks) (the same, as a stream
+    /// of each request's outcome).
     ///
     /// `POST /crm/v4/associations/definitions/configurations/{fromObjectType}/{toObjectType}/batch/update`
     ///
-    /// Documented success: 200, 207, with a [`types::BatchResponsePublicAssociationDefinitionConfigurationUpdateResultWithErrors`]. Any other 2xx with that body succeeds too.
+    /// Documented success: 200, 207, with a
+    /// [`types::BatchResponsePublicAssociationDefinitionConfigurationUpdateResultWithErrors`].
+    /// Any other 2xx with that body succeeds too.
     ///
-    /// Retried on transient failures, so that a bulk job makes progress: repeating an input that already took effect is harmless.
+    /// Retried on transient failures, so that a bulk job makes progress: repeating an input
+    /// that already took effect is harmless.
     ///
     /// # Arguments
     ///
-    /// - `from_object_type`: The object type the associations start from, by name (`contacts`) or by type id (`0-1`).
-    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or by type id (`0-2`).
+    /// - `from_object_type`: The object type the associations start from, by name (`contacts`)
+    ///   or by type id (`0-1`).
+    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
+    ///   by type id (`0-2`).
     /// - `body`: the request body.
     pub async fn batch_update_limits(
         &self,
@@ -847,18 +934,25 @@ impl Client {
     /// Removes the limits of the association types given, so that the subscription's limits
     /// apply again.
     ///
-    /// See also [`batch_purge_limits_all`](Self::batch_purge_limits_all) (any number of inputs, in requests at HubSpot's cap); [`batch_purge_limits_chunks`](Self::batch_purge_limits_chunks) (the same, as a stream of each request's outcome).
+    /// See also [`batch_purge_limits_all`](Self::batch_purge_limits_all) (any number of inputs,
+    /// in requests at HubSpot's cap);
+    /// [`batch_purge_limits_chunks`](Self::batch_purge_limits_chunks) (the same, as a stream of
+    /// each request's outcome).
     ///
     /// `POST /crm/v4/associations/definitions/configurations/{fromObjectType}/{toObjectType}/batch/purge`
     ///
-    /// Documented success: 204, without a body. Any other 2xx succeeds too; a body, if one comes, is not read.
+    /// Documented success: 204, without a body. Any other 2xx succeeds too; a body, if one
+    /// comes, is not read.
     ///
-    /// Retried on transient failures, so that a bulk job makes progress: repeating an input that already took effect is harmless.
+    /// Retried on transient failures, so that a bulk job makes progress: repeating an input
+    /// that already took effect is harmless.
     ///
     /// # Arguments
     ///
-    /// - `from_object_type`: The object type the associations start from, by name (`contacts`) or by type id (`0-1`).
-    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or by type id (`0-2`).
+    /// - `from_object_type`: The object type the associations start from, by name (`contacts`)
+    ///   or by type id (`0-1`).
+    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
+    ///   by type id (`0-2`).
     /// - `body`: the request body.
     pub async fn batch_purge_limits(
         &self,
@@ -896,7 +990,8 @@ impl Client {
     ///
     /// `POST /crm/v4/associations/usage/high-usage-report/{userId}`
     ///
-    /// Documented success: 200, with a [`types::ReportCreationResponse`]. Any other 2xx with that body succeeds too.
+    /// Documented success: 200, with a [`types::ReportCreationResponse`]. Any other 2xx with
+    /// that body succeeds too.
     ///
     /// Not retried: a second send could act twice. Retry it yourself if you know it is safe.
     ///
@@ -924,9 +1019,12 @@ impl Client {
         self.transport.send(call).await?.json()
     }
 
-    /// Every item of [`list`](Self::list), page after page, as a stream, from the page at `query.after` (the first when `None`).
+    /// Every item of [`list`](Self::list), page after page, as a stream, from the page at
+    /// `query.after` (the first when `None`).
     ///
-    /// Pages are read lazily, one request per page as the stream is polled, each through the rate limiter and with the retries of `list`. The stream ends after the last page, or with the first error.
+    /// Pages are read lazily, one request per page as the stream is polled, each through the
+    /// rate limiter and with the retries of `list`. The stream ends after the last page, or
+    /// with the first error.
     ///
     /// ```no_run
     /// # #![allow(deprecated)]
@@ -980,7 +1078,12 @@ impl Client {
         )
     }
 
-    /// Any number of inputs through [`batch_create`](Self::batch_create): at most 2000 inputs per request, HubSpot's cap, drawn from `inputs` as requests are formed (only the requests in flight hold theirs), sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
+    /// Any number of inputs through [`batch_create`](Self::batch_create): at most 2000 inputs
+    /// per request, HubSpot's cap, drawn from `inputs` as requests are formed (only the
+    /// requests in flight hold theirs), sent with bounded concurrency under the rate limiter,
+    /// with one outcome for every input. Errors HubSpot gives per input are matched back to the
+    /// inputs they name; a request rejected as a whole is split in halves to isolate the bad
+    /// inputs (see [`crate::BulkOptions`]).
     pub async fn batch_create_all(
         &self,
         from_object_type: impl Into<crate::ObjectType>,
@@ -1003,7 +1106,9 @@ impl Client {
             .await
     }
 
-    /// [`batch_create_all`](Self::batch_create_all) as a stream of the outcome of each request, as each completes: for progress reports and for journals that must record what was confirmed.
+    /// [`batch_create_all`](Self::batch_create_all) as a stream of the outcome of each request,
+    /// as each completes: for progress reports and for journals that must record what was
+    /// confirmed.
     pub fn batch_create_chunks(
         &self,
         from_object_type: impl Into<crate::ObjectType>,
@@ -1044,7 +1149,13 @@ impl Client {
         )
     }
 
-    /// Any number of inputs through [`batch_create_default`](Self::batch_create_default): HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options` says otherwise, drawn from `inputs` as requests are formed (only the requests in flight hold theirs), sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
+    /// Any number of inputs through [`batch_create_default`](Self::batch_create_default):
+    /// HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless
+    /// `options` says otherwise, drawn from `inputs` as requests are formed (only the requests
+    /// in flight hold theirs), sent with bounded concurrency under the rate limiter, with one
+    /// outcome for every input. Errors HubSpot gives per input are matched back to the inputs
+    /// they name; a request rejected as a whole is split in halves to isolate the bad inputs
+    /// (see [`crate::BulkOptions`]).
     pub async fn batch_create_default_all(
         &self,
         from_object_type: impl Into<crate::ObjectType>,
@@ -1067,7 +1178,9 @@ impl Client {
             .await
     }
 
-    /// [`batch_create_default_all`](Self::batch_create_default_all) as a stream of the outcome of each request, as each completes: for progress reports and for journals that must record what was confirmed.
+    /// [`batch_create_default_all`](Self::batch_create_default_all) as a stream of the outcome
+    /// of each request, as each completes: for progress reports and for journals that must
+    /// record what was confirmed.
     pub fn batch_create_default_chunks(
         &self,
         from_object_type: impl Into<crate::ObjectType>,
@@ -1108,7 +1221,10 @@ impl Client {
         )
     }
 
-    /// Every association of every record in `ids`, through [`batch_read`](Self::batch_read): at most 1000 inputs per request, HubSpot's cap, each record asked again with its own cursor until its last page, with bounded concurrency under the rate limiter. Records that fail are in the outcome's `failed`.
+    /// Every association of every record in `ids`, through [`batch_read`](Self::batch_read): at
+    /// most 1000 inputs per request, HubSpot's cap, each record asked again with its own cursor
+    /// until its last page, with bounded concurrency under the rate limiter. Records that fail
+    /// are in the outcome's `failed`.
     pub async fn batch_read_all(
         &self,
         from_object_type: impl Into<crate::ObjectType>,
@@ -1171,7 +1287,13 @@ impl Client {
             .await
     }
 
-    /// Any number of inputs through [`batch_archive`](Self::batch_archive): HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options` says otherwise, drawn from `inputs` as requests are formed (only the requests in flight hold theirs), sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
+    /// Any number of inputs through [`batch_archive`](Self::batch_archive): HubSpot documents
+    /// no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options` says
+    /// otherwise, drawn from `inputs` as requests are formed (only the requests in flight hold
+    /// theirs), sent with bounded concurrency under the rate limiter, with one outcome for
+    /// every input. Errors HubSpot gives per input are matched back to the inputs they name; a
+    /// request rejected as a whole is split in halves to isolate the bad inputs (see
+    /// [`crate::BulkOptions`]).
     pub async fn batch_archive_all(
         &self,
         from_object_type: impl Into<crate::ObjectType>,
@@ -1191,7 +1313,9 @@ impl Client {
             .await
     }
 
-    /// [`batch_archive_all`](Self::batch_archive_all) as a stream of the outcome of each request, as each completes: for progress reports and for journals that must record what was confirmed.
+    /// [`batch_archive_all`](Self::batch_archive_all) as a stream of the outcome of each
+    /// request, as each completes: for progress reports and for journals that must record what
+    /// was confirmed.
     pub fn batch_archive_chunks(
         &self,
         from_object_type: impl Into<crate::ObjectType>,
@@ -1225,7 +1349,13 @@ impl Client {
         )
     }
 
-    /// Any number of inputs through [`batch_archive_labels`](Self::batch_archive_labels): HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options` says otherwise, drawn from `inputs` as requests are formed (only the requests in flight hold theirs), sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
+    /// Any number of inputs through [`batch_archive_labels`](Self::batch_archive_labels):
+    /// HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless
+    /// `options` says otherwise, drawn from `inputs` as requests are formed (only the requests
+    /// in flight hold theirs), sent with bounded concurrency under the rate limiter, with one
+    /// outcome for every input. Errors HubSpot gives per input are matched back to the inputs
+    /// they name; a request rejected as a whole is split in halves to isolate the bad inputs
+    /// (see [`crate::BulkOptions`]).
     pub async fn batch_archive_labels_all(
         &self,
         from_object_type: impl Into<crate::ObjectType>,
@@ -1245,7 +1375,9 @@ impl Client {
             .await
     }
 
-    /// [`batch_archive_labels_all`](Self::batch_archive_labels_all) as a stream of the outcome of each request, as each completes: for progress reports and for journals that must record what was confirmed.
+    /// [`batch_archive_labels_all`](Self::batch_archive_labels_all) as a stream of the outcome
+    /// of each request, as each completes: for progress reports and for journals that must
+    /// record what was confirmed.
     pub fn batch_archive_labels_chunks(
         &self,
         from_object_type: impl Into<crate::ObjectType>,
@@ -1279,7 +1411,13 @@ impl Client {
         )
     }
 
-    /// Any number of inputs through [`batch_create_limits`](Self::batch_create_limits): HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options` says otherwise, drawn from `inputs` as requests are formed (only the requests in flight hold theirs), sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
+    /// Any number of inputs through [`batch_create_limits`](Self::batch_create_limits): HubSpot
+    /// documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options`
+    /// says otherwise, drawn from `inputs` as requests are formed (only the requests in flight
+    /// hold theirs), sent with bounded concurrency under the rate limiter, with one outcome for
+    /// every input. Errors HubSpot gives per input are matched back to the inputs they name; a
+    /// request rejected as a whole is split in halves to isolate the bad inputs (see
+    /// [`crate::BulkOptions`]).
     pub async fn batch_create_limits_all(
         &self,
         from_object_type: impl Into<crate::ObjectType>,
@@ -1304,7 +1442,9 @@ impl Client {
             .await
     }
 
-    /// [`batch_create_limits_all`](Self::batch_create_limits_all) as a stream of the outcome of each request, as each completes: for progress reports and for journals that must record what was confirmed.
+    /// [`batch_create_limits_all`](Self::batch_create_limits_all) as a stream of the outcome of
+    /// each request, as each completes: for progress reports and for journals that must record
+    /// what was confirmed.
     pub fn batch_create_limits_chunks(
         &self,
         from_object_type: impl Into<crate::ObjectType>,
@@ -1351,7 +1491,13 @@ impl Client {
         )
     }
 
-    /// Any number of inputs through [`batch_update_limits`](Self::batch_update_limits): HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options` says otherwise, drawn from `inputs` as requests are formed (only the requests in flight hold theirs), sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
+    /// Any number of inputs through [`batch_update_limits`](Self::batch_update_limits): HubSpot
+    /// documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options`
+    /// says otherwise, drawn from `inputs` as requests are formed (only the requests in flight
+    /// hold theirs), sent with bounded concurrency under the rate limiter, with one outcome for
+    /// every input. Errors HubSpot gives per input are matched back to the inputs they name; a
+    /// request rejected as a whole is split in halves to isolate the bad inputs (see
+    /// [`crate::BulkOptions`]).
     pub async fn batch_update_limits_all(
         &self,
         from_object_type: impl Into<crate::ObjectType>,
@@ -1376,7 +1522,9 @@ impl Client {
             .await
     }
 
-    /// [`batch_update_limits_all`](Self::batch_update_limits_all) as a stream of the outcome of each request, as each completes: for progress reports and for journals that must record what was confirmed.
+    /// [`batch_update_limits_all`](Self::batch_update_limits_all) as a stream of the outcome of
+    /// each request, as each completes: for progress reports and for journals that must record
+    /// what was confirmed.
     pub fn batch_update_limits_chunks(
         &self,
         from_object_type: impl Into<crate::ObjectType>,
@@ -1423,7 +1571,13 @@ impl Client {
         )
     }
 
-    /// Any number of inputs through [`batch_purge_limits`](Self::batch_purge_limits): HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options` says otherwise, drawn from `inputs` as requests are formed (only the requests in flight hold theirs), sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
+    /// Any number of inputs through [`batch_purge_limits`](Self::batch_purge_limits): HubSpot
+    /// documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options`
+    /// says otherwise, drawn from `inputs` as requests are formed (only the requests in flight
+    /// hold theirs), sent with bounded concurrency under the rate limiter, with one outcome for
+    /// every input. Errors HubSpot gives per input are matched back to the inputs they name; a
+    /// request rejected as a whole is split in halves to isolate the bad inputs (see
+    /// [`crate::BulkOptions`]).
     pub async fn batch_purge_limits_all(
         &self,
         from_object_type: impl Into<crate::ObjectType>,
@@ -1443,7 +1597,9 @@ impl Client {
             .await
     }
 
-    /// [`batch_purge_limits_all`](Self::batch_purge_limits_all) as a stream of the outcome of each request, as each completes: for progress reports and for journals that must record what was confirmed.
+    /// [`batch_purge_limits_all`](Self::batch_purge_limits_all) as a stream of the outcome of
+    /// each request, as each completes: for progress reports and for journals that must record
+    /// what was confirmed.
     pub fn batch_purge_limits_chunks(
         &self,
         from_object_type: impl Into<crate::ObjectType>,
@@ -1477,7 +1633,10 @@ impl Client {
         )
     }
 
-    /// The association types between two object types, fetched with [`list_labels`](Self::list_labels) once per transport and kept: resolve a label to its type id and category with [`crate::Labels::find`], and use it where an association type is asked for.
+    /// The association types between two object types, fetched with
+    /// [`list_labels`](Self::list_labels) once per transport and kept: resolve a label to its
+    /// type id and category with [`crate::Labels::find`], and use it where an association type
+    /// is asked for.
     ///
     /// ```no_run
     /// # #![allow(deprecated)]
@@ -1512,9 +1671,13 @@ impl Client {
             .await
     }
 
-    /// Calls the operation named `operation` (its name in [`crate::ApiVersion::operations`]) with its path and query parameters in `params`, by their API names (`fromObjectType`), and its body in `body`; the answer comes back as JSON.
+    /// Calls the operation named `operation` (its name in [`crate::ApiVersion::operations`])
+    /// with its path and query parameters in `params`, by their API names (`fromObjectType`),
+    /// and its body in `body`; the answer comes back as JSON.
     ///
-    /// It goes through the typed method, with its retries and decoding: the body must fit the version's request type, and the answer is what its response type decoded. For programs that drive the API from data; the typed methods are the way otherwise.
+    /// It goes through the typed method, with its retries and decoding: the body must fit the
+    /// version's request type, and the answer is what its response type decoded. For programs
+    /// that drive the API from data; the typed methods are the way otherwise.
     pub async fn call_json(
         &self,
         operation: &str,

@@ -784,7 +784,8 @@ impl From<&str> for BatchStatus {
 
 crate::open_enum::open_enum_traits!(BatchStatus);
 impl AssociationSpec {
-    /// [`AssociationSpec`] from its required fields (`association_category`, `association_type_id`); the optional ones are left out.
+    /// [`AssociationSpec`] from its required fields (`association_category`,
+    /// `association_type_id`); the optional ones are left out.
     pub fn new(
         association_category: impl Into<AssociationCategory>,
         association_type_id: i32,
@@ -812,7 +813,8 @@ impl From<&crate::Label> for AssociationSpec {
 }
 
 impl BatchInputPublicAssociationDefinitionConfigurationCreateRequest {
-    /// [`BatchInputPublicAssociationDefinitionConfigurationCreateRequest`] from its required fields (`inputs`); the optional ones are left out.
+    /// [`BatchInputPublicAssociationDefinitionConfigurationCreateRequest`] from its required
+    /// fields (`inputs`); the optional ones are left out.
     pub fn new(
         inputs: impl IntoIterator<
             Item = impl Into<PublicAssociationDefinitionConfigurationCreateRequest>,
@@ -826,7 +828,8 @@ impl BatchInputPublicAssociationDefinitionConfigurationCreateRequest {
 
 impl FromIterator<PublicAssociationDefinitionConfigurationCreateRequest>
 for BatchInputPublicAssociationDefinitionConfigurationCreateRequest {
-    /// [`BatchInputPublicAssociationDefinitionConfigurationCreateRequest`] of every input of the iterator.
+    /// [`BatchInputPublicAssociationDefinitionConfigurationCreateRequest`] of every input of
+    /// the iterator.
     fn from_iter<
         I: IntoIterator<Item = PublicAssociationDefinitionConfigurationCreateRequest>,
     >(inputs: I) -> Self {
@@ -837,7 +840,8 @@ for BatchInputPublicAssociationDefinitionConfigurationCreateRequest {
 }
 
 impl BatchInputPublicAssociationDefinitionConfigurationUpdateRequest {
-    /// [`BatchInputPublicAssociationDefinitionConfigurationUpdateRequest`] from its required fields (`inputs`); the optional ones are left out.
+    /// [`BatchInputPublicAssociationDefinitionConfigurationUpdateRequest`] from its required
+    /// fields (`inputs`); the optional ones are left out.
     pub fn new(
         inputs: impl IntoIterator<
             Item = impl Into<PublicAssociationDefinitionConfigurationUpdateRequest>,
@@ -851,7 +855,8 @@ impl BatchInputPublicAssociationDefinitionConfigurationUpdateRequest {
 
 impl FromIterator<PublicAssociationDefinitionConfigurationUpdateRequest>
 for BatchInputPublicAssociationDefinitionConfigurationUpdateRequest {
-    /// [`BatchInputPublicAssociationDefinitionConfigurationUpdateRequest`] of every input of the iterator.
+    /// [`BatchInputPublicAssociationDefinitionConfigurationUpdateRequest`] of every input of
+    /// the iterator.
     fn from_iter<
         I: IntoIterator<Item = PublicAssociationDefinitionConfigurationUpdateRequest>,
     >(inputs: I) -> Self {
@@ -862,7 +867,8 @@ for BatchInputPublicAssociationDefinitionConfigurationUpdateRequest {
 }
 
 impl BatchInputPublicAssociationMultiArchive {
-    /// [`BatchInputPublicAssociationMultiArchive`] from its required fields (`inputs`); the optional ones are left out.
+    /// [`BatchInputPublicAssociationMultiArchive`] from its required fields (`inputs`); the
+    /// optional ones are left out.
     pub fn new(
         inputs: impl IntoIterator<Item = impl Into<PublicAssociationMultiArchive>>,
     ) -> Self {
@@ -885,7 +891,8 @@ for BatchInputPublicAssociationMultiArchive {
 }
 
 impl BatchInputPublicAssociationMultiPost {
-    /// [`BatchInputPublicAssociationMultiPost`] from its required fields (`inputs`); the optional ones are left out.
+    /// [`BatchInputPublicAssociationMultiPost`] from its required fields (`inputs`); the
+    /// optional ones are left out.
     pub fn new(
         inputs: impl IntoIterator<Item = impl Into<PublicAssociationMultiPost>>,
     ) -> Self {
@@ -905,7 +912,8 @@ impl FromIterator<PublicAssociationMultiPost> for BatchInputPublicAssociationMul
 }
 
 impl BatchInputPublicAssociationSpec {
-    /// [`BatchInputPublicAssociationSpec`] from its required fields (`inputs`); the optional ones are left out.
+    /// [`BatchInputPublicAssociationSpec`] from its required fields (`inputs`); the optional
+    /// ones are left out.
     pub fn new(
         inputs: impl IntoIterator<Item = impl Into<PublicAssociationSpec>>,
     ) -> Self {
@@ -925,7 +933,8 @@ impl FromIterator<PublicAssociationSpec> for BatchInputPublicAssociationSpec {
 }
 
 impl BatchInputPublicDefaultAssociationMultiPost {
-    /// [`BatchInputPublicDefaultAssociationMultiPost`] from its required fields (`inputs`); the optional ones are left out.
+    /// [`BatchInputPublicDefaultAssociationMultiPost`] from its required fields (`inputs`); the
+    /// optional ones are left out.
     pub fn new(
         inputs: impl IntoIterator<Item = impl Into<PublicDefaultAssociationMultiPost>>,
     ) -> Self {
@@ -948,7 +957,8 @@ for BatchInputPublicDefaultAssociationMultiPost {
 }
 
 impl BatchInputPublicFetchAssociationsBatchRequest {
-    /// [`BatchInputPublicFetchAssociationsBatchRequest`] from its required fields (`inputs`); the optional ones are left out.
+    /// [`BatchInputPublicFetchAssociationsBatchRequest`] from its required fields (`inputs`);
+    /// the optional ones are left out.
     pub fn new(
         inputs: impl IntoIterator<Item = impl Into<PublicFetchAssociationsBatchRequest>>,
     ) -> Self {
@@ -971,7 +981,8 @@ for BatchInputPublicFetchAssociationsBatchRequest {
 }
 
 impl PublicAssociationDefinitionConfigurationCreateRequest {
-    /// [`PublicAssociationDefinitionConfigurationCreateRequest`] from its required fields (`category`, `max_to_object_ids`, `type_id`); the optional ones are left out.
+    /// [`PublicAssociationDefinitionConfigurationCreateRequest`] from its required fields
+    /// (`category`, `max_to_object_ids`, `type_id`); the optional ones are left out.
     pub fn new(
         category: impl Into<AssociationCategory>,
         max_to_object_ids: i32,
@@ -986,7 +997,8 @@ impl PublicAssociationDefinitionConfigurationCreateRequest {
 }
 
 impl PublicAssociationDefinitionConfigurationUpdateRequest {
-    /// [`PublicAssociationDefinitionConfigurationUpdateRequest`] from its required fields (`category`, `max_to_object_ids`, `type_id`); the optional ones are left out.
+    /// [`PublicAssociationDefinitionConfigurationUpdateRequest`] from its required fields
+    /// (`category`, `max_to_object_ids`, `type_id`); the optional ones are left out.
     pub fn new(
         category: impl Into<AssociationCategory>,
         max_to_object_ids: i32,
@@ -1001,7 +1013,8 @@ impl PublicAssociationDefinitionConfigurationUpdateRequest {
 }
 
 impl PublicAssociationDefinitionCreateRequest {
-    /// [`PublicAssociationDefinitionCreateRequest`] from its required fields (`label`, `name`); the optional ones are left out.
+    /// [`PublicAssociationDefinitionCreateRequest`] from its required fields (`label`, `name`);
+    /// the optional ones are left out.
     pub fn new(label: impl Into<String>, name: impl Into<String>) -> Self {
         Self {
             inverse_label: Default::default(),
@@ -1012,7 +1025,8 @@ impl PublicAssociationDefinitionCreateRequest {
 }
 
 impl PublicAssociationDefinitionUpdateRequest {
-    /// [`PublicAssociationDefinitionUpdateRequest`] from its required fields (`association_type_id`, `label`); the optional ones are left out.
+    /// [`PublicAssociationDefinitionUpdateRequest`] from its required fields
+    /// (`association_type_id`, `label`); the optional ones are left out.
     pub fn new(association_type_id: i32, label: impl Into<String>) -> Self {
         Self {
             association_type_id,
@@ -1023,7 +1037,8 @@ impl PublicAssociationDefinitionUpdateRequest {
 }
 
 impl PublicAssociationMultiArchive {
-    /// [`PublicAssociationMultiArchive`] from its required fields (`from`, `to`); the optional ones are left out.
+    /// [`PublicAssociationMultiArchive`] from its required fields (`from`, `to`); the optional
+    /// ones are left out.
     pub fn new(
         from: impl Into<crate::ObjectId>,
         to: impl IntoIterator<Item = impl Into<crate::ObjectId>>,
@@ -1036,7 +1051,8 @@ impl PublicAssociationMultiArchive {
 }
 
 impl PublicAssociationMultiPost {
-    /// [`PublicAssociationMultiPost`] from its required fields (`from`, `to`, `types`); the optional ones are left out.
+    /// [`PublicAssociationMultiPost`] from its required fields (`from`, `to`, `types`); the
+    /// optional ones are left out.
     pub fn new(
         from: impl Into<crate::ObjectId>,
         to: impl Into<crate::ObjectId>,
@@ -1051,7 +1067,8 @@ impl PublicAssociationMultiPost {
 }
 
 impl PublicAssociationSpec {
-    /// [`PublicAssociationSpec`] from its required fields (`category`, `type_id`); the optional ones are left out.
+    /// [`PublicAssociationSpec`] from its required fields (`category`, `type_id`); the optional
+    /// ones are left out.
     pub fn new(category: impl Into<String>, type_id: i32) -> Self {
         Self {
             category: category.into(),
@@ -1061,7 +1078,8 @@ impl PublicAssociationSpec {
 }
 
 impl PublicDefaultAssociationMultiPost {
-    /// [`PublicDefaultAssociationMultiPost`] from its required fields (`from`, `to`); the optional ones are left out.
+    /// [`PublicDefaultAssociationMultiPost`] from its required fields (`from`, `to`); the
+    /// optional ones are left out.
     pub fn new(
         from: impl Into<crate::ObjectId>,
         to: impl Into<crate::ObjectId>,
@@ -1074,7 +1092,8 @@ impl PublicDefaultAssociationMultiPost {
 }
 
 impl PublicFetchAssociationsBatchRequest {
-    /// [`PublicFetchAssociationsBatchRequest`] from its required fields (`id`); the optional ones are left out.
+    /// [`PublicFetchAssociationsBatchRequest`] from its required fields (`id`); the optional
+    /// ones are left out.
     pub fn new(id: impl Into<crate::ObjectId>) -> Self {
         Self {
             after: Default::default(),

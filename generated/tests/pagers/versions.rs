@@ -8,7 +8,8 @@ mod v4 {
     use futures_util::StreamExt;
     use hubspot_associations::v4::Client;
     use crate::reads_every_page_once;
-    /// `list_stream` reads both pages, the second with `after=page-2` from the first; then a cursor that repeats ends it with an error.
+    /// `list_stream` reads both pages, the second with `after=page-2` from the first; then a
+    /// cursor that repeats ends it with an error.
     #[tokio::test]
     async fn list_stream() {
         const FIRST: &str = r#"{"paging":{"next":{"after":"page-2"}},"results":[{"associationTypes":[{"category":"HUBSPOT_DEFINED","typeId":279},{"category":"USER_DEFINED","label":"Billing contact","typeId":37}],"toObjectId":"5790939450"}]}"#;
@@ -39,7 +40,8 @@ mod v2025_09 {
     use futures_util::StreamExt;
     use hubspot_associations::v2025_09::Client;
     use crate::reads_every_page_once;
-    /// `list_stream` reads both pages, the second with `after=page-2` from the first; then a cursor that repeats ends it with an error.
+    /// `list_stream` reads both pages, the second with `after=page-2` from the first; then a
+    /// cursor that repeats ends it with an error.
     #[tokio::test]
     async fn list_stream() {
         const FIRST: &str = r#"{"paging":{"next":{"after":"page-2"}},"results":[{"associationTypes":[{"category":"HUBSPOT_DEFINED","typeId":279},{"category":"USER_DEFINED","label":"Billing contact","typeId":37}],"toObjectId":"5790939450"}]}"#;
@@ -70,7 +72,8 @@ mod v2026_03 {
     use futures_util::StreamExt;
     use hubspot_associations::v2026_03::Client;
     use crate::reads_every_page_once;
-    /// `list_stream` reads both pages, the second with `after=page-2` from the first; then a cursor that repeats ends it with an error.
+    /// `list_stream` reads both pages, the second with `after=page-2` from the first; then a
+    /// cursor that repeats ends it with an error.
     #[tokio::test]
     async fn list_stream() {
         const FIRST: &str = r#"{"paging":{"next":{"after":"page-2"}},"results":[{"associationTypes":[{"category":"HUBSPOT_DEFINED","typeId":279},{"category":"USER_DEFINED","label":"Billing contact","typeId":37}],"toObjectId":"5790939450"}]}"#;

@@ -143,13 +143,14 @@ pub(crate) fn inner_docs(text: &str) -> TokenStream {
     doc_lines(text, true)
 }
 
-/// Each line a doc attribute with a space after the `///` (or `//!`), as people write them.
+/// Each line a doc attribute with a space after the `///` (or `//!`), as people write them,
+/// prose wrapped to [`DOC_WIDTH`].
 fn doc_lines(text: &str, inner: bool) -> TokenStream {
-    let lines = text.trim().lines().map(|line| {
+    let lines = wrapped(text.trim()).into_iter().map(|line| {
         let line = if line.is_empty() {
             String::new()
         } else {
-            format!(" {}", line.trim_end())
+            format!(" {line}")
         };
         if inner {
             quote!(#![doc = #line])
@@ -158,6 +159,106 @@ fn doc_lines(text: &str, inner: bool) -> TokenStream {
         }
     });
     quote!(#(#lines)*)
+}
+
+/// The longest line of prose in a doc comment: 100 columns, less the `/// ` and two levels
+/// of indentation (a method of an `impl` in a module).
+const DOC_WIDTH: usize = 100 - 4 - 8;
+
+/// The lines of a doc text, each paragraph and list item of its prose flowed and wrapped at
+/// spaces to [`DOC_WIDTH`] (a list item's continuation indented under its text), never inside
+/// a code span; code blocks, tables, headings and blank lines as they are, and a word longer
+/// than the width (a URL, a signature) on a line of its own.
+fn wrapped(text: &str) -> Vec<String> {
+    let mut lines = Vec::new();
+    // The prose block being gathered: its first line's indent, its continuation's, its text.
+    let mut block: Option<(usize, usize, String)> = None;
+    let mut in_code = false;
+    for line in text.lines() {
+        let line = line.trim_end();
+        let trimmed = line.trim_start();
+        let indent = line.len() - trimmed.len();
+        let fence = trimmed.starts_with("```");
+        if in_code
+            || fence
+            || trimmed.is_empty()
+            || trimmed.starts_with('|')
+            || trimmed.starts_with('#')
+        {
+            lines.extend(block.take().map(flowed).into_iter().flatten());
+            lines.push(line.to_owned());
+            in_code ^= fence;
+            continue;
+        }
+        // A list item's marker (`-`, `*`, `1.`): its text is where the continuation goes.
+        let marker = trimmed
+            .split_once(' ')
+            .map(|(first, _)| first)
+            .filter(|first| {
+                matches!(*first, "-" | "*")
+                    || first
+                        .strip_suffix('.')
+                        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+            });
+        let item = marker.is_some();
+        match &mut block {
+            Some((_, hanging, text)) if !item && indent == *hanging => {
+                text.push(' ');
+                text.push_str(trimmed);
+            }
+            _ => {
+                lines.extend(block.take().map(flowed).into_iter().flatten());
+                let hanging = indent + marker.map_or(0, |marker| marker.len() + 1);
+                block = Some((indent, hanging, trimmed.to_owned()));
+            }
+        }
+    }
+    lines.extend(block.take().map(flowed).into_iter().flatten());
+    lines
+}
+
+/// A block of prose as lines of at most [`DOC_WIDTH`]: the first indented by `indent`, the
+/// others by `hanging`.
+fn flowed((indent, hanging, text): (usize, usize, String)) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut current = " ".repeat(indent);
+    let mut start = indent;
+    for word in words(&text) {
+        let width = current.chars().count();
+        if width > start && width + 1 + word.chars().count() > DOC_WIDTH {
+            lines.push(std::mem::take(&mut current));
+            current = " ".repeat(hanging);
+            start = hanging;
+        }
+        if current.chars().count() > start {
+            current.push(' ');
+        }
+        current.push_str(word);
+    }
+    lines.push(current);
+    lines
+}
+
+/// The words of a line, split at spaces outside code spans.
+fn words(line: &str) -> Vec<&str> {
+    let mut words = Vec::new();
+    let (mut start, mut in_span) = (0, false);
+    for (at, byte) in line.bytes().enumerate() {
+        match byte {
+            b'`' => in_span = !in_span,
+            b' ' if !in_span => {
+                if at > start {
+                    words.push(&line[start..at]);
+                }
+                start = at + 1;
+            }
+            _ => {}
+        }
+    }
+    if start < line.len() {
+        words.push(&line[start..]);
+    }
+    words
 }
 
 fn version_files(
@@ -300,5 +401,60 @@ fn readme(versions: &[Version], templates: &Templates) -> OutputFile {
     OutputFile {
         path: PathBuf::from(CRATE_DIR).join("README.md"),
         contents: text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prose_wraps_at_the_width_and_code_spans_tables_and_code_stay_whole() {
+        let long = format!(
+            "{} `a code span with spaces` {}",
+            "word ".repeat(20),
+            "end ".repeat(10)
+        );
+        let lines = wrapped(&long);
+        assert!(lines.len() > 1);
+        assert!(
+            lines.iter().all(|line| line.chars().count() <= DOC_WIDTH),
+            "{lines:#?}"
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|line| line.contains("`a code span with spaces`"))
+        );
+        assert_eq!(
+            lines.join(" ").split_whitespace().collect::<Vec<_>>(),
+            long.split_whitespace().collect::<Vec<_>>()
+        );
+
+        let paragraph = "one two\nthree four\n\n- an item\n  goes on";
+        assert_eq!(
+            wrapped(paragraph),
+            ["one two three four", "", "- an item goes on"]
+        );
+
+        let item = format!("- {}", "item ".repeat(30));
+        let lines = wrapped(&item);
+        assert!(
+            lines[1..]
+                .iter()
+                .all(|line| line.starts_with("  ") && !line.starts_with("   "))
+        );
+
+        let kept = format!(
+            "| {} |\n```\n{}\n```",
+            "cell ".repeat(30),
+            "code ".repeat(30)
+        );
+        assert_eq!(
+            wrapped(&kept),
+            kept.lines().map(str::trim_end).collect::<Vec<_>>()
+        );
+        let url = format!("see https://example.com/{}", "x".repeat(120));
+        assert_eq!(wrapped(&url).len(), 2, "the URL alone on its line");
     }
 }

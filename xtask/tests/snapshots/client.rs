@@ -30,7 +30,9 @@ pub struct ListQuery {
 
 /// A client for version 2030-03 of the HubSpot CRM associations API.
 ///
-/// Create it from a [`Transport`], which holds the token, the rate limiter and the retry policy; clients of several versions can share one transport, and so one rate-limit budget.
+/// Create it from a [`Transport`], which holds the token, the rate limiter and the retry
+/// policy; clients of several versions can share one transport, and so one rate-limit
+/// budget.
 #[derive(Clone, Debug)]
 pub struct Client {
     transport: Transport,
@@ -63,7 +65,8 @@ impl Client {
     ///
     /// `GET /crm/objects/2030-03/{objectType}/{objectId}/associations/{toObjectType}`
     ///
-    /// Documented success: 200, with a [`types::Page`]. Any other 2xx with that body succeeds too.
+    /// Documented success: 200, with a [`types::Page`]. Any other 2xx with that body succeeds
+    /// too.
     ///
     /// Retried on transient failures: sending it twice has the effect of sending it once.
     ///
@@ -104,13 +107,17 @@ impl Client {
     ///
     /// Creates an association between each pair.
     ///
-    /// See also [`batch_create_all`](Self::batch_create_all) (any number of inputs, in requests at HubSpot's cap); [`batch_create_chunks`](Self::batch_create_chunks) (the same, as a stream of each request's outcome).
+    /// See also [`batch_create_all`](Self::batch_create_all) (any number of inputs, in requests
+    /// at HubSpot's cap); [`batch_create_chunks`](Self::batch_create_chunks) (the same, as a
+    /// stream of each request's outcome).
     ///
     /// `POST /crm/associations/2030-03/{fromObjectType}/{toObjectType}/batch/create`
     ///
-    /// Documented success: 201, 207, with a [`types::CreatedWithErrors`]. Any other 2xx with that body succeeds too.
+    /// Documented success: 201, 207, with a [`types::CreatedWithErrors`]. Any other 2xx with
+    /// that body succeeds too.
     ///
-    /// Retried on transient failures, so that a bulk job makes progress: repeating an input that already took effect is harmless.
+    /// Retried on transient failures, so that a bulk job makes progress: repeating an input
+    /// that already took effect is harmless.
     ///
     /// # Arguments
     ///
@@ -147,7 +154,8 @@ impl Client {
     ///
     /// `DELETE /crm/associations/2030-03/{fromObjectType}/{toObjectType}/labels/{typeId}`
     ///
-    /// Documented success: 204, without a body. Any other 2xx succeeds too; a body, if one comes, is not read.
+    /// Documented success: 204, without a body. Any other 2xx succeeds too; a body, if one
+    /// comes, is not read.
     ///
     /// Retried on transient failures: sending it twice has the effect of sending it once.
     ///
@@ -180,9 +188,12 @@ impl Client {
         self.transport.send(call).await?.ignore_body()
     }
 
-    /// Every item of [`list`](Self::list), page after page, as a stream, from the page at `query.after` (the first when `None`).
+    /// Every item of [`list`](Self::list), page after page, as a stream, from the page at
+    /// `query.after` (the first when `None`).
     ///
-    /// Pages are read lazily, one request per page as the stream is polled, each through the rate limiter and with the retries of `list`. The stream ends after the last page, or with the first error.
+    /// Pages are read lazily, one request per page as the stream is polled, each through the
+    /// rate limiter and with the retries of `list`. The stream ends after the last page, or
+    /// with the first error.
     ///
     /// ```no_run
     /// # #![allow(deprecated)]
@@ -234,7 +245,12 @@ impl Client {
         )
     }
 
-    /// Any number of inputs through [`batch_create`](Self::batch_create): at most 100 inputs per request, HubSpot's cap, drawn from `inputs` as requests are formed (only the requests in flight hold theirs), sent with bounded concurrency under the rate limiter, with one outcome for every input. Errors HubSpot gives per input are matched back to the inputs they name; a request rejected as a whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).
+    /// Any number of inputs through [`batch_create`](Self::batch_create): at most 100 inputs
+    /// per request, HubSpot's cap, drawn from `inputs` as requests are formed (only the
+    /// requests in flight hold theirs), sent with bounded concurrency under the rate limiter,
+    /// with one outcome for every input. Errors HubSpot gives per input are matched back to the
+    /// inputs they name; a request rejected as a whole is split in halves to isolate the bad
+    /// inputs (see [`crate::BulkOptions`]).
     pub async fn batch_create_all(
         &self,
         from_object_type: impl Into<crate::ObjectType>,
@@ -254,7 +270,9 @@ impl Client {
             .await
     }
 
-    /// [`batch_create_all`](Self::batch_create_all) as a stream of the outcome of each request, as each completes: for progress reports and for journals that must record what was confirmed.
+    /// [`batch_create_all`](Self::batch_create_all) as a stream of the outcome of each request,
+    /// as each completes: for progress reports and for journals that must record what was
+    /// confirmed.
     pub fn batch_create_chunks(
         &self,
         from_object_type: impl Into<crate::ObjectType>,
@@ -288,9 +306,13 @@ impl Client {
         )
     }
 
-    /// Calls the operation named `operation` (its name in [`crate::ApiVersion::operations`]) with its path and query parameters in `params`, by their API names (`fromObjectType`), and its body in `body`; the answer comes back as JSON.
+    /// Calls the operation named `operation` (its name in [`crate::ApiVersion::operations`])
+    /// with its path and query parameters in `params`, by their API names (`fromObjectType`),
+    /// and its body in `body`; the answer comes back as JSON.
     ///
-    /// It goes through the typed method, with its retries and decoding: the body must fit the version's request type, and the answer is what its response type decoded. For programs that drive the API from data; the typed methods are the way otherwise.
+    /// It goes through the typed method, with its retries and decoding: the body must fit the
+    /// version's request type, and the answer is what its response type decoded. For programs
+    /// that drive the API from data; the typed methods are the way otherwise.
     pub async fn call_json(
         &self,
         operation: &str,

@@ -7,7 +7,8 @@ mod v2030_03 {
     use futures_util::StreamExt;
     use hubspot_associations::v2030_03::Client;
     use crate::reads_every_page_once;
-    /// `list_stream` reads both pages, the second with `after=page-2` from the first; then a cursor that repeats ends it with an error.
+    /// `list_stream` reads both pages, the second with `after=page-2` from the first; then a
+    /// cursor that repeats ends it with an error.
     #[tokio::test]
     async fn list_stream() {
         const FIRST: &str = r#"{"paging":{"next":{"after":"page-2"}},"results":[{"kind":"LABELLED","toObjectId":"2"}]}"#;

@@ -7,16 +7,22 @@
 #[rustfmt::skip]
 #[path = "v2030_03/mod.rs"]
 pub mod v2030_03;
-/// The newest generally available version of this build ([`2030-03`](crate::v2030_03) with these features).
+/// The newest generally available version of this build ([`2030-03`](crate::v2030_03) with
+/// these features).
 ///
-/// A program that uses it moves to each new version as the crate ships it, with that version's breaking changes (each version's docs list them); one that names a version module chooses when to move.
+/// A program that uses it moves to each new version as the crate ships it, with that
+/// version's breaking changes (each version's docs list them); one that names a version
+/// module chooses when to move.
 #[cfg(feature = "v2030_03")]
 pub use crate::v2030_03 as newest_generally_available;
 use std::fmt;
 use std::str::FromStr;
-/// A version of HubSpot's associations API that this build of the crate has: one per enabled cargo feature (2030-03).
+/// A version of HubSpot's associations API that this build of the crate has: one per
+/// enabled cargo feature (2030-03).
 ///
-/// Take versions from here rather than listing them: a program that iterates [`ApiVersion::ALL`] or parses a name covers the next version as soon as the crate has it.
+/// Take versions from here rather than listing them: a program that iterates
+/// [`ApiVersion::ALL`] or parses a name covers the next version as soon as the crate has
+/// it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ApiVersion {
