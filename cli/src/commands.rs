@@ -1,6 +1,14 @@
 //! `associate`, `archive` and `export`, each written once and run against the client of the
-//! version asked for (whose method and type names are the same in every version); and
-//! `status`, read from a run's state.
+//! version asked for, compiled for every version that has the operations it needs
+//! (`with_operations!`); and `status`, read from a run's state.
+//!
+//! Why `with_operations!`: the CLI calls the typed bulk methods (`batch_create_chunks` and the
+//! like), which chunk at HubSpot's caps, match results to inputs and stream outcomes as they
+//! complete. Calling operations by name (`call_json`) would give that up for JSON; a generated
+//! capability trait would need one trait per operation with associated types for each input
+//! and result. The macro keeps the typed calls, and compiles each block only for the versions
+//! whose registry lists its operations, so a version that drops one compiles and the task that
+//! needs it is refused, from the same registry, when the arguments are read (`Task::check`).
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -8,15 +16,16 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use futures_util::StreamExt;
+use futures_util::{Stream, StreamExt};
 use hubspot_associations::bulk::InputFailure;
 use hubspot_associations::{
-    ApiVersion, BulkOutcome, Error, ObjectId, RateLimit, RateLimitPolicy, TokenError, Transport,
+    ApiVersion, BulkOutcome, Error, MissingOperation, ObjectId, RateLimit, RateLimitPolicy,
+    TokenError, Transport, with_operations,
 };
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::input;
-use crate::job::Job;
+use crate::input::{self, RecordId};
+use crate::job::{Job, Kind, Task};
 use crate::lock;
 use crate::report::{self, BadRowLog, CsvFile, FailuresFile, Summary};
 use crate::state::{Counts, Outcome, Pair, Run, State};
@@ -43,44 +52,14 @@ impl Api {
     }
 }
 
-/// Runs the block with `$client` the client of the run's version and `$module` its module:
-/// the block is compiled once per version of the crate, whose method and type names are the
-/// same.
-macro_rules! with_client {
-    ($api:expr, $client:ident, $body:block) => {
-        with_client!($api, $client, _module, $body)
-    };
-    ($api:expr, $client:ident, $module:ident, $body:block) => {
-        hubspot_associations::with_version!($api.version, $module, {
-            let $client = $module::Client::new($api.transport.clone());
-            $body
-        })
-    };
-}
-
-/// Which associations to create or remove.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Kind {
-    /// The unlabelled default type.
-    Default,
-    /// A type by id and category.
-    Type { id: i32, category: String },
-    /// A label, resolved to its type once.
-    Label(String),
-}
-
-impl Kind {
-    fn describe(&self) -> String {
-        match self {
-            Self::Default => "default".into(),
-            Self::Type { id, category } => format!("type {id} {category}"),
-            Self::Label(label) => format!("label {label}"),
-        }
-    }
+/// A version without an operation the task needs, met while it runs: the arguments were
+/// checked against the same registry, so this is a bug, reported as one.
+fn unavailable(missing: MissingOperation) -> anyhow::Error {
+    anyhow::anyhow!("{missing} (the arguments were checked against it: please report this)")
 }
 
 /// What HubSpot answered for each pair a request carried.
-type PairOutcomes = Vec<((u64, u64), Outcome)>;
+type PairOutcomes = Vec<((RecordId, RecordId), Outcome)>;
 
 /// A bar of `length` rows, or a counter when the length is unknown.
 fn progress_bar(job: &Job, length: Option<u64>) -> ProgressBar {
@@ -110,9 +89,20 @@ fn plan_duration(requests: u64, rate_limit: RateLimit) -> Option<Duration> {
     Some(interval.mul_f64(requests.saturating_sub(u64::from(per)) as f64 / f64::from(per.max(1))))
 }
 
-/// A record id of a bulk input as a number (the CLI only sends numeric ids).
-fn number(id: &ObjectId) -> u64 {
-    id.as_u64().unwrap_or_default()
+/// The record id of an input the CLI made: a number it read from the input. Anything else is
+/// an error, never a record 0.
+fn record_id(id: &ObjectId) -> anyhow::Result<RecordId> {
+    RecordId::parse(id.as_str()).ok_or_else(|| {
+        anyhow::anyhow!(
+            "an input holds `{}`, which is not a record id read from the input",
+            input::excerpt(id.as_str())
+        )
+    })
+}
+
+/// The pair of records an input names.
+fn pair(from: &ObjectId, to: &ObjectId) -> anyhow::Result<Vec<(RecordId, RecordId)>> {
+    Ok(vec![(record_id(from)?, record_id(to)?)])
 }
 
 /// Whether a failed request stops the run: the credentials no longer work (no access token
@@ -139,15 +129,17 @@ struct Settled {
 /// Each pair of a bulk outcome with HubSpot's answer for the input that carried it.
 fn outcomes_by_pair<I, R>(
     outcome: BulkOutcome<I, R>,
-    pairs_of: impl Fn(&I) -> Vec<(u64, u64)>,
-) -> Settled {
+    pairs_of: &impl Fn(&I) -> anyhow::Result<Vec<(RecordId, RecordId)>>,
+) -> anyhow::Result<Settled> {
     let mut stop = None;
-    let succeeded = outcome.succeeded.iter().flat_map(|success| {
-        pairs_of(&success.input)
-            .into_iter()
-            .map(|pair| (pair, Outcome::Done))
-    });
-    let mut outcomes: PairOutcomes = succeeded.collect();
+    let mut outcomes: PairOutcomes = Vec::new();
+    for success in &outcome.succeeded {
+        outcomes.extend(
+            pairs_of(&success.input)?
+                .into_iter()
+                .map(|pair| (pair, Outcome::Done)),
+        );
+    }
     for failure in &outcome.failed {
         if let InputFailure::Request(error) = &failure.failure
             && stops_the_run(error)
@@ -157,12 +149,25 @@ fn outcomes_by_pair<I, R>(
         }
         let reason = failure.failure.to_string();
         outcomes.extend(
-            pairs_of(&failure.input)
+            pairs_of(&failure.input)?
                 .into_iter()
                 .map(|pair| (pair, Outcome::Failed(reason.clone()))),
         );
     }
-    Settled { outcomes, stop }
+    Ok(Settled { outcomes, stop })
+}
+
+/// Drains a stream of bulk outcomes into the run's state, each request's as it completes.
+async fn drain<I, R>(
+    chunks: impl Stream<Item = BulkOutcome<I, R>>,
+    pairs_of: impl Fn(&I) -> anyhow::Result<Vec<(RecordId, RecordId)>>,
+    record: &mut impl FnMut(Settled) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let mut chunks = std::pin::pin!(chunks);
+    while let Some(outcome) = chunks.next().await {
+        record(outcomes_by_pair(outcome, &pairs_of)?)?;
+    }
+    Ok(())
 }
 
 /// Why a run stopped before its end, and what to do so that the same command finishes it.
@@ -205,7 +210,7 @@ fn holder(job: &Job) -> String {
     format!(
         "pid {}, `{}` of {}, since {}",
         std::process::id(),
-        job.command,
+        job.task.name(),
         job.input.display(),
         humantime::format_rfc3339_seconds(std::time::SystemTime::now())
     )
@@ -215,20 +220,19 @@ fn holder(job: &Job) -> String {
 pub async fn write_pairs(
     api: &Api,
     job: &Job,
-    kind: &Kind,
     state_path: &Path,
     retry_failed: bool,
 ) -> anyhow::Result<Summary> {
     let started = Instant::now();
     let run = Run {
-        command: job.command.to_owned(),
+        command: job.task.name().to_owned(),
         api_version: job.version.as_str().to_owned(),
         from_type: job.from_type.clone(),
         to_type: job.to_type.clone(),
-        kind: kind.describe(),
+        kind: job.task.kind().map(Kind::describe).unwrap_or_default(),
     };
     if job.dry_run {
-        return plan_pairs(job, kind, &run, state_path);
+        return plan_pairs(job, &run, state_path);
     }
     let _lock = lock::acquire(state_path, &holder(job))?;
     let mut state = State::open(state_path)?;
@@ -241,7 +245,7 @@ pub async fn write_pairs(
     let before = state.counts()?;
     let session = state.begin_session()?;
     let bar = progress_bar(job, Some(before.pending_pairs));
-    let sent = send_pending(api, job, kind, &mut state, &bar).await;
+    let sent = send_pending(api, job, &mut state, &bar).await;
     bar.finish_and_clear();
     // A session ends with the process's work, whether it succeeded or not; only a kill leaves
     // one open.
@@ -256,7 +260,7 @@ pub async fn write_pairs(
     failures.finish()?;
     let after = state.counts()?;
     Ok(Summary {
-        command: job.command,
+        command: job.task.name(),
         total: after.total,
         done: after.done,
         failed: after.failed,
@@ -285,15 +289,14 @@ fn import(state: &mut State, run: &Run, job: &Job) -> anyhow::Result<()> {
 async fn send_pending(
     api: &Api,
     job: &Job,
-    kind: &Kind,
     state: &mut State,
     bar: &ProgressBar,
 ) -> anyhow::Result<Option<Arc<Error>>> {
-    let resolved = resolve(api, job, kind).await?;
+    let task = resolve(api, job).await?;
     let mut pending = state.pending()?;
     let halted = AtomicBool::new(false);
     let mut stop = None;
-    let record = |settled: Settled| -> anyhow::Result<()> {
+    let mut record = |settled: Settled| -> anyhow::Result<()> {
         bar.inc(state.record(settled.outcomes)?);
         if let Some(error) = settled.stop {
             halted.store(true, Ordering::SeqCst);
@@ -305,7 +308,7 @@ async fn send_pending(
     let rows = pending
         .by_ref()
         .take_while(|_| !interrupted.load(Ordering::SeqCst) && !halted.load(Ordering::SeqCst));
-    send_pairs(api, job, &resolved, rows, record).await?;
+    send_pairs(api, job, &task, rows, &mut record).await?;
     pending.failure().map_or(Ok(()), Err)?;
     Ok(stop)
 }
@@ -332,7 +335,7 @@ fn interruption() -> Arc<AtomicBool> {
 
 /// The plan of `associate` or `archive`: from the run's state when it holds this run, else
 /// from a scratch state the input is read into and that is deleted after.
-fn plan_pairs(job: &Job, kind: &Kind, run: &Run, state_path: &Path) -> anyhow::Result<Summary> {
+fn plan_pairs(job: &Job, run: &Run, state_path: &Path) -> anyhow::Result<Summary> {
     let existing = match state_path.exists() {
         true => Some(State::open_read_only(state_path)?),
         false => None,
@@ -347,11 +350,7 @@ fn plan_pairs(job: &Job, kind: &Kind, run: &Run, state_path: &Path) -> anyhow::R
         }
     };
     let counts = state.counts()?;
-    let size = job.options.chunk_size.unwrap_or(match (job.command, kind) {
-        ("associate", Kind::Type { .. } | Kind::Label(_)) => 2_000,
-        _ => hubspot_associations::bulk::DEFAULT_CHUNK,
-    });
-    let requests = counts.pending_pairs.div_ceil(size as u64);
+    let requests = counts.pending_pairs.div_ceil(job.chunk_size() as u64);
     Ok(report::plan(
         job,
         &counts,
@@ -393,135 +392,91 @@ pub fn status(state_path: &Path, failures_shown: u64) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The association type a run writes: a label resolved to its type id and category once.
-async fn resolve(api: &Api, job: &Job, kind: &Kind) -> anyhow::Result<Kind> {
-    let Kind::Label(label) = kind else {
-        return Ok(kind.clone());
+/// The task as it runs: a label resolved to its type id and category once.
+async fn resolve(api: &Api, job: &Job) -> anyhow::Result<Task> {
+    let Some(Kind::Label(label)) = job.task.kind() else {
+        return Ok(job.task.clone());
     };
-    let labels = with_client!(api, client, {
-        client.labels(&job.from_type, &job.to_type).await?
-    });
-    let found = labels.find(label).ok_or_else(|| {
-        anyhow::anyhow!(
-            "no association label `{label}` from {} to {}",
-            job.from_type,
-            job.to_type
-        )
-    })?;
-    Ok(Kind::Type {
+    let (from, to) = (job.from_type.as_str(), job.to_type.as_str());
+    let labels = with_operations!(api.version, version, [list_labels], {
+        version::Client::new(api.transport.clone())
+            .labels(from, to)
+            .await?
+    })
+    .map_err(unavailable)?;
+    let found = labels
+        .find(label)
+        .ok_or_else(|| anyhow::anyhow!("no association label `{label}` from {from} to {to}"))?;
+    Ok(job.task.with_kind(Kind::Type {
         id: found.type_id,
         category: found.category.clone(),
-    })
+    }))
 }
 
-/// Sends `rows` through the batch operation the command and kind call for, in the run's
-/// version, recording what HubSpot confirmed of each request as it completes.
+/// Sends `rows` through the batch operation the task calls for, in the run's version,
+/// recording what HubSpot confirmed of each request as it completes.
 async fn send_pairs(
     api: &Api,
     job: &Job,
-    kind: &Kind,
+    task: &Task,
     rows: impl Iterator<Item = Pair>,
-    mut record: impl FnMut(Settled) -> anyhow::Result<()>,
+    record: &mut impl FnMut(Settled) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
     let (from_type, to_type, options) = (job.from_type.as_str(), job.to_type.as_str(), job.options);
-    // Drains a stream of bulk outcomes into the run's state.
-    macro_rules! drain {
-        ($chunks:expr, $pairs_of:expr) => {{
-            let mut chunks = std::pin::pin!($chunks);
-            while let Some(outcome) = chunks.next().await {
-                record(outcomes_by_pair(outcome, $pairs_of))?;
-            }
-        }};
-    }
-    with_client!(api, client, version, {
-        use version::types;
-        let id = |value: u64| types::PublicObjectId {
-            id: ObjectId::from(value),
-        };
-        let ids = |from: &types::PublicObjectId, to: &types::PublicObjectId| {
-            vec![(number(&from.id), number(&to.id))]
-        };
-        let typed = |type_id: i32, category: &str| types::AssociationSpec {
-            association_category: category.into(),
-            association_type_id: type_id,
-        };
-        match (job.command, kind) {
-            ("associate", Kind::Default) => drain!(
-                client.batch_create_default_chunks(
-                    from_type,
-                    to_type,
-                    rows.map(|p| types::PublicDefaultAssociationMultiPost {
-                        from: id(p.from),
-                        to: id(p.to)
-                    }),
-                    options
-                ),
-                |i: &types::PublicDefaultAssociationMultiPost| ids(&i.from, &i.to)
-            ),
-            (
-                "associate",
-                Kind::Type {
-                    id: type_id,
-                    category,
-                },
-            ) => drain!(
-                client.batch_create_chunks(
-                    from_type,
-                    to_type,
-                    rows.map(|p| types::PublicAssociationMultiPost {
-                        from: id(p.from),
-                        to: id(p.to),
-                        types: vec![typed(*type_id, category)]
-                    }),
-                    options
-                ),
-                |i: &types::PublicAssociationMultiPost| ids(&i.from, &i.to)
-            ),
-            ("archive", Kind::Default) => drain!(
-                client.batch_archive_chunks(
-                    from_type,
-                    to_type,
-                    by_from(rows).map(|(from, to)| {
-                        types::PublicAssociationMultiArchive {
-                            from: id(from),
-                            to: to.into_iter().map(id).collect(),
-                        }
-                    }),
-                    options
-                ),
-                |i: &types::PublicAssociationMultiArchive| i
-                    .to
-                    .iter()
-                    .map(|to| (number(&i.from.id), number(&to.id)))
-                    .collect()
-            ),
-            (
-                "archive",
-                Kind::Type {
-                    id: type_id,
-                    category,
-                },
-            ) => drain!(
-                client.batch_archive_labels_chunks(
-                    from_type,
-                    to_type,
-                    rows.map(|p| types::PublicAssociationMultiPost {
-                        from: id(p.from),
-                        to: id(p.to),
-                        types: vec![typed(*type_id, category)]
-                    }),
-                    options
-                ),
-                |i: &types::PublicAssociationMultiPost| ids(&i.from, &i.to)
-            ),
-            (command, kind) => anyhow::bail!("`{command}` cannot use {kind:?}"),
+    let sent: Result<anyhow::Result<()>, MissingOperation> = match task {
+        Task::Associate(Kind::Default) => {
+            with_operations!(api.version, version, [batch_create_default], {
+                use version::types::PublicDefaultAssociationMultiPost as Input;
+                let client = version::Client::new(api.transport.clone());
+                let inputs = rows.map(|p| Input::new(p.from, p.to));
+                let chunks =
+                    client.batch_create_default_chunks(from_type, to_type, inputs, options);
+                drain(chunks, |i: &Input| pair(&i.from.id, &i.to.id), record).await
+            })
         }
-    });
-    Ok(())
+        Task::Associate(Kind::Type { id, category }) => {
+            with_operations!(api.version, version, [batch_create], {
+                use version::types::{AssociationSpec, PublicAssociationMultiPost as Input};
+                let client = version::Client::new(api.transport.clone());
+                let spec = AssociationSpec::new(category.as_str(), *id);
+                let inputs = rows.map(|p| Input::new(p.from, p.to, [spec.clone()]));
+                let chunks = client.batch_create_chunks(from_type, to_type, inputs, options);
+                drain(chunks, |i: &Input| pair(&i.from.id, &i.to.id), record).await
+            })
+        }
+        Task::Archive(Kind::Default) => {
+            with_operations!(api.version, version, [batch_archive], {
+                use version::types::PublicAssociationMultiArchive as Input;
+                let client = version::Client::new(api.transport.clone());
+                let inputs = by_from(rows).map(|(from, to)| Input::new(from, to));
+                let chunks = client.batch_archive_chunks(from_type, to_type, inputs, options);
+                let pairs = |i: &Input| -> anyhow::Result<Vec<(RecordId, RecordId)>> {
+                    let from = record_id(&i.from.id)?;
+                    i.to.iter()
+                        .map(|to| Ok((from, record_id(&to.id)?)))
+                        .collect()
+                };
+                drain(chunks, pairs, record).await
+            })
+        }
+        Task::Archive(Kind::Type { id, category }) => {
+            with_operations!(api.version, version, [batch_archive_labels], {
+                use version::types::{AssociationSpec, PublicAssociationMultiPost as Input};
+                let client = version::Client::new(api.transport.clone());
+                let spec = AssociationSpec::new(category.as_str(), *id);
+                let inputs = rows.map(|p| Input::new(p.from, p.to, [spec.clone()]));
+                let chunks =
+                    client.batch_archive_labels_chunks(from_type, to_type, inputs, options);
+                drain(chunks, |i: &Input| pair(&i.from.id, &i.to.id), record).await
+            })
+        }
+        other => anyhow::bail!("`{other}` does not write pairs"),
+    };
+    sent.map_err(unavailable)?
 }
 
 /// Consecutive pairs with the same `from` grouped, as batch archive takes them, as they come.
-fn by_from(rows: impl Iterator<Item = Pair>) -> impl Iterator<Item = (u64, Vec<u64>)> {
+fn by_from(rows: impl Iterator<Item = Pair>) -> impl Iterator<Item = (RecordId, Vec<RecordId>)> {
     let mut rows = rows.peekable();
     std::iter::from_fn(move || {
         let first = rows.next()?;
@@ -533,16 +488,18 @@ fn by_from(rows: impl Iterator<Item = Pair>) -> impl Iterator<Item = (u64, Vec<u
     })
 }
 
-/// Records read at once by `export`.
-const EXPORT_CHUNK: usize = 1_000;
+/// One association of an exported record: `from_id,to_id,type_id,category,label`.
+type ExportRow = [String; 5];
 
 /// `export`: every association of every record of the input, to a CSV file. The input is read
-/// a thousand ids at a time, and the output and failures files are written to temporary files
-/// put in place when complete.
+/// a few requests' worth of ids at a time, and the output and failures files are written to
+/// temporary files put in place when complete.
 pub async fn export(api: &Api, job: &Job, output: &Path) -> anyhow::Result<Summary> {
     let started = Instant::now();
     let mut rows = input::open(&job.input, 1)?;
     let mut bad_rows = BadRowLog::default();
+    // Ids read at once: enough for every request in flight, and no more.
+    let read_at_once = job.chunk_size() * job.options.concurrency.max(1);
     if job.dry_run {
         let (mut ids, mut bad) = (0, 0);
         for row in rows.by_ref() {
@@ -563,7 +520,7 @@ pub async fn export(api: &Api, job: &Job, output: &Path) -> anyhow::Result<Summa
             bad,
             ..Counts::default()
         };
-        let requests = ids.div_ceil(EXPORT_CHUNK as u64);
+        let requests = ids.div_ceil(job.chunk_size() as u64);
         return Ok(report::plan(
             job,
             &counts,
@@ -579,11 +536,11 @@ pub async fn export(api: &Api, job: &Job, output: &Path) -> anyhow::Result<Summa
     let bar = progress_bar(job, None);
     let (mut exported, mut failed, mut read) = (0_u64, 0_u64, 0_u64);
     loop {
-        // Up to a chunk of ids, and the bad rows met on the way, which go to the failures
-        // file in line order with the chunk's failures.
-        let mut chunk: Vec<(u64, u64)> = Vec::with_capacity(EXPORT_CHUNK);
+        // Up to a read's worth of ids, and the bad rows met on the way, which go to the
+        // failures file in line order with the read's failures.
+        let mut chunk: Vec<(u64, RecordId)> = Vec::with_capacity(read_at_once);
         let mut unusable: Vec<(u64, Vec<String>, String)> = Vec::new();
-        while chunk.len() < EXPORT_CHUNK {
+        while chunk.len() < read_at_once {
             match rows
                 .next()
                 .transpose()
@@ -601,34 +558,27 @@ pub async fn export(api: &Api, job: &Job, output: &Path) -> anyhow::Result<Summa
             break;
         }
         read += chunk.len() as u64;
-        let line_of: HashMap<u64, u64> = chunk.iter().map(|(line, id)| (*id, *line)).collect();
+        let line_of: HashMap<RecordId, u64> = chunk.iter().map(|(line, id)| (*id, *line)).collect();
         let records: Vec<ObjectId> = chunk.iter().map(|(_, id)| ObjectId::from(*id)).collect();
-        let rows: Vec<[String; 5]> = with_client!(api, client, {
-            let outcome = client
-                .batch_read_all(&job.from_type, &job.to_type, records, job.options)
-                .await;
-            exported += outcome.succeeded.len() as u64;
-            failed += outcome.failed.len() as u64;
-            for failure in &outcome.failed {
-                let line = line_of
-                    .get(&number(&failure.input))
-                    .copied()
-                    .unwrap_or_default();
-                unusable.push((
-                    line,
-                    vec![failure.input.to_string()],
-                    failure.failure.to_string(),
-                ));
-            }
-            outcome
+        let (from, to) = (job.from_type.as_str(), job.to_type.as_str());
+        let outcome = with_operations!(api.version, version, [batch_read], {
+            let client = version::Client::new(api.transport.clone());
+            let outcome = client.batch_read_all(from, to, records, job.options).await;
+            let succeeded = outcome.succeeded.len() as u64;
+            let failed: Vec<(ObjectId, String)> = outcome
+                .failed
+                .iter()
+                .map(|failure| (failure.input.clone(), failure.failure.to_string()))
+                .collect();
+            let associations: Vec<ExportRow> = outcome
                 .succeeded
                 .into_iter()
                 .flat_map(|record| {
                     let from = record.input.to_string();
                     record
                         .result
-                        .unwrap_or_default()
                         .into_iter()
+                        .flatten()
                         .flat_map(move |associated| {
                             let from = from.clone();
                             associated.association_types.into_iter().map(move |kind| {
@@ -642,9 +592,21 @@ pub async fn export(api: &Api, job: &Job, output: &Path) -> anyhow::Result<Summa
                             })
                         })
                 })
-                .collect()
-        });
-        for row in rows {
+                .collect();
+            (associations, succeeded, failed)
+        })
+        .map_err(unavailable)?;
+        let (associations, succeeded, failures_of_read) = outcome;
+        exported += succeeded;
+        failed += failures_of_read.len() as u64;
+        for (id, reason) in failures_of_read {
+            let record = record_id(&id)?;
+            let line = line_of.get(&record).copied().ok_or_else(|| {
+                anyhow::anyhow!("HubSpot's outcome names record {record}, which was not asked for")
+            })?;
+            unusable.push((line, vec![record.to_string()], reason));
+        }
+        for row in associations {
             writer.write(&row)?;
         }
         unusable.sort();
@@ -658,7 +620,7 @@ pub async fn export(api: &Api, job: &Job, output: &Path) -> anyhow::Result<Summa
     writer.finish()?;
     failures.finish()?;
     Ok(Summary {
-        command: job.command,
+        command: job.task.name(),
         total: rows.total,
         done: exported,
         failed,

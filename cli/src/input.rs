@@ -1,23 +1,82 @@
 //! Reading the input files as a stream: one pair of record ids per row (or one id, for
-//! `export`), with a header row or not. A bad row is reported with its line number and the rest
-//! go on. Nothing here holds more than the row being read, so memory does not grow with the
-//! file.
+//! `export`), with a header row or not. A bad row is reported with its line number and an
+//! excerpt, and the rest go on.
+//!
+//! Memory is bounded whatever the file holds: `csv-core` parses into a buffer of [`MAX_ROW`]
+//! bytes, and a row that does not fit (the wrong file, one line of hundreds of megabytes, a
+//! quote never closed) is a bad row, and reading goes on at the next line. Nothing a message or
+//! a file quotes of the input is longer than [`EXCERPT`] characters a field.
 
-use std::cell::RefCell;
-use std::collections::VecDeque;
+use std::fmt;
 use std::fs::File;
-use std::io::{self, BufReader, Read};
+use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
-use std::rc::Rc;
 
 use sha2::{Digest, Sha256};
+
+/// The longest row read, in bytes. A row of this program's input is at most two ids of 19
+/// digits and a comma; a few KiB leave room for spaces and quotes, and anything longer is not
+/// a row of ids.
+pub const MAX_ROW: usize = 4 * 1024;
+
+/// The most fields a row may have before it is a bad row (the rows need one or two).
+const MAX_FIELDS: usize = 64;
+
+/// The most characters of a field that a message or a file quotes.
+pub const EXCERPT: usize = 64;
+
+/// The bytes of a row kept for the excerpt of a row too long to read: enough for
+/// [`EXCERPT`] characters of UTF-8, and one more to tell that there were more.
+const START: usize = 4 * EXCERPT + 1;
+
+/// A record id as HubSpot has them: a whole number within a signed 64-bit integer, so that it
+/// is also an SQLite integer. The only way to make one is to read one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RecordId(i64);
+
+impl RecordId {
+    /// The id a field holds: digits only, below 2^63.
+    pub fn parse(field: &str) -> Option<Self> {
+        if field.is_empty() || !field.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        field.parse::<i64>().ok().map(Self)
+    }
+
+    /// The id from a value stored as an SQLite integer; `None` for one that is not an id.
+    pub fn from_stored(value: i64) -> Option<Self> {
+        (value >= 0).then_some(Self(value))
+    }
+
+    /// As an SQLite integer.
+    pub fn stored(self) -> i64 {
+        self.0
+    }
+
+    /// As the unsigned number HubSpot's record ids are.
+    pub fn get(self) -> u64 {
+        self.0.unsigned_abs()
+    }
+}
+
+impl fmt::Display for RecordId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl From<RecordId> for hubspot_associations::ObjectId {
+    fn from(id: RecordId) -> Self {
+        Self::from(id.get())
+    }
+}
 
 /// A row that cannot be used, and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BadRow {
     /// The line in the file, from 1.
     pub line: u64,
-    /// The row as read.
+    /// The row as read, each field cut to [`EXCERPT`] characters.
     pub fields: Vec<String>,
     /// Why it cannot be used.
     pub reason: String,
@@ -29,80 +88,49 @@ pub struct Row {
     /// The line in the file, from 1.
     pub line: u64,
     /// The record ids, as many as the file's columns.
-    pub ids: Vec<u64>,
+    pub ids: Vec<RecordId>,
 }
 
-/// What the byte reader has seen that the csv reader does not report: where each line with
-/// content starts (the csv reader places a record after blank lines at the first blank one),
-/// and the hash of every byte.
-#[derive(Default)]
-struct Seen {
-    /// `(byte offset, line number)` of each line with content, read but not yet matched to a
-    /// record: at most a read buffer's worth.
-    content_lines: VecDeque<(u64, u64)>,
-    offset: u64,
-    line: u64,
-    line_start: u64,
-    line_has_content: bool,
-    hash: Sha256,
-}
+/// A usable row, or a bad row to report.
+pub type Parsed = Result<Row, BadRow>;
 
-impl Seen {
-    fn see(&mut self, bytes: &[u8]) {
-        self.hash.update(bytes);
-        for &byte in bytes {
-            match byte {
-                b'\n' => {
-                    self.line += 1;
-                    self.line_start = self.offset + 1;
-                    self.line_has_content = false;
-                }
-                b'\r' => {}
-                _ if !self.line_has_content => {
-                    self.line_has_content = true;
-                    self.content_lines
-                        .push_back((self.line_start, self.line + 1));
-                }
-                _ => {}
-            }
-            self.offset += 1;
-        }
-    }
-
-    /// The line of the record the csv reader places at `byte`: the first line with content
-    /// that starts there or later.
-    fn line_at(&mut self, byte: u64) -> Option<u64> {
-        while self.content_lines.front().is_some_and(|(at, _)| *at < byte) {
-            self.content_lines.pop_front();
-        }
-        self.content_lines.front().map(|(_, line)| *line)
+/// At most [`EXCERPT`] characters of `text`, with `...` when it was longer.
+pub fn excerpt(text: &str) -> String {
+    match text.char_indices().nth(EXCERPT) {
+        Some((end, _)) => format!("{}...", &text[..end]),
+        None => text.to_owned(),
     }
 }
 
-/// A reader that tells `Seen` every byte it passes on.
-struct Watched<R> {
-    inner: R,
-    seen: Rc<RefCell<Seen>>,
-}
-
-impl<R: Read> Read for Watched<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let read = self.inner.read(buf)?;
-        self.seen.borrow_mut().see(&buf[..read]);
-        Ok(read)
-    }
+/// What reading one record found.
+enum Record {
+    /// A record of this many fields, in the output buffer.
+    Fields(usize),
+    /// A record too long for [`MAX_ROW`], or with more than [`MAX_FIELDS`] fields: skipped to
+    /// the end of its line.
+    TooLong,
+    /// The end of the file.
+    End,
 }
 
 /// The rows of a file with `columns` ids per row, as they are read. The first row is a header
 /// only when it names columns: every field a name, none an id. Anything else there (`1;10`) is
 /// a row, good or bad, reported with its line like any other.
 pub struct Rows<R> {
-    reader: csv::Reader<Watched<R>>,
-    seen: Rc<RefCell<Seen>>,
-    record: csv::ByteRecord,
+    input: BufReader<R>,
+    csv: csv_core::Reader,
+    /// The fields of the record being read.
+    output: Vec<u8>,
+    /// Where each of its fields ends in `output`.
+    ends: Vec<usize>,
+    /// The first bytes of the record being read, for an excerpt of a row too long to keep.
+    start: Vec<u8>,
     columns: usize,
-    index: u64,
-    failed: bool,
+    /// The line the next byte is on, from 1.
+    line: u64,
+    hash: Sha256,
+    first: bool,
+    done: bool,
     /// Data rows read so far (a header is not one).
     pub total: u64,
 }
@@ -113,9 +141,9 @@ pub fn unreadable(path: &Path, error: io::Error) -> anyhow::Error {
 }
 
 /// The rows of the file at `path`.
-pub fn open(path: &Path, columns: usize) -> anyhow::Result<Rows<BufReader<File>>> {
+pub fn open(path: &Path, columns: usize) -> anyhow::Result<Rows<File>> {
     let file = File::open(path).map_err(|error| unreadable(path, error))?;
-    Ok(Rows::new(BufReader::new(file), columns))
+    Ok(Rows::new(file, columns))
 }
 
 /// The SHA-256 of the file at `path`, read in pieces.
@@ -135,43 +163,117 @@ pub fn sha256(path: &Path) -> anyhow::Result<String> {
 impl<R: Read> Rows<R> {
     /// The rows of `reader`.
     pub fn new(reader: R, columns: usize) -> Self {
-        let seen = Rc::new(RefCell::new(Seen::default()));
-        let reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .trim(csv::Trim::All)
-            .from_reader(Watched {
-                inner: reader,
-                seen: Rc::clone(&seen),
-            });
         Self {
-            reader,
-            seen,
-            record: csv::ByteRecord::new(),
+            input: BufReader::with_capacity(64 * 1024, reader),
+            csv: csv_core::Reader::new(),
+            output: vec![0; MAX_ROW],
+            ends: vec![0; MAX_FIELDS],
+            start: Vec::with_capacity(START),
             columns,
-            index: 0,
-            failed: false,
+            line: 1,
+            hash: Sha256::new(),
+            first: true,
+            done: false,
             total: 0,
         }
     }
 
     /// The SHA-256 of every byte read so far: of the whole file, once the rows are exhausted.
     pub fn sha256(&self) -> String {
-        hex(&self.seen.borrow().hash.clone().finalize())
+        hex(&self.hash.clone().finalize())
     }
 
-    fn line(&self, position: Option<&csv::Position>) -> u64 {
-        let byte = position.map_or(0, csv::Position::byte);
-        self.seen
-            .borrow_mut()
-            .line_at(byte)
-            .or_else(|| position.map(csv::Position::line))
-            .unwrap_or(self.index)
+    /// Takes `count` bytes off the buffer: hashed, their lines counted, the first of a record
+    /// kept for its excerpt.
+    fn consume(&mut self, count: usize) -> io::Result<()> {
+        let buffer = self.input.fill_buf()?;
+        let taken = &buffer[..count.min(buffer.len())];
+        self.hash.update(taken);
+        self.line += taken.iter().filter(|&&b| b == b'\n').count() as u64;
+        let room = START.saturating_sub(self.start.len());
+        self.start
+            .extend_from_slice(&taken[..room.min(taken.len())]);
+        let count = taken.len();
+        self.input.consume(count);
+        Ok(())
+    }
+
+    /// Skips the line terminators before a record, so that the record's line is its first.
+    fn skip_blank_lines(&mut self) -> io::Result<()> {
+        loop {
+            let buffer = self.input.fill_buf()?;
+            let blank = buffer
+                .iter()
+                .take_while(|&&b| b == b'\n' || b == b'\r')
+                .count();
+            if blank == 0 {
+                return Ok(());
+            }
+            self.consume(blank)?;
+            self.start.clear();
+        }
+    }
+
+    /// Skips to the start of the next line, whatever the quoting: the rest of a row too long
+    /// to read.
+    fn skip_line(&mut self) -> io::Result<()> {
+        loop {
+            let buffer = self.input.fill_buf()?;
+            if buffer.is_empty() {
+                return Ok(());
+            }
+            match buffer.iter().position(|&b| b == b'\n') {
+                Some(end) => return self.consume(end + 1),
+                None => {
+                    let all = buffer.len();
+                    self.consume(all)?;
+                }
+            }
+        }
+    }
+
+    fn read_record(&mut self) -> io::Result<Record> {
+        self.start.clear();
+        let (mut written, mut ended) = (0, 0);
+        loop {
+            let buffer = self.input.fill_buf()?;
+            let at_end = buffer.is_empty();
+            let (result, read, out, end) =
+                self.csv
+                    .read_record(buffer, &mut self.output[written..], &mut self.ends[ended..]);
+            self.consume(read)?;
+            written += out;
+            ended += end;
+            match result {
+                csv_core::ReadRecordResult::Record => return Ok(Record::Fields(ended)),
+                csv_core::ReadRecordResult::End => return Ok(Record::End),
+                csv_core::ReadRecordResult::InputEmpty if at_end => return Ok(Record::End),
+                csv_core::ReadRecordResult::InputEmpty => {}
+                csv_core::ReadRecordResult::OutputFull
+                | csv_core::ReadRecordResult::OutputEndsFull => {
+                    self.skip_line()?;
+                    self.csv.reset();
+                    return Ok(Record::TooLong);
+                }
+            }
+        }
+    }
+
+    /// The fields of the record just read, trimmed, as text.
+    fn fields(&self, count: usize) -> Vec<String> {
+        let mut start = 0;
+        self.ends[..count]
+            .iter()
+            .map(|&end| {
+                let field = String::from_utf8_lossy(&self.output[start..end])
+                    .trim()
+                    .to_owned();
+                start = end;
+                field
+            })
+            .collect()
     }
 }
-
-/// A usable row, or a bad row to report.
-pub type Parsed = Result<Row, BadRow>;
 
 /// The rows end at the first error of the file itself (not of a row), which is returned.
 impl<R: Read> Iterator for Rows<R> {
@@ -179,34 +281,44 @@ impl<R: Read> Iterator for Rows<R> {
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
-            if self.failed {
+            if self.done {
                 return None;
             }
-            self.index += 1;
-            let read = self.reader.read_byte_record(&mut self.record);
-            let fields: Vec<String> = match read {
-                Ok(false) => return None,
-                Ok(true) => self
-                    .record
-                    .iter()
-                    .map(|field| String::from_utf8_lossy(field).into_owned())
-                    .collect(),
+            let read = self
+                .skip_blank_lines()
+                .map(|()| self.line)
+                .and_then(|line| Ok((line, self.read_record()?)));
+            let (line, record) = match read {
+                Ok(read) => read,
                 Err(error) => {
-                    if let csv::ErrorKind::Io(_) = error.kind() {
-                        self.failed = true;
-                        return Some(Err(io::Error::other(error)));
-                    }
-                    self.total += 1;
-                    let line = self.line(error.position());
-                    return Some(Ok(Err(BadRow {
-                        line,
-                        fields: Vec::new(),
-                        reason: format!("unreadable row: {error}"),
-                    })));
+                    self.done = true;
+                    return Some(Err(error));
                 }
             };
-            let line = self.line(self.record.position());
-            if self.index == 1 && !fields.is_empty() && fields.iter().all(|f| is_name(f)) {
+            let fields = match record {
+                Record::End => {
+                    self.done = true;
+                    return None;
+                }
+                Record::TooLong => {
+                    self.first = false;
+                    self.total += 1;
+                    return Some(Ok(Err(BadRow {
+                        line,
+                        fields: vec![excerpt(&String::from_utf8_lossy(&self.start))],
+                        reason: format!(
+                            "longer than {} KiB or more than {MAX_FIELDS} fields: not a row of \
+                             record ids (the wrong file, or a quote never closed?)",
+                            MAX_ROW / 1024
+                        ),
+                    })));
+                }
+                Record::Fields(count) => self.fields(count),
+            };
+            let header = std::mem::replace(&mut self.first, false)
+                && !fields.is_empty()
+                && fields.iter().all(|f| is_name(f));
+            if header {
                 continue;
             }
             self.total += 1;
@@ -215,41 +327,35 @@ impl<R: Read> Iterator for Rows<R> {
     }
 }
 
-fn row(line: u64, fields: Vec<String>, columns: usize) -> Result<Row, BadRow> {
+fn row(line: u64, fields: Vec<String>, columns: usize) -> Parsed {
+    let bad = |reason: String, fields: &[String]| BadRow {
+        line,
+        fields: fields.iter().map(|f| excerpt(f)).collect(),
+        reason,
+    };
     if fields.len() != columns {
-        let reason = format!("{} columns, expected {columns}", fields.len());
-        return Err(BadRow {
-            line,
-            fields,
-            reason,
-        });
+        return Err(bad(
+            format!("{} columns, expected {columns}", fields.len()),
+            &fields,
+        ));
     }
-    match fields.iter().find(|f| record_id(f).is_none()) {
-        Some(bad) => {
-            let reason = if bad.is_empty() {
-                "an empty id".to_owned()
-            } else {
-                format!("`{bad}` is not a record id (record ids are whole numbers below 2^63)")
-            };
-            Err(BadRow {
-                line,
-                fields,
-                reason,
-            })
+    let mut ids = Vec::with_capacity(columns);
+    for field in &fields {
+        match RecordId::parse(field) {
+            Some(id) => ids.push(id),
+            None if field.is_empty() => return Err(bad("an empty id".to_owned(), &fields)),
+            None => {
+                return Err(bad(
+                    format!(
+                        "`{}` is not a record id (record ids are whole numbers below 2^63)",
+                        excerpt(field)
+                    ),
+                    &fields,
+                ));
+            }
         }
-        None => Ok(Row {
-            line,
-            ids: fields.iter().filter_map(|f| record_id(f)).collect(),
-        }),
     }
-}
-
-/// A record id: digits, within HubSpot's signed 64-bit ids (and so an SQLite integer).
-fn record_id(field: &str) -> Option<u64> {
-    if field.is_empty() || !field.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    field.parse::<i64>().ok().map(i64::unsigned_abs)
+    Ok(Row { line, ids })
 }
 
 /// Whether a field reads as a column name (`from_id`, `Contact ID`): a letter first, then
@@ -280,10 +386,10 @@ mod tests {
         (good, bad, rows.total)
     }
 
-    fn row(line: u64, ids: &[u64]) -> Row {
+    fn row(line: u64, ids: &[i64]) -> Row {
         Row {
             line,
-            ids: ids.to_vec(),
+            ids: ids.iter().map(|id| RecordId(*id)).collect(),
         }
     }
 
@@ -336,11 +442,11 @@ mod tests {
             b"id\n7\n\n8,9\n9223372036854775807\n9223372036854775808\n",
             1,
         );
-        assert_eq!(good, [row(2, &[7]), row(5, &[i64::MAX as u64])]);
+        assert_eq!(good, [row(2, &[7]), row(5, &[i64::MAX])]);
         assert_eq!(bad[0].0, 4);
         assert_eq!(
             bad[1].0, 6,
-            "an id beyond HubSpot's 64-bit signed ids is refused"
+            "an id beyond HubSpot's 64-bit signed ids is refused, not clamped"
         );
     }
 
@@ -357,9 +463,53 @@ mod tests {
         assert!(bad.is_empty());
         assert_eq!(total, 20_000);
         let last = good.last().unwrap();
-        assert_eq!(last.ids, [20_000, 20_001]);
+        assert_eq!(last.ids, [RecordId(20_000), RecordId(20_001)]);
         assert_eq!(last.line, 20_000 + 2 * 50_000);
         assert_eq!(good[7_000].line, 7_001 + 50_000);
+    }
+
+    #[test]
+    fn a_row_too_long_is_a_bad_row_with_an_excerpt_and_reading_goes_on() {
+        let mut text = b"1,2\n".to_vec();
+        text.extend(std::iter::repeat_n(b'7', 3 * MAX_ROW));
+        text.extend_from_slice(b"\n3,4\n\"an open quote,5\n6,7\n");
+        text.extend(std::iter::repeat_n(b'x', 2 * MAX_ROW));
+        text.extend_from_slice(b"\n8,9\n");
+        let mut rows = Rows::new(&text[..], 2);
+        let parsed: Vec<Parsed> = rows.by_ref().map(Result::unwrap).collect();
+        let good: Vec<u64> = parsed
+            .iter()
+            .filter_map(|r| r.as_ref().ok())
+            .map(|r| r.line)
+            .collect();
+        assert_eq!(good, [1, 3, 7], "the rows after each bad one are read");
+        let bad: Vec<&BadRow> = parsed.iter().filter_map(|r| r.as_ref().err()).collect();
+        assert_eq!(bad.len(), 2);
+        assert_eq!(bad[0].line, 2);
+        assert_eq!(bad[0].fields, [format!("{}...", "7".repeat(EXCERPT))]);
+        assert!(
+            bad[0].reason.starts_with("longer than 4 KiB"),
+            "{}",
+            bad[0].reason
+        );
+        assert_eq!(
+            bad[1].line, 4,
+            "a quote never closed is one bad row, from its line"
+        );
+        assert_eq!(rows.total, 5);
+        assert_eq!(
+            rows.sha256(),
+            hex(&Sha256::digest(&text)),
+            "every byte is hashed"
+        );
+    }
+
+    #[test]
+    fn messages_quote_an_excerpt_of_a_long_field() {
+        let field = "y".repeat(1_000);
+        let (_, bad, _) = read(format!("{field},1\n").as_bytes(), 2);
+        assert!(bad[0].1.len() < 200, "{}", bad[0].1);
+        assert!(bad[0].1.contains(&format!("`{}...`", "y".repeat(EXCERPT))));
     }
 
     #[test]

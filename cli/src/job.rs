@@ -1,14 +1,164 @@
-//! What every command of a run shares: which command, version, object types and files, and
-//! how requests are sent. The commands run a job; the report describes it.
+//! What every command of a run shares: what it does (the [`Task`], with the operations it
+//! needs), which version, object types and files, and how requests are sent. The commands run
+//! a job; the report describes it.
 
+use std::fmt;
 use std::path::PathBuf;
 
-use hubspot_associations::{ApiVersion, BulkOptions, RateLimit};
+use hubspot_associations::{ApiVersion, BulkOptions, MissingOperation, RateLimit};
+
+/// Which associations to create or remove.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// The unlabelled default type.
+    Default,
+    /// A type by id and category.
+    Type {
+        /// The association type id.
+        id: i32,
+        /// Its category, such as `HUBSPOT_DEFINED`.
+        category: String,
+    },
+    /// A label, resolved to its type once.
+    Label(String),
+}
+
+impl Kind {
+    /// As the run's state records it.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Default => "default".into(),
+            Self::Type { id, category } => format!("type {id} {category}"),
+            Self::Label(label) => format!("label {label}"),
+        }
+    }
+}
+
+/// What a run does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Task {
+    /// `associate`: create the associations of every pair of the input.
+    Associate(Kind),
+    /// `archive`: remove them.
+    Archive(Kind),
+    /// `export`: write every association of every record of the input.
+    Export,
+}
+
+/// The operation that looks a label up, which `--label` needs besides the batch operation.
+pub const LABELS: &str = "list_labels";
+
+impl Task {
+    /// The command's name: `associate`, `archive`, `export`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Associate(_) => "associate",
+            Self::Archive(_) => "archive",
+            Self::Export => "export",
+        }
+    }
+
+    /// The batch operation it sends its inputs through.
+    pub fn batch_operation(&self) -> &'static str {
+        match self {
+            Self::Associate(Kind::Default) => "batch_create_default",
+            Self::Associate(_) => "batch_create",
+            Self::Archive(Kind::Default) => "batch_archive",
+            Self::Archive(_) => "batch_archive_labels",
+            Self::Export => "batch_read",
+        }
+    }
+
+    /// Every operation it needs: the batch operation, and the label lookup for `--label`.
+    pub fn operations(&self) -> Vec<&'static str> {
+        match self {
+            Self::Associate(Kind::Label(_)) | Self::Archive(Kind::Label(_)) => {
+                vec![LABELS, self.batch_operation()]
+            }
+            _ => vec![self.batch_operation()],
+        }
+    }
+
+    /// The options that choose this form of the command, for messages: `--type-id`.
+    pub fn form(&self) -> &'static str {
+        match self {
+            Self::Associate(Kind::Default) => "",
+            Self::Archive(Kind::Default) => " --default",
+            Self::Associate(Kind::Type { .. }) | Self::Archive(Kind::Type { .. }) => " --type-id",
+            Self::Associate(Kind::Label(_)) | Self::Archive(Kind::Label(_)) => " --label",
+            Self::Export => "",
+        }
+    }
+
+    /// The kind of association it writes, for `associate` and `archive`.
+    pub fn kind(&self) -> Option<&Kind> {
+        match self {
+            Self::Associate(kind) | Self::Archive(kind) => Some(kind),
+            Self::Export => None,
+        }
+    }
+
+    /// The same task writing `kind` (a label resolved to its type).
+    pub fn with_kind(&self, kind: Kind) -> Self {
+        match self {
+            Self::Associate(_) => Self::Associate(kind),
+            Self::Archive(_) => Self::Archive(kind),
+            Self::Export => Self::Export,
+        }
+    }
+
+    /// Whether `version` has every operation the task needs; the refusal names the first it
+    /// lacks, what HubSpot said when it removed it, and the versions that have it.
+    pub fn check(&self, version: ApiVersion) -> Result<(), Unsupported> {
+        version
+            .require(&self.operations())
+            .map_err(|missing| Unsupported {
+                task: format!("{}{}", self.name(), self.form()),
+                missing,
+            })
+    }
+
+    /// The versions of this build that can run it.
+    pub fn versions(&self) -> Vec<ApiVersion> {
+        ApiVersion::ALL
+            .iter()
+            .copied()
+            .filter(|version| self.check(*version).is_ok())
+            .collect()
+    }
+}
+
+impl fmt::Display for Task {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}{}", self.name(), self.form())
+    }
+}
+
+/// A task that the version asked for cannot run.
+#[derive(Debug)]
+pub struct Unsupported {
+    /// The command and the options that chose its form.
+    pub task: String,
+    /// What the version lacks.
+    pub missing: MissingOperation,
+}
+
+impl fmt::Display for Unsupported {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "`{}` cannot run on {}; choose a version that has it with --api-version",
+            self.task, self.missing
+        )
+    }
+}
+
+impl std::error::Error for Unsupported {}
 
 /// What every command shares.
 pub struct Job {
-    /// `associate`, `archive` or `export`.
-    pub command: &'static str,
+    /// What it does.
+    pub task: Task,
     /// The API version.
     pub version: ApiVersion,
     /// The object type associations start from.
@@ -27,4 +177,39 @@ pub struct Job {
     pub rate_limit: RateLimit,
     /// Whether to draw a progress bar.
     pub progress: bool,
+}
+
+impl Job {
+    /// The inputs per request of the task's batch operation: the `--chunk-size`, or HubSpot's
+    /// cap as the version's spec documents it, or the crate's default where it documents none.
+    pub fn chunk_size(&self) -> usize {
+        let cap = self
+            .version
+            .operation(self.task.batch_operation())
+            .and_then(|op| op.batch_cap);
+        self.options.inputs_per_request(cap)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_form_states_the_operations_it_needs() {
+        let label = Kind::Label("Billing contact".into());
+        assert_eq!(
+            Task::Associate(label.clone()).operations(),
+            [LABELS, "batch_create"]
+        );
+        assert_eq!(Task::Archive(Kind::Default).operations(), ["batch_archive"]);
+        assert_eq!(Task::Archive(label).to_string(), "archive --label");
+        assert_eq!(Task::Export.operations(), ["batch_read"]);
+        for version in ApiVersion::ALL {
+            assert_eq!(
+                Task::Export.check(*version).is_ok(),
+                version.operation("batch_read").is_some()
+            );
+        }
+    }
 }

@@ -22,8 +22,8 @@ use hubspot_associations::{
     ApiVersion, BulkOptions, Credentials, RateLimit, SharedBudget, Tier, Transport,
 };
 
-use commands::{Api, Kind};
-use job::Job;
+use commands::Api;
+use job::{Job, Kind, Task};
 
 /// What a run's state is named after, beside its input file.
 const STATE_EXTENSION: &str = ".state.sqlite";
@@ -42,16 +42,19 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Associate every pair of records of a CSV file (`from_id,to_id` per row).
+    #[command(after_help = versions_help(Task::Associate))]
     Associate {
         #[command(flatten)]
         pairs: PairArgs,
     },
     /// Remove the associations between every pair of records of a CSV file.
+    #[command(after_help = versions_help(Task::Archive))]
     Archive {
         #[command(flatten)]
         pairs: PairArgs,
     },
     /// Write every association of every record of a CSV file (one id per row) to a CSV file.
+    #[command(after_help = versions_help(|_| Task::Export))]
     Export {
         #[command(flatten)]
         common: CommonArgs,
@@ -186,6 +189,38 @@ fn default_version() -> ApiVersion {
         .expect("the crate has at least one API version")
 }
 
+/// Which versions of this build can run each form of a command, from the registry: a version
+/// that lacks an operation the form needs is left out.
+fn versions_help(task: impl Fn(Kind) -> Task) -> String {
+    let forms = [
+        Kind::Default,
+        Kind::Type {
+            id: 0,
+            category: String::new(),
+        },
+        Kind::Label(String::new()),
+    ];
+    let mut lines: Vec<String> = Vec::new();
+    for kind in forms {
+        let task = task(kind);
+        let line = format!(
+            "  {task}: {}",
+            match task.versions().as_slice() {
+                [] => "no version of this build".to_owned(),
+                versions => versions
+                    .iter()
+                    .map(|v| v.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }
+        );
+        if !lines.contains(&line) {
+            lines.push(line);
+        }
+    }
+    format!("API versions that can run it:\n{}", lines.join("\n"))
+}
+
 fn version_help() -> String {
     let versions: Vec<String> = ApiVersion::ALL
         .iter()
@@ -241,13 +276,16 @@ impl CommonArgs {
         Ok(RateLimit::Tier(tier))
     }
 
-    fn job(&self, command: &'static str) -> anyhow::Result<Job> {
+    /// The job, refused when the version lacks an operation the task needs: before anything
+    /// is read or sent.
+    fn job(&self, task: Task) -> anyhow::Result<Job> {
+        task.check(self.api_version)?;
         let mut options = BulkOptions::default().concurrency(self.concurrency);
         if let Some(size) = self.chunk_size {
             options = options.chunk_size(size);
         }
         Ok(Job {
-            command,
+            task,
             version: self.api_version,
             from_type: self.from.clone(),
             to_type: self.to.clone(),
@@ -306,14 +344,14 @@ impl PairArgs {
         }
     }
 
-    async fn run(&self, command: &'static str) -> anyhow::Result<report::Summary> {
-        let job = self.common.job(command)?;
+    async fn run(&self, task: impl Fn(Kind) -> Task) -> anyhow::Result<report::Summary> {
+        let job = self.common.job(task(self.kind()))?;
         let state = self
             .state
             .clone()
             .unwrap_or_else(|| with_extension(&self.common.input, STATE_EXTENSION));
         let api = self.common.api()?;
-        commands::write_pairs(&api, &job, &self.kind(), &state, self.retry_failed).await
+        commands::write_pairs(&api, &job, &state, self.retry_failed).await
     }
 }
 
@@ -365,17 +403,17 @@ async fn main() -> ExitCode {
         } => return status(input.as_deref(), state.as_deref(), *failures),
         Command::Associate { pairs } => {
             log_warnings(&pairs.common);
-            pairs.run("associate").await
+            pairs.run(Task::Associate).await
         }
         Command::Archive { pairs } => {
             log_warnings(&pairs.common);
-            pairs.run("archive").await
+            pairs.run(Task::Archive).await
         }
         Command::Export { common, output } => {
             log_warnings(common);
             match common
-                .api()
-                .and_then(|api| Ok((api, common.job("export")?)))
+                .job(Task::Export)
+                .and_then(|job| Ok((common.api()?, job)))
             {
                 Ok((api, job)) => commands::export(&api, &job, output).await,
                 Err(error) => Err(error),

@@ -193,7 +193,7 @@ impl FailuresFile {
 pub fn plan(job: &Job, counts: &Counts, requests: u64, duration: Option<Duration>) -> Summary {
     println!(
         "dry run of {} ({} to {}, API {}): nothing is written",
-        job.command, job.from_type, job.to_type, job.version
+        job.task, job.from_type, job.to_type, job.version
     );
     println!(
         "  {} rows: {} distinct, {} bad, {} settled by an earlier run",
@@ -217,7 +217,7 @@ pub fn plan(job: &Job, counts: &Counts, requests: u64, duration: Option<Duration
         );
     }
     Summary {
-        command: job.command,
+        command: job.task.name(),
         total: counts.total,
         done: 0,
         failed: 0,

@@ -17,7 +17,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
-use crate::input::{BadRow, Rows};
+use crate::input::{BadRow, RecordId, Rows};
 
 /// `PRAGMA application_id` of a state: "HSAS".
 const APPLICATION_ID: i64 = 0x4853_4153;
@@ -141,9 +141,9 @@ pub struct Pair {
     /// The first line that names it.
     pub line: u64,
     /// The record associations start from.
-    pub from: u64,
+    pub from: RecordId,
     /// The record they lead to.
-    pub to: u64,
+    pub to: RecordId,
 }
 
 /// How HubSpot answered for a pair.
@@ -195,13 +195,15 @@ fn now() -> i64 {
         .map_or(0, |elapsed| elapsed.as_secs() as i64)
 }
 
-fn as_count(value: i64) -> u64 {
-    u64::try_from(value).unwrap_or_default()
+/// A count or a line number of column `index`: never negative in a state this program wrote,
+/// so a negative one is an error, not a zero.
+fn as_count(value: i64, index: usize) -> rusqlite::Result<u64> {
+    u64::try_from(value).map_err(|_| rusqlite::Error::IntegralValueOutOfRange(index, value))
 }
 
-fn id(value: u64) -> i64 {
-    // The input reader takes only ids within HubSpot's signed 64 bits.
-    i64::try_from(value).unwrap_or(i64::MAX)
+/// A record id of column `index`, likewise.
+fn as_record_id(value: i64, index: usize) -> rusqlite::Result<RecordId> {
+    RecordId::from_stored(value).ok_or(rusqlite::Error::IntegralValueOutOfRange(index, value))
 }
 
 impl State {
@@ -375,7 +377,8 @@ impl State {
             for row in rows.by_ref() {
                 match row.map_err(|error| crate::input::unreadable(input, error))? {
                     Ok(row) => {
-                        let values = params![row.line as i64, id(row.ids[0]), id(row.ids[1])];
+                        let values =
+                            params![row.line as i64, row.ids[0].stored(), row.ids[1].stored()];
                         if pair.execute(values).map_err(&error)? == 0 {
                             repeat.execute(values).map_err(&error)?;
                         }
@@ -436,9 +439,9 @@ impl State {
                    (SELECT count(*) FROM bad_rows)",
                 [],
                 |row| {
+                    // A column without a value (no run yet) counts nothing.
                     let count = |index| {
-                        row.get::<_, Option<i64>>(index)
-                            .map(|v| as_count(v.unwrap_or_default()))
+                        as_count(row.get::<_, Option<i64>>(index)?.unwrap_or_default(), index)
                     };
                     Ok(Counts {
                         total: count(0)?,
@@ -475,7 +478,7 @@ impl State {
     /// Records HubSpot's outcome of each pair in one transaction; how many pairs it settled.
     pub fn record(
         &mut self,
-        outcomes: impl IntoIterator<Item = ((u64, u64), Outcome)>,
+        outcomes: impl IntoIterator<Item = ((RecordId, RecordId), Outcome)>,
     ) -> anyhow::Result<u64> {
         let path = &self.path;
         let error = |error| failure(path, error);
@@ -495,7 +498,7 @@ impl State {
                     Outcome::Failed(reason) => ("failed", Some(reason)),
                 };
                 settled += update
-                    .execute(params![id(from), id(to), outcome, reason, at])
+                    .execute(params![from.stored(), to.stored(), outcome, reason, at])
                     .map_err(&error)? as u64;
             }
         }
@@ -527,7 +530,10 @@ impl State {
         while let Some(row) = rows.next().map_err(|error| self.error(error))? {
             let fields: String = row.get(2).map_err(|error| self.error(error))?;
             each(Failure {
-                line: as_count(row.get(0).map_err(|error| self.error(error))?),
+                line: row
+                    .get(0)
+                    .and_then(|line| as_count(line, 0))
+                    .map_err(|error| self.error(error))?,
                 reason: row.get(1).map_err(|error| self.error(error))?,
                 fields: serde_json::from_str(&fields)?,
             })?;
@@ -598,9 +604,9 @@ impl Pending {
         )?;
         let page = statement.query_map([self.after, PAGE], |row| {
             Ok(Pair {
-                line: as_count(row.get(0)?),
-                from: as_count(row.get(1)?),
-                to: as_count(row.get(2)?),
+                line: as_count(row.get(0)?, 0)?,
+                from: as_record_id(row.get(1)?, 1)?,
+                to: as_record_id(row.get(2)?, 2)?,
             })
         })?;
         for pair in page {
@@ -669,14 +675,15 @@ mod tests {
         assert_eq!(
             pending
                 .iter()
-                .map(|p| (p.line, p.from, p.to))
+                .map(|p| (p.line, p.from.get(), p.to.get()))
                 .collect::<Vec<_>>(),
             [(2, 1, 10), (3, 2, 20), (6, 3, 30)]
         );
+        let id = |text: &str| RecordId::parse(text).unwrap();
         let settled = state
             .record([
-                ((1, 10), Outcome::Done),
-                ((2, 20), Outcome::Failed("rejected".into())),
+                ((id("1"), id("10")), Outcome::Done),
+                ((id("2"), id("20")), Outcome::Failed("rejected".into())),
             ])
             .unwrap();
         assert_eq!(settled, 2);

@@ -703,6 +703,131 @@ async fn past_a_hundred_bad_rows_the_rest_are_counted_not_shown() {
     assert!(plan.contains("151 rows: 1 distinct, 150 bad"), "{plan}");
 }
 
+/// The peak resident memory of a running process, from /proc (Linux), in kB.
+fn peak_rss(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status.lines().find_map(|line| {
+        line.strip_prefix("VmHWM:")?
+            .trim()
+            .strip_suffix("kB")?
+            .trim()
+            .parse()
+            .ok()
+    })
+}
+
+/// The wrong file given as input: one line of 300 MB between good rows.
+/// The run reports it as one bad row with a short excerpt, sends the other rows, and its
+/// memory stays far below the line's size; neither stderr, the state nor the failures file
+/// holds more than an excerpt of it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_line_of_300_megabytes_is_one_bad_row_and_memory_stays_bounded() {
+    use std::io::Write;
+    const LINE: usize = 300 * 1024 * 1024;
+    let fake = FakeHubSpot::start(Config::default()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("pairs.csv");
+    {
+        let mut file = std::io::BufWriter::new(std::fs::File::create(&input).unwrap());
+        file.write_all(b"from_id,to_id\n1,2\n").unwrap();
+        let block = vec![b'7'; 1024 * 1024];
+        for _ in 0..LINE / block.len() {
+            file.write_all(&block).unwrap();
+        }
+        file.write_all(b"\n3,4\n5,6").unwrap();
+    }
+    let mut child = binary()
+        .args(associate(
+            &input,
+            &["--base-url", &fake.url(), "--no-progress"],
+        ))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id().unwrap();
+    let mut peak = 0;
+    let stderr_pipe = child.stderr.take().unwrap();
+    let reading = tokio::spawn(async move {
+        let mut text = String::new();
+        let mut pipe = stderr_pipe;
+        tokio::io::AsyncReadExt::read_to_string(&mut pipe, &mut text)
+            .await
+            .unwrap();
+        text
+    });
+    let status = loop {
+        if let Some(kb) = peak_rss(pid) {
+            peak = peak.max(kb);
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    };
+    let text = reading.await.unwrap();
+    println!("peak RSS of a run over a 300 MB line: {} MB", peak / 1024);
+    assert_eq!(status.code(), Some(1), "a bad row: {text}");
+    assert!(peak > 0 && peak < 100 * 1024, "peak RSS {peak} kB");
+    assert!(
+        text.contains(&format!(
+            "line 3: skipped, longer than 4 KiB or more than 64 fields: not a row of record ids \
+             (the wrong file, or a quote never closed?): {}...",
+            "7".repeat(64)
+        )),
+        "{}",
+        &text[..text.len().min(2_000)]
+    );
+    assert!(
+        text.len() < 4_096,
+        "stderr quotes an excerpt: {} bytes",
+        text.len()
+    );
+    assert!(text.contains("4 rows: 3 done, 0 failed, 1 bad"), "{text}");
+    assert_eq!(held(&fake), [(1, 2), (3, 4), (5, 6)].into_iter().collect());
+    let failures = std::fs::read_to_string(dir.path().join("pairs.csv.failures.csv")).unwrap();
+    assert!(
+        failures.len() < 1_024,
+        "the failures file quotes an excerpt"
+    );
+    assert!(
+        failures.contains(&format!("3,\"bad input: longer than 4 KiB")),
+        "{failures}"
+    );
+    let state = std::fs::metadata(dir.path().join("pairs.csv.state.sqlite")).unwrap();
+    assert!(
+        state.len() < 1024 * 1024,
+        "the state holds an excerpt: {} bytes",
+        state.len()
+    );
+}
+
+/// `--help` of each command says which versions of the registry can run each of its forms.
+#[tokio::test]
+async fn help_names_the_versions_that_can_run_each_form_of_a_command() {
+    let all: Vec<&str> = ApiVersion::ALL.iter().map(|v| v.as_str()).collect();
+    for (command, forms) in [
+        (
+            "associate",
+            &["associate", "associate --type-id", "associate --label"][..],
+        ),
+        (
+            "archive",
+            &["archive --default", "archive --type-id", "archive --label"][..],
+        ),
+        ("export", &["export"][..]),
+    ] {
+        let output = binary().args([command, "--help"]).output().await.unwrap();
+        let help = String::from_utf8_lossy(&output.stdout);
+        assert!(help.contains("API versions that can run it:"), "{help}");
+        for form in forms {
+            // Every version of this build has the operations each form needs.
+            let line = format!("  {form}: {}", all.join(", "));
+            assert!(help.contains(&line), "{command}: no `{line}` in\n{help}");
+        }
+    }
+}
+
 const CLIENT_ID: &str = "cli-client-id";
 const CLIENT_SECRET: &str = "cli-client-secret-0000";
 const REFRESH_TOKEN: &str = "cli-refresh-token-0000";

@@ -1,8 +1,11 @@
 //! A fake HubSpot associations API, in memory, for tests and benchmarks.
 //!
-//! It behaves like HubSpot where a client can tell: the batch caps (2,000 inputs to create,
-//! 1,000 to read), 207 answers whose `errors` name the inputs with invalid ids, cursor paging
-//! for `list` and per input for `batch_read`, a rolling-window burst limit (and an optional
+//! It serves every operation of every version of the crate's registry, at the path, with the
+//! success codes and within the batch caps that version's spec documents: the record and batch
+//! operations, the labels and the association limits with state, and any other operation with
+//! the answer its spec's example documents. It behaves like HubSpot where a client can tell:
+//! 207 answers whose `errors` name the inputs with invalid ids, cursor paging for `list` and
+//! per input for `batch_read`, a rolling-window burst limit (and an optional
 //! daily limit) answered with HubSpot's 429 bodies, the `X-HubSpot-RateLimit-*` headers on
 //! every answer, and faults injected on demand: scripted for the next requests, or at random.
 //! With an [`OAuthConfig`], it is an OAuth app's account: it issues access tokens that expire
@@ -35,7 +38,7 @@ use tokio::time::Instant;
 pub use oauth::OAuthConfig;
 pub use proxy::ForwardProxy;
 pub use redis_server::RedisServer;
-pub use store::{Association, Store};
+pub use store::{Association, Limit, Store};
 
 use oauth::OAuthState;
 
@@ -315,6 +318,27 @@ impl FakeHubSpot {
     /// How many creations repeated an association already created.
     pub fn repeated_creations(&self) -> u64 {
         self.shared.lock().store.repeated_creations()
+    }
+
+    /// Defines a label with a given type id, as if it had been defined earlier.
+    pub fn seed_label(&self, from_type: &str, to_type: &str, type_id: i32, label: &str) {
+        self.shared
+            .lock()
+            .store
+            .define_label_as(from_type, to_type, type_id, label);
+    }
+
+    /// Sets an association limit, as if it had been set earlier.
+    pub fn seed_limit(&self, from_type: &str, to_type: &str, limit: Limit) {
+        self.shared
+            .lock()
+            .store
+            .set_limit(from_type, to_type, limit);
+    }
+
+    /// The association limits set, with their object types.
+    pub fn limits(&self) -> Vec<(String, String, Limit)> {
+        self.shared.lock().store.limits(None)
     }
 
     /// Adds associations directly, as if they had been created earlier.

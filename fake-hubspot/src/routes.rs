@@ -1,5 +1,7 @@
-//! The API: the record and batch operations of every version (`/crm/v4/...` and
-//! `/crm/{objects,associations}/<YYYY-MM>/...`), and the labels.
+//! The API: every operation of every version in the crate's registry (`/crm/v4/...` and
+//! `/crm/{objects,associations}/<YYYY-MM>/...`), at the path and with the method, success
+//! codes and batch cap its spec documents. The record and batch operations, the labels and the
+//! association limits keep state; any other operation answers with its spec's example.
 
 // Handlers turn bad requests into HubSpot's error answers early, as axum responses.
 #![allow(clippy::result_large_err)]
@@ -9,17 +11,16 @@ use axum::body::Bytes;
 use axum::extract::{Extension, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodRouter, delete, get, post, put};
+use axum::routing::{MethodFilter, MethodRouter, on, post};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use hubspot_associations::{ApiVersion, OperationInfo};
 
 use crate::Shared;
-use crate::store::{Association, TypeId, default_type};
+use crate::store::{Association, Limit, TypeId, default_type};
 
-const BATCH_CREATE_CAP: usize = 2_000;
-const BATCH_READ_CAP: usize = 1_000;
+/// The page size of `list`: its default and its most (its spec's `limit` parameter).
 const LIST_LIMIT: usize = 500;
 /// Batch timestamps: the fake does no work worth timing.
 const AT: &str = "2026-03-01T00:00:00.000Z";
@@ -61,25 +62,39 @@ struct TypesPath {
     to_object_type: String,
 }
 
-/// The operation a route serves, from the crate's version registry: its success codes and
-/// whether its success has a body are what the spec of its version documents.
+/// The path of one label between two object types.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LabelPath {
+    from_object_type: String,
+    to_object_type: String,
+    association_type_id: TypeId,
+}
+
+/// The operation a route serves, from the crate's version registry: its success codes,
+/// whether its success has a body, and its batch cap are what the spec of its version
+/// documents.
 #[derive(Clone, Copy)]
 struct Served(&'static OperationInfo);
 
 impl Served {
     /// A batch answer as this operation's version sends it: its documented success code, or
-    /// 207 when inputs failed and the version documents one; no body where it documents none.
+    /// 207 when inputs failed and the version documents one (or documents no body, which could
+    /// not carry the errors); no body where it documents none.
     fn batch(self, results: Vec<Value>, errors: Vec<Value>) -> Response {
         let Served(op) = self;
-        let ok = op.success.first().copied().unwrap_or(200);
-        let multi = op.success.contains(&207) || !op.success_body;
+        let multi = StatusCode::MULTI_STATUS;
+        let partial = op
+            .success
+            .iter()
+            .any(|status| status.matches(multi.as_u16()))
+            || !op.success_body;
         let status = match errors.is_empty() {
-            true => ok,
-            false if multi => 207,
-            false => ok,
+            false if partial => multi,
+            _ => self.status(),
         };
         if errors.is_empty() && !op.success_body {
-            return status_code(status).into_response();
+            return status.into_response();
         }
         let mut body =
             json!({"status": "COMPLETE", "results": results, "startedAt": AT, "completedAt": AT});
@@ -87,45 +102,61 @@ impl Served {
             body["numErrors"] = json!(errors.len());
             body["errors"] = Value::Array(errors);
         }
-        (status_code(status), axum::Json(body)).into_response()
+        (status, axum::Json(body)).into_response()
     }
 
-    /// The documented success code of a single-record operation.
+    /// The first success code the operation's spec documents.
     fn status(self) -> StatusCode {
-        status_code(self.0.success.first().copied().unwrap_or(200))
+        self.0
+            .success
+            .first()
+            .and_then(|status| StatusCode::from_u16(status.example()).ok())
+            .unwrap_or(StatusCode::OK)
+    }
+
+    /// The most inputs one request may carry, when the spec documents a cap.
+    fn cap(self) -> Option<usize> {
+        self.0.batch_cap
     }
 }
 
-fn status_code(code: u16) -> StatusCode {
-    StatusCode::from_u16(code).unwrap_or(StatusCode::OK)
+/// The route of one operation, with its spec's method: the fake's own handler where state
+/// matters, else the answer its spec documents. `None` for a method HTTP does not have.
+fn route(op: &'static OperationInfo) -> Option<MethodRouter<Shared>> {
+    let method = axum::http::Method::from_bytes(op.method.as_bytes()).ok()?;
+    let filter = MethodFilter::try_from(method).ok()?;
+    let route = match op.name {
+        "list" => on(filter, list),
+        "create" => on(filter, create),
+        "archive" => on(filter, archive),
+        "create_default" => on(filter, create_default),
+        "batch_create" => on(filter, batch_create),
+        "batch_create_default" => on(filter, batch_create_default),
+        "batch_read" => on(filter, batch_read),
+        "batch_archive" => on(filter, batch_archive),
+        "batch_archive_labels" => on(filter, batch_archive_labels),
+        "list_labels" => on(filter, list_labels),
+        "create_label" => on(filter, create_label),
+        "update_label" => on(filter, update_label),
+        "delete_label" => on(filter, delete_label),
+        "list_all_limits" => on(filter, list_all_limits),
+        "list_limits" => on(filter, list_limits),
+        "batch_create_limits" => on(filter, batch_create_limits),
+        "batch_update_limits" => on(filter, batch_update_limits),
+        "batch_purge_limits" => on(filter, batch_purge_limits),
+        _ => on(filter, documented),
+    };
+    Some(route.layer(Extension(Served(op))))
 }
 
-/// The handler of each operation the fake implements, by its name in the registry.
-fn handler(operation: &str) -> Option<MethodRouter<Shared>> {
-    Some(match operation {
-        "list" => get(list),
-        "create" => put(create),
-        "archive" => delete(archive),
-        "create_default" => put(create_default),
-        "batch_create" => post(batch_create),
-        "batch_create_default" => post(batch_create_default),
-        "batch_read" => post(batch_read),
-        "batch_archive" => post(batch_archive),
-        "batch_archive_labels" => post(batch_archive_labels),
-        "list_labels" => get(list_labels),
-        "create_label" => post(create_label),
-        _ => return None,
-    })
-}
-
-/// A route for every operation of every version that the fake implements, at the path that
-/// version's spec gives it: an operation a version does not have is not found there.
+/// A route for every operation of every version, at the path that version's spec gives it:
+/// an operation a version does not have is not found there.
 pub(crate) fn router() -> Router<Shared> {
     let mut router = Router::new();
     for version in ApiVersion::ALL {
         for op in version.operations() {
-            if let Some(handler) = handler(op.name) {
-                router = router.route(op.path, handler.layer(Extension(Served(op))));
+            if let Some(route) = route(op) {
+                router = router.route(op.path, route);
             }
         }
     }
@@ -141,6 +172,19 @@ pub(crate) fn router() -> Router<Shared> {
             None,
         )
     })
+}
+
+/// An operation the fake keeps no state for: the answer its spec's example documents, with
+/// its first documented success code.
+async fn documented(Extension(served): Extension<Served>) -> Response {
+    let example = served
+        .0
+        .success_example
+        .and_then(|text| serde_json::from_str::<Value>(text).ok());
+    match example {
+        Some(body) if served.0.success_body => (served.status(), axum::Json(body)).into_response(),
+        _ => served.status().into_response(),
+    }
 }
 
 fn error(
@@ -486,7 +530,7 @@ async fn batch_create(
     Path(path): Path<TypesPath>,
     body: Bytes,
 ) -> Response {
-    let inputs: Vec<Pair> = match batch_inputs(&shared, &body, Some(BATCH_CREATE_CAP)) {
+    let inputs: Vec<Pair> = match batch_inputs(&shared, &body, served.cap()) {
         Ok(inputs) => inputs,
         Err(response) => return response,
     };
@@ -535,7 +579,7 @@ async fn batch_create_default(
     Path(path): Path<TypesPath>,
     body: Bytes,
 ) -> Response {
-    let inputs: Vec<Pair> = match batch_inputs(&shared, &body, Some(BATCH_CREATE_CAP)) {
+    let inputs: Vec<Pair> = match batch_inputs(&shared, &body, served.cap()) {
         Ok(inputs) => inputs,
         Err(response) => return response,
     };
@@ -566,7 +610,7 @@ async fn batch_read(
     Path(path): Path<TypesPath>,
     body: Bytes,
 ) -> Response {
-    let inputs: Vec<Fetch> = match batch_inputs(&shared, &body, Some(BATCH_READ_CAP)) {
+    let inputs: Vec<Fetch> = match batch_inputs(&shared, &body, served.cap()) {
         Ok(inputs) => inputs,
         Err(response) => return response,
     };
@@ -601,7 +645,7 @@ async fn batch_archive(
     Path(path): Path<TypesPath>,
     body: Bytes,
 ) -> Response {
-    let inputs: Vec<Removal> = match batch_inputs(&shared, &body, None) {
+    let inputs: Vec<Removal> = match batch_inputs(&shared, &body, served.cap()) {
         Ok(inputs) => inputs,
         Err(response) => return response,
     };
@@ -629,7 +673,7 @@ async fn batch_archive_labels(
     Path(path): Path<TypesPath>,
     body: Bytes,
 ) -> Response {
-    let inputs: Vec<Pair> = match batch_inputs(&shared, &body, None) {
+    let inputs: Vec<Pair> = match batch_inputs(&shared, &body, served.cap()) {
         Ok(inputs) => inputs,
         Err(response) => return response,
     };
@@ -695,4 +739,228 @@ async fn create_label(
         axum::Json(json!({"results": [label_json(from_type, to_type, defined)]})),
     )
         .into_response()
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LabelUpdate {
+    association_type_id: TypeId,
+    label: String,
+}
+
+fn no_such_label(shared: &Shared, type_id: TypeId) -> Response {
+    error(
+        StatusCode::NOT_FOUND,
+        "OBJECT_NOT_FOUND",
+        &format!("No association label with type id {type_id}."),
+        Some(shared.correlation_id()),
+    )
+}
+
+async fn update_label(
+    Extension(served): Extension<Served>,
+    State(shared): State<Shared>,
+    Path(path): Path<TypesPath>,
+    body: Bytes,
+) -> Response {
+    let request: LabelUpdate = match read(&shared, &body) {
+        Ok(request) => request,
+        Err(response) => return response,
+    };
+    let renamed = shared.lock().store.rename_label(
+        &path.from_object_type,
+        &path.to_object_type,
+        request.association_type_id,
+        &request.label,
+    );
+    match renamed {
+        true => served.status().into_response(),
+        false => no_such_label(&shared, request.association_type_id),
+    }
+}
+
+async fn delete_label(
+    Extension(served): Extension<Served>,
+    State(shared): State<Shared>,
+    Path(path): Path<LabelPath>,
+) -> Response {
+    let deleted = shared.lock().store.delete_label(
+        &path.from_object_type,
+        &path.to_object_type,
+        path.association_type_id,
+    );
+    match deleted {
+        true => served.status().into_response(),
+        false => no_such_label(&shared, path.association_type_id),
+    }
+}
+
+/// A limit as the limits operations answer it: with its label, where the type has one.
+fn limit_json(shared: &Shared, from_type: &str, to_type: &str, limit: &Limit) -> Value {
+    let label = shared
+        .lock()
+        .store
+        .labels(from_type, to_type)
+        .into_iter()
+        .find(|l| l.type_id == limit.type_id)
+        .and_then(|l| l.label);
+    json!({
+        "category": limit.category,
+        "typeId": limit.type_id,
+        "label": label,
+        "userEnforcedMaxToObjectIds": limit.max_to_object_ids,
+    })
+}
+
+async fn list_all_limits(
+    Extension(served): Extension<Served>,
+    State(shared): State<Shared>,
+) -> Response {
+    let limits = shared.lock().store.limits(None);
+    let results: Vec<Value> = limits
+        .iter()
+        .map(|(from, to, limit)| limit_json(&shared, from, to, limit))
+        .collect();
+    (served.status(), axum::Json(json!({"results": results}))).into_response()
+}
+
+async fn list_limits(
+    Extension(served): Extension<Served>,
+    State(shared): State<Shared>,
+    Path(path): Path<TypesPath>,
+) -> Response {
+    let (from_type, to_type) = (path.from_object_type.as_str(), path.to_object_type.as_str());
+    let limits = shared.lock().store.limits(Some((from_type, to_type)));
+    let results: Vec<Value> = limits
+        .iter()
+        .map(|(_, _, limit)| limit_json(&shared, from_type, to_type, limit))
+        .collect();
+    (served.status(), axum::Json(json!({"results": results}))).into_response()
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LimitInput {
+    category: String,
+    type_id: TypeId,
+    max_to_object_ids: Option<i32>,
+}
+
+/// One input's error, naming the association type it concerns.
+fn type_error(type_id: TypeId, message: &str) -> Value {
+    json!({
+        "status": "error",
+        "category": "VALIDATION_ERROR",
+        "message": message,
+        "context": {"typeId": [type_id.to_string()]},
+        "errors": [],
+        "links": {},
+    })
+}
+
+/// Sets (`create`) or changes the limits of the inputs: each a result, or its input's error.
+fn set_limits(
+    shared: &Shared,
+    path: &TypesPath,
+    inputs: Vec<LimitInput>,
+    create: bool,
+) -> (Vec<Value>, Vec<Value>) {
+    let (from_type, to_type) = (path.from_object_type.as_str(), path.to_object_type.as_str());
+    let (mut results, mut errors) = (Vec::new(), Vec::new());
+    for input in inputs {
+        let Some(max) = input.max_to_object_ids.filter(|max| *max > 0) else {
+            errors.push(type_error(
+                input.type_id,
+                "maxToObjectIds must be a positive number.",
+            ));
+            continue;
+        };
+        let exists = shared
+            .lock()
+            .store
+            .limit(from_type, to_type, input.type_id)
+            .is_some();
+        if input.type_id <= 0 || (!create && !exists) {
+            errors.push(type_error(
+                input.type_id,
+                &format!("No association type {} to limit.", input.type_id),
+            ));
+            continue;
+        }
+        let limit = Limit {
+            type_id: input.type_id,
+            category: input.category,
+            max_to_object_ids: max,
+        };
+        shared
+            .lock()
+            .store
+            .set_limit(from_type, to_type, limit.clone());
+        let mut result = limit_json(shared, from_type, to_type, &limit);
+        if !create && let Some(result) = result.as_object_mut() {
+            // An update's result says the type and the new limit, not the label.
+            result.remove("label");
+        }
+        results.push(result);
+    }
+    (results, errors)
+}
+
+async fn batch_create_limits(
+    Extension(served): Extension<Served>,
+    State(shared): State<Shared>,
+    Path(path): Path<TypesPath>,
+    body: Bytes,
+) -> Response {
+    match batch_inputs(&shared, &body, served.cap()) {
+        Ok(inputs) => {
+            let (results, errors) = set_limits(&shared, &path, inputs, true);
+            served.batch(results, errors)
+        }
+        Err(response) => response,
+    }
+}
+
+async fn batch_update_limits(
+    Extension(served): Extension<Served>,
+    State(shared): State<Shared>,
+    Path(path): Path<TypesPath>,
+    body: Bytes,
+) -> Response {
+    match batch_inputs(&shared, &body, served.cap()) {
+        Ok(inputs) => {
+            let (results, errors) = set_limits(&shared, &path, inputs, false);
+            served.batch(results, errors)
+        }
+        Err(response) => response,
+    }
+}
+
+async fn batch_purge_limits(
+    Extension(served): Extension<Served>,
+    State(shared): State<Shared>,
+    Path(path): Path<TypesPath>,
+    body: Bytes,
+) -> Response {
+    let inputs: Vec<LimitInput> = match batch_inputs(&shared, &body, served.cap()) {
+        Ok(inputs) => inputs,
+        Err(response) => return response,
+    };
+    let mut errors = Vec::new();
+    for input in inputs {
+        if input.type_id <= 0 {
+            errors.push(type_error(
+                input.type_id,
+                &format!("No association type {}.", input.type_id),
+            ));
+            continue;
+        }
+        // Purging a type without a limit leaves it without one, as asked.
+        shared.lock().store.purge_limit(
+            &path.from_object_type,
+            &path.to_object_type,
+            input.type_id,
+        );
+    }
+    served.batch(vec![], errors)
 }

@@ -1,4 +1,4 @@
-//! The associations and labels the fake holds, in memory.
+//! The associations, labels and association limits the fake holds, in memory.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -36,6 +36,18 @@ pub struct Label {
 
 type Pair = (String, String);
 
+/// A limit on how many records of one type a record may be associated with, for one
+/// association type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Limit {
+    /// The association type.
+    pub type_id: TypeId,
+    /// Its category.
+    pub category: String,
+    /// The most records of the other type one record may be associated with.
+    pub max_to_object_ids: i32,
+}
+
 /// Everything the fake holds.
 #[derive(Debug, Default)]
 pub struct Store {
@@ -45,6 +57,10 @@ pub struct Store {
     creations: HashMap<Association, u32>,
     /// Labels defined through the API, per object pair.
     labels: BTreeMap<Pair, Vec<Label>>,
+    /// The next id a defined label gets.
+    next_label: Option<TypeId>,
+    /// The limits set, per object pair, by association type.
+    limits: BTreeMap<Pair, BTreeMap<TypeId, Limit>>,
 }
 
 /// The default (unlabelled) type HubSpot uses between two object types.
@@ -215,17 +231,112 @@ impl Store {
 
     /// Defines a label; the new type.
     pub fn define_label(&mut self, from_type: &str, to_type: &str, label: &str) -> Label {
-        let next_id = FIRST_LABEL_ID + self.labels.values().map(Vec::len).sum::<usize>() as TypeId;
+        let type_id = self.next_label.unwrap_or(FIRST_LABEL_ID);
+        self.define_label_as(from_type, to_type, type_id, label)
+    }
+
+    /// Defines a label with the type id `type_id` (replacing one of that id), as if it had
+    /// been defined earlier.
+    pub fn define_label_as(
+        &mut self,
+        from_type: &str,
+        to_type: &str,
+        type_id: TypeId,
+        label: &str,
+    ) -> Label {
         let defined = Label {
-            type_id: next_id,
+            type_id,
             category: "USER_DEFINED",
             label: Some(label.to_owned()),
         };
-        self.labels
+        let labels = self
+            .labels
+            .entry((from_type.to_owned(), to_type.to_owned()))
+            .or_default();
+        labels.retain(|other| other.type_id != type_id);
+        labels.push(defined.clone());
+        self.next_label = Some(self.next_label.unwrap_or(FIRST_LABEL_ID).max(type_id + 1));
+        defined
+    }
+
+    /// Renames a label; whether it exists.
+    pub fn rename_label(
+        &mut self,
+        from_type: &str,
+        to_type: &str,
+        type_id: TypeId,
+        label: &str,
+    ) -> bool {
+        let found = self
+            .labels
+            .get_mut(&(from_type.to_owned(), to_type.to_owned()))
+            .and_then(|labels| labels.iter_mut().find(|l| l.type_id == type_id));
+        match found {
+            Some(defined) => {
+                defined.label = Some(label.to_owned());
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Deletes a label, and every association of its type; whether it existed.
+    pub fn delete_label(&mut self, from_type: &str, to_type: &str, type_id: TypeId) -> bool {
+        let pair = (from_type.to_owned(), to_type.to_owned());
+        let Some(labels) = self.labels.get_mut(&pair) else {
+            return false;
+        };
+        let before = labels.len();
+        labels.retain(|l| l.type_id != type_id);
+        if labels.len() == before {
+            return false;
+        }
+        if let Some(pairs) = self.associations.get_mut(&pair) {
+            for to in pairs.values_mut() {
+                for types in to.values_mut() {
+                    types.remove(&type_id);
+                }
+                to.retain(|_, types| !types.is_empty());
+            }
+            pairs.retain(|_, to| !to.is_empty());
+        }
+        true
+    }
+
+    /// Sets a limit (replacing one of the same type).
+    pub fn set_limit(&mut self, from_type: &str, to_type: &str, limit: Limit) {
+        self.limits
             .entry((from_type.to_owned(), to_type.to_owned()))
             .or_default()
-            .push(defined.clone());
-        defined
+            .insert(limit.type_id, limit);
+    }
+
+    /// The limit of a type, if one is set.
+    pub fn limit(&self, from_type: &str, to_type: &str, type_id: TypeId) -> Option<&Limit> {
+        self.limits
+            .get(&(from_type.to_owned(), to_type.to_owned()))?
+            .get(&type_id)
+    }
+
+    /// Removes the limit of a type; whether one was set.
+    pub fn purge_limit(&mut self, from_type: &str, to_type: &str, type_id: TypeId) -> bool {
+        self.limits
+            .get_mut(&(from_type.to_owned(), to_type.to_owned()))
+            .is_some_and(|limits| limits.remove(&type_id).is_some())
+    }
+
+    /// The limits set between two object types; every limit set, with its object types, when
+    /// `pair` is `None`.
+    pub fn limits(&self, pair: Option<(&str, &str)>) -> Vec<(String, String, Limit)> {
+        self.limits
+            .iter()
+            .filter(|((from, to), _)| pair.is_none_or(|(f, t)| f == from && t == to))
+            .flat_map(|((from, to), limits)| {
+                limits
+                    .values()
+                    .map(move |limit| (from.clone(), to.clone(), limit.clone()))
+            })
+            .collect()
     }
 }
 
@@ -275,6 +386,53 @@ mod tests {
         assert_eq!(store.types_between("contacts", 1, "companies", 2), [279]);
         assert_eq!(store.remove_pair("contacts", 1, "companies", 2), [279]);
         assert!(store.all().is_empty());
+    }
+
+    #[test]
+    fn labels_are_renamed_and_deleted_with_their_associations() {
+        let mut store = Store::default();
+        store.define_label_as("contacts", "companies", 37, "Billing contact");
+        assert_eq!(
+            store.define_label("contacts", "companies", "Other").type_id,
+            1000,
+            "labels defined through the API come after HubSpot's own ids"
+        );
+        store.add(association(1, 2, 37));
+        store.add(association(1, 2, 279));
+        assert!(store.rename_label("contacts", "companies", 37, "Billing"));
+        assert_eq!(
+            store.labels("contacts", "companies")[1].label.as_deref(),
+            Some("Billing")
+        );
+        assert!(store.delete_label("contacts", "companies", 37));
+        assert!(!store.delete_label("contacts", "companies", 37));
+        assert_eq!(store.types_between("contacts", 1, "companies", 2), [279]);
+        assert!(!store.rename_label("contacts", "companies", 37, "Gone"));
+    }
+
+    #[test]
+    fn limits_are_set_listed_and_purged() {
+        let mut store = Store::default();
+        let limit = Limit {
+            type_id: 37,
+            category: "USER_DEFINED".into(),
+            max_to_object_ids: 5,
+        };
+        store.set_limit("contacts", "companies", limit.clone());
+        store.set_limit(
+            "deals",
+            "contacts",
+            Limit {
+                type_id: 3,
+                ..limit.clone()
+            },
+        );
+        assert_eq!(store.limit("contacts", "companies", 37), Some(&limit));
+        assert_eq!(store.limits(Some(("contacts", "companies"))).len(), 1);
+        assert_eq!(store.limits(None).len(), 2);
+        assert!(store.purge_limit("contacts", "companies", 37));
+        assert!(!store.purge_limit("contacts", "companies", 37));
+        assert_eq!(store.limits(None).len(), 1);
     }
 
     #[test]

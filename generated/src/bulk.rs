@@ -7,9 +7,11 @@
 //! to the inputs they name; a request rejected as a whole (a 4xx) is split in halves and sent
 //! again, so that one bad id does not sink the other 1,999.
 //!
-//! The engine reads inputs, results and errors through their JSON, so that one engine serves
-//! the types of every version: an input's records are its `from`/`to`/`id` ids (and `typeId`
-//! for the definition batches); a result's are `fromObjectId`/`toObjectId` or `from`/`to`.
+//! The engine matches by what the generator knows of each version's batch types: which fields
+//! of an input or a result name records, read through their generated [`Keyed`] impls, and
+//! how the errors of the version's answers name them ([`ContextNames`]). Each result of an
+//! answer decodes on its own: one that does not decode fails the inputs it may answer, with
+//! the reason and an excerpt, and never vanishes.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -18,8 +20,10 @@ use std::sync::Arc;
 
 use futures_core::Stream;
 use futures_util::{StreamExt, stream};
-use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer};
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use crate::error_body::ErrorFields;
 use crate::{Error, ErrorContext, ObjectId};
@@ -80,7 +84,9 @@ impl BulkOptions {
         self
     }
 
-    fn size(&self, cap: Option<usize>) -> usize {
+    /// The inputs per request for an operation whose cap is `cap`: the option, at most the
+    /// cap; the cap when the option is not set; [`DEFAULT_CHUNK`] when neither is.
+    pub fn inputs_per_request(&self, cap: Option<usize>) -> usize {
         let wanted = self.chunk_size.unwrap_or(cap.unwrap_or(DEFAULT_CHUNK));
         wanted.clamp(1, cap.unwrap_or(usize::MAX))
     }
@@ -133,6 +139,9 @@ pub enum InputFailure {
     Unattributed(InputError),
     /// The request carrying it failed as a whole, after retries (and splitting, for a 4xx).
     Request(Arc<Error>),
+    /// HubSpot answered, but a result of the answer did not decode, and no decoded result
+    /// confirms this input: it may be the one.
+    Undecodable(Arc<UndecodableResult>),
     /// HubSpot answered without confirming it or naming it in an error.
     Unconfirmed,
 }
@@ -143,8 +152,46 @@ impl fmt::Display for InputFailure {
             Self::Rejected(error) => write!(f, "rejected: {error}"),
             Self::Unattributed(error) => write!(f, "an error naming no input: {error}"),
             Self::Request(error) => write!(f, "request failed: {error}"),
+            Self::Undecodable(result) => write!(f, "{result}"),
             Self::Unconfirmed => f.write_str("neither confirmed nor named in an error"),
         }
+    }
+}
+
+/// A result of a batch answer that does not decode into the operation's result type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct UndecodableResult {
+    /// Why it does not decode.
+    pub error: String,
+    /// The result as HubSpot sent it, cut to [`UndecodableResult::EXCERPT`] bytes.
+    pub excerpt: String,
+}
+
+impl UndecodableResult {
+    /// The longest excerpt kept of a result, in bytes.
+    pub const EXCERPT: usize = 512;
+
+    fn new(error: &serde_json::Error, raw: &str) -> Self {
+        let mut end = raw.len().min(Self::EXCERPT);
+        while !raw.is_char_boundary(end) {
+            end -= 1;
+        }
+        let cut = if end < raw.len() { "..." } else { "" };
+        Self {
+            error: error.to_string(),
+            excerpt: format!("{}{cut}", &raw[..end]),
+        }
+    }
+}
+
+impl fmt::Display for UndecodableResult {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "a result of the answer does not decode ({}): {}",
+            self.error, self.excerpt
+        )
     }
 }
 
@@ -224,9 +271,99 @@ pub async fn collect<I, R>(outcomes: impl Stream<Item = BulkOutcome<I, R>>) -> B
         .await
 }
 
-/// One batch answer, with its per-input errors as JSON.
+/// The records a batch input or result names, as text: the record it starts from, the
+/// records it leads to, and the association types it names.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Keys {
+    from: Vec<String>,
+    to: Vec<String>,
+    other: Vec<String>,
+}
+
+impl Keys {
+    /// With the records an association starts from.
+    pub fn from<'a>(mut self, ids: impl IntoIterator<Item = &'a ObjectId>) -> Self {
+        self.from.extend(ids.into_iter().map(ToString::to_string));
+        self
+    }
+
+    /// With the records it leads to.
+    pub fn to<'a>(mut self, ids: impl IntoIterator<Item = &'a ObjectId>) -> Self {
+        self.to.extend(ids.into_iter().map(ToString::to_string));
+        self
+    }
+
+    /// With the association types it names.
+    pub fn other(mut self, values: impl IntoIterator<Item = impl fmt::Display>) -> Self {
+        self.other.extend(values.into_iter().map(|v| v.to_string()));
+        self
+    }
+
+    /// The key a result that confirms it has: its first record on each side.
+    fn pair(&self) -> Option<(&str, &str)> {
+        let from = self.from.first()?;
+        Some((from, self.to.first().map_or("", String::as_str)))
+    }
+}
+
+/// A batch input or result whose fields name records: generated for each version's batch
+/// types from its schema, so that the engine reads no field by name.
+pub(crate) trait Keyed {
+    /// The records it names.
+    fn keys(&self) -> Keys;
+}
+
+/// How the errors of a version's batch answers name the records of the inputs they concern:
+/// the JSON names of the fields of its batch types that hold the from- and to-records, as the
+/// generator found them. An error context entry of another name may name either.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ContextNames {
+    pub from: &'static [&'static str],
+    pub to: &'static [&'static str],
+}
+
+/// One batch answer as the engine reads it: each result decoded on its own, and the errors
+/// read leniently (see [`ErrorFields`]).
+#[derive(Deserialize)]
+#[serde(bound = "R: DeserializeOwned")]
+pub(crate) struct Answer<R> {
+    #[serde(default = "Vec::new")]
+    results: Vec<Item<R>>,
+    #[serde(default, deserialize_with = "errors")]
+    errors: Vec<Value>,
+}
+
+/// The errors of an answer: its list, or whatever else HubSpot sent, kept as one error.
+fn errors<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<Value>, D::Error> {
+    Ok(match Value::deserialize(deserializer)? {
+        Value::Array(errors) => errors,
+        Value::Null => Vec::new(),
+        other => vec![other],
+    })
+}
+
+/// A result of an answer, decoded or not.
+enum Item<R> {
+    Decoded(R),
+    Undecodable(Arc<UndecodableResult>),
+}
+
+impl<'de, R: DeserializeOwned> Deserialize<'de> for Item<R> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = Box::<RawValue>::deserialize(deserializer)?;
+        Ok(match serde_json::from_str(raw.get()) {
+            Ok(result) => Self::Decoded(result),
+            Err(error) => Self::Undecodable(Arc::new(UndecodableResult::new(&error, raw.get()))),
+        })
+    }
+}
+
+/// What one answer says of the inputs of its request.
 pub(crate) struct Reply<R> {
-    results: Vec<R>,
+    /// The results that decoded, each with the records it names.
+    results: Vec<(Keys, R)>,
+    /// The results that did not.
+    undecodable: Vec<Arc<UndecodableResult>>,
     errors: Vec<Value>,
     /// Whether the results name the records of the inputs they confirm: then an input
     /// without a result (and without an error) is unconfirmed, however the answer began.
@@ -235,24 +372,28 @@ pub(crate) struct Reply<R> {
 
 impl<R> Reply<R> {
     /// An answer whose results name their records, one per input that took effect.
-    pub fn new<E: Serialize>(results: Vec<R>, errors: &[E]) -> Self {
-        Self {
-            results,
-            errors: errors
-                .iter()
-                .filter_map(|e| serde_json::to_value(e).ok())
-                .collect(),
-            keyed: true,
-        }
+    pub fn keyed(answer: Answer<R>) -> Self
+    where
+        R: Keyed,
+    {
+        Self::keyed_as(answer, |result| result)
+    }
+
+    /// An answer whose results name their records, each turned into what the outcome holds.
+    fn keyed_as<S: Keyed>(answer: Answer<S>, into: impl Fn(S) -> R) -> Self {
+        let mut reply = Self::from_items(answer.results, answer.errors, |result: S| {
+            (result.keys(), into(result))
+        });
+        reply.keyed = true;
+        reply
     }
 
     /// An answer whose results carry nothing of their inputs (a removal's): the request is
     /// acknowledged, and every input not named in an error took effect.
-    pub fn acknowledged<E: Serialize>(results: Vec<R>, errors: &[E]) -> Self {
-        Self {
-            keyed: false,
-            ..Self::new(results, errors)
-        }
+    pub fn acknowledged(answer: Answer<R>) -> Self {
+        Self::from_items(answer.results, answer.errors, |result| {
+            (Keys::default(), result)
+        })
     }
 
     /// An answer without a body, the documented success of its operation: success for every
@@ -260,18 +401,29 @@ impl<R> Reply<R> {
     pub fn empty() -> Self {
         Self {
             results: Vec::new(),
+            undecodable: Vec::new(),
             errors: Vec::new(),
             keyed: false,
         }
     }
-}
 
-/// The records an input or result names.
-#[derive(Default)]
-struct Keys {
-    from: Vec<String>,
-    to: Vec<String>,
-    other: Vec<String>,
+    fn from_items<S>(
+        items: Vec<Item<S>>,
+        errors: Vec<Value>,
+        keyed: impl Fn(S) -> (Keys, R),
+    ) -> Self {
+        let mut reply = Self {
+            errors,
+            ..Self::empty()
+        };
+        for item in items {
+            match item {
+                Item::Decoded(result) => reply.results.push(keyed(result)),
+                Item::Undecodable(result) => reply.undecodable.push(result),
+            }
+        }
+        reply
+    }
 }
 
 fn id_text(value: &Value) -> Option<String> {
@@ -282,126 +434,110 @@ fn id_text(value: &Value) -> Option<String> {
     }
 }
 
-fn ids_of(value: Option<&Value>) -> Vec<String> {
+/// The ids an error context holds under one name: text or numbers, alone, in lists, or as
+/// `{"id": ...}` objects.
+fn ids_of(value: &Value) -> Vec<String> {
     match value {
-        Some(Value::Object(object)) => object.get("id").and_then(id_text).into_iter().collect(),
-        Some(Value::Array(items)) => items.iter().flat_map(|item| ids_of(Some(item))).collect(),
-        Some(other) => id_text(other).into_iter().collect(),
-        None => Vec::new(),
+        Value::Object(object) => object.get("id").and_then(id_text).into_iter().collect(),
+        Value::Array(items) => items.iter().flat_map(ids_of).collect(),
+        other => id_text(other).into_iter().collect(),
     }
 }
 
-impl Keys {
-    fn of(value: &impl Serialize) -> Self {
-        let Ok(json) = serde_json::to_value(value) else {
-            return Self::default();
-        };
-        let mut keys = Self {
-            from: ids_of(json.get("from")),
-            to: ids_of(json.get("to")),
-            other: json.get("typeId").and_then(id_text).into_iter().collect(),
-        };
-        keys.from.extend(json.get("fromObjectId").and_then(id_text));
-        keys.from.extend(json.get("id").and_then(id_text));
-        keys.to.extend(json.get("toObjectId").and_then(id_text));
-        keys
-    }
-
-    fn is_empty(&self) -> bool {
-        self.from.is_empty() && self.to.is_empty()
-    }
-
-    /// Whether an error context names this input: a `from...` entry by its from-record, a
-    /// `to...` entry by a to-record, any other entry by any of its keys.
-    fn named_by(&self, context: &ErrorContext) -> bool {
-        // HubSpot's contexts are lists of ids by name; a context of other JSON (numbers, one
-        // id, objects) is read for the ids it holds all the same.
-        let map: Vec<(String, Vec<String>)> = match context {
-            ErrorContext::Map(map) => map.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-            ErrorContext::Other(Value::Object(object)) => object
+/// Whether an error's context names the input with `keys`: an entry the version's batch types
+/// name as a from-field by the input's from-record, a to-field by a to-record, any other
+/// entry by any of the input's keys.
+fn names(context: &ErrorContext, keys: &Keys, names: &ContextNames) -> bool {
+    // HubSpot's contexts are lists of ids by name; a context of other JSON (numbers, one
+    // id, objects) is read for the ids it holds all the same.
+    let entries: Vec<(&str, Vec<String>)> = match context {
+        ErrorContext::Map(map) => map.iter().map(|(k, v)| (k.as_str(), v.clone())).collect(),
+        ErrorContext::Other(Value::Object(object)) => object
+            .iter()
+            .map(|(k, v)| (k.as_str(), ids_of(v)))
+            .collect(),
+        _ => return false,
+    };
+    entries.iter().any(|(field, values)| {
+        let candidates: Vec<&String> = if names.from.contains(field) {
+            keys.from.iter().collect()
+        } else if names.to.contains(field) {
+            keys.to.iter().collect()
+        } else {
+            keys.from
                 .iter()
-                .map(|(k, v)| (k.clone(), ids_of(Some(v))))
-                .collect(),
-            _ => return false,
+                .chain(&keys.to)
+                .chain(&keys.other)
+                .collect()
         };
-        map.iter().any(|(field, values)| {
-            let field = field.to_ascii_lowercase();
-            let candidates: Vec<&String> = if field.starts_with("from") {
-                self.from.iter().collect()
-            } else if field.starts_with("to") {
-                self.to.iter().collect()
-            } else {
-                self.from
-                    .iter()
-                    .chain(&self.to)
-                    .chain(&self.other)
-                    .collect()
-            };
-            values.iter().any(|value| candidates.contains(&value))
-        })
-    }
+        values.iter().any(|value| candidates.contains(&value))
+    })
 }
 
 /// What an answer says of each input of the request that carried it.
-fn attribute<I: Serialize, R: Serialize + Clone>(
+fn attribute<I: Keyed, R: Clone>(
     inputs: Vec<I>,
     reply: Reply<R>,
+    context: &ContextNames,
 ) -> BulkOutcome<I, R> {
     let errors: Vec<InputError> = reply.errors.iter().map(InputError::from_json).collect();
-    let keys: Vec<Keys> = inputs.iter().map(Keys::of).collect();
-    let named = |input: &Keys| {
-        errors.iter().find(|error| {
-            error
-                .context
-                .as_ref()
-                .is_some_and(|context| input.named_by(context))
-        })
+    let keys: Vec<Keys> = inputs.iter().map(Keyed::keys).collect();
+    let named_by = |input: &Keys, error: &InputError| {
+        error
+            .context
+            .as_ref()
+            .is_some_and(|c| names(c, input, context))
     };
-    let unattributed = errors.iter().find(|error| {
-        !keys
-            .iter()
-            .any(|input| error.context.as_ref().is_some_and(|c| input.named_by(c)))
-    });
+    let unattributed = errors
+        .iter()
+        .find(|error| !keys.iter().any(|input| named_by(input, error)));
     // Results that name their records confirm the inputs with the same records.
     let mut results: HashMap<(String, String), R> = HashMap::new();
-    let mut keyless = Vec::new();
-    for result in reply.results {
-        let found = Keys::of(&result);
-        match (found.from.first(), found.to.first()) {
-            (Some(from), to) => {
-                results.insert((from.clone(), to.cloned().unwrap_or_default()), result);
-            }
-            _ => keyless.push(result),
+    for (found, result) in reply.results {
+        if let Some((from, to)) = found.pair() {
+            results
+                .entry((from.to_owned(), to.to_owned()))
+                .or_insert(result);
         }
     }
-    let confirms = reply.keyed;
+    let confirming = |key: &Keys| -> Option<&R> {
+        let (from, to) = key.pair()?;
+        results
+            .get(&(from.to_owned(), to.to_owned()))
+            .or_else(|| results.get(&(from.to_owned(), String::new())))
+    };
+    // An input that nothing confirms fails with the likeliest reason: a result that did not
+    // decode, then an error naming no input.
+    let unconfirmed = reply
+        .undecodable
+        .first()
+        .map(|result| InputFailure::Undecodable(Arc::clone(result)))
+        .or_else(|| unattributed.map(|error| InputFailure::Unattributed(error.clone())));
     let mut outcome = BulkOutcome::default();
     for (input, key) in inputs.into_iter().zip(&keys) {
-        if let Some(error) = named(key) {
+        if let Some(error) = errors.iter().find(|error| named_by(key, error)) {
             outcome.failed.push(Failed {
                 input,
                 failure: InputFailure::Rejected(error.clone()),
             });
             continue;
         }
-        let from = key.from.first().cloned().unwrap_or_default();
-        let result = results
-            .get(&(from.clone(), key.to.first().cloned().unwrap_or_default()))
-            .or_else(|| results.get(&(from, String::new())));
-        match (confirms && !key.is_empty(), result, unattributed) {
-            (true, Some(result), _) => outcome.succeeded.push(Succeeded {
+        let confirmable = reply.keyed && key.pair().is_some();
+        let result = confirmable.then(|| confirming(key)).flatten();
+        match (result, &unconfirmed) {
+            (Some(result), _) => outcome.succeeded.push(Succeeded {
                 input,
                 result: Some(result.clone()),
             }),
-            (true, None, Some(error)) | (false, _, Some(error)) => outcome.failed.push(Failed {
+            (None, Some(failure)) => outcome.failed.push(Failed {
                 input,
-                failure: InputFailure::Unattributed(error.clone()),
+                failure: failure.clone(),
             }),
-            (true, None, None) => outcome.failed.push(Failed {
+            (None, None) if confirmable => outcome.failed.push(Failed {
                 input,
                 failure: InputFailure::Unconfirmed,
             }),
-            (false, _, None) => outcome.succeeded.push(Succeeded {
+            (None, None) => outcome.succeeded.push(Succeeded {
                 input,
                 result: None,
             }),
@@ -419,10 +555,15 @@ fn rejected_as_a_whole(error: &Error) -> bool {
 }
 
 /// Sends one request's inputs, splitting it in halves while HubSpot rejects it as a whole.
-async fn settle<I, R, F, Fut>(inputs: Vec<I>, split: bool, send: F) -> BulkOutcome<I, R>
+async fn settle<I, R, F, Fut>(
+    inputs: Vec<I>,
+    split: bool,
+    context: &ContextNames,
+    send: F,
+) -> BulkOutcome<I, R>
 where
-    I: Serialize + Clone,
-    R: Serialize + Clone,
+    I: Keyed + Clone,
+    R: Clone,
     F: Fn(Vec<I>) -> Fut,
     Fut: Future<Output = Result<Reply<R>, Error>>,
 {
@@ -431,7 +572,7 @@ where
     while let Some(mut part) = pending.pop() {
         outcome.requests += 1;
         match send(part.clone()).await {
-            Ok(reply) => outcome.merge(attribute(part, reply)),
+            Ok(reply) => outcome.merge(attribute(part, reply, context)),
             Err(error) if split && part.len() > 1 && rejected_as_a_whole(&error) => {
                 let second = part.split_off(part.len() / 2);
                 pending.push(second);
@@ -463,54 +604,61 @@ pub(crate) fn chunks<I, R, F, Fut>(
     inputs: impl IntoIterator<Item = I>,
     cap: Option<usize>,
     options: BulkOptions,
+    context: &'static ContextNames,
     send: F,
 ) -> impl Stream<Item = BulkOutcome<I, R>>
 where
-    I: Serialize + Clone,
-    R: Serialize + Clone,
+    I: Keyed + Clone,
+    R: Clone,
     F: Fn(Vec<I>) -> Fut + Clone,
     Fut: Future<Output = Result<Reply<R>, Error>>,
 {
     let split = options.split_rejected;
-    stream::iter(split_into(inputs, options.size(cap)))
-        .map(move |chunk| settle(chunk, split, send.clone()))
+    stream::iter(split_into(inputs, options.inputs_per_request(cap)))
+        .map(move |chunk| settle(chunk, split, context, send.clone()))
         .buffer_unordered(options.concurrency.max(1))
 }
 
-/// One answer of a paged batch read: per record, its items and the cursor of its next page.
-pub(crate) struct ReadReply<T> {
-    pub pages: Vec<(ObjectId, Vec<T>, Option<String>)>,
-    pub errors: Vec<Value>,
-}
-
 /// A record to read, from its first page or from a cursor.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub(crate) struct ReadInput {
     pub id: ObjectId,
     pub after: Option<String>,
 }
 
-/// One record's page, as the engine attributes it: `id` names the record.
-#[derive(Clone, Serialize)]
-struct ReadPage {
-    id: ObjectId,
-    items: Vec<Value>,
-    next: Option<String>,
+impl Keyed for ReadInput {
+    fn keys(&self) -> Keys {
+        Keys::default().from([&self.id])
+    }
+}
+
+/// One record's page of a paged batch read: the record, its items, and the cursor of its
+/// next page.
+#[derive(Clone, Debug)]
+pub(crate) struct ReadPage<T> {
+    pub id: ObjectId,
+    pub items: Vec<T>,
+    pub next: Option<String>,
 }
 
 /// Reads every page of every record: each record is asked again with its own cursor until it
-/// has no next page, in requests of at most `cap` records.
-pub(crate) async fn read_all<T, F, Fut>(
+/// has no next page, in requests of at most `cap` records. `page` reads a result of the answer
+/// (type `R`) as a record's page.
+pub(crate) async fn read_all<R, T, P, F, Fut>(
     operation: &'static str,
     ids: Vec<ObjectId>,
     cap: Option<usize>,
     options: BulkOptions,
+    context: &'static ContextNames,
+    page: P,
     send: F,
 ) -> BulkOutcome<ObjectId, Vec<T>>
 where
-    T: Serialize + serde::de::DeserializeOwned,
+    R: Keyed,
+    T: Clone,
+    P: Fn(R) -> ReadPage<T> + Clone,
     F: Fn(Vec<ReadInput>) -> Fut + Clone,
-    Fut: Future<Output = Result<ReadReply<T>, Error>>,
+    Fut: Future<Output = Result<Answer<R>, Error>>,
 {
     let mut found: HashMap<ObjectId, Vec<T>> = HashMap::new();
     let mut outcome: BulkOutcome<ObjectId, Vec<T>> = BulkOutcome::default();
@@ -526,32 +674,18 @@ where
         .collect();
     while !pending.is_empty() {
         let send_pages = |inputs: Vec<ReadInput>| {
-            let send = send.clone();
-            async move {
-                let reply = send(inputs).await?;
-                let pages: Vec<ReadPage> = reply
-                    .pages
-                    .into_iter()
-                    .map(|(id, items, next)| ReadPage {
-                        id,
-                        items: items
-                            .iter()
-                            .filter_map(|item| serde_json::to_value(item).ok())
-                            .collect(),
-                        next,
-                    })
-                    .collect();
-                Ok(Reply {
-                    results: pages,
-                    errors: reply.errors,
-                    keyed: true,
-                })
-            }
+            let (send, page) = (send.clone(), page.clone());
+            async move { Ok(Reply::keyed_as(send(inputs).await?, page)) }
         };
-        let rounds: Vec<BulkOutcome<ReadInput, ReadPage>> =
-            chunks(std::mem::take(&mut pending), cap, options, send_pages)
-                .collect()
-                .await;
+        let rounds: Vec<BulkOutcome<ReadInput, ReadPage<T>>> = chunks(
+            std::mem::take(&mut pending),
+            cap,
+            options,
+            context,
+            send_pages,
+        )
+        .collect()
+        .await;
         for round in rounds {
             outcome.requests += round.requests;
             for failure in round.failed {
@@ -563,11 +697,7 @@ where
             }
             for success in round.succeeded {
                 let Some(page) = success.result else { continue };
-                let items = page
-                    .items
-                    .into_iter()
-                    .filter_map(|item| serde_json::from_value(item).ok());
-                found.entry(page.id.clone()).or_default().extend(items);
+                found.entry(page.id.clone()).or_default().extend(page.items);
                 let Some(next) = page.next else { continue };
                 let seen = cursors.entry(page.id.clone()).or_default();
                 let endless = if seen.contains(&next) {
@@ -621,13 +751,23 @@ mod tests {
 
     #[test]
     fn chunks_respect_the_cap_and_the_option() {
-        assert_eq!(BulkOptions::default().size(Some(2000)), 2000);
-        assert_eq!(BulkOptions::default().size(None), DEFAULT_CHUNK);
+        assert_eq!(BulkOptions::default().inputs_per_request(Some(2000)), 2000);
         assert_eq!(
-            BulkOptions::default().chunk_size(5000).size(Some(1000)),
+            BulkOptions::default().inputs_per_request(None),
+            DEFAULT_CHUNK
+        );
+        assert_eq!(
+            BulkOptions::default()
+                .chunk_size(5000)
+                .inputs_per_request(Some(1000)),
             1000
         );
-        assert_eq!(BulkOptions::default().chunk_size(10).size(None), 10);
+        assert_eq!(
+            BulkOptions::default()
+                .chunk_size(10)
+                .inputs_per_request(None),
+            10
+        );
         let parts: Vec<Vec<u32>> = split_into(0..7, 3).collect();
         assert_eq!(parts, [vec![0, 1, 2], vec![3, 4, 5], vec![6]]);
         let large: Vec<Vec<u64>> = split_into(0..100_000, 2_000).collect();
@@ -637,33 +777,55 @@ mod tests {
         );
     }
 
-    fn pair(from: &str, to: &str) -> Value {
-        json!({"from": {"id": from}, "to": {"id": to}, "types": []})
+    /// The names the engine is given by a version whose types name records `from`/`to` and
+    /// `fromObjectId`/`toObjectId`.
+    const CONTEXT: ContextNames = ContextNames {
+        from: &["from", "fromObjectId", "id"],
+        to: &["to", "toObjectId"],
+    };
+
+    /// An input or result of a pair of records, as the generated `Keyed` impls read them.
+    #[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+    struct Pair {
+        from: ObjectId,
+        to: ObjectId,
+    }
+
+    impl Keyed for Pair {
+        fn keys(&self) -> Keys {
+            Keys::default().from([&self.from]).to([&self.to])
+        }
+    }
+
+    fn pair(from: &str, to: &str) -> Pair {
+        Pair {
+            from: from.into(),
+            to: to.into(),
+        }
+    }
+
+    fn answer<R: DeserializeOwned>(body: serde_json::Value) -> Answer<R> {
+        serde_json::from_value(body).unwrap()
     }
 
     #[test]
     fn errors_are_matched_to_the_inputs_they_name() {
         let inputs = vec![pair("1", "10"), pair("2", "20"), pair("3", "30")];
-        let reply = Reply::new(
-            vec![json!({"fromObjectId": 1, "toObjectId": "10", "labels": []})],
-            &[
-                json!({"category": "VALIDATION_ERROR", "message": "no contact 2", "context": {"fromObjectId": ["2"]}}),
-                json!({"category": "VALIDATION_ERROR", "message": "no company 30", "context": {"toObjectId": ["30"]}}),
+        let reply = Reply::keyed(answer::<Pair>(json!({
+            "results": [{"from": 1, "to": "10"}],
+            "errors": [
+                {"category": "VALIDATION_ERROR", "message": "no contact 2", "context": {"fromObjectId": ["2"]}},
+                {"category": "VALIDATION_ERROR", "message": "no company 30", "context": {"toObjectId": ["30"]}},
             ],
-        );
-        let outcome = attribute(inputs, reply);
+        })));
+        let outcome = attribute(inputs, reply, &CONTEXT);
         assert_eq!(outcome.succeeded.len(), 1);
-        assert_eq!(outcome.succeeded[0].input["from"]["id"], "1");
-        assert!(outcome.succeeded[0].result.is_some());
+        assert_eq!(outcome.succeeded[0].input, pair("1", "10"));
+        assert_eq!(outcome.succeeded[0].result, Some(pair("1", "10")));
         let failed: Vec<(String, String)> = outcome
             .failed
             .iter()
-            .map(|f| {
-                (
-                    f.input["from"]["id"].as_str().unwrap().to_owned(),
-                    f.failure.to_string(),
-                )
-            })
+            .map(|f| (f.input.from.to_string(), f.failure.to_string()))
             .collect();
         assert_eq!(
             failed,
@@ -684,27 +846,32 @@ mod tests {
     fn a_to_id_does_not_match_a_from_entry() {
         let inputs = vec![pair("7", "8"), pair("8", "9")];
         // A removal's answer: its results say nothing of the inputs.
-        let reply: Reply<Value> = Reply::acknowledged(
-            vec![],
-            &[json!({"message": "x", "context": {"fromObjectId": ["8"]}})],
-        );
-        let outcome = attribute(inputs, reply);
+        let reply: Reply<Value> = Reply::acknowledged(answer(json!({
+            "results": [],
+            "errors": [{"message": "x", "context": {"fromObjectId": ["8"]}}],
+        })));
+        let outcome = attribute(inputs, reply, &CONTEXT);
         assert_eq!(outcome.failed.len(), 1);
-        assert_eq!(outcome.failed[0].input["from"]["id"], "8");
+        assert_eq!(outcome.failed[0].input, pair("8", "9"));
         assert_eq!(
-            outcome.succeeded[0].input["from"]["id"], "7",
+            outcome.succeeded[0].input,
+            pair("7", "8"),
             "its to-id 8 is not a from-id"
         );
     }
 
     #[test]
     fn answers_without_results_confirm_every_input_not_named() {
-        let outcome =
-            attribute::<Value, Value>(vec![pair("1", "2"), pair("3", "4")], Reply::empty());
+        let outcome = attribute::<_, Value>(
+            vec![pair("1", "2"), pair("3", "4")],
+            Reply::empty(),
+            &CONTEXT,
+        );
         assert_eq!((outcome.succeeded.len(), outcome.failed.len()), (2, 0));
-        let reply: Reply<Value> =
-            Reply::acknowledged(vec![], &[json!({"message": "something went wrong"})]);
-        let outcome = attribute(vec![pair("1", "2")], reply);
+        let reply: Reply<Value> = Reply::acknowledged(answer(
+            json!({"errors": [{"message": "something went wrong"}]}),
+        ));
+        let outcome = attribute(vec![pair("1", "2")], reply, &CONTEXT);
         assert!(matches!(
             outcome.failed[0].failure,
             InputFailure::Unattributed(_)
@@ -713,8 +880,8 @@ mod tests {
 
     #[test]
     fn an_answer_of_records_that_names_none_confirms_nothing() {
-        let reply: Reply<Value> = Reply::new(vec![], &[] as &[Value]);
-        let outcome = attribute(vec![pair("1", "2")], reply);
+        let reply = Reply::keyed(answer::<Pair>(json!({"results": []})));
+        let outcome = attribute(vec![pair("1", "2")], reply, &CONTEXT);
         assert!(outcome.succeeded.is_empty());
         assert!(matches!(
             outcome.failed[0].failure,
@@ -724,11 +891,11 @@ mod tests {
 
     #[test]
     fn a_context_of_numbers_still_names_its_input() {
-        let reply: Reply<Value> = Reply::new(
-            vec![],
-            &[json!({"message": "no contact 1", "context": {"fromObjectId": [1], "id": 999}})],
-        );
-        let outcome = attribute(vec![pair("1", "2")], reply);
+        let reply = Reply::keyed(answer::<Pair>(json!({
+            "results": [],
+            "errors": [{"message": "no contact 1", "context": {"fromObjectId": [1], "id": 999}}],
+        })));
+        let outcome = attribute(vec![pair("1", "2")], reply, &CONTEXT);
         assert!(matches!(
             outcome.failed[0].failure,
             InputFailure::Rejected(_)
@@ -737,15 +904,56 @@ mod tests {
 
     #[test]
     fn results_that_do_not_mention_an_input_leave_it_unconfirmed() {
-        let reply = Reply::new(
-            vec![json!({"fromObjectId": "1", "toObjectId": "2"})],
-            &[] as &[Value],
-        );
-        let outcome = attribute(vec![pair("1", "2"), pair("5", "6")], reply);
+        let reply = Reply::keyed(answer::<Pair>(
+            json!({"results": [{"from": "1", "to": "2"}]}),
+        ));
+        let outcome = attribute(vec![pair("1", "2"), pair("5", "6")], reply, &CONTEXT);
         assert_eq!(outcome.succeeded.len(), 1);
         assert!(matches!(
             outcome.failed[0].failure,
             InputFailure::Unconfirmed
+        ));
+    }
+
+    #[test]
+    fn a_result_that_does_not_decode_fails_the_inputs_nothing_confirms_with_an_excerpt() {
+        let long = "x".repeat(2 * UndecodableResult::EXCERPT);
+        let reply = Reply::keyed(answer::<Pair>(json!({
+            "results": [{"from": "1", "to": "2"}, {"from": {"nested": long}, "to": "4"}],
+        })));
+        let outcome = attribute(vec![pair("1", "2"), pair("3", "4")], reply, &CONTEXT);
+        assert_eq!(
+            outcome.succeeded.len(),
+            1,
+            "the result that decoded confirms its input"
+        );
+        let InputFailure::Undecodable(result) = &outcome.failed[0].failure else {
+            panic!("{:?}", outcome.failed[0].failure);
+        };
+        assert_eq!(outcome.failed[0].input, pair("3", "4"));
+        assert!(
+            result.excerpt.starts_with(r#"{"from":{"nested":"xxx"#),
+            "{}",
+            result.excerpt
+        );
+        assert!(result.excerpt.len() <= UndecodableResult::EXCERPT + 3);
+        assert!(
+            outcome.failed[0]
+                .failure
+                .to_string()
+                .contains("does not decode")
+        );
+    }
+
+    #[test]
+    fn errors_that_are_not_a_list_are_kept_as_one_error() {
+        let reply = Reply::keyed(answer::<Pair>(
+            json!({"results": [], "errors": "the batch failed"}),
+        ));
+        let outcome = attribute(vec![pair("1", "2")], reply, &CONTEXT);
+        assert!(matches!(
+            outcome.failed[0].failure,
+            InputFailure::Unattributed(_)
         ));
     }
 }

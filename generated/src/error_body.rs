@@ -65,10 +65,18 @@ impl ErrorFields {
             .map_or_else(|_| Self::default(), |value| Self::from_json(&value))
     }
 
-    /// Reads what it can of an error already decoded as JSON (such as a batch's `errors`).
+    /// Reads what it can of an error already decoded as JSON (such as a batch's `errors`); an
+    /// error that is only text is its message.
     pub fn from_json(value: &Value) -> Self {
-        let Value::Object(map) = value else {
-            return Self::default();
+        let map = match value {
+            Value::Object(map) => map,
+            Value::String(text) if !text.is_empty() => {
+                return Self {
+                    message: Some(text.clone()),
+                    ..Self::default()
+                };
+            }
+            _ => return Self::default(),
         };
         let text = |name: &str| match map.get(name) {
             Some(Value::String(text)) if !text.is_empty() => Some(text.clone()),

@@ -11,6 +11,7 @@ mod error;
 mod error_body;
 mod ids;
 mod labels;
+mod lenient;
 mod lifecycle;
 mod object_type;
 pub(crate) mod open_enum;
@@ -40,7 +41,11 @@ pub use error::{ApiError, DecodeError, Error, RateLimitError, RateLimitPolicy};
 pub use error_body::ErrorContext;
 pub use ids::ObjectId;
 pub use labels::{Label, Labels};
-pub use lifecycle::{Lifecycle, OperationInfo, UnknownVersion};
+pub use lenient::Lenient;
+pub use lifecycle::{
+    DocumentedStatus, Lifecycle, MissingOperation, OperationInfo, RemovedOperation, RetryClass,
+    UnknownVersion,
+};
 pub use object_type::ObjectType;
 pub use rate_limit::{RateLimit, Tier};
 pub use response::{RateLimitHeaders, Response};

@@ -3,16 +3,7 @@
 
 use reqwest::Method;
 
-/// Whether a call may be sent again after a transient failure.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Retry {
-    /// Reads, PUT and DELETE: sending twice has the effect of sending once.
-    Idempotent,
-    /// Batch POSTs: retried so that a bulk job makes progress.
-    Batch,
-    /// Other POSTs: a second send could act twice.
-    Never,
-}
+use crate::RetryClass;
 
 /// What the runtime knows of an operation.
 #[derive(Clone, Debug)]
@@ -20,11 +11,11 @@ pub(crate) struct Operation {
     pub id: &'static str,
     pub version: &'static str,
     pub method: Method,
-    pub retry: Retry,
+    pub retry: RetryClass,
 }
 
 impl Operation {
-    pub fn new(id: &'static str, version: &'static str, method: Method, retry: Retry) -> Self {
+    pub fn new(id: &'static str, version: &'static str, method: Method, retry: RetryClass) -> Self {
         Self {
             id,
             version,

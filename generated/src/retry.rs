@@ -5,8 +5,8 @@ use std::time::{Duration, SystemTime};
 
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 
+use crate::RetryClass;
 use crate::error::{Error, RateLimitPolicy};
-use crate::operation::Retry;
 
 /// How transient failures are retried.
 ///
@@ -166,8 +166,8 @@ impl Transient {
 pub(crate) const LOCKED_WAIT: Duration = Duration::from_secs(2);
 
 /// Whether a failed attempt of an operation of class `retry` is worth another.
-pub(crate) fn transient(failure: &Error, retry: Retry) -> Option<Transient> {
-    let may_repeat = retry != Retry::Never;
+pub(crate) fn transient(failure: &Error, retry: RetryClass) -> Option<Transient> {
+    let may_repeat = retry != RetryClass::Never;
     let transient = |reason, at_least| Some(Transient::new(reason, at_least));
     match failure {
         Error::RateLimited(limited) => match &limited.policy {
@@ -280,7 +280,7 @@ mod tests {
         assert_eq!(
             transient(
                 &limited(Some(RateLimitPolicy::Daily), None),
-                Retry::Idempotent
+                RetryClass::Idempotent
             ),
             None
         );
@@ -292,7 +292,7 @@ mod tests {
         ] {
             let found = transient(
                 &limited(policy.clone(), Some(Duration::from_secs(3))),
-                Retry::Never,
+                RetryClass::Never,
             )
             .unwrap();
             assert_eq!(found.at_least, Duration::from_secs(3));
@@ -313,16 +313,20 @@ mod tests {
             (RateLimitPolicy::TenSecondlyRolling, Duration::from_secs(11)),
             (RateLimitPolicy::Secondly, Duration::from_millis(1_100)),
         ] {
-            let found =
-                transient(&limited(Some(named.clone()), Some(day)), Retry::Idempotent).unwrap();
+            let found = transient(
+                &limited(Some(named.clone()), Some(day)),
+                RetryClass::Idempotent,
+            )
+            .unwrap();
             let wait = found.wait(&policy, 1, 0.5);
             assert_eq!(wait, bound, "{named}");
             assert_eq!(found.pause(&policy, wait), bound, "{named}");
             // Without Retry-After, the backoff, also within the window.
-            let found = transient(&limited(Some(named.clone()), None), Retry::Idempotent).unwrap();
+            let found =
+                transient(&limited(Some(named.clone()), None), RetryClass::Idempotent).unwrap();
             assert!(found.wait(&policy, 30, 1.0) <= bound, "{named}");
         }
-        let unknown = transient(&limited(None, Some(day)), Retry::Idempotent).unwrap();
+        let unknown = transient(&limited(None, Some(day)), RetryClass::Idempotent).unwrap();
         let wait = unknown.wait(&policy, 1, 0.5);
         assert_eq!(wait, day, "asked, and left to the time budget");
         assert_eq!(unknown.pause(&policy, wait), policy.max_pause);
@@ -341,22 +345,22 @@ mod tests {
     fn statuses_that_may_have_acted_are_retried_only_where_repeating_is_safe() {
         for status in [500, 502, 503, 504, 520, 521, 522, 523, 524, 525, 526, 527] {
             assert!(
-                transient(&api(status, HeaderMap::new()), Retry::Batch).is_some(),
+                transient(&api(status, HeaderMap::new()), RetryClass::Batch).is_some(),
                 "{status}"
             );
             assert!(
-                transient(&api(status, HeaderMap::new()), Retry::Never).is_none(),
+                transient(&api(status, HeaderMap::new()), RetryClass::Never).is_none(),
                 "{status}"
             );
         }
         for status in [400, 401, 403, 404, 409, 501, 505, 519, 528] {
             assert!(
-                transient(&api(status, HeaderMap::new()), Retry::Idempotent).is_none(),
+                transient(&api(status, HeaderMap::new()), RetryClass::Idempotent).is_none(),
                 "{status}"
             );
         }
         assert_eq!(
-            transient(&api(423, HeaderMap::new()), Retry::Never)
+            transient(&api(423, HeaderMap::new()), RetryClass::Never)
                 .unwrap()
                 .at_least,
             LOCKED_WAIT
@@ -364,13 +368,13 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert(RETRY_AFTER, HeaderValue::from_static("9"));
         assert_eq!(
-            transient(&api(477, headers.clone()), Retry::Never)
+            transient(&api(477, headers.clone()), RetryClass::Never)
                 .unwrap()
                 .at_least,
             Duration::from_secs(9)
         );
         assert_eq!(
-            transient(&api(423, headers), Retry::Never)
+            transient(&api(423, headers), RetryClass::Never)
                 .unwrap()
                 .at_least,
             Duration::from_secs(9)

@@ -760,7 +760,7 @@ impl Call {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::operation::Retry;
+    use crate::RetryClass;
     use reqwest::Method;
 
     fn build(url: &str) -> Result<Transport, Error> {
@@ -793,7 +793,7 @@ mod tests {
     #[test]
     fn urls_join_the_base_path_the_encoded_path_and_the_query() {
         let transport = build("http://127.0.0.1:1/prefix/").unwrap();
-        let op = Operation::new("list", "v4", Method::GET, Retry::Idempotent);
+        let op = Operation::new("list", "v4", Method::GET, RetryClass::Idempotent);
         let call = Call::new(op, "/crm/v4/objects/a%2Fb".into())
             .query("after", Some("x y&z"))
             .query("limit", None::<i32>);

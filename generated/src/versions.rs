@@ -3,22 +3,27 @@
 
 //! The versions of this build, generated from `spec/*/openapi.yaml`: one module per
 //! version, each behind the cargo feature of the same name, and their registry.
+
 #[cfg(feature = "v4")]
 #[rustfmt::skip]
 #[path = "v4/mod.rs"]
 pub mod v4;
+
 #[cfg(feature = "v2025_09")]
 #[rustfmt::skip]
 #[path = "v2025_09/mod.rs"]
 pub mod v2025_09;
+
 #[cfg(feature = "v2026_03")]
 #[rustfmt::skip]
 #[path = "v2026_03/mod.rs"]
 pub mod v2026_03;
+
 #[cfg(feature = "v2026_09")]
 #[rustfmt::skip]
 #[path = "v2026_09/mod.rs"]
 pub mod v2026_09;
+
 /// The newest generally available version of this build ([`2026-09`](crate::v2026_09) with
 /// these features).
 ///
@@ -37,6 +42,756 @@ pub use crate::v2026_09 as newest_generally_available;
 pub use crate::v2026_03 as newest_generally_available;
 use std::fmt;
 use std::str::FromStr;
+
+/// The OAuth scopes of some operations of version v4, any one of which lets a call through.
+#[cfg(feature = "v4")]
+const V4_SCOPES_1: &[&str] = &[
+    "crm.objects.appointments.read",
+    "crm.objects.appointments.sensitive.read.v2",
+    "crm.objects.appointments.sensitive.write.v2",
+    "crm.objects.appointments.write",
+    "crm.objects.calls.read",
+    "crm.objects.carts.read",
+    "crm.objects.carts.write",
+    "crm.objects.commercepayments.read",
+    "crm.objects.commercepayments.write",
+    "crm.objects.companies.highly_sensitive.read.v2",
+    "crm.objects.companies.highly_sensitive.write.v2",
+    "crm.objects.companies.read",
+    "crm.objects.companies.sensitive.read.v2",
+    "crm.objects.companies.sensitive.write.v2",
+    "crm.objects.companies.write",
+    "crm.objects.contacts.highly_sensitive.read.v2",
+    "crm.objects.contacts.highly_sensitive.write.v2",
+    "crm.objects.contacts.read",
+    "crm.objects.contacts.sensitive.read.v2",
+    "crm.objects.contacts.sensitive.write.v2",
+    "crm.objects.contacts.write",
+    "crm.objects.courses.read",
+    "crm.objects.courses.write",
+    "crm.objects.custom.highly_sensitive.read.v2",
+    "crm.objects.custom.highly_sensitive.write.v2",
+    "crm.objects.custom.read",
+    "crm.objects.custom.sensitive.read.v2",
+    "crm.objects.custom.sensitive.write.v2",
+    "crm.objects.custom.write",
+    "crm.objects.deals.highly_sensitive.read.v2",
+    "crm.objects.deals.highly_sensitive.write.v2",
+    "crm.objects.deals.read",
+    "crm.objects.deals.sensitive.read.v2",
+    "crm.objects.deals.sensitive.write.v2",
+    "crm.objects.deals.write",
+    "crm.objects.emails.read",
+    "crm.objects.goals.read",
+    "crm.objects.goals.write",
+    "crm.objects.invoices.read",
+    "crm.objects.invoices.write",
+    "crm.objects.leads.read",
+    "crm.objects.leads.write",
+    "crm.objects.line_items.read",
+    "crm.objects.line_items.write",
+    "crm.objects.listings.read",
+    "crm.objects.listings.write",
+    "crm.objects.meetings.read",
+    "crm.objects.notes.read",
+    "crm.objects.orders.read",
+    "crm.objects.orders.write",
+    "crm.objects.partner-clients.read",
+    "crm.objects.partner-clients.write",
+    "crm.objects.partner-services.read",
+    "crm.objects.partner-services.write",
+    "crm.objects.products.read",
+    "crm.objects.products.write",
+    "crm.objects.projects.highly_sensitive.read",
+    "crm.objects.projects.highly_sensitive.write",
+    "crm.objects.projects.read",
+    "crm.objects.projects.sensitive.read",
+    "crm.objects.projects.sensitive.write",
+    "crm.objects.projects.write",
+    "crm.objects.quotes.read",
+    "crm.objects.quotes.write",
+    "crm.objects.services.read",
+    "crm.objects.services.write",
+    "crm.objects.subscriptions.read",
+    "crm.objects.subscriptions.write",
+    "crm.objects.tasks.read",
+    "crm.objects.tickets.highly_sensitive.read",
+    "crm.objects.tickets.highly_sensitive.write",
+    "crm.objects.tickets.sensitive.read",
+    "crm.objects.tickets.sensitive.write",
+    "crm.objects.users.read",
+    "crm.objects.users.write",
+    "e-commerce",
+    "media_bridge.read",
+    "oauth",
+    "tickets",
+    "tickets.highly_sensitive.v2",
+    "tickets.sensitive.v2",
+];
+
+/// The OAuth scopes of some operations of version v4, any one of which lets a call through.
+#[cfg(feature = "v4")]
+const V4_SCOPES_2: &[&str] = &[
+    "crm.objects.appointments.read",
+    "crm.objects.appointments.sensitive.read.v2",
+    "crm.objects.appointments.sensitive.write.v2",
+    "crm.objects.appointments.write",
+    "crm.objects.calls.read",
+    "crm.objects.carts.read",
+    "crm.objects.carts.write",
+    "crm.objects.commercepayments.read",
+    "crm.objects.commercepayments.write",
+    "crm.objects.companies.highly_sensitive.read.v2",
+    "crm.objects.companies.highly_sensitive.write.v2",
+    "crm.objects.companies.read",
+    "crm.objects.companies.sensitive.read.v2",
+    "crm.objects.companies.sensitive.write.v2",
+    "crm.objects.companies.write",
+    "crm.objects.contacts.highly_sensitive.read.v2",
+    "crm.objects.contacts.highly_sensitive.write.v2",
+    "crm.objects.contacts.read",
+    "crm.objects.contacts.sensitive.read.v2",
+    "crm.objects.contacts.sensitive.write.v2",
+    "crm.objects.contacts.write",
+    "crm.objects.courses.read",
+    "crm.objects.courses.write",
+    "crm.objects.custom.highly_sensitive.read.v2",
+    "crm.objects.custom.highly_sensitive.write.v2",
+    "crm.objects.custom.read",
+    "crm.objects.custom.sensitive.read.v2",
+    "crm.objects.custom.sensitive.write.v2",
+    "crm.objects.custom.write",
+    "crm.objects.deals.highly_sensitive.read.v2",
+    "crm.objects.deals.highly_sensitive.write.v2",
+    "crm.objects.deals.read",
+    "crm.objects.deals.sensitive.read.v2",
+    "crm.objects.deals.sensitive.write.v2",
+    "crm.objects.deals.write",
+    "crm.objects.emails.read",
+    "crm.objects.goals.read",
+    "crm.objects.goals.write",
+    "crm.objects.invoices.read",
+    "crm.objects.invoices.write",
+    "crm.objects.leads.read",
+    "crm.objects.leads.write",
+    "crm.objects.line_items.read",
+    "crm.objects.line_items.write",
+    "crm.objects.listings.read",
+    "crm.objects.listings.write",
+    "crm.objects.meetings.read",
+    "crm.objects.notes.read",
+    "crm.objects.orders.read",
+    "crm.objects.orders.write",
+    "crm.objects.partner-clients.read",
+    "crm.objects.partner-clients.write",
+    "crm.objects.partner-services.read",
+    "crm.objects.partner-services.write",
+    "crm.objects.products.read",
+    "crm.objects.products.write",
+    "crm.objects.projects.highly_sensitive.read",
+    "crm.objects.projects.highly_sensitive.write",
+    "crm.objects.projects.read",
+    "crm.objects.projects.sensitive.read",
+    "crm.objects.projects.sensitive.write",
+    "crm.objects.projects.write",
+    "crm.objects.quotes.read",
+    "crm.objects.quotes.write",
+    "crm.objects.services.read",
+    "crm.objects.services.write",
+    "crm.objects.subscriptions.read",
+    "crm.objects.subscriptions.write",
+    "crm.objects.tasks.read",
+    "crm.objects.tickets.highly_sensitive.read",
+    "crm.objects.tickets.highly_sensitive.write",
+    "crm.objects.tickets.sensitive.read",
+    "crm.objects.tickets.sensitive.write",
+    "crm.objects.users.read",
+    "crm.objects.users.write",
+    "e-commerce",
+    "media_bridge.read",
+    "tickets",
+    "tickets.highly_sensitive.v2",
+    "tickets.sensitive.v2",
+];
+
+/// The OAuth scopes of some operations of version 2025-09, any one of which lets a call
+/// through.
+#[cfg(feature = "v2025_09")]
+const V2025_09_SCOPES_1: &[&str] = &[
+    "crm.objects.appointments.read",
+    "crm.objects.appointments.sensitive.read.v2",
+    "crm.objects.appointments.sensitive.write.v2",
+    "crm.objects.appointments.write",
+    "crm.objects.calls.read",
+    "crm.objects.carts.read",
+    "crm.objects.carts.write",
+    "crm.objects.commercepayments.read",
+    "crm.objects.commercepayments.write",
+    "crm.objects.companies.highly_sensitive.read.v2",
+    "crm.objects.companies.highly_sensitive.write.v2",
+    "crm.objects.companies.read",
+    "crm.objects.companies.sensitive.read.v2",
+    "crm.objects.companies.sensitive.write.v2",
+    "crm.objects.companies.write",
+    "crm.objects.contacts.highly_sensitive.read.v2",
+    "crm.objects.contacts.highly_sensitive.write.v2",
+    "crm.objects.contacts.read",
+    "crm.objects.contacts.sensitive.read.v2",
+    "crm.objects.contacts.sensitive.write.v2",
+    "crm.objects.contacts.write",
+    "crm.objects.courses.read",
+    "crm.objects.courses.write",
+    "crm.objects.custom.highly_sensitive.read.v2",
+    "crm.objects.custom.highly_sensitive.write.v2",
+    "crm.objects.custom.read",
+    "crm.objects.custom.sensitive.read.v2",
+    "crm.objects.custom.sensitive.write.v2",
+    "crm.objects.custom.write",
+    "crm.objects.deals.highly_sensitive.read.v2",
+    "crm.objects.deals.highly_sensitive.write.v2",
+    "crm.objects.deals.read",
+    "crm.objects.deals.sensitive.read.v2",
+    "crm.objects.deals.sensitive.write.v2",
+    "crm.objects.deals.write",
+    "crm.objects.emails.read",
+    "crm.objects.goals.read",
+    "crm.objects.goals.write",
+    "crm.objects.invoices.read",
+    "crm.objects.invoices.write",
+    "crm.objects.leads.read",
+    "crm.objects.leads.write",
+    "crm.objects.line_items.read",
+    "crm.objects.line_items.write",
+    "crm.objects.listings.read",
+    "crm.objects.listings.write",
+    "crm.objects.meetings.read",
+    "crm.objects.notes.read",
+    "crm.objects.orders.read",
+    "crm.objects.orders.write",
+    "crm.objects.partner-clients.read",
+    "crm.objects.partner-clients.write",
+    "crm.objects.partner-services.read",
+    "crm.objects.partner-services.write",
+    "crm.objects.products.read",
+    "crm.objects.products.write",
+    "crm.objects.projects.highly_sensitive.read",
+    "crm.objects.projects.highly_sensitive.write",
+    "crm.objects.projects.read",
+    "crm.objects.projects.sensitive.read",
+    "crm.objects.projects.sensitive.write",
+    "crm.objects.projects.write",
+    "crm.objects.quotes.read",
+    "crm.objects.quotes.write",
+    "crm.objects.services.read",
+    "crm.objects.services.write",
+    "crm.objects.subscriptions.read",
+    "crm.objects.subscriptions.write",
+    "crm.objects.tasks.read",
+    "crm.objects.tickets.highly_sensitive.read",
+    "crm.objects.tickets.highly_sensitive.write",
+    "crm.objects.tickets.sensitive.read",
+    "crm.objects.tickets.sensitive.write",
+    "crm.objects.users.read",
+    "crm.objects.users.write",
+    "e-commerce",
+    "media_bridge.read",
+    "oauth",
+    "tickets",
+    "tickets.highly_sensitive.v2",
+    "tickets.sensitive.v2",
+];
+
+/// The OAuth scopes of some operations of version 2025-09, any one of which lets a call
+/// through.
+#[cfg(feature = "v2025_09")]
+const V2025_09_SCOPES_2: &[&str] = &[
+    "crm.objects.appointments.read",
+    "crm.objects.appointments.sensitive.read.v2",
+    "crm.objects.appointments.sensitive.write.v2",
+    "crm.objects.appointments.write",
+    "crm.objects.calls.read",
+    "crm.objects.carts.read",
+    "crm.objects.carts.write",
+    "crm.objects.commercepayments.read",
+    "crm.objects.commercepayments.write",
+    "crm.objects.companies.highly_sensitive.read.v2",
+    "crm.objects.companies.highly_sensitive.write.v2",
+    "crm.objects.companies.read",
+    "crm.objects.companies.sensitive.read.v2",
+    "crm.objects.companies.sensitive.write.v2",
+    "crm.objects.companies.write",
+    "crm.objects.contacts.highly_sensitive.read.v2",
+    "crm.objects.contacts.highly_sensitive.write.v2",
+    "crm.objects.contacts.read",
+    "crm.objects.contacts.sensitive.read.v2",
+    "crm.objects.contacts.sensitive.write.v2",
+    "crm.objects.contacts.write",
+    "crm.objects.courses.read",
+    "crm.objects.courses.write",
+    "crm.objects.custom.highly_sensitive.read.v2",
+    "crm.objects.custom.highly_sensitive.write.v2",
+    "crm.objects.custom.read",
+    "crm.objects.custom.sensitive.read.v2",
+    "crm.objects.custom.sensitive.write.v2",
+    "crm.objects.custom.write",
+    "crm.objects.deals.highly_sensitive.read.v2",
+    "crm.objects.deals.highly_sensitive.write.v2",
+    "crm.objects.deals.read",
+    "crm.objects.deals.sensitive.read.v2",
+    "crm.objects.deals.sensitive.write.v2",
+    "crm.objects.deals.write",
+    "crm.objects.emails.read",
+    "crm.objects.goals.read",
+    "crm.objects.goals.write",
+    "crm.objects.invoices.read",
+    "crm.objects.invoices.write",
+    "crm.objects.leads.read",
+    "crm.objects.leads.write",
+    "crm.objects.line_items.read",
+    "crm.objects.line_items.write",
+    "crm.objects.listings.read",
+    "crm.objects.listings.write",
+    "crm.objects.meetings.read",
+    "crm.objects.notes.read",
+    "crm.objects.orders.read",
+    "crm.objects.orders.write",
+    "crm.objects.partner-clients.read",
+    "crm.objects.partner-clients.write",
+    "crm.objects.partner-services.read",
+    "crm.objects.partner-services.write",
+    "crm.objects.products.read",
+    "crm.objects.products.write",
+    "crm.objects.projects.highly_sensitive.read",
+    "crm.objects.projects.highly_sensitive.write",
+    "crm.objects.projects.read",
+    "crm.objects.projects.sensitive.read",
+    "crm.objects.projects.sensitive.write",
+    "crm.objects.projects.write",
+    "crm.objects.quotes.read",
+    "crm.objects.quotes.write",
+    "crm.objects.services.read",
+    "crm.objects.services.write",
+    "crm.objects.subscriptions.read",
+    "crm.objects.subscriptions.write",
+    "crm.objects.tasks.read",
+    "crm.objects.tickets.highly_sensitive.read",
+    "crm.objects.tickets.highly_sensitive.write",
+    "crm.objects.tickets.sensitive.read",
+    "crm.objects.tickets.sensitive.write",
+    "crm.objects.users.read",
+    "crm.objects.users.write",
+    "e-commerce",
+    "media_bridge.read",
+    "tickets",
+    "tickets.highly_sensitive.v2",
+    "tickets.sensitive.v2",
+];
+
+/// The OAuth scopes of some operations of version 2025-09, any one of which lets a call
+/// through.
+#[cfg(feature = "v2025_09")]
+const V2025_09_SCOPES_3: &[&str] = &[
+    "crm.objects.appointments.read",
+    "crm.objects.appointments.sensitive.read.v2",
+    "crm.objects.appointments.sensitive.write.v2",
+    "crm.objects.appointments.write",
+    "crm.objects.carts.read",
+    "crm.objects.carts.write",
+    "crm.objects.commercepayments.read",
+    "crm.objects.commercepayments.write",
+    "crm.objects.companies.highly_sensitive.read.v2",
+    "crm.objects.companies.highly_sensitive.write.v2",
+    "crm.objects.companies.read",
+    "crm.objects.companies.sensitive.read.v2",
+    "crm.objects.companies.sensitive.write.v2",
+    "crm.objects.companies.write",
+    "crm.objects.contacts.highly_sensitive.read.v2",
+    "crm.objects.contacts.highly_sensitive.write.v2",
+    "crm.objects.contacts.read",
+    "crm.objects.contacts.sensitive.read.v2",
+    "crm.objects.contacts.sensitive.write.v2",
+    "crm.objects.contacts.write",
+    "crm.objects.courses.read",
+    "crm.objects.courses.write",
+    "crm.objects.custom.highly_sensitive.read.v2",
+    "crm.objects.custom.highly_sensitive.write.v2",
+    "crm.objects.custom.read",
+    "crm.objects.custom.sensitive.read.v2",
+    "crm.objects.custom.sensitive.write.v2",
+    "crm.objects.custom.write",
+    "crm.objects.deals.highly_sensitive.read.v2",
+    "crm.objects.deals.highly_sensitive.write.v2",
+    "crm.objects.deals.read",
+    "crm.objects.deals.sensitive.read.v2",
+    "crm.objects.deals.sensitive.write.v2",
+    "crm.objects.deals.write",
+    "crm.objects.goals.read",
+    "crm.objects.goals.write",
+    "crm.objects.invoices.read",
+    "crm.objects.invoices.write",
+    "crm.objects.leads.read",
+    "crm.objects.leads.write",
+    "crm.objects.line_items.read",
+    "crm.objects.line_items.write",
+    "crm.objects.listings.read",
+    "crm.objects.listings.write",
+    "crm.objects.orders.read",
+    "crm.objects.orders.write",
+    "crm.objects.partner-clients.read",
+    "crm.objects.partner-clients.write",
+    "crm.objects.partner-services.read",
+    "crm.objects.partner-services.write",
+    "crm.objects.products.read",
+    "crm.objects.products.write",
+    "crm.objects.projects.highly_sensitive.read",
+    "crm.objects.projects.highly_sensitive.write",
+    "crm.objects.projects.read",
+    "crm.objects.projects.sensitive.read",
+    "crm.objects.projects.sensitive.write",
+    "crm.objects.projects.write",
+    "crm.objects.quotes.read",
+    "crm.objects.quotes.write",
+    "crm.objects.services.read",
+    "crm.objects.services.write",
+    "crm.objects.subscriptions.read",
+    "crm.objects.subscriptions.write",
+    "crm.objects.users.read",
+    "crm.objects.users.write",
+    "e-commerce",
+    "media_bridge.read",
+    "tickets",
+    "tickets.highly_sensitive.v2",
+    "tickets.sensitive.v2",
+];
+
+/// The OAuth scopes of some operations of version 2026-03, any one of which lets a call
+/// through.
+#[cfg(feature = "v2026_03")]
+const V2026_03_SCOPES_1: &[&str] = &[
+    "crm.objects.appointments.read",
+    "crm.objects.appointments.sensitive.read.v2",
+    "crm.objects.appointments.sensitive.write.v2",
+    "crm.objects.appointments.write",
+    "crm.objects.calls.read",
+    "crm.objects.carts.read",
+    "crm.objects.carts.write",
+    "crm.objects.commercepayments.read",
+    "crm.objects.commercepayments.write",
+    "crm.objects.companies.highly_sensitive.read.v2",
+    "crm.objects.companies.highly_sensitive.write.v2",
+    "crm.objects.companies.read",
+    "crm.objects.companies.sensitive.read.v2",
+    "crm.objects.companies.sensitive.write.v2",
+    "crm.objects.companies.write",
+    "crm.objects.contacts.highly_sensitive.read.v2",
+    "crm.objects.contacts.highly_sensitive.write.v2",
+    "crm.objects.contacts.read",
+    "crm.objects.contacts.sensitive.read.v2",
+    "crm.objects.contacts.sensitive.write.v2",
+    "crm.objects.contacts.write",
+    "crm.objects.courses.read",
+    "crm.objects.courses.write",
+    "crm.objects.custom.highly_sensitive.read.v2",
+    "crm.objects.custom.highly_sensitive.write.v2",
+    "crm.objects.custom.read",
+    "crm.objects.custom.sensitive.read.v2",
+    "crm.objects.custom.sensitive.write.v2",
+    "crm.objects.custom.write",
+    "crm.objects.deals.highly_sensitive.read.v2",
+    "crm.objects.deals.highly_sensitive.write.v2",
+    "crm.objects.deals.read",
+    "crm.objects.deals.sensitive.read.v2",
+    "crm.objects.deals.sensitive.write.v2",
+    "crm.objects.deals.write",
+    "crm.objects.emails.read",
+    "crm.objects.goals.read",
+    "crm.objects.goals.write",
+    "crm.objects.invoices.read",
+    "crm.objects.invoices.write",
+    "crm.objects.leads.read",
+    "crm.objects.leads.write",
+    "crm.objects.line_items.read",
+    "crm.objects.line_items.write",
+    "crm.objects.listings.read",
+    "crm.objects.listings.write",
+    "crm.objects.meetings.read",
+    "crm.objects.notes.read",
+    "crm.objects.orders.read",
+    "crm.objects.orders.write",
+    "crm.objects.partner-clients.read",
+    "crm.objects.partner-clients.write",
+    "crm.objects.partner-services.read",
+    "crm.objects.partner-services.write",
+    "crm.objects.products.read",
+    "crm.objects.products.write",
+    "crm.objects.projects.highly_sensitive.read",
+    "crm.objects.projects.highly_sensitive.write",
+    "crm.objects.projects.read",
+    "crm.objects.projects.sensitive.read",
+    "crm.objects.projects.sensitive.write",
+    "crm.objects.projects.write",
+    "crm.objects.quotes.read",
+    "crm.objects.quotes.write",
+    "crm.objects.services.read",
+    "crm.objects.services.write",
+    "crm.objects.subscriptions.read",
+    "crm.objects.subscriptions.write",
+    "crm.objects.tasks.read",
+    "crm.objects.tickets.highly_sensitive.read",
+    "crm.objects.tickets.highly_sensitive.write",
+    "crm.objects.tickets.sensitive.read",
+    "crm.objects.tickets.sensitive.write",
+    "crm.objects.users.read",
+    "crm.objects.users.write",
+    "e-commerce",
+    "media_bridge.read",
+    "oauth",
+    "tickets",
+    "tickets.highly_sensitive.v2",
+    "tickets.sensitive.v2",
+];
+
+/// The OAuth scopes of some operations of version 2026-03, any one of which lets a call
+/// through.
+#[cfg(feature = "v2026_03")]
+const V2026_03_SCOPES_2: &[&str] = &[
+    "crm.objects.appointments.read",
+    "crm.objects.appointments.sensitive.read.v2",
+    "crm.objects.appointments.sensitive.write.v2",
+    "crm.objects.appointments.write",
+    "crm.objects.calls.read",
+    "crm.objects.carts.read",
+    "crm.objects.carts.write",
+    "crm.objects.commercepayments.read",
+    "crm.objects.commercepayments.write",
+    "crm.objects.companies.highly_sensitive.read.v2",
+    "crm.objects.companies.highly_sensitive.write.v2",
+    "crm.objects.companies.read",
+    "crm.objects.companies.sensitive.read.v2",
+    "crm.objects.companies.sensitive.write.v2",
+    "crm.objects.companies.write",
+    "crm.objects.contacts.highly_sensitive.read.v2",
+    "crm.objects.contacts.highly_sensitive.write.v2",
+    "crm.objects.contacts.read",
+    "crm.objects.contacts.sensitive.read.v2",
+    "crm.objects.contacts.sensitive.write.v2",
+    "crm.objects.contacts.write",
+    "crm.objects.courses.read",
+    "crm.objects.courses.write",
+    "crm.objects.custom.highly_sensitive.read.v2",
+    "crm.objects.custom.highly_sensitive.write.v2",
+    "crm.objects.custom.read",
+    "crm.objects.custom.sensitive.read.v2",
+    "crm.objects.custom.sensitive.write.v2",
+    "crm.objects.custom.write",
+    "crm.objects.deals.highly_sensitive.read.v2",
+    "crm.objects.deals.highly_sensitive.write.v2",
+    "crm.objects.deals.read",
+    "crm.objects.deals.sensitive.read.v2",
+    "crm.objects.deals.sensitive.write.v2",
+    "crm.objects.deals.write",
+    "crm.objects.emails.read",
+    "crm.objects.goals.read",
+    "crm.objects.goals.write",
+    "crm.objects.invoices.read",
+    "crm.objects.invoices.write",
+    "crm.objects.leads.read",
+    "crm.objects.leads.write",
+    "crm.objects.line_items.read",
+    "crm.objects.line_items.write",
+    "crm.objects.listings.read",
+    "crm.objects.listings.write",
+    "crm.objects.meetings.read",
+    "crm.objects.notes.read",
+    "crm.objects.orders.read",
+    "crm.objects.orders.write",
+    "crm.objects.partner-clients.read",
+    "crm.objects.partner-clients.write",
+    "crm.objects.partner-services.read",
+    "crm.objects.partner-services.write",
+    "crm.objects.products.read",
+    "crm.objects.products.write",
+    "crm.objects.projects.highly_sensitive.read",
+    "crm.objects.projects.highly_sensitive.write",
+    "crm.objects.projects.read",
+    "crm.objects.projects.sensitive.read",
+    "crm.objects.projects.sensitive.write",
+    "crm.objects.projects.write",
+    "crm.objects.quotes.read",
+    "crm.objects.quotes.write",
+    "crm.objects.services.read",
+    "crm.objects.services.write",
+    "crm.objects.subscriptions.read",
+    "crm.objects.subscriptions.write",
+    "crm.objects.tasks.read",
+    "crm.objects.tickets.highly_sensitive.read",
+    "crm.objects.tickets.highly_sensitive.write",
+    "crm.objects.tickets.sensitive.read",
+    "crm.objects.tickets.sensitive.write",
+    "crm.objects.users.read",
+    "crm.objects.users.write",
+    "e-commerce",
+    "media_bridge.read",
+    "tickets",
+    "tickets.highly_sensitive.v2",
+    "tickets.sensitive.v2",
+];
+
+/// The OAuth scopes of some operations of version 2026-09, any one of which lets a call
+/// through.
+#[cfg(feature = "v2026_09")]
+const V2026_09_SCOPES_1: &[&str] = &[
+    "crm.objects.appointments.read",
+    "crm.objects.appointments.sensitive.read.v2",
+    "crm.objects.appointments.sensitive.write.v2",
+    "crm.objects.appointments.write",
+    "crm.objects.carts.read",
+    "crm.objects.carts.write",
+    "crm.objects.commercepayments.read",
+    "crm.objects.commercepayments.write",
+    "crm.objects.companies.highly_sensitive.read.v2",
+    "crm.objects.companies.highly_sensitive.write.v2",
+    "crm.objects.companies.read",
+    "crm.objects.companies.sensitive.read.v2",
+    "crm.objects.companies.sensitive.write.v2",
+    "crm.objects.companies.write",
+    "crm.objects.contacts.highly_sensitive.read.v2",
+    "crm.objects.contacts.highly_sensitive.write.v2",
+    "crm.objects.contacts.read",
+    "crm.objects.contacts.sensitive.read.v2",
+    "crm.objects.contacts.sensitive.write.v2",
+    "crm.objects.contacts.write",
+    "crm.objects.courses.read",
+    "crm.objects.courses.write",
+    "crm.objects.custom.highly_sensitive.read.v2",
+    "crm.objects.custom.highly_sensitive.write.v2",
+    "crm.objects.custom.read",
+    "crm.objects.custom.sensitive.read.v2",
+    "crm.objects.custom.sensitive.write.v2",
+    "crm.objects.custom.write",
+    "crm.objects.deals.highly_sensitive.read.v2",
+    "crm.objects.deals.highly_sensitive.write.v2",
+    "crm.objects.deals.read",
+    "crm.objects.deals.sensitive.read.v2",
+    "crm.objects.deals.sensitive.write.v2",
+    "crm.objects.deals.write",
+    "crm.objects.goals.read",
+    "crm.objects.goals.write",
+    "crm.objects.invoices.read",
+    "crm.objects.invoices.write",
+    "crm.objects.leads.read",
+    "crm.objects.leads.write",
+    "crm.objects.line_items.read",
+    "crm.objects.line_items.write",
+    "crm.objects.listings.read",
+    "crm.objects.listings.write",
+    "crm.objects.orders.read",
+    "crm.objects.orders.write",
+    "crm.objects.partner-clients.read",
+    "crm.objects.partner-clients.write",
+    "crm.objects.partner-services.read",
+    "crm.objects.partner-services.write",
+    "crm.objects.products.read",
+    "crm.objects.products.write",
+    "crm.objects.projects.highly_sensitive.read",
+    "crm.objects.projects.highly_sensitive.write",
+    "crm.objects.projects.read",
+    "crm.objects.projects.sensitive.read",
+    "crm.objects.projects.sensitive.write",
+    "crm.objects.projects.write",
+    "crm.objects.quotes.read",
+    "crm.objects.quotes.write",
+    "crm.objects.services.read",
+    "crm.objects.services.write",
+    "crm.objects.subscriptions.read",
+    "crm.objects.subscriptions.write",
+    "crm.objects.users.read",
+    "crm.objects.users.write",
+    "e-commerce",
+    "media_bridge.read",
+    "oauth",
+    "tickets",
+    "tickets.highly_sensitive.v2",
+    "tickets.sensitive.v2",
+];
+
+/// The OAuth scopes of some operations of version 2026-09, any one of which lets a call
+/// through.
+#[cfg(feature = "v2026_09")]
+const V2026_09_SCOPES_2: &[&str] = &[
+    "crm.objects.appointments.read",
+    "crm.objects.appointments.sensitive.read.v2",
+    "crm.objects.appointments.sensitive.write.v2",
+    "crm.objects.appointments.write",
+    "crm.objects.carts.read",
+    "crm.objects.carts.write",
+    "crm.objects.commercepayments.read",
+    "crm.objects.commercepayments.write",
+    "crm.objects.companies.highly_sensitive.read.v2",
+    "crm.objects.companies.highly_sensitive.write.v2",
+    "crm.objects.companies.read",
+    "crm.objects.companies.sensitive.read.v2",
+    "crm.objects.companies.sensitive.write.v2",
+    "crm.objects.companies.write",
+    "crm.objects.contacts.highly_sensitive.read.v2",
+    "crm.objects.contacts.highly_sensitive.write.v2",
+    "crm.objects.contacts.read",
+    "crm.objects.contacts.sensitive.read.v2",
+    "crm.objects.contacts.sensitive.write.v2",
+    "crm.objects.contacts.write",
+    "crm.objects.courses.read",
+    "crm.objects.courses.write",
+    "crm.objects.custom.highly_sensitive.read.v2",
+    "crm.objects.custom.highly_sensitive.write.v2",
+    "crm.objects.custom.read",
+    "crm.objects.custom.sensitive.read.v2",
+    "crm.objects.custom.sensitive.write.v2",
+    "crm.objects.custom.write",
+    "crm.objects.deals.highly_sensitive.read.v2",
+    "crm.objects.deals.highly_sensitive.write.v2",
+    "crm.objects.deals.read",
+    "crm.objects.deals.sensitive.read.v2",
+    "crm.objects.deals.sensitive.write.v2",
+    "crm.objects.deals.write",
+    "crm.objects.goals.read",
+    "crm.objects.goals.write",
+    "crm.objects.invoices.read",
+    "crm.objects.invoices.write",
+    "crm.objects.leads.read",
+    "crm.objects.leads.write",
+    "crm.objects.line_items.read",
+    "crm.objects.line_items.write",
+    "crm.objects.listings.read",
+    "crm.objects.listings.write",
+    "crm.objects.orders.read",
+    "crm.objects.orders.write",
+    "crm.objects.partner-clients.read",
+    "crm.objects.partner-clients.write",
+    "crm.objects.partner-services.read",
+    "crm.objects.partner-services.write",
+    "crm.objects.products.read",
+    "crm.objects.products.write",
+    "crm.objects.projects.highly_sensitive.read",
+    "crm.objects.projects.highly_sensitive.write",
+    "crm.objects.projects.read",
+    "crm.objects.projects.sensitive.read",
+    "crm.objects.projects.sensitive.write",
+    "crm.objects.projects.write",
+    "crm.objects.quotes.read",
+    "crm.objects.quotes.write",
+    "crm.objects.services.read",
+    "crm.objects.services.write",
+    "crm.objects.subscriptions.read",
+    "crm.objects.subscriptions.write",
+    "crm.objects.users.read",
+    "crm.objects.users.write",
+    "e-commerce",
+    "media_bridge.read",
+    "tickets",
+    "tickets.highly_sensitive.v2",
+    "tickets.sensitive.v2",
+];
+
 /// A version of HubSpot's associations API that this build of the crate has: one per
 /// enabled cargo feature (v4, 2025-09, 2026-03, 2026-09).
 ///
@@ -72,6 +827,7 @@ impl ApiVersion {
         #[cfg(feature = "v2026_09")]
         Self::V2026_09,
     ];
+
     /// The name HubSpot gives it, as in its paths: `v4`, `2026-09`.
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -128,7 +884,7 @@ impl ApiVersion {
         }
     }
 
-    /// Its operations, in spec order.
+    /// Its operations, in spec order, with what HubSpot publishes of each.
     pub const fn operations(self) -> &'static [crate::OperationInfo] {
         match self {
             #[cfg(feature = "v4")]
@@ -138,134 +894,267 @@ impl ApiVersion {
                         name: "list",
                         method: "GET",
                         path: "/crm/v4/objects/{objectType}/{objectId}/associations/{toObjectType}",
-                        success: &[200],
+                        success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
+                        batch_cap: None,
+                        retry: crate::RetryClass::Idempotent,
+                        scopes: V4_SCOPES_1,
+                        rate_limit_exemptions: &[],
+                        success_example: Some(
+                            "{\"paging\":{\"next\":{\"after\":\"MjA=\",\"link\":\"?after=MjA=\"}},\"results\":[{\"associationTypes\":[{\"category\":\"HUBSPOT_DEFINED\",\"typeId\":279},{\"category\":\"USER_DEFINED\",\"label\":\"Billing contact\",\"typeId\":37}],\"toObjectId\":\"5790939450\"}]}",
+                        ),
                     },
                     crate::OperationInfo {
                         name: "create",
                         method: "PUT",
                         path: "/crm/v4/objects/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}",
-                        success: &[201],
+                        success: &[crate::DocumentedStatus::Code(201)],
                         success_body: true,
+                        batch_cap: None,
+                        retry: crate::RetryClass::Idempotent,
+                        scopes: V4_SCOPES_1,
+                        rate_limit_exemptions: &[],
+                        success_example: Some(
+                            "{\"fromObjectId\":\"29851\",\"fromObjectTypeId\":\"0-1\",\"labels\":[\"Billing contact\"],\"toObjectId\":\"5790939450\",\"toObjectTypeId\":\"0-2\"}",
+                        ),
                     },
                     crate::OperationInfo {
                         name: "archive",
                         method: "DELETE",
                         path: "/crm/v4/objects/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}",
-                        success: &[204],
+                        success: &[crate::DocumentedStatus::Code(204)],
                         success_body: false,
+                        batch_cap: None,
+                        retry: crate::RetryClass::Idempotent,
+                        scopes: V4_SCOPES_1,
+                        rate_limit_exemptions: &[],
+                        success_example: None,
                     },
                     crate::OperationInfo {
                         name: "create_default",
                         method: "PUT",
                         path: "/crm/v4/objects/{fromObjectType}/{fromObjectId}/associations/default/{toObjectType}/{toObjectId}",
-                        success: &[200],
+                        success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
+                        batch_cap: None,
+                        retry: crate::RetryClass::Idempotent,
+                        scopes: V4_SCOPES_1,
+                        rate_limit_exemptions: &[],
+                        success_example: Some(
+                            "{\"completedAt\":\"2024-03-01T10:00:02Z\",\"errors\":[{\"category\":\"<string>\",\"context\":{\"cillum_8c\":[\"<string>\",\"<string>\"]},\"errors\":[{\"code\":\"<string>\",\"context\":{\"magnab\":[\"<string>\",\"<string>\"]},\"in\":\"<string>\",\"message\":\"<string>\",\"subCategory\":\"<string>\"}],\"id\":\"<string>\",\"links\":{\"mollit_4\":\"<string>\"},\"message\":\"<string>\",\"status\":\"<string>\",\"subCategory\":{}}],\"links\":{\"Ut_bfe\":\"<string>\",\"aute8\":\"<string>\"},\"numErrors\":2,\"requestedAt\":\"2024-03-01T10:00:00Z\",\"results\":[{\"associationSpec\":{\"associationCategory\":\"HUBSPOT_DEFINED\",\"associationTypeId\":279},\"from\":{\"id\":\"<string>\"},\"to\":{\"id\":\"<string>\"}},{\"associationSpec\":{\"associationCategory\":\"INTEGRATOR_DEFINED\",\"associationTypeId\":12},\"from\":{\"id\":\"<string>\"},\"to\":{\"id\":\"<string>\"}}],\"startedAt\":\"2024-03-01T10:00:01Z\",\"status\":\"CANCELED\"}",
+                        ),
                     },
                     crate::OperationInfo {
                         name: "batch_create",
                         method: "POST",
                         path: "/crm/v4/associations/{fromObjectType}/{toObjectType}/batch/create",
-                        success: &[201, 207],
+                        success: &[
+                            crate::DocumentedStatus::Code(201),
+                            crate::DocumentedStatus::Code(207),
+                        ],
                         success_body: true,
+                        batch_cap: Some(2000),
+                        retry: crate::RetryClass::Batch,
+                        scopes: V4_SCOPES_2,
+                        rate_limit_exemptions: &["ten-secondly"],
+                        success_example: Some(
+                            "{\"completedAt\":\"2026-03-01T10:00:01.456Z\",\"results\":[{\"fromObjectId\":\"29851\",\"fromObjectTypeId\":\"0-1\",\"labels\":[\"Billing contact\"],\"toObjectId\":\"5790939450\",\"toObjectTypeId\":\"0-2\"}],\"startedAt\":\"2026-03-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
+                        ),
                     },
                     crate::OperationInfo {
                         name: "batch_create_default",
                         method: "POST",
                         path: "/crm/v4/associations/{fromObjectType}/{toObjectType}/batch/associate/default",
-                        success: &[200],
+                        success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
+                        batch_cap: None,
+                        retry: crate::RetryClass::Batch,
+                        scopes: V4_SCOPES_2,
+                        rate_limit_exemptions: &["ten-secondly"],
+                        success_example: Some(
+                            "{\"completedAt\":\"2026-03-01T10:00:01.456Z\",\"results\":[{\"associationSpec\":{\"associationCategory\":\"HUBSPOT_DEFINED\",\"associationTypeId\":279},\"from\":{\"id\":\"29851\"},\"to\":{\"id\":\"5790939450\"}}],\"startedAt\":\"2026-03-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
+                        ),
                     },
                     crate::OperationInfo {
                         name: "batch_read",
                         method: "POST",
                         path: "/crm/v4/associations/{fromObjectType}/{toObjectType}/batch/read",
-                        success: &[200, 207],
+                        success: &[
+                            crate::DocumentedStatus::Code(200),
+                            crate::DocumentedStatus::Code(207),
+                        ],
                         success_body: true,
+                        batch_cap: Some(1000),
+                        retry: crate::RetryClass::Batch,
+                        scopes: V4_SCOPES_2,
+                        rate_limit_exemptions: &["ten-secondly"],
+                        success_example: Some(
+                            "{\"completedAt\":\"2026-03-01T10:00:01.456Z\",\"results\":[{\"from\":{\"id\":\"29851\"},\"paging\":{\"next\":{\"after\":\"MjA=\",\"link\":\"?after=MjA=\"}},\"to\":[{\"associationTypes\":[{\"category\":\"HUBSPOT_DEFINED\",\"typeId\":279}],\"toObjectId\":\"5790939450\"}]}],\"startedAt\":\"2026-03-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
+                        ),
                     },
                     crate::OperationInfo {
                         name: "batch_archive",
                         method: "POST",
                         path: "/crm/v4/associations/{fromObjectType}/{toObjectType}/batch/archive",
-                        success: &[204],
+                        success: &[crate::DocumentedStatus::Code(204)],
                         success_body: false,
+                        batch_cap: None,
+                        retry: crate::RetryClass::Batch,
+                        scopes: V4_SCOPES_2,
+                        rate_limit_exemptions: &["ten-secondly"],
+                        success_example: None,
                     },
                     crate::OperationInfo {
                         name: "batch_archive_labels",
                         method: "POST",
                         path: "/crm/v4/associations/{fromObjectType}/{toObjectType}/batch/labels/archive",
-                        success: &[204],
+                        success: &[crate::DocumentedStatus::Code(204)],
                         success_body: false,
+                        batch_cap: None,
+                        retry: crate::RetryClass::Batch,
+                        scopes: V4_SCOPES_2,
+                        rate_limit_exemptions: &["ten-secondly"],
+                        success_example: None,
                     },
                     crate::OperationInfo {
                         name: "list_labels",
                         method: "GET",
                         path: "/crm/v4/associations/{fromObjectType}/{toObjectType}/labels",
-                        success: &[200],
+                        success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
+                        batch_cap: None,
+                        retry: crate::RetryClass::Idempotent,
+                        scopes: V4_SCOPES_2,
+                        rate_limit_exemptions: &["ten-secondly"],
+                        success_example: Some(
+                            "{\"results\":[{\"category\":\"USER_DEFINED\",\"label\":\"Billing contact\",\"typeId\":37}]}",
+                        ),
                     },
                     crate::OperationInfo {
                         name: "update_label",
                         method: "PUT",
                         path: "/crm/v4/associations/{fromObjectType}/{toObjectType}/labels",
-                        success: &[204],
+                        success: &[crate::DocumentedStatus::Code(204)],
                         success_body: false,
+                        batch_cap: None,
+                        retry: crate::RetryClass::Idempotent,
+                        scopes: V4_SCOPES_2,
+                        rate_limit_exemptions: &["ten-secondly"],
+                        success_example: None,
                     },
                     crate::OperationInfo {
                         name: "create_label",
                         method: "POST",
                         path: "/crm/v4/associations/{fromObjectType}/{toObjectType}/labels",
-                        success: &[200],
+                        success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
+                        batch_cap: None,
+                        retry: crate::RetryClass::Never,
+                        scopes: V4_SCOPES_2,
+                        rate_limit_exemptions: &["ten-secondly"],
+                        success_example: Some(
+                            "{\"results\":[{\"category\":\"USER_DEFINED\",\"label\":\"Billing contact\",\"typeId\":37}]}",
+                        ),
                     },
                     crate::OperationInfo {
                         name: "delete_label",
                         method: "DELETE",
                         path: "/crm/v4/associations/{fromObjectType}/{toObjectType}/labels/{associationTypeId}",
-                        success: &[204],
+                        success: &[crate::DocumentedStatus::Code(204)],
                         success_body: false,
+                        batch_cap: None,
+                        retry: crate::RetryClass::Idempotent,
+                        scopes: V4_SCOPES_2,
+                        rate_limit_exemptions: &["ten-secondly"],
+                        success_example: None,
                     },
                     crate::OperationInfo {
                         name: "list_all_limits",
                         method: "GET",
                         path: "/crm/v4/associations/definitions/configurations/all",
-                        success: &[200],
+                        success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
+                        batch_cap: None,
+                        retry: crate::RetryClass::Idempotent,
+                        scopes: V4_SCOPES_2,
+                        rate_limit_exemptions: &["ten-secondly"],
+                        success_example: Some(
+                            "{\"results\":[{\"category\":\"USER_DEFINED\",\"label\":\"Billing contact\",\"typeId\":37,\"userEnforcedMaxToObjectIds\":5}]}",
+                        ),
                     },
                     crate::OperationInfo {
                         name: "list_limits",
                         method: "GET",
                         path: "/crm/v4/associations/definitions/configurations/{fromObjectType}/{toObjectType}",
-                        success: &[200],
+                        success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
+                        batch_cap: None,
+                        retry: crate::RetryClass::Idempotent,
+                        scopes: V4_SCOPES_2,
+                        rate_limit_exemptions: &["ten-secondly"],
+                        success_example: Some(
+                            "{\"results\":[{\"category\":\"USER_DEFINED\",\"label\":\"Billing contact\",\"typeId\":37,\"userEnforcedMaxToObjectIds\":5}]}",
+                        ),
                     },
                     crate::OperationInfo {
                         name: "batch_create_limits",
                         method: "POST",
                         path: "/crm/v4/associations/definitions/configurations/{fromObjectType}/{toObjectType}/batch/create",
-                        success: &[201, 207],
+                        success: &[
+                            crate::DocumentedStatus::Code(201),
+                            crate::DocumentedStatus::Code(207),
+                        ],
                         success_body: true,
+                        batch_cap: None,
+                        retry: crate::RetryClass::Batch,
+                        scopes: V4_SCOPES_2,
+                        rate_limit_exemptions: &["ten-secondly"],
+                        success_example: Some(
+                            "{\"completedAt\":\"2026-03-01T10:00:01.456Z\",\"results\":[{\"category\":\"USER_DEFINED\",\"label\":\"Billing contact\",\"typeId\":37,\"userEnforcedMaxToObjectIds\":5}],\"startedAt\":\"2026-03-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
+                        ),
                     },
                     crate::OperationInfo {
                         name: "batch_update_limits",
                         method: "POST",
                         path: "/crm/v4/associations/definitions/configurations/{fromObjectType}/{toObjectType}/batch/update",
-                        success: &[200, 207],
+                        success: &[
+                            crate::DocumentedStatus::Code(200),
+                            crate::DocumentedStatus::Code(207),
+                        ],
                         success_body: true,
+                        batch_cap: None,
+                        retry: crate::RetryClass::Batch,
+                        scopes: V4_SCOPES_2,
+                        rate_limit_exemptions: &["ten-secondly"],
+                        success_example: Some(
+                            "{\"completedAt\":\"2026-03-01T10:00:01.456Z\",\"results\":[{\"category\":\"USER_DEFINED\",\"typeId\":37,\"userEnforcedMaxToObjectIds\":3}],\"startedAt\":\"2026-03-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
+                        ),
                     },
                     crate::OperationInfo {
                         name: "batch_purge_limits",
                         method: "POST",
                         path: "/crm/v4/associations/definitions/configurations/{fromObjectType}/{toObjectType}/batch/purge",
-                        success: &[204],
+                        success: &[crate::DocumentedStatus::Code(204)],
                         success_body: false,
+                        batch_cap: None,
+                        retry: crate::RetryClass::Batch,
+                        scopes: V4_SCOPES_2,
+                        rate_limit_exemptions: &["ten-secondly"],
+                        success_example: None,
                     },
                     crate::OperationInfo {
                         name: "request_high_usage_report",
                         method: "POST",
                         path: "/crm/v4/associations/usage/high-usage-report/{userId}",
-                        success: &[200],
+                        success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
+                        batch_cap: None,
+                        retry: crate::RetryClass::Never,
+                        scopes: V4_SCOPES_2,
+                        rate_limit_exemptions: &["ten-secondly"],
+                        success_example: Some(
+                            "{\"enqueueTime\":{\"dateOnly\":false,\"timeZoneShift\":0,\"value\":1732212345678},\"userEmail\":\"ops@example.com\",\"userId\":12345}",
+                        ),
                     },
                 ]
             }
@@ -276,134 +1165,267 @@ impl ApiVersion {
                         name: "list",
                         method: "GET",
                         path: "/crm/objects/2025-09/{objectType}/{objectId}/associations/{toObjectType}",
-                        success: &[200],
+                        success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
+                        batch_cap: None,
+                        retry: crate::RetryClass::Idempotent,
+                        scopes: V2025_09_SCOPES_1,
+                        rate_limit_exemptions: &[],
+                        success_example: Some(
+                            "{\"paging\":{\"next\":{\"after\":\"MjA=\",\"link\":\"?after=MjA=\"}},\"results\":[{\"associationTypes\":[{\"category\":\"HUBSPOT_DEFINED\",\"typeId\":279},{\"category\":\"USER_DEFINED\",\"label\":\"Billing contact\",\"typeId\":37}],\"toObjectId\":\"5790939450\"}]}",
+                        ),
                     },
                     crate::OperationInfo {
                         name: "create",
                         method: "PUT",
                         path: "/crm/objects/2025-09/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}",
-                        success: &[201],
+                        success: &[crate::DocumentedStatus::Code(201)],
                         success_body: true,
+                        batch_cap: None,
+                        retry: crate::RetryClass::Idempotent,
+                        scopes: V2025_09_SCOPES_1,
+                        rate_limit_exemptions: &[],
+                        success_example: Some(
+                            "{\"fromObjectId\":\"29851\",\"fromObjectTypeId\":\"0-1\",\"labels\":[\"Billing contact\"],\"toObjectId\":\"5790939450\",\"toObjectTypeId\":\"0-2\"}",
+                        ),
                     },
                     crate::OperationInfo {
                         name: "archive",
                         method: "DELETE",
                         path: "/crm/objects/2025-09/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}",
-                        success: &[204],
+                        success: &[crate::DocumentedStatus::Code(204)],
                         success_body: false,
+                        batch_cap: None,
+                        retry: crate::RetryClass::Idempotent,
+                        scopes: V2025_09_SCOPES_1,
+                        rate_limit_exemptions: &[],
+                        success_example: None,
                     },
                     crate::OperationInfo {
                         name: "create_default",
                         method: "PUT",
                         path: "/crm/objects/2025-09/{fromObjectType}/{fromObjectId}/associations/default/{toObjectType}/{toObjectId}",
-                        success: &[200],
+                        success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
+                        batch_cap: None,
+                        retry: crate::RetryClass::Idempotent,
+                        scopes: V2025_09_SCOPES_1,
+                        rate_limit_exemptions: &[],
+                        success_example: Some(
+                            "{\"completedAt\":\"2023-11-07T05:31:56Z\",\"errors\":[{\"category\":\"<string>\",\"context\":{},\"errors\":[{\"code\":\"<string>\",\"context\":\"{missingScopes=[scope1, scope2]}\",\"in\":\"<string>\",\"message\":\"<string>\",\"subCategory\":\"<string>\"}],\"id\":\"<string>\",\"links\":{},\"message\":\"<string>\",\"status\":\"<string>\",\"subCategory\":{}}],\"links\":{},\"numErrors\":123,\"requestedAt\":\"2023-11-07T05:31:56Z\",\"results\":[{\"associationSpec\":{\"associationCategory\":\"HUBSPOT_DEFINED\",\"associationTypeId\":123},\"from\":{\"id\":\"<string>\"},\"to\":{\"id\":\"<string>\"}}],\"startedAt\":\"2023-11-07T05:31:56Z\",\"status\":\"CANCELED\"}",
+                        ),
                     },
                     crate::OperationInfo {
                         name: "batch_create",
                         method: "POST",
                         path: "/crm/associations/2025-09/{fromObjectType}/{toObjectType}/batch/create",
-                        success: &[201, 207],
+                        success: &[
+                            crate::DocumentedStatus::Code(201),
+                            crate::DocumentedStatus::Code(207),
+                        ],
                         success_body: true,
+                        batch_cap: Some(2000),
+                        retry: crate::RetryClass::Batch,
+                        scopes: V2025_09_SCOPES_2,
+                        rate_limit_exemptions: &["ten-secondly"],
+                        success_example: Some(
+                            "{\"completedAt\":\"2026-03-01T10:00:01.456Z\",\"results\":[{\"fromObjectId\":\"29851\",\"fromObjectTypeId\":\"0-1\",\"labels\":[\"Billing contact\"],\"toObjectId\":\"5790939450\",\"toObjectTypeId\":\"0-2\"}],\"startedAt\":\"2026-03-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
+                        ),
                     },
                     crate::OperationInfo {
                         name: "batch_create_default",
                         method: "POST",
                         path: "/crm/associations/2025-09/{fromObjectType}/{toObjectType}/batch/associate/default",
-                        success: &[200],
+                        success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
+                        batch_cap: None,
+                        retry: crate::RetryClass::Batch,
+                        scopes: V2025_09_SCOPES_2,
+                        rate_limit_exemptions: &["ten-secondly"],
+                        success_example: Some(
+                            "{\"completedAt\":\"2023-11-07T05:31:56Z\",\"errors\":[{\"category\":\"<string>\",\"context\":{},\"errors\":[{\"code\":\"<string>\",\"context\":\"{missingScopes=[scope1, scope2]}\",\"in\":\"<string>\",\"message\":\"<string>\",\"subCategory\":\"<string>\"}],\"id\":\"<string>\",\"links\":{},\"message\":\"<string>\",\"status\":\"<string>\",\"subCategory\":{}}],\"links\":{},\"numErrors\":123,\"requestedAt\":\"2023-11-07T05:31:56Z\",\"results\":[{\"associationSpec\":{\"associationCategory\":\"HUBSPOT_DEFINED\",\"associationTypeId\":123},\"from\":{\"id\":\"<string>\"},\"to\":{\"id\":\"<string>\"}}],\"startedAt\":\"2023-11-07T05:31:56Z\",\"status\":\"CANCELED\"}",
+                        ),
                     },
                     crate::OperationInfo {
                         name: "batch_read",
                         method: "POST",
                         path: "/crm/associations/2025-09/{fromObjectType}/{toObjectType}/batch/read",
-                        success: &[200, 207],
+                        success: &[
+                            crate::DocumentedStatus::Code(200),
+                            crate::DocumentedStatus::Code(207),
+                        ],
                         success_body: true,
+                        batch_cap: Some(1000),
+                        retry: crate::RetryClass::Batch,
+                        scopes: V2025_09_SCOPES_2,
+                        rate_limit_exemptions: &["ten-secondly"],
+                        success_example: Some(
+                            "{\"completedAt\":\"2026-03-01T10:00:01.456Z\",\"results\":[{\"from\":{\"id\":\"29851\"},\"paging\":{\"next\":{\"after\":\"MjA=\",\"link\":\"?after=MjA=\"}},\"to\":[{\"associationTypes\":[{\"category\":\"HUBSPOT_DEFINED\",\"typeId\":279}],\"toObjectId\":\"5790939450\"}]}],\"startedAt\":\"2026-03-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
+                        ),
                     },
                     crate::OperationInfo {
                         name: "batch_archive",
                         method: "POST",
                         path: "/crm/associations/2025-09/{fromObjectType}/{toObjectType}/batch/archive",
-                        success: &[200],
+                        success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
+                        batch_cap: None,
+                        retry: crate::RetryClass::Batch,
+                        scopes: V2025_09_SCOPES_2,
+                        rate_limit_exemptions: &["ten-secondly"],
+                        success_example: Some(
+                            "{\"completedAt\":\"2026-03-01T10:00:01.456Z\",\"results\":[],\"startedAt\":\"2026-03-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
+                        ),
                     },
                     crate::OperationInfo {
                         name: "batch_archive_labels",
                         method: "POST",
                         path: "/crm/associations/2025-09/{fromObjectType}/{toObjectType}/batch/labels/archive",
-                        success: &[200],
+                        success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
+                        batch_cap: None,
+                        retry: crate::RetryClass::Batch,
+                        scopes: V2025_09_SCOPES_2,
+                        rate_limit_exemptions: &["ten-secondly"],
+                        success_example: Some(
+                            "{\"completedAt\":\"2026-03-01T10:00:01.456Z\",\"results\":[],\"startedAt\":\"2026-03-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
+                        ),
                     },
                     crate::OperationInfo {
                         name: "list_labels",
                         method: "GET",
                         path: "/crm/associations/2025-09/{fromObjectType}/{toObjectType}/labels",
-                        success: &[200],
+                        success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
+                        batch_cap: None,
+                        retry: crate::RetryClass::Idempotent,
+                        scopes: V2025_09_SCOPES_3,
+                        rate_limit_exemptions: &["ten-secondly"],
+                        success_example: Some(
+                            "{\"results\":[{\"category\":\"USER_DEFINED\",\"label\":\"Billing contact\",\"typeId\":37}]}",
+                        ),
                     },
                     crate::OperationInfo {
                         name: "update_label",
                         method: "PUT",
                         path: "/crm/associations/2025-09/{fromObjectType}/{toObjectType}/labels",
-                        success: &[204],
+                        success: &[crate::DocumentedStatus::Code(204)],
                         success_body: false,
+                        batch_cap: None,
+                        retry: crate::RetryClass::Idempotent,
+                        scopes: V2025_09_SCOPES_3,
+                        rate_limit_exemptions: &["ten-secondly"],
+                        success_example: None,
                     },
                     crate::OperationInfo {
                         name: "create_label",
                         method: "POST",
                         path: "/crm/associations/2025-09/{fromObjectType}/{toObjectType}/labels",
-                        success: &[200],
+                        success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
+                        batch_cap: None,
+                        retry: crate::RetryClass::Never,
+                        scopes: V2025_09_SCOPES_3,
+                        rate_limit_exemptions: &["ten-secondly"],
+                        success_example: Some(
+                            "{\"results\":[{\"category\":\"USER_DEFINED\",\"label\":\"Billing contact\",\"typeId\":37}]}",
+                        ),
                     },
                     crate::OperationInfo {
                         name: "delete_label",
                         method: "DELETE",
                         path: "/crm/associations/2025-09/{fromObjectType}/{toObjectType}/labels/{associationTypeId}",
-                        success: &[204],
+                        success: &[crate::DocumentedStatus::Code(204)],
                         success_body: false,
+                        batch_cap: None,
+                        retry: crate::RetryClass::Idempotent,
+                        scopes: V2025_09_SCOPES_3,
+                        rate_limit_exemptions: &["ten-secondly"],
+                        success_example: None,
                     },
                     crate::OperationInfo {
                         name: "list_all_limits",
                         method: "GET",
                         path: "/crm/associations/2025-09/definitions/configurations/all",
-                        success: &[200],
+                        success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
+                        batch_cap: None,
+                        retry: crate::RetryClass::Idempotent,
+                        scopes: V2025_09_SCOPES_3,
+                        rate_limit_exemptions: &["ten-secondly"],
+                        success_example: Some(
+                            "{\"results\":[{\"category\":\"USER_DEFINED\",\"label\":\"Billing contact\",\"typeId\":37,\"userEnforcedMaxToObjectIds\":5}]}",
+                        ),
                     },
                     crate::OperationInfo {
                         name: "list_limits",
                         method: "GET",
                         path: "/crm/associations/2025-09/definitions/configurations/{fromObjectType}/{toObjectType}",
-                        success: &[200],
+                        success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
+                        batch_cap: None,
+                        retry: crate::RetryClass::Idempotent,
+                        scopes: V2025_09_SCOPES_3,
+                        rate_limit_exemptions: &["ten-secondly"],
+                        success_example: Some(
+                            "{\"results\":[{\"category\":\"USER_DEFINED\",\"label\":\"Billing contact\",\"typeId\":37,\"userEnforcedMaxToObjectIds\":5}]}",
+                        ),
                     },
                     crate::OperationInfo {
                         name: "batch_create_limits",
                         method: "POST",
                         path: "/crm/associations/2025-09/definitions/configurations/{fromObjectType}/{toObjectType}/batch/create",
-                        success: &[200],
+                        success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
+                        batch_cap: None,
+                        retry: crate::RetryClass::Batch,
+                        scopes: V2025_09_SCOPES_3,
+                        rate_limit_exemptions: &["ten-secondly"],
+                        success_example: Some(
+                            "{\"completedAt\":\"2026-03-01T10:00:01.456Z\",\"results\":[{\"category\":\"USER_DEFINED\",\"label\":\"Billing contact\",\"typeId\":37,\"userEnforcedMaxToObjectIds\":5}],\"startedAt\":\"2026-03-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
+                        ),
                     },
                     crate::OperationInfo {
                         name: "batch_update_limits",
                         method: "POST",
                         path: "/crm/associations/2025-09/definitions/configurations/{fromObjectType}/{toObjectType}/batch/update",
-                        success: &[200],
+                        success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
+                        batch_cap: None,
+                        retry: crate::RetryClass::Batch,
+                        scopes: V2025_09_SCOPES_3,
+                        rate_limit_exemptions: &["ten-secondly"],
+                        success_example: Some(
+                            "{\"completedAt\":\"2026-03-01T10:00:01.456Z\",\"results\":[{\"category\":\"USER_DEFINED\",\"typeId\":37,\"userEnforcedMaxToObjectIds\":3}],\"startedAt\":\"2026-03-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
+                        ),
                     },
                     crate::OperationInfo {
                         name: "batch_purge_limits",
                         method: "POST",
                         path: "/crm/associations/2025-09/definitions/configurations/{fromObjectType}/{toObjectType}/batch/purge",
-                        success: &[200],
+                        success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
+                        batch_cap: None,
+                        retry: crate::RetryClass::Batch,
+                        scopes: V2025_09_SCOPES_3,
+                        rate_limit_exemptions: &["ten-secondly"],
+                        success_example: Some(
+                            "{\"completedAt\":\"2026-03-01T10:00:01.456Z\",\"results\":[],\"startedAt\":\"2026-03-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
+                        ),
                     },
                     crate::OperationInfo {
                         name: "request_high_usage_report",
                         method: "POST",
                         path: "/crm/associations/2025-09/usage/high-usage-report/{userId}",
-                        success: &[200],
+                        success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
+                        batch_cap: None,
+                        retry: crate::RetryClass::Never,
+                        scopes: V2025_09_SCOPES_2,
+                        rate_limit_exemptions: &["ten-secondly"],
+                        success_example: Some(
+                            "{\"enqueueTime\":{\"dateOnly\":false,\"timeZoneShift\":0,\"value\":1732212345678},\"userEmail\":\"ops@example.com\",\"userId\":12345}",
+                        ),
                     },
                 ]
             }
@@ -414,134 +1436,273 @@ impl ApiVersion {
                         name: "list",
                         method: "GET",
                         path: "/crm/objects/2026-03/{objectType}/{objectId}/associations/{toObjectType}",
-                        success: &[200],
+                        success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
+                        batch_cap: None,
+                        retry: crate::RetryClass::Idempotent,
+                        scopes: V2026_03_SCOPES_1,
+                        rate_limit_exemptions: &[],
+                        success_example: Some(
+                            "{\"paging\":{\"next\":{\"after\":\"MjA=\",\"link\":\"?after=MjA=\"}},\"results\":[{\"associationTypes\":[{\"category\":\"HUBSPOT_DEFINED\",\"typeId\":279},{\"category\":\"USER_DEFINED\",\"label\":\"Billing contact\",\"typeId\":37}],\"toObjectId\":\"5790939450\"}]}",
+                        ),
                     },
                     crate::OperationInfo {
                         name: "create",
                         method: "PUT",
                         path: "/crm/objects/2026-03/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}",
-                        success: &[201],
+                        success: &[crate::DocumentedStatus::Code(201)],
                         success_body: true,
+                        batch_cap: None,
+                        retry: crate::RetryClass::Idempotent,
+                        scopes: V2026_03_SCOPES_1,
+                        rate_limit_exemptions: &[],
+                        success_example: Some(
+                            "{\"fromObjectId\":\"29851\",\"fromObjectTypeId\":\"0-1\",\"labels\":[\"Billing contact\"],\"toObjectId\":\"5790939450\",\"toObjectTypeId\":\"0-2\"}",
+                        ),
                     },
                     crate::OperationInfo {
                         name: "archive",
                         method: "DELETE",
                         path: "/crm/objects/2026-03/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}",
-                        success: &[204],
+                        success: &[crate::DocumentedStatus::Code(204)],
                         success_body: false,
+                        batch_cap: None,
+                        retry: crate::RetryClass::Idempotent,
+                        scopes: V2026_03_SCOPES_1,
+                        rate_limit_exemptions: &[],
+                        success_example: None,
                     },
                     crate::OperationInfo {
                         name: "create_default",
                         method: "PUT",
                         path: "/crm/objects/2026-03/{fromObjectType}/{fromObjectId}/associations/default/{toObjectType}/{toObjectId}",
-                        success: &[200],
+                        success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
+                        batch_cap: None,
+                        retry: crate::RetryClass::Idempotent,
+                        scopes: V2026_03_SCOPES_1,
+                        rate_limit_exemptions: &[],
+                        success_example: Some(
+                            "{\"completedAt\":\"2024-03-01T10:00:02Z\",\"errors\":[{\"category\":\"<string>\",\"context\":{\"cillum_8c\":[\"<string>\",\"<string>\"]},\"errors\":[{\"code\":\"<string>\",\"context\":{\"magnab\":[\"<string>\",\"<string>\"]},\"in\":\"<string>\",\"message\":\"<string>\",\"subCategory\":\"<string>\"}],\"id\":\"<string>\",\"links\":{\"mollit_4\":\"<string>\"},\"message\":\"<string>\",\"status\":\"<string>\",\"subCategory\":{}}],\"links\":{\"Ut_bfe\":\"<string>\",\"aute8\":\"<string>\"},\"numErrors\":2,\"requestedAt\":\"2024-03-01T10:00:00Z\",\"results\":[{\"associationSpec\":{\"associationCategory\":\"HUBSPOT_DEFINED\",\"associationTypeId\":279},\"from\":{\"id\":\"<string>\"},\"to\":{\"id\":\"<string>\"}},{\"associationSpec\":{\"associationCategory\":\"INTEGRATOR_DEFINED\",\"associationTypeId\":12},\"from\":{\"id\":\"<string>\"},\"to\":{\"id\":\"<string>\"}}],\"startedAt\":\"2024-03-01T10:00:01Z\",\"status\":\"CANCELED\"}",
+                        ),
                     },
                     crate::OperationInfo {
                         name: "batch_create",
                         method: "POST",
                         path: "/crm/associations/2026-03/{fromObjectType}/{toObjectType}/batch/create",
-                        success: &[201, 207],
+                        success: &[
+                            crate::DocumentedStatus::Code(201),
+                            crate::DocumentedStatus::Code(207),
+                        ],
                         success_body: true,
+                        batch_cap: Some(2000),
+                        retry: crate::RetryClass::Batch,
+                        scopes: V2026_03_SCOPES_2,
+                        rate_limit_exemptions: &["ten-secondly"],
+                        success_example: Some(
+                            "{\"completedAt\":\"2026-03-01T10:00:01.456Z\",\"results\":[{\"fromObjectId\":\"29851\",\"fromObjectTypeId\":\"0-1\",\"labels\":[\"Billing contact\"],\"toObjectId\":\"5790939450\",\"toObjectTypeId\":\"0-2\"}],\"startedAt\":\"2026-03-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
+                        ),
                     },
                     crate::OperationInfo {
                         name: "batch_create_default",
                         method: "POST",
                         path: "/crm/associations/2026-03/{fromObjectType}/{toObjectType}/batch/associate/default",
-                        success: &[200],
+                        success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
+                        batch_cap: None,
+                        retry: crate::RetryClass::Batch,
+                        scopes: V2026_03_SCOPES_2,
+                        rate_limit_exemptions: &["ten-secondly"],
+                        success_example: Some(
+                            "{\"completedAt\":\"2026-03-01T10:00:01.456Z\",\"results\":[{\"associationSpec\":{\"associationCategory\":\"HUBSPOT_DEFINED\",\"associationTypeId\":279},\"from\":{\"id\":\"29851\"},\"to\":{\"id\":\"5790939450\"}}],\"startedAt\":\"2026-03-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
+                        ),
                     },
                     crate::OperationInfo {
                         name: "batch_read",
                         method: "POST",
                         path: "/crm/associations/2026-03/{fromObjectType}/{toObjectType}/batch/read",
-                        success: &[200, 207],
+                        success: &[
+                            crate::DocumentedStatus::Code(200),
+                            crate::DocumentedStatus::Code(207),
+                        ],
                         success_body: true,
+                        batch_cap: Some(1000),
+                        retry: crate::RetryClass::Batch,
+                        scopes: V2026_03_SCOPES_2,
+                        rate_limit_exemptions: &["ten-secondly"],
+                        success_example: Some(
+                            "{\"completedAt\":\"2026-03-01T10:00:01.456Z\",\"results\":[{\"from\":{\"id\":\"29851\"},\"paging\":{\"next\":{\"after\":\"MjA=\",\"link\":\"?after=MjA=\"}},\"to\":[{\"associationTypes\":[{\"category\":\"HUBSPOT_DEFINED\",\"typeId\":279}],\"toObjectId\":\"5790939450\"}]}],\"startedAt\":\"2026-03-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
+                        ),
                     },
                     crate::OperationInfo {
                         name: "batch_archive",
                         method: "POST",
                         path: "/crm/associations/2026-03/{fromObjectType}/{toObjectType}/batch/archive",
-                        success: &[200],
+                        success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
+                        batch_cap: None,
+                        retry: crate::RetryClass::Batch,
+                        scopes: V2026_03_SCOPES_2,
+                        rate_limit_exemptions: &["ten-secondly"],
+                        success_example: Some(
+                            "{\"completedAt\":\"2026-03-01T10:00:01.456Z\",\"results\":[],\"startedAt\":\"2026-03-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
+                        ),
                     },
                     crate::OperationInfo {
                         name: "batch_archive_labels",
                         method: "POST",
                         path: "/crm/associations/2026-03/{fromObjectType}/{toObjectType}/batch/labels/archive",
-                        success: &[200],
+                        success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
+                        batch_cap: None,
+                        retry: crate::RetryClass::Batch,
+                        scopes: V2026_03_SCOPES_2,
+                        rate_limit_exemptions: &["ten-secondly"],
+                        success_example: Some(
+                            "{\"completedAt\":\"2026-03-01T10:00:01.456Z\",\"results\":[],\"startedAt\":\"2026-03-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
+                        ),
                     },
                     crate::OperationInfo {
                         name: "list_labels",
                         method: "GET",
                         path: "/crm/associations/2026-03/{fromObjectType}/{toObjectType}/labels",
-                        success: &[200],
+                        success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
+                        batch_cap: None,
+                        retry: crate::RetryClass::Idempotent,
+                        scopes: V2026_03_SCOPES_2,
+                        rate_limit_exemptions: &["ten-secondly"],
+                        success_example: Some(
+                            "{\"results\":[{\"category\":\"USER_DEFINED\",\"label\":\"Billing contact\",\"typeId\":37}]}",
+                        ),
                     },
                     crate::OperationInfo {
                         name: "update_label",
                         method: "PUT",
                         path: "/crm/associations/2026-03/{fromObjectType}/{toObjectType}/labels",
-                        success: &[204],
+                        success: &[crate::DocumentedStatus::Code(204)],
                         success_body: false,
+                        batch_cap: None,
+                        retry: crate::RetryClass::Idempotent,
+                        scopes: V2026_03_SCOPES_2,
+                        rate_limit_exemptions: &["ten-secondly"],
+                        success_example: None,
                     },
                     crate::OperationInfo {
                         name: "create_label",
                         method: "POST",
                         path: "/crm/associations/2026-03/{fromObjectType}/{toObjectType}/labels",
-                        success: &[200],
+                        success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
+                        batch_cap: None,
+                        retry: crate::RetryClass::Never,
+                        scopes: V2026_03_SCOPES_2,
+                        rate_limit_exemptions: &["ten-secondly"],
+                        success_example: Some(
+                            "{\"results\":[{\"category\":\"USER_DEFINED\",\"label\":\"Billing contact\",\"typeId\":37}]}",
+                        ),
                     },
                     crate::OperationInfo {
                         name: "delete_label",
                         method: "DELETE",
                         path: "/crm/associations/2026-03/{fromObjectType}/{toObjectType}/labels/{associationTypeId}",
-                        success: &[204],
+                        success: &[crate::DocumentedStatus::Code(204)],
                         success_body: false,
+                        batch_cap: None,
+                        retry: crate::RetryClass::Idempotent,
+                        scopes: V2026_03_SCOPES_2,
+                        rate_limit_exemptions: &["ten-secondly"],
+                        success_example: None,
                     },
                     crate::OperationInfo {
                         name: "list_all_limits",
                         method: "GET",
                         path: "/crm/associations/2026-03/definitions/configurations/all",
-                        success: &[200],
+                        success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
+                        batch_cap: None,
+                        retry: crate::RetryClass::Idempotent,
+                        scopes: V2026_03_SCOPES_2,
+                        rate_limit_exemptions: &["ten-secondly"],
+                        success_example: Some(
+                            "{\"results\":[{\"category\":\"USER_DEFINED\",\"label\":\"Billing contact\",\"typeId\":37,\"userEnforcedMaxToObjectIds\":5}]}",
+                        ),
                     },
                     crate::OperationInfo {
                         name: "list_limits",
                         method: "GET",
                         path: "/crm/associations/2026-03/definitions/configurations/{fromObjectType}/{toObjectType}",
-                        success: &[200],
+                        success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
+                        batch_cap: None,
+                        retry: crate::RetryClass::Idempotent,
+                        scopes: V2026_03_SCOPES_2,
+                        rate_limit_exemptions: &["ten-secondly"],
+                        success_example: Some(
+                            "{\"results\":[{\"category\":\"USER_DEFINED\",\"label\":\"Billing contact\",\"typeId\":37,\"userEnforcedMaxToObjectIds\":5}]}",
+                        ),
                     },
                     crate::OperationInfo {
                         name: "batch_create_limits",
                         method: "POST",
                         path: "/crm/associations/2026-03/definitions/configurations/{fromObjectType}/{toObjectType}/batch/create",
-                        success: &[201, 207],
+                        success: &[
+                            crate::DocumentedStatus::Code(201),
+                            crate::DocumentedStatus::Code(207),
+                        ],
                         success_body: true,
+                        batch_cap: None,
+                        retry: crate::RetryClass::Batch,
+                        scopes: V2026_03_SCOPES_2,
+                        rate_limit_exemptions: &["ten-secondly"],
+                        success_example: Some(
+                            "{\"completedAt\":\"2026-03-01T10:00:01.456Z\",\"results\":[{\"category\":\"USER_DEFINED\",\"label\":\"Billing contact\",\"typeId\":37,\"userEnforcedMaxToObjectIds\":5}],\"startedAt\":\"2026-03-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
+                        ),
                     },
                     crate::OperationInfo {
                         name: "batch_update_limits",
                         method: "POST",
                         path: "/crm/associations/2026-03/definitions/configurations/{fromObjectType}/{toObjectType}/batch/update",
-                        success: &[200, 207],
+                        success: &[
+                            crate::DocumentedStatus::Code(200),
+                            crate::DocumentedStatus::Code(207),
+                        ],
                         success_body: true,
+                        batch_cap: None,
+                        retry: crate::RetryClass::Batch,
+                        scopes: V2026_03_SCOPES_2,
+                        rate_limit_exemptions: &["ten-secondly"],
+                        success_example: Some(
+                            "{\"completedAt\":\"2026-03-01T10:00:01.456Z\",\"results\":[{\"category\":\"USER_DEFINED\",\"typeId\":37,\"userEnforcedMaxToObjectIds\":3}],\"startedAt\":\"2026-03-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
+                        ),
                     },
                     crate::OperationInfo {
                         name: "batch_purge_limits",
                         method: "POST",
                         path: "/crm/associations/2026-03/definitions/configurations/{fromObjectType}/{toObjectType}/batch/purge",
-                        success: &[200],
+                        success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
+                        batch_cap: None,
+                        retry: crate::RetryClass::Batch,
+                        scopes: V2026_03_SCOPES_2,
+                        rate_limit_exemptions: &["ten-secondly"],
+                        success_example: Some(
+                            "{\"completedAt\":\"2026-03-01T10:00:01.456Z\",\"results\":[],\"startedAt\":\"2026-03-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
+                        ),
                     },
                     crate::OperationInfo {
                         name: "request_high_usage_report",
                         method: "POST",
                         path: "/crm/associations/2026-03/usage/high-usage-report/{userId}",
-                        success: &[200],
+                        success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
+                        batch_cap: None,
+                        retry: crate::RetryClass::Never,
+                        scopes: V2026_03_SCOPES_2,
+                        rate_limit_exemptions: &["ten-secondly"],
+                        success_example: Some(
+                            "{\"enqueueTime\":{\"dateOnly\":false,\"timeZoneShift\":0,\"value\":1732212345678},\"userEmail\":\"ops@example.com\",\"userId\":12345}",
+                        ),
                     },
                 ]
             }
@@ -552,145 +1713,275 @@ impl ApiVersion {
                         name: "create",
                         method: "PUT",
                         path: "/crm/objects/2026-09/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}",
-                        success: &[201],
+                        success: &[crate::DocumentedStatus::Code(201)],
                         success_body: true,
+                        batch_cap: None,
+                        retry: crate::RetryClass::Idempotent,
+                        scopes: V2026_09_SCOPES_1,
+                        rate_limit_exemptions: &[],
+                        success_example: Some(
+                            "{\"fromObjectId\":\"29851\",\"fromObjectTypeId\":\"0-1\",\"labels\":[\"Billing contact\"],\"toObjectId\":\"5790939450\",\"toObjectTypeId\":\"0-2\"}",
+                        ),
                     },
                     crate::OperationInfo {
                         name: "archive",
                         method: "DELETE",
                         path: "/crm/objects/2026-09/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}",
-                        success: &[204],
+                        success: &[crate::DocumentedStatus::Code(204)],
                         success_body: false,
+                        batch_cap: None,
+                        retry: crate::RetryClass::Idempotent,
+                        scopes: V2026_09_SCOPES_1,
+                        rate_limit_exemptions: &[],
+                        success_example: None,
                     },
                     crate::OperationInfo {
                         name: "create_default",
                         method: "PUT",
                         path: "/crm/objects/2026-09/{fromObjectType}/{fromObjectId}/associations/default/{toObjectType}/{toObjectId}",
-                        success: &[200],
+                        success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
+                        batch_cap: None,
+                        retry: crate::RetryClass::Idempotent,
+                        scopes: V2026_09_SCOPES_1,
+                        rate_limit_exemptions: &[],
+                        success_example: Some(
+                            "{\"completedAt\":\"2024-03-01T10:00:02Z\",\"errors\":[{\"category\":\"<string>\",\"context\":{\"cillum_8c\":[\"<string>\",\"<string>\"]},\"errors\":[{\"code\":\"<string>\",\"context\":{\"magnab\":[\"<string>\",\"<string>\"]},\"in\":\"<string>\",\"message\":\"<string>\",\"subCategory\":\"<string>\"}],\"id\":\"<string>\",\"links\":{\"mollit_4\":\"<string>\"},\"message\":\"<string>\",\"status\":\"<string>\",\"subCategory\":{}}],\"links\":{\"Ut_bfe\":\"<string>\",\"aute8\":\"<string>\"},\"numErrors\":2,\"requestedAt\":\"2024-03-01T10:00:00Z\",\"results\":[{\"associationSpec\":{\"associationCategory\":\"HUBSPOT_DEFINED\",\"associationTypeId\":279},\"from\":{\"id\":\"<string>\"},\"to\":{\"id\":\"<string>\"}},{\"associationSpec\":{\"associationCategory\":\"INTEGRATOR_DEFINED\",\"associationTypeId\":12},\"from\":{\"id\":\"<string>\"},\"to\":{\"id\":\"<string>\"}}],\"startedAt\":\"2024-03-01T10:00:01Z\",\"status\":\"CANCELED\"}",
+                        ),
                     },
                     crate::OperationInfo {
                         name: "batch_create",
                         method: "POST",
                         path: "/crm/associations/2026-09/{fromObjectType}/{toObjectType}/batch/create",
-                        success: &[200],
+                        success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
+                        batch_cap: Some(2000),
+                        retry: crate::RetryClass::Batch,
+                        scopes: V2026_09_SCOPES_2,
+                        rate_limit_exemptions: &["ten-secondly"],
+                        success_example: Some(
+                            "{\"completedAt\":\"2026-03-01T10:00:01.456Z\",\"results\":[{\"fromObjectId\":\"29851\",\"fromObjectTypeId\":\"0-1\",\"labels\":[\"Billing contact\"],\"toObjectId\":\"5790939450\",\"toObjectTypeId\":\"0-2\"}],\"startedAt\":\"2026-03-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
+                        ),
                     },
                     crate::OperationInfo {
                         name: "batch_create_default",
                         method: "POST",
                         path: "/crm/associations/2026-09/{fromObjectType}/{toObjectType}/batch/associate/default",
-                        success: &[200],
+                        success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
+                        batch_cap: None,
+                        retry: crate::RetryClass::Batch,
+                        scopes: V2026_09_SCOPES_2,
+                        rate_limit_exemptions: &["ten-secondly"],
+                        success_example: Some(
+                            "{\"completedAt\":\"2026-03-01T10:00:01.456Z\",\"results\":[{\"associationSpec\":{\"associationCategory\":\"HUBSPOT_DEFINED\",\"associationTypeId\":279},\"from\":{\"id\":\"29851\"},\"to\":{\"id\":\"5790939450\"}}],\"startedAt\":\"2026-03-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
+                        ),
                     },
                     crate::OperationInfo {
                         name: "batch_read",
                         method: "POST",
                         path: "/crm/associations/2026-09/{fromObjectType}/{toObjectType}/batch/read",
-                        success: &[200],
+                        success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
+                        batch_cap: Some(1000),
+                        retry: crate::RetryClass::Batch,
+                        scopes: V2026_09_SCOPES_2,
+                        rate_limit_exemptions: &["ten-secondly"],
+                        success_example: Some(
+                            "{\"completedAt\":\"2026-03-01T10:00:01.456Z\",\"results\":[{\"from\":{\"id\":\"29851\"},\"paging\":{\"next\":{\"after\":\"MjA=\",\"link\":\"?after=MjA=\"}},\"to\":[{\"associationTypes\":[{\"category\":\"HUBSPOT_DEFINED\",\"typeId\":279}],\"toObjectId\":\"5790939450\"}]}],\"startedAt\":\"2026-03-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
+                        ),
                     },
                     crate::OperationInfo {
                         name: "batch_archive",
                         method: "POST",
                         path: "/crm/associations/2026-09/{fromObjectType}/{toObjectType}/batch/archive",
-                        success: &[200],
+                        success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
+                        batch_cap: None,
+                        retry: crate::RetryClass::Batch,
+                        scopes: V2026_09_SCOPES_2,
+                        rate_limit_exemptions: &["ten-secondly"],
+                        success_example: Some(
+                            "{\"completedAt\":\"2026-03-01T10:00:01.456Z\",\"results\":[],\"startedAt\":\"2026-03-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
+                        ),
                     },
                     crate::OperationInfo {
                         name: "batch_archive_labels",
                         method: "POST",
                         path: "/crm/associations/2026-09/{fromObjectType}/{toObjectType}/batch/labels/archive",
-                        success: &[200],
+                        success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
+                        batch_cap: None,
+                        retry: crate::RetryClass::Batch,
+                        scopes: V2026_09_SCOPES_2,
+                        rate_limit_exemptions: &["ten-secondly"],
+                        success_example: Some(
+                            "{\"completedAt\":\"2026-03-01T10:00:01.456Z\",\"results\":[],\"startedAt\":\"2026-03-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
+                        ),
                     },
                     crate::OperationInfo {
                         name: "list_labels",
                         method: "GET",
                         path: "/crm/associations/2026-09/{fromObjectType}/{toObjectType}/labels",
-                        success: &[200],
+                        success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
+                        batch_cap: None,
+                        retry: crate::RetryClass::Idempotent,
+                        scopes: V2026_09_SCOPES_2,
+                        rate_limit_exemptions: &["ten-secondly"],
+                        success_example: Some(
+                            "{\"results\":[{\"category\":\"USER_DEFINED\",\"label\":\"Billing contact\",\"typeId\":37}]}",
+                        ),
                     },
                     crate::OperationInfo {
                         name: "update_label",
                         method: "PUT",
                         path: "/crm/associations/2026-09/{fromObjectType}/{toObjectType}/labels",
-                        success: &[204],
+                        success: &[crate::DocumentedStatus::Code(204)],
                         success_body: false,
+                        batch_cap: None,
+                        retry: crate::RetryClass::Idempotent,
+                        scopes: V2026_09_SCOPES_2,
+                        rate_limit_exemptions: &["ten-secondly"],
+                        success_example: None,
                     },
                     crate::OperationInfo {
                         name: "create_label",
                         method: "POST",
                         path: "/crm/associations/2026-09/{fromObjectType}/{toObjectType}/labels",
-                        success: &[200],
+                        success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
+                        batch_cap: None,
+                        retry: crate::RetryClass::Never,
+                        scopes: V2026_09_SCOPES_2,
+                        rate_limit_exemptions: &["ten-secondly"],
+                        success_example: Some(
+                            "{\"results\":[{\"category\":\"USER_DEFINED\",\"label\":\"Billing contact\",\"typeId\":37}]}",
+                        ),
                     },
                     crate::OperationInfo {
                         name: "delete_label",
                         method: "DELETE",
                         path: "/crm/associations/2026-09/{fromObjectType}/{toObjectType}/labels/{associationTypeId}",
-                        success: &[204],
+                        success: &[crate::DocumentedStatus::Code(204)],
                         success_body: false,
+                        batch_cap: None,
+                        retry: crate::RetryClass::Idempotent,
+                        scopes: V2026_09_SCOPES_2,
+                        rate_limit_exemptions: &["ten-secondly"],
+                        success_example: None,
                     },
                     crate::OperationInfo {
                         name: "list_all_limits",
                         method: "GET",
                         path: "/crm/associations/2026-09/definitions/configurations/all",
-                        success: &[200],
+                        success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
+                        batch_cap: None,
+                        retry: crate::RetryClass::Idempotent,
+                        scopes: V2026_09_SCOPES_2,
+                        rate_limit_exemptions: &["ten-secondly"],
+                        success_example: Some(
+                            "{\"results\":[{\"category\":\"USER_DEFINED\",\"label\":\"Billing contact\",\"typeId\":37,\"userEnforcedMaxToObjectIds\":5}]}",
+                        ),
                     },
                     crate::OperationInfo {
                         name: "list_limits",
                         method: "GET",
                         path: "/crm/associations/2026-09/definitions/configurations/{fromObjectType}/{toObjectType}",
-                        success: &[200],
+                        success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
+                        batch_cap: None,
+                        retry: crate::RetryClass::Idempotent,
+                        scopes: V2026_09_SCOPES_2,
+                        rate_limit_exemptions: &["ten-secondly"],
+                        success_example: Some(
+                            "{\"results\":[{\"category\":\"USER_DEFINED\",\"label\":\"Billing contact\",\"typeId\":37,\"userEnforcedMaxToObjectIds\":5}]}",
+                        ),
                     },
                     crate::OperationInfo {
                         name: "batch_create_limits",
                         method: "POST",
                         path: "/crm/associations/2026-09/definitions/configurations/{fromObjectType}/{toObjectType}/batch/create",
-                        success: &[200],
+                        success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
+                        batch_cap: None,
+                        retry: crate::RetryClass::Batch,
+                        scopes: V2026_09_SCOPES_2,
+                        rate_limit_exemptions: &["ten-secondly"],
+                        success_example: Some(
+                            "{\"completedAt\":\"2026-03-01T10:00:01.456Z\",\"results\":[{\"category\":\"USER_DEFINED\",\"label\":\"Billing contact\",\"typeId\":37,\"userEnforcedMaxToObjectIds\":5}],\"startedAt\":\"2026-03-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
+                        ),
                     },
                     crate::OperationInfo {
                         name: "batch_update_limits",
                         method: "POST",
                         path: "/crm/associations/2026-09/definitions/configurations/{fromObjectType}/{toObjectType}/batch/update",
-                        success: &[200],
+                        success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
+                        batch_cap: None,
+                        retry: crate::RetryClass::Batch,
+                        scopes: V2026_09_SCOPES_2,
+                        rate_limit_exemptions: &["ten-secondly"],
+                        success_example: Some(
+                            "{\"completedAt\":\"2026-03-01T10:00:01.456Z\",\"results\":[{\"category\":\"USER_DEFINED\",\"typeId\":37,\"userEnforcedMaxToObjectIds\":3}],\"startedAt\":\"2026-03-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
+                        ),
                     },
                     crate::OperationInfo {
                         name: "batch_purge_limits",
                         method: "POST",
                         path: "/crm/associations/2026-09/definitions/configurations/{fromObjectType}/{toObjectType}/batch/purge",
-                        success: &[200],
+                        success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
+                        batch_cap: None,
+                        retry: crate::RetryClass::Batch,
+                        scopes: V2026_09_SCOPES_2,
+                        rate_limit_exemptions: &["ten-secondly"],
+                        success_example: Some(
+                            "{\"completedAt\":\"2026-03-01T10:00:01.456Z\",\"results\":[],\"startedAt\":\"2026-03-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
+                        ),
                     },
                     crate::OperationInfo {
                         name: "request_high_usage_report",
                         method: "POST",
                         path: "/crm/associations/2026-09/usage/high-usage-report/{userId}",
-                        success: &[200],
+                        success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
+                        batch_cap: None,
+                        retry: crate::RetryClass::Never,
+                        scopes: V2026_09_SCOPES_2,
+                        rate_limit_exemptions: &["ten-secondly"],
+                        success_example: Some(
+                            "{\"enqueueTime\":{\"dateOnly\":false,\"timeZoneShift\":0,\"value\":1732212345678},\"userEmail\":\"ops@example.com\",\"userId\":12345}",
+                        ),
                     },
                 ]
             }
         }
     }
 
-    /// The operation of this name, if the version has it.
-    pub fn operation(self, name: &str) -> Option<&'static crate::OperationInfo> {
-        self.operations().iter().find(|op| op.name == name)
-    }
-
-    /// The newest generally available version of this build: a sensible default.
-    pub fn newest_generally_available() -> Option<Self> {
-        Self::ALL
-            .iter()
-            .rev()
-            .copied()
-            .find(|v| v.lifecycle() == crate::Lifecycle::GenerallyAvailable)
+    /// The operations of the version before that this one dropped, with what HubSpot
+    /// says to use instead (`x-removed-operations` in its spec).
+    pub const fn removed_operations(self) -> &'static [crate::RemovedOperation] {
+        match self {
+            #[cfg(feature = "v4")]
+            Self::V4 => &[],
+            #[cfg(feature = "v2025_09")]
+            Self::V2025_09 => &[],
+            #[cfg(feature = "v2026_03")]
+            Self::V2026_03 => &[],
+            #[cfg(feature = "v2026_09")]
+            Self::V2026_09 => {
+                &[
+                    crate::RemovedOperation {
+                        name: "list",
+                        note: Some(
+                            "Read the associations of a record with `batch_read` (one input per record, with the `after` cursor of its `paging.next` to read its next page), or with `batch_read_all`, which follows every cursor.",
+                        ),
+                    },
+                ]
+            }
+        }
     }
 }
 
@@ -702,6 +1993,7 @@ impl fmt::Display for ApiVersion {
 
 impl FromStr for ApiVersion {
     type Err = crate::UnknownVersion;
+
     /// Parses a name as HubSpot spells it (`2026-09`) or as the module does (`v2026_09`).
     fn from_str(name: &str) -> Result<Self, Self::Err> {
         Self::ALL
@@ -718,71 +2010,293 @@ impl FromStr for ApiVersion {
 #[doc(hidden)]
 #[cfg(feature = "v4")]
 #[macro_export]
-macro_rules! __with_version_v4 {
-    ($($body:tt)*) => {
-        $($body)*
+macro_rules! __with_operations_v4 {
+    ([] $($body:tt)*) => { $($body)* };
+    ([list $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v4! { [$($rest),*] $($body)* }
     };
+    ([create $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v4! { [$($rest),*] $($body)* }
+    };
+    ([archive $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v4! { [$($rest),*] $($body)* }
+    };
+    ([create_default $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v4! { [$($rest),*] $($body)* }
+    };
+    ([batch_create $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v4! { [$($rest),*] $($body)* }
+    };
+    ([batch_create_default $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v4! { [$($rest),*] $($body)* }
+    };
+    ([batch_read $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v4! { [$($rest),*] $($body)* }
+    };
+    ([batch_archive $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v4! { [$($rest),*] $($body)* }
+    };
+    ([batch_archive_labels $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v4! { [$($rest),*] $($body)* }
+    };
+    ([list_labels $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v4! { [$($rest),*] $($body)* }
+    };
+    ([update_label $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v4! { [$($rest),*] $($body)* }
+    };
+    ([create_label $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v4! { [$($rest),*] $($body)* }
+    };
+    ([delete_label $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v4! { [$($rest),*] $($body)* }
+    };
+    ([list_all_limits $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v4! { [$($rest),*] $($body)* }
+    };
+    ([list_limits $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v4! { [$($rest),*] $($body)* }
+    };
+    ([batch_create_limits $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v4! { [$($rest),*] $($body)* }
+    };
+    ([batch_update_limits $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v4! { [$($rest),*] $($body)* }
+    };
+    ([batch_purge_limits $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v4! { [$($rest),*] $($body)* }
+    };
+    ([request_high_usage_report $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v4! { [$($rest),*] $($body)* }
+    };
+    ([$other:ident $(, $rest:ident)*] $($body:tt)*) => {};
 }
 
 #[doc(hidden)]
 #[cfg(not(feature = "v4"))]
 #[macro_export]
-macro_rules! __with_version_v4 {
-    ($($body:tt)*) => {};
+macro_rules! __with_operations_v4 {
+    ($($tokens:tt)*) => {};
 }
 
 #[doc(hidden)]
 #[cfg(feature = "v2025_09")]
 #[macro_export]
-macro_rules! __with_version_v2025_09 {
-    ($($body:tt)*) => {
-        $($body)*
+macro_rules! __with_operations_v2025_09 {
+    ([] $($body:tt)*) => { $($body)* };
+    ([list $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v2025_09! { [$($rest),*] $($body)* }
     };
+    ([create $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v2025_09! { [$($rest),*] $($body)* }
+    };
+    ([archive $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v2025_09! { [$($rest),*] $($body)* }
+    };
+    ([create_default $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v2025_09! { [$($rest),*] $($body)* }
+    };
+    ([batch_create $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v2025_09! { [$($rest),*] $($body)* }
+    };
+    ([batch_create_default $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v2025_09! { [$($rest),*] $($body)* }
+    };
+    ([batch_read $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v2025_09! { [$($rest),*] $($body)* }
+    };
+    ([batch_archive $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v2025_09! { [$($rest),*] $($body)* }
+    };
+    ([batch_archive_labels $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v2025_09! { [$($rest),*] $($body)* }
+    };
+    ([list_labels $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v2025_09! { [$($rest),*] $($body)* }
+    };
+    ([update_label $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v2025_09! { [$($rest),*] $($body)* }
+    };
+    ([create_label $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v2025_09! { [$($rest),*] $($body)* }
+    };
+    ([delete_label $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v2025_09! { [$($rest),*] $($body)* }
+    };
+    ([list_all_limits $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v2025_09! { [$($rest),*] $($body)* }
+    };
+    ([list_limits $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v2025_09! { [$($rest),*] $($body)* }
+    };
+    ([batch_create_limits $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v2025_09! { [$($rest),*] $($body)* }
+    };
+    ([batch_update_limits $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v2025_09! { [$($rest),*] $($body)* }
+    };
+    ([batch_purge_limits $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v2025_09! { [$($rest),*] $($body)* }
+    };
+    ([request_high_usage_report $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v2025_09! { [$($rest),*] $($body)* }
+    };
+    ([$other:ident $(, $rest:ident)*] $($body:tt)*) => {};
 }
 
 #[doc(hidden)]
 #[cfg(not(feature = "v2025_09"))]
 #[macro_export]
-macro_rules! __with_version_v2025_09 {
-    ($($body:tt)*) => {};
+macro_rules! __with_operations_v2025_09 {
+    ($($tokens:tt)*) => {};
 }
 
 #[doc(hidden)]
 #[cfg(feature = "v2026_03")]
 #[macro_export]
-macro_rules! __with_version_v2026_03 {
-    ($($body:tt)*) => {
-        $($body)*
+macro_rules! __with_operations_v2026_03 {
+    ([] $($body:tt)*) => { $($body)* };
+    ([list $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v2026_03! { [$($rest),*] $($body)* }
     };
+    ([create $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v2026_03! { [$($rest),*] $($body)* }
+    };
+    ([archive $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v2026_03! { [$($rest),*] $($body)* }
+    };
+    ([create_default $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v2026_03! { [$($rest),*] $($body)* }
+    };
+    ([batch_create $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v2026_03! { [$($rest),*] $($body)* }
+    };
+    ([batch_create_default $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v2026_03! { [$($rest),*] $($body)* }
+    };
+    ([batch_read $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v2026_03! { [$($rest),*] $($body)* }
+    };
+    ([batch_archive $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v2026_03! { [$($rest),*] $($body)* }
+    };
+    ([batch_archive_labels $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v2026_03! { [$($rest),*] $($body)* }
+    };
+    ([list_labels $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v2026_03! { [$($rest),*] $($body)* }
+    };
+    ([update_label $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v2026_03! { [$($rest),*] $($body)* }
+    };
+    ([create_label $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v2026_03! { [$($rest),*] $($body)* }
+    };
+    ([delete_label $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v2026_03! { [$($rest),*] $($body)* }
+    };
+    ([list_all_limits $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v2026_03! { [$($rest),*] $($body)* }
+    };
+    ([list_limits $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v2026_03! { [$($rest),*] $($body)* }
+    };
+    ([batch_create_limits $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v2026_03! { [$($rest),*] $($body)* }
+    };
+    ([batch_update_limits $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v2026_03! { [$($rest),*] $($body)* }
+    };
+    ([batch_purge_limits $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v2026_03! { [$($rest),*] $($body)* }
+    };
+    ([request_high_usage_report $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v2026_03! { [$($rest),*] $($body)* }
+    };
+    ([$other:ident $(, $rest:ident)*] $($body:tt)*) => {};
 }
 
 #[doc(hidden)]
 #[cfg(not(feature = "v2026_03"))]
 #[macro_export]
-macro_rules! __with_version_v2026_03 {
-    ($($body:tt)*) => {};
+macro_rules! __with_operations_v2026_03 {
+    ($($tokens:tt)*) => {};
 }
 
 #[doc(hidden)]
 #[cfg(feature = "v2026_09")]
 #[macro_export]
-macro_rules! __with_version_v2026_09 {
-    ($($body:tt)*) => {
-        $($body)*
+macro_rules! __with_operations_v2026_09 {
+    ([] $($body:tt)*) => { $($body)* };
+    ([create $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v2026_09! { [$($rest),*] $($body)* }
     };
+    ([archive $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v2026_09! { [$($rest),*] $($body)* }
+    };
+    ([create_default $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v2026_09! { [$($rest),*] $($body)* }
+    };
+    ([batch_create $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v2026_09! { [$($rest),*] $($body)* }
+    };
+    ([batch_create_default $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v2026_09! { [$($rest),*] $($body)* }
+    };
+    ([batch_read $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v2026_09! { [$($rest),*] $($body)* }
+    };
+    ([batch_archive $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v2026_09! { [$($rest),*] $($body)* }
+    };
+    ([batch_archive_labels $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v2026_09! { [$($rest),*] $($body)* }
+    };
+    ([list_labels $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v2026_09! { [$($rest),*] $($body)* }
+    };
+    ([update_label $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v2026_09! { [$($rest),*] $($body)* }
+    };
+    ([create_label $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v2026_09! { [$($rest),*] $($body)* }
+    };
+    ([delete_label $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v2026_09! { [$($rest),*] $($body)* }
+    };
+    ([list_all_limits $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v2026_09! { [$($rest),*] $($body)* }
+    };
+    ([list_limits $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v2026_09! { [$($rest),*] $($body)* }
+    };
+    ([batch_create_limits $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v2026_09! { [$($rest),*] $($body)* }
+    };
+    ([batch_update_limits $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v2026_09! { [$($rest),*] $($body)* }
+    };
+    ([batch_purge_limits $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v2026_09! { [$($rest),*] $($body)* }
+    };
+    ([request_high_usage_report $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v2026_09! { [$($rest),*] $($body)* }
+    };
+    ([$other:ident $(, $rest:ident)*] $($body:tt)*) => {};
 }
 
 #[doc(hidden)]
 #[cfg(not(feature = "v2026_09"))]
 #[macro_export]
-macro_rules! __with_version_v2026_09 {
-    ($($body:tt)*) => {};
+macro_rules! __with_operations_v2026_09 {
+    ($($tokens:tt)*) => {};
 }
 
 /// Runs the block with `$module` naming the module of the version `$version`, chosen at run
 /// time: the block is compiled once per enabled version, so code written against one
 /// version's method and type names serves every version that has them. The arguments are
-/// three expressions, so rustfmt formats the block.
+/// three expressions, so rustfmt formats the block. Code that calls an operation some version
+/// lacks uses [`with_operations!`] instead.
 ///
 /// ```
 /// # async fn run(version: hubspot_associations::ApiVersion, transport: hubspot_associations::Transport) {
@@ -801,31 +2315,99 @@ macro_rules! with_version {
         // `ApiVersion` has no value and the end is unreachable.
         #[allow(deprecated, unreachable_code)]
         let value = 'version: {
-            $crate::__with_version_v4! {
+            $crate::__with_operations_v4! {
+                []
                 if version == $crate::ApiVersion::V4 {
                     use $crate::v4 as $module;
                     break 'version $body;
                 }
             }
-            $crate::__with_version_v2025_09! {
+            $crate::__with_operations_v2025_09! {
+                []
                 if version == $crate::ApiVersion::V2025_09 {
                     use $crate::v2025_09 as $module;
                     break 'version $body;
                 }
             }
-            $crate::__with_version_v2026_03! {
+            $crate::__with_operations_v2026_03! {
+                []
                 if version == $crate::ApiVersion::V2026_03 {
                     use $crate::v2026_03 as $module;
                     break 'version $body;
                 }
             }
-            $crate::__with_version_v2026_09! {
+            $crate::__with_operations_v2026_09! {
+                []
                 if version == $crate::ApiVersion::V2026_09 {
                     use $crate::v2026_09 as $module;
                     break 'version $body;
                 }
             }
             unreachable!("every version of this build has a branch above")
+        };
+        value
+    }};
+}
+
+/// Runs the block with `$module` naming the module of the version `$version`, when that
+/// version has every operation listed: the block is compiled only for the enabled versions
+/// that have them, so it may call their methods, and a version that dropped one (or never had
+/// it) gives [`MissingOperation`](crate::MissingOperation) instead, naming the operation,
+/// what HubSpot says to use, and the versions that have it. The registry says the same before
+/// anything runs: [`ApiVersion::require`](crate::ApiVersion::require).
+///
+/// ```
+/// # async fn run(version: hubspot_associations::ApiVersion, transport: hubspot_associations::Transport) -> Result<(), hubspot_associations::Error> {
+/// use hubspot_associations::{MissingOperation, ObjectType, with_operations};
+///
+/// let labels: Result<usize, MissingOperation> = with_operations!(version, api, [list_labels], {
+///     let client = api::Client::new(transport.clone());
+///     client.labels(ObjectType::CONTACTS, ObjectType::COMPANIES).await?.iter().count()
+/// });
+/// match labels {
+///     Ok(count) => println!("{count} labels"),
+///     Err(missing) => eprintln!("{missing}"),
+/// }
+/// # Ok(())
+/// # }
+/// ```
+#[macro_export]
+macro_rules! with_operations {
+    ($version:expr, $module:ident, [$($operation:ident),* $(,)?], $body:block) => {{
+        let version: $crate::ApiVersion = $version;
+        #[allow(deprecated, unreachable_code)]
+        let value = 'version: {
+            $crate::__with_operations_v4! {
+                [$($operation),*]
+                if version == $crate::ApiVersion::V4 {
+                    use $crate::v4 as $module;
+                    break 'version Ok($body);
+                }
+            }
+            $crate::__with_operations_v2025_09! {
+                [$($operation),*]
+                if version == $crate::ApiVersion::V2025_09 {
+                    use $crate::v2025_09 as $module;
+                    break 'version Ok($body);
+                }
+            }
+            $crate::__with_operations_v2026_03! {
+                [$($operation),*]
+                if version == $crate::ApiVersion::V2026_03 {
+                    use $crate::v2026_03 as $module;
+                    break 'version Ok($body);
+                }
+            }
+            $crate::__with_operations_v2026_09! {
+                [$($operation),*]
+                if version == $crate::ApiVersion::V2026_09 {
+                    use $crate::v2026_09 as $module;
+                    break 'version Ok($body);
+                }
+            }
+            Err(version
+                .require(&[$(::core::stringify!($operation)),*])
+                .expect_err("the registry lacks an operation the branches above lack"))
         };
         value
     }};

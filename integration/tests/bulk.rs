@@ -326,3 +326,107 @@ async fn batch_archive_all_removes_and_reports_bad_ids() {
     assert_eq!(outcome.failed[0].input.from.id, "9");
     assert_eq!(fake.associations().len(), 2);
 }
+
+/// A batch read whose answer holds one record that does not decode (its association's id is
+/// an object): that record fails with the reason and an excerpt of what came, the others are
+/// read, and nothing is dropped.
+#[tokio::test]
+async fn a_batch_read_result_that_does_not_decode_is_a_failure_in_the_outcome() {
+    let fake = FakeHubSpot::start(Config::default()).await.unwrap();
+    fake.push_faults([Fault::json(
+        200,
+        serde_json::json!({
+            "status": "COMPLETE",
+            "startedAt": "2026-03-01T10:00:00Z",
+            "completedAt": "2026-03-01T10:00:01Z",
+            "results": [
+                {"from": {"id": "1"}, "to": [{"toObjectId": 10, "associationTypes": [{"category": "HUBSPOT_DEFINED", "typeId": 279}]}]},
+                {"from": {"id": "2"}, "to": [{"toObjectId": {"not": "an id"}, "associationTypes": []}]},
+            ],
+        }),
+    )]);
+    let ids: Vec<ObjectId> = [1_u64, 2].into_iter().map(ObjectId::from).collect();
+    let outcome = client(&fake)
+        .batch_read_all("contacts", "companies", ids, BulkOptions::default())
+        .await;
+    assert_eq!(outcome.succeeded.len(), 1);
+    assert_eq!(outcome.succeeded[0].input, "1");
+    assert_eq!(outcome.succeeded[0].result.as_ref().unwrap().len(), 1);
+    assert_eq!(outcome.failed.len(), 1, "{:?}", outcome.failed);
+    assert_eq!(outcome.failed[0].input, "2");
+    let InputFailure::Undecodable(result) = &outcome.failed[0].failure else {
+        panic!("{:?}", outcome.failed[0].failure);
+    };
+    assert!(result.excerpt.contains(r#""not":"an id""#), "{result:?}");
+    assert!(
+        outcome.failed[0]
+            .failure
+            .to_string()
+            .starts_with("a result of the answer does not decode"),
+        "{}",
+        outcome.failed[0].failure
+    );
+}
+
+/// A 207 whose error has fields of other types than documented (`id` a number, `links` a
+/// list, `subCategory` an object): the typed answer decodes, keeping each as it came, and the
+/// bulk methods still attribute the error to the input its context names.
+#[tokio::test]
+async fn an_error_of_unexpected_field_types_decodes_and_is_attributed() {
+    let answer = serde_json::json!({
+        "status": "COMPLETE",
+        "startedAt": "2026-03-01T10:00:00Z",
+        "completedAt": "2026-03-01T10:00:01Z",
+        "results": [{"fromObjectTypeId": "0-1", "fromObjectId": 1, "toObjectTypeId": "0-2", "toObjectId": 11, "labels": []}],
+        "numErrors": 1,
+        "errors": [{
+            "status": "error",
+            "category": "VALIDATION_ERROR",
+            "message": "No contacts with ID 2 exist",
+            "id": 999,
+            "links": ["https://developers.hubspot.com"],
+            "subCategory": {"kind": "INVALID_OBJECT_IDS"},
+            "context": {"fromObjectId": ["2"]},
+            "errors": "none",
+        }],
+    });
+    let fake = FakeHubSpot::start(Config::default()).await.unwrap();
+    let inputs = vec![pair(1, 11, 279), pair(2, 22, 279)];
+    fake.push_faults([Fault::json(207, answer.clone())]);
+    let typed = client(&fake)
+        .batch_create(
+            "contacts",
+            "companies",
+            &types::BatchInputPublicAssociationMultiPost {
+                inputs: inputs.clone(),
+            },
+        )
+        .await
+        .unwrap();
+    let error = &typed.errors[0];
+    assert_eq!(
+        error.id,
+        Some(hubspot_associations::Lenient::Other(serde_json::json!(999)))
+    );
+    assert_eq!(
+        error.links.as_ref().and_then(|links| links.other()),
+        Some(&serde_json::json!(["https://developers.hubspot.com"]))
+    );
+    assert_eq!(
+        error.message.as_ref().and_then(|m| m.as_str()),
+        Some("No contacts with ID 2 exist")
+    );
+
+    fake.push_faults([Fault::json(207, answer)]);
+    let outcome = client(&fake)
+        .batch_create_all("contacts", "companies", inputs, BulkOptions::default())
+        .await;
+    assert_eq!(outcome.succeeded.len(), 1);
+    assert_eq!(outcome.succeeded[0].input.from.id, "1");
+    assert_eq!(outcome.failed.len(), 1);
+    assert_eq!(outcome.failed[0].input.from.id, "2");
+    assert_eq!(
+        outcome.failed[0].failure.to_string(),
+        "rejected: VALIDATION_ERROR: No contacts with ID 2 exist"
+    );
+}

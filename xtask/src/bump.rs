@@ -7,16 +7,17 @@ use std::path::Path;
 
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::load::{SpecSource, is_version_name, parse};
-use crate::validate::{self, versionless_path};
+use crate::path_template::PathTemplate;
+use crate::validate;
 
 /// A path of version `from` as version `to` spells it: after the API family for a date-based
 /// version (`/crm/associations/2026-09/...`), after `crm` for a legacy one (`/crm/v5/...`).
 pub fn rewrite_path(path: &str, from: &str, to: &str) -> String {
-    let bare = versionless_path(path, from);
-    let mut segments: Vec<&str> = bare.split('/').collect();
-    let at = if to.starts_with('v') { 2 } else { 3 };
-    segments.insert(at.min(segments.len()), to);
-    segments.join("/")
+    let at = if to.starts_with('v') { 1 } else { 2 };
+    PathTemplate::parse(path)
+        .without(from)
+        .with_version_at(at, to)
+        .to_string()
 }
 
 /// The spec of version `to`, from the text of version `from`'s spec.

@@ -1,21 +1,26 @@
 //! `cargo xtask diff <old> <new>`: what changed between two versions for a program that uses
 //! the generated client. It compares the two versions' Rust surfaces as `model` computes them
-//! (every method with its signature, derived ones included, and the types typify makes), so it
-//! reports what the generator emits and nothing it re-derives.
+//! (every method with its typed signature, derived ones included, the types typify makes, and
+//! what HubSpot publishes of each operation), so it reports what the generator emits and
+//! nothing it re-derives.
 //!
 //! Each change has an impact. Breaking: the program may stop compiling (a method removed, an
 //! argument or return type changed, a field removed or retyped, a field a request must set
 //! added, a type or an enum value removed). Behaviour: it compiles, but acts differently (the
-//! success codes HubSpot documents changed, so a program that checks `status()` sees others).
-//! Compatible: a method, type, response field or enum value added (enums are open).
+//! success codes HubSpot documents changed, so a program that checks `status()` sees others;
+//! a batch cap changed). Compatible: a method, type, response field or enum value added (enums
+//! are open).
+//!
+//! Changes are told in a program's terms and grouped: by operation (its derived methods folded
+//! under it) and by type.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
 use serde::Serialize;
 
-use crate::model::{Method, MethodKind, Operation, Version, mentioned};
-use crate::validate::removed_operations;
+use crate::model::{Method, MethodKind, Operation, Version};
+use crate::rust_types::{Fields, RustType, Scope};
 
 /// What a change does to a program that moves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -29,14 +34,24 @@ pub enum Impact {
     Compatible,
 }
 
-/// One change.
+impl Impact {
+    fn mark(self) -> &'static str {
+        match self {
+            Self::Breaking => "**breaking**",
+            Self::Behaviour => "**behaviour**",
+            Self::Compatible => "compatible",
+        }
+    }
+}
+
+/// One change a program sees.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Change {
     /// What it does to a program that moves.
     pub impact: Impact,
-    /// What changed: `operation batch_archive`, `method list_all`, `schema BatchStatus`.
+    /// What changed: `operation batch_archive` (with its derived methods), `schema BatchStatus`.
     pub subject: String,
-    /// How.
+    /// How, in a program's terms.
     pub detail: String,
 }
 
@@ -82,144 +97,306 @@ pub fn report(old: &Version, new: &Version) -> Report {
 
 /// Every change from `old` to `new`, breaking first, then behaviour, then compatible.
 pub fn diff(old: &Version, new: &Version) -> Vec<Change> {
-    let mut changes = methods(old, new);
-    changes.extend(operations(old, new));
+    let mut changes = operations(old, new);
     changes.extend(types(old, new));
-    changes.sort();
+    // Stable: an operation's own changes stay before those of the methods derived from it.
+    changes.sort_by(|a, b| (a.impact, &a.subject).cmp(&(b.impact, &b.subject)));
     changes
 }
 
-fn subject(method: &Method) -> String {
-    match method.kind {
-        MethodKind::Call => format!("operation {}", method.name),
-        _ => format!("method {}", method.name),
+fn operation_subject(id: &str) -> String {
+    format!("operation {id}")
+}
+
+fn code(text: impl std::fmt::Display) -> String {
+    format!("`{text}`")
+}
+
+/// `a`, `a` and `b`, `a`, `b` and `c`.
+fn listed(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
     }
 }
 
-fn find<'a>(version: &'a Version, id: &str) -> Option<&'a Operation> {
-    version.operations.iter().find(|op| op.id == id)
+/// The methods a version derives from an operation (its pager, bulk helpers, label lookup).
+fn derived<'a>(version: &'a Version, id: &str) -> BTreeMap<&'a str, &'a Method> {
+    version
+        .methods
+        .iter()
+        .filter(|m| m.operation == id && m.kind != MethodKind::Call)
+        .map(|m| (m.name.as_str(), m))
+        .collect()
 }
 
-fn methods(old: &Version, new: &Version) -> Vec<Change> {
-    let old_methods: BTreeMap<&str, &Method> =
-        old.methods.iter().map(|m| (m.name.as_str(), m)).collect();
-    let new_methods: BTreeMap<&str, &Method> =
-        new.methods.iter().map(|m| (m.name.as_str(), m)).collect();
-    let removals = removed_operations(&new.api);
-    let mut changes = Vec::new();
-    for (name, method) in &old_methods {
-        if new_methods.contains_key(name) {
-            continue;
-        }
-        let detail = match (method.kind, find(old, &method.operation)) {
-            (MethodKind::Call, Some(op)) => {
-                let mut detail = format!("removed (was `{} {}`)", op.method, op.path);
-                if let Some(Some(note)) = removals.get(op.id.as_str()) {
-                    detail.push_str(&format!(": {}", note.trim()));
-                }
-                detail
-            }
-            _ => format!(
-                "removed (was `{}`, derived from `{}`)",
-                method.signature(),
-                method.operation
-            ),
+fn call_method<'a>(version: &'a Version, id: &str) -> Option<&'a Method> {
+    version
+        .methods
+        .iter()
+        .find(|m| m.operation == id && m.kind == MethodKind::Call)
+}
+
+/// What a value of a derived method's return is made of: the inputs and results of a bulk
+/// outcome, or a stream's items.
+fn parts(returns: &RustType) -> (Option<&RustType>, &RustType) {
+    let inner = match returns {
+        RustType::ImplStream(inner) => inner,
+        other => other,
+    };
+    match inner {
+        RustType::BulkOutcome(input, result) => (Some(input), result),
+        RustType::Result(item) => (None, item),
+        other => (None, other),
+    }
+}
+
+/// The value a call's `Result<Response<T>, Error>` carries: `T`.
+fn payload(returns: &RustType) -> &RustType {
+    match returns {
+        RustType::Result(inner) => match inner.as_ref() {
+            RustType::Response(payload) => payload,
+            other => other,
+        },
+        other => other,
+    }
+}
+
+fn readable(ty: &RustType) -> String {
+    code(ty.readable(Scope::Client))
+}
+
+/// How a derived method changed, in a program's terms; the methods with the same change are
+/// told once.
+fn derived_changes(before: &Method, after: &Method) -> Vec<String> {
+    let mut found = Vec::new();
+    if before.arguments() != after.arguments() {
+        found.push(format!(
+            "take{{s}} `{}` where {{they}} took `{}`",
+            after.arguments(),
+            before.arguments()
+        ));
+    }
+    let ((old_input, old_item), (new_input, new_item)) =
+        (parts(&before.returns), parts(&after.returns));
+    if let (Some(old), Some(new)) = (old_input, new_input)
+        && old != new
+    {
+        found.push(format!(
+            "give{{s}} back inputs of {} where {{they}} gave {}",
+            readable(new),
+            readable(old)
+        ));
+    }
+    if old_item != new_item {
+        let what = match after.kind {
+            MethodKind::Pages => "yield{s} items of",
+            _ => "give{s} each result as",
         };
-        changes.push(change(Impact::Breaking, subject(method), detail));
+        found.push(format!(
+            "{what} {} where {{they}} gave {}",
+            readable(new_item),
+            readable(old_item)
+        ));
     }
-    for (name, method) in &new_methods {
-        let Some(before) = old_methods.get(name) else {
-            let detail = match (method.kind, find(new, &method.operation)) {
-                (MethodKind::Call, Some(op)) => format!("added: `{} {}`", op.method, op.path),
-                _ => format!("added: `{}`", method.signature()),
-            };
-            changes.push(change(Impact::Compatible, subject(method), detail));
-            continue;
-        };
-        if before.arguments() != method.arguments() {
-            changes.push(change(
-                Impact::Breaking,
-                subject(method),
-                format!(
-                    "arguments `{}` became `{}`",
-                    before.arguments(),
-                    method.arguments()
-                ),
-            ));
-        }
-        if before.readable_returns() != method.readable_returns() {
-            changes.push(change(
-                Impact::Breaking,
-                subject(method),
-                format!(
-                    "returns `{}` instead of `{}`",
-                    method.readable_returns(),
-                    before.readable_returns()
-                ),
-            ));
-        }
-    }
-    changes
+    found
 }
 
-/// What the methods do not show: the HTTP method and the documented success codes.
+/// A sentence about some methods: `x` gives, or `x` and `y` give.
+fn about(methods: &[String], sentence: &str) -> String {
+    let (s, they) = match methods.len() {
+        1 => ("s", "it"),
+        _ => ("", "they"),
+    };
+    format!(
+        "{} {}",
+        listed(methods),
+        sentence.replace("{s}", s).replace("{they}", they)
+    )
+}
+
 fn operations(old: &Version, new: &Version) -> Vec<Change> {
+    let ids: BTreeSet<&str> = old
+        .operations
+        .iter()
+        .chain(&new.operations)
+        .map(|op| op.id.as_str())
+        .collect();
     let mut changes = Vec::new();
-    for op in &new.operations {
-        let Some(before) = find(old, &op.id) else {
-            continue;
-        };
-        let subject = format!("operation {}", op.id);
-        if before.success.documented != op.success.documented {
+    for id in ids {
+        let subject = operation_subject(id);
+        match (old.operation(id), new.operation(id)) {
+            (Some(before), None) => changes.push(removed(old, new, before)),
+            (None, Some(after)) => {
+                let forms: Vec<String> = derived(new, id).keys().map(code).collect();
+                let with = match forms.is_empty() {
+                    true => String::new(),
+                    false => format!(", with {}", listed(&forms)),
+                };
+                changes.push(change(
+                    Impact::Compatible,
+                    subject,
+                    format!("added: `{} {}`{with}", after.method, after.path),
+                ));
+            }
+            (Some(before), Some(after)) => {
+                changes.extend(kept(old, new, before, after));
+            }
+            (None, None) => {}
+        }
+    }
+    changes
+}
+
+/// An operation the new version dropped, with the methods derived from it and HubSpot's note.
+fn removed(old: &Version, new: &Version, before: &Operation) -> Change {
+    let forms: Vec<String> = derived(old, &before.id).keys().map(code).collect();
+    let mut detail = format!("removed (was `{} {}`)", before.method, before.path);
+    if !forms.is_empty() {
+        detail.push_str(&format!(", and with it {}", listed(&forms)));
+    }
+    if let Some(note) = new
+        .removed
+        .iter()
+        .find(|removal| removal.operation == before.id)
+        .and_then(|removal| removal.note.as_deref())
+    {
+        detail.push_str(&format!(": {note}"));
+    }
+    change(Impact::Breaking, operation_subject(&before.id), detail)
+}
+
+/// What changed of an operation both versions have, and of the methods derived from it.
+fn kept(old: &Version, new: &Version, before: &Operation, after: &Operation) -> Vec<Change> {
+    let subject = operation_subject(&after.id);
+    let mut changes = Vec::new();
+    if let (Some(was), Some(is)) = (call_method(old, &before.id), call_method(new, &after.id)) {
+        if was.arguments() != is.arguments() {
             changes.push(change(
-                Impact::Behaviour,
+                Impact::Breaking,
                 subject.clone(),
                 format!(
-                    "HubSpot documents success as {} instead of {}: any 2xx still succeeds, but programs that check `status()` see {} where they saw {}",
-                    op.success.documented.join(", "),
-                    before.success.documented.join(", "),
-                    op.success.documented.join(" or "),
-                    before.success.documented.join(" or "),
+                    "takes `{}` where it took `{}`",
+                    is.arguments(),
+                    was.arguments()
                 ),
             ));
         }
-        if before.method != op.method {
+        if was.returns != is.returns {
             changes.push(change(
-                Impact::Behaviour,
-                subject,
-                format!("sent as {} instead of {}", op.method, before.method),
+                Impact::Breaking,
+                subject.clone(),
+                format!(
+                    "answers with {} where it answered with {}",
+                    readable(payload(&is.returns)),
+                    readable(payload(&was.returns))
+                ),
             ));
         }
+    }
+    let (was, is) = (derived(old, &before.id), derived(new, &after.id));
+    let gone: Vec<String> = was
+        .keys()
+        .filter(|m| !is.contains_key(*m))
+        .map(code)
+        .collect();
+    if !gone.is_empty() {
+        changes.push(change(
+            Impact::Breaking,
+            subject.clone(),
+            format!("{} removed", listed(&gone)),
+        ));
+    }
+    let fresh: Vec<String> = is
+        .keys()
+        .filter(|m| !was.contains_key(*m))
+        .map(code)
+        .collect();
+    if !fresh.is_empty() {
+        changes.push(change(
+            Impact::Compatible,
+            subject.clone(),
+            format!("{} added", listed(&fresh)),
+        ));
+    }
+    // Each change of the derived methods, told once for every method it applies to.
+    let mut by_change: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (name, before) in &was {
+        if let Some(after) = is.get(name) {
+            for sentence in derived_changes(before, after) {
+                by_change.entry(sentence).or_default().push(code(name));
+            }
+        }
+    }
+    for (sentence, methods) in by_change {
+        changes.push(change(
+            Impact::Breaking,
+            subject.clone(),
+            about(&methods, &sentence),
+        ));
+    }
+    let (documented, then) = (after.success.documented(), before.success.documented());
+    if documented != then {
+        changes.push(change(
+            Impact::Behaviour,
+            subject.clone(),
+            format!(
+                "HubSpot documents success as {} instead of {}: any 2xx still succeeds, but programs that check `status()` see {} where they saw {}",
+                after.success.documented_text(", "),
+                before.success.documented_text(", "),
+                after.success.documented_text(" or "),
+                before.success.documented_text(" or "),
+            ),
+        ));
+    }
+    if before.method != after.method {
+        changes.push(change(
+            Impact::Behaviour,
+            subject.clone(),
+            format!("sent as {} instead of {}", after.method, before.method),
+        ));
+    }
+    if before.batch_cap() != after.batch_cap() {
+        let cap =
+            |cap: Option<usize>| cap.map_or("no cap".to_owned(), |cap| format!("{cap} inputs"));
+        changes.push(change(
+            Impact::Behaviour,
+            subject,
+            format!(
+                "HubSpot's cap per request is {} where it was {}: the bulk methods split inputs by it",
+                cap(after.batch_cap()),
+                cap(before.batch_cap())
+            ),
+        ));
     }
     changes
 }
 
 /// For a retyped field whose types are both structs of the two versions: how they differ.
-fn shape_note(old: &Version, new: &Version, before: &str, after: &str) -> String {
-    let (Some(before), Some(after)) = (
-        mentioned(before, &old.models.structs)
-            .first()
-            .and_then(|n| old.models.structs.get(*n)),
-        mentioned(after, &new.models.structs)
-            .first()
-            .and_then(|n| new.models.structs.get(*n)),
-    ) else {
+fn shape_note(old: &Version, new: &Version, before: &RustType, after: &RustType) -> String {
+    let fields = |version: &Version, ty: &RustType| -> Option<Fields> {
+        let name = ty.models().first().copied()?;
+        version.models.structs.get(name).cloned()
+    };
+    let (Some(before), Some(after)) = (fields(old, before), fields(new, after)) else {
         return String::new();
     };
-    let lost: Vec<&String> = before.keys().filter(|f| !after.contains_key(*f)).collect();
-    let gained: Vec<&String> = after.keys().filter(|f| !before.contains_key(*f)).collect();
-    let list = |fields: &[&String]| {
-        fields
-            .iter()
-            .map(|f| format!("`{f}`"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let lost: Vec<String> = before
+        .keys()
+        .filter(|f| !after.contains_key(*f))
+        .map(code)
+        .collect();
+    let gained: Vec<String> = after
+        .keys()
+        .filter(|f| !before.contains_key(*f))
+        .map(code)
+        .collect();
     match (lost.is_empty(), gained.is_empty()) {
         (true, true) => " (the same fields)".to_owned(),
-        (false, true) => format!(" (without {})", list(&lost)),
-        (true, false) => format!(" (with {} besides)", list(&gained)),
-        (false, false) => format!(" (without {}, with {})", list(&lost), list(&gained)),
+        (false, true) => format!(" (without {})", lost.join(", ")),
+        (true, false) => format!(" (with {} besides)", gained.join(", ")),
+        (false, false) => format!(" (without {}, with {})", lost.join(", "), gained.join(", ")),
     }
 }
 
@@ -296,37 +473,37 @@ fn types(old: &Version, new: &Version) -> Vec<Change> {
                 changes.push(change(
                     Impact::Breaking,
                     subject.clone(),
-                    format!("field `{field}` (`{}`) removed", old_field.rust_type),
+                    format!(
+                        "field `{field}` ({}) removed",
+                        code(old_field.ty.readable(Scope::Types))
+                    ),
                 ));
             }
         }
         for (field, new_field) in after {
-            let ty = &new_field.rust_type;
+            let ty = code(new_field.ty.readable(Scope::Types));
             let Some(old_field) = before.get(field) else {
                 let (impact, detail) = if requested {
                     (
                         Impact::Breaking,
                         format!(
-                            "field `{field}` (`{ty}`) added: code that builds this request must set it"
+                            "field `{field}` ({ty}) added: code that builds this request must set it"
                         ),
                     )
                 } else {
-                    (
-                        Impact::Compatible,
-                        format!("field `{field}` (`{ty}`) added"),
-                    )
+                    (Impact::Compatible, format!("field `{field}` ({ty}) added"))
                 };
                 changes.push(change(impact, subject.clone(), detail));
                 continue;
             };
-            if old_field.rust_type != *ty {
-                let note = shape_note(old, new, &old_field.rust_type, ty);
+            if old_field.ty != new_field.ty {
+                let note = shape_note(old, new, &old_field.ty, &new_field.ty);
                 changes.push(change(
                     Impact::Breaking,
                     subject.clone(),
                     format!(
-                        "field `{field}` retyped from `{}` to `{ty}`{note}",
-                        old_field.rust_type
+                        "field `{field}` retyped from {} to {ty}{note}",
+                        code(old_field.ty.readable(Scope::Types))
                     ),
                 ));
             } else if old_field.required != new_field.required {
@@ -346,28 +523,57 @@ fn types(old: &Version, new: &Version) -> Vec<Change> {
     changes
 }
 
-/// The report as Markdown.
-pub fn markdown(report: &Report) -> String {
-    let mut text = format!("# Changes from {} to {}\n", report.from, report.to);
-    for (impact, title) in [
-        (Impact::Breaking, "Breaking"),
-        (Impact::Behaviour, "Behaviour"),
-        (Impact::Compatible, "Not breaking"),
-    ] {
-        let chosen: Vec<&Change> = report
-            .changes
-            .iter()
-            .filter(|c| c.impact == impact)
-            .collect();
-        let _ = write!(text, "\n## {title} ({})\n\n", chosen.len());
-        if chosen.is_empty() {
-            text.push_str("Nothing.\n");
-        }
-        for change in chosen {
-            let _ = writeln!(text, "- {}: {}", change.subject, change.detail);
-        }
+/// The report as Markdown, its title at heading `level` (1 is `#`).
+pub fn markdown(report: &Report, level: usize) -> String {
+    let count = |impact: Impact| report.changes.iter().filter(|c| c.impact == impact).count();
+    let mut text = format!(
+        "{} Changes from {} to {}\n\n{} breaking, {} of behaviour, {} compatible.\n",
+        "#".repeat(level),
+        report.from,
+        report.to,
+        count(Impact::Breaking),
+        count(Impact::Behaviour),
+        count(Impact::Compatible)
+    );
+    if !report.changes.is_empty() {
+        text.push('\n');
+        text.push_str(&grouped(&report.changes, level + 1));
     }
     text
+}
+
+/// The changes grouped by operation and by type, each group's breaking changes first, the
+/// groups with breaking changes first; the group headings at `level` (2 is `##`).
+pub fn grouped(changes: &[Change], level: usize) -> String {
+    if changes.is_empty() {
+        return "None for a program using the client.\n".to_owned();
+    }
+    let mut text = String::new();
+    for (kind, title) in [("operation", "Operations"), ("schema", "Types")] {
+        let mut groups: BTreeMap<&str, Vec<&Change>> = BTreeMap::new();
+        for change in changes {
+            if let Some((prefix, name)) = change.subject.split_once(' ')
+                && prefix == kind
+            {
+                groups.entry(name).or_default().push(change);
+            }
+        }
+        if groups.is_empty() {
+            continue;
+        }
+        let mut groups: Vec<(&str, Vec<&Change>)> = groups.into_iter().collect();
+        groups.sort_by_key(|(name, group)| (group.iter().map(|c| c.impact).min(), *name));
+        let _ = write!(text, "{} {title}\n\n", "#".repeat(level));
+        for (name, mut group) in groups {
+            group.sort_by_key(|change| change.impact);
+            let _ = write!(text, "{} `{name}`\n\n", "#".repeat(level + 1));
+            for change in group {
+                let _ = writeln!(text, "- {}: {}", change.impact.mark(), change.detail);
+            }
+            text.push('\n');
+        }
+    }
+    text.trim_end().to_owned() + "\n"
 }
 
 #[cfg(test)]
@@ -394,7 +600,7 @@ mod tests {
 
     const OLD: &str = r#"
 openapi: 3.0.3
-info: {title: t, version: v4}
+info: {title: t, version: v4, x-hubspot-lifecycle: {status: legacy}}
 paths:
   /crm/v4/things/{id}:
     get:
@@ -430,7 +636,7 @@ components:
     #[test]
     fn each_kind_of_change_is_found_and_classified() {
         let new = OLD
-            .replace("version: v4", "version: '2026-03'")
+            .replace("version: v4, x-hubspot-lifecycle: {status: legacy}", "version: '2026-03', x-hubspot-lifecycle: {status: beta}, x-removed-operations: {gone: Read the things instead.}")
             .replace("/crm/v4/", "/crm/2026-03/")
             .replace("      operationId: gone\n", "      operationId: fresh\n")
             .replace("enum: [A, B]", "enum: [A, C]")
@@ -448,13 +654,13 @@ components:
             (
                 Breaking,
                 "operation gone",
-                "removed (was `GET /crm/v4/gone`)",
+                "removed (was `GET /crm/v4/gone`): Read the things instead.",
             ),
             // v4 answered without a body, so the new version's 200 may come empty too.
             (
                 Breaking,
                 "operation write",
-                "returns `Result<Response<Option<types::Thing>>, Error>` instead of `Result<Response<()>, Error>`",
+                "answers with `Option<types::Thing>` where it answered with `()`",
             ),
             (
                 Breaking,
@@ -496,7 +702,50 @@ components:
     }
 
     #[test]
-    fn markdown_lists_breaking_changes_first() {
+    fn derived_methods_fold_under_their_operation() {
+        let batch = |result: &str| {
+            format!(
+                r#"
+openapi: 3.0.3
+info: {{title: t, version: v4, x-hubspot-lifecycle: {{status: legacy}}}}
+paths:
+  /crm/v4/things/batch/archive:
+    post:
+      operationId: batch_archive
+      requestBody: {{content: {{application/json: {{schema: {{$ref: '#/components/schemas/BatchIn'}}}}}}}}
+      responses:
+        '200': {{description: ok, content: {{application/json: {{schema: {{$ref: '#/components/schemas/Out'}}}}}}}}
+components:
+  schemas:
+    In: {{type: object, properties: {{id: {{type: string, description: i}}}}}}
+    BatchIn: {{type: object, properties: {{inputs: {{type: array, description: i, items: {{$ref: '#/components/schemas/In'}}}}}}}}
+    Out: {{type: object, properties: {{results: {{type: array, description: r, items: {result}}}}}}}
+"#
+            )
+        };
+        let old = batch("{type: object, description: r}");
+        let new = batch("{description: r}")
+            .replace(
+                "version: v4, x-hubspot-lifecycle: {status: legacy}",
+                "version: '2026-03', x-hubspot-lifecycle: {status: beta}",
+            )
+            .replace("/crm/v4/", "/crm/2026-03/");
+        let all = versions(&old, &new);
+        let details: Vec<String> = diff(&all[0], &all[1])
+            .into_iter()
+            .filter(|c| c.subject == "operation batch_archive")
+            .map(|c| c.detail)
+            .collect();
+        assert_eq!(
+            details,
+            [
+                "`batch_archive_all` and `batch_archive_chunks` give each result as `Value` where they gave `Map<String, Value>`"
+            ]
+        );
+    }
+
+    #[test]
+    fn markdown_groups_by_operation_and_type_breaking_first() {
         let report = Report {
             from: "v4".into(),
             to: "2026-03".into(),
@@ -508,8 +757,8 @@ components:
             ],
         };
         assert_eq!(
-            markdown(&report),
-            "# Changes from v4 to 2026-03\n\n## Breaking (1)\n\n- operation b: removed\n\n## Behaviour (1)\n\n- operation c: 200\n\n## Not breaking (1)\n\n- schema A: added\n"
+            markdown(&report, 1),
+            "# Changes from v4 to 2026-03\n\n1 breaking, 1 of behaviour, 1 compatible.\n\n## Operations\n\n### `b`\n\n- **breaking**: removed\n\n### `c`\n\n- **behaviour**: 200\n\n## Types\n\n### `A`\n\n- compatible: added\n"
         );
     }
 
@@ -517,8 +766,11 @@ components:
     fn json_names_both_versions_and_whether_anything_breaks() {
         let all = versions(
             OLD,
-            &OLD.replace("version: v4", "version: '2026-03'")
-                .replace("/crm/v4/", "/crm/2026-03/"),
+            &OLD.replace(
+                "version: v4, x-hubspot-lifecycle: {status: legacy}",
+                "version: '2026-03', x-hubspot-lifecycle: {status: beta}",
+            )
+            .replace("/crm/v4/", "/crm/2026-03/"),
         );
         let json = serde_json::to_value(report(&all[0], &all[1])).unwrap();
         assert_eq!(

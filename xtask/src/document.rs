@@ -6,13 +6,17 @@ use openapiv3::{
 };
 use serde_json::Value;
 
+use crate::path_template::PathTemplate;
+
 /// The prefix of every schema reference the generator understands.
 pub const SCHEMA_REF: &str = "#/components/schemas/";
 
 /// One operation with where it lives.
 pub struct OperationAt<'a> {
-    /// The path template, such as `/crm/v4/objects/{objectType}`.
+    /// The path as the document spells it (the key of its path item, for pointers).
     pub path: &'a str,
+    /// The path parsed: the one place a path is split.
+    pub template: PathTemplate,
     /// Lower case, as OpenAPI spells it: `get`, `post`...
     pub method: &'a str,
     /// The operation itself.
@@ -27,6 +31,7 @@ pub fn operations(api: &OpenAPI) -> impl Iterator<Item = OperationAt<'_>> {
             .flat_map(|item| item.iter())
             .map(move |(method, operation)| OperationAt {
                 path: path.as_str(),
+                template: PathTemplate::parse(path),
                 method,
                 operation,
             })

@@ -151,7 +151,7 @@ fn run(root: &Path, command: Command) -> Result<ExitCode, String> {
                     serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
                 );
             } else {
-                print!("{}", diff::markdown(&report));
+                print!("{}", diff::markdown(&report, 1));
             }
             Ok(if report.breaking {
                 ExitCode::FAILURE

@@ -1,19 +1,26 @@
 //! Stage 4: the API as the code generator sees it, read from the normalized specs: each
-//! version's operations and open enums, and its Rust surface: every public method with its
-//! signature (the derived ones too: pagers, bulk helpers, the label lookup) and the types
-//! typify makes. `generate` emits this model and `diff` compares it; neither derives its own.
+//! version's operations with what HubSpot publishes of each (success codes, batch cap, OAuth
+//! scopes, rate-limit exemptions), its open enums, and its Rust surface: every public method
+//! with its signature (the derived ones too: pagers, bulk helpers, the label lookup), the types
+//! typify makes, and which fields of the batch types name records. Everything is typed: paths
+//! are [`PathTemplate`]s, success codes [`Status`]es, types [`RustType`]s. `generate` emits
+//! this model and `diff` compares it; neither derives its own.
 
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
 use std::path::PathBuf;
 
 use heck::{ToSnakeCase, ToUpperCamelCase};
 use openapiv3::{
     OpenAPI, Parameter, ParameterSchemaOrContent, ReferenceOr, SchemaKind, StatusCode, Type,
 };
+use serde_json::Value;
 
 use crate::diagnostics::{Diagnostic, Diagnostics, pointer};
 use crate::document::{self, OperationAt, items, property, ref_name, schema_name};
 use crate::load::Spec;
-use crate::rust_types::{self, Models};
+use crate::path_template::PathTemplate;
+use crate::rust_types::{self, Builtin, Models, Runtime, RustType};
 
 /// One API version.
 #[derive(Debug, Clone)]
@@ -32,23 +39,78 @@ pub struct Version {
     pub lifecycle: Lifecycle,
     /// Every operation, in spec order.
     pub operations: Vec<Operation>,
+    /// The operations of the version before that this one dropped (`x-removed-operations`).
+    pub removed: Vec<Removal>,
     /// Its string enums.
     pub enums: Vec<OpenEnum>,
     /// Every public method of its `Client`, in the order they are generated.
     pub methods: Vec<Method>,
     /// Its types, as typify writes them.
     pub models: Models,
-    /// The normalized document, for the models.
+    /// The batch inputs and results whose fields name records, by type name.
+    pub keyed: BTreeMap<String, RecordKeys>,
+    /// The types of error answers, whose every field is lenient (see `normalize`).
+    pub lenient: BTreeSet<String>,
+    /// The normalized document, for the models and the examples.
     pub api: OpenAPI,
 }
 
-/// The lifecycles a spec may give (`x-hubspot-lifecycle.status`), and the runtime's name for
-/// each.
-pub const LIFECYCLES: [(&str, &str); 3] = [
-    ("beta", "Beta"),
-    ("generally-available", "GenerallyAvailable"),
-    ("legacy", "Legacy"),
-];
+/// Where a version stands in HubSpot's support schedule (`x-hubspot-lifecycle`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lifecycle {
+    /// Beta, generally available or legacy.
+    pub stage: Stage,
+    /// The date HubSpot stops supporting the version, `YYYY-MM-DD`.
+    pub end_of_support: Option<String>,
+}
+
+/// The stages of a version's life (`x-hubspot-lifecycle.status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// `beta`: a preview.
+    Beta,
+    /// `generally-available`.
+    GenerallyAvailable,
+    /// `legacy`: served, with its end announced.
+    Legacy,
+}
+
+impl Stage {
+    /// Every stage.
+    pub const ALL: [Self; 3] = [Self::Beta, Self::GenerallyAvailable, Self::Legacy];
+
+    /// As a spec spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Beta => "beta",
+            Self::GenerallyAvailable => "generally-available",
+            Self::Legacy => "legacy",
+        }
+    }
+
+    /// The stage a spec names.
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|stage| stage.as_str() == text)
+    }
+
+    /// The runtime's `Lifecycle` variant.
+    pub fn variant(self) -> &'static str {
+        match self {
+            Self::Beta => "Beta",
+            Self::GenerallyAvailable => "GenerallyAvailable",
+            Self::Legacy => "Legacy",
+        }
+    }
+}
+
+/// An operation a version dropped, and what HubSpot says to use instead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Removal {
+    /// Its name.
+    pub operation: String,
+    /// The note for programs that used it.
+    pub note: Option<String>,
+}
 
 /// A public method of a version's `Client`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,16 +121,34 @@ pub struct Method {
     pub operation: String,
     /// What it does with the operation.
     pub kind: MethodKind,
-    /// Its arguments after `&self`: (name, Rust type as generated).
-    pub args: Vec<(String, String)>,
-    /// What it returns, as generated.
-    pub returns: String,
+    /// Its arguments after `&self`.
+    pub args: Vec<Arg>,
+    /// What it returns.
+    pub returns: RustType,
     /// Whether it is an `async fn`.
     pub is_async: bool,
 }
 
+/// An argument of a method.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Arg {
+    /// Its Rust name.
+    pub name: String,
+    /// Its type.
+    pub ty: RustType,
+}
+
+impl Arg {
+    fn new(name: impl Into<String>, ty: RustType) -> Self {
+        Self {
+            name: name.into(),
+            ty,
+        }
+    }
+}
+
 /// What a method does with its operation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum MethodKind {
     /// Sends the operation once.
     Call,
@@ -90,38 +170,82 @@ impl Method {
         let args: Vec<String> = self
             .args
             .iter()
-            .map(|(name, ty)| format!("{name}: {}", rust_types::readable(ty)))
+            .map(|arg| {
+                format!(
+                    "{}: {}",
+                    arg.name,
+                    arg.ty.readable(rust_types::Scope::Client)
+                )
+            })
             .collect();
         format!("({})", args.join(", "))
     }
 
     /// What it returns, as a program reads it.
     pub fn readable_returns(&self) -> String {
-        rust_types::readable(&self.returns)
-    }
-
-    /// The signature as a program sees it: `list_stream(...) -> impl Stream<...>`.
-    pub fn signature(&self) -> String {
-        format!(
-            "{}{}{} -> {}",
-            if self.is_async { "async " } else { "" },
-            self.name,
-            self.arguments(),
-            self.readable_returns()
-        )
+        self.returns.readable(rust_types::Scope::Client)
     }
 }
 
 /// Methods every `Client` has, whatever its operations: an operation may not take their names.
 pub const FIXED_METHODS: [&str; 4] = ["new", "transport", "with_options", "call_json"];
 
-/// Where a version stands in HubSpot's support schedule (`x-hubspot-lifecycle`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Lifecycle {
-    /// `legacy`, `beta`, `generally-available`...
-    pub status: Option<String>,
-    /// The date HubSpot stops supporting the version, `YYYY-MM-DD`.
-    pub end_of_support: Option<String>,
+/// An HTTP method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum HttpMethod {
+    /// `GET`
+    Get,
+    /// `PUT`
+    Put,
+    /// `POST`
+    Post,
+    /// `DELETE`
+    Delete,
+    /// `PATCH`
+    Patch,
+    /// `HEAD`
+    Head,
+    /// `OPTIONS`
+    Options,
+    /// `TRACE`
+    Trace,
+}
+
+impl HttpMethod {
+    /// The method of an OpenAPI path item's key (`get`, `post`...).
+    pub fn parse(key: &str) -> Option<Self> {
+        Some(match key {
+            "get" => Self::Get,
+            "put" => Self::Put,
+            "post" => Self::Post,
+            "delete" => Self::Delete,
+            "patch" => Self::Patch,
+            "head" => Self::Head,
+            "options" => Self::Options,
+            "trace" => Self::Trace,
+            _ => return None,
+        })
+    }
+
+    /// Upper case, as HTTP spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Get => "GET",
+            Self::Put => "PUT",
+            Self::Post => "POST",
+            Self::Delete => "DELETE",
+            Self::Patch => "PATCH",
+            Self::Head => "HEAD",
+            Self::Options => "OPTIONS",
+            Self::Trace => "TRACE",
+        }
+    }
+}
+
+impl fmt::Display for HttpMethod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// One operation of a version.
@@ -129,10 +253,10 @@ pub struct Lifecycle {
 pub struct Operation {
     /// The stable name, the same in every version: `batch_create`.
     pub id: String,
-    /// Upper case: `GET`, `POST`...
-    pub method: String,
+    /// Its HTTP method.
+    pub method: HttpMethod,
     /// The path template.
-    pub path: String,
+    pub path: PathTemplate,
     /// One line on what it does.
     pub summary: Option<String>,
     /// What it does, at length.
@@ -149,8 +273,28 @@ pub struct Operation {
     pub pagination: Option<Pagination>,
     /// How any number of inputs go through it, when it is a batch.
     pub bulk: Option<Bulk>,
+    /// The OAuth scopes of which any one lets a call through, as HubSpot publishes them.
+    pub scopes: Vec<String>,
+    /// The rate limits HubSpot says the operation is exempt from
+    /// (`x-hubspot-rate-limit-exemptions`: `ten-secondly`, `daily`).
+    pub rate_limit_exemptions: Vec<String>,
+    /// The answer its first documented success gives, as the spec's example shows it.
+    pub success_example: Option<Value>,
+}
+
+impl Operation {
     /// The type of its optional query parameters, `<Op>Query` (with `Default`), when it has any.
-    pub query: Option<String>,
+    pub fn query_type(&self) -> Option<String> {
+        self.params
+            .iter()
+            .any(|p| p.role == ParamRole::OptionalQuery)
+            .then(|| format!("{}Query", self.id.to_upper_camel_case()))
+    }
+
+    /// HubSpot's cap on inputs per request, when it documents one.
+    pub fn batch_cap(&self) -> Option<usize> {
+        self.bulk.as_ref().and_then(|bulk| bulk.cap)
+    }
 }
 
 /// A path or query parameter.
@@ -160,16 +304,42 @@ pub struct Param {
     pub api_name: String,
     /// As Rust spells it: `object_type`.
     pub rust_name: String,
-    /// In the path; otherwise in the query.
-    pub in_path: bool,
     /// Its type.
     pub scalar: Scalar,
-    /// Whether it must be given.
-    pub required: bool,
     /// What it is.
     pub description: Option<String>,
-    /// What a method takes for it.
+    /// What a method takes for it, and so where it goes.
     pub role: ParamRole,
+}
+
+impl Param {
+    /// Whether it goes in the path (otherwise in the query).
+    pub fn in_path(&self) -> bool {
+        matches!(
+            self.role,
+            ParamRole::ObjectType | ParamRole::ObjectId | ParamRole::Path
+        )
+    }
+
+    /// Whether a call must give it.
+    pub fn required(&self) -> bool {
+        self.role != ParamRole::OptionalQuery
+    }
+
+    /// The type a method takes for it; `None` for an optional query parameter, which is a
+    /// field of the operation's query value.
+    pub fn argument_type(&self) -> Option<RustType> {
+        Some(match self.role {
+            ParamRole::ObjectType => {
+                RustType::ImplInto(Box::new(RustType::Runtime(Runtime::ObjectType)))
+            }
+            ParamRole::ObjectId => {
+                RustType::ImplInto(Box::new(RustType::Runtime(Runtime::ObjectId)))
+            }
+            ParamRole::Path | ParamRole::RequiredQuery => self.scalar.borrowed(),
+            ParamRole::OptionalQuery => return None,
+        })
+    }
 }
 
 /// What a method takes for a parameter, read from its place and name.
@@ -185,7 +355,7 @@ pub enum ParamRole {
     /// A query parameter that must be given, taken by position.
     RequiredQuery,
     /// An optional query parameter: a field of the operation's query value (see
-    /// [`Operation::query`]), never a positional `None`.
+    /// [`Operation::query_type`]), never a positional `None`.
     OptionalQuery,
 }
 
@@ -202,6 +372,26 @@ pub enum Scalar {
     Bool,
 }
 
+impl Scalar {
+    /// The Rust type that owns a value of it: `String`, `i32`, `i64`, `bool`.
+    pub fn owned(self) -> RustType {
+        RustType::Builtin(match self {
+            Self::Str => Builtin::String,
+            Self::I32 => Builtin::I32,
+            Self::I64 => Builtin::I64,
+            Self::Bool => Builtin::Bool,
+        })
+    }
+
+    /// The Rust type an argument takes: text borrowed (`&str`), numbers by value.
+    pub fn borrowed(self) -> RustType {
+        match self {
+            Self::Str => RustType::Builtin(Builtin::Str).borrowed(),
+            other => other.owned(),
+        }
+    }
+}
+
 /// A request body: a named schema or a list of one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Body {
@@ -211,17 +401,109 @@ pub enum Body {
     ListOf(String),
 }
 
+impl Body {
+    /// What the typed method takes: `&types::Thing` or `&[types::Thing]`.
+    pub fn argument_type(&self) -> RustType {
+        match self {
+            Self::Schema(name) => model_type(name).borrowed(),
+            Self::ListOf(name) => RustType::Slice(Box::new(model_type(name))).borrowed(),
+        }
+    }
+
+    /// What `call_json` decodes the body into: the type, or a `Vec` of it.
+    pub fn owned_type(&self) -> RustType {
+        match self {
+            Self::Schema(name) => model_type(name),
+            Self::ListOf(name) => RustType::Vec(Box::new(model_type(name))),
+        }
+    }
+}
+
+/// A response status an operation documents: a code, or a range such as `2XX`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Status {
+    /// One code: `201`.
+    Code(u16),
+    /// A range by its first digit: `2` is `2XX`.
+    Range(u8),
+}
+
+impl Status {
+    /// The status of an OpenAPI response key.
+    pub fn of(status: &StatusCode) -> Self {
+        match status {
+            StatusCode::Code(code) => Self::Code(*code),
+            StatusCode::Range(range) => Self::Range(u8::try_from(*range).unwrap_or(u8::MAX)),
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Code(code) => write!(f, "{code}"),
+            Self::Range(range) => write!(f, "{range}XX"),
+        }
+    }
+}
+
+/// One 2xx response of an operation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SuccessResponse {
+    /// Its status.
+    pub status: Status,
+    /// Whether it carries a body.
+    pub has_body: bool,
+    /// Whether HubSpot documents it (normalization adds some: see `normalize::ADDED`).
+    pub documented: bool,
+}
+
 /// What a 2xx answer carries.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Success {
-    /// The codes the client expects, such as `201` and `207`.
-    pub statuses: Vec<String>,
-    /// The codes HubSpot documents for this version (without those normalization added).
-    pub documented: Vec<String>,
+    /// Every 2xx response the client expects, in spec order.
+    pub responses: Vec<SuccessResponse>,
     /// The body schema, if any 2xx has a body.
     pub body: Option<String>,
-    /// Whether a 2xx may also come without a body.
-    pub may_be_empty: bool,
+}
+
+impl Success {
+    /// The statuses HubSpot documents for this version.
+    pub fn documented(&self) -> Vec<Status> {
+        self.responses
+            .iter()
+            .filter(|r| r.documented)
+            .map(|r| r.status)
+            .collect()
+    }
+
+    /// Whether a 2xx may come without a body.
+    pub fn may_be_empty(&self) -> bool {
+        self.responses.iter().any(|r| !r.has_body)
+    }
+
+    /// Whether a success HubSpot documents carries a body.
+    pub fn documented_body(&self) -> bool {
+        self.responses.iter().any(|r| r.documented && r.has_body)
+    }
+
+    /// The documented statuses as text: `201, 207`.
+    pub fn documented_text(&self, separator: &str) -> String {
+        self.documented()
+            .iter()
+            .map(Status::to_string)
+            .collect::<Vec<_>>()
+            .join(separator)
+    }
+
+    /// What one decoded success is: the body type, `Option` of it when it may be empty, or `()`.
+    pub fn rust_type(&self) -> RustType {
+        match (&self.body, self.may_be_empty()) {
+            (None, _) => RustType::Unit,
+            (Some(name), false) => model_type(name),
+            (Some(name), true) => model_type(name).optional(),
+        }
+    }
 }
 
 /// Whether the runtime may send the request again after a transient failure.
@@ -233,6 +515,17 @@ pub enum Retry {
     Batch,
     /// Other POSTs: a second send could act twice (two labels, two emailed reports).
     Never,
+}
+
+impl Retry {
+    /// The runtime's name of it.
+    pub fn variant(self) -> &'static str {
+        match self {
+            Self::Idempotent => "Idempotent",
+            Self::Batch => "Batch",
+            Self::Never => "Never",
+        }
+    }
 }
 
 /// A cursor-paged list: the query parameter that takes the cursor and the item schema.
@@ -255,8 +548,6 @@ pub struct Bulk {
     pub cap: Option<usize>,
     /// What one result is.
     pub result: BulkResult,
-    /// Whether the answer has `errors`.
-    pub errors: bool,
     /// For a paged read (inputs `{id, after}`, results `{from, to: [...], paging}`), the
     /// schema of one item of `to`.
     pub paged_read: Option<String>,
@@ -265,7 +556,9 @@ pub struct Bulk {
 /// The type of one item of a batch answer's `results`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BulkResult {
-    /// A named schema.
+    /// A named schema whose fields name the records of the input it confirms.
+    Keyed(String),
+    /// A named schema that names no record: it acknowledges the request.
     Schema(String),
     /// An object with no declared properties.
     Object,
@@ -274,6 +567,85 @@ pub enum BulkResult {
     /// The answer has no body.
     Nothing,
 }
+
+impl BulkResult {
+    /// The Rust type of one result.
+    pub fn rust_type(&self) -> RustType {
+        match self {
+            Self::Keyed(name) | Self::Schema(name) => model_type(name),
+            Self::Object => RustType::Builtin(Builtin::JsonMap),
+            Self::Any => RustType::Builtin(Builtin::JsonValue),
+            Self::Nothing => RustType::Unit,
+        }
+    }
+}
+
+/// Which side of an association a field of a batch type names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Side {
+    /// The record the association starts from.
+    From,
+    /// The record it leads to.
+    To,
+    /// Neither: an association type id, which HubSpot's errors may name all the same.
+    Other,
+}
+
+/// How a field holds what it names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyShape {
+    /// A record id.
+    Id,
+    /// A record id, or nothing.
+    OptionalId,
+    /// An object whose only field is the id (`PublicObjectId`).
+    Wrapped,
+    /// Such an object, or nothing.
+    OptionalWrapped,
+    /// A list of such objects.
+    WrappedList,
+    /// A number (an association type id).
+    Number,
+    /// A number, or nothing.
+    OptionalNumber,
+}
+
+/// A field of a batch input or result that names a record or a type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyField {
+    /// As JSON names it, and as HubSpot's error contexts name it: `fromObjectId`.
+    pub json: String,
+    /// Its Rust name.
+    pub rust: String,
+    /// What it names.
+    pub side: Side,
+    /// How it holds it.
+    pub shape: KeyShape,
+}
+
+/// The fields of a batch input or result that name records.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RecordKeys {
+    /// Each such field, in the struct's order.
+    pub fields: Vec<KeyField>,
+}
+
+impl RecordKeys {
+    /// Whether a field names the record an association starts from: results with one confirm
+    /// the inputs that name the same records.
+    pub fn names_records(&self) -> bool {
+        self.fields.iter().any(|field| field.side == Side::From)
+    }
+}
+
+/// The JSON names of fields that name the record an association starts from, the one it
+/// leads to, and an association type: how HubSpot names them in every version's batch types,
+/// and in the contexts of the errors of batch answers.
+pub const FROM_FIELDS: [&str; 3] = ["from", "fromObjectId", "id"];
+/// See [`FROM_FIELDS`].
+pub const TO_FIELDS: [&str; 2] = ["to", "toObjectId"];
+/// See [`FROM_FIELDS`].
+pub const OTHER_FIELDS: [&str; 1] = ["typeId"];
 
 /// A string enum that decodes values it does not know into a catch-all.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -290,41 +662,53 @@ pub struct OpenEnum {
 
 impl Version {
     /// The types a program builds: the request bodies and every type they contain.
-    pub fn request_types(&self) -> std::collections::BTreeSet<String> {
+    pub fn request_types(&self) -> BTreeSet<String> {
         let structs = &self.models.structs;
         let mut queue: Vec<String> = self
             .methods
             .iter()
             .filter(|m| m.kind == MethodKind::Call)
             .flat_map(|m| m.args.iter())
-            .flat_map(|(_, ty)| mentioned(ty, structs))
+            .flat_map(|arg| arg.ty.models())
             .map(str::to_owned)
             .collect();
-        let mut seen = std::collections::BTreeSet::new();
+        let mut seen = BTreeSet::new();
         while let Some(name) = queue.pop() {
-            if !seen.insert(name.clone()) {
+            if !structs.contains_key(&name) || !seen.insert(name.clone()) {
                 continue;
             }
-            for field in structs.get(&name).into_iter().flat_map(|f| f.values()) {
-                queue.extend(
-                    mentioned(&field.rust_type, structs)
-                        .into_iter()
-                        .map(str::to_owned),
-                );
+            for field in structs[&name].values() {
+                queue.extend(field.ty.models().into_iter().map(str::to_owned));
             }
         }
         seen
     }
+
+    /// The operation of this name.
+    pub fn operation(&self, id: &str) -> Option<&Operation> {
+        self.operations.iter().find(|op| op.id == id)
+    }
+
+    /// Whether HubSpot has announced its end, so that its items are deprecated.
+    pub fn is_deprecated(&self) -> bool {
+        self.lifecycle.end_of_support.is_some()
+    }
+
+    /// The JSON names of the key fields of its batch types, by side: how the errors of its
+    /// batch answers name the records of the inputs they concern.
+    pub fn context_names(&self, side: Side) -> BTreeSet<&str> {
+        self.keyed
+            .values()
+            .flat_map(|keys| &keys.fields)
+            .filter(|field| field.side == side)
+            .map(|field| field.json.as_str())
+            .collect()
+    }
 }
 
-/// The type names a string of Rust mentions that are types of the version.
-pub fn mentioned<'a>(
-    rust: &'a str,
-    known: &std::collections::BTreeMap<String, crate::rust_types::Fields>,
-) -> Vec<&'a str> {
-    rust.split(|c: char| !c.is_alphanumeric() && c != '_')
-        .filter(|word| known.contains_key(*word))
-        .collect()
+/// The Rust type of a component schema: `types::Thing`.
+pub fn model_type(schema: &str) -> RustType {
+    RustType::Model(schema.to_upper_camel_case())
 }
 
 /// The Rust module (and cargo feature) of a version.
@@ -349,31 +733,89 @@ pub fn versions(specs: &[Spec]) -> Result<Vec<Version>, Diagnostics> {
     problems.into_result(versions)
 }
 
+/// What `info.x-removed-operations` lists: operations deliberately removed from a version,
+/// as a list of names, or as a map from each name to a note for programs that used it.
+pub const REMOVED_OPERATIONS: &str = "x-removed-operations";
+
+/// The operations a version declares removed, each with its note when it has one.
+pub fn removed_operations(api: &OpenAPI) -> Vec<Removal> {
+    match api.info.extensions.get(REMOVED_OPERATIONS) {
+        Some(Value::Array(names)) => names
+            .iter()
+            .filter_map(|name| {
+                Some(Removal {
+                    operation: name.as_str()?.to_owned(),
+                    note: None,
+                })
+            })
+            .collect(),
+        Some(Value::Object(notes)) => notes
+            .iter()
+            .map(|(name, note)| Removal {
+                operation: name.clone(),
+                note: note.as_str().map(|note| note.trim().to_owned()),
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Where a version's lifecycle is declared.
+pub const LIFECYCLE: &str = "x-hubspot-lifecycle";
+
+/// The lifecycle a spec declares; `None` when it names no stage the generator knows
+/// (validation reports that).
+pub fn lifecycle(api: &OpenAPI) -> Option<Lifecycle> {
+    let declared = api.info.extensions.get(LIFECYCLE)?;
+    Some(Lifecycle {
+        stage: Stage::parse(declared.get("status")?.as_str()?)?,
+        end_of_support: declared
+            .get("end-of-support")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+    })
+}
+
 fn version(spec: &Spec) -> Result<Version, Vec<Diagnostic>> {
     let api = &spec.api;
-    let lifecycle = api
-        .info
-        .extensions
-        .get("x-hubspot-lifecycle")
-        .map(|value| Lifecycle {
-            status: value
-                .get("status")
-                .and_then(|v| v.as_str())
-                .map(str::to_owned),
-            end_of_support: value
-                .get("end-of-support")
-                .and_then(|v| v.as_str())
-                .map(str::to_owned),
-        })
-        .unwrap_or_default();
+    let lifecycle = lifecycle(api).ok_or_else(|| {
+        vec![Diagnostic::new(
+            &spec.path,
+            pointer(["info", LIFECYCLE, "status"]),
+            "the version has no lifecycle stage the generator knows",
+            "set `info.x-hubspot-lifecycle.status` to `beta`, `generally-available` or `legacy`",
+        )]
+    })?;
+    let mut problems = Vec::new();
     let operations: Vec<Operation> = document::operations(api)
-        .map(|op| operation(api, &op))
+        .filter_map(|op| {
+            operation(api, &op)
+                .map_err(|problem| {
+                    problems.push(Diagnostic::new(&spec.path, problem.0, problem.1, problem.2))
+                })
+                .ok()
+        })
         .collect();
     let enums = open_enums(api);
     let enum_names: Vec<&str> = enums.iter().map(|e| e.name.as_str()).collect();
-    let models = rust_types::models(api, &enum_names, &spec.path).map_err(|d| vec![d])?;
+    let lenient: BTreeSet<String> = crate::normalize::lenient_schemas(api)
+        .into_iter()
+        .map(|name| name.to_upper_camel_case())
+        .collect();
+    let models = match rust_types::models(api, &enum_names, &lenient, &spec.path) {
+        Ok(models) => models,
+        Err(problem) => {
+            problems.push(problem);
+            Models::default()
+        }
+    };
+    let operations: Vec<Operation> = operations
+        .into_iter()
+        .map(|op| with_keyed_result(op, &models))
+        .collect();
+    let keyed = keyed_types(&operations, &models);
     let methods = methods(&operations);
-    let mut problems = clashes(spec, &methods);
+    problems.extend(clashes(spec, &methods));
     problems.extend(underivable(spec, &operations));
     if !problems.is_empty() {
         return Err(problems);
@@ -385,91 +827,124 @@ fn version(spec: &Spec) -> Result<Version, Vec<Diagnostic>> {
         title: api.info.title.clone(),
         description: api.info.description.clone(),
         lifecycle,
+        removed: removed_operations(api),
         operations,
         enums,
         methods,
         models,
+        keyed,
+        lenient,
         api: api.clone(),
     })
 }
 
-/// The Rust type of a scalar parameter.
-fn scalar_type(scalar: Scalar) -> &'static str {
-    match scalar {
-        Scalar::Str => "&str",
-        Scalar::I32 => "i32",
-        Scalar::I64 => "i64",
-        Scalar::Bool => "bool",
+/// A batch result whose fields name the records of its input confirms it: its kind is
+/// [`BulkResult::Keyed`].
+fn with_keyed_result(mut op: Operation, models: &Models) -> Operation {
+    if let Some(bulk) = op.bulk.as_mut()
+        && let BulkResult::Schema(name) = &bulk.result
+        && record_keys(models, &name.to_upper_camel_case()).names_records()
+    {
+        bulk.result = BulkResult::Keyed(name.clone());
     }
+    op
 }
 
-/// The Rust type of a parameter as a method takes it; `None` for an optional query
-/// parameter, which is a field of the operation's query value.
-fn param_type(param: &Param) -> Option<String> {
-    Some(match param.role {
-        ParamRole::ObjectType => "impl Into<crate::ObjectType>".to_owned(),
-        ParamRole::ObjectId => "impl Into<crate::ObjectId>".to_owned(),
-        ParamRole::Path | ParamRole::RequiredQuery => scalar_type(param.scalar).to_owned(),
-        ParamRole::OptionalQuery => return None,
-    })
+/// The fields of the struct `name` that name records or types, by their JSON names and
+/// types (see [`FROM_FIELDS`]).
+pub fn record_keys(models: &Models, name: &str) -> RecordKeys {
+    let Some(fields) = models.structs.get(name) else {
+        return RecordKeys::default();
+    };
+    let wrapper = |ty: &RustType| matches!(ty, RustType::Model(name) if models.is_id_wrapper(name));
+    let fields = fields
+        .iter()
+        .filter_map(|(json, field)| {
+            let side = if FROM_FIELDS.contains(&json.as_str()) {
+                Side::From
+            } else if TO_FIELDS.contains(&json.as_str()) {
+                Side::To
+            } else if OTHER_FIELDS.contains(&json.as_str()) {
+                Side::Other
+            } else {
+                return None;
+            };
+            let id = RustType::Runtime(Runtime::ObjectId);
+            let number = |ty: &RustType| {
+                matches!(
+                    ty,
+                    RustType::Builtin(Builtin::I32 | Builtin::I64 | Builtin::U64)
+                )
+            };
+            let shape = match &field.ty {
+                ty if *ty == id => KeyShape::Id,
+                RustType::Option(inner) if **inner == id => KeyShape::OptionalId,
+                ty if wrapper(ty) => KeyShape::Wrapped,
+                RustType::Option(inner) if wrapper(inner) => KeyShape::OptionalWrapped,
+                RustType::Vec(inner) if wrapper(inner) => KeyShape::WrappedList,
+                ty if number(ty) && side == Side::Other => KeyShape::Number,
+                RustType::Option(inner) if number(inner) && side == Side::Other => {
+                    KeyShape::OptionalNumber
+                }
+                _ => return None,
+            };
+            Some(KeyField {
+                json: json.clone(),
+                rust: field.rust_name.clone(),
+                side,
+                shape,
+            })
+        })
+        .collect();
+    RecordKeys { fields }
 }
 
-fn type_path(schema: &str) -> String {
-    format!("types::{}", schema.to_upper_camel_case())
-}
-
-/// What one decoded success is: the body type, `Option` of it when it may be empty, or `()`.
-fn success_type(op: &Operation) -> String {
-    match (&op.success.body, op.success.may_be_empty) {
-        (None, _) => "()".to_owned(),
-        (Some(name), false) => type_path(name),
-        (Some(name), true) => format!("Option<{}>", type_path(name)),
+/// The keys of every batch input and result type of the version's batch operations.
+fn keyed_types(operations: &[Operation], models: &Models) -> BTreeMap<String, RecordKeys> {
+    let mut keyed = BTreeMap::new();
+    for bulk in operations.iter().filter_map(|op| op.bulk.as_ref()) {
+        let mut names = vec![bulk.item.to_upper_camel_case()];
+        if let BulkResult::Keyed(result) = &bulk.result {
+            names.push(result.to_upper_camel_case());
+        }
+        for name in names {
+            let keys = record_keys(models, &name);
+            keyed.entry(name).or_insert(keys);
+        }
     }
-}
-
-/// The Rust type of one result of a batch.
-fn result_type(result: &BulkResult) -> String {
-    match result {
-        BulkResult::Schema(name) => type_path(name),
-        BulkResult::Object => "serde_json::Map<String, serde_json::Value>".into(),
-        BulkResult::Any => "serde_json::Value".into(),
-        BulkResult::Nothing => "()".into(),
-    }
+    keyed
 }
 
 /// Every public method of a client over `operations`: one per operation, then the pagers, the
 /// bulk helpers and the label lookup derived from them.
 fn methods(operations: &[Operation]) -> Vec<Method> {
-    let args =
-        |op: &Operation, params: &mut dyn Iterator<Item = &Param>| -> Vec<(String, String)> {
-            let mut args: Vec<(String, String)> = params
-                .filter_map(|param| Some((param.rust_name.clone(), param_type(param)?)))
-                .collect();
-            args.extend(
-                op.query
-                    .iter()
-                    .map(|query| ("query".to_owned(), query.clone())),
-            );
-            args
-        };
+    // The positional arguments of an operation's parameters, and its query value if any.
+    let args = |op: &Operation, params: &mut dyn Iterator<Item = &Param>| -> Vec<Arg> {
+        let mut args: Vec<Arg> = params
+            .filter_map(|param| Some(Arg::new(&param.rust_name, param.argument_type()?)))
+            .collect();
+        args.extend(
+            op.query_type()
+                .map(|query| Arg::new("query", RustType::Query(query))),
+        );
+        args
+    };
     let mut methods = Vec::new();
     for op in operations {
         let mut call_args = args(op, &mut op.params.iter());
-        if let Some(body) = &op.body {
-            call_args.push((
-                "body".into(),
-                match body {
-                    Body::Schema(name) => format!("&{}", type_path(name)),
-                    Body::ListOf(name) => format!("&[{}]", type_path(name)),
-                },
-            ));
-        }
+        call_args.extend(
+            op.body
+                .as_ref()
+                .map(|body| Arg::new("body", body.argument_type())),
+        );
         methods.push(Method {
             name: op.id.clone(),
             operation: op.id.clone(),
             kind: MethodKind::Call,
             args: call_args,
-            returns: format!("Result<Response<{}>, Error>", success_type(op)),
+            returns: RustType::Result(Box::new(RustType::Response(Box::new(
+                op.success.rust_type(),
+            )))),
             is_async: true,
         });
     }
@@ -488,10 +963,9 @@ fn methods(operations: &[Operation]) -> Vec<Method> {
                     .iter()
                     .filter(|p| p.rust_name != pagination.cursor_param),
             ),
-            returns: format!(
-                "impl futures_core::Stream<Item = Result<{}, Error>>",
-                type_path(&pagination.item_schema)
-            ),
+            returns: RustType::ImplStream(Box::new(RustType::Result(Box::new(model_type(
+                &pagination.item_schema,
+            ))))),
             is_async: false,
         });
     }
@@ -499,32 +973,40 @@ fn methods(operations: &[Operation]) -> Vec<Method> {
         let Some(bulk) = &op.bulk else {
             continue;
         };
-        let mut fixed: Vec<(String, String)> = op
+        let mut fixed: Vec<Arg> = op
             .params
             .iter()
-            .filter(|p| p.in_path)
-            .filter_map(|param| Some((param.rust_name.clone(), param_type(param)?)))
+            .filter(|p| p.in_path())
+            .filter_map(|param| Some(Arg::new(&param.rust_name, param.argument_type()?)))
             .collect();
+        let options = Arg::new("options", RustType::Runtime(Runtime::BulkOptions));
         if let Some(to_item) = &bulk.paged_read {
-            fixed.push(("ids".into(), "Vec<crate::ObjectId>".into()));
-            fixed.push(("options".into(), "crate::BulkOptions".into()));
+            fixed.push(Arg::new(
+                "ids",
+                RustType::Vec(Box::new(RustType::Runtime(Runtime::ObjectId))),
+            ));
+            fixed.push(options);
             methods.push(Method {
                 name: format!("{}_all", op.id),
                 operation: op.id.clone(),
                 kind: MethodKind::ReadAll,
                 args: fixed,
-                returns: format!(
-                    "crate::BulkOutcome<crate::ObjectId, Vec<{}>>",
-                    type_path(to_item)
+                returns: RustType::BulkOutcome(
+                    Box::new(RustType::Runtime(Runtime::ObjectId)),
+                    Box::new(RustType::Vec(Box::new(model_type(to_item)))),
                 ),
                 is_async: true,
             });
             continue;
         }
-        let item = type_path(&bulk.item);
-        let outcome = format!("crate::BulkOutcome<{item}, {}>", result_type(&bulk.result));
-        fixed.push(("inputs".into(), format!("impl IntoIterator<Item = {item}>")));
-        fixed.push(("options".into(), "crate::BulkOptions".into()));
+        let item = model_type(&bulk.item);
+        let outcome =
+            RustType::BulkOutcome(Box::new(item.clone()), Box::new(bulk.result.rust_type()));
+        fixed.push(Arg::new(
+            "inputs",
+            RustType::ImplIntoIterator(Box::new(item)),
+        ));
+        fixed.push(options);
         methods.push(Method {
             name: format!("{}_all", op.id),
             operation: op.id.clone(),
@@ -538,26 +1020,23 @@ fn methods(operations: &[Operation]) -> Vec<Method> {
             operation: op.id.clone(),
             kind: MethodKind::BatchChunks,
             args: fixed,
-            returns: format!("impl futures_core::Stream<Item = {outcome}>"),
+            returns: RustType::ImplStream(Box::new(outcome)),
             is_async: false,
         });
     }
     if let Some(op) = operations.iter().find(|op| op.id == LABELS_OPERATION) {
+        let object_type = RustType::ImplInto(Box::new(RustType::Runtime(Runtime::ObjectType)));
         methods.push(Method {
             name: "labels".into(),
             operation: op.id.clone(),
             kind: MethodKind::Labels,
             args: vec![
-                (
-                    "from_object_type".into(),
-                    "impl Into<crate::ObjectType>".into(),
-                ),
-                (
-                    "to_object_type".into(),
-                    "impl Into<crate::ObjectType>".into(),
-                ),
+                Arg::new("from_object_type", object_type.clone()),
+                Arg::new("to_object_type", object_type),
             ],
-            returns: "Result<std::sync::Arc<crate::Labels>, Error>".into(),
+            returns: RustType::Result(Box::new(RustType::Arc(Box::new(RustType::Runtime(
+                Runtime::Labels,
+            ))))),
             is_async: true,
         });
     }
@@ -571,8 +1050,12 @@ pub const LABELS_OPERATION: &str = "list_labels";
 /// its bulk helpers or its pager, so it is a problem to fix in the spec instead.
 fn underivable(spec: &Spec, operations: &[Operation]) -> Vec<Diagnostic> {
     let mut found = Vec::new();
-    for (at, op) in document::operations(&spec.api).zip(operations) {
-        let here = pointer(["paths", at.path, at.method]);
+    for op in operations {
+        let here = pointer([
+            "paths",
+            &op.path.to_string(),
+            &op.method.as_str().to_lowercase(),
+        ]);
         if op.retry == Retry::Batch && op.bulk.is_none() {
             found.push(Diagnostic::new(
                 &spec.path,
@@ -635,7 +1118,23 @@ fn clashes(spec: &Spec, methods: &[Method]) -> Vec<Diagnostic> {
     found
 }
 
-fn operation(api: &OpenAPI, op: &OperationAt<'_>) -> Operation {
+/// Where an operation's problem is: its pointer, what is wrong and the fix.
+type Problem = (String, String, String);
+
+/// The extension that gives a batch operation's cap on inputs per request.
+pub const BATCH_LIMIT: &str = "x-batch-limit";
+/// The extension that lists the rate limits an operation is exempt from.
+pub const RATE_LIMIT_EXEMPTIONS: &str = "x-hubspot-rate-limit-exemptions";
+
+fn operation(api: &OpenAPI, op: &OperationAt<'_>) -> Result<Operation, Problem> {
+    let here = pointer(["paths", op.path, op.method]);
+    let method = HttpMethod::parse(op.method).ok_or_else(|| {
+        (
+            here.clone(),
+            format!("`{}` is not an HTTP method", op.method),
+            "use get, put, post, delete, patch, head, options or trace".to_owned(),
+        )
+    })?;
     let components = api.components.as_ref();
     let params: Vec<Param> = op
         .operation
@@ -667,26 +1166,60 @@ fn operation(api: &OpenAPI, op: &OperationAt<'_>) -> Operation {
         }
     });
     let success = success(api, op);
-    let method = op.method.to_uppercase();
-    let retry = match method.as_str() {
-        "GET" | "HEAD" | "PUT" | "DELETE" => Retry::Idempotent,
-        "POST" if op.path.split('/').any(|segment| segment == "batch") => Retry::Batch,
+    let retry = match method {
+        HttpMethod::Get | HttpMethod::Head | HttpMethod::Put | HttpMethod::Delete => {
+            Retry::Idempotent
+        }
+        HttpMethod::Post if op.template.has_literal("batch") => Retry::Batch,
         _ => Retry::Never,
     };
     let pagination = pagination(api, &params, &success);
+    let cap = match op.operation.extensions.get(BATCH_LIMIT) {
+        None => None,
+        Some(value) => Some(
+            value
+                .as_u64()
+                .and_then(|cap| usize::try_from(cap).ok())
+                .filter(|cap| *cap > 0)
+                .ok_or_else(|| {
+                    (
+                        pointer(["paths", op.path, op.method, BATCH_LIMIT]),
+                        format!("`{BATCH_LIMIT}` is {value}, not a number of inputs"),
+                        "give the cap HubSpot documents as a positive whole number, such as `2000`"
+                            .to_owned(),
+                    )
+                })?,
+        ),
+    };
     let bulk = (retry == Retry::Batch)
-        .then(|| bulk(api, op.operation, body.as_ref()?, &success))
+        .then(|| bulk(api, body.as_ref()?, &success, cap))
         .flatten();
-    let id = op.operation.operation_id.clone().unwrap_or_default();
-    let query = params
-        .iter()
-        .any(|p| p.role == ParamRole::OptionalQuery)
-        .then(|| format!("{}Query", id.to_upper_camel_case()));
-    Operation {
-        query,
-        id,
+    if cap.is_some() && bulk.is_none() {
+        return Err((
+            pointer(["paths", op.path, op.method, BATCH_LIMIT]),
+            format!("`{BATCH_LIMIT}` is set on an operation that is not a batch"),
+            "take it out: only a POST on a `/batch/` path with `{inputs: [...]}` has a cap"
+                .to_owned(),
+        ));
+    }
+    let rate_limit_exemptions = match op.operation.extensions.get(RATE_LIMIT_EXEMPTIONS) {
+        None => Vec::new(),
+        Some(Value::Array(values)) if values.iter().all(Value::is_string) => values
+            .iter()
+            .filter_map(|value| value.as_str().map(str::to_owned))
+            .collect(),
+        Some(other) => {
+            return Err((
+                pointer(["paths", op.path, op.method, RATE_LIMIT_EXEMPTIONS]),
+                format!("`{RATE_LIMIT_EXEMPTIONS}` is {other}, not a list of limits"),
+                "list the limits as HubSpot publishes them, such as `[ten-secondly]`".to_owned(),
+            ));
+        }
+    };
+    Ok(Operation {
+        id: op.operation.operation_id.clone().unwrap_or_default(),
         method,
-        path: op.path.to_owned(),
+        path: op.template.clone(),
         summary: op.operation.summary.clone(),
         description: op.operation.description.clone(),
         params,
@@ -695,16 +1228,54 @@ fn operation(api: &OpenAPI, op: &OperationAt<'_>) -> Operation {
         retry,
         pagination,
         bulk,
+        scopes: scopes(api, op.operation),
+        rate_limit_exemptions,
+        success_example: op
+            .operation
+            .operation_id
+            .as_deref()
+            .and_then(|id| document::success_example(api, id)),
+    })
+}
+
+/// The OAuth scopes of the operation's security requirements (or the document's, when it
+/// gives none), of which any one lets a call through; in the order given, each once.
+fn scopes(api: &OpenAPI, operation: &openapiv3::Operation) -> Vec<String> {
+    let oauth: BTreeSet<&str> = api
+        .components
+        .iter()
+        .flat_map(|components| &components.security_schemes)
+        .filter(|(_, scheme)| {
+            matches!(
+                scheme.as_item(),
+                Some(openapiv3::SecurityScheme::OAuth2 { .. })
+            )
+        })
+        .map(|(name, _)| name.as_str())
+        .collect();
+    let mut scopes: Vec<String> = Vec::new();
+    for requirement in operation
+        .security
+        .as_ref()
+        .or(api.security.as_ref())
+        .into_iter()
+        .flatten()
+    {
+        for (scheme, listed) in requirement {
+            if oauth.contains(scheme.as_str()) {
+                for scope in listed {
+                    if !scopes.contains(scope) {
+                        scopes.push(scope.clone());
+                    }
+                }
+            }
+        }
     }
+    scopes
 }
 
 /// The batch shape of an operation, read from its schemas.
-fn bulk(
-    api: &OpenAPI,
-    operation: &openapiv3::Operation,
-    body: &Body,
-    success: &Success,
-) -> Option<Bulk> {
+fn bulk(api: &OpenAPI, body: &Body, success: &Success, cap: Option<usize>) -> Option<Bulk> {
     let Body::Schema(batch_schema) = body else {
         return None;
     };
@@ -714,8 +1285,8 @@ fn bulk(
     }
     let item = ref_name(items(property(batch, "inputs")?)?)?.to_owned();
     let item_schema = document::component_schema(api, &item)?;
-    let (result, errors, result_schema) = match &success.body {
-        None => (BulkResult::Nothing, false, None),
+    let (result, result_schema) = match &success.body {
+        None => (BulkResult::Nothing, None),
         Some(answer) => {
             let answer = document::component_schema(api, answer)?;
             let result = match items(property(answer, "results")?)? {
@@ -733,7 +1304,7 @@ fn bulk(
                 BulkResult::Schema(name) => document::component_schema(api, name),
                 _ => None,
             };
-            (result, property(answer, "errors").is_some(), result_schema)
+            (result, result_schema)
         }
     };
     let mut read_fields = document::property_names(item_schema);
@@ -745,17 +1316,11 @@ fn bulk(
             next_cursor(api, ref_name(property(result, "paging")?)?)?;
             Some(ref_name(items(property(result, "to")?)?)?.to_owned())
         });
-    let cap = operation
-        .extensions
-        .get("x-batch-limit")
-        .and_then(|v| v.as_u64())
-        .and_then(|cap| usize::try_from(cap).ok());
     Some(Bulk {
         batch_schema: batch_schema.clone(),
         item,
         cap,
         result,
-        errors,
         paged_read,
     })
 }
@@ -789,55 +1354,44 @@ fn param(parameter: &Parameter) -> Param {
     Param {
         api_name: data.name.clone(),
         rust_name: data.name.to_snake_case(),
-        in_path,
         scalar,
-        required: data.required,
         description: data.description.clone(),
         role,
     }
 }
 
 fn success(api: &OpenAPI, op: &OperationAt<'_>) -> Success {
-    let mut statuses = Vec::new();
-    let mut documented = Vec::new();
+    let mut responses = Vec::new();
     let mut body = None;
-    let mut may_be_empty = false;
     for (status, response) in &op.operation.responses.responses {
         if !document::is_success(status) {
             continue;
         }
-        let code = match status {
-            StatusCode::Code(code) => code.to_string(),
-            StatusCode::Range(range) => format!("{range}XX"),
-        };
-        let added = response
+        let documented = !response
             .as_item()
             .is_some_and(|r| r.extensions.contains_key(crate::normalize::ADDED));
-        if !added {
-            documented.push(code.clone());
-        }
-        statuses.push(code);
-        match document::response(api.components.as_ref(), response) {
+        let has_body = match document::response(api.components.as_ref(), response) {
             Some(response) if !response.content.is_empty() => {
                 body = document::json_body_schema(&response.content).map(str::to_owned);
+                true
             }
-            _ => may_be_empty = true,
-        }
+            _ => false,
+        };
+        responses.push(SuccessResponse {
+            status: Status::of(status),
+            has_body,
+            documented,
+        });
     }
-    Success {
-        statuses,
-        documented,
-        body,
-        may_be_empty,
-    }
+    Success { responses, body }
 }
 
 /// A list pages by cursor when it takes an optional string query parameter `after` and its
 /// body has `results` (a list of a named schema) and `paging.next.after`.
 fn pagination(api: &OpenAPI, params: &[Param], success: &Success) -> Option<Pagination> {
-    let cursor = params
-        .iter()
-        .find(|p| !p.in_path && !p.required && p.scalar == Scalar::Str && p.api_name == "after")?;
+    let cursor = params.iter().find(|p| {
+        p.role == ParamRole::OptionalQuery && p.scalar == Scalar::Str && p.api_name == "after"
+    })?;
     let page = document::component_schema(api, success.body.as_ref()?)?;
     let item = ref_name(items(property(page, "results")?)?)?;
     next_cursor(api, ref_name(property(page, "paging")?)?)?;
@@ -904,7 +1458,7 @@ mod tests {
             text: yaml.into(),
         })
         .unwrap();
-        super::version(&spec).unwrap()
+        super::version(&crate::normalize::normalize(vec![spec]).remove(0)).unwrap()
     }
 
     #[test]
@@ -914,7 +1468,7 @@ mod tests {
             path: "spec/v4/openapi.yaml".into(),
             text: r#"
 openapi: 3.0.3
-info: {title: t, version: v4}
+info: {title: t, version: v4, x-hubspot-lifecycle: {status: legacy}}
 paths:
   /crm/v4/a/batch/create:
     post:
@@ -924,6 +1478,7 @@ paths:
   /crm/v4/a:
     get:
       operationId: list
+      x-batch-limit: 10
       parameters: [{name: after, in: query, schema: {type: string}}]
       responses: {'204': {description: no page}}
 components:
@@ -941,8 +1496,8 @@ components:
         assert_eq!(
             problems,
             [
+                "/paths/~1crm~1v4~1a/get/x-batch-limit `x-batch-limit` is set on an operation that is not a batch",
                 "/paths/~1crm~1v4~1a~1batch~1create/post `batch_create` is a batch operation, but its body or answer is not of a batch's shape",
-                "/paths/~1crm~1v4~1a/get `list` takes an `after` cursor, but its answer has no `results` list and `paging.next.after`",
             ]
         );
     }
@@ -954,7 +1509,7 @@ components:
     }
 
     #[test]
-    fn operations_carry_params_body_success_and_retry() {
+    fn operations_carry_params_body_success_retry_and_published_facts() {
         let v = model(
             "v4",
             r#"
@@ -964,6 +1519,9 @@ paths:
   /crm/v4/a/{fromObjectType}/batch/archive:
     post:
       operationId: batch_archive
+      x-batch-limit: 100
+      x-hubspot-rate-limit-exemptions: [ten-secondly]
+      security: [{oauth2: [crm.objects.contacts.write]}, {oauth2: [crm.objects.companies.write]}, {bearer: []}]
       parameters:
         - {name: fromObjectType, in: path, required: true, schema: {type: string}}
         - {name: limit, in: query, schema: {type: integer, format: int32}}
@@ -975,39 +1533,108 @@ paths:
         '200':
           description: ok
           content: {application/json: {schema: {$ref: '#/components/schemas/Out'}}}
-        '204': {description: empty}
+        '2XX': {description: empty}
   /crm/v4/labels:
     post:
       operationId: create_label
       responses:
         '204': {description: empty}
 components:
+  securitySchemes:
+    bearer: {type: http, scheme: bearer}
+    oauth2:
+      type: oauth2
+      flows:
+        authorizationCode:
+          authorizationUrl: https://app.hubspot.com/oauth/authorize
+          tokenUrl: https://api.hubapi.com/oauth/2026-03/token
+          scopes: {crm.objects.contacts.write: c, crm.objects.companies.write: d}
   schemas:
-    In: {type: object}
-    BatchIn: {type: object, properties: {inputs: {type: array, items: {$ref: '#/components/schemas/In'}}}}
-    Out: {type: object, properties: {results: {type: array, items: {$ref: '#/components/schemas/In'}}}}
+    ObjectId: {type: string, description: an id}
+    PublicObjectId: {type: object, required: [id], properties: {id: {$ref: '#/components/schemas/ObjectId'}}}
+    In:
+      type: object
+      required: [from, to]
+      properties:
+        from: {$ref: '#/components/schemas/PublicObjectId'}
+        to: {type: array, description: t, items: {$ref: '#/components/schemas/PublicObjectId'}}
+    Outcome:
+      type: object
+      required: [fromObjectId]
+      properties:
+        fromObjectId: {$ref: '#/components/schemas/ObjectId'}
+    BatchIn: {type: object, properties: {inputs: {type: array, description: i, items: {$ref: '#/components/schemas/In'}}}}
+    Out: {type: object, properties: {results: {type: array, description: r, items: {$ref: '#/components/schemas/Outcome'}}}}
     Status:
       type: string
       enum: [CANCELED, COMPLETE]
       x-enum-aliases: {CANCELLED: CANCELED}
 "#,
         );
+        assert_eq!(v.lifecycle.stage, Stage::Legacy);
         assert_eq!(v.lifecycle.end_of_support.as_deref(), Some("2027-03-30"));
         let op = &v.operations[0];
-        assert_eq!(op.method, "POST");
+        assert_eq!(op.method, HttpMethod::Post);
+        assert_eq!(
+            op.path.to_string(),
+            "/crm/v4/a/{fromObjectType}/batch/archive"
+        );
         assert_eq!(op.params[0].rust_name, "from_object_type");
-        assert!(op.params[0].in_path);
+        assert!(op.params[0].in_path());
+        assert!(!op.params[1].required());
         assert_eq!(op.params[1].scalar, Scalar::I32);
+        assert_eq!(op.query_type().as_deref(), Some("BatchArchiveQuery"));
         assert_eq!(op.body, Some(Body::Schema("BatchIn".into())));
-        assert_eq!(op.bulk.as_ref().map(|b| b.item.as_str()), Some("In"));
-        assert_eq!(op.success.statuses, ["200", "204"]);
+        let bulk = op.bulk.as_ref().unwrap();
+        assert_eq!(bulk.item, "In");
+        assert_eq!(bulk.cap, Some(100));
+        assert_eq!(bulk.result, BulkResult::Keyed("Outcome".into()));
+        assert_eq!(
+            op.success.documented(),
+            [Status::Code(200), Status::Range(2)]
+        );
+        assert_eq!(op.success.documented_text(", "), "200, 2XX");
         assert_eq!(op.success.body.as_deref(), Some("Out"));
-        assert!(op.success.may_be_empty);
+        assert!(op.success.may_be_empty());
         assert_eq!(op.retry, Retry::Batch);
+        assert_eq!(
+            op.scopes,
+            ["crm.objects.contacts.write", "crm.objects.companies.write"]
+        );
+        assert_eq!(op.rate_limit_exemptions, ["ten-secondly"]);
         assert_eq!(v.operations[1].retry, Retry::Never);
         assert_eq!(
             v.enums[0].aliases,
             [("CANCELLED".to_owned(), "CANCELED".to_owned())]
+        );
+        let input = &v.keyed["In"].fields;
+        assert_eq!(
+            input
+                .iter()
+                .map(|f| (f.json.as_str(), f.side, f.shape))
+                .collect::<Vec<_>>(),
+            [
+                ("from", Side::From, KeyShape::Wrapped),
+                ("to", Side::To, KeyShape::WrappedList)
+            ]
+        );
+        assert_eq!(v.keyed["Outcome"].fields[0].shape, KeyShape::Id);
+        assert_eq!(
+            v.context_names(Side::From).into_iter().collect::<Vec<_>>(),
+            ["from", "fromObjectId"]
+        );
+        let all = v
+            .methods
+            .iter()
+            .find(|m| m.name == "batch_archive_all")
+            .unwrap();
+        assert_eq!(
+            all.readable_returns(),
+            "BulkOutcome<types::In, types::Outcome>"
+        );
+        assert_eq!(
+            all.arguments(),
+            "(from_object_type: impl Into<ObjectType>, inputs: impl IntoIterator<Item = types::In>, options: BulkOptions)"
         );
     }
 }

@@ -84,10 +84,26 @@ pub fn merge_success_bodies(api: &mut OpenAPI) {
 }
 
 /// HubSpot says to treat every field of an error body as optional: the schemas of error
-/// responses, and of every `errors` list, lose their required fields and their string formats,
-/// and their free-form objects accept any JSON.
+/// responses, and of every `errors` list (see [`lenient_schemas`]), lose their required fields
+/// and their string formats, and their free-form objects accept any JSON. The model then makes
+/// each of their fields `Lenient`, so that a field of another JSON type than documented (an
+/// error `id` sent as a number) decodes too, as the JSON it is.
 pub fn relax_error_schemas(api: &mut OpenAPI) {
-    let components = api.components.clone();
+    let relaxed = lenient_schemas(api);
+    let Some(schemas) = api.components.as_mut().map(|c| &mut c.schemas) else {
+        return;
+    };
+    for name in relaxed {
+        if let Some(ReferenceOr::Item(schema)) = schemas.get_mut(&name) {
+            relax(schema);
+        }
+    }
+}
+
+/// The schemas of error answers: those of the error responses, those the items of an
+/// `errors` list name, and every schema they refer to.
+pub fn lenient_schemas(api: &OpenAPI) -> BTreeSet<String> {
+    let components = api.components.as_ref();
     let mut roots: BTreeSet<String> = BTreeSet::new();
     for op in document::operations(api) {
         let responses = &op.operation.responses;
@@ -98,13 +114,13 @@ pub fn relax_error_schemas(api: &mut OpenAPI) {
             .map(|(_, response)| response)
             .chain(responses.default.as_ref());
         for response in errors {
-            if let Some(response) = document::response(components.as_ref(), response) {
+            if let Some(response) = document::response(components, response) {
                 roots.extend(document::json_body_schema(&response.content).map(str::to_owned));
             }
         }
     }
-    let Some(schemas) = api.components.as_mut().map(|c| &mut c.schemas) else {
-        return;
+    let Some(schemas) = components.map(|c| &c.schemas) else {
+        return roots;
     };
     for schema in schemas.values() {
         if let ReferenceOr::Item(Schema {
@@ -118,12 +134,14 @@ pub fn relax_error_schemas(api: &mut OpenAPI) {
             roots.extend(schema_name(reference).map(str::to_owned));
         }
     }
-    let relaxed = reachable(schemas, roots);
-    for name in relaxed {
-        if let Some(ReferenceOr::Item(schema)) = schemas.get_mut(&name) {
-            relax(schema);
-        }
-    }
+    reachable(schemas, roots)
+        .into_iter()
+        .filter(|name| {
+            !crate::rust_types::RUNTIME_TYPES
+                .iter()
+                .any(|(runtime, _)| runtime == name)
+        })
+        .collect()
 }
 
 /// The named schemas reachable from `roots` through references.

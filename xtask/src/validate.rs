@@ -16,7 +16,8 @@ use serde_json::Value;
 use crate::diagnostics::{Diagnostic, Diagnostics, pointer};
 use crate::document::{self, OperationAt};
 use crate::load::{Spec, is_version_name};
-use crate::model::LIFECYCLES;
+use crate::model::{LIFECYCLE, REMOVED_OPERATIONS, Stage, removed_operations};
+use crate::path_template::PathTemplate;
 
 /// Checks every spec and the agreement between them.
 pub fn check_all(specs: &[Spec]) -> Diagnostics {
@@ -27,25 +28,6 @@ pub fn check_all(specs: &[Spec]) -> Diagnostics {
     problems.extend(stable_operation_ids(specs));
     problems.extend(removals_declared(specs));
     problems
-}
-
-/// What `info.x-removed-operations` lists: operations deliberately removed from a version,
-/// as a list of names, or as a map from each name to a note for programs that used it.
-pub const REMOVED_OPERATIONS: &str = "x-removed-operations";
-
-/// The operations a version declares removed, each with its note when it has one.
-pub fn removed_operations(api: &OpenAPI) -> BTreeMap<String, Option<String>> {
-    match api.info.extensions.get(REMOVED_OPERATIONS) {
-        Some(Value::Array(names)) => names
-            .iter()
-            .filter_map(|name| Some((name.as_str()?.to_owned(), None)))
-            .collect(),
-        Some(Value::Object(notes)) => notes
-            .iter()
-            .map(|(name, note)| (name.clone(), note.as_str().map(str::to_owned)))
-            .collect(),
-        _ => BTreeMap::new(),
-    }
 }
 
 fn operation_names(api: &OpenAPI) -> BTreeSet<&str> {
@@ -62,7 +44,10 @@ fn removals_declared(specs: &[Spec]) -> Vec<Diagnostic> {
     let mut found = Vec::new();
     let at = pointer(["info", REMOVED_OPERATIONS]);
     for (index, spec) in specs.iter().enumerate() {
-        let removed = removed_operations(&spec.api);
+        let removed: BTreeSet<String> = removed_operations(&spec.api)
+            .into_iter()
+            .map(|removal| removal.operation)
+            .collect();
         let present = operation_names(&spec.api);
         // The oldest version has nothing to compare with (its predecessor may have been retired).
         let Some(before) = index.checked_sub(1).map(|i| &specs[i]) else {
@@ -71,7 +56,7 @@ fn removals_declared(specs: &[Spec]) -> Vec<Diagnostic> {
         let earlier = operation_names(&before.api);
         for id in earlier
             .iter()
-            .filter(|id| !present.contains(*id) && !removed.contains_key(**id))
+            .filter(|id| !present.contains(*id) && !removed.contains(**id))
         {
             found.push(problem(
                 spec,
@@ -83,7 +68,7 @@ fn removals_declared(specs: &[Spec]) -> Vec<Diagnostic> {
                 ),
             ));
         }
-        for id in removed.keys() {
+        for id in &removed {
             if !earlier.contains(id.as_str()) {
                 found.push(problem(
                     spec,
@@ -118,7 +103,10 @@ pub fn operations_kept(specs: &[Spec], lock: &str) -> Vec<Diagnostic> {
     let mut found = Vec::new();
     for spec in specs {
         let present = operation_names(&spec.api);
-        let removed = removed_operations(&spec.api);
+        let removed: BTreeSet<String> = removed_operations(&spec.api)
+            .into_iter()
+            .map(|removal| removal.operation)
+            .collect();
         let locked = lock
             .lines()
             .filter(|line| !line.starts_with('#'))
@@ -126,7 +114,7 @@ pub fn operations_kept(specs: &[Spec], lock: &str) -> Vec<Diagnostic> {
             .filter(|(version, _)| *version == spec.version)
             .map(|(_, id)| id);
         for id in locked {
-            if !present.contains(id) && !removed.contains_key(id) {
+            if !present.contains(id) && !removed.contains(id) {
                 found.push(problem(
                     spec,
                     "/paths".into(),
@@ -166,6 +154,74 @@ pub fn check(spec: &Spec) -> Vec<Diagnostic> {
         found.extend(request_body(spec, &op, &at));
         found.extend(responses(spec, &op, &at));
         found.extend(examples(spec, &op, &at));
+        if let Some(requirements) = &op.operation.security {
+            found.extend(security(spec, requirements, &at(&["security"])));
+        }
+    }
+    if let Some(requirements) = &spec.api.security {
+        found.extend(security(spec, requirements, &pointer(["security"])));
+    }
+    found
+}
+
+/// Every security requirement names a scheme of `components.securitySchemes`, and the scopes
+/// of an OAuth scheme's requirement are scopes its flows declare: the registry hands them to
+/// programs as the scopes of each operation, so a misspelt one would mislead every reader.
+fn security(
+    spec: &Spec,
+    requirements: &[openapiv3::SecurityRequirement],
+    at: &str,
+) -> Vec<Diagnostic> {
+    let schemes = spec
+        .api
+        .components
+        .as_ref()
+        .map(|components| &components.security_schemes);
+    let mut found = Vec::new();
+    for (index, requirement) in requirements.iter().enumerate() {
+        for (name, scopes) in requirement {
+            let here = format!("{at}{}", pointer([index.to_string(), name.clone()]));
+            let scheme = schemes
+                .and_then(|schemes| schemes.get(name))
+                .and_then(ReferenceOr::as_item);
+            let declared: Option<BTreeSet<&String>> = match scheme {
+                None => {
+                    found.push(problem(
+                        spec,
+                        here,
+                        format!("the security scheme `{name}` is not declared"),
+                        "declare it under `components/securitySchemes`, or name one that is",
+                    ));
+                    continue;
+                }
+                Some(openapiv3::SecurityScheme::OAuth2 { flows, .. }) => Some(
+                    [
+                        flows.implicit.as_ref().map(|f| &f.scopes),
+                        flows.password.as_ref().map(|f| &f.scopes),
+                        flows.client_credentials.as_ref().map(|f| &f.scopes),
+                        flows.authorization_code.as_ref().map(|f| &f.scopes),
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .flat_map(|scopes| scopes.keys())
+                    .collect(),
+                ),
+                Some(_) => None,
+            };
+            for scope in scopes {
+                let known = declared
+                    .as_ref()
+                    .is_some_and(|declared| declared.contains(scope));
+                if !known {
+                    found.push(problem(
+                        spec,
+                        here.clone(),
+                        format!("the scope `{scope}` is not a scope of the scheme `{name}`"),
+                        "list it among the scopes of the scheme's flows (only OAuth schemes have scopes), or correct its spelling",
+                    ));
+                }
+            }
+        }
     }
     found
 }
@@ -239,15 +295,15 @@ fn lifecycle_is_known(spec: &Spec) -> Vec<Diagnostic> {
         .api
         .info
         .extensions
-        .get("x-hubspot-lifecycle")
+        .get(LIFECYCLE)
         .and_then(|lifecycle| lifecycle.get("status"))
         .and_then(Value::as_str);
-    let known: Vec<&str> = LIFECYCLES.iter().map(|(name, _)| *name).collect();
+    let known: Vec<&str> = Stage::ALL.iter().map(|stage| stage.as_str()).collect();
     match status {
-        Some(status) if known.contains(&status) => Vec::new(),
+        Some(status) if Stage::parse(status).is_some() => Vec::new(),
         _ => vec![problem(
             spec,
-            pointer(["info", "x-hubspot-lifecycle", "status"]),
+            pointer(["info", LIFECYCLE, "status"]),
             format!(
                 "the lifecycle status is {}",
                 status.map_or("missing".to_owned(), |s| format!(
@@ -474,28 +530,17 @@ fn operation_ids(spec: &Spec) -> Vec<Diagnostic> {
     found
 }
 
-/// The path with the version segment (`v4`, `2026-03`) taken out: the same in every version.
-pub fn versionless_path<'a>(path: &'a str, version: &str) -> String {
-    path.split('/')
-        .filter(|segment| *segment != version)
-        .collect::<Vec<&'a str>>()
-        .join("/")
-}
-
 /// The same operation keeps the same name in every version, so that moving a program from one
 /// version to the next is a change of module path.
 fn stable_operation_ids(specs: &[Spec]) -> Vec<Diagnostic> {
-    let mut first_name: BTreeMap<(String, String), (String, &str)> = BTreeMap::new();
+    let mut first_name: BTreeMap<(String, PathTemplate), (String, &str)> = BTreeMap::new();
     let mut found = Vec::new();
     for spec in specs {
         for op in document::operations(&spec.api) {
             let Some(id) = op.operation.operation_id.as_deref() else {
                 continue;
             };
-            let key = (
-                op.method.to_owned(),
-                versionless_path(op.path, &spec.version),
-            );
+            let key = (op.method.to_owned(), op.template.without(&spec.version));
             match first_name.get(&key) {
                 Some((name, version)) if name != id => found.push(problem(
                     spec,
@@ -518,10 +563,22 @@ fn path_carries_version(
     op: &OperationAt<'_>,
     at: &dyn Fn(&[&str]) -> String,
 ) -> Vec<Diagnostic> {
-    if op.path.split('/').any(|segment| segment == spec.version) {
-        return Vec::new();
+    let mut found: Vec<Diagnostic> = op
+        .template
+        .malformed()
+        .map(|segment| {
+            problem(
+                spec,
+                at(&[]),
+                format!("the path segment `{segment}` is neither text nor one `{{parameter}}`"),
+                "write each parameter as a whole segment, such as `/{objectId}/`",
+            )
+        })
+        .collect();
+    if op.template.has_literal(&spec.version) {
+        return found;
     }
-    vec![problem(
+    found.push(problem(
         spec,
         at(&[]),
         format!("the path `{}` has no `{}` segment", op.path, spec.version),
@@ -529,7 +586,8 @@ fn path_carries_version(
             "put the version in the path as HubSpot does (`/crm/objects/{v}/...`, `/crm/associations/{v}/...`, or `/crm/v4/...` for v4)",
             v = spec.version
         ),
-    )]
+    ));
+    found
 }
 
 fn parameters(
@@ -539,11 +597,7 @@ fn parameters(
 ) -> Vec<Diagnostic> {
     let mut found = Vec::new();
     let components = spec.api.components.as_ref();
-    let template: BTreeSet<&str> = op
-        .path
-        .split('/')
-        .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
-        .collect();
+    let template: BTreeSet<&str> = op.template.params().collect();
     let mut declared = BTreeSet::new();
     for (index, reference) in op.operation.parameters.iter().enumerate() {
         let index = index.to_string();
@@ -873,6 +927,33 @@ components:
     }
 
     #[test]
+    fn security_names_declared_schemes_and_scopes() {
+        let with_security = GOOD
+            .replace(
+                "      operationId: read_thing\n",
+                "      operationId: read_thing\n      security: [{oauth2: [crm.objects.contacts.read]}, {oauth2: [crm.objects.contact.read]}, {apiKey: []}]\n",
+            )
+            .replace(
+                "components:\n",
+                "components:\n  securitySchemes:\n    oauth2:\n      type: oauth2\n      flows:\n        authorizationCode:\n          authorizationUrl: https://app.hubspot.com/oauth/authorize\n          tokenUrl: https://api.hubapi.com/oauth/2026-03/token\n          scopes: {crm.objects.contacts.read: ''}\n",
+            );
+        assert_eq!(
+            problems("v4", &with_security),
+            [
+                (
+                    "/paths/~1crm~1v4~1things~1{thingId}/get/security/1/oauth2".to_owned(),
+                    "the scope `crm.objects.contact.read` is not a scope of the scheme `oauth2`"
+                        .to_owned()
+                ),
+                (
+                    "/paths/~1crm~1v4~1things~1{thingId}/get/security/2/apiKey".to_owned(),
+                    "the security scheme `apiKey` is not declared".to_owned()
+                ),
+            ]
+        );
+    }
+
+    #[test]
     fn undescribed_properties_are_reported() {
         let found = problems(
             "v4",
@@ -980,14 +1061,6 @@ components:
                 "/info/x-removed-operations".to_owned(),
                 "`read_thing` is listed as removed, but the spec still has it".to_owned()
             )]
-        );
-    }
-
-    #[test]
-    fn versionless_paths_agree_between_versions() {
-        assert_eq!(
-            versionless_path("/crm/v4/objects/{a}", "v4"),
-            versionless_path("/crm/objects/2026-03/{a}", "2026-03")
         );
     }
 }

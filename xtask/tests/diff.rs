@@ -46,16 +46,16 @@ fn v4_to_2025_09_reports_what_the_reference_lists() {
             // Batch archive, labels archive and limits purge: 204 without a body, then 200 with one.
             (
                 Impact::Breaking,
-                "operation batch_archive: returns `Result<Response<Option<types::BatchResponse>>, Error>` instead of `Result<Response<()>, Error>`",
+                "operation batch_archive: answers with `Option<types::BatchResponse>` where it answered with `()`",
             ),
             (
                 Impact::Breaking,
-                "operation batch_purge_limits: returns `Result<Response<Option<types::BatchResponseVoid>>, Error>` instead of `Result<Response<()>, Error>`",
+                "operation batch_purge_limits: answers with `Option<types::BatchResponseVoid>` where it answered with `()`",
             ),
             // Limits create and update: 201/200 and 207, then one 200 whose body has the errors.
             (
                 Impact::Breaking,
-                "operation batch_create_limits: returns `Result<Response<types::BatchResponsePublicAssociationDefinitionUserConfiguration>, Error>`",
+                "operation batch_create_limits: answers with `types::BatchResponsePublicAssociationDefinitionUserConfiguration` where",
             ),
             // The labels of 2025-09 have no object type ids.
             (
@@ -65,7 +65,7 @@ fn v4_to_2025_09_reports_what_the_reference_lists() {
             // The bulk helpers over them change with them.
             (
                 Impact::Breaking,
-                "method batch_archive_all: returns `BulkOutcome<types::PublicAssociationMultiArchive, Map<String, Value>>` instead of `BulkOutcome<types::PublicAssociationMultiArchive, ()>`",
+                "operation batch_archive: `batch_archive_all` and `batch_archive_chunks` give each result as `Map<String, Value>` where they gave `()`",
             ),
             (
                 Impact::Behaviour,
@@ -91,11 +91,11 @@ fn v2025_09_to_2026_03_reports_what_the_reference_lists() {
         &[
             (
                 Impact::Breaking,
-                "operation batch_create_limits: returns `Result<Response<types::BatchResponsePublicAssociationDefinitionUserConfigurationWithErrors>, Error>`",
+                "operation batch_create_limits: answers with `types::BatchResponsePublicAssociationDefinitionUserConfigurationWithErrors`",
             ),
             (
                 Impact::Breaking,
-                "operation batch_purge_limits: returns `Result<Response<Option<types::BatchResponse>>, Error>` instead of `Result<Response<Option<types::BatchResponseVoid>>, Error>`",
+                "operation batch_purge_limits: answers with `Option<types::BatchResponse>` where it answered with `Option<types::BatchResponseVoid>`",
             ),
             (
                 Impact::Breaking,
@@ -118,20 +118,16 @@ fn v2026_03_to_2026_09_reports_what_the_reference_lists() {
             // `list` is gone, and its pager with it; the removal says what to use instead.
             (
                 Impact::Breaking,
-                "operation list: removed (was `GET /crm/objects/2026-03/{objectType}/{objectId}/associations/{toObjectType}`): Read the associations of a record with `batch_read`",
-            ),
-            (
-                Impact::Breaking,
-                "method list_stream: removed (was `list_stream(object_type: impl Into<ObjectType>, object_id: impl Into<ObjectId>, to_object_type: impl Into<ObjectType>, query: ListQuery) -> impl Stream<Item = Result<types::MultiAssociatedObjectWithLabel, Error>>`, derived from `list`)",
+                "operation list: removed (was `GET /crm/objects/2026-03/{objectType}/{objectId}/associations/{toObjectType}`), and with it `list_stream`: Read the associations of a record with `batch_read`",
             ),
             // Batch answers fold into one 200: the `...WithErrors` types are gone.
             (
                 Impact::Breaking,
-                "operation batch_create: returns `Result<Response<types::BatchResponseLabelsBetweenObjectPair>, Error>` instead of `Result<Response<types::BatchResponseLabelsBetweenObjectPairWithErrors>, Error>`",
+                "operation batch_create: answers with `types::BatchResponseLabelsBetweenObjectPair` where it answered with `types::BatchResponseLabelsBetweenObjectPairWithErrors`",
             ),
             (
                 Impact::Breaking,
-                "operation batch_read: returns `Result<Response<types::BatchResponsePublicAssociationMultiWithLabel>, Error>`",
+                "operation batch_read: answers with `types::BatchResponsePublicAssociationMultiWithLabel` where",
             ),
             (
                 Impact::Breaking,
@@ -140,11 +136,11 @@ fn v2026_03_to_2026_09_reports_what_the_reference_lists() {
             // BatchResponse is BatchResponseVoid, whose results are anything: the bulk helpers change.
             (
                 Impact::Breaking,
-                "operation batch_archive: returns `Result<Response<Option<types::BatchResponseVoid>>, Error>` instead of `Result<Response<Option<types::BatchResponse>>, Error>`",
+                "operation batch_archive: answers with `Option<types::BatchResponseVoid>` where it answered with `Option<types::BatchResponse>`",
             ),
             (
                 Impact::Breaking,
-                "method batch_archive_all: returns `BulkOutcome<types::PublicAssociationMultiArchive, Value>` instead of `BulkOutcome<types::PublicAssociationMultiArchive, Map<String, Value>>`",
+                "operation batch_archive: `batch_archive_all` and `batch_archive_chunks` give each result as `Value` where they gave `Map<String, Value>`",
             ),
             (
                 Impact::Breaking,
@@ -177,9 +173,9 @@ fn a_version_against_itself_has_no_changes() {
     let report = report(newest, newest);
     assert!(!report.breaking);
     assert_eq!(
-        markdown(&report),
+        markdown(&report, 1),
         format!(
-            "# Changes from {0} to {0}\n\n## Breaking (0)\n\nNothing.\n\n## Behaviour (0)\n\nNothing.\n\n## Not breaking (0)\n\nNothing.\n",
+            "# Changes from {0} to {0}\n\n0 breaking, 0 of behaviour, 0 compatible.\n",
             newest.name
         )
     );

@@ -341,3 +341,63 @@ fn the_2025_09_labels_use_the_schema_without_object_type_ids() {
         "#/components/schemas/AssociationSpecWithLabel"
     );
 }
+
+/// `spec/sources/<file>` without its comment lines, as rows of cells.
+fn tsv(file: &str) -> Vec<Vec<String>> {
+    fs::read_to_string(workspace().join("spec/sources").join(file))
+        .unwrap()
+        .lines()
+        .filter(|line| !line.starts_with('#') && !line.is_empty())
+        .map(|line| line.split('\t').map(str::to_owned).collect())
+        .collect()
+}
+
+/// Every operation of every version has the OAuth scopes and rate-limit exemptions HubSpot
+/// publishes for it (`spec/sources/operation-facts.tsv`), as the model reads them: what the
+/// registry hands to programs.
+#[test]
+fn every_operation_has_the_scopes_and_exemptions_hubspot_publishes() {
+    let mut lists: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for row in tsv("scope-lists.tsv") {
+        lists
+            .entry(row[0].clone())
+            .or_default()
+            .push(row[1].clone());
+    }
+    let mut facts: BTreeMap<(String, String), (Vec<String>, Vec<String>)> = BTreeMap::new();
+    for row in tsv("operation-facts.tsv") {
+        let [version, operation, list, exemptions] = &row[..] else {
+            panic!("operation-facts.tsv: {row:?} does not have four cells");
+        };
+        let mut scopes = lists[list].clone();
+        scopes.sort();
+        let exemptions = match exemptions.as_str() {
+            "-" => Vec::new(),
+            listed => listed.split(',').map(str::to_owned).collect(),
+        };
+        facts.insert((version.clone(), operation.clone()), (scopes, exemptions));
+    }
+    let inputs = xtask::codegen::Inputs::read(workspace()).unwrap();
+    let mut checked = 0;
+    for version in xtask::codegen::versions(&inputs).unwrap() {
+        for op in &version.operations {
+            let Some((scopes, exemptions)) = facts.get(&(version.name.clone(), op.id.clone()))
+            else {
+                panic!(
+                    "{} {}: not in spec/sources/operation-facts.tsv",
+                    version.name, op.id
+                );
+            };
+            let mut found = op.scopes.clone();
+            found.sort();
+            assert_eq!(&found, scopes, "the scopes of {} {}", version.name, op.id);
+            assert_eq!(
+                &op.rate_limit_exemptions, exemptions,
+                "the exemptions of {} {}",
+                version.name, op.id
+            );
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, facts.len(), "a row names an operation no spec has");
+}

@@ -16,38 +16,109 @@
 //!
 //! Generated from `spec/v4/openapi.yaml`; enable it with the cargo feature `v4`.
 //!
-//! | method | HTTP | success | retried |
-//! |---|---|---|---|
-//! | [`list`](Client::list) | `GET /crm/v4/objects/{objectType}/{objectId}/associations/{toObjectType}` | 200 | yes |
-//! | [`create`](Client::create) | `PUT /crm/v4/objects/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}` | 201 | yes |
-//! | [`archive`](Client::archive) | `DELETE /crm/v4/objects/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}` | 204 | yes |
-//! | [`create_default`](Client::create_default) | `PUT /crm/v4/objects/{fromObjectType}/{fromObjectId}/associations/default/{toObjectType}/{toObjectId}` | 200 | yes |
-//! | [`batch_create`](Client::batch_create) | `POST /crm/v4/associations/{fromObjectType}/{toObjectType}/batch/create` | 201, 207 | yes (batch) |
-//! | [`batch_create_default`](Client::batch_create_default) | `POST /crm/v4/associations/{fromObjectType}/{toObjectType}/batch/associate/default` | 200 | yes (batch) |
-//! | [`batch_read`](Client::batch_read) | `POST /crm/v4/associations/{fromObjectType}/{toObjectType}/batch/read` | 200, 207 | yes (batch) |
-//! | [`batch_archive`](Client::batch_archive) | `POST /crm/v4/associations/{fromObjectType}/{toObjectType}/batch/archive` | 204 | yes (batch) |
-//! | [`batch_archive_labels`](Client::batch_archive_labels) | `POST /crm/v4/associations/{fromObjectType}/{toObjectType}/batch/labels/archive` | 204 | yes (batch) |
-//! | [`list_labels`](Client::list_labels) | `GET /crm/v4/associations/{fromObjectType}/{toObjectType}/labels` | 200 | yes |
-//! | [`update_label`](Client::update_label) | `PUT /crm/v4/associations/{fromObjectType}/{toObjectType}/labels` | 204 | yes |
-//! | [`create_label`](Client::create_label) | `POST /crm/v4/associations/{fromObjectType}/{toObjectType}/labels` | 200 | no |
-//! | [`delete_label`](Client::delete_label) | `DELETE /crm/v4/associations/{fromObjectType}/{toObjectType}/labels/{associationTypeId}` | 204 | yes |
-//! | [`list_all_limits`](Client::list_all_limits) | `GET /crm/v4/associations/definitions/configurations/all` | 200 | yes |
-//! | [`list_limits`](Client::list_limits) | `GET /crm/v4/associations/definitions/configurations/{fromObjectType}/{toObjectType}` | 200 | yes |
-//! | [`batch_create_limits`](Client::batch_create_limits) | `POST /crm/v4/associations/definitions/configurations/{fromObjectType}/{toObjectType}/batch/create` | 201, 207 | yes (batch) |
-//! | [`batch_update_limits`](Client::batch_update_limits) | `POST /crm/v4/associations/definitions/configurations/{fromObjectType}/{toObjectType}/batch/update` | 200, 207 | yes (batch) |
-//! | [`batch_purge_limits`](Client::batch_purge_limits) | `POST /crm/v4/associations/definitions/configurations/{fromObjectType}/{toObjectType}/batch/purge` | 204 | yes (batch) |
-//! | [`request_high_usage_report`](Client::request_high_usage_report) | `POST /crm/v4/associations/usage/high-usage-report/{userId}` | 200 | no |
+//! | method | HTTP | documented success | retried | inputs per request |
+//! |---|---|---|---|---|
+//! | [`list`](Client::list) | `GET /crm/v4/objects/{objectType}/{objectId}/associations/{toObjectType}` | 200 | yes | - |
+//! | [`create`](Client::create) | `PUT /crm/v4/objects/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}` | 201 | yes | - |
+//! | [`archive`](Client::archive) | `DELETE /crm/v4/objects/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}` | 204 | yes | - |
+//! | [`create_default`](Client::create_default) | `PUT /crm/v4/objects/{fromObjectType}/{fromObjectId}/associations/default/{toObjectType}/{toObjectId}` | 200 | yes | - |
+//! | [`batch_create`](Client::batch_create) | `POST /crm/v4/associations/{fromObjectType}/{toObjectType}/batch/create` | 201, 207 | yes (batch) | 2000 |
+//! | [`batch_create_default`](Client::batch_create_default) | `POST /crm/v4/associations/{fromObjectType}/{toObjectType}/batch/associate/default` | 200 | yes (batch) | no cap documented |
+//! | [`batch_read`](Client::batch_read) | `POST /crm/v4/associations/{fromObjectType}/{toObjectType}/batch/read` | 200, 207 | yes (batch) | 1000 |
+//! | [`batch_archive`](Client::batch_archive) | `POST /crm/v4/associations/{fromObjectType}/{toObjectType}/batch/archive` | 204 | yes (batch) | no cap documented |
+//! | [`batch_archive_labels`](Client::batch_archive_labels) | `POST /crm/v4/associations/{fromObjectType}/{toObjectType}/batch/labels/archive` | 204 | yes (batch) | no cap documented |
+//! | [`list_labels`](Client::list_labels) | `GET /crm/v4/associations/{fromObjectType}/{toObjectType}/labels` | 200 | yes | - |
+//! | [`update_label`](Client::update_label) | `PUT /crm/v4/associations/{fromObjectType}/{toObjectType}/labels` | 204 | yes | - |
+//! | [`create_label`](Client::create_label) | `POST /crm/v4/associations/{fromObjectType}/{toObjectType}/labels` | 200 | no | - |
+//! | [`delete_label`](Client::delete_label) | `DELETE /crm/v4/associations/{fromObjectType}/{toObjectType}/labels/{associationTypeId}` | 204 | yes | - |
+//! | [`list_all_limits`](Client::list_all_limits) | `GET /crm/v4/associations/definitions/configurations/all` | 200 | yes | - |
+//! | [`list_limits`](Client::list_limits) | `GET /crm/v4/associations/definitions/configurations/{fromObjectType}/{toObjectType}` | 200 | yes | - |
+//! | [`batch_create_limits`](Client::batch_create_limits) | `POST /crm/v4/associations/definitions/configurations/{fromObjectType}/{toObjectType}/batch/create` | 201, 207 | yes (batch) | no cap documented |
+//! | [`batch_update_limits`](Client::batch_update_limits) | `POST /crm/v4/associations/definitions/configurations/{fromObjectType}/{toObjectType}/batch/update` | 200, 207 | yes (batch) | no cap documented |
+//! | [`batch_purge_limits`](Client::batch_purge_limits) | `POST /crm/v4/associations/definitions/configurations/{fromObjectType}/{toObjectType}/batch/purge` | 204 | yes (batch) | no cap documented |
+//! | [`request_high_usage_report`](Client::request_high_usage_report) | `POST /crm/v4/associations/usage/high-usage-report/{userId}` | 200 | no | - |
+//!
+//! # OAuth scopes
+//!
+//! As HubSpot publishes them: an OAuth app's token (or a private app's) lets a call through
+//! when it has any one of the scopes its operation lists, in practice the read or write
+//! scope of the records' object types. [`crate::OperationInfo::scopes`] has each
+//! operation's list.
+//!
+//! [`list`](Client::list), [`create`](Client::create), [`archive`](Client::archive),
+//! [`create_default`](Client::create_default): any one of these 81:
+//! `crm.objects.appointments.read`, `crm.objects.appointments.sensitive.read.v2`,
+//! `crm.objects.appointments.sensitive.write.v2`, `crm.objects.appointments.write`,
+//! `crm.objects.calls.read`, `crm.objects.carts.read`, `crm.objects.carts.write`,
+//! `crm.objects.commercepayments.read`, `crm.objects.commercepayments.write`,
+//! `crm.objects.companies.highly_sensitive.read.v2`,
+//! `crm.objects.companies.highly_sensitive.write.v2`, `crm.objects.companies.read`,
+//! `crm.objects.companies.sensitive.read.v2`, `crm.objects.companies.sensitive.write.v2`,
+//! `crm.objects.companies.write`, `crm.objects.contacts.highly_sensitive.read.v2`,
+//! `crm.objects.contacts.highly_sensitive.write.v2`, `crm.objects.contacts.read`,
+//! `crm.objects.contacts.sensitive.read.v2`, `crm.objects.contacts.sensitive.write.v2`,
+//! `crm.objects.contacts.write`, `crm.objects.courses.read`, `crm.objects.courses.write`,
+//! `crm.objects.custom.highly_sensitive.read.v2`,
+//! `crm.objects.custom.highly_sensitive.write.v2`, `crm.objects.custom.read`,
+//! `crm.objects.custom.sensitive.read.v2`, `crm.objects.custom.sensitive.write.v2`,
+//! `crm.objects.custom.write`, `crm.objects.deals.highly_sensitive.read.v2`,
+//! `crm.objects.deals.highly_sensitive.write.v2`, `crm.objects.deals.read`,
+//! `crm.objects.deals.sensitive.read.v2`, `crm.objects.deals.sensitive.write.v2`,
+//! `crm.objects.deals.write`, `crm.objects.emails.read`, `crm.objects.goals.read`,
+//! `crm.objects.goals.write`, `crm.objects.invoices.read`, `crm.objects.invoices.write`,
+//! `crm.objects.leads.read`, `crm.objects.leads.write`, `crm.objects.line_items.read`,
+//! `crm.objects.line_items.write`, `crm.objects.listings.read`,
+//! `crm.objects.listings.write`, `crm.objects.meetings.read`, `crm.objects.notes.read`,
+//! `crm.objects.orders.read`, `crm.objects.orders.write`,
+//! `crm.objects.partner-clients.read`, `crm.objects.partner-clients.write`,
+//! `crm.objects.partner-services.read`, `crm.objects.partner-services.write`,
+//! `crm.objects.products.read`, `crm.objects.products.write`,
+//! `crm.objects.projects.highly_sensitive.read`,
+//! `crm.objects.projects.highly_sensitive.write`, `crm.objects.projects.read`,
+//! `crm.objects.projects.sensitive.read`, `crm.objects.projects.sensitive.write`,
+//! `crm.objects.projects.write`, `crm.objects.quotes.read`, `crm.objects.quotes.write`,
+//! `crm.objects.services.read`, `crm.objects.services.write`,
+//! `crm.objects.subscriptions.read`, `crm.objects.subscriptions.write`,
+//! `crm.objects.tasks.read`, `crm.objects.tickets.highly_sensitive.read`,
+//! `crm.objects.tickets.highly_sensitive.write`, `crm.objects.tickets.sensitive.read`,
+//! `crm.objects.tickets.sensitive.write`, `crm.objects.users.read`,
+//! `crm.objects.users.write`, `e-commerce`, `media_bridge.read`, `oauth`, `tickets`,
+//! `tickets.highly_sensitive.v2`, `tickets.sensitive.v2`.
+//!
+//! [`batch_create`](Client::batch_create),
+//! [`batch_create_default`](Client::batch_create_default),
+//! [`batch_read`](Client::batch_read), [`batch_archive`](Client::batch_archive),
+//! [`batch_archive_labels`](Client::batch_archive_labels),
+//! [`list_labels`](Client::list_labels), [`update_label`](Client::update_label),
+//! [`create_label`](Client::create_label), [`delete_label`](Client::delete_label),
+//! [`list_all_limits`](Client::list_all_limits), [`list_limits`](Client::list_limits),
+//! [`batch_create_limits`](Client::batch_create_limits),
+//! [`batch_update_limits`](Client::batch_update_limits),
+//! [`batch_purge_limits`](Client::batch_purge_limits),
+//! [`request_high_usage_report`](Client::request_high_usage_report): any one of the 81
+//! above without `oauth`.
+
 /// The request and response bodies of version v4.
 ///
 /// Deprecated with version v4: HubSpot ends its support on 2027-03-30.
 pub mod types;
-use crate::operation::{Operation, Retry};
+
+use crate::operation::Operation;
 use crate::transport::Call;
 use crate::url_path::segment;
-use crate::{CallOptions, Error, Response, Transport};
+use crate::{CallOptions, Error, Response, RetryClass, Transport};
 use reqwest::Method;
+
 /// The version as HubSpot names it in paths.
 pub const VERSION: &str = "v4";
+
+/// How the errors of this version's batch answers name the records of the inputs they
+/// concern: the JSON names of the fields of its batch types that hold the records.
+const CONTEXT: crate::bulk::ContextNames = crate::bulk::ContextNames {
+    from: &["from", "fromObjectId", "id"],
+    to: &["to", "toObjectId"],
+};
+
 /// The optional query parameters of [`Client::list`]: `ListQuery::default()` for none.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ListQuery {
@@ -98,13 +169,15 @@ impl Client {
     ///
     /// See also [`list_stream`](Self::list_stream) (every item of every page, as a stream).
     ///
-    /// `GET /crm/v4/objects/{objectType}/{objectId}/associations/{toObjectType}`
+    /// | | |
+    /// |---|---|
+    /// | Request | `GET /crm/v4/objects/{objectType}/{objectId}/associations/{toObjectType}` |
+    /// | Documented success | 200, with a [`types::CollectionResponseMultiAssociatedObjectWithLabelForwardPaging`] |
+    /// | Retried | on transient failures |
+    /// | OAuth scopes | any one of 81 ([listed](crate::v4#oauth-scopes)) |
     ///
-    /// Documented success: 200, with a
-    /// [`types::CollectionResponseMultiAssociatedObjectWithLabelForwardPaging`]. Any other 2xx
-    /// with that body succeeds too.
-    ///
-    /// Retried on transient failures: sending it twice has the effect of sending it once.
+    /// Any other 2xx with that body succeeds too. Sending it twice has the effect of sending it
+    /// once, so it is retried on transient failures.
     ///
     /// # Arguments
     ///
@@ -113,9 +186,9 @@ impl Client {
     /// - `object_id`: The id of the record.
     /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
     ///   by type id (`0-2`).
-    /// - `after`: The cursor of the page to read, from `paging.next.after` of the previous
-    ///   page.
-    /// - `limit`: The most results to return in one page; at most 500, which is also the
+    /// - `query.after`: The cursor of the page to read, from `paging.next.after` of the
+    ///   previous page.
+    /// - `query.limit`: The most results to return in one page; at most 500, which is also the
     ///   default.
     pub async fn list(
         &self,
@@ -130,21 +203,7 @@ impl Client {
         let object_type: crate::ObjectType = object_type.into();
         let object_id: crate::ObjectId = object_id.into();
         let to_object_type: crate::ObjectType = to_object_type.into();
-        let path = [
-            "/crm/v4/objects/",
-            &segment("objectType", &object_type)?,
-            "/",
-            &segment("objectId", &object_id)?,
-            "/associations/",
-            &segment("toObjectType", &to_object_type)?,
-        ]
-            .concat();
-        let call = Call::new(
-                Operation::new("list", VERSION, Method::GET, Retry::Idempotent),
-                path,
-            )
-            .query("after", query.after.as_deref())
-            .query("limit", query.limit);
+        let call = Self::list_call(&object_type, &object_id, &to_object_type, &query)?;
         self.transport.send(call).await?.json()
     }
 
@@ -154,12 +213,15 @@ impl Client {
     /// `toObjectType`, with every association type in the body: HubSpot-defined types, or
     /// labels defined by the account or an integration.
     ///
-    /// `PUT /crm/v4/objects/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}`
+    /// | | |
+    /// |---|---|
+    /// | Request | `PUT /crm/v4/objects/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}` |
+    /// | Documented success | 201, with a [`types::LabelsBetweenObjectPair`] |
+    /// | Retried | on transient failures |
+    /// | OAuth scopes | any one of 81 ([listed](crate::v4#oauth-scopes)) |
     ///
-    /// Documented success: 201, with a [`types::LabelsBetweenObjectPair`]. Any other 2xx with
-    /// that body succeeds too.
-    ///
-    /// Retried on transient failures: sending it twice has the effect of sending it once.
+    /// Any other 2xx with that body succeeds too. Sending it twice has the effect of sending it
+    /// once, so it is retried on transient failures.
     ///
     /// # Arguments
     ///
@@ -182,22 +244,13 @@ impl Client {
         let object_id: crate::ObjectId = object_id.into();
         let to_object_type: crate::ObjectType = to_object_type.into();
         let to_object_id: crate::ObjectId = to_object_id.into();
-        let path = [
-            "/crm/v4/objects/",
-            &segment("objectType", &object_type)?,
-            "/",
-            &segment("objectId", &object_id)?,
-            "/associations/",
-            &segment("toObjectType", &to_object_type)?,
-            "/",
-            &segment("toObjectId", &to_object_id)?,
-        ]
-            .concat();
-        let call = Call::new(
-                Operation::new("create", VERSION, Method::PUT, Retry::Idempotent),
-                path,
-            )
-            .json_body(body)?;
+        let call = Self::create_call(
+            &object_type,
+            &object_id,
+            &to_object_type,
+            &to_object_id,
+            body,
+        )?;
         self.transport.send(call).await?.json()
     }
 
@@ -206,12 +259,15 @@ impl Client {
     /// Removes all associations, of every type, between the record `objectId` of `objectType`
     /// and the record `toObjectId` of `toObjectType`.
     ///
-    /// `DELETE /crm/v4/objects/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}`
+    /// | | |
+    /// |---|---|
+    /// | Request | `DELETE /crm/v4/objects/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}` |
+    /// | Documented success | 204, without a body |
+    /// | Retried | on transient failures |
+    /// | OAuth scopes | any one of 81 ([listed](crate::v4#oauth-scopes)) |
     ///
-    /// Documented success: 204, without a body. Any other 2xx succeeds too; a body, if one
-    /// comes, is not read.
-    ///
-    /// Retried on transient failures: sending it twice has the effect of sending it once.
+    /// Any other 2xx succeeds too; a body, if one comes, is not read. Sending it twice has the
+    /// effect of sending it once, so it is retried on transient failures.
     ///
     /// # Arguments
     ///
@@ -232,21 +288,12 @@ impl Client {
         let object_id: crate::ObjectId = object_id.into();
         let to_object_type: crate::ObjectType = to_object_type.into();
         let to_object_id: crate::ObjectId = to_object_id.into();
-        let path = [
-            "/crm/v4/objects/",
-            &segment("objectType", &object_type)?,
-            "/",
-            &segment("objectId", &object_id)?,
-            "/associations/",
-            &segment("toObjectType", &to_object_type)?,
-            "/",
-            &segment("toObjectId", &to_object_id)?,
-        ]
-            .concat();
-        let call = Call::new(
-            Operation::new("archive", VERSION, Method::DELETE, Retry::Idempotent),
-            path,
-        );
+        let call = Self::archive_call(
+            &object_type,
+            &object_id,
+            &to_object_type,
+            &to_object_id,
+        )?;
         self.transport.send(call).await?.ignore_body()
     }
 
@@ -255,12 +302,15 @@ impl Client {
     /// Creates the default (most generic, unlabelled) association type between the record
     /// `fromObjectId` of `fromObjectType` and the record `toObjectId` of `toObjectType`.
     ///
-    /// `PUT /crm/v4/objects/{fromObjectType}/{fromObjectId}/associations/default/{toObjectType}/{toObjectId}`
+    /// | | |
+    /// |---|---|
+    /// | Request | `PUT /crm/v4/objects/{fromObjectType}/{fromObjectId}/associations/default/{toObjectType}/{toObjectId}` |
+    /// | Documented success | 200, with a [`types::BatchResponsePublicDefaultAssociation`] |
+    /// | Retried | on transient failures |
+    /// | OAuth scopes | any one of 81 ([listed](crate::v4#oauth-scopes)) |
     ///
-    /// Documented success: 200, with a [`types::BatchResponsePublicDefaultAssociation`]. Any
-    /// other 2xx with that body succeeds too.
-    ///
-    /// Retried on transient failures: sending it twice has the effect of sending it once.
+    /// Any other 2xx with that body succeeds too. Sending it twice has the effect of sending it
+    /// once, so it is retried on transient failures.
     ///
     /// # Arguments
     ///
@@ -281,21 +331,12 @@ impl Client {
         let from_object_id: crate::ObjectId = from_object_id.into();
         let to_object_type: crate::ObjectType = to_object_type.into();
         let to_object_id: crate::ObjectId = to_object_id.into();
-        let path = [
-            "/crm/v4/objects/",
-            &segment("fromObjectType", &from_object_type)?,
-            "/",
-            &segment("fromObjectId", &from_object_id)?,
-            "/associations/default/",
-            &segment("toObjectType", &to_object_type)?,
-            "/",
-            &segment("toObjectId", &to_object_id)?,
-        ]
-            .concat();
-        let call = Call::new(
-            Operation::new("create_default", VERSION, Method::PUT, Retry::Idempotent),
-            path,
-        );
+        let call = Self::create_default_call(
+            &from_object_type,
+            &from_object_id,
+            &to_object_type,
+            &to_object_id,
+        )?;
         self.transport.send(call).await?.json()
     }
 
@@ -309,14 +350,19 @@ impl Client {
     /// at HubSpot's cap); [`batch_create_chunks`](Self::batch_create_chunks) (the same, as a
     /// stream of each request's outcome).
     ///
-    /// `POST /crm/v4/associations/{fromObjectType}/{toObjectType}/batch/create`
+    /// | | |
+    /// |---|---|
+    /// | Request | `POST /crm/v4/associations/{fromObjectType}/{toObjectType}/batch/create` |
+    /// | Documented success | 201, 207, with a [`types::BatchResponseLabelsBetweenObjectPairWithErrors`] |
+    /// | Retried | on transient failures, as a batch |
+    /// | Inputs per request | at most 2000 |
+    /// | OAuth scopes | any one of 80 ([listed](crate::v4#oauth-scopes)) |
+    /// | Exempt from | `ten-secondly` |
     ///
-    /// Documented success: 201, 207, with a
-    /// [`types::BatchResponseLabelsBetweenObjectPairWithErrors`]. Any other 2xx with that body
-    /// succeeds too.
-    ///
-    /// Retried on transient failures, so that a bulk job makes progress: repeating an input
-    /// that already took effect is harmless.
+    /// Any other 2xx with that body succeeds too. It is retried on transient failures, so that
+    /// a bulk job makes progress: repeating an input that already took effect is harmless.
+    /// HubSpot publishes it as exempt from the limits named; the transport's rate limiter
+    /// counts it all the same, as HubSpot does not say what the exemption covers.
     ///
     /// # Arguments
     ///
@@ -333,19 +379,7 @@ impl Client {
     ) -> Result<Response<types::BatchResponseLabelsBetweenObjectPairWithErrors>, Error> {
         let from_object_type: crate::ObjectType = from_object_type.into();
         let to_object_type: crate::ObjectType = to_object_type.into();
-        let path = [
-            "/crm/v4/associations/",
-            &segment("fromObjectType", &from_object_type)?,
-            "/",
-            &segment("toObjectType", &to_object_type)?,
-            "/batch/create",
-        ]
-            .concat();
-        let call = Call::new(
-                Operation::new("batch_create", VERSION, Method::POST, Retry::Batch),
-                path,
-            )
-            .json_body(body)?;
+        let call = Self::batch_create_call(&from_object_type, &to_object_type, body)?;
         self.transport.send(call).await?.json()
     }
 
@@ -359,13 +393,19 @@ impl Client {
     /// [`batch_create_default_chunks`](Self::batch_create_default_chunks) (the same, as a
     /// stream of each request's outcome).
     ///
-    /// `POST /crm/v4/associations/{fromObjectType}/{toObjectType}/batch/associate/default`
+    /// | | |
+    /// |---|---|
+    /// | Request | `POST /crm/v4/associations/{fromObjectType}/{toObjectType}/batch/associate/default` |
+    /// | Documented success | 200, with a [`types::BatchResponsePublicDefaultAssociation`] |
+    /// | Retried | on transient failures, as a batch |
+    /// | Inputs per request | no cap documented |
+    /// | OAuth scopes | any one of 80 ([listed](crate::v4#oauth-scopes)) |
+    /// | Exempt from | `ten-secondly` |
     ///
-    /// Documented success: 200, with a [`types::BatchResponsePublicDefaultAssociation`]. Any
-    /// other 2xx with that body succeeds too.
-    ///
-    /// Retried on transient failures, so that a bulk job makes progress: repeating an input
-    /// that already took effect is harmless.
+    /// Any other 2xx with that body succeeds too. It is retried on transient failures, so that
+    /// a bulk job makes progress: repeating an input that already took effect is harmless.
+    /// HubSpot publishes it as exempt from the limits named; the transport's rate limiter
+    /// counts it all the same, as HubSpot does not say what the exemption covers.
     ///
     /// # Arguments
     ///
@@ -382,24 +422,11 @@ impl Client {
     ) -> Result<Response<types::BatchResponsePublicDefaultAssociation>, Error> {
         let from_object_type: crate::ObjectType = from_object_type.into();
         let to_object_type: crate::ObjectType = to_object_type.into();
-        let path = [
-            "/crm/v4/associations/",
-            &segment("fromObjectType", &from_object_type)?,
-            "/",
-            &segment("toObjectType", &to_object_type)?,
-            "/batch/associate/default",
-        ]
-            .concat();
-        let call = Call::new(
-                Operation::new(
-                    "batch_create_default",
-                    VERSION,
-                    Method::POST,
-                    Retry::Batch,
-                ),
-                path,
-            )
-            .json_body(body)?;
+        let call = Self::batch_create_default_call(
+            &from_object_type,
+            &to_object_type,
+            body,
+        )?;
         self.transport.send(call).await?.json()
     }
 
@@ -412,14 +439,19 @@ impl Client {
     /// See also [`batch_read_all`](Self::batch_read_all) (every page of every record, following
     /// each record's cursor).
     ///
-    /// `POST /crm/v4/associations/{fromObjectType}/{toObjectType}/batch/read`
+    /// | | |
+    /// |---|---|
+    /// | Request | `POST /crm/v4/associations/{fromObjectType}/{toObjectType}/batch/read` |
+    /// | Documented success | 200, 207, with a [`types::BatchResponsePublicAssociationMultiWithLabelWithErrors`] |
+    /// | Retried | on transient failures, as a batch |
+    /// | Inputs per request | at most 1000 |
+    /// | OAuth scopes | any one of 80 ([listed](crate::v4#oauth-scopes)) |
+    /// | Exempt from | `ten-secondly` |
     ///
-    /// Documented success: 200, 207, with a
-    /// [`types::BatchResponsePublicAssociationMultiWithLabelWithErrors`]. Any other 2xx with
-    /// that body succeeds too.
-    ///
-    /// Retried on transient failures, so that a bulk job makes progress: repeating an input
-    /// that already took effect is harmless.
+    /// Any other 2xx with that body succeeds too. It is retried on transient failures, so that
+    /// a bulk job makes progress: repeating an input that already took effect is harmless.
+    /// HubSpot publishes it as exempt from the limits named; the transport's rate limiter
+    /// counts it all the same, as HubSpot does not say what the exemption covers.
     ///
     /// # Arguments
     ///
@@ -439,19 +471,7 @@ impl Client {
     > {
         let from_object_type: crate::ObjectType = from_object_type.into();
         let to_object_type: crate::ObjectType = to_object_type.into();
-        let path = [
-            "/crm/v4/associations/",
-            &segment("fromObjectType", &from_object_type)?,
-            "/",
-            &segment("toObjectType", &to_object_type)?,
-            "/batch/read",
-        ]
-            .concat();
-        let call = Call::new(
-                Operation::new("batch_read", VERSION, Method::POST, Retry::Batch),
-                path,
-            )
-            .json_body(body)?;
+        let call = Self::batch_read_call(&from_object_type, &to_object_type, body)?;
         self.transport.send(call).await?.json()
     }
 
@@ -464,13 +484,20 @@ impl Client {
     /// requests at HubSpot's cap); [`batch_archive_chunks`](Self::batch_archive_chunks) (the
     /// same, as a stream of each request's outcome).
     ///
-    /// `POST /crm/v4/associations/{fromObjectType}/{toObjectType}/batch/archive`
+    /// | | |
+    /// |---|---|
+    /// | Request | `POST /crm/v4/associations/{fromObjectType}/{toObjectType}/batch/archive` |
+    /// | Documented success | 204, without a body |
+    /// | Retried | on transient failures, as a batch |
+    /// | Inputs per request | no cap documented |
+    /// | OAuth scopes | any one of 80 ([listed](crate::v4#oauth-scopes)) |
+    /// | Exempt from | `ten-secondly` |
     ///
-    /// Documented success: 204, without a body. Any other 2xx succeeds too; a body, if one
-    /// comes, is not read.
-    ///
-    /// Retried on transient failures, so that a bulk job makes progress: repeating an input
-    /// that already took effect is harmless.
+    /// Any other 2xx succeeds too; a body, if one comes, is not read. It is retried on
+    /// transient failures, so that a bulk job makes progress: repeating an input that already
+    /// took effect is harmless. HubSpot publishes it as exempt from the limits named; the
+    /// transport's rate limiter counts it all the same, as HubSpot does not say what the
+    /// exemption covers.
     ///
     /// # Arguments
     ///
@@ -487,19 +514,7 @@ impl Client {
     ) -> Result<Response<()>, Error> {
         let from_object_type: crate::ObjectType = from_object_type.into();
         let to_object_type: crate::ObjectType = to_object_type.into();
-        let path = [
-            "/crm/v4/associations/",
-            &segment("fromObjectType", &from_object_type)?,
-            "/",
-            &segment("toObjectType", &to_object_type)?,
-            "/batch/archive",
-        ]
-            .concat();
-        let call = Call::new(
-                Operation::new("batch_archive", VERSION, Method::POST, Retry::Batch),
-                path,
-            )
-            .json_body(body)?;
+        let call = Self::batch_archive_call(&from_object_type, &to_object_type, body)?;
         self.transport.send(call).await?.ignore_body()
     }
 
@@ -513,13 +528,20 @@ impl Client {
     /// [`batch_archive_labels_chunks`](Self::batch_archive_labels_chunks) (the same, as a
     /// stream of each request's outcome).
     ///
-    /// `POST /crm/v4/associations/{fromObjectType}/{toObjectType}/batch/labels/archive`
+    /// | | |
+    /// |---|---|
+    /// | Request | `POST /crm/v4/associations/{fromObjectType}/{toObjectType}/batch/labels/archive` |
+    /// | Documented success | 204, without a body |
+    /// | Retried | on transient failures, as a batch |
+    /// | Inputs per request | no cap documented |
+    /// | OAuth scopes | any one of 80 ([listed](crate::v4#oauth-scopes)) |
+    /// | Exempt from | `ten-secondly` |
     ///
-    /// Documented success: 204, without a body. Any other 2xx succeeds too; a body, if one
-    /// comes, is not read.
-    ///
-    /// Retried on transient failures, so that a bulk job makes progress: repeating an input
-    /// that already took effect is harmless.
+    /// Any other 2xx succeeds too; a body, if one comes, is not read. It is retried on
+    /// transient failures, so that a bulk job makes progress: repeating an input that already
+    /// took effect is harmless. HubSpot publishes it as exempt from the limits named; the
+    /// transport's rate limiter counts it all the same, as HubSpot does not say what the
+    /// exemption covers.
     ///
     /// # Arguments
     ///
@@ -536,24 +558,11 @@ impl Client {
     ) -> Result<Response<()>, Error> {
         let from_object_type: crate::ObjectType = from_object_type.into();
         let to_object_type: crate::ObjectType = to_object_type.into();
-        let path = [
-            "/crm/v4/associations/",
-            &segment("fromObjectType", &from_object_type)?,
-            "/",
-            &segment("toObjectType", &to_object_type)?,
-            "/batch/labels/archive",
-        ]
-            .concat();
-        let call = Call::new(
-                Operation::new(
-                    "batch_archive_labels",
-                    VERSION,
-                    Method::POST,
-                    Retry::Batch,
-                ),
-                path,
-            )
-            .json_body(body)?;
+        let call = Self::batch_archive_labels_call(
+            &from_object_type,
+            &to_object_type,
+            body,
+        )?;
         self.transport.send(call).await?.ignore_body()
     }
 
@@ -564,13 +573,18 @@ impl Client {
     ///
     /// See also [`labels`](Self::labels) (the labels, fetched once per transport and kept).
     ///
-    /// `GET /crm/v4/associations/{fromObjectType}/{toObjectType}/labels`
+    /// | | |
+    /// |---|---|
+    /// | Request | `GET /crm/v4/associations/{fromObjectType}/{toObjectType}/labels` |
+    /// | Documented success | 200, with a [`types::CollectionResponseAssociationSpecWithLabelNoPaging`] |
+    /// | Retried | on transient failures |
+    /// | OAuth scopes | any one of 80 ([listed](crate::v4#oauth-scopes)) |
+    /// | Exempt from | `ten-secondly` |
     ///
-    /// Documented success: 200, with a
-    /// [`types::CollectionResponseAssociationSpecWithLabelNoPaging`]. Any other 2xx with that
-    /// body succeeds too.
-    ///
-    /// Retried on transient failures: sending it twice has the effect of sending it once.
+    /// Any other 2xx with that body succeeds too. Sending it twice has the effect of sending it
+    /// once, so it is retried on transient failures. HubSpot publishes it as exempt from the
+    /// limits named; the transport's rate limiter counts it all the same, as HubSpot does not
+    /// say what the exemption covers.
     ///
     /// # Arguments
     ///
@@ -588,18 +602,7 @@ impl Client {
     > {
         let from_object_type: crate::ObjectType = from_object_type.into();
         let to_object_type: crate::ObjectType = to_object_type.into();
-        let path = [
-            "/crm/v4/associations/",
-            &segment("fromObjectType", &from_object_type)?,
-            "/",
-            &segment("toObjectType", &to_object_type)?,
-            "/labels",
-        ]
-            .concat();
-        let call = Call::new(
-            Operation::new("list_labels", VERSION, Method::GET, Retry::Idempotent),
-            path,
-        );
+        let call = Self::list_labels_call(&from_object_type, &to_object_type)?;
         self.transport.send(call).await?.json()
     }
 
@@ -607,12 +610,18 @@ impl Client {
     ///
     /// Changes the label (and inverse label) of the association type `associationTypeId`.
     ///
-    /// `PUT /crm/v4/associations/{fromObjectType}/{toObjectType}/labels`
+    /// | | |
+    /// |---|---|
+    /// | Request | `PUT /crm/v4/associations/{fromObjectType}/{toObjectType}/labels` |
+    /// | Documented success | 204, without a body |
+    /// | Retried | on transient failures |
+    /// | OAuth scopes | any one of 80 ([listed](crate::v4#oauth-scopes)) |
+    /// | Exempt from | `ten-secondly` |
     ///
-    /// Documented success: 204, without a body. Any other 2xx succeeds too; a body, if one
-    /// comes, is not read.
-    ///
-    /// Retried on transient failures: sending it twice has the effect of sending it once.
+    /// Any other 2xx succeeds too; a body, if one comes, is not read. Sending it twice has the
+    /// effect of sending it once, so it is retried on transient failures. HubSpot publishes it
+    /// as exempt from the limits named; the transport's rate limiter counts it all the same, as
+    /// HubSpot does not say what the exemption covers.
     ///
     /// # Arguments
     ///
@@ -629,19 +638,7 @@ impl Client {
     ) -> Result<Response<()>, Error> {
         let from_object_type: crate::ObjectType = from_object_type.into();
         let to_object_type: crate::ObjectType = to_object_type.into();
-        let path = [
-            "/crm/v4/associations/",
-            &segment("fromObjectType", &from_object_type)?,
-            "/",
-            &segment("toObjectType", &to_object_type)?,
-            "/labels",
-        ]
-            .concat();
-        let call = Call::new(
-                Operation::new("update_label", VERSION, Method::PUT, Retry::Idempotent),
-                path,
-            )
-            .json_body(body)?;
+        let call = Self::update_label_call(&from_object_type, &to_object_type, body)?;
         self.transport.send(call).await?.ignore_body()
     }
 
@@ -651,13 +648,18 @@ impl Client {
     /// label gives the reverse direction its own `inverseLabel`. An object pair has at most 10
     /// custom labels.
     ///
-    /// `POST /crm/v4/associations/{fromObjectType}/{toObjectType}/labels`
+    /// | | |
+    /// |---|---|
+    /// | Request | `POST /crm/v4/associations/{fromObjectType}/{toObjectType}/labels` |
+    /// | Documented success | 200, with a [`types::CollectionResponseAssociationSpecWithLabelNoPaging`] |
+    /// | Retried | never |
+    /// | OAuth scopes | any one of 80 ([listed](crate::v4#oauth-scopes)) |
+    /// | Exempt from | `ten-secondly` |
     ///
-    /// Documented success: 200, with a
-    /// [`types::CollectionResponseAssociationSpecWithLabelNoPaging`]. Any other 2xx with that
-    /// body succeeds too.
-    ///
-    /// Not retried: a second send could act twice. Retry it yourself if you know it is safe.
+    /// Any other 2xx with that body succeeds too. It is not retried: a second send could act
+    /// twice. Retry it yourself if you know it is safe. HubSpot publishes it as exempt from the
+    /// limits named; the transport's rate limiter counts it all the same, as HubSpot does not
+    /// say what the exemption covers.
     ///
     /// # Arguments
     ///
@@ -677,19 +679,7 @@ impl Client {
     > {
         let from_object_type: crate::ObjectType = from_object_type.into();
         let to_object_type: crate::ObjectType = to_object_type.into();
-        let path = [
-            "/crm/v4/associations/",
-            &segment("fromObjectType", &from_object_type)?,
-            "/",
-            &segment("toObjectType", &to_object_type)?,
-            "/labels",
-        ]
-            .concat();
-        let call = Call::new(
-                Operation::new("create_label", VERSION, Method::POST, Retry::Never),
-                path,
-            )
-            .json_body(body)?;
+        let call = Self::create_label_call(&from_object_type, &to_object_type, body)?;
         self.transport.send(call).await?.json()
     }
 
@@ -698,12 +688,18 @@ impl Client {
     /// Deletes the association label `associationTypeId` between `fromObjectType` and
     /// `toObjectType`.
     ///
-    /// `DELETE /crm/v4/associations/{fromObjectType}/{toObjectType}/labels/{associationTypeId}`
+    /// | | |
+    /// |---|---|
+    /// | Request | `DELETE /crm/v4/associations/{fromObjectType}/{toObjectType}/labels/{associationTypeId}` |
+    /// | Documented success | 204, without a body |
+    /// | Retried | on transient failures |
+    /// | OAuth scopes | any one of 80 ([listed](crate::v4#oauth-scopes)) |
+    /// | Exempt from | `ten-secondly` |
     ///
-    /// Documented success: 204, without a body. Any other 2xx succeeds too; a body, if one
-    /// comes, is not read.
-    ///
-    /// Retried on transient failures: sending it twice has the effect of sending it once.
+    /// Any other 2xx succeeds too; a body, if one comes, is not read. Sending it twice has the
+    /// effect of sending it once, so it is retried on transient failures. HubSpot publishes it
+    /// as exempt from the limits named; the transport's rate limiter counts it all the same, as
+    /// HubSpot does not say what the exemption covers.
     ///
     /// # Arguments
     ///
@@ -720,19 +716,11 @@ impl Client {
     ) -> Result<Response<()>, Error> {
         let from_object_type: crate::ObjectType = from_object_type.into();
         let to_object_type: crate::ObjectType = to_object_type.into();
-        let path = [
-            "/crm/v4/associations/",
-            &segment("fromObjectType", &from_object_type)?,
-            "/",
-            &segment("toObjectType", &to_object_type)?,
-            "/labels/",
-            &segment("associationTypeId", association_type_id)?,
-        ]
-            .concat();
-        let call = Call::new(
-            Operation::new("delete_label", VERSION, Method::DELETE, Retry::Idempotent),
-            path,
-        );
+        let call = Self::delete_label_call(
+            &from_object_type,
+            &to_object_type,
+            association_type_id,
+        )?;
         self.transport.send(call).await?.ignore_body()
     }
 
@@ -741,13 +729,18 @@ impl Client {
     /// Lists, for every object pair, the association types that carry a limit on how many
     /// records a record may be associated with.
     ///
-    /// `GET /crm/v4/associations/definitions/configurations/all`
+    /// | | |
+    /// |---|---|
+    /// | Request | `GET /crm/v4/associations/definitions/configurations/all` |
+    /// | Documented success | 200, with a [`types::CollectionResponsePublicAssociationDefinitionUserConfigurationNoPaging`] |
+    /// | Retried | on transient failures |
+    /// | OAuth scopes | any one of 80 ([listed](crate::v4#oauth-scopes)) |
+    /// | Exempt from | `ten-secondly` |
     ///
-    /// Documented success: 200, with a
-    /// [`types::CollectionResponsePublicAssociationDefinitionUserConfigurationNoPaging`]. Any
-    /// other 2xx with that body succeeds too.
-    ///
-    /// Retried on transient failures: sending it twice has the effect of sending it once.
+    /// Any other 2xx with that body succeeds too. Sending it twice has the effect of sending it
+    /// once, so it is retried on transient failures. HubSpot publishes it as exempt from the
+    /// limits named; the transport's rate limiter counts it all the same, as HubSpot does not
+    /// say what the exemption covers.
     pub async fn list_all_limits(
         &self,
     ) -> Result<
@@ -756,11 +749,7 @@ impl Client {
         >,
         Error,
     > {
-        let path = "/crm/v4/associations/definitions/configurations/all".to_owned();
-        let call = Call::new(
-            Operation::new("list_all_limits", VERSION, Method::GET, Retry::Idempotent),
-            path,
-        );
+        let call = Self::list_all_limits_call()?;
         self.transport.send(call).await?.json()
     }
 
@@ -769,13 +758,18 @@ impl Client {
     /// Lists the association types from `fromObjectType` to `toObjectType` and the limit each
     /// carries on how many records a record may be associated with.
     ///
-    /// `GET /crm/v4/associations/definitions/configurations/{fromObjectType}/{toObjectType}`
+    /// | | |
+    /// |---|---|
+    /// | Request | `GET /crm/v4/associations/definitions/configurations/{fromObjectType}/{toObjectType}` |
+    /// | Documented success | 200, with a [`types::CollectionResponsePublicAssociationDefinitionUserConfigurationNoPaging`] |
+    /// | Retried | on transient failures |
+    /// | OAuth scopes | any one of 80 ([listed](crate::v4#oauth-scopes)) |
+    /// | Exempt from | `ten-secondly` |
     ///
-    /// Documented success: 200, with a
-    /// [`types::CollectionResponsePublicAssociationDefinitionUserConfigurationNoPaging`]. Any
-    /// other 2xx with that body succeeds too.
-    ///
-    /// Retried on transient failures: sending it twice has the effect of sending it once.
+    /// Any other 2xx with that body succeeds too. Sending it twice has the effect of sending it
+    /// once, so it is retried on transient failures. HubSpot publishes it as exempt from the
+    /// limits named; the transport's rate limiter counts it all the same, as HubSpot does not
+    /// say what the exemption covers.
     ///
     /// # Arguments
     ///
@@ -795,17 +789,7 @@ impl Client {
     > {
         let from_object_type: crate::ObjectType = from_object_type.into();
         let to_object_type: crate::ObjectType = to_object_type.into();
-        let path = [
-            "/crm/v4/associations/definitions/configurations/",
-            &segment("fromObjectType", &from_object_type)?,
-            "/",
-            &segment("toObjectType", &to_object_type)?,
-        ]
-            .concat();
-        let call = Call::new(
-            Operation::new("list_limits", VERSION, Method::GET, Retry::Idempotent),
-            path,
-        );
+        let call = Self::list_limits_call(&from_object_type, &to_object_type)?;
         self.transport.send(call).await?.json()
     }
 
@@ -820,14 +804,19 @@ impl Client {
     /// [`batch_create_limits_chunks`](Self::batch_create_limits_chunks) (the same, as a stream
     /// of each request's outcome).
     ///
-    /// `POST /crm/v4/associations/definitions/configurations/{fromObjectType}/{toObjectType}/batch/create`
+    /// | | |
+    /// |---|---|
+    /// | Request | `POST /crm/v4/associations/definitions/configurations/{fromObjectType}/{toObjectType}/batch/create` |
+    /// | Documented success | 201, 207, with a [`types::BatchResponsePublicAssociationDefinitionUserConfigurationWithErrors`] |
+    /// | Retried | on transient failures, as a batch |
+    /// | Inputs per request | no cap documented |
+    /// | OAuth scopes | any one of 80 ([listed](crate::v4#oauth-scopes)) |
+    /// | Exempt from | `ten-secondly` |
     ///
-    /// Documented success: 201, 207, with a
-    /// [`types::BatchResponsePublicAssociationDefinitionUserConfigurationWithErrors`]. Any
-    /// other 2xx with that body succeeds too.
-    ///
-    /// Retried on transient failures, so that a bulk job makes progress: repeating an input
-    /// that already took effect is harmless.
+    /// Any other 2xx with that body succeeds too. It is retried on transient failures, so that
+    /// a bulk job makes progress: repeating an input that already took effect is harmless.
+    /// HubSpot publishes it as exempt from the limits named; the transport's rate limiter
+    /// counts it all the same, as HubSpot does not say what the exemption covers.
     ///
     /// # Arguments
     ///
@@ -849,24 +838,11 @@ impl Client {
     > {
         let from_object_type: crate::ObjectType = from_object_type.into();
         let to_object_type: crate::ObjectType = to_object_type.into();
-        let path = [
-            "/crm/v4/associations/definitions/configurations/",
-            &segment("fromObjectType", &from_object_type)?,
-            "/",
-            &segment("toObjectType", &to_object_type)?,
-            "/batch/create",
-        ]
-            .concat();
-        let call = Call::new(
-                Operation::new(
-                    "batch_create_limits",
-                    VERSION,
-                    Method::POST,
-                    Retry::Batch,
-                ),
-                path,
-            )
-            .json_body(body)?;
+        let call = Self::batch_create_limits_call(
+            &from_object_type,
+            &to_object_type,
+            body,
+        )?;
         self.transport.send(call).await?.json()
     }
 
@@ -879,14 +855,19 @@ impl Client {
     /// [`batch_update_limits_chunks`](Self::batch_update_limits_chunks) (the same, as a stream
     /// of each request's outcome).
     ///
-    /// `POST /crm/v4/associations/definitions/configurations/{fromObjectType}/{toObjectType}/batch/update`
+    /// | | |
+    /// |---|---|
+    /// | Request | `POST /crm/v4/associations/definitions/configurations/{fromObjectType}/{toObjectType}/batch/update` |
+    /// | Documented success | 200, 207, with a [`types::BatchResponsePublicAssociationDefinitionConfigurationUpdateResultWithErrors`] |
+    /// | Retried | on transient failures, as a batch |
+    /// | Inputs per request | no cap documented |
+    /// | OAuth scopes | any one of 80 ([listed](crate::v4#oauth-scopes)) |
+    /// | Exempt from | `ten-secondly` |
     ///
-    /// Documented success: 200, 207, with a
-    /// [`types::BatchResponsePublicAssociationDefinitionConfigurationUpdateResultWithErrors`].
-    /// Any other 2xx with that body succeeds too.
-    ///
-    /// Retried on transient failures, so that a bulk job makes progress: repeating an input
-    /// that already took effect is harmless.
+    /// Any other 2xx with that body succeeds too. It is retried on transient failures, so that
+    /// a bulk job makes progress: repeating an input that already took effect is harmless.
+    /// HubSpot publishes it as exempt from the limits named; the transport's rate limiter
+    /// counts it all the same, as HubSpot does not say what the exemption covers.
     ///
     /// # Arguments
     ///
@@ -908,24 +889,11 @@ impl Client {
     > {
         let from_object_type: crate::ObjectType = from_object_type.into();
         let to_object_type: crate::ObjectType = to_object_type.into();
-        let path = [
-            "/crm/v4/associations/definitions/configurations/",
-            &segment("fromObjectType", &from_object_type)?,
-            "/",
-            &segment("toObjectType", &to_object_type)?,
-            "/batch/update",
-        ]
-            .concat();
-        let call = Call::new(
-                Operation::new(
-                    "batch_update_limits",
-                    VERSION,
-                    Method::POST,
-                    Retry::Batch,
-                ),
-                path,
-            )
-            .json_body(body)?;
+        let call = Self::batch_update_limits_call(
+            &from_object_type,
+            &to_object_type,
+            body,
+        )?;
         self.transport.send(call).await?.json()
     }
 
@@ -939,13 +907,20 @@ impl Client {
     /// [`batch_purge_limits_chunks`](Self::batch_purge_limits_chunks) (the same, as a stream of
     /// each request's outcome).
     ///
-    /// `POST /crm/v4/associations/definitions/configurations/{fromObjectType}/{toObjectType}/batch/purge`
+    /// | | |
+    /// |---|---|
+    /// | Request | `POST /crm/v4/associations/definitions/configurations/{fromObjectType}/{toObjectType}/batch/purge` |
+    /// | Documented success | 204, without a body |
+    /// | Retried | on transient failures, as a batch |
+    /// | Inputs per request | no cap documented |
+    /// | OAuth scopes | any one of 80 ([listed](crate::v4#oauth-scopes)) |
+    /// | Exempt from | `ten-secondly` |
     ///
-    /// Documented success: 204, without a body. Any other 2xx succeeds too; a body, if one
-    /// comes, is not read.
-    ///
-    /// Retried on transient failures, so that a bulk job makes progress: repeating an input
-    /// that already took effect is harmless.
+    /// Any other 2xx succeeds too; a body, if one comes, is not read. It is retried on
+    /// transient failures, so that a bulk job makes progress: repeating an input that already
+    /// took effect is harmless. HubSpot publishes it as exempt from the limits named; the
+    /// transport's rate limiter counts it all the same, as HubSpot does not say what the
+    /// exemption covers.
     ///
     /// # Arguments
     ///
@@ -962,24 +937,11 @@ impl Client {
     ) -> Result<Response<()>, Error> {
         let from_object_type: crate::ObjectType = from_object_type.into();
         let to_object_type: crate::ObjectType = to_object_type.into();
-        let path = [
-            "/crm/v4/associations/definitions/configurations/",
-            &segment("fromObjectType", &from_object_type)?,
-            "/",
-            &segment("toObjectType", &to_object_type)?,
-            "/batch/purge",
-        ]
-            .concat();
-        let call = Call::new(
-                Operation::new(
-                    "batch_purge_limits",
-                    VERSION,
-                    Method::POST,
-                    Retry::Batch,
-                ),
-                path,
-            )
-            .json_body(body)?;
+        let call = Self::batch_purge_limits_call(
+            &from_object_type,
+            &to_object_type,
+            body,
+        )?;
         self.transport.send(call).await?.ignore_body()
     }
 
@@ -988,12 +950,18 @@ impl Client {
     /// Asks HubSpot to build a report of the records that are near or at their association
     /// limits. The report is emailed to the user `userId` when it is ready.
     ///
-    /// `POST /crm/v4/associations/usage/high-usage-report/{userId}`
+    /// | | |
+    /// |---|---|
+    /// | Request | `POST /crm/v4/associations/usage/high-usage-report/{userId}` |
+    /// | Documented success | 200, with a [`types::ReportCreationResponse`] |
+    /// | Retried | never |
+    /// | OAuth scopes | any one of 80 ([listed](crate::v4#oauth-scopes)) |
+    /// | Exempt from | `ten-secondly` |
     ///
-    /// Documented success: 200, with a [`types::ReportCreationResponse`]. Any other 2xx with
-    /// that body succeeds too.
-    ///
-    /// Not retried: a second send could act twice. Retry it yourself if you know it is safe.
+    /// Any other 2xx with that body succeeds too. It is not retried: a second send could act
+    /// twice. Retry it yourself if you know it is safe. HubSpot publishes it as exempt from the
+    /// limits named; the transport's rate limiter counts it all the same, as HubSpot does not
+    /// say what the exemption covers.
     ///
     /// # Arguments
     ///
@@ -1002,20 +970,7 @@ impl Client {
         &self,
         user_id: i32,
     ) -> Result<Response<types::ReportCreationResponse>, Error> {
-        let path = [
-            "/crm/v4/associations/usage/high-usage-report/",
-            &segment("userId", user_id)?,
-        ]
-            .concat();
-        let call = Call::new(
-            Operation::new(
-                "request_high_usage_report",
-                VERSION,
-                Method::POST,
-                Retry::Never,
-            ),
-            path,
-        );
+        let call = Self::request_high_usage_report_call(user_id)?;
         self.transport.send(call).await?.json()
     }
 
@@ -1028,11 +983,13 @@ impl Client {
     ///
     /// ```no_run
     /// # #![allow(deprecated)]
-    /// # async fn run(client: &hubspot_associations::v4::Client) -> Result<(), hubspot_associations::Error> {
+    /// # use hubspot_associations::v4::Client;
+    /// # async fn run(client: &Client) -> Result<(), hubspot_associations::Error> {
     /// use futures_util::TryStreamExt;
     /// use hubspot_associations::v4::ListQuery;
     ///
-    /// let mut items = std::pin::pin!(client.list_stream("contacts", 29851u64, "companies", ListQuery::default()));
+    /// let items = client.list_stream("contacts", "29851", "companies", ListQuery::default());
+    /// let mut items = std::pin::pin!(items);
     /// while let Some(item) = items.try_next().await? {
     ///     println!("{item:?}");
     /// }
@@ -1125,25 +1082,23 @@ impl Client {
         let to_object_type: crate::ObjectType = to_object_type.into();
         crate::bulk::chunks(
             inputs,
-            Some(2000usize),
+            Some(2000),
             options,
+            &CONTEXT,
             move |inputs: Vec<types::PublicAssociationMultiPost>| {
-                let from_object_type = from_object_type.clone();
-                let to_object_type = to_object_type.clone();
+                let call = Self::batch_create_call(
+                    &from_object_type,
+                    &to_object_type,
+                    &types::BatchInputPublicAssociationMultiPost {
+                        inputs,
+                    },
+                );
                 async move {
-                    let answer = self
-                        .batch_create(
-                            from_object_type,
-                            to_object_type,
-                            &types::BatchInputPublicAssociationMultiPost {
-                                inputs,
-                            },
-                        )
-                        .await?;
-                    Ok({
-                        let answer = answer.into_inner();
-                        crate::bulk::Reply::new(answer.results, &answer.errors)
-                    })
+                    let answer = self.transport.send(call?).await?;
+                    let answer = answer
+                        .json::<crate::bulk::Answer<types::LabelsBetweenObjectPair>>()?
+                        .into_inner();
+                    Ok(crate::bulk::Reply::keyed(answer))
                 }
             },
         )
@@ -1199,23 +1154,21 @@ impl Client {
             inputs,
             None,
             options,
+            &CONTEXT,
             move |inputs: Vec<types::PublicDefaultAssociationMultiPost>| {
-                let from_object_type = from_object_type.clone();
-                let to_object_type = to_object_type.clone();
+                let call = Self::batch_create_default_call(
+                    &from_object_type,
+                    &to_object_type,
+                    &types::BatchInputPublicDefaultAssociationMultiPost {
+                        inputs,
+                    },
+                );
                 async move {
-                    let answer = self
-                        .batch_create_default(
-                            from_object_type,
-                            to_object_type,
-                            &types::BatchInputPublicDefaultAssociationMultiPost {
-                                inputs,
-                            },
-                        )
-                        .await?;
-                    Ok({
-                        let answer = answer.into_inner();
-                        crate::bulk::Reply::new(answer.results, &answer.errors)
-                    })
+                    let answer = self.transport.send(call?).await?;
+                    let answer = answer
+                        .json::<crate::bulk::Answer<types::PublicDefaultAssociation>>()?
+                        .into_inner();
+                    Ok(crate::bulk::Reply::keyed(answer))
                 }
             },
         )
@@ -1223,8 +1176,8 @@ impl Client {
 
     /// Every association of every record in `ids`, through [`batch_read`](Self::batch_read): at
     /// most 1000 inputs per request, HubSpot's cap, each record asked again with its own cursor
-    /// until its last page, with bounded concurrency under the rate limiter. Records that fail
-    /// are in the outcome's `failed`.
+    /// until its last page, with bounded concurrency under the rate limiter. Records that fail,
+    /// and records whose page does not decode, are in the outcome's `failed`.
     pub async fn batch_read_all(
         &self,
         from_object_type: impl Into<crate::ObjectType>,
@@ -1237,50 +1190,42 @@ impl Client {
     > {
         let from_object_type: crate::ObjectType = from_object_type.into();
         let to_object_type: crate::ObjectType = to_object_type.into();
+        let page = |result: types::PublicAssociationMultiWithLabel| crate::bulk::ReadPage {
+            id: result.from.id,
+            items: result.to,
+            next: result.paging.and_then(|paging| paging.next).map(|next| next.after),
+        };
         crate::bulk::read_all(
                 "batch_read",
                 ids,
-                Some(1000usize),
+                Some(1000),
                 options,
+                &CONTEXT,
+                page,
                 move |inputs: Vec<crate::bulk::ReadInput>| {
-                    let from_object_type = from_object_type.clone();
-                    let to_object_type = to_object_type.clone();
-                    async move {
-                        let inputs = inputs
-                            .into_iter()
-                            .map(|input| types::PublicFetchAssociationsBatchRequest {
-                                id: input.id,
-                                after: input.after,
-                            })
-                            .collect();
-                        let answer = self
-                            .batch_read(
-                                from_object_type,
-                                to_object_type,
-                                &types::BatchInputPublicFetchAssociationsBatchRequest {
-                                    inputs,
-                                },
-                            )
-                            .await?
-                            .into_inner();
-                        Ok(crate::bulk::ReadReply {
-                            errors: answer
-                                .errors
-                                .iter()
-                                .filter_map(|error| serde_json::to_value(error).ok())
-                                .collect(),
-                            pages: answer
-                                .results
-                                .into_iter()
-                                .map(|result| {
-                                    let next = result
-                                        .paging
-                                        .and_then(|paging| paging.next)
-                                        .map(|next| next.after);
-                                    (result.from.id, result.to, next)
-                                })
-                                .collect(),
+                    let inputs = inputs
+                        .into_iter()
+                        .map(|input| types::PublicFetchAssociationsBatchRequest {
+                            id: input.id,
+                            after: input.after,
                         })
+                        .collect();
+                    let call = Self::batch_read_call(
+                        &from_object_type,
+                        &to_object_type,
+                        &types::BatchInputPublicFetchAssociationsBatchRequest {
+                            inputs,
+                        },
+                    );
+                    async move {
+                        let answer = self.transport.send(call?).await?;
+                        Ok(
+                            answer
+                                .json::<
+                                    crate::bulk::Answer<types::PublicAssociationMultiWithLabel>,
+                                >()?
+                                .into_inner(),
+                        )
                     }
                 },
             )
@@ -1331,18 +1276,18 @@ impl Client {
             inputs,
             None,
             options,
+            &CONTEXT,
             move |inputs: Vec<types::PublicAssociationMultiArchive>| {
-                let from_object_type = from_object_type.clone();
-                let to_object_type = to_object_type.clone();
+                let call = Self::batch_archive_call(
+                    &from_object_type,
+                    &to_object_type,
+                    &types::BatchInputPublicAssociationMultiArchive {
+                        inputs,
+                    },
+                );
                 async move {
-                    self.batch_archive(
-                            from_object_type,
-                            to_object_type,
-                            &types::BatchInputPublicAssociationMultiArchive {
-                                inputs,
-                            },
-                        )
-                        .await?;
+                    let answer = self.transport.send(call?).await?;
+                    answer.ignore_body()?;
                     Ok(crate::bulk::Reply::empty())
                 }
             },
@@ -1393,18 +1338,18 @@ impl Client {
             inputs,
             None,
             options,
+            &CONTEXT,
             move |inputs: Vec<types::PublicAssociationMultiPost>| {
-                let from_object_type = from_object_type.clone();
-                let to_object_type = to_object_type.clone();
+                let call = Self::batch_archive_labels_call(
+                    &from_object_type,
+                    &to_object_type,
+                    &types::BatchInputPublicAssociationMultiPost {
+                        inputs,
+                    },
+                );
                 async move {
-                    self.batch_archive_labels(
-                            from_object_type,
-                            to_object_type,
-                            &types::BatchInputPublicAssociationMultiPost {
-                                inputs,
-                            },
-                        )
-                        .await?;
+                    let answer = self.transport.send(call?).await?;
+                    answer.ignore_body()?;
                     Ok(crate::bulk::Reply::empty())
                 }
             },
@@ -1465,27 +1410,29 @@ impl Client {
             inputs,
             None,
             options,
+            &CONTEXT,
             move |
                 inputs: Vec<
                     types::PublicAssociationDefinitionConfigurationCreateRequest,
                 >|
             {
-                let from_object_type = from_object_type.clone();
-                let to_object_type = to_object_type.clone();
+                let call = Self::batch_create_limits_call(
+                    &from_object_type,
+                    &to_object_type,
+                    &types::BatchInputPublicAssociationDefinitionConfigurationCreateRequest {
+                        inputs,
+                    },
+                );
                 async move {
-                    let answer = self
-                        .batch_create_limits(
-                            from_object_type,
-                            to_object_type,
-                            &types::BatchInputPublicAssociationDefinitionConfigurationCreateRequest {
-                                inputs,
-                            },
-                        )
-                        .await?;
-                    Ok({
-                        let answer = answer.into_inner();
-                        crate::bulk::Reply::new(answer.results, &answer.errors)
-                    })
+                    let answer = self.transport.send(call?).await?;
+                    let answer = answer
+                        .json::<
+                            crate::bulk::Answer<
+                                types::PublicAssociationDefinitionUserConfiguration,
+                            >,
+                        >()?
+                        .into_inner();
+                    Ok(crate::bulk::Reply::acknowledged(answer))
                 }
             },
         )
@@ -1545,27 +1492,29 @@ impl Client {
             inputs,
             None,
             options,
+            &CONTEXT,
             move |
                 inputs: Vec<
                     types::PublicAssociationDefinitionConfigurationUpdateRequest,
                 >|
             {
-                let from_object_type = from_object_type.clone();
-                let to_object_type = to_object_type.clone();
+                let call = Self::batch_update_limits_call(
+                    &from_object_type,
+                    &to_object_type,
+                    &types::BatchInputPublicAssociationDefinitionConfigurationUpdateRequest {
+                        inputs,
+                    },
+                );
                 async move {
-                    let answer = self
-                        .batch_update_limits(
-                            from_object_type,
-                            to_object_type,
-                            &types::BatchInputPublicAssociationDefinitionConfigurationUpdateRequest {
-                                inputs,
-                            },
-                        )
-                        .await?;
-                    Ok({
-                        let answer = answer.into_inner();
-                        crate::bulk::Reply::new(answer.results, &answer.errors)
-                    })
+                    let answer = self.transport.send(call?).await?;
+                    let answer = answer
+                        .json::<
+                            crate::bulk::Answer<
+                                types::PublicAssociationDefinitionConfigurationUpdateResult,
+                            >,
+                        >()?
+                        .into_inner();
+                    Ok(crate::bulk::Reply::acknowledged(answer))
                 }
             },
         )
@@ -1615,18 +1564,18 @@ impl Client {
             inputs,
             None,
             options,
+            &CONTEXT,
             move |inputs: Vec<types::PublicAssociationSpec>| {
-                let from_object_type = from_object_type.clone();
-                let to_object_type = to_object_type.clone();
+                let call = Self::batch_purge_limits_call(
+                    &from_object_type,
+                    &to_object_type,
+                    &types::BatchInputPublicAssociationSpec {
+                        inputs,
+                    },
+                );
                 async move {
-                    self.batch_purge_limits(
-                            from_object_type,
-                            to_object_type,
-                            &types::BatchInputPublicAssociationSpec {
-                                inputs,
-                            },
-                        )
-                        .await?;
+                    let answer = self.transport.send(call?).await?;
+                    answer.ignore_body()?;
                     Ok(crate::bulk::Reply::empty())
                 }
             },
@@ -1640,7 +1589,8 @@ impl Client {
     ///
     /// ```no_run
     /// # #![allow(deprecated)]
-    /// # async fn run(client: &hubspot_associations::v4::Client) -> Result<(), hubspot_associations::Error> {
+    /// # use hubspot_associations::v4::Client;
+    /// # async fn run(client: &Client) -> Result<(), hubspot_associations::Error> {
     /// use hubspot_associations::ObjectType;
     ///
     /// let labels = client.labels(ObjectType::CONTACTS, ObjectType::COMPANIES).await?;
@@ -1955,5 +1905,479 @@ impl Client {
                 )
             }
         }
+    }
+
+    /// The request of [`Self::list`].
+    fn list_call(
+        object_type: &crate::ObjectType,
+        object_id: &crate::ObjectId,
+        to_object_type: &crate::ObjectType,
+        query: &ListQuery,
+    ) -> Result<Call, Error> {
+        let path = [
+            "/crm/v4/objects/",
+            &segment("objectType", object_type)?,
+            "/",
+            &segment("objectId", object_id)?,
+            "/associations/",
+            &segment("toObjectType", to_object_type)?,
+        ]
+            .concat();
+        Ok(
+            Call::new(
+                    Operation::new("list", VERSION, Method::GET, RetryClass::Idempotent),
+                    path,
+                )
+                .query("after", query.after.as_deref())
+                .query("limit", query.limit),
+        )
+    }
+
+    /// The request of [`Self::create`].
+    fn create_call(
+        object_type: &crate::ObjectType,
+        object_id: &crate::ObjectId,
+        to_object_type: &crate::ObjectType,
+        to_object_id: &crate::ObjectId,
+        body: &[types::AssociationSpec],
+    ) -> Result<Call, Error> {
+        let path = [
+            "/crm/v4/objects/",
+            &segment("objectType", object_type)?,
+            "/",
+            &segment("objectId", object_id)?,
+            "/associations/",
+            &segment("toObjectType", to_object_type)?,
+            "/",
+            &segment("toObjectId", to_object_id)?,
+        ]
+            .concat();
+        Call::new(
+                Operation::new("create", VERSION, Method::PUT, RetryClass::Idempotent),
+                path,
+            )
+            .json_body(body)
+    }
+
+    /// The request of [`Self::archive`].
+    fn archive_call(
+        object_type: &crate::ObjectType,
+        object_id: &crate::ObjectId,
+        to_object_type: &crate::ObjectType,
+        to_object_id: &crate::ObjectId,
+    ) -> Result<Call, Error> {
+        let path = [
+            "/crm/v4/objects/",
+            &segment("objectType", object_type)?,
+            "/",
+            &segment("objectId", object_id)?,
+            "/associations/",
+            &segment("toObjectType", to_object_type)?,
+            "/",
+            &segment("toObjectId", to_object_id)?,
+        ]
+            .concat();
+        Ok(
+            Call::new(
+                Operation::new(
+                    "archive",
+                    VERSION,
+                    Method::DELETE,
+                    RetryClass::Idempotent,
+                ),
+                path,
+            ),
+        )
+    }
+
+    /// The request of [`Self::create_default`].
+    fn create_default_call(
+        from_object_type: &crate::ObjectType,
+        from_object_id: &crate::ObjectId,
+        to_object_type: &crate::ObjectType,
+        to_object_id: &crate::ObjectId,
+    ) -> Result<Call, Error> {
+        let path = [
+            "/crm/v4/objects/",
+            &segment("fromObjectType", from_object_type)?,
+            "/",
+            &segment("fromObjectId", from_object_id)?,
+            "/associations/default/",
+            &segment("toObjectType", to_object_type)?,
+            "/",
+            &segment("toObjectId", to_object_id)?,
+        ]
+            .concat();
+        Ok(
+            Call::new(
+                Operation::new(
+                    "create_default",
+                    VERSION,
+                    Method::PUT,
+                    RetryClass::Idempotent,
+                ),
+                path,
+            ),
+        )
+    }
+
+    /// The request of [`Self::batch_create`].
+    fn batch_create_call(
+        from_object_type: &crate::ObjectType,
+        to_object_type: &crate::ObjectType,
+        body: &types::BatchInputPublicAssociationMultiPost,
+    ) -> Result<Call, Error> {
+        let path = [
+            "/crm/v4/associations/",
+            &segment("fromObjectType", from_object_type)?,
+            "/",
+            &segment("toObjectType", to_object_type)?,
+            "/batch/create",
+        ]
+            .concat();
+        Call::new(
+                Operation::new("batch_create", VERSION, Method::POST, RetryClass::Batch),
+                path,
+            )
+            .json_body(body)
+    }
+
+    /// The request of [`Self::batch_create_default`].
+    fn batch_create_default_call(
+        from_object_type: &crate::ObjectType,
+        to_object_type: &crate::ObjectType,
+        body: &types::BatchInputPublicDefaultAssociationMultiPost,
+    ) -> Result<Call, Error> {
+        let path = [
+            "/crm/v4/associations/",
+            &segment("fromObjectType", from_object_type)?,
+            "/",
+            &segment("toObjectType", to_object_type)?,
+            "/batch/associate/default",
+        ]
+            .concat();
+        Call::new(
+                Operation::new(
+                    "batch_create_default",
+                    VERSION,
+                    Method::POST,
+                    RetryClass::Batch,
+                ),
+                path,
+            )
+            .json_body(body)
+    }
+
+    /// The request of [`Self::batch_read`].
+    fn batch_read_call(
+        from_object_type: &crate::ObjectType,
+        to_object_type: &crate::ObjectType,
+        body: &types::BatchInputPublicFetchAssociationsBatchRequest,
+    ) -> Result<Call, Error> {
+        let path = [
+            "/crm/v4/associations/",
+            &segment("fromObjectType", from_object_type)?,
+            "/",
+            &segment("toObjectType", to_object_type)?,
+            "/batch/read",
+        ]
+            .concat();
+        Call::new(
+                Operation::new("batch_read", VERSION, Method::POST, RetryClass::Batch),
+                path,
+            )
+            .json_body(body)
+    }
+
+    /// The request of [`Self::batch_archive`].
+    fn batch_archive_call(
+        from_object_type: &crate::ObjectType,
+        to_object_type: &crate::ObjectType,
+        body: &types::BatchInputPublicAssociationMultiArchive,
+    ) -> Result<Call, Error> {
+        let path = [
+            "/crm/v4/associations/",
+            &segment("fromObjectType", from_object_type)?,
+            "/",
+            &segment("toObjectType", to_object_type)?,
+            "/batch/archive",
+        ]
+            .concat();
+        Call::new(
+                Operation::new(
+                    "batch_archive",
+                    VERSION,
+                    Method::POST,
+                    RetryClass::Batch,
+                ),
+                path,
+            )
+            .json_body(body)
+    }
+
+    /// The request of [`Self::batch_archive_labels`].
+    fn batch_archive_labels_call(
+        from_object_type: &crate::ObjectType,
+        to_object_type: &crate::ObjectType,
+        body: &types::BatchInputPublicAssociationMultiPost,
+    ) -> Result<Call, Error> {
+        let path = [
+            "/crm/v4/associations/",
+            &segment("fromObjectType", from_object_type)?,
+            "/",
+            &segment("toObjectType", to_object_type)?,
+            "/batch/labels/archive",
+        ]
+            .concat();
+        Call::new(
+                Operation::new(
+                    "batch_archive_labels",
+                    VERSION,
+                    Method::POST,
+                    RetryClass::Batch,
+                ),
+                path,
+            )
+            .json_body(body)
+    }
+
+    /// The request of [`Self::list_labels`].
+    fn list_labels_call(
+        from_object_type: &crate::ObjectType,
+        to_object_type: &crate::ObjectType,
+    ) -> Result<Call, Error> {
+        let path = [
+            "/crm/v4/associations/",
+            &segment("fromObjectType", from_object_type)?,
+            "/",
+            &segment("toObjectType", to_object_type)?,
+            "/labels",
+        ]
+            .concat();
+        Ok(
+            Call::new(
+                Operation::new(
+                    "list_labels",
+                    VERSION,
+                    Method::GET,
+                    RetryClass::Idempotent,
+                ),
+                path,
+            ),
+        )
+    }
+
+    /// The request of [`Self::update_label`].
+    fn update_label_call(
+        from_object_type: &crate::ObjectType,
+        to_object_type: &crate::ObjectType,
+        body: &types::PublicAssociationDefinitionUpdateRequest,
+    ) -> Result<Call, Error> {
+        let path = [
+            "/crm/v4/associations/",
+            &segment("fromObjectType", from_object_type)?,
+            "/",
+            &segment("toObjectType", to_object_type)?,
+            "/labels",
+        ]
+            .concat();
+        Call::new(
+                Operation::new(
+                    "update_label",
+                    VERSION,
+                    Method::PUT,
+                    RetryClass::Idempotent,
+                ),
+                path,
+            )
+            .json_body(body)
+    }
+
+    /// The request of [`Self::create_label`].
+    fn create_label_call(
+        from_object_type: &crate::ObjectType,
+        to_object_type: &crate::ObjectType,
+        body: &types::PublicAssociationDefinitionCreateRequest,
+    ) -> Result<Call, Error> {
+        let path = [
+            "/crm/v4/associations/",
+            &segment("fromObjectType", from_object_type)?,
+            "/",
+            &segment("toObjectType", to_object_type)?,
+            "/labels",
+        ]
+            .concat();
+        Call::new(
+                Operation::new("create_label", VERSION, Method::POST, RetryClass::Never),
+                path,
+            )
+            .json_body(body)
+    }
+
+    /// The request of [`Self::delete_label`].
+    fn delete_label_call(
+        from_object_type: &crate::ObjectType,
+        to_object_type: &crate::ObjectType,
+        association_type_id: i32,
+    ) -> Result<Call, Error> {
+        let path = [
+            "/crm/v4/associations/",
+            &segment("fromObjectType", from_object_type)?,
+            "/",
+            &segment("toObjectType", to_object_type)?,
+            "/labels/",
+            &segment("associationTypeId", association_type_id)?,
+        ]
+            .concat();
+        Ok(
+            Call::new(
+                Operation::new(
+                    "delete_label",
+                    VERSION,
+                    Method::DELETE,
+                    RetryClass::Idempotent,
+                ),
+                path,
+            ),
+        )
+    }
+
+    /// The request of [`Self::list_all_limits`].
+    fn list_all_limits_call() -> Result<Call, Error> {
+        let path = "/crm/v4/associations/definitions/configurations/all".to_owned();
+        Ok(
+            Call::new(
+                Operation::new(
+                    "list_all_limits",
+                    VERSION,
+                    Method::GET,
+                    RetryClass::Idempotent,
+                ),
+                path,
+            ),
+        )
+    }
+
+    /// The request of [`Self::list_limits`].
+    fn list_limits_call(
+        from_object_type: &crate::ObjectType,
+        to_object_type: &crate::ObjectType,
+    ) -> Result<Call, Error> {
+        let path = [
+            "/crm/v4/associations/definitions/configurations/",
+            &segment("fromObjectType", from_object_type)?,
+            "/",
+            &segment("toObjectType", to_object_type)?,
+        ]
+            .concat();
+        Ok(
+            Call::new(
+                Operation::new(
+                    "list_limits",
+                    VERSION,
+                    Method::GET,
+                    RetryClass::Idempotent,
+                ),
+                path,
+            ),
+        )
+    }
+
+    /// The request of [`Self::batch_create_limits`].
+    fn batch_create_limits_call(
+        from_object_type: &crate::ObjectType,
+        to_object_type: &crate::ObjectType,
+        body: &types::BatchInputPublicAssociationDefinitionConfigurationCreateRequest,
+    ) -> Result<Call, Error> {
+        let path = [
+            "/crm/v4/associations/definitions/configurations/",
+            &segment("fromObjectType", from_object_type)?,
+            "/",
+            &segment("toObjectType", to_object_type)?,
+            "/batch/create",
+        ]
+            .concat();
+        Call::new(
+                Operation::new(
+                    "batch_create_limits",
+                    VERSION,
+                    Method::POST,
+                    RetryClass::Batch,
+                ),
+                path,
+            )
+            .json_body(body)
+    }
+
+    /// The request of [`Self::batch_update_limits`].
+    fn batch_update_limits_call(
+        from_object_type: &crate::ObjectType,
+        to_object_type: &crate::ObjectType,
+        body: &types::BatchInputPublicAssociationDefinitionConfigurationUpdateRequest,
+    ) -> Result<Call, Error> {
+        let path = [
+            "/crm/v4/associations/definitions/configurations/",
+            &segment("fromObjectType", from_object_type)?,
+            "/",
+            &segment("toObjectType", to_object_type)?,
+            "/batch/update",
+        ]
+            .concat();
+        Call::new(
+                Operation::new(
+                    "batch_update_limits",
+                    VERSION,
+                    Method::POST,
+                    RetryClass::Batch,
+                ),
+                path,
+            )
+            .json_body(body)
+    }
+
+    /// The request of [`Self::batch_purge_limits`].
+    fn batch_purge_limits_call(
+        from_object_type: &crate::ObjectType,
+        to_object_type: &crate::ObjectType,
+        body: &types::BatchInputPublicAssociationSpec,
+    ) -> Result<Call, Error> {
+        let path = [
+            "/crm/v4/associations/definitions/configurations/",
+            &segment("fromObjectType", from_object_type)?,
+            "/",
+            &segment("toObjectType", to_object_type)?,
+            "/batch/purge",
+        ]
+            .concat();
+        Call::new(
+                Operation::new(
+                    "batch_purge_limits",
+                    VERSION,
+                    Method::POST,
+                    RetryClass::Batch,
+                ),
+                path,
+            )
+            .json_body(body)
+    }
+
+    /// The request of [`Self::request_high_usage_report`].
+    fn request_high_usage_report_call(user_id: i32) -> Result<Call, Error> {
+        let path = [
+            "/crm/v4/associations/usage/high-usage-report/",
+            &segment("userId", user_id)?,
+        ]
+            .concat();
+        Ok(
+            Call::new(
+                Operation::new(
+                    "request_high_usage_report",
+                    VERSION,
+                    Method::POST,
+                    RetryClass::Never,
+                ),
+                path,
+            ),
+        )
     }
 }

@@ -3,14 +3,20 @@
 //!
 //! progenitor's own method template is not used: it matches exact status codes and returns its
 //! own error type, where this crate accepts any 2xx and returns one error type for every version.
+//!
+//! Each operation has a private request builder (`<operation>_call`) that the typed method and
+//! the bulk helpers share, so the path, query and body are written once.
 
-use heck::ToUpperCamelCase;
-use proc_macro2::TokenStream;
+use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
 use super::{docs, inner_docs};
-use crate::diff::{Change, Impact};
-use crate::model::{Body, Method, MethodKind, Operation, Param, ParamRole, Retry, Scalar, Version};
+use crate::diff::{self, Change};
+use crate::model::{
+    BulkResult, Method, MethodKind, Operation, Param, ParamRole, Retry, Version, model_type,
+};
+use crate::path_template::Segment;
+use crate::rust_types::{RustType, Scope};
 
 /// The `mod.rs` of a version: docs, the `types` module, the `Client` and its methods.
 pub fn client(version: &Version, previous: Option<(&str, Vec<Change>)>) -> TokenStream {
@@ -24,10 +30,8 @@ pub fn client(version: &Version, previous: Option<(&str, Vec<Change>)>) -> Token
     ));
     // The impl of a deprecated client names it, which the compiler would warn about.
     let allow_deprecated = version
-        .lifecycle
-        .end_of_support
-        .as_ref()
-        .map(|_| quote!(#[allow(deprecated)]));
+        .is_deprecated()
+        .then(|| quote!(#[allow(deprecated)]));
     let deprecation = version.lifecycle.end_of_support.as_ref().map(|date| {
         let note = format!(
             "HubSpot ends support for version {name} on {date}; move to a date-based version (see the migration guide)."
@@ -40,45 +44,45 @@ pub fn client(version: &Version, previous: Option<(&str, Vec<Change>)>) -> Token
         ),
         None => format!("The request and response bodies of version {name}."),
     });
-    let methods = version.methods.iter().map(|method| {
-        let op = version
-            .operations
-            .iter()
-            .find(|op| op.id == method.operation)
-            .expect("the model derives every method from one of the version's operations");
+    let methods = version.methods.iter().filter_map(|method| {
+        let op = version.operation(&method.operation)?;
         let signature = signature(method);
-        match method.kind {
+        Some(match method.kind {
             MethodKind::Call => {
                 let derived: Vec<&Method> = version
                     .methods
                     .iter()
                     .filter(|m| m.operation == op.id && m.kind != MethodKind::Call)
                     .collect();
-                call_method(&signature, op, &derived)
+                call_method(&signature, op, &derived, &version.module)
             }
-            MethodKind::Pages => pages_method(&signature, op, &version.module, &method.name),
+            MethodKind::Pages => pages_method(&signature, op, version, &method.name),
             MethodKind::BatchAll => batch_all(&signature, op),
             MethodKind::BatchChunks => batch_chunks(&signature, op),
-            MethodKind::ReadAll => read_all(&signature, op),
-            MethodKind::Labels => label_lookup(&signature, op, &version.module),
-        }
+            MethodKind::ReadAll => read_all(&signature, op, version),
+            MethodKind::Labels => label_lookup(&signature, op, version),
+        })
     });
+    let builders = version.operations.iter().map(request_builder);
     let call_json = call_json(version);
     let queries = version.operations.iter().filter_map(query_struct);
+    let context = context_names(version);
     quote! {
         #module_doc
 
         #types_doc
         pub mod types;
 
-        use crate::operation::{Operation, Retry};
+        use crate::operation::Operation;
         use crate::transport::Call;
         use crate::url_path::segment;
-        use crate::{CallOptions, Error, Response, Transport};
+        use crate::{CallOptions, Error, Response, RetryClass, Transport};
         use reqwest::Method;
 
         /// The version as HubSpot names it in paths.
         pub const VERSION: &str = #name;
+
+        #context
 
         #(#queries)*
 
@@ -112,9 +116,28 @@ pub fn client(version: &Version, previous: Option<(&str, Vec<Change>)>) -> Token
             #(#methods)*
 
             #call_json
-        }
 
+            #(#builders)*
+        }
     }
+}
+
+/// How the errors of the version's batch answers name records: the JSON names of the key
+/// fields of its batch types, by side. `None` for a version without batch operations.
+fn context_names(version: &Version) -> Option<TokenStream> {
+    if version.keyed.is_empty() {
+        return None;
+    }
+    let from = version.context_names(crate::model::Side::From).into_iter();
+    let to = version.context_names(crate::model::Side::To).into_iter();
+    Some(quote! {
+        /// How the errors of this version's batch answers name the records of the inputs they
+        /// concern: the JSON names of the fields of its batch types that hold the records.
+        const CONTEXT: crate::bulk::ContextNames = crate::bulk::ContextNames {
+            from: &[#(#from),*],
+            to: &[#(#to),*],
+        };
+    })
 }
 
 /// `tests/decoding/versions.rs`: the property tests of every version's success types, each
@@ -132,16 +155,14 @@ pub fn decoding_tests_file(versions: &[Version]) -> TokenStream {
 /// `tests/decoding.rs`: decoding arbitrary bytes or JSON never panics, and what decodes encodes
 /// and decodes again to the same value.
 pub fn decoding_tests(version: &Version) -> TokenStream {
-    let mut bodies: Vec<&String> = version
+    let mut bodies: Vec<RustType> = version
         .operations
         .iter()
-        .filter_map(|op| op.success.body.as_ref())
+        .filter_map(|op| op.success.body.as_deref().map(model_type))
         .collect();
     bodies.sort();
     bodies.dedup();
-    let types = bodies
-        .iter()
-        .map(|name| format_ident!("{}", name.to_upper_camel_case()));
+    let types = bodies.iter().map(|ty| ty.tokens(Scope::Client));
     let mut keys: Vec<String> = version
         .api
         .components
@@ -170,7 +191,7 @@ pub fn decoding_tests(version: &Version) -> TokenStream {
             const KEYS: &[&str] = &[#(#keys),*];
 
             fn decode_every_success_type(bytes: &[u8]) {
-                #( decode::<types::#types>(bytes); )*
+                #( decode::<#types>(bytes); )*
             }
 
             proptest! {
@@ -205,67 +226,119 @@ fn module_docs(version: &Version, previous: Option<(&str, Vec<Change>)>) -> Stri
         version.source.to_string_lossy().replace('\\', "/"),
         version.module
     ));
-    doc.push_str("| method | HTTP | success | retried |\n|---|---|---|---|\n");
+    doc.push_str(
+        "| method | HTTP | documented success | retried | inputs per request |\n|---|---|---|---|---|\n",
+    );
     for op in &version.operations {
         doc.push_str(&format!(
-            "| [`{id}`](Client::{id}) | `{method} {path}` | {statuses} | {retry} |\n",
+            "| [`{id}`](Client::{id}) | `{method} {path}` | {statuses} | {retry} | {cap} |\n",
             id = op.id,
             method = op.method,
             path = op.path,
-            statuses = op.success.statuses.join(", "),
+            statuses = op.success.documented_text(", "),
             retry = match op.retry {
                 Retry::Idempotent => "yes",
                 Retry::Batch => "yes (batch)",
                 Retry::Never => "no",
+            },
+            cap = match (&op.bulk, op.batch_cap()) {
+                (_, Some(cap)) => cap.to_string(),
+                (Some(_), None) => "no cap documented".to_owned(),
+                (None, None) => "-".to_owned(),
             }
         ));
     }
+    doc.push_str(&scopes_section(version));
     if let Some((before, changes)) = previous {
         doc.push_str(&format!("\n# Changes from {before}\n\n"));
-        if changes.is_empty() {
-            doc.push_str("None for a program using the client.\n");
-        }
-        for change in changes {
-            let mark = match change.impact {
-                Impact::Breaking => "**breaking**: ",
-                Impact::Behaviour => "**behaviour**: ",
-                Impact::Compatible => "",
-            };
-            doc.push_str(&format!("- {mark}{}: {}\n", change.subject, change.detail));
-        }
+        doc.push_str(&diff::grouped(&changes, 2));
     }
     doc
 }
 
-/// `let object_type: crate::ObjectType = object_type.into();` for each parameter a method
-/// takes as `impl Into<...>`, so that the body uses it as its own type.
+/// The sets of OAuth scopes the operations take, each listed once, for the module docs; every
+/// method's docs point here.
+fn scopes_section(version: &Version) -> String {
+    let mut sets: Vec<(&[String], Vec<&str>)> = Vec::new();
+    for op in version.operations.iter().filter(|op| !op.scopes.is_empty()) {
+        match sets
+            .iter_mut()
+            .find(|(scopes, _)| *scopes == op.scopes.as_slice())
+        {
+            Some((_, ops)) => ops.push(&op.id),
+            None => sets.push((&op.scopes, vec![&op.id])),
+        }
+    }
+    if sets.is_empty() {
+        return String::new();
+    }
+    let mut text = String::from(
+        "\n# OAuth scopes\n\nAs HubSpot publishes them: an OAuth app's token (or a private app's) \
+         lets a call through when it has any one of the scopes its operation lists, in practice \
+         the read or write scope of the records' object types. [`crate::OperationInfo::scopes`] \
+         has each operation's list.\n",
+    );
+    let code = |scopes: &mut dyn Iterator<Item = &String>| -> String {
+        scopes
+            .map(|scope| format!("`{scope}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    for (index, (scopes, ops)) in sets.iter().enumerate() {
+        let ops: Vec<String> = ops
+            .iter()
+            .map(|id| format!("[`{id}`](Client::{id})"))
+            .collect();
+        // A list that differs from one above by a few scopes is told by the difference.
+        let near = sets[..index].iter().find_map(|(earlier, _)| {
+            let lost: Vec<&String> = earlier.iter().filter(|s| !scopes.contains(s)).collect();
+            let gained: Vec<&String> = scopes.iter().filter(|s| !earlier.contains(s)).collect();
+            (lost.len() + gained.len() <= 10).then_some((earlier, lost, gained))
+        });
+        let listed = match near {
+            Some((earlier, lost, gained)) => {
+                let mut text = format!("the {} above", earlier.len());
+                if !lost.is_empty() {
+                    text.push_str(&format!(" without {}", code(&mut lost.into_iter())));
+                }
+                if !gained.is_empty() {
+                    text.push_str(&format!(" and with {}", code(&mut gained.into_iter())));
+                }
+                text
+            }
+            None => format!("these {}: {}", scopes.len(), code(&mut scopes.iter())),
+        };
+        text.push_str(&format!("\n{}: any one of {listed}.\n", ops.join(", ")));
+    }
+    text
+}
+
+/// `let object_type = object_type.into();` for each parameter a method takes as
+/// `impl Into<...>`, so that the body uses it as its own type.
 fn conversions<'a>(params: impl Iterator<Item = &'a Param>) -> TokenStream {
     let lets = params.filter_map(|param| {
         let ident = format_ident!("{}", param.rust_name);
-        match param.role {
-            ParamRole::ObjectType => Some(quote!(let #ident: crate::ObjectType = #ident.into();)),
-            ParamRole::ObjectId => Some(quote!(let #ident: crate::ObjectId = #ident.into();)),
-            _ => None,
-        }
+        let ty = match param.role {
+            ParamRole::ObjectType => crate::rust_types::Runtime::ObjectType,
+            ParamRole::ObjectId => crate::rust_types::Runtime::ObjectId,
+            _ => return None,
+        };
+        Some(quote!(let #ident: #ty = #ident.into();))
     });
     quote!(#(#lets)*)
 }
 
 /// The struct of an operation's optional query parameters, with `Default`.
 fn query_struct(op: &Operation) -> Option<TokenStream> {
-    let name = format_ident!("{}", op.query.as_ref()?);
+    let name = op.query_type()?;
+    let ident = format_ident!("{name}");
     let fields = op
         .params
         .iter()
         .filter(|p| p.role == ParamRole::OptionalQuery)
         .map(|param| {
-            let ident = format_ident!("{}", param.rust_name);
-            let ty = match param.scalar {
-                Scalar::Str => quote!(String),
-                Scalar::I32 => quote!(i32),
-                Scalar::I64 => quote!(i64),
-                Scalar::Bool => quote!(bool),
-            };
+            let field = format_ident!("{}", param.rust_name);
+            let ty = param.scalar.owned().tokens(Scope::Client);
             let doc = docs(
                 param
                     .description
@@ -274,7 +347,7 @@ fn query_struct(op: &Operation) -> Option<TokenStream> {
             );
             quote! {
                 #doc
-                pub #ident: Option<#ty>,
+                pub #field: Option<#ty>,
             }
         });
     let doc = docs(&format!(
@@ -284,7 +357,7 @@ fn query_struct(op: &Operation) -> Option<TokenStream> {
     Some(quote! {
         #doc
         #[derive(Clone, Debug, Default, PartialEq, Eq)]
-        pub struct #name {
+        pub struct #ident {
             #(#fields)*
         }
     })
@@ -293,40 +366,121 @@ fn query_struct(op: &Operation) -> Option<TokenStream> {
 /// `pub async fn name(&self, args) -> returns`, exactly as the model says.
 fn signature(method: &Method) -> TokenStream {
     let name = format_ident!("{}", method.name);
-    let args = method.args.iter().map(|(arg, ty)| {
-        let arg = format_ident!("{}", arg);
-        let ty: syn::Type = syn::parse_str(ty).expect("the model writes Rust types");
-        quote!(#arg: #ty)
+    let args = method.args.iter().map(|arg| {
+        let ident = format_ident!("{}", arg.name);
+        let ty = arg.ty.tokens(Scope::Client);
+        quote!(#ident: #ty)
     });
-    let returns: syn::Type = syn::parse_str(&method.returns).expect("the model writes Rust types");
+    let returns = method.returns.tokens(Scope::Client);
     let asyncness = method.is_async.then(|| quote!(async));
     quote!(pub #asyncness fn #name(&self, #(#args),*) -> #returns)
 }
 
-fn call_method(signature: &TokenStream, op: &Operation, derived: &[&Method]) -> TokenStream {
-    let doc = docs(&method_docs(op, derived));
+fn builder_name(op: &Operation) -> proc_macro2::Ident {
+    format_ident!("{}_call", op.id)
+}
+
+/// The parameters of an operation's request builder: path parameters converted (borrowed),
+/// required query parameters, the query value and the body, as the typed method passes them.
+fn builder_params(op: &Operation) -> Vec<TokenStream> {
+    let mut params: Vec<TokenStream> = op
+        .params
+        .iter()
+        .filter(|p| p.role != ParamRole::OptionalQuery)
+        .map(|param| {
+            let ident = format_ident!("{}", param.rust_name);
+            let ty = match param.role {
+                ParamRole::ObjectType => {
+                    RustType::Runtime(crate::rust_types::Runtime::ObjectType).borrowed()
+                }
+                ParamRole::ObjectId => {
+                    RustType::Runtime(crate::rust_types::Runtime::ObjectId).borrowed()
+                }
+                _ => param.scalar.borrowed(),
+            }
+            .tokens(Scope::Client);
+            quote!(#ident: #ty)
+        })
+        .collect();
+    if let Some(query) = op.query_type() {
+        let query = format_ident!("{query}");
+        params.push(quote!(query: &#query));
+    }
+    if let Some(body) = &op.body {
+        let ty = body.argument_type().tokens(Scope::Client);
+        params.push(quote!(body: #ty));
+    }
+    params
+}
+
+/// The arguments a method passes to the request builder: its own converted parameters.
+fn builder_args(op: &Operation) -> Vec<TokenStream> {
+    let mut args: Vec<TokenStream> = op
+        .params
+        .iter()
+        .filter(|p| p.role != ParamRole::OptionalQuery)
+        .map(|param| {
+            let ident = format_ident!("{}", param.rust_name);
+            match param.role {
+                ParamRole::ObjectType | ParamRole::ObjectId => quote!(&#ident),
+                _ => quote!(#ident),
+            }
+        })
+        .collect();
+    if op.query_type().is_some() {
+        args.push(quote!(&query));
+    }
+    if op.body.is_some() {
+        args.push(quote!(body));
+    }
+    args
+}
+
+/// The request of an operation: method, path, query and body.
+fn request_builder(op: &Operation) -> TokenStream {
+    let name = builder_name(op);
+    let params = builder_params(op);
     let path = path_expression(op);
     let id = &op.id;
-    let http = format_ident!("{}", op.method);
-    let retry = match op.retry {
-        Retry::Idempotent => quote!(Retry::Idempotent),
-        Retry::Batch => quote!(Retry::Batch),
-        Retry::Never => quote!(Retry::Never),
-    };
-    let queries = op.params.iter().filter(|p| !p.in_path).map(|param| {
+    let http = format_ident!("{}", op.method.as_str());
+    let retry = format_ident!("{}", op.retry.variant());
+    let queries = op.params.iter().filter(|p| !p.in_path()).map(|param| {
         let api = &param.api_name;
         let ident = format_ident!("{}", param.rust_name);
         match (param.role, param.scalar) {
-            (ParamRole::OptionalQuery, Scalar::Str) => {
+            (ParamRole::OptionalQuery, crate::model::Scalar::Str) => {
                 quote!(.query(#api, query.#ident.as_deref()))
             }
             (ParamRole::OptionalQuery, _) => quote!(.query(#api, query.#ident)),
             _ => quote!(.query(#api, Some(#ident))),
         }
     });
+    let call = quote!(Call::new(Operation::new(#id, VERSION, Method::#http, RetryClass::#retry), path) #(#queries)*);
+    let finish = match op.body {
+        Some(_) => quote!(#call.json_body(body)),
+        None => quote!(Ok(#call)),
+    };
+    let doc = docs(&format!("The request of [`Self::{id}`]."));
+    quote! {
+        #doc
+        fn #name(#(#params),*) -> Result<Call, Error> {
+            let path = #path;
+            #finish
+        }
+    }
+}
+
+fn call_method(
+    signature: &TokenStream,
+    op: &Operation,
+    derived: &[&Method],
+    module: &str,
+) -> TokenStream {
+    let doc = docs(&method_docs(op, derived, module));
     let converted = conversions(op.params.iter());
-    let with_body = op.body.as_ref().map(|_| quote!(.json_body(body)?));
-    let decode = match (&op.success.body, op.success.may_be_empty) {
+    let builder = builder_name(op);
+    let args = builder_args(op);
+    let decode = match (&op.success.body, op.success.may_be_empty()) {
         (Some(_), true) => quote!(json_or_empty),
         (Some(_), false) => quote!(json),
         (None, _) => quote!(ignore_body),
@@ -335,10 +489,7 @@ fn call_method(signature: &TokenStream, op: &Operation, derived: &[&Method]) -> 
         #doc
         #signature {
             #converted
-            let path = #path;
-            let call = Call::new(Operation::new(#id, VERSION, Method::#http, #retry), path)
-                #(#queries)*
-                #with_body;
+            let call = Self::#builder(#(#args),*)?;
             self.transport.send(call).await?.#decode()
         }
     }
@@ -354,17 +505,10 @@ fn call_json(version: &Version) -> TokenStream {
         let lets = op.params.iter().map(|param| {
             let ident = format_ident!("{}", param.rust_name);
             let api = &param.api_name;
-            let required = param.role != ParamRole::OptionalQuery;
-            let ty = match param.scalar {
-                Scalar::Str => quote!(String),
-                Scalar::I32 => quote!(i32),
-                Scalar::I64 => quote!(i64),
-                Scalar::Bool => quote!(bool),
-            };
-            let read = if required {
-                quote!(args.required::<#ty>(#api)?)
-            } else {
-                quote!(args.optional::<#ty>(#api)?)
+            let ty = param.scalar.owned().tokens(Scope::Client);
+            let read = match param.required() {
+                true => quote!(args.required::<#ty>(#api)?),
+                false => quote!(args.optional::<#ty>(#api)?),
             };
             quote!(let #ident = #read;)
         });
@@ -373,12 +517,12 @@ fn call_json(version: &Version) -> TokenStream {
             match param.role {
                 ParamRole::OptionalQuery => None,
                 ParamRole::ObjectType | ParamRole::ObjectId => Some(quote!(#ident)),
-                _ if param.scalar == Scalar::Str => Some(quote!(&#ident)),
+                _ if param.scalar == crate::model::Scalar::Str => Some(quote!(&#ident)),
                 _ => Some(quote!(#ident)),
             }
         });
-        let query = op.query.as_ref().map(|name| {
-            let name = format_ident!("{}", name);
+        let query = op.query_type().map(|name| {
+            let name = format_ident!("{name}");
             let fields = op
                 .params
                 .iter()
@@ -386,21 +530,11 @@ fn call_json(version: &Version) -> TokenStream {
                 .map(|p| format_ident!("{}", p.rust_name));
             quote!(#name { #(#fields),* })
         });
-        let passed = passed.chain(query);
         let body = op.body.as_ref().map(|body| {
-            let ty = match body {
-                Body::Schema(name) => {
-                    let name = format_ident!("{}", name.to_upper_camel_case());
-                    quote!(types::#name)
-                }
-                Body::ListOf(name) => {
-                    let name = format_ident!("{}", name.to_upper_camel_case());
-                    quote!(Vec<types::#name>)
-                }
-            };
+            let ty = body.owned_type().tokens(Scope::Client);
             quote!(&args.body::<#ty>()?)
         });
-        let passed = passed.chain(body);
+        let passed = passed.chain(query).chain(body);
         quote! {
             #id => {
                 #(#lets)*
@@ -438,32 +572,23 @@ fn call_json(version: &Version) -> TokenStream {
 fn path_expression(op: &Operation) -> TokenStream {
     let mut parts = Vec::new();
     let mut literal = String::new();
-    for (index, part) in op.path.split('/').enumerate() {
-        if index > 0 {
-            literal.push('/');
-        }
-        match part.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
-            Some(api_name) => {
-                if !literal.is_empty() {
-                    parts.push(quote!(#literal));
-                    literal.clear();
-                }
-                let param = op
+    for segment in op.path.segments() {
+        literal.push('/');
+        match segment {
+            Segment::Literal(text) => literal.push_str(text),
+            Segment::Param(api_name) => {
+                parts.push(quote!(#literal));
+                literal.clear();
+                let ident = op
                     .params
                     .iter()
-                    .find(|p| p.in_path && p.api_name == api_name);
-                let ident = format_ident!(
-                    "{}",
-                    param.map_or_else(|| api_name.to_owned(), |p| p.rust_name.clone())
-                );
-                // Ids and object types are borrowed, to be used again; numbers are copied.
-                let value = match param.map(|p| p.role) {
-                    Some(ParamRole::ObjectType | ParamRole::ObjectId) => quote!(&#ident),
-                    _ => quote!(#ident),
-                };
-                parts.push(quote!(&segment(#api_name, #value)?));
+                    .find(|p| p.in_path() && p.api_name == *api_name)
+                    .map_or_else(
+                        || format_ident!("{}", heck::ToSnakeCase::to_snake_case(api_name.as_str())),
+                        |p| format_ident!("{}", p.rust_name),
+                    );
+                parts.push(quote!(&segment(#api_name, #ident)?));
             }
-            None => literal.push_str(part),
         }
     }
     if parts.is_empty() {
@@ -475,7 +600,10 @@ fn path_expression(op: &Operation) -> TokenStream {
     quote!([#(#parts),*].concat())
 }
 
-fn method_docs(op: &Operation, derived: &[&Method]) -> String {
+/// The docs of an operation's method: what it does, the derived methods, then a table of what
+/// HubSpot documents of it (request, success, retries, cap, scopes, rate limits), and its
+/// arguments.
+fn method_docs(op: &Operation, derived: &[&Method], module: &str) -> String {
     let mut doc = String::new();
     if let Some(summary) = &op.summary {
         doc.push_str(summary.trim());
@@ -502,37 +630,94 @@ fn method_docs(op: &Operation, derived: &[&Method]) -> String {
     if !forms.is_empty() {
         doc.push_str(&format!("See also {}.\n\n", forms.join("; ")));
     }
-    doc.push_str(&format!("`{} {}`\n\n", op.method, op.path));
-    let statuses = op.success.documented.join(", ");
-    doc.push_str(&match (&op.success.body, op.success.may_be_empty) {
-        (Some(schema), false) => format!(
-            "Documented success: {statuses}, with a [`types::{schema}`]. Any other 2xx with that body succeeds too.\n\n"
+    let statuses = op.success.documented_text(", ");
+    let (success, tolerance) = match (&op.success.body, op.success.may_be_empty()) {
+        (Some(schema), false) => (
+            format!("{statuses}, with a [`types::{schema}`]"),
+            "Any other 2xx with that body succeeds too.",
         ),
-        (Some(schema), true) => format!(
-            "Documented success: {statuses}. The value is a [`types::{schema}`], or `None` when HubSpot answers without a body (as another version of this operation does).\n\n"
+        (Some(schema), true) => (
+            format!("{statuses}, with a [`types::{schema}`] or none"),
+            "The value is `None` when HubSpot answers without a body, as another version of \
+             this operation does; any other 2xx succeeds too.",
         ),
-        (None, _) => format!(
-            "Documented success: {statuses}, without a body. Any other 2xx succeeds too; a body, if one comes, is not read.\n\n"
+        (None, _) => (
+            format!("{statuses}, without a body"),
+            "Any other 2xx succeeds too; a body, if one comes, is not read.",
         ),
-    });
-    doc.push_str(match op.retry {
-        Retry::Idempotent => {
-            "Retried on transient failures: sending it twice has the effect of sending it once.\n\n"
-        }
-        Retry::Batch => {
-            "Retried on transient failures, so that a bulk job makes progress: repeating an input that already took effect is harmless.\n\n"
-        }
-        Retry::Never => {
-            "Not retried: a second send could act twice. Retry it yourself if you know it is safe.\n\n"
-        }
-    });
+    };
+    let (retried, why) = match op.retry {
+        Retry::Idempotent => (
+            "on transient failures",
+            "Sending it twice has the effect of sending it once, so it is retried on \
+             transient failures.",
+        ),
+        Retry::Batch => (
+            "on transient failures, as a batch",
+            "It is retried on transient failures, so that a bulk job makes progress: \
+             repeating an input that already took effect is harmless.",
+        ),
+        Retry::Never => (
+            "never",
+            "It is not retried: a second send could act twice. Retry it yourself if you know \
+             it is safe.",
+        ),
+    };
+    let mut rows = vec![
+        ("Request", format!("`{} {}`", op.method, op.path)),
+        ("Documented success", success),
+        ("Retried", retried.to_owned()),
+    ];
+    if op.bulk.is_some() {
+        rows.push((
+            "Inputs per request",
+            match op.batch_cap() {
+                Some(cap) => format!("at most {cap}"),
+                None => "no cap documented".to_owned(),
+            },
+        ));
+    }
+    if !op.scopes.is_empty() {
+        rows.push((
+            "OAuth scopes",
+            format!(
+                "any one of {} ([listed](crate::{module}#oauth-scopes))",
+                op.scopes.len()
+            ),
+        ));
+    }
+    if !op.rate_limit_exemptions.is_empty() {
+        let limits: Vec<String> = op
+            .rate_limit_exemptions
+            .iter()
+            .map(|limit| format!("`{limit}`"))
+            .collect();
+        rows.push(("Exempt from", limits.join(", ")));
+    }
+    doc.push_str("| | |\n|---|---|\n");
+    for (what, value) in rows {
+        doc.push_str(&format!("| {what} | {value} |\n"));
+    }
+    doc.push_str(&format!("\n{tolerance} {why}"));
+    if !op.rate_limit_exemptions.is_empty() {
+        doc.push_str(
+            " HubSpot publishes it as exempt from the limits named; the transport's rate \
+             limiter counts it all the same, as HubSpot does not say what the exemption \
+             covers.",
+        );
+    }
+    doc.push_str("\n\n");
     let described: Vec<String> = op
         .params
         .iter()
         .map(|p| {
+            // An optional query parameter is a field of the query value.
+            let name = match p.role {
+                ParamRole::OptionalQuery => format!("query.{}", p.rust_name),
+                _ => p.rust_name.clone(),
+            };
             format!(
-                "- `{}`: {}",
-                p.rust_name,
+                "- `{name}`: {}",
                 p.description
                     .as_deref()
                     .unwrap_or("See the HubSpot documentation.")
@@ -552,26 +737,29 @@ fn method_docs(op: &Operation, derived: &[&Method]) -> String {
     doc.trim_end().to_owned()
 }
 
-fn cap_words(bulk: &crate::model::Bulk) -> String {
-    match bulk.cap {
+fn cap_words(op: &Operation) -> String {
+    match op.batch_cap() {
         Some(cap) => format!("at most {cap} inputs per request, HubSpot's cap"),
         None => "HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options` says otherwise".to_owned(),
     }
 }
 
-fn cap(bulk: &crate::model::Bulk) -> TokenStream {
-    match bulk.cap {
-        Some(cap) => quote!(Some(#cap)),
+/// `Some(2000)` or `None`, unsuffixed, as a person writes it.
+fn cap(op: &Operation) -> TokenStream {
+    match op.batch_cap() {
+        Some(cap) => {
+            let cap = Literal::usize_unsuffixed(cap);
+            quote!(Some(#cap))
+        }
         None => quote!(None),
     }
 }
 
-/// The path parameters of a batch operation, passed on: the method converted them once, and
-/// each request takes its own copy.
+/// The path parameters of a batch operation, passed on as the method took them.
 fn forwarded(op: &Operation) -> Vec<TokenStream> {
     op.params
         .iter()
-        .filter(|p| p.in_path)
+        .filter(|p| p.in_path())
         .map(|param| {
             let ident = format_ident!("{}", param.rust_name);
             quote!(#ident)
@@ -579,96 +767,79 @@ fn forwarded(op: &Operation) -> Vec<TokenStream> {
         .collect()
 }
 
-/// `let object_type = object_type.clone();` for each parameter that is not `Copy`, so that a
-/// closure that runs once per request keeps its own and gives each request a copy.
-fn copies(op: &Operation) -> TokenStream {
-    let lets = op
-        .params
-        .iter()
-        .filter(|p| matches!(p.role, ParamRole::ObjectType | ParamRole::ObjectId))
-        .map(|param| {
-            let ident = format_ident!("{}", param.rust_name);
-            quote!(let #ident = #ident.clone();)
-        });
-    quote!(#(#lets)*)
-}
-
-/// What every bulk method of a batch operation names: the operation's method, its body and
-/// input types, its path parameters passed on, and its cap.
-struct BatchParts<'a> {
-    bulk: &'a crate::model::Bulk,
-    single: proc_macro2::Ident,
-    batch: proc_macro2::Ident,
-    item: proc_macro2::Ident,
-    forwarded: Vec<TokenStream>,
-    cap: TokenStream,
-}
-
-fn batch_parts(op: &Operation) -> BatchParts<'_> {
-    let bulk = op
-        .bulk
-        .as_ref()
-        .expect("the model derives bulk methods from batch operations only");
-    BatchParts {
-        bulk,
-        single: format_ident!("{}", op.id),
-        batch: format_ident!("{}", bulk.batch_schema.to_upper_camel_case()),
-        item: format_ident!("{}", bulk.item.to_upper_camel_case()),
-        forwarded: forwarded(op),
-        cap: cap(bulk),
-    }
+/// The request builder's arguments inside a bulk helper: the path parameters the helper
+/// converted, and the batch body made of `inputs`.
+fn batch_request(op: &Operation) -> Option<TokenStream> {
+    let bulk = op.bulk.as_ref()?;
+    let builder = builder_name(op);
+    let batch = model_type(&bulk.batch_schema).tokens(Scope::Client);
+    let path = op.params.iter().filter(|p| p.in_path()).map(|param| {
+        let ident = format_ident!("{}", param.rust_name);
+        match param.role {
+            ParamRole::ObjectType | ParamRole::ObjectId => quote!(&#ident),
+            _ => quote!(#ident),
+        }
+    });
+    let body = op.body.as_ref().map(|_| quote!(&#batch { inputs }));
+    Some(quote!(Self::#builder(#(#path,)* #body)))
 }
 
 /// Every page of a per-input paged batch read, over record ids.
-fn read_all(signature: &TokenStream, op: &Operation) -> TokenStream {
-    let BatchParts {
-        bulk,
-        single,
-        batch,
-        item,
-        forwarded,
-        cap,
-    } = batch_parts(op);
+fn read_all(signature: &TokenStream, op: &Operation, version: &Version) -> TokenStream {
+    let (Some(bulk), Some(request)) = (&op.bulk, batch_request(op)) else {
+        return TokenStream::new();
+    };
     let id = &op.id;
     let converted = conversions(op.params.iter());
-    let copies = copies(op);
-    let errors = if bulk.errors {
-        quote!(
-            answer
-                .errors
-                .iter()
-                .filter_map(|error| serde_json::to_value(error).ok())
-                .collect()
-        )
-    } else {
-        quote!(Vec::new())
+    let cap = cap(op);
+    let item = model_type(&bulk.item).tokens(Scope::Client);
+    let result = bulk.result.rust_type().tokens(Scope::Client);
+    // The fields the model found: a result's `from` record, its `to` items and its paging.
+    let field = |schema: &str, json: &str| {
+        version
+            .models
+            .structs
+            .get(&heck::ToUpperCamelCase::to_upper_camel_case(schema))
+            .and_then(|fields| fields.get(json))
+            .map_or_else(
+                || format_ident!("{json}"),
+                |f| format_ident!("{}", f.rust_name),
+            )
     };
+    let result_schema = match &bulk.result {
+        BulkResult::Keyed(name) | BulkResult::Schema(name) => name.as_str(),
+        _ => "",
+    };
+    let (from, to, paging) = (
+        field(result_schema, "from"),
+        field(result_schema, "to"),
+        field(result_schema, "paging"),
+    );
     let doc = docs(&format!(
         "Every association of every record in `ids`, through [`{id}`](Self::{id}): {}, \
          each record asked again with its own cursor until its last page, with bounded \
-         concurrency under the rate limiter. Records that fail are in the outcome's `failed`.",
-        cap_words(bulk)
+         concurrency under the rate limiter. Records that fail, and records whose page does \
+         not decode, are in the outcome's `failed`.",
+        cap_words(op)
     ));
     quote! {
         #doc
         #signature {
             #converted
-            crate::bulk::read_all(#id, ids, #cap, options, move |inputs: Vec<crate::bulk::ReadInput>| {
-                #copies
+            let page = |result: #result| crate::bulk::ReadPage {
+                id: result.#from.id,
+                items: result.#to,
+                next: result.#paging.and_then(|paging| paging.next).map(|next| next.after),
+            };
+            crate::bulk::read_all(#id, ids, #cap, options, &CONTEXT, page, move |inputs: Vec<crate::bulk::ReadInput>| {
+                let inputs = inputs
+                    .into_iter()
+                    .map(|input| #item { id: input.id, after: input.after })
+                    .collect();
+                let call = #request;
                 async move {
-                let inputs = inputs.into_iter().map(|input| types::#item { id: input.id, after: input.after }).collect();
-                let answer = self.#single(#(#forwarded,)* &types::#batch { inputs }).await?.into_inner();
-                Ok(crate::bulk::ReadReply {
-                    errors: #errors,
-                    pages: answer
-                        .results
-                        .into_iter()
-                        .map(|result| {
-                            let next = result.paging.and_then(|paging| paging.next).map(|next| next.after);
-                            (result.from.id, result.to, next)
-                        })
-                        .collect(),
-                })
+                    let answer = self.transport.send(call?).await?;
+                    Ok(answer.json::<crate::bulk::Answer<#result>>()?.into_inner())
                 }
             })
             .await
@@ -678,9 +849,7 @@ fn read_all(signature: &TokenStream, op: &Operation) -> TokenStream {
 
 /// Any number of inputs through a batch operation, collected into one outcome.
 fn batch_all(signature: &TokenStream, op: &Operation) -> TokenStream {
-    let BatchParts {
-        bulk, forwarded, ..
-    } = batch_parts(op);
+    let forwarded = forwarded(op);
     let chunked = format_ident!("{}_chunks", op.id);
     let id = &op.id;
     let doc = docs(&format!(
@@ -689,7 +858,7 @@ fn batch_all(signature: &TokenStream, op: &Operation) -> TokenStream {
          concurrency under the rate limiter, with one outcome for every input. Errors HubSpot \
          gives per input are matched back to the inputs they name; a request rejected as a \
          whole is split in halves to isolate the bad inputs (see [`crate::BulkOptions`]).",
-        cap_words(bulk)
+        cap_words(op)
     ));
     quote! {
         #doc
@@ -701,75 +870,76 @@ fn batch_all(signature: &TokenStream, op: &Operation) -> TokenStream {
 
 /// Any number of inputs through a batch operation, as a stream of each request's outcome.
 fn batch_chunks(signature: &TokenStream, op: &Operation) -> TokenStream {
-    let BatchParts {
-        bulk,
-        single,
-        batch,
-        item,
-        forwarded,
-        cap,
-    } = batch_parts(op);
+    let (Some(bulk), Some(request)) = (&op.bulk, batch_request(op)) else {
+        return TokenStream::new();
+    };
     let id = &op.id;
     let converted = conversions(op.params.iter());
-    let copies = copies(op);
-    let binding = match op.success.body {
-        Some(_) => quote!(let answer =),
-        None => quote!(),
+    let cap = cap(op);
+    let item = model_type(&bulk.item).tokens(Scope::Client);
+    let result = bulk.result.rust_type().tokens(Scope::Client);
+    let answer = quote!(crate::bulk::Answer<#result>);
+    // Results that name records confirm the inputs with the same records; other results (a
+    // removal's) only acknowledge the request.
+    let reply = match &bulk.result {
+        BulkResult::Keyed(_) => quote!(crate::bulk::Reply::keyed),
+        _ => quote!(crate::bulk::Reply::acknowledged),
     };
-    // Results that are records confirm the inputs they name; other results (a removal's)
-    // only acknowledge the request.
-    let constructor = match bulk.result {
-        crate::model::BulkResult::Schema(_) => quote!(new),
-        _ => quote!(acknowledged),
-    };
-    let errors = if bulk.errors {
-        quote!(&answer.errors)
-    } else {
-        quote!(&[] as &[()])
-    };
-    let reply = match (&op.success.body, op.success.may_be_empty) {
-        (None, _) => quote!(crate::bulk::Reply::empty()),
-        (Some(_), true) => quote! {
-            match answer.into_inner() {
-                Some(answer) => crate::bulk::Reply::#constructor(answer.results, #errors),
-                None => crate::bulk::Reply::empty(),
-            }
+    let reply = match (&op.success.body, op.success.may_be_empty()) {
+        (None, _) => quote! {
+            answer.ignore_body()?;
+            Ok(crate::bulk::Reply::empty())
         },
-        (Some(_), false) => quote! {{
-            let answer = answer.into_inner();
-            crate::bulk::Reply::#constructor(answer.results, #errors)
-        }},
+        (Some(_), true) => quote! {
+            Ok(match answer.json_or_empty::<#answer>()?.into_inner() {
+                Some(answer) => #reply(answer),
+                None => crate::bulk::Reply::empty(),
+            })
+        },
+        (Some(_), false) => quote! {
+            let answer = answer.json::<#answer>()?.into_inner();
+            Ok(#reply(answer))
+        },
     };
-
     let doc = docs(&format!(
-        "[`{id}_all`](Self::{id}_all) as a stream of the outcome of each request, as each completes: \
-         for progress reports and for journals that must record what was confirmed."
+        "[`{id}_all`](Self::{id}_all) as a stream of the outcome of each request, as each \
+         completes: for progress reports and for journals that must record what was confirmed."
     ));
     quote! {
         #doc
         #signature {
             #converted
-            crate::bulk::chunks(inputs, #cap, options, move |inputs: Vec<types::#item>| {
-                #copies
+            crate::bulk::chunks(inputs, #cap, options, &CONTEXT, move |inputs: Vec<#item>| {
+                let call = #request;
                 async move {
-                    #binding self.#single(#(#forwarded,)* &types::#batch { inputs }).await?;
-                    Ok(#reply)
+                    let answer = self.transport.send(call?).await?;
+                    #reply
                 }
             })
         }
     }
 }
 
+/// A doctest's hidden line that allows a deprecated version's items, for a version that is.
+fn allow_deprecated_line(version: &Version) -> &'static str {
+    match version.is_deprecated() {
+        true => "# #![allow(deprecated)]\n",
+        false => "",
+    }
+}
+
 /// The cached lookup of association labels, over the operation that lists them.
-fn label_lookup(signature: &TokenStream, op: &Operation, module: &str) -> TokenStream {
+fn label_lookup(signature: &TokenStream, op: &Operation, version: &Version) -> TokenStream {
     let list = format_ident!("{}", op.id);
+    let module = &version.module;
     let doc = docs(&format!(
         "The association types between two object types, fetched with [`{id}`](Self::{id}) once \
          per transport and kept: resolve a label to its type id and category with \
          [`crate::Labels::find`], and use it where an association type is asked for.\n\n\
          ```no_run\n\
-         # #![allow(deprecated)]\n\
-         # async fn run(client: &hubspot_associations::{module}::Client) -> Result<(), hubspot_associations::Error> {{\n\
+         {allow}\
+         # use hubspot_associations::{module}::Client;\n\
+         # async fn run(client: &Client) -> Result<(), hubspot_associations::Error> {{\n\
          use hubspot_associations::ObjectType;\n\n\
          let labels = client.labels(ObjectType::CONTACTS, ObjectType::COMPANIES).await?;\n\
          if let Some(billing) = labels.find(\"Billing contact\") {{\n\
@@ -778,7 +948,8 @@ fn label_lookup(signature: &TokenStream, op: &Operation, module: &str) -> TokenS
          # Ok(())\n\
          # }}\n\
          ```",
-        id = op.id
+        id = op.id,
+        allow = allow_deprecated_line(version),
     ));
     quote! {
         #doc
@@ -796,26 +967,34 @@ fn label_lookup(signature: &TokenStream, op: &Operation, module: &str) -> TokenS
     }
 }
 
+/// `let object_type = object_type.clone();` for each parameter that is not `Copy`, so that a
+/// closure that runs once per page keeps its own and gives each request a copy.
+fn copies(op: &Operation) -> TokenStream {
+    let lets = op
+        .params
+        .iter()
+        .filter(|p| matches!(p.role, ParamRole::ObjectType | ParamRole::ObjectId))
+        .map(|param| {
+            let ident = format_ident!("{}", param.rust_name);
+            quote!(let #ident = #ident.clone();)
+        });
+    quote!(#(#lets)*)
+}
+
 /// Every item of a cursor-paged list, page after page, as a stream.
 fn pages_method(
     signature: &TokenStream,
     op: &Operation,
-    module: &str,
+    version: &Version,
     stream_name: &str,
 ) -> TokenStream {
-    let pagination = op
-        .pagination
-        .as_ref()
-        .expect("the model derives pagers from paged operations only");
+    let (Some(pagination), Some(query)) = (&op.pagination, op.query_type()) else {
+        return TokenStream::new();
+    };
     let id = &op.id;
     let list = format_ident!("{}", op.id);
     let cursor_field = format_ident!("{}", pagination.cursor_param);
-    let query_name = format_ident!(
-        "{}",
-        op.query
-            .as_ref()
-            .expect("a paged operation takes its cursor in its query value")
-    );
+    let query_name = format_ident!("{query}");
     let converted = conversions(op.params.iter());
     let copies = copies(op);
     let forwarded = op
@@ -827,6 +1006,19 @@ fn pages_method(
             quote!(#ident)
         })
         .chain(std::iter::once(quote!(query)));
+    // The example's arguments: object types by name, ids as numbers.
+    let mut object_types = ["\"contacts\"", "\"companies\""].into_iter();
+    let example_args: Vec<String> = op
+        .params
+        .iter()
+        .filter(|p| p.role != ParamRole::OptionalQuery)
+        .map(|param| match param.role {
+            ParamRole::ObjectType => object_types.next().unwrap_or("\"deals\"").to_owned(),
+            ParamRole::ObjectId => "\"29851\"".to_owned(),
+            _ => "Default::default()".to_owned(),
+        })
+        .chain(std::iter::once(format!("{query}::default()")))
+        .collect();
     let doc = docs(&format!(
         "Every item of [`{id}`](Self::{id}), page after page, as a stream, from the page at \
          `query.{cursor}` (the first when `None`).\n\n\
@@ -834,11 +1026,13 @@ fn pages_method(
          rate limiter and with the retries of `{id}`. The stream ends after the last page, or \
          with the first error.\n\n\
          ```no_run\n\
-         # #![allow(deprecated)]\n\
-         # async fn run(client: &hubspot_associations::{module}::Client) -> Result<(), hubspot_associations::Error> {{\n\
+         {allow}\
+         # use hubspot_associations::{module}::Client;\n\
+         # async fn run(client: &Client) -> Result<(), hubspot_associations::Error> {{\n\
          use futures_util::TryStreamExt;\n\
          use hubspot_associations::{module}::{query};\n\n\
-         let mut items = std::pin::pin!(client.{name}(\"contacts\", 29851u64, \"companies\", {query}::default()));\n\
+         let items = client.{name}({args});\n\
+         let mut items = std::pin::pin!(items);\n\
          while let Some(item) = items.try_next().await? {{\n\
          \x20   println!(\"{{item:?}}\");\n\
          }}\n\
@@ -847,7 +1041,9 @@ fn pages_method(
          ```",
         cursor = pagination.cursor_param,
         name = stream_name,
-        query = op.query.as_deref().unwrap_or_default(),
+        module = version.module,
+        args = example_args.join(", "),
+        allow = allow_deprecated_line(version),
     ));
     quote! {
         #doc
@@ -858,9 +1054,9 @@ fn pages_method(
                 #copies
                 let query = #query_name { #cursor_field: cursor, ..query.clone() };
                 async move {
-                let page = self.#list(#(#forwarded),*).await?.into_inner();
-                let next = page.paging.and_then(|paging| paging.next).map(|next| next.after);
-                Ok((page.results, next))
+                    let page = self.#list(#(#forwarded),*).await?.into_inner();
+                    let next = page.paging.and_then(|paging| paging.next).map(|next| next.after);
+                    Ok((page.results, next))
                 }
             })
         }

@@ -2,181 +2,125 @@
 //! `new` that takes its required fields in the forms a program has at hand (ids as
 //! `impl Into<ObjectId>`, text as `impl Into<String>`, enums from their names, lists from any
 //! iterator), a batch input collects from an iterator of its inputs, and an association type
-//! spec comes from a HubSpot-defined type constant or a resolved label.
-
-use std::collections::BTreeSet;
+//! spec comes from a HubSpot-defined type constant or a resolved label. Everything is read
+//! from the model's typed fields.
 
 use proc_macro2::TokenStream;
-use quote::{ToTokens, quote};
+use quote::{format_ident, quote};
 
 use super::docs;
 use crate::model::Version;
-
-/// A field of a generated struct: its Rust name and type, and whether the schema requires it.
-struct Field<'a> {
-    ident: &'a syn::Ident,
-    ty: &'a syn::Type,
-    required: bool,
-}
+use crate::rust_types::{Builtin, Field, Runtime, RustType, Scope};
 
 /// How a constructor takes a required field and builds it.
 struct Argument {
     ty: TokenStream,
-    value: TokenStream,
+    value: Option<TokenStream>,
 }
 
-/// Whether the struct only wraps a record id (`PublicObjectId { id }`).
-fn id_wrapper(item: &syn::ItemStruct) -> bool {
-    let mut fields = item.fields.iter();
-    matches!(
-        (fields.next(), fields.next()),
-        (Some(field), None) if field.ident.as_ref().is_some_and(|i| i == "id")
-            && text(&field.ty) == "crate :: ObjectId"
-    )
-}
-
-fn text(tokens: &impl ToTokens) -> String {
-    tokens.to_token_stream().to_string()
-}
-
-/// The element type of `Vec<T>`.
-fn vec_item(ty: &syn::Type) -> Option<&syn::Type> {
-    let syn::Type::Path(path) = ty else {
-        return None;
-    };
-    let last = path.path.segments.last()?;
-    if last.ident != "Vec" {
-        return None;
-    }
-    match &last.arguments {
-        syn::PathArguments::AngleBracketed(args) => match args.args.first()? {
-            syn::GenericArgument::Type(item) => Some(item),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
-fn argument(
-    name: &syn::Ident,
-    ty: &syn::Type,
-    wrappers: &BTreeSet<String>,
-    enums: &BTreeSet<String>,
-) -> Argument {
-    let ty_text = text(ty);
-    if ty_text == "crate :: ObjectId" {
-        return Argument {
-            ty: quote!(impl Into<crate::ObjectId>),
-            value: quote!(#name.into()),
-        };
-    }
-    if wrappers.contains(&ty_text) {
-        return Argument {
-            ty: quote!(impl Into<crate::ObjectId>),
-            value: quote!(#ty { id: #name.into() }),
-        };
-    }
-    if ty_text == "String" || enums.contains(&ty_text) {
-        return Argument {
-            ty: quote!(impl Into<#ty>),
-            value: quote!(#name.into()),
-        };
-    }
-    if let Some(item) = vec_item(ty) {
-        if wrappers.contains(&text(item)) {
-            return Argument {
-                ty: quote!(impl IntoIterator<Item = impl Into<crate::ObjectId>>),
-                value: quote!(#name.into_iter().map(|id| #item { id: id.into() }).collect()),
-            };
+/// The argument of a required field: what `new` takes for it, and how it builds the field
+/// (`None`: the field is the argument as it is).
+fn argument(version: &Version, field: &Field) -> Argument {
+    let name = format_ident!("{}", field.rust_name);
+    let id = RustType::Runtime(Runtime::ObjectId);
+    let into_id = RustType::ImplInto(Box::new(id.clone())).tokens(Scope::Types);
+    let wrapper = |ty: &RustType| match ty {
+        RustType::Model(name) if version.models.is_id_wrapper(name) => {
+            Some(format_ident!("{name}"))
         }
-        return Argument {
-            ty: quote!(impl IntoIterator<Item = impl Into<#item>>),
-            value: quote!(#name.into_iter().map(Into::into).collect()),
-        };
-    }
-    Argument {
-        ty: quote!(#ty),
-        value: quote!(),
+        _ => None,
+    };
+    let into = |ty: &RustType| {
+        matches!(ty, RustType::Builtin(Builtin::String))
+            || matches!(ty, RustType::Model(name) if version.enums.iter().any(|e| e.name == *name))
+    };
+    match &field.ty {
+        ty if *ty == id => Argument {
+            ty: into_id,
+            value: Some(quote!(#name.into())),
+        },
+        ty if wrapper(ty).is_some() => {
+            let wrapper = wrapper(ty);
+            Argument {
+                ty: into_id,
+                value: Some(quote!(#wrapper { id: #name.into() })),
+            }
+        }
+        ty if into(ty) => {
+            let ty = ty.tokens(Scope::Types);
+            Argument {
+                ty: quote!(impl Into<#ty>),
+                value: Some(quote!(#name.into())),
+            }
+        }
+        RustType::Vec(item) => match wrapper(item) {
+            Some(wrapper) => Argument {
+                ty: quote!(impl IntoIterator<Item = #into_id>),
+                value: Some(
+                    quote!(#name.into_iter().map(|id| #wrapper { id: id.into() }).collect()),
+                ),
+            },
+            None => {
+                let item = item.tokens(Scope::Types);
+                Argument {
+                    ty: quote!(impl IntoIterator<Item = impl Into<#item>>),
+                    value: Some(quote!(#name.into_iter().map(Into::into).collect())),
+                }
+            }
+        },
+        other => Argument {
+            ty: other.tokens(Scope::Types),
+            value: None,
+        },
     }
 }
 
 /// The constructors and conversions of every request type of the version.
-pub fn constructors(version: &Version, file: &syn::File) -> TokenStream {
-    let requests = version.request_types();
-    let structs: Vec<&syn::ItemStruct> = file
-        .items
-        .iter()
-        .filter_map(|item| match item {
-            syn::Item::Struct(item) => Some(item),
-            _ => None,
-        })
-        .collect();
-    let wrappers: BTreeSet<String> = structs
-        .iter()
-        .filter(|item| id_wrapper(item))
-        .map(|item| item.ident.to_string())
-        .collect();
-    let enums: BTreeSet<String> = version.enums.iter().map(|e| e.name.clone()).collect();
-    let impls = structs
-        .iter()
-        .filter(|item| requests.contains(&item.ident.to_string()))
-        .map(|item| {
-            let schema_fields = version.models.structs.get(&item.ident.to_string());
-            let fields: Vec<Field<'_>> = item
-                .fields
-                .iter()
-                .filter_map(|field| {
-                    let ident = field.ident.as_ref()?;
-                    let json = crate::rust_types::json_name(field)?;
-                    let required = schema_fields
-                        .and_then(|fields| fields.get(&json))
-                        .is_some_and(|f| f.required);
-                    Some(Field {
-                        ident,
-                        ty: &field.ty,
-                        required,
-                    })
-                })
-                .collect();
-            struct_impls(item, &fields, &wrappers, &enums)
+pub fn constructors(version: &Version) -> TokenStream {
+    let impls = version
+        .request_types()
+        .into_iter()
+        .filter(|name| !version.lenient.contains(name))
+        .filter_map(|name| {
+            let fields = version.models.structs.get(&name)?;
+            Some(struct_impls(version, &name, fields.values().collect()))
         });
     quote!(#(#impls)*)
 }
 
-fn struct_impls(
-    item: &syn::ItemStruct,
-    fields: &[Field<'_>],
-    wrappers: &BTreeSet<String>,
-    enums: &BTreeSet<String>,
-) -> TokenStream {
-    let name = &item.ident;
-    let required: Vec<&Field<'_>> = fields.iter().filter(|f| f.required).collect();
-    let arguments: Vec<(&syn::Ident, Argument)> = required
+fn struct_impls(version: &Version, name: &str, fields: Vec<&Field>) -> TokenStream {
+    let ident = format_ident!("{name}");
+    let required: Vec<&Field> = fields.iter().copied().filter(|f| f.required).collect();
+    let arguments: Vec<(&Field, Argument)> = required
         .iter()
-        .map(|field| {
-            (
-                field.ident,
-                argument(field.ident, field.ty, wrappers, enums),
-            )
-        })
+        .map(|field| (*field, argument(version, field)))
         .collect();
-    let params = arguments.iter().map(|(ident, argument)| {
+    let params = arguments.iter().map(|(field, argument)| {
+        let name = format_ident!("{}", field.rust_name);
         let ty = &argument.ty;
-        quote!(#ident: #ty)
+        quote!(#name: #ty)
     });
     let values = fields.iter().map(|field| {
-        let ident = field.ident;
-        match arguments.iter().find(|(name, _)| *name == ident) {
-            // A field taken as it is needs no conversion: `Self { ident }`.
-            Some((_, argument)) if argument.value.is_empty() => quote!(#ident),
-            Some((_, argument)) => {
-                let value = &argument.value;
-                quote!(#ident: #value)
-            }
-            None => quote!(#ident: Default::default()),
+        let name = format_ident!("{}", field.rust_name);
+        match arguments
+            .iter()
+            .find(|(taken, _)| taken.rust_name == field.rust_name)
+        {
+            // A field taken as it is needs no conversion: `Self { name }`.
+            Some((_, Argument { value: None, .. })) => quote!(#name),
+            Some((
+                _,
+                Argument {
+                    value: Some(value), ..
+                },
+            )) => quote!(#name: #value),
+            None => quote!(#name: Default::default()),
         }
     });
-    let names: Vec<String> = required.iter().map(|f| format!("`{}`", f.ident)).collect();
+    let names: Vec<String> = required
+        .iter()
+        .map(|f| format!("`{}`", f.rust_name))
+        .collect();
     let doc = docs(&match names.len() {
         0 => format!("[`{name}`] with every optional field left out."),
         _ => format!(
@@ -185,7 +129,7 @@ fn struct_impls(
         ),
     });
     let mut impls = quote! {
-        impl #name {
+        impl #ident {
             #doc
             pub fn new(#(#params),*) -> Self {
                 Self { #(#values),* }
@@ -193,13 +137,14 @@ fn struct_impls(
         }
     };
     // A batch input: one list of inputs, which collects from any iterator of them.
-    if let [only] = fields
-        && only.ident == "inputs"
-        && let Some(input) = vec_item(only.ty)
+    if let [only] = fields.as_slice()
+        && only.rust_name == "inputs"
+        && let RustType::Vec(input) = &only.ty
     {
+        let input = input.tokens(Scope::Types);
         let doc = docs(&format!("[`{name}`] of every input of the iterator."));
         impls.extend(quote! {
-            impl FromIterator<#input> for #name {
+            impl FromIterator<#input> for #ident {
                 #doc
                 fn from_iter<I: IntoIterator<Item = #input>>(inputs: I) -> Self {
                     Self { inputs: inputs.into_iter().collect() }
@@ -208,15 +153,11 @@ fn struct_impls(
         });
     }
     // An association type by category and id: from a HubSpot-defined type or a label.
-    let idents: BTreeSet<String> = fields.iter().map(|f| f.ident.to_string()).collect();
-    if idents
-        == BTreeSet::from([
-            "association_category".to_owned(),
-            "association_type_id".to_owned(),
-        ])
-    {
+    let mut names: Vec<&str> = fields.iter().map(|f| f.rust_name.as_str()).collect();
+    names.sort_unstable();
+    if names == ["association_category", "association_type_id"] {
         impls.extend(quote! {
-            impl From<crate::association_types::AssociationType> for #name {
+            impl From<crate::association_types::AssociationType> for #ident {
                 /// The spec of a HubSpot-defined association type, such as
                 /// [`crate::association_types::CONTACT_TO_COMPANY`].
                 fn from(kind: crate::association_types::AssociationType) -> Self {
@@ -224,7 +165,7 @@ fn struct_impls(
                 }
             }
 
-            impl From<&crate::Label> for #name {
+            impl From<&crate::Label> for #ident {
                 /// The spec of a label resolved with `Client::labels`.
                 fn from(label: &crate::Label) -> Self {
                     Self::new(label.category.as_str(), label.type_id)

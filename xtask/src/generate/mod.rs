@@ -62,7 +62,7 @@ pub fn crate_files(
             "src/versions.rs",
             specs,
             registry::registry(versions),
-            registry::with_version_macro(versions),
+            registry::macros(versions),
             "the version registry",
         ),
         (
@@ -120,10 +120,8 @@ pub(crate) fn version_test_module(version: &Version, body: TokenStream) -> Token
     let module = quote::format_ident!("{}", version.module);
     let feature = &version.module;
     let allow_deprecated = version
-        .lifecycle
-        .end_of_support
-        .as_ref()
-        .map(|_| quote!(#[allow(deprecated)]));
+        .is_deprecated()
+        .then(|| quote!(#[allow(deprecated)]));
     quote! {
         #[cfg(feature = #feature)]
         #allow_deprecated
@@ -315,7 +313,7 @@ fn migration_target(versions: &[Version]) -> Option<&Version> {
     versions
         .iter()
         .rev()
-        .find(|v| v.lifecycle.status.as_deref() == Some("generally-available"))
+        .find(|v| v.lifecycle.stage == crate::model::Stage::GenerallyAvailable)
         .or(versions.last())
 }
 
@@ -337,9 +335,7 @@ fn migration(versions: &[Version], templates: &Templates) -> Option<OutputFile> 
         .iter()
         .filter(|v| v.name.starts_with('v') && v.name != target.name)
     {
-        let listing = diff::markdown(&diff::report(legacy, target))
-            .replacen("# Changes", "## Changes", 1)
-            .replace("\n## ", "\n### ");
+        let listing = diff::markdown(&diff::report(legacy, target), 2);
         text.push('\n');
         text.push_str(&listing);
     }
@@ -393,7 +389,7 @@ fn readme(versions: &[Version], templates: &Templates) -> OutputFile {
             "| {} | `{}` | {} | {} | {} |\n",
             version.name,
             version.module,
-            version.lifecycle.status.as_deref().unwrap_or("-"),
+            version.lifecycle.stage.as_str(),
             version.lifecycle.end_of_support.as_deref().unwrap_or("-"),
             version.operations.len()
         ));

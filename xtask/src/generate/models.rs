@@ -1,17 +1,19 @@
 //! The `types` module of a version: the models typify made (see `rust_types`), with the docs
-//! it leaves out, and the open enums it cannot write.
+//! it leaves out, the error types whose fields are lenient, and the open enums it cannot write;
+//! then the constructors, and which fields of the batch types name records.
 
 use std::collections::BTreeMap;
 
 use heck::{ToSnakeCase, ToUpperCamelCase};
 use openapiv3::{OpenAPI, ReferenceOr, SchemaKind, Type};
-use proc_macro2::TokenStream;
+use proc_macro2::{Group, Spacing, TokenStream, TokenTree};
 use quote::{format_ident, quote};
 
 use super::docs;
 use crate::diagnostics::Diagnostic;
 use crate::document::schema_name;
-use crate::model::{OpenEnum, Version};
+use crate::model::{KeyShape, OpenEnum, RecordKeys, Side, Version};
+use crate::rust_types::{RustType, Scope};
 
 /// The `types` module of a version.
 pub fn models(version: &Version) -> Result<TokenStream, Diagnostic> {
@@ -23,28 +25,150 @@ pub fn models(version: &Version) -> Result<TokenStream, Diagnostic> {
             "this is a generator bug: simplify the schema the models fail on, and report it",
         )
     })?;
-    document_fields(&mut file, &field_docs(&version.api));
+    let field_docs = field_docs(&version.api);
+    // The error types are written from the model below, their fields lenient.
+    file.items.retain(|item| {
+        !matches!(item, syn::Item::Struct(item) if version.lenient.contains(&item.ident.to_string()))
+    });
+    document_fields(&mut file, &field_docs);
     drop_unused_error_module(&mut file);
-    syn::visit_mut::VisitMut::visit_file_mut(&mut Readable, &mut file);
-    let collections = quote!(#file).to_string().contains("BTreeMap").then(|| {
-        quote! {
+    syn::visit_mut::VisitMut::visit_file_mut(&mut ShortPaths, &mut file);
+    let lenient = version
+        .lenient
+        .iter()
+        .filter_map(|name| lenient_struct(version, name, &field_docs));
+    let uses_map = version
+        .models
+        .structs
+        .values()
+        .flat_map(|fields| fields.values())
+        .any(|field| matches!(field.ty.unwrapped(), RustType::Map(..)))
+        || quote!(#file).to_string().contains("BTreeMap");
+    let collections = uses_map.then(|| {
+        quote!(
             use std::collections::BTreeMap;
-        }
+        )
     });
     let enums = version.enums.iter().map(open_enum);
-    let constructors = super::constructors::constructors(version, &file);
+    let constructors = super::constructors::constructors(version);
+    let keyed = version.keyed.iter().map(|(name, keys)| keyed(name, keys));
     Ok(quote! {
         #collections
+
         #file
+
+        #(#lenient)*
+
         #(#enums)*
+
         #constructors
+
+        #(#keyed)*
     })
+}
+
+/// An error type, written from the model: every field optional and [`RustType::Lenient`], so
+/// that an answer whose field holds another JSON type than documented still decodes, keeping
+/// what came.
+fn lenient_struct(
+    version: &Version,
+    name: &str,
+    field_docs: &BTreeMap<(String, String), String>,
+) -> Option<TokenStream> {
+    let fields = version.models.structs.get(name)?;
+    let schema = version
+        .api
+        .components
+        .as_ref()?
+        .schemas
+        .iter()
+        .find(|(schema, _)| schema.to_upper_camel_case() == name)
+        .and_then(|(_, schema)| schema.as_item());
+    let description = schema
+        .and_then(|schema| schema.schema_data.description.as_deref())
+        .unwrap_or("An error HubSpot answered with.");
+    let property_docs = |json: &str| -> String {
+        let own = schema.and_then(|schema| match &schema.schema_kind {
+            SchemaKind::Type(Type::Object(object)) => object
+                .properties
+                .get(json)?
+                .as_item()?
+                .schema_data
+                .description
+                .clone(),
+            _ => None,
+        });
+        own.or_else(|| {
+            field_docs
+                .get(&(name.to_owned(), json.to_snake_case()))
+                .cloned()
+        })
+        .unwrap_or_else(|| format!("`{json}`, as HubSpot sent it."))
+    };
+    let doc = docs(&format!(
+        "{}\n\nEvery field is optional, and a field that holds another JSON type than HubSpot \
+         documents decodes as that JSON ([`crate::Lenient`]): HubSpot says to treat every field \
+         of an error as optional, and its answers vary.",
+        description.trim()
+    ));
+    let fields = fields.iter().map(|(json, field)| {
+        let ident = format_ident!("{}", field.rust_name);
+        let ty = field.ty.tokens(Scope::Types);
+        let doc = docs(property_docs(json).trim());
+        let rename = (*json != field.rust_name).then(|| quote!(rename = #json,));
+        quote! {
+            #doc
+            #[serde(#rename default, skip_serializing_if = "Option::is_none")]
+            pub #ident: #ty,
+        }
+    });
+    let ident = format_ident!("{name}");
+    Some(quote! {
+        #doc
+        #[derive(serde::Deserialize, serde::Serialize, Clone, Debug, Default, PartialEq)]
+        pub struct #ident {
+            #(#fields)*
+        }
+    })
+}
+
+/// Which records a batch input or result names, as the model read them from its fields: the
+/// bulk engine matches results and errors to inputs by them.
+fn keyed(name: &str, keys: &RecordKeys) -> TokenStream {
+    let ident = format_ident!("{name}");
+    let calls = keys.fields.iter().map(|field| {
+        let rust = format_ident!("{}", field.rust);
+        let side = match field.side {
+            Side::From => quote!(from),
+            Side::To => quote!(to),
+            Side::Other => quote!(other),
+        };
+        let values = match field.shape {
+            KeyShape::Id => quote!([&self.#rust]),
+            KeyShape::OptionalId => quote!(&self.#rust),
+            KeyShape::Wrapped => quote!([&self.#rust.id]),
+            KeyShape::OptionalWrapped | KeyShape::WrappedList => {
+                quote!(self.#rust.iter().map(|record| &record.id))
+            }
+            KeyShape::Number => quote!([self.#rust]),
+            KeyShape::OptionalNumber => quote!(self.#rust),
+        };
+        quote!(.#side(#values))
+    });
+    quote! {
+        impl crate::bulk::Keyed for #ident {
+            fn keys(&self) -> crate::bulk::Keys {
+                crate::bulk::Keys::default() #(#calls)*
+            }
+        }
+    }
 }
 
 /// Makes typify's output read as a person writes Rust: `/// Text` rather than `///Text`, and
 /// `Option<String>` rather than `::std::option::Option<::std::string::String>` (the prelude's
-/// types, which no schema shadows; validation refuses schemas with their names).
-struct Readable;
+/// types, which no schema shadows; validation refuses schemas with their names), in types and
+/// in the paths that `serde` attributes hold as text. It works on tokens and syntax trees.
+struct ShortPaths;
 
 /// The prelude types typify spells out in full.
 const PRELUDE: [&str; 4] = ["Option", "String", "Vec", "Box"];
@@ -52,26 +176,88 @@ const PRELUDE: [&str; 4] = ["Option", "String", "Vec", "Box"];
 /// The crates typify names with a leading `::`, which no module of the crate shadows.
 const EXTERN_CRATES: [&str; 3] = ["serde", "serde_json", "chrono"];
 
-impl syn::visit_mut::VisitMut for Readable {
+/// `::std::option::Option::is_none` is `Option::is_none`; `::std::collections::BTreeMap::x`
+/// is `BTreeMap::x`; `::serde_json::Value` is `serde_json::Value`: a path as a person writes
+/// it, from its segments.
+fn short_path(segments: &[String], leading_colon: bool) -> Vec<String> {
+    if leading_colon
+        && segments.len() >= 3
+        && segments[0] == "std"
+        && (PRELUDE.contains(&segments[2].as_str()) || segments[1] == "collections")
+    {
+        return segments[2..].to_vec();
+    }
+    segments.to_vec()
+}
+
+/// The text of a path held in an attribute's string (`"::std::vec::Vec::is_empty"`),
+/// shortened.
+fn short_path_text(text: &str) -> String {
+    let leading_colon = text.starts_with("::");
+    let segments: Vec<String> = text
+        .trim_start_matches("::")
+        .split("::")
+        .map(str::to_owned)
+        .collect();
+    let short = short_path(&segments, leading_colon);
+    let joined = short.join("::");
+    let keeps_colon = leading_colon
+        && short.len() == segments.len()
+        && !EXTERN_CRATES.contains(&segments[0].as_str());
+    match keeps_colon {
+        true => format!("::{joined}"),
+        false => joined,
+    }
+}
+
+/// The tokens of an attribute with each string literal's path shortened and the leading `::`
+/// of a path into serde taken off.
+fn short_attribute_tokens(tokens: TokenStream) -> TokenStream {
+    let trees: Vec<TokenTree> = tokens.into_iter().collect();
+    let mut out = Vec::with_capacity(trees.len());
+    let mut index = 0;
+    while index < trees.len() {
+        match &trees[index] {
+            // `:: serde ::` at the start of a path: drop the `::`.
+            TokenTree::Punct(first)
+                if first.as_char() == ':'
+                    && first.spacing() == Spacing::Joint
+                    && matches!(trees.get(index + 1), Some(TokenTree::Punct(second)) if second.as_char() == ':')
+                    && matches!(trees.get(index + 2), Some(TokenTree::Ident(name)) if EXTERN_CRATES.contains(&name.to_string().as_str()))
+                    && !matches!(out.last(), Some(TokenTree::Ident(_))) =>
+            {
+                index += 2;
+                continue;
+            }
+            TokenTree::Literal(literal) => {
+                let value = syn::Lit::new(literal.clone());
+                let tree = match value {
+                    syn::Lit::Str(text) if text.value().contains("::") => {
+                        let short = syn::LitStr::new(&short_path_text(&text.value()), text.span());
+                        TokenTree::Literal(short.token())
+                    }
+                    _ => TokenTree::Literal(literal.clone()),
+                };
+                out.push(tree);
+            }
+            TokenTree::Group(group) => {
+                let mut inner =
+                    Group::new(group.delimiter(), short_attribute_tokens(group.stream()));
+                inner.set_span(group.span());
+                out.push(TokenTree::Group(inner));
+            }
+            other => out.push(other.clone()),
+        }
+        index += 1;
+    }
+    out.into_iter().collect()
+}
+
+impl syn::visit_mut::VisitMut for ShortPaths {
     fn visit_attribute_mut(&mut self, attr: &mut syn::Attribute) {
         if attr.path().is_ident("serde") || attr.path().is_ident("derive") {
-            let meta = &attr.meta;
-            let text = quote!(#meta).to_string();
-            let short = PRELUDE
-                .iter()
-                .fold(text.clone(), |text, name| {
-                    let module = name.to_lowercase();
-                    text.replace(
-                        &format!(":: std :: {module} :: {name} ::"),
-                        &format!("{name} ::"),
-                    )
-                    .replace(&format!("::std::{module}::{name}::"), &format!("{name}::"))
-                })
-                .replace(":: serde ::", "serde ::");
-            if short != text
-                && let Ok(meta) = syn::parse_str(&short)
-            {
-                attr.meta = meta;
+            if let syn::Meta::List(list) = &mut attr.meta {
+                list.tokens = short_attribute_tokens(std::mem::take(&mut list.tokens));
             }
             return;
         }
@@ -91,20 +277,15 @@ impl syn::visit_mut::VisitMut for Readable {
 
     fn visit_path_mut(&mut self, path: &mut syn::Path) {
         let names: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
-        let prelude = path.leading_colon.is_some()
-            && names.len() == 3
-            && names[0] == "std"
-            && PRELUDE.contains(&names[2].as_str());
-        let collection = path.leading_colon.is_some()
-            && names.len() == 3
-            && names[0] == "std"
-            && names[1] == "collections";
-        if prelude || collection {
+        let short = short_path(&names, path.leading_colon.is_some());
+        if short.len() < names.len() {
             // `BTreeMap` is imported at the top of the file (see `models`).
-            let last = path.segments.pop().expect("three segments");
+            let kept = path.segments.len() - short.len();
+            path.segments = std::mem::take(&mut path.segments)
+                .into_iter()
+                .skip(kept)
+                .collect();
             path.leading_colon = None;
-            path.segments.clear();
-            path.segments.push(last);
         } else if path.leading_colon.is_some()
             && EXTERN_CRATES.contains(&names.first().map_or("", String::as_str))
         {
@@ -166,6 +347,24 @@ fn field_docs(api: &OpenAPI) -> BTreeMap<(String, String), String> {
     docs
 }
 
+/// A `#[doc = "..."]` attribute, built as a syntax tree.
+fn doc_attribute(text: &str) -> syn::Attribute {
+    let span = proc_macro2::Span::call_site();
+    syn::Attribute {
+        pound_token: syn::token::Pound(span),
+        style: syn::AttrStyle::Outer,
+        bracket_token: syn::token::Bracket(span),
+        meta: syn::Meta::NameValue(syn::MetaNameValue {
+            path: syn::Path::from(syn::Ident::new("doc", span)),
+            eq_token: syn::token::Eq(span),
+            value: syn::Expr::Lit(syn::ExprLit {
+                attrs: Vec::new(),
+                lit: syn::Lit::Str(syn::LitStr::new(text, span)),
+            }),
+        }),
+    }
+}
+
 fn document_fields(file: &mut syn::File, docs: &BTreeMap<(String, String), String>) {
     for item in &mut file.items {
         let syn::Item::Struct(item) = item else {
@@ -178,7 +377,7 @@ fn document_fields(file: &mut syn::File, docs: &BTreeMap<(String, String), Strin
             let name = ident.to_string();
             let key = (owner.clone(), name.trim_end_matches('_').to_owned());
             if let (false, Some(doc)) = (has_doc, docs.get(&key)) {
-                field.attrs.insert(0, syn::parse_quote!(#[doc = #doc]));
+                field.attrs.insert(0, doc_attribute(doc));
             }
         }
     }
@@ -253,5 +452,68 @@ fn open_enum(open: &OpenEnum) -> TokenStream {
         }
 
         crate::open_enum::open_enum_traits!(#name);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attribute_paths_shorten_inside_strings_and_before_serde() {
+        let tokens = quote!(
+            default,
+            skip_serializing_if = "::std::collections::BTreeMap::is_empty"
+        );
+        assert_eq!(
+            short_attribute_tokens(tokens).to_string(),
+            "default , skip_serializing_if = \"BTreeMap::is_empty\""
+        );
+        let tokens = quote!(::serde::Deserialize, ::serde::Serialize, Clone);
+        assert_eq!(
+            short_attribute_tokens(tokens).to_string(),
+            "serde :: Deserialize , serde :: Serialize , Clone"
+        );
+        assert_eq!(
+            short_path_text("::std::option::Option::is_none"),
+            "Option::is_none"
+        );
+        assert_eq!(
+            short_path_text("::serde_json::Value::is_null"),
+            "serde_json::Value::is_null"
+        );
+    }
+
+    #[test]
+    fn keys_read_each_shape_of_field() {
+        let keys = RecordKeys {
+            fields: vec![
+                crate::model::KeyField {
+                    json: "from".into(),
+                    rust: "from".into(),
+                    side: Side::From,
+                    shape: KeyShape::Wrapped,
+                },
+                crate::model::KeyField {
+                    json: "to".into(),
+                    rust: "to".into(),
+                    side: Side::To,
+                    shape: KeyShape::WrappedList,
+                },
+                crate::model::KeyField {
+                    json: "typeId".into(),
+                    rust: "type_id".into(),
+                    side: Side::Other,
+                    shape: KeyShape::OptionalNumber,
+                },
+            ],
+        };
+        let text = keyed("Pair", &keys).to_string();
+        assert!(text.contains(". from ([& self . from . id])"), "{text}");
+        assert!(
+            text.contains(". to (self . to . iter () . map (| record | & record . id))"),
+            "{text}"
+        );
+        assert!(text.contains(". other (self . type_id)"), "{text}");
     }
 }

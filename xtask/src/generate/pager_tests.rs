@@ -8,8 +8,8 @@ use serde_json::json;
 
 use super::docs;
 use crate::diagnostics::{Diagnostic, pointer};
-use crate::document;
-use crate::model::{Method, MethodKind, Operation, Version};
+use crate::model::{Method, MethodKind, Version};
+use crate::rust_types::{Builtin, Runtime, RustType};
 
 /// The cursor the first page hands on.
 const NEXT: &str = "page-2";
@@ -61,26 +61,21 @@ fn pager_tests(version: &Version, problems: &mut Vec<Diagnostic>) -> Option<Toke
 
 /// An argument of a pager call that any server accepts; `object_types` counts the object types
 /// before it, so that the first reads `contacts` and the next `companies`.
-fn argument(
-    version: &Version,
-    operation: &Operation,
-    rust_type: &str,
-    object_types: &mut usize,
-) -> TokenStream {
+fn argument(version: &Version, ty: &RustType, object_types: &mut usize) -> TokenStream {
     let module = format_ident!("{}", version.module);
-    match rust_type {
-        ty if ty.contains("ObjectType") => {
+    let into = |runtime: Runtime| *ty == RustType::ImplInto(Box::new(RustType::Runtime(runtime)));
+    match ty {
+        _ if into(Runtime::ObjectType) => {
             *object_types += 1;
             match object_types {
                 1 => quote!("contacts"),
                 _ => quote!("companies"),
             }
         }
-        ty if ty.contains("ObjectId") || ty.contains("str") || ty.contains("String") => {
-            quote!("1")
-        }
-        ty if operation.query.as_deref() == Some(ty) => {
-            let query = format_ident!("{ty}");
+        _ if into(Runtime::ObjectId) => quote!("1"),
+        RustType::Ref(inner) if **inner == RustType::Builtin(Builtin::Str) => quote!("1"),
+        RustType::Query(query) => {
+            let query = format_ident!("{query}");
             quote!(hubspot_associations::#module::#query::default())
         }
         _ => quote!(Default::default()),
@@ -117,7 +112,13 @@ fn pager_test(version: &Version, method: &Method) -> Result<TokenStream, Diagnos
                 "this is a generator bug; report it with the spec",
             )
         })?;
-    let problem = || unreadable(&operation.id, &operation.path, &operation.method);
+    let problem = || {
+        unreadable(
+            &operation.id,
+            &operation.path.to_string(),
+            operation.method.as_str(),
+        )
+    };
     let cursor = operation
         .pagination
         .as_ref()
@@ -130,7 +131,9 @@ fn pager_test(version: &Version, method: &Method) -> Result<TokenStream, Diagnos
         .ok_or_else(problem)?
         .api_name
         .clone();
-    let example = document::success_example(&version.api, &operation.id)
+    let example = operation
+        .success_example
+        .clone()
         .filter(|example| example.get("results").is_some_and(|r| r.is_array()))
         .ok_or_else(problem)?;
     let per_page = example["results"].as_array().map_or(0, Vec::len);
@@ -148,7 +151,7 @@ fn pager_test(version: &Version, method: &Method) -> Result<TokenStream, Diagnos
     let args: Vec<TokenStream> = method
         .args
         .iter()
-        .map(|(_, ty)| argument(version, operation, ty, &mut object_types))
+        .map(|arg| argument(version, &arg.ty, &mut object_types))
         .collect();
     let name = format_ident!("{}", method.name);
     let followed = format!("{cursor}={NEXT}");
@@ -196,7 +199,7 @@ mod tests {
         let text = format!(
             r#"
 openapi: 3.0.3
-info: {{title: t, version: v9}}
+info: {{title: t, version: v9, x-hubspot-lifecycle: {{status: beta}}}}
 paths:
   /crm/v9/things:
     get:

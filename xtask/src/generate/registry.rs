@@ -1,14 +1,19 @@
 //! `src/versions.rs`: the versions this build has, generated from the specs, so that nothing
 //! outside `spec/` lists a version by hand: the declaration of each version's module, and the
-//! registry: `ApiVersion` with each version's name, module, lifecycle, end of support and
-//! operations, and `with_version!`, which runs a block with the module of a version chosen at
-//! run time. The hand-written `lib.rs` re-exports all of it.
+//! registry: `ApiVersion` with each version's name, module, lifecycle, end of support, its
+//! operations with what HubSpot publishes of each (`OperationInfo`) and the operations it
+//! dropped; and two macros that run a block with the module of a version chosen at run time:
+//! `with_version!` for code every version compiles, `with_operations!` for code that needs
+//! some operations, compiled only for the versions that have them. The hand-written `lib.rs`
+//! re-exports all of it.
 
-use proc_macro2::TokenStream;
+use std::fmt::Write;
+
+use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
 use super::docs;
-use crate::model::{LIFECYCLES, Version};
+use crate::model::{Operation, Stage, Status, Version};
 
 /// `V4`, `V2026_09`: the module name, capitalised, so that the date stays readable.
 fn variant(version: &Version) -> proc_macro2::Ident {
@@ -17,19 +22,23 @@ fn variant(version: &Version) -> proc_macro2::Ident {
     format_ident!("{}", first.into_iter().chain(chars).collect::<String>())
 }
 
-fn helper(version: &Version) -> proc_macro2::Ident {
-    format_ident!("__with_version_{}", version.module)
+/// The hidden macro that keeps a block for one version when the version has every operation
+/// it names (and its feature is on), and drops it otherwise.
+fn helper(version: &Version) -> String {
+    format!("__with_operations_{}", version.module)
+}
+
+fn generally_available(versions: &[Version]) -> impl DoubleEndedIterator<Item = &Version> {
+    versions
+        .iter()
+        .filter(|v| v.lifecycle.stage == Stage::GenerallyAvailable)
 }
 
 /// `newest_generally_available`: an alias of the newest generally available version's module
 /// among the enabled features, for programs (and suites) that move with HubSpot's newest
 /// version rather than choose when to move.
 fn newest_alias(versions: &[Version]) -> TokenStream {
-    let available: Vec<&Version> = versions
-        .iter()
-        .rev()
-        .filter(|v| v.lifecycle.status.as_deref() == Some("generally-available"))
-        .collect();
+    let available: Vec<&Version> = generally_available(versions).rev().collect();
     let aliases = available.iter().enumerate().map(|(index, version)| {
         let module = format_ident!("{}", version.module);
         let feature = &version.module;
@@ -58,6 +67,79 @@ fn newest_alias(versions: &[Version]) -> TokenStream {
     quote!(#(#aliases)*)
 }
 
+fn status(status: &Status) -> TokenStream {
+    match status {
+        Status::Code(code) => {
+            let code = Literal::u16_unsuffixed(*code);
+            quote!(crate::DocumentedStatus::Code(#code))
+        }
+        Status::Range(range) => {
+            let range = Literal::u8_unsuffixed(*range);
+            quote!(crate::DocumentedStatus::Range(#range))
+        }
+    }
+}
+
+/// The constants of a version's scope lists, each list once: its operations share them.
+fn scope_lists(version: &Version) -> Vec<(Vec<String>, proc_macro2::Ident)> {
+    let mut lists: Vec<(Vec<String>, proc_macro2::Ident)> = Vec::new();
+    for op in version.operations.iter().filter(|op| !op.scopes.is_empty()) {
+        if !lists.iter().any(|(scopes, _)| *scopes == op.scopes) {
+            let name = format_ident!(
+                "{}_SCOPES_{}",
+                version.module.to_uppercase(),
+                lists.len() + 1
+            );
+            lists.push((op.scopes.clone(), name));
+        }
+    }
+    lists
+}
+
+/// The registry's row of one operation.
+fn operation_info(op: &Operation, scopes: &[(Vec<String>, proc_macro2::Ident)]) -> TokenStream {
+    let name = &op.id;
+    let method = op.method.as_str();
+    let path = op.path.to_string();
+    let success = op.success.documented();
+    let success = success.iter().map(status);
+    let body = op.success.documented_body();
+    let cap = match op.batch_cap() {
+        Some(cap) => {
+            let cap = Literal::usize_unsuffixed(cap);
+            quote!(Some(#cap))
+        }
+        None => quote!(None),
+    };
+    let retry = format_ident!("{}", op.retry.variant());
+    let scopes = match scopes.iter().find(|(list, _)| *list == op.scopes) {
+        Some((_, constant)) => quote!(#constant),
+        None => quote!(&[]),
+    };
+    let exemptions = &op.rate_limit_exemptions;
+    let example = match &op.success_example {
+        Some(example) => {
+            let text = example.to_string();
+            quote!(Some(#text))
+        }
+        None => quote!(None),
+    };
+    quote! {
+        crate::OperationInfo {
+            name: #name,
+            method: #method,
+            path: #path,
+            success: &[#(#success),*],
+            success_body: #body,
+            batch_cap: #cap,
+            retry: crate::RetryClass::#retry,
+            scopes: #scopes,
+            rate_limit_exemptions: &[#(#exemptions),*],
+            success_example: #example,
+        }
+    }
+}
+
 /// The tokens of `src/versions.rs`.
 pub fn registry(versions: &[Version]) -> TokenStream {
     let variants: Vec<_> = versions.iter().map(variant).collect();
@@ -67,64 +149,50 @@ pub fn registry(versions: &[Version]) -> TokenStream {
         docs(&format!(
             "Version {} (`{}`), module [`crate::{}`].",
             v.name,
-            v.lifecycle.status.as_deref().unwrap_or("beta"),
+            v.lifecycle.stage.as_str(),
             v.module
         ))
     });
     let lifecycles = versions.iter().map(|v| {
-        let status = v.lifecycle.status.as_deref().unwrap_or("beta");
-        let name = LIFECYCLES
-            .iter()
-            .find(|(spec, _)| *spec == status)
-            .map_or("Beta", |(_, rust)| rust);
-        let name = format_ident!("{name}");
+        let name = format_ident!("{}", v.lifecycle.stage.variant());
         quote!(crate::Lifecycle::#name)
     });
     let ends = versions.iter().map(|v| match &v.lifecycle.end_of_support {
         Some(date) => quote!(Some(#date)),
         None => quote!(None),
     });
-    let operation_tables = versions.iter().map(|v| {
-        let rows = v.operations.iter().map(|op| {
-            let name = &op.id;
-            let method = &op.method;
-            let path = &op.path;
-            let success: Vec<proc_macro2::Literal> = op
-                .success
-                .documented
-                .iter()
-                .filter_map(|code| code.parse().ok())
-                .map(proc_macro2::Literal::u16_unsuffixed)
-                .collect();
-            let body = op.success.body.is_some()
-                && op
-                    .success
-                    .documented
-                    .iter()
-                    .any(|code| code != "204");
-            quote! {
-                crate::OperationInfo { name: #name, method: #method, path: #path, success: &[#(#success),*], success_body: #body }
+    let mut scope_constants = Vec::new();
+    let operation_tables: Vec<TokenStream> = versions
+        .iter()
+        .map(|v| {
+            let lists = scope_lists(v);
+            let rows = v.operations.iter().map(|op| operation_info(op, &lists));
+            let feature = &v.module;
+            for (scopes, name) in &lists {
+                let doc = docs(&format!(
+                    "The OAuth scopes of some operations of version {}, any one of which lets \
+                     a call through.",
+                    v.name
+                ));
+                scope_constants.push(quote! {
+                    #doc
+                    #[cfg(feature = #feature)]
+                    const #name: &[&str] = &[#(#scopes),*];
+                });
             }
+            quote!(&[#(#rows),*])
+        })
+        .collect();
+    let removals = versions.iter().map(|v| {
+        let rows = v.removed.iter().map(|removal| {
+            let name = &removal.operation;
+            let note = match &removal.note {
+                Some(note) => quote!(Some(#note)),
+                None => quote!(None),
+            };
+            quote!(crate::RemovedOperation { name: #name, note: #note })
         });
         quote!(&[#(#rows),*])
-    });
-    let helpers = versions.iter().map(|v| {
-        let helper = helper(v);
-        let feature = &v.module;
-        quote! {
-            #[doc(hidden)]
-            #[cfg(feature = #feature)]
-            #[macro_export]
-            macro_rules! #helper {
-                ($($body:tt)*) => { $($body)* };
-            }
-            #[doc(hidden)]
-            #[cfg(not(feature = #feature))]
-            #[macro_export]
-            macro_rules! #helper {
-                ($($body:tt)*) => {};
-            }
-        }
     });
     let modules = versions.iter().map(|v| {
         let module = format_ident!("{}", v.module);
@@ -155,6 +223,8 @@ pub fn registry(versions: &[Version]) -> TokenStream {
 
         use std::fmt;
         use std::str::FromStr;
+
+        #(#scope_constants)*
 
         #enum_doc
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -199,25 +269,19 @@ pub fn registry(versions: &[Version]) -> TokenStream {
                 }
             }
 
-            /// Its operations, in spec order.
+            /// Its operations, in spec order, with what HubSpot publishes of each.
             pub const fn operations(self) -> &'static [crate::OperationInfo] {
                 match self {
                     #( #[cfg(feature = #features)] Self::#variants => #operation_tables, )*
                 }
             }
 
-            /// The operation of this name, if the version has it.
-            pub fn operation(self, name: &str) -> Option<&'static crate::OperationInfo> {
-                self.operations().iter().find(|op| op.name == name)
-            }
-
-            /// The newest generally available version of this build: a sensible default.
-            pub fn newest_generally_available() -> Option<Self> {
-                Self::ALL
-                    .iter()
-                    .rev()
-                    .copied()
-                    .find(|v| v.lifecycle() == crate::Lifecycle::GenerallyAvailable)
+            /// The operations of the version before that this one dropped, with what HubSpot
+            /// says to use instead (`x-removed-operations` in its spec).
+            pub const fn removed_operations(self) -> &'static [crate::RemovedOperation] {
+                match self {
+                    #( #[cfg(feature = #features)] Self::#variants => #removals, )*
+                }
             }
         }
 
@@ -242,37 +306,87 @@ pub fn registry(versions: &[Version]) -> TokenStream {
                     })
             }
         }
-
-        #(#helpers)*
-
     }
 }
 
-/// `with_version!`, as text: prettyplease prints the body of a `macro_rules!` as one run of
-/// tokens, and this macro is read in the docs, so it is written out as a person would.
-pub fn with_version_macro(versions: &[Version]) -> String {
-    let branches: String = versions
+/// The macros, as text: prettyplease prints the body of a `macro_rules!` as one run of tokens,
+/// and these are read in the docs, so they are written out as a person would.
+pub fn macros(versions: &[Version]) -> String {
+    let mut text = String::new();
+    for version in versions {
+        text.push_str(&helper_macro(version));
+    }
+    text.push_str(&with_version_macro(versions));
+    text.push_str(&with_operations_macro(versions));
+    text
+}
+
+/// The helper of one version: with its feature on, it keeps the block after the list of
+/// operations when the version has each of them, one arm per operation it has; otherwise it
+/// drops the block.
+fn helper_macro(version: &Version) -> String {
+    let name = helper(version);
+    let feature = &version.module;
+    let mut arms = String::new();
+    for op in &version.operations {
+        let _ = write!(
+            arms,
+            "    ([{id} $(, $rest:ident)*] $($body:tt)*) => {{\n        $crate::{name}! {{ [$($rest),*] $($body)* }}\n    }};\n",
+            id = op.id
+        );
+    }
+    format!(
+        r#"
+#[doc(hidden)]
+#[cfg(feature = "{feature}")]
+#[macro_export]
+macro_rules! {name} {{
+    ([] $($body:tt)*) => {{ $($body)* }};
+{arms}    ([$other:ident $(, $rest:ident)*] $($body:tt)*) => {{}};
+}}
+
+#[doc(hidden)]
+#[cfg(not(feature = "{feature}"))]
+#[macro_export]
+macro_rules! {name} {{
+    ($($tokens:tt)*) => {{}};
+}}
+"#
+    )
+}
+
+/// One branch per version: the block, kept for the versions `$helper` lets through.
+fn branches(versions: &[Version], operations: &str, value: &str) -> String {
+    versions
         .iter()
         .map(|v| {
             format!(
-                "            $crate::__with_version_{module}! {{
+                "            $crate::{helper}! {{
+                [{operations}]
                 if version == $crate::ApiVersion::{variant} {{
                     use $crate::{module} as $module;
-                    break 'version $body;
+                    break 'version {value};
                 }}
             }}
 ",
+                helper = helper(v),
                 module = v.module,
                 variant = variant(v),
             )
         })
-        .collect();
+        .collect()
+}
+
+/// `with_version!`: a block compiled once per enabled version.
+fn with_version_macro(versions: &[Version]) -> String {
+    let branches = branches(versions, "", "$body");
     format!(
         r#"
 /// Runs the block with `$module` naming the module of the version `$version`, chosen at run
 /// time: the block is compiled once per enabled version, so code written against one
 /// version's method and type names serves every version that has them. The arguments are
-/// three expressions, so rustfmt formats the block.
+/// three expressions, so rustfmt formats the block. Code that calls an operation some version
+/// lacks uses [`with_operations!`] instead.
 ///
 /// ```
 /// # async fn run(version: hubspot_associations::ApiVersion, transport: hubspot_associations::Transport) {{
@@ -292,6 +406,51 @@ macro_rules! with_version {{
         #[allow(deprecated, unreachable_code)]
         let value = 'version: {{
 {branches}            unreachable!("every version of this build has a branch above")
+        }};
+        value
+    }}}};
+}}
+"#
+    )
+}
+
+/// `with_operations!`: a block compiled once per enabled version that has every operation
+/// listed, `Err` for the others.
+fn with_operations_macro(versions: &[Version]) -> String {
+    let branches = branches(versions, "$($operation),*", "Ok($body)");
+    format!(
+        r#"
+/// Runs the block with `$module` naming the module of the version `$version`, when that
+/// version has every operation listed: the block is compiled only for the enabled versions
+/// that have them, so it may call their methods, and a version that dropped one (or never had
+/// it) gives [`MissingOperation`](crate::MissingOperation) instead, naming the operation,
+/// what HubSpot says to use, and the versions that have it. The registry says the same before
+/// anything runs: [`ApiVersion::require`](crate::ApiVersion::require).
+///
+/// ```
+/// # async fn run(version: hubspot_associations::ApiVersion, transport: hubspot_associations::Transport) -> Result<(), hubspot_associations::Error> {{
+/// use hubspot_associations::{{MissingOperation, ObjectType, with_operations}};
+///
+/// let labels: Result<usize, MissingOperation> = with_operations!(version, api, [list_labels], {{
+///     let client = api::Client::new(transport.clone());
+///     client.labels(ObjectType::CONTACTS, ObjectType::COMPANIES).await?.iter().count()
+/// }});
+/// match labels {{
+///     Ok(count) => println!("{{count}} labels"),
+///     Err(missing) => eprintln!("{{missing}}"),
+/// }}
+/// # Ok(())
+/// # }}
+/// ```
+#[macro_export]
+macro_rules! with_operations {{
+    ($version:expr, $module:ident, [$($operation:ident),* $(,)?], $body:block) => {{{{
+        let version: $crate::ApiVersion = $version;
+        #[allow(deprecated, unreachable_code)]
+        let value = 'version: {{
+{branches}            Err(version
+                .require(&[$(::core::stringify!($operation)),*])
+                .expect_err("the registry lacks an operation the branches above lack"))
         }};
         value
     }}}};

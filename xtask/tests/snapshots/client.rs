@@ -7,20 +7,31 @@
 //!
 //! Generated from `spec/2030-03/openapi.yaml`; enable it with the cargo feature `v2030_03`.
 //!
-//! | method | HTTP | success | retried |
-//! |---|---|---|---|
-//! | [`list`](Client::list) | `GET /crm/objects/2030-03/{objectType}/{objectId}/associations/{toObjectType}` | 200 | yes |
-//! | [`batch_create`](Client::batch_create) | `POST /crm/associations/2030-03/{fromObjectType}/{toObjectType}/batch/create` | 201, 207 | yes (batch) |
-//! | [`delete_label`](Client::delete_label) | `DELETE /crm/associations/2030-03/{fromObjectType}/{toObjectType}/labels/{typeId}` | 204 | yes |
+//! | method | HTTP | documented success | retried | inputs per request |
+//! |---|---|---|---|---|
+//! | [`list`](Client::list) | `GET /crm/objects/2030-03/{objectType}/{objectId}/associations/{toObjectType}` | 200 | yes | - |
+//! | [`batch_create`](Client::batch_create) | `POST /crm/associations/2030-03/{fromObjectType}/{toObjectType}/batch/create` | 201, 207 | yes (batch) | 100 |
+//! | [`delete_label`](Client::delete_label) | `DELETE /crm/associations/2030-03/{fromObjectType}/{toObjectType}/labels/{typeId}` | 204 | yes | - |
+
 /// The request and response bodies of version 2030-03.
 pub mod types;
-use crate::operation::{Operation, Retry};
+
+use crate::operation::Operation;
 use crate::transport::Call;
 use crate::url_path::segment;
-use crate::{CallOptions, Error, Response, Transport};
+use crate::{CallOptions, Error, Response, RetryClass, Transport};
 use reqwest::Method;
+
 /// The version as HubSpot names it in paths.
 pub const VERSION: &str = "2030-03";
+
+/// How the errors of this version's batch answers name the records of the inputs they
+/// concern: the JSON names of the fields of its batch types that hold the records.
+const CONTEXT: crate::bulk::ContextNames = crate::bulk::ContextNames {
+    from: &[],
+    to: &[],
+};
+
 /// The optional query parameters of [`Client::list`]: `ListQuery::default()` for none.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ListQuery {
@@ -63,19 +74,21 @@ impl Client {
     ///
     /// See also [`list_stream`](Self::list_stream) (every item of every page, as a stream).
     ///
-    /// `GET /crm/objects/2030-03/{objectType}/{objectId}/associations/{toObjectType}`
+    /// | | |
+    /// |---|---|
+    /// | Request | `GET /crm/objects/2030-03/{objectType}/{objectId}/associations/{toObjectType}` |
+    /// | Documented success | 200, with a [`types::Page`] |
+    /// | Retried | on transient failures |
     ///
-    /// Documented success: 200, with a [`types::Page`]. Any other 2xx with that body succeeds
-    /// too.
-    ///
-    /// Retried on transient failures: sending it twice has the effect of sending it once.
+    /// Any other 2xx with that body succeeds too. Sending it twice has the effect of sending it
+    /// once, so it is retried on transient failures.
     ///
     /// # Arguments
     ///
     /// - `object_type`: The object type.
     /// - `object_id`: The record id.
     /// - `to_object_type`: The other object type.
-    /// - `after`: The cursor of the page.
+    /// - `query.after`: The cursor of the page.
     pub async fn list(
         &self,
         object_type: impl Into<crate::ObjectType>,
@@ -86,20 +99,7 @@ impl Client {
         let object_type: crate::ObjectType = object_type.into();
         let object_id: crate::ObjectId = object_id.into();
         let to_object_type: crate::ObjectType = to_object_type.into();
-        let path = [
-            "/crm/objects/2030-03/",
-            &segment("objectType", &object_type)?,
-            "/",
-            &segment("objectId", &object_id)?,
-            "/associations/",
-            &segment("toObjectType", &to_object_type)?,
-        ]
-            .concat();
-        let call = Call::new(
-                Operation::new("list", VERSION, Method::GET, Retry::Idempotent),
-                path,
-            )
-            .query("after", query.after.as_deref());
+        let call = Self::list_call(&object_type, &object_id, &to_object_type, &query)?;
         self.transport.send(call).await?.json()
     }
 
@@ -111,13 +111,15 @@ impl Client {
     /// at HubSpot's cap); [`batch_create_chunks`](Self::batch_create_chunks) (the same, as a
     /// stream of each request's outcome).
     ///
-    /// `POST /crm/associations/2030-03/{fromObjectType}/{toObjectType}/batch/create`
+    /// | | |
+    /// |---|---|
+    /// | Request | `POST /crm/associations/2030-03/{fromObjectType}/{toObjectType}/batch/create` |
+    /// | Documented success | 201, 207, with a [`types::CreatedWithErrors`] |
+    /// | Retried | on transient failures, as a batch |
+    /// | Inputs per request | at most 100 |
     ///
-    /// Documented success: 201, 207, with a [`types::CreatedWithErrors`]. Any other 2xx with
-    /// that body succeeds too.
-    ///
-    /// Retried on transient failures, so that a bulk job makes progress: repeating an input
-    /// that already took effect is harmless.
+    /// Any other 2xx with that body succeeds too. It is retried on transient failures, so that
+    /// a bulk job makes progress: repeating an input that already took effect is harmless.
     ///
     /// # Arguments
     ///
@@ -132,19 +134,7 @@ impl Client {
     ) -> Result<Response<types::CreatedWithErrors>, Error> {
         let from_object_type: crate::ObjectType = from_object_type.into();
         let to_object_type: crate::ObjectType = to_object_type.into();
-        let path = [
-            "/crm/associations/2030-03/",
-            &segment("fromObjectType", &from_object_type)?,
-            "/",
-            &segment("toObjectType", &to_object_type)?,
-            "/batch/create",
-        ]
-            .concat();
-        let call = Call::new(
-                Operation::new("batch_create", VERSION, Method::POST, Retry::Batch),
-                path,
-            )
-            .json_body(body)?;
+        let call = Self::batch_create_call(&from_object_type, &to_object_type, body)?;
         self.transport.send(call).await?.json()
     }
 
@@ -152,12 +142,14 @@ impl Client {
     ///
     /// Deletes the label.
     ///
-    /// `DELETE /crm/associations/2030-03/{fromObjectType}/{toObjectType}/labels/{typeId}`
+    /// | | |
+    /// |---|---|
+    /// | Request | `DELETE /crm/associations/2030-03/{fromObjectType}/{toObjectType}/labels/{typeId}` |
+    /// | Documented success | 204, without a body |
+    /// | Retried | on transient failures |
     ///
-    /// Documented success: 204, without a body. Any other 2xx succeeds too; a body, if one
-    /// comes, is not read.
-    ///
-    /// Retried on transient failures: sending it twice has the effect of sending it once.
+    /// Any other 2xx succeeds too; a body, if one comes, is not read. Sending it twice has the
+    /// effect of sending it once, so it is retried on transient failures.
     ///
     /// # Arguments
     ///
@@ -172,19 +164,7 @@ impl Client {
     ) -> Result<Response<()>, Error> {
         let from_object_type: crate::ObjectType = from_object_type.into();
         let to_object_type: crate::ObjectType = to_object_type.into();
-        let path = [
-            "/crm/associations/2030-03/",
-            &segment("fromObjectType", &from_object_type)?,
-            "/",
-            &segment("toObjectType", &to_object_type)?,
-            "/labels/",
-            &segment("typeId", type_id)?,
-        ]
-            .concat();
-        let call = Call::new(
-            Operation::new("delete_label", VERSION, Method::DELETE, Retry::Idempotent),
-            path,
-        );
+        let call = Self::delete_label_call(&from_object_type, &to_object_type, type_id)?;
         self.transport.send(call).await?.ignore_body()
     }
 
@@ -196,12 +176,13 @@ impl Client {
     /// with the first error.
     ///
     /// ```no_run
-    /// # #![allow(deprecated)]
-    /// # async fn run(client: &hubspot_associations::v2030_03::Client) -> Result<(), hubspot_associations::Error> {
+    /// # use hubspot_associations::v2030_03::Client;
+    /// # async fn run(client: &Client) -> Result<(), hubspot_associations::Error> {
     /// use futures_util::TryStreamExt;
     /// use hubspot_associations::v2030_03::ListQuery;
     ///
-    /// let mut items = std::pin::pin!(client.list_stream("contacts", 29851u64, "companies", ListQuery::default()));
+    /// let items = client.list_stream("contacts", "29851", "companies", ListQuery::default());
+    /// let mut items = std::pin::pin!(items);
     /// while let Some(item) = items.try_next().await? {
     ///     println!("{item:?}");
     /// }
@@ -284,23 +265,21 @@ impl Client {
         let to_object_type: crate::ObjectType = to_object_type.into();
         crate::bulk::chunks(
             inputs,
-            Some(100usize),
+            Some(100),
             options,
+            &CONTEXT,
             move |inputs: Vec<types::Pair>| {
-                let from_object_type = from_object_type.clone();
-                let to_object_type = to_object_type.clone();
+                let call = Self::batch_create_call(
+                    &from_object_type,
+                    &to_object_type,
+                    &types::BatchInput { inputs },
+                );
                 async move {
-                    let answer = self
-                        .batch_create(
-                            from_object_type,
-                            to_object_type,
-                            &types::BatchInput { inputs },
-                        )
-                        .await?;
-                    Ok({
-                        let answer = answer.into_inner();
-                        crate::bulk::Reply::new(answer.results, &answer.errors)
-                    })
+                    let answer = self.transport.send(call?).await?;
+                    let answer = answer
+                        .json::<crate::bulk::Answer<types::Pair>>()?
+                        .into_inner();
+                    Ok(crate::bulk::Reply::acknowledged(answer))
                 }
             },
         )
@@ -368,5 +347,79 @@ impl Client {
                 )
             }
         }
+    }
+
+    /// The request of [`Self::list`].
+    fn list_call(
+        object_type: &crate::ObjectType,
+        object_id: &crate::ObjectId,
+        to_object_type: &crate::ObjectType,
+        query: &ListQuery,
+    ) -> Result<Call, Error> {
+        let path = [
+            "/crm/objects/2030-03/",
+            &segment("objectType", object_type)?,
+            "/",
+            &segment("objectId", object_id)?,
+            "/associations/",
+            &segment("toObjectType", to_object_type)?,
+        ]
+            .concat();
+        Ok(
+            Call::new(
+                    Operation::new("list", VERSION, Method::GET, RetryClass::Idempotent),
+                    path,
+                )
+                .query("after", query.after.as_deref()),
+        )
+    }
+
+    /// The request of [`Self::batch_create`].
+    fn batch_create_call(
+        from_object_type: &crate::ObjectType,
+        to_object_type: &crate::ObjectType,
+        body: &types::BatchInput,
+    ) -> Result<Call, Error> {
+        let path = [
+            "/crm/associations/2030-03/",
+            &segment("fromObjectType", from_object_type)?,
+            "/",
+            &segment("toObjectType", to_object_type)?,
+            "/batch/create",
+        ]
+            .concat();
+        Call::new(
+                Operation::new("batch_create", VERSION, Method::POST, RetryClass::Batch),
+                path,
+            )
+            .json_body(body)
+    }
+
+    /// The request of [`Self::delete_label`].
+    fn delete_label_call(
+        from_object_type: &crate::ObjectType,
+        to_object_type: &crate::ObjectType,
+        type_id: i32,
+    ) -> Result<Call, Error> {
+        let path = [
+            "/crm/associations/2030-03/",
+            &segment("fromObjectType", from_object_type)?,
+            "/",
+            &segment("toObjectType", to_object_type)?,
+            "/labels/",
+            &segment("typeId", type_id)?,
+        ]
+            .concat();
+        Ok(
+            Call::new(
+                Operation::new(
+                    "delete_label",
+                    VERSION,
+                    Method::DELETE,
+                    RetryClass::Idempotent,
+                ),
+                path,
+            ),
+        )
     }
 }

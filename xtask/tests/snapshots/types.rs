@@ -42,14 +42,6 @@ pub struct CreatedWithErrors {
     pub results: Vec<Pair>,
 }
 
-/// Why an input failed.
-#[derive(serde::Deserialize, serde::Serialize, Clone, Debug, Default, PartialEq)]
-pub struct Failure {
-    /// What went wrong.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
-}
-
 /// A point in time.
 #[derive(serde::Deserialize, serde::Serialize, Clone, Debug, PartialEq)]
 pub struct HubSpotDateTime {
@@ -91,6 +83,18 @@ pub struct Pair {
     pub to: String,
 }
 
+/// Why an input failed.
+///
+/// Every field is optional, and a field that holds another JSON type than HubSpot documents
+/// decodes as that JSON ([`crate::Lenient`]): HubSpot says to treat every field of an error
+/// as optional, and its answers vary.
+#[derive(serde::Deserialize, serde::Serialize, Clone, Debug, Default, PartialEq)]
+pub struct Failure {
+    /// What went wrong.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<crate::Lenient<String>>,
+}
+
 /// What kind of association.
 ///
 /// Values this version of the crate does not know decode into `Other`.
@@ -127,6 +131,7 @@ impl From<&str> for Kind {
 }
 
 crate::open_enum::open_enum_traits!(Kind);
+
 impl BatchInput {
     /// [`BatchInput`] from its required fields (`inputs`); the optional ones are left out.
     pub fn new(inputs: impl IntoIterator<Item = impl Into<Pair>>) -> Self {
@@ -152,5 +157,11 @@ impl Pair {
             from: from.into(),
             to: to.into(),
         }
+    }
+}
+
+impl crate::bulk::Keyed for Pair {
+    fn keys(&self) -> crate::bulk::Keys {
+        crate::bulk::Keys::default()
     }
 }

@@ -3,10 +3,12 @@
 
 //! The versions of this build, generated from `spec/*/openapi.yaml`: one module per
 //! version, each behind the cargo feature of the same name, and their registry.
+
 #[cfg(feature = "v2030_03")]
 #[rustfmt::skip]
 #[path = "v2030_03/mod.rs"]
 pub mod v2030_03;
+
 /// The newest generally available version of this build ([`2030-03`](crate::v2030_03) with
 /// these features).
 ///
@@ -17,6 +19,7 @@ pub mod v2030_03;
 pub use crate::v2030_03 as newest_generally_available;
 use std::fmt;
 use std::str::FromStr;
+
 /// A version of HubSpot's associations API that this build of the crate has: one per
 /// enabled cargo feature (2030-03).
 ///
@@ -34,6 +37,7 @@ pub enum ApiVersion {
 impl ApiVersion {
     /// Every version of this build, oldest first.
     pub const ALL: &'static [Self] = &[#[cfg(feature = "v2030_03")] Self::V2030_03];
+
     /// The name HubSpot gives it, as in its paths: `v4`, `2026-09`.
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -66,7 +70,7 @@ impl ApiVersion {
         }
     }
 
-    /// Its operations, in spec order.
+    /// Its operations, in spec order, with what HubSpot publishes of each.
     pub const fn operations(self) -> &'static [crate::OperationInfo] {
         match self {
             #[cfg(feature = "v2030_03")]
@@ -76,40 +80,57 @@ impl ApiVersion {
                         name: "list",
                         method: "GET",
                         path: "/crm/objects/2030-03/{objectType}/{objectId}/associations/{toObjectType}",
-                        success: &[200],
+                        success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
+                        batch_cap: None,
+                        retry: crate::RetryClass::Idempotent,
+                        scopes: &[],
+                        rate_limit_exemptions: &[],
+                        success_example: Some(
+                            "{\"results\":[{\"kind\":\"LABELLED\",\"toObjectId\":\"2\"}]}",
+                        ),
                     },
                     crate::OperationInfo {
                         name: "batch_create",
                         method: "POST",
                         path: "/crm/associations/2030-03/{fromObjectType}/{toObjectType}/batch/create",
-                        success: &[201, 207],
+                        success: &[
+                            crate::DocumentedStatus::Code(201),
+                            crate::DocumentedStatus::Code(207),
+                        ],
                         success_body: true,
+                        batch_cap: Some(100),
+                        retry: crate::RetryClass::Batch,
+                        scopes: &[],
+                        rate_limit_exemptions: &[],
+                        success_example: Some(
+                            "{\"at\":{\"value\":1732212345678},\"results\":[{\"from\":\"1\",\"to\":\"2\"}]}",
+                        ),
                     },
                     crate::OperationInfo {
                         name: "delete_label",
                         method: "DELETE",
                         path: "/crm/associations/2030-03/{fromObjectType}/{toObjectType}/labels/{typeId}",
-                        success: &[204],
+                        success: &[crate::DocumentedStatus::Code(204)],
                         success_body: false,
+                        batch_cap: None,
+                        retry: crate::RetryClass::Idempotent,
+                        scopes: &[],
+                        rate_limit_exemptions: &[],
+                        success_example: None,
                     },
                 ]
             }
         }
     }
 
-    /// The operation of this name, if the version has it.
-    pub fn operation(self, name: &str) -> Option<&'static crate::OperationInfo> {
-        self.operations().iter().find(|op| op.name == name)
-    }
-
-    /// The newest generally available version of this build: a sensible default.
-    pub fn newest_generally_available() -> Option<Self> {
-        Self::ALL
-            .iter()
-            .rev()
-            .copied()
-            .find(|v| v.lifecycle() == crate::Lifecycle::GenerallyAvailable)
+    /// The operations of the version before that this one dropped, with what HubSpot
+    /// says to use instead (`x-removed-operations` in its spec).
+    pub const fn removed_operations(self) -> &'static [crate::RemovedOperation] {
+        match self {
+            #[cfg(feature = "v2030_03")]
+            Self::V2030_03 => &[],
+        }
     }
 }
 
@@ -121,6 +142,7 @@ impl fmt::Display for ApiVersion {
 
 impl FromStr for ApiVersion {
     type Err = crate::UnknownVersion;
+
     /// Parses a name as HubSpot spells it (`2026-09`) or as the module does (`v2026_09`).
     fn from_str(name: &str) -> Result<Self, Self::Err> {
         Self::ALL
@@ -137,23 +159,32 @@ impl FromStr for ApiVersion {
 #[doc(hidden)]
 #[cfg(feature = "v2030_03")]
 #[macro_export]
-macro_rules! __with_version_v2030_03 {
-    ($($body:tt)*) => {
-        $($body)*
+macro_rules! __with_operations_v2030_03 {
+    ([] $($body:tt)*) => { $($body)* };
+    ([list $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v2030_03! { [$($rest),*] $($body)* }
     };
+    ([batch_create $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v2030_03! { [$($rest),*] $($body)* }
+    };
+    ([delete_label $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v2030_03! { [$($rest),*] $($body)* }
+    };
+    ([$other:ident $(, $rest:ident)*] $($body:tt)*) => {};
 }
 
 #[doc(hidden)]
 #[cfg(not(feature = "v2030_03"))]
 #[macro_export]
-macro_rules! __with_version_v2030_03 {
-    ($($body:tt)*) => {};
+macro_rules! __with_operations_v2030_03 {
+    ($($tokens:tt)*) => {};
 }
 
 /// Runs the block with `$module` naming the module of the version `$version`, chosen at run
 /// time: the block is compiled once per enabled version, so code written against one
 /// version's method and type names serves every version that has them. The arguments are
-/// three expressions, so rustfmt formats the block.
+/// three expressions, so rustfmt formats the block. Code that calls an operation some version
+/// lacks uses [`with_operations!`] instead.
 ///
 /// ```
 /// # async fn run(version: hubspot_associations::ApiVersion, transport: hubspot_associations::Transport) {
@@ -172,13 +203,57 @@ macro_rules! with_version {
         // `ApiVersion` has no value and the end is unreachable.
         #[allow(deprecated, unreachable_code)]
         let value = 'version: {
-            $crate::__with_version_v2030_03! {
+            $crate::__with_operations_v2030_03! {
+                []
                 if version == $crate::ApiVersion::V2030_03 {
                     use $crate::v2030_03 as $module;
                     break 'version $body;
                 }
             }
             unreachable!("every version of this build has a branch above")
+        };
+        value
+    }};
+}
+
+/// Runs the block with `$module` naming the module of the version `$version`, when that
+/// version has every operation listed: the block is compiled only for the enabled versions
+/// that have them, so it may call their methods, and a version that dropped one (or never had
+/// it) gives [`MissingOperation`](crate::MissingOperation) instead, naming the operation,
+/// what HubSpot says to use, and the versions that have it. The registry says the same before
+/// anything runs: [`ApiVersion::require`](crate::ApiVersion::require).
+///
+/// ```
+/// # async fn run(version: hubspot_associations::ApiVersion, transport: hubspot_associations::Transport) -> Result<(), hubspot_associations::Error> {
+/// use hubspot_associations::{MissingOperation, ObjectType, with_operations};
+///
+/// let labels: Result<usize, MissingOperation> = with_operations!(version, api, [list_labels], {
+///     let client = api::Client::new(transport.clone());
+///     client.labels(ObjectType::CONTACTS, ObjectType::COMPANIES).await?.iter().count()
+/// });
+/// match labels {
+///     Ok(count) => println!("{count} labels"),
+///     Err(missing) => eprintln!("{missing}"),
+/// }
+/// # Ok(())
+/// # }
+/// ```
+#[macro_export]
+macro_rules! with_operations {
+    ($version:expr, $module:ident, [$($operation:ident),* $(,)?], $body:block) => {{
+        let version: $crate::ApiVersion = $version;
+        #[allow(deprecated, unreachable_code)]
+        let value = 'version: {
+            $crate::__with_operations_v2030_03! {
+                [$($operation),*]
+                if version == $crate::ApiVersion::V2030_03 {
+                    use $crate::v2030_03 as $module;
+                    break 'version Ok($body);
+                }
+            }
+            Err(version
+                .require(&[$(::core::stringify!($operation)),*])
+                .expect_err("the registry lacks an operation the branches above lack"))
         };
         value
     }};
