@@ -27,7 +27,11 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use fake_hubspot::{Config, FakeHubSpot};
+use support::wait_with_status;
 use tokio::process::{Child, Command};
+
+#[path = "../tests/support/mod.rs"]
+mod support;
 
 const PAIRS: u64 = 200_000;
 const CHUNK: u64 = 2_000;
@@ -81,38 +85,9 @@ fn spawn(fake: &FakeHubSpot, input: &Path) -> Child {
         .unwrap()
 }
 
-/// The peak resident memory of a running process, from /proc (Linux), in kB.
-fn peak_rss(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status.lines().find_map(|line| {
-        line.strip_prefix("VmHWM:")?
-            .trim()
-            .strip_suffix("kB")?
-            .trim()
-            .parse()
-            .ok()
-    })
-}
-
 /// Waits for the process, sampling its peak memory; the peak in kB.
 async fn wait(mut child: Child) -> u64 {
     wait_with_status(&mut child).await.0
-}
-
-/// Waits for the process, sampling its peak memory every 5 ms; the peak in kB and whether it
-/// succeeded.
-async fn wait_with_status(child: &mut Child) -> (u64, bool) {
-    let pid = child.id().unwrap();
-    let mut peak = 0;
-    loop {
-        if let Some(kb) = peak_rss(pid) {
-            peak = peak.max(kb);
-        }
-        if let Some(status) = child.try_wait().unwrap() {
-            return (peak, status.success());
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
 }
 
 fn store(fake: &FakeHubSpot) -> BTreeSet<(u64, u64)> {
@@ -138,8 +113,8 @@ struct Measured {
 async fn measure(mut command: Command) -> Measured {
     let started = Instant::now();
     let mut child = command.spawn().unwrap();
-    let (peak, succeeded) = wait_with_status(&mut child).await;
-    assert!(succeeded, "the measured run failed");
+    let (peak, status) = wait_with_status(&mut child).await;
+    assert!(status.success(), "the measured run failed");
     Measured {
         peak_mb: peak as f64 / 1024.0,
         seconds: started.elapsed().as_secs_f64(),

@@ -147,7 +147,7 @@ impl fmt::Display for Unsupported {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "`{}` cannot run on {}; choose a version that has it with --api-version",
+            "`{}` cannot run: {}; choose one of them with --api-version",
             self.task, self.missing
         )
     }

@@ -1,5 +1,7 @@
 //! The `hubspot-associations` binary against the fake HubSpot, as a user runs it.
 
+mod support;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -703,19 +705,6 @@ async fn past_a_hundred_bad_rows_the_rest_are_counted_not_shown() {
     assert!(plan.contains("151 rows: 1 distinct, 150 bad"), "{plan}");
 }
 
-/// The peak resident memory of a running process, from /proc (Linux), in kB.
-fn peak_rss(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status.lines().find_map(|line| {
-        line.strip_prefix("VmHWM:")?
-            .trim()
-            .strip_suffix("kB")?
-            .trim()
-            .parse()
-            .ok()
-    })
-}
-
 /// The wrong file given as input: one line of 300 MB between good rows.
 /// The run reports it as one bad row with a short excerpt, sends the other rows, and its
 /// memory stays far below the line's size; neither stderr, the state nor the failures file
@@ -745,8 +734,6 @@ async fn a_line_of_300_megabytes_is_one_bad_row_and_memory_stays_bounded() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let pid = child.id().unwrap();
-    let mut peak = 0;
     let stderr_pipe = child.stderr.take().unwrap();
     let reading = tokio::spawn(async move {
         let mut text = String::new();
@@ -756,15 +743,7 @@ async fn a_line_of_300_megabytes_is_one_bad_row_and_memory_stays_bounded() {
             .unwrap();
         text
     });
-    let status = loop {
-        if let Some(kb) = peak_rss(pid) {
-            peak = peak.max(kb);
-        }
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    };
+    let (peak, status) = support::wait_with_status(&mut child).await;
     let text = reading.await.unwrap();
     println!("peak RSS of a run over a 300 MB line: {} MB", peak / 1024);
     assert_eq!(status.code(), Some(1), "a bad row: {text}");
@@ -791,7 +770,7 @@ async fn a_line_of_300_megabytes_is_one_bad_row_and_memory_stays_bounded() {
         "the failures file quotes an excerpt"
     );
     assert!(
-        failures.contains(&format!("3,\"bad input: longer than 4 KiB")),
+        failures.contains("3,\"bad input: longer than 4 KiB"),
         "{failures}"
     );
     let state = std::fs::metadata(dir.path().join("pairs.csv.state.sqlite")).unwrap();

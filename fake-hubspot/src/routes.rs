@@ -912,13 +912,7 @@ async fn batch_create_limits(
     Path(path): Path<TypesPath>,
     body: Bytes,
 ) -> Response {
-    match batch_inputs(&shared, &body, served.cap()) {
-        Ok(inputs) => {
-            let (results, errors) = set_limits(&shared, &path, inputs, true);
-            served.batch(results, errors)
-        }
-        Err(response) => response,
-    }
+    limits_answer(served, &shared, &path, &body, true)
 }
 
 async fn batch_update_limits(
@@ -927,9 +921,20 @@ async fn batch_update_limits(
     Path(path): Path<TypesPath>,
     body: Bytes,
 ) -> Response {
-    match batch_inputs(&shared, &body, served.cap()) {
+    limits_answer(served, &shared, &path, &body, false)
+}
+
+/// The answer of a batch that sets (`create`) or changes limits.
+fn limits_answer(
+    served: Served,
+    shared: &Shared,
+    path: &TypesPath,
+    body: &Bytes,
+    create: bool,
+) -> Response {
+    match batch_inputs(shared, body, served.cap()) {
         Ok(inputs) => {
-            let (results, errors) = set_limits(&shared, &path, inputs, false);
+            let (results, errors) = set_limits(shared, path, inputs, create);
             served.batch(results, errors)
         }
         Err(response) => response,

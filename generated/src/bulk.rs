@@ -8,8 +8,8 @@
 //! again, so that one bad id does not sink the other 1,999.
 //!
 //! The engine matches by what the generator knows of each version's batch types: which fields
-//! of an input or a result name records, read through their generated [`Keyed`] impls, and
-//! how the errors of the version's answers name them ([`ContextNames`]). Each result of an
+//! of an input or a result name records, read through their generated `Keyed` impls, and
+//! how the errors of the version's answers name them (`ContextNames`). Each result of an
 //! answer decodes on its own: one that does not decode fails the inputs it may answer, with
 //! the reason and an excerpt, and never vanishes.
 

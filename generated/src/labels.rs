@@ -1,8 +1,5 @@
 //! Association labels: the types between two object types, by name.
 
-use serde::Serialize;
-use serde_json::Value;
-
 /// One association type between two object types, as HubSpot lists it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -15,28 +12,29 @@ pub struct Label {
     pub label: Option<String>,
 }
 
+impl Label {
+    /// A listed label, as the generated label lookup of each version reads it from the fields
+    /// of its listing.
+    pub(crate) fn new(type_id: i32, category: &str, label: Option<String>) -> Self {
+        Self {
+            type_id,
+            category: category.to_owned(),
+            label,
+        }
+    }
+}
+
 /// The association types between two object types, as fetched once.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Labels(Vec<Label>);
 
-impl Labels {
-    /// From the `results` of a label listing of any version.
-    pub(crate) fn from_results<T: Serialize>(results: &[T]) -> Self {
-        Self(
-            results
-                .iter()
-                .filter_map(|result| {
-                    let json = serde_json::to_value(result).ok()?;
-                    Some(Label {
-                        type_id: i32::try_from(json.get("typeId")?.as_i64()?).ok()?,
-                        category: json.get("category")?.as_str()?.to_owned(),
-                        label: json.get("label").and_then(Value::as_str).map(str::to_owned),
-                    })
-                })
-                .collect(),
-        )
+impl FromIterator<Label> for Labels {
+    fn from_iter<I: IntoIterator<Item = Label>>(labels: I) -> Self {
+        Self(labels.into_iter().collect())
     }
+}
 
+impl Labels {
     /// The type labelled `name`, ignoring case and surrounding spaces.
     pub fn find(&self, name: &str) -> Option<&Label> {
         let name = name.trim();
@@ -62,15 +60,15 @@ impl Labels {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
     fn labels_resolve_by_name_and_the_default_has_none() {
-        let labels = Labels::from_results(&[
-            json!({"category": "HUBSPOT_DEFINED", "typeId": 279, "label": null}),
-            json!({"category": "USER_DEFINED", "typeId": 37, "label": "Billing contact"}),
-            json!({"category": "USER_DEFINED", "label": "no type id"}),
-        ]);
+        let labels: Labels = [
+            Label::new(279, "HUBSPOT_DEFINED", None),
+            Label::new(37, "USER_DEFINED", Some("Billing contact".into())),
+        ]
+        .into_iter()
+        .collect();
         assert_eq!(labels.iter().count(), 2);
         let billing = labels.find("  billing CONTACT ").unwrap();
         assert_eq!(

@@ -2296,10 +2296,11 @@ macro_rules! __with_operations_v2026_09 {
 /// time: the block is compiled once per enabled version, so code written against one
 /// version's method and type names serves every version that has them. The arguments are
 /// three expressions, so rustfmt formats the block. Code that calls an operation some version
-/// lacks uses [`with_operations!`] instead.
+/// lacks uses [`with_operations!`](crate::with_operations) instead.
 ///
 /// ```
-/// # async fn run(version: hubspot_associations::ApiVersion, transport: hubspot_associations::Transport) {
+/// # use hubspot_associations::{ApiVersion, Transport};
+/// # async fn run(version: ApiVersion, transport: Transport) {
 /// let operations = hubspot_associations::with_version!(version, api, {
 ///     let _client = api::Client::new(transport.clone());
 ///     api::VERSION.len()
@@ -2357,7 +2358,8 @@ macro_rules! with_version {
 /// anything runs: [`ApiVersion::require`](crate::ApiVersion::require).
 ///
 /// ```
-/// # async fn run(version: hubspot_associations::ApiVersion, transport: hubspot_associations::Transport) -> Result<(), hubspot_associations::Error> {
+/// # use hubspot_associations::{ApiVersion, Error, Transport};
+/// # async fn run(version: ApiVersion, transport: Transport) -> Result<(), Error> {
 /// use hubspot_associations::{MissingOperation, ObjectType, with_operations};
 ///
 /// let labels: Result<usize, MissingOperation> = with_operations!(version, api, [list_labels], {
@@ -2375,6 +2377,8 @@ macro_rules! with_version {
 macro_rules! with_operations {
     ($version:expr, $module:ident, [$($operation:ident),* $(,)?], $body:block) => {{
         let version: $crate::ApiVersion = $version;
+        // A deprecated version's client is named in its branch; with no version enabled,
+        // `ApiVersion` has no value and the end is unreachable.
         #[allow(deprecated, unreachable_code)]
         let value = 'version: {
             $crate::__with_operations_v4! {

@@ -296,29 +296,19 @@ fn kept(old: &Version, new: &Version, before: &Operation, after: &Operation) -> 
         }
     }
     let (was, is) = (derived(old, &before.id), derived(new, &after.id));
-    let gone: Vec<String> = was
-        .keys()
-        .filter(|m| !is.contains_key(*m))
-        .map(code)
-        .collect();
-    if !gone.is_empty() {
-        changes.push(change(
-            Impact::Breaking,
-            subject.clone(),
-            format!("{} removed", listed(&gone)),
-        ));
-    }
-    let fresh: Vec<String> = is
-        .keys()
-        .filter(|m| !was.contains_key(*m))
-        .map(code)
-        .collect();
-    if !fresh.is_empty() {
-        changes.push(change(
-            Impact::Compatible,
-            subject.clone(),
-            format!("{} added", listed(&fresh)),
-        ));
+    for (impact, only, other, what) in [
+        (Impact::Breaking, &was, &is, "removed"),
+        (Impact::Compatible, &is, &was, "added"),
+    ] {
+        let methods: Vec<String> = only
+            .keys()
+            .filter(|m| !other.contains_key(*m))
+            .map(code)
+            .collect();
+        if !methods.is_empty() {
+            let detail = format!("{} {what}", listed(&methods));
+            changes.push(change(impact, subject.clone(), detail));
+        }
     }
     // Each change of the derived methods, told once for every method it applies to.
     let mut by_change: BTreeMap<String, Vec<String>> = BTreeMap::new();

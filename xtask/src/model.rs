@@ -51,6 +51,9 @@ pub struct Version {
     pub keyed: BTreeMap<String, RecordKeys>,
     /// The types of error answers, whose every field is lenient (see `normalize`).
     pub lenient: BTreeSet<String>,
+    /// The fields of the items the label listing answers with, when the version has one: the
+    /// label lookup reads them.
+    pub label_fields: Option<LabelFields>,
     /// The normalized document, for the models and the examples.
     pub api: OpenAPI,
 }
@@ -638,6 +641,71 @@ impl RecordKeys {
     }
 }
 
+/// The Rust names of the fields of a listed label that the label lookup reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LabelFields {
+    /// The association type id (`typeId`, an `i32`).
+    pub type_id: String,
+    /// Its category (`category`, an open enum).
+    pub category: String,
+    /// Its label (`label`, optional text).
+    pub label: String,
+}
+
+/// The label fields of the items of `list_labels`' answer, read from its schema.
+fn label_fields(
+    spec: &Spec,
+    operations: &[Operation],
+    models: &Models,
+) -> Result<Option<LabelFields>, Diagnostic> {
+    let Some(op) = operations.iter().find(|op| op.id == LABELS_OPERATION) else {
+        return Ok(None);
+    };
+    let item = op
+        .success
+        .body
+        .as_ref()
+        .and_then(|body| models.structs.get(&body.to_upper_camel_case()))
+        .and_then(|page| page.get("results"))
+        .and_then(|results| match &results.ty {
+            RustType::Vec(item) => match item.as_ref() {
+                RustType::Model(name) => models.structs.get(name),
+                _ => None,
+            },
+            _ => None,
+        });
+    let field = |json: &str, wanted: &dyn Fn(&RustType) -> bool| {
+        item.and_then(|fields| fields.get(json))
+            .filter(|field| wanted(&field.ty))
+            .map(|field| field.rust_name.clone())
+    };
+    let found = (
+        field("typeId", &|ty| *ty == RustType::Builtin(Builtin::I32)),
+        field("category", &|ty| matches!(ty, RustType::Model(_))),
+        field("label", &|ty| {
+            *ty == RustType::Builtin(Builtin::String).optional()
+        }),
+    );
+    match found {
+        (Some(type_id), Some(category), Some(label)) => Ok(Some(LabelFields {
+            type_id,
+            category,
+            label,
+        })),
+        _ => Err(Diagnostic::new(
+            &spec.path,
+            pointer([
+                "paths",
+                &op.path.to_string(),
+                &op.method.as_str().to_lowercase(),
+                "responses",
+            ]),
+            format!("the label lookup cannot read the answer of `{}`", op.id),
+            "answer with `results`, a list of a named schema with `typeId` (int32), `category` (a named enum) and an optional `label` (string), as HubSpot's labels are",
+        )),
+    }
+}
+
 /// The JSON names of fields that name the record an association starts from, the one it
 /// leads to, and an association type: how HubSpot names them in every version's batch types,
 /// and in the contexts of the errors of batch answers.
@@ -814,6 +882,10 @@ fn version(spec: &Spec) -> Result<Version, Vec<Diagnostic>> {
         .map(|op| with_keyed_result(op, &models))
         .collect();
     let keyed = keyed_types(&operations, &models);
+    let label_fields = label_fields(spec, &operations, &models).unwrap_or_else(|problem| {
+        problems.push(problem);
+        None
+    });
     let methods = methods(&operations);
     problems.extend(clashes(spec, &methods));
     problems.extend(underivable(spec, &operations));
@@ -834,6 +906,7 @@ fn version(spec: &Spec) -> Result<Version, Vec<Diagnostic>> {
         models,
         keyed,
         lenient,
+        label_fields,
         api: api.clone(),
     })
 }

@@ -4,8 +4,11 @@
 //! success code changed, fields added (to a request and to a response), and a documented integer
 //! narrowed (a count, which narrows the Rust type, and an epoch-milliseconds timestamp, which
 //! normalization keeps 64-bit). Then codegen, the crate with only the new versions, the CLI's
-//! `--dry-run` on the newest, and the diff of each step are checked. Nothing outside `spec/` is
-//! edited: if a bump needed more, this test would fail, and that would be the bug.
+//! `--dry-run` on the newest, and the diff of each step are checked. Then each operation the CLI
+//! uses is removed from the newest version in turn, and declared: codegen and the CLI build,
+//! and the CLI refuses the commands that need it for that version (naming the operation,
+//! HubSpot's note and the versions that have it) while it runs the others. Nothing outside
+//! `spec/` is edited: if a bump needed more, this test would fail, and that would be the bug.
 
 mod support;
 
@@ -57,8 +60,7 @@ struct FirstEdits {
     tag: String,
 }
 
-/// Operations the drill may remove: not ones the CLI uses, since the CLI is compiled against
-/// every version (a version that drops one of those needs the CLI changed, by design).
+/// Operations the first bump may remove (the CLI's own are removed one at a time after it).
 const REMOVABLE: [&str; 4] = [
     "delete_label",
     "request_high_usage_report",
@@ -66,18 +68,12 @@ const REMOVABLE: [&str; 4] = [
     "batch_purge_limits",
 ];
 
-/// The path block of the first removable operation that is alone on its path.
+/// The first removable operation that is alone on its path, and its path.
 fn removable(text: &str) -> (String, String) {
-    let spec: Value = serde_norway::from_str(text).unwrap();
-    for name in REMOVABLE {
-        for (path, item) in spec["paths"].as_object().unwrap() {
-            let methods = item.as_object().unwrap();
-            if methods.len() == 1 && methods.values().next().unwrap()["operationId"] == name {
-                return (name.to_owned(), path.clone());
-            }
-        }
-    }
-    panic!("none of {REMOVABLE:?} is alone on its path")
+    REMOVABLE
+        .iter()
+        .find_map(|name| Some(((*name).to_owned(), path_of(text, name)?)))
+        .unwrap_or_else(|| panic!("none of {REMOVABLE:?} is alone on its path"))
 }
 
 /// The first success code of an operation.
@@ -99,18 +95,38 @@ fn success_of(text: &str, operation: &str) -> String {
         .unwrap_or_else(|| panic!("{operation} has no success"))
 }
 
+/// The path of the operation `name`, when it is alone on its path.
+fn path_of(text: &str, name: &str) -> Option<String> {
+    let spec: Value = serde_norway::from_str(text).unwrap();
+    spec["paths"].as_object()?.iter().find_map(|(path, item)| {
+        let methods = item.as_object()?;
+        (methods.len() == 1 && methods.values().next()?["operationId"] == name)
+            .then(|| path.clone())
+    })
+}
+
+/// The spec without the operation on `path`, its removal declared with `note`.
+fn without_operation(text: &str, name: &str, path: &str, note: &str) -> String {
+    let key = format!("  {path}:\n");
+    let start = text.find(&key).unwrap();
+    let end = start + key.len() + text[start + key.len()..].find("\n  /").unwrap() + 1;
+    let text = format!("{}{}", &text[..start], &text[end..]);
+    text.replacen(
+        "  x-hubspot-lifecycle:\n    status: beta\n",
+        &format!("  x-hubspot-lifecycle:\n    status: beta\n  x-removed-operations:\n    {name}: {note}\n"),
+        1,
+    )
+}
+
 /// The first bump's edits: one of every kind but the narrowing.
 fn first_edits(text: &str, version: &str, tag: &str) -> (String, FirstEdits) {
     // An operation removed, and declared with a note for programs that used it.
     let (removed, path) = removable(text);
-    let key = format!("  {path}:\n");
-    let start = text.find(&key).unwrap();
-    let end = start + key.len() + text[start + key.len()..].find("\n  /").unwrap() + 1;
-    let mut text = format!("{}{}", &text[..start], &text[end..]);
-    text = text.replacen(
-        "  x-hubspot-lifecycle:\n    status: beta\n",
-        &format!("  x-hubspot-lifecycle:\n    status: beta\n  x-removed-operations:\n    {removed}: Gone in {version}; nothing replaces it.\n"),
-        1,
+    let mut text = without_operation(
+        text,
+        &removed,
+        &path,
+        &format!("Gone in {version}; nothing replaces it."),
     );
     // An operation added, with its examples.
     let added = format!("list_label_usage_{tag}");
@@ -493,4 +509,120 @@ fn a_bump_with_every_kind_of_edit_needs_nothing_outside_spec() {
         said.contains("line 3"),
         "the bad row is reported by its line:\n{said}"
     );
+
+    // Each operation the CLI uses, removed from the newest version in turn and declared.
+    let spec = spec_path(root, second);
+    let original = fs::read_to_string(&spec).unwrap();
+    fs::write(root.join("good.csv"), "from_id,to_id\n29851,5790939450\n").unwrap();
+    fs::write(root.join("ids.csv"), "id\n29851\n").unwrap();
+    for (operation, needs, runs) in CLI_OPERATIONS {
+        let path = path_of(&original, operation)
+            .unwrap_or_else(|| panic!("{operation} is not alone on its path in {second}"));
+        let note = format!("Gone in {second}; use {first}.");
+        fs::write(&spec, without_operation(&original, operation, &path, &note)).unwrap();
+        let output = xtask(root, &["codegen"]);
+        assert!(output.status.success(), "{operation}: {}", stderr(&output));
+        let started = std::time::Instant::now();
+        let build = cargo(
+            root,
+            &[
+                "build",
+                "--offline",
+                "--quiet",
+                "-p",
+                "hubspot-associations-cli",
+            ],
+        );
+        assert!(
+            build.status.success(),
+            "without {operation}: {}",
+            stderr(&build)
+        );
+        println!(
+            "without {operation}: the CLI built in {:.0} s",
+            started.elapsed().as_secs_f64()
+        );
+        let cli = |args: &[&str]| {
+            let mut all: Vec<&str> = args.to_vec();
+            all.extend(["--api-version", second, "--dry-run", "--no-progress"]);
+            Command::new(workspace().join("target/bump-drill/debug/hubspot-associations"))
+                .args(&all)
+                .current_dir(root)
+                .output()
+                .unwrap()
+        };
+        let refused = cli(&arguments(needs));
+        let said = stderr(&refused);
+        assert_eq!(refused.status.code(), Some(2), "{operation}: {said}");
+        for part in [
+            format!("API version {second} has no operation `{operation}`"),
+            format!("HubSpot removed it in {second}: {note}"),
+            // Every version of the build that has it, the newest real one and the first bump
+            // among them.
+            format!("{newest}, {first}; choose one of them with --api-version"),
+        ] {
+            assert!(said.contains(&part), "{operation}: no `{part}` in: {said}");
+        }
+        let ran = cli(&arguments(runs));
+        assert_eq!(
+            ran.status.code(),
+            Some(0),
+            "without {operation}, `{}` still runs: {}",
+            arguments(runs).join(" "),
+            stderr(&ran)
+        );
+    }
+    fs::write(&spec, original).unwrap();
+}
+
+/// A command and the options after its input.
+type Invocation = (&'static str, &'static [&'static str]);
+
+/// Each operation the CLI uses: a command that needs it, and one that does not.
+const CLI_OPERATIONS: [(&str, Invocation, Invocation); 5] = [
+    (
+        "batch_create",
+        ("associate", &["--type-id", "279"]),
+        ("associate", &[]),
+    ),
+    (
+        "batch_create_default",
+        ("associate", &[]),
+        ("associate", &["--type-id", "279"]),
+    ),
+    (
+        "batch_archive",
+        ("archive", &["--default"]),
+        ("archive", &["--type-id", "279"]),
+    ),
+    (
+        "batch_archive_labels",
+        ("archive", &["--type-id", "279"]),
+        ("archive", &["--default"]),
+    ),
+    (
+        "batch_read",
+        ("export", &["--output", "out.csv"]),
+        ("associate", &[]),
+    ),
+];
+
+/// The arguments of an invocation over the files the drill writes: the pairs of `good.csv`,
+/// or the ids of `ids.csv` for `export`.
+fn arguments((command, options): Invocation) -> Vec<&'static str> {
+    let input = match command {
+        "export" => "ids.csv",
+        _ => "good.csv",
+    };
+    let mut all = vec![
+        command,
+        "--from",
+        "contacts",
+        "--to",
+        "companies",
+        "--input",
+        input,
+    ];
+    all.extend_from_slice(options);
+    all
 }

@@ -112,6 +112,67 @@ fn codegen_is_byte_identical_on_every_run() {
     }
 }
 
+/// The generated source reads as written by hand: doc lines fit 100 columns (but table rows
+/// and URLs), no literal carries a type suffix, and only a deprecated version's examples
+/// allow deprecated items.
+#[test]
+fn generated_source_reads_as_written_by_hand() {
+    let inputs = Inputs::read(&workspace()).unwrap();
+    let versions = xtask::codegen::versions(&inputs).unwrap();
+    let files = run(&inputs).unwrap();
+    let mut checked = 0;
+    for file in files
+        .iter()
+        .filter(|f| f.path.extension().is_some_and(|e| e == "rs"))
+    {
+        let path = file.path.to_string_lossy().replace('\\', "/");
+        for (index, line) in file.contents.lines().enumerate() {
+            let text = line.trim_start();
+            let doc = text.starts_with("///") || text.starts_with("//!");
+            let table = text
+                .trim_start_matches(['/', '!'])
+                .trim_start()
+                .starts_with('|');
+            if doc && !table && !text.contains("://") {
+                assert!(
+                    line.chars().count() <= 100,
+                    "{path}:{}: a doc line of {} columns: {line}",
+                    index + 1,
+                    line.chars().count()
+                );
+            }
+            let suffixed = line
+                .split(|c: char| !c.is_alphanumeric() && c != '_')
+                .any(|word| {
+                    let digits = word.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+                    !digits.is_empty()
+                        && digits.bytes().all(|b| b.is_ascii_digit())
+                        && ["usize", "u8", "u16", "u32", "u64", "i32", "i64"]
+                            .contains(&&word[digits.len()..])
+                });
+            assert!(
+                !suffixed,
+                "{path}:{}: a suffixed literal: {line}",
+                index + 1
+            );
+        }
+        let module = path
+            .strip_prefix("generated/src/")
+            .and_then(|p| p.split_once('/'))
+            .map(|(module, _)| module);
+        if let Some(version) = versions.iter().find(|v| Some(v.module.as_str()) == module) {
+            assert_eq!(
+                file.contents.contains("#![allow(deprecated)]"),
+                version.is_deprecated() && path.ends_with("mod.rs"),
+                "{path}: deprecated items allowed in the examples of a version that is {}",
+                version.lifecycle.stage.as_str()
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked > 10, "{checked} files");
+}
+
 #[test]
 fn check_reports_a_stale_file_with_a_diff_and_the_remedy() {
     let root = root_with_specs(&workspace().join("spec"));

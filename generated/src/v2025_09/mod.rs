@@ -1734,7 +1734,17 @@ impl Client {
                 to_object_type.as_str(),
                 || async {
                     let listed = self.list_labels(from, to).await?;
-                    Ok(crate::Labels::from_results(&listed.results))
+                    Ok(
+                        listed
+                            .results
+                            .iter()
+                            .map(|listed| crate::Label::new(
+                                listed.type_id,
+                                listed.category.as_str(),
+                                listed.label.clone(),
+                            ))
+                            .collect(),
+                    )
                 },
             )
             .await

@@ -33,9 +33,8 @@ pub struct AssociationSpecWithLabel {
     pub type_id: i32,
 }
 
-/** An association type and its label, as the labels endpoints of 2025-09 describe it:
-without the object type ids of the two ends.
-*/
+/// An association type and its label, as the labels endpoints of 2025-09 describe it:
+/// without the object type ids of the two ends.
 #[derive(serde::Deserialize, serde::Serialize, Clone, Debug, PartialEq)]
 pub struct AssociationSpecWithLabelNoObjectTypeIds {
     /// Who defined an association type.
@@ -123,7 +122,8 @@ pub struct BatchResponse {
     /// The timestamp when the batch processing began, in ISO 8601 format.
     #[serde(rename = "startedAt")]
     pub started_at: chrono::DateTime<chrono::offset::Utc>,
-    /// The status of the batch processing request: PENDING, PROCESSING, CANCELED (also spelled CANCELLED in the documentation) or COMPLETE.
+    /// The status of the batch processing request: PENDING, PROCESSING, CANCELED (also spelled
+    /// CANCELLED in the documentation) or COMPLETE.
     pub status: BatchStatus,
 }
 
@@ -147,7 +147,8 @@ pub struct BatchResponseLabelsBetweenObjectPair {
     /// The timestamp when the batch processing began, in ISO 8601 format.
     #[serde(rename = "startedAt")]
     pub started_at: chrono::DateTime<chrono::offset::Utc>,
-    /// The status of the batch processing request: PENDING, PROCESSING, CANCELED (also spelled CANCELLED in the documentation) or COMPLETE.
+    /// The status of the batch processing request: PENDING, PROCESSING, CANCELED (also spelled
+    /// CANCELLED in the documentation) or COMPLETE.
     pub status: BatchStatus,
 }
 
@@ -177,7 +178,8 @@ pub struct BatchResponseLabelsBetweenObjectPairWithErrors {
     /// The timestamp when the batch processing began, in ISO 8601 format.
     #[serde(rename = "startedAt")]
     pub started_at: chrono::DateTime<chrono::offset::Utc>,
-    /// The status of the batch processing request: PENDING, PROCESSING, CANCELED (also spelled CANCELLED in the documentation) or COMPLETE.
+    /// The status of the batch processing request: PENDING, PROCESSING, CANCELED (also spelled
+    /// CANCELLED in the documentation) or COMPLETE.
     pub status: BatchStatus,
 }
 
@@ -207,7 +209,8 @@ pub struct BatchResponsePublicAssociationDefinitionConfigurationUpdateResult {
     /// The timestamp when the batch processing began, in ISO 8601 format.
     #[serde(rename = "startedAt")]
     pub started_at: chrono::DateTime<chrono::offset::Utc>,
-    /// The status of the batch processing request: PENDING, PROCESSING, CANCELED (also spelled CANCELLED in the documentation) or COMPLETE.
+    /// The status of the batch processing request: PENDING, PROCESSING, CANCELED (also spelled
+    /// CANCELLED in the documentation) or COMPLETE.
     pub status: BatchStatus,
 }
 
@@ -237,7 +240,8 @@ pub struct BatchResponsePublicAssociationDefinitionUserConfiguration {
     /// The timestamp when the batch processing began, in ISO 8601 format.
     #[serde(rename = "startedAt")]
     pub started_at: chrono::DateTime<chrono::offset::Utc>,
-    /// The status of the batch processing request: PENDING, PROCESSING, CANCELED (also spelled CANCELLED in the documentation) or COMPLETE.
+    /// The status of the batch processing request: PENDING, PROCESSING, CANCELED (also spelled
+    /// CANCELLED in the documentation) or COMPLETE.
     pub status: BatchStatus,
 }
 
@@ -261,7 +265,8 @@ pub struct BatchResponsePublicAssociationMultiWithLabel {
     /// The timestamp when the batch processing began, in ISO 8601 format.
     #[serde(rename = "startedAt")]
     pub started_at: chrono::DateTime<chrono::offset::Utc>,
-    /// The status of the batch processing request: PENDING, PROCESSING, CANCELED (also spelled CANCELLED in the documentation) or COMPLETE.
+    /// The status of the batch processing request: PENDING, PROCESSING, CANCELED (also spelled
+    /// CANCELLED in the documentation) or COMPLETE.
     pub status: BatchStatus,
 }
 
@@ -291,7 +296,8 @@ pub struct BatchResponsePublicAssociationMultiWithLabelWithErrors {
     /// The timestamp when the batch processing began, in ISO 8601 format.
     #[serde(rename = "startedAt")]
     pub started_at: chrono::DateTime<chrono::offset::Utc>,
-    /// The status of the batch processing request: PENDING, PROCESSING, CANCELED (also spelled CANCELLED in the documentation) or COMPLETE.
+    /// The status of the batch processing request: PENDING, PROCESSING, CANCELED (also spelled
+    /// CANCELLED in the documentation) or COMPLETE.
     pub status: BatchStatus,
 }
 
@@ -321,7 +327,8 @@ pub struct BatchResponsePublicDefaultAssociation {
     /// The timestamp when the batch process began execution, in ISO 8601 format.
     #[serde(rename = "startedAt")]
     pub started_at: chrono::DateTime<chrono::offset::Utc>,
-    /// The status of the batch processing request: PENDING, PROCESSING, CANCELED (also spelled CANCELLED in the documentation) or COMPLETE.
+    /// The status of the batch processing request: PENDING, PROCESSING, CANCELED (also spelled
+    /// CANCELLED in the documentation) or COMPLETE.
     pub status: BatchStatus,
 }
 
@@ -351,7 +358,8 @@ pub struct BatchResponseVoid {
     /// The timestamp when the batch processing began, in ISO 8601 format.
     #[serde(rename = "startedAt")]
     pub started_at: chrono::DateTime<chrono::offset::Utc>,
-    /// The status of the batch processing request: PENDING, PROCESSING, CANCELED (also spelled CANCELLED in the documentation) or COMPLETE.
+    /// The status of the batch processing request: PENDING, PROCESSING, CANCELED (also spelled
+    /// CANCELLED in the documentation) or COMPLETE.
     pub status: BatchStatus,
 }
 
@@ -403,7 +411,8 @@ pub struct HubSpotDateTime {
 /// Two associated records and the labels of every association between them.
 #[derive(serde::Deserialize, serde::Serialize, Clone, Debug, PartialEq)]
 pub struct LabelsBetweenObjectPair {
-    /// The id of a CRM record. HubSpot documents ids as strings but often sends them as JSON numbers; record ids exceed 32 bits.
+    /// The id of a CRM record. HubSpot documents ids as strings but often sends them as JSON
+    /// numbers; record ids exceed 32 bits.
     #[serde(rename = "fromObjectId")]
     pub from_object_id: crate::ObjectId,
     /// The type id of the record the association starts from, such as `0-1`.
@@ -411,7 +420,8 @@ pub struct LabelsBetweenObjectPair {
     pub from_object_type_id: String,
     /// The labels of the associations; unlabelled types have none.
     pub labels: Vec<String>,
-    /// The id of a CRM record. HubSpot documents ids as strings but often sends them as JSON numbers; record ids exceed 32 bits.
+    /// The id of a CRM record. HubSpot documents ids as strings but often sends them as JSON
+    /// numbers; record ids exceed 32 bits.
     #[serde(rename = "toObjectId")]
     pub to_object_id: crate::ObjectId,
     /// The type id of the record the association leads to, such as `0-2`.
@@ -425,7 +435,8 @@ pub struct MultiAssociatedObjectWithLabel {
     /// The association types between the two records.
     #[serde(rename = "associationTypes")]
     pub association_types: Vec<AssociationSpecWithLabel>,
-    /// The id of a CRM record. HubSpot documents ids as strings but often sends them as JSON numbers; record ids exceed 32 bits.
+    /// The id of a CRM record. HubSpot documents ids as strings but often sends them as JSON
+    /// numbers; record ids exceed 32 bits.
     #[serde(rename = "toObjectId")]
     pub to_object_id: crate::ObjectId,
 }
@@ -616,14 +627,16 @@ pub struct PublicFetchAssociationsBatchRequest {
     /// The cursor from this record's `paging.next.after`, to read its next page.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
-    /// The id of a CRM record. HubSpot documents ids as strings but often sends them as JSON numbers; record ids exceed 32 bits.
+    /// The id of a CRM record. HubSpot documents ids as strings but often sends them as JSON
+    /// numbers; record ids exceed 32 bits.
     pub id: crate::ObjectId,
 }
 
 /// A reference to a record by its id.
 #[derive(serde::Deserialize, serde::Serialize, Clone, Debug, PartialEq)]
 pub struct PublicObjectId {
-    /// The id of a CRM record. HubSpot documents ids as strings but often sends them as JSON numbers; record ids exceed 32 bits.
+    /// The id of a CRM record. HubSpot documents ids as strings but often sends them as JSON
+    /// numbers; record ids exceed 32 bits.
     pub id: crate::ObjectId,
 }
 

@@ -102,7 +102,8 @@ pub struct BatchResponseLabelsBetweenObjectPair {
     /// The timestamp when the batch processing began, in ISO 8601 format.
     #[serde(rename = "startedAt")]
     pub started_at: chrono::DateTime<chrono::offset::Utc>,
-    /// The status of the batch processing request: PENDING, PROCESSING, CANCELED (also spelled CANCELLED in the documentation) or COMPLETE.
+    /// The status of the batch processing request: PENDING, PROCESSING, CANCELED (also spelled
+    /// CANCELLED in the documentation) or COMPLETE.
     pub status: BatchStatus,
 }
 
@@ -132,7 +133,8 @@ pub struct BatchResponsePublicAssociationDefinitionConfigurationUpdateResult {
     /// The timestamp when the batch processing began, in ISO 8601 format.
     #[serde(rename = "startedAt")]
     pub started_at: chrono::DateTime<chrono::offset::Utc>,
-    /// The status of the batch processing request: PENDING, PROCESSING, CANCELED (also spelled CANCELLED in the documentation) or COMPLETE.
+    /// The status of the batch processing request: PENDING, PROCESSING, CANCELED (also spelled
+    /// CANCELLED in the documentation) or COMPLETE.
     pub status: BatchStatus,
 }
 
@@ -162,7 +164,8 @@ pub struct BatchResponsePublicAssociationDefinitionUserConfiguration {
     /// The timestamp when the batch processing began, in ISO 8601 format.
     #[serde(rename = "startedAt")]
     pub started_at: chrono::DateTime<chrono::offset::Utc>,
-    /// The status of the batch processing request: PENDING, PROCESSING, CANCELED (also spelled CANCELLED in the documentation) or COMPLETE.
+    /// The status of the batch processing request: PENDING, PROCESSING, CANCELED (also spelled
+    /// CANCELLED in the documentation) or COMPLETE.
     pub status: BatchStatus,
 }
 
@@ -192,7 +195,8 @@ pub struct BatchResponsePublicAssociationMultiWithLabel {
     /// The timestamp when the batch processing began, in ISO 8601 format.
     #[serde(rename = "startedAt")]
     pub started_at: chrono::DateTime<chrono::offset::Utc>,
-    /// The status of the batch processing request: PENDING, PROCESSING, CANCELED (also spelled CANCELLED in the documentation) or COMPLETE.
+    /// The status of the batch processing request: PENDING, PROCESSING, CANCELED (also spelled
+    /// CANCELLED in the documentation) or COMPLETE.
     pub status: BatchStatus,
 }
 
@@ -222,7 +226,8 @@ pub struct BatchResponsePublicDefaultAssociation {
     /// The timestamp when the batch process began execution, in ISO 8601 format.
     #[serde(rename = "startedAt")]
     pub started_at: chrono::DateTime<chrono::offset::Utc>,
-    /// The status of the batch processing request: PENDING, PROCESSING, CANCELED (also spelled CANCELLED in the documentation) or COMPLETE.
+    /// The status of the batch processing request: PENDING, PROCESSING, CANCELED (also spelled
+    /// CANCELLED in the documentation) or COMPLETE.
     pub status: BatchStatus,
 }
 
@@ -252,7 +257,8 @@ pub struct BatchResponseVoid {
     /// The timestamp when the batch processing began, in ISO 8601 format.
     #[serde(rename = "startedAt")]
     pub started_at: chrono::DateTime<chrono::offset::Utc>,
-    /// The status of the batch processing request: PENDING, PROCESSING, CANCELED (also spelled CANCELLED in the documentation) or COMPLETE.
+    /// The status of the batch processing request: PENDING, PROCESSING, CANCELED (also spelled
+    /// CANCELLED in the documentation) or COMPLETE.
     pub status: BatchStatus,
 }
 
@@ -279,14 +285,16 @@ pub struct HubSpotDateTime {
     /// The time zone offset.
     #[serde(rename = "timeZoneShift")]
     pub time_zone_shift: i32,
-    /// Milliseconds since the Unix epoch. HubSpot documents it as `int32`, but the values are epoch milliseconds (13 digits).
+    /// Milliseconds since the Unix epoch. HubSpot documents it as `int32`, but the values are
+    /// epoch milliseconds (13 digits).
     pub value: i64,
 }
 
 /// Two associated records and the labels of every association between them.
 #[derive(serde::Deserialize, serde::Serialize, Clone, Debug, PartialEq)]
 pub struct LabelsBetweenObjectPair {
-    /// The id of a CRM record. HubSpot documents ids as strings but often sends them as JSON numbers; record ids exceed 32 bits.
+    /// The id of a CRM record. HubSpot documents ids as strings but often sends them as JSON
+    /// numbers; record ids exceed 32 bits.
     #[serde(rename = "fromObjectId")]
     pub from_object_id: crate::ObjectId,
     /// The type id of the record the association starts from, such as `0-1`.
@@ -294,7 +302,8 @@ pub struct LabelsBetweenObjectPair {
     pub from_object_type_id: String,
     /// The labels of the associations; unlabelled types have none.
     pub labels: Vec<String>,
-    /// The id of a CRM record. HubSpot documents ids as strings but often sends them as JSON numbers; record ids exceed 32 bits.
+    /// The id of a CRM record. HubSpot documents ids as strings but often sends them as JSON
+    /// numbers; record ids exceed 32 bits.
     #[serde(rename = "toObjectId")]
     pub to_object_id: crate::ObjectId,
     /// The type id of the record the association leads to, such as `0-2`.
@@ -308,7 +317,8 @@ pub struct MultiAssociatedObjectWithLabel {
     /// The association types between the two records.
     #[serde(rename = "associationTypes")]
     pub association_types: Vec<AssociationSpecWithLabel>,
-    /// The id of a CRM record. HubSpot documents ids as strings but often sends them as JSON numbers; record ids exceed 32 bits.
+    /// The id of a CRM record. HubSpot documents ids as strings but often sends them as JSON
+    /// numbers; record ids exceed 32 bits.
     #[serde(rename = "toObjectId")]
     pub to_object_id: crate::ObjectId,
 }
@@ -499,14 +509,16 @@ pub struct PublicFetchAssociationsBatchRequest {
     /// The cursor from this record's `paging.next.after`, to read its next page.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
-    /// The id of a CRM record. HubSpot documents ids as strings but often sends them as JSON numbers; record ids exceed 32 bits.
+    /// The id of a CRM record. HubSpot documents ids as strings but often sends them as JSON
+    /// numbers; record ids exceed 32 bits.
     pub id: crate::ObjectId,
 }
 
 /// A reference to a record by its id.
 #[derive(serde::Deserialize, serde::Serialize, Clone, Debug, PartialEq)]
 pub struct PublicObjectId {
-    /// The id of a CRM record. HubSpot documents ids as strings but often sends them as JSON numbers; record ids exceed 32 bits.
+    /// The id of a CRM record. HubSpot documents ids as strings but often sends them as JSON
+    /// numbers; record ids exceed 32 bits.
     pub id: crate::ObjectId,
 }
 

@@ -102,7 +102,8 @@ pub struct BatchResponseLabelsBetweenObjectPair {
     /// The timestamp when the batch processing began, in ISO 8601 format.
     #[serde(rename = "startedAt")]
     pub started_at: chrono::DateTime<chrono::offset::Utc>,
-    /// The status of the batch processing request: PENDING, PROCESSING, CANCELED (also spelled CANCELLED in the documentation) or COMPLETE.
+    /// The status of the batch processing request: PENDING, PROCESSING, CANCELED (also spelled
+    /// CANCELLED in the documentation) or COMPLETE.
     pub status: BatchStatus,
 }
 
@@ -132,7 +133,8 @@ pub struct BatchResponseLabelsBetweenObjectPairWithErrors {
     /// The timestamp when the batch processing began, in ISO 8601 format.
     #[serde(rename = "startedAt")]
     pub started_at: chrono::DateTime<chrono::offset::Utc>,
-    /// The status of the batch processing request: PENDING, PROCESSING, CANCELED (also spelled CANCELLED in the documentation) or COMPLETE.
+    /// The status of the batch processing request: PENDING, PROCESSING, CANCELED (also spelled
+    /// CANCELLED in the documentation) or COMPLETE.
     pub status: BatchStatus,
 }
 
@@ -156,7 +158,8 @@ pub struct BatchResponsePublicAssociationDefinitionConfigurationUpdateResult {
     /// The timestamp when the batch processing began, in ISO 8601 format.
     #[serde(rename = "startedAt")]
     pub started_at: chrono::DateTime<chrono::offset::Utc>,
-    /// The status of the batch processing request: PENDING, PROCESSING, CANCELED (also spelled CANCELLED in the documentation) or COMPLETE.
+    /// The status of the batch processing request: PENDING, PROCESSING, CANCELED (also spelled
+    /// CANCELLED in the documentation) or COMPLETE.
     pub status: BatchStatus,
 }
 
@@ -186,7 +189,8 @@ pub struct BatchResponsePublicAssociationDefinitionConfigurationUpdateResultWith
     /// The timestamp when the batch processing began, in ISO 8601 format.
     #[serde(rename = "startedAt")]
     pub started_at: chrono::DateTime<chrono::offset::Utc>,
-    /// The status of the batch processing request: PENDING, PROCESSING, CANCELED (also spelled CANCELLED in the documentation) or COMPLETE.
+    /// The status of the batch processing request: PENDING, PROCESSING, CANCELED (also spelled
+    /// CANCELLED in the documentation) or COMPLETE.
     pub status: BatchStatus,
 }
 
@@ -210,7 +214,8 @@ pub struct BatchResponsePublicAssociationDefinitionUserConfiguration {
     /// The timestamp when the batch processing began, in ISO 8601 format.
     #[serde(rename = "startedAt")]
     pub started_at: chrono::DateTime<chrono::offset::Utc>,
-    /// The status of the batch processing request: PENDING, PROCESSING, CANCELED (also spelled CANCELLED in the documentation) or COMPLETE.
+    /// The status of the batch processing request: PENDING, PROCESSING, CANCELED (also spelled
+    /// CANCELLED in the documentation) or COMPLETE.
     pub status: BatchStatus,
 }
 
@@ -240,7 +245,8 @@ pub struct BatchResponsePublicAssociationDefinitionUserConfigurationWithErrors {
     /// The timestamp when the batch processing began, in ISO 8601 format.
     #[serde(rename = "startedAt")]
     pub started_at: chrono::DateTime<chrono::offset::Utc>,
-    /// The status of the batch processing request: PENDING, PROCESSING, CANCELED (also spelled CANCELLED in the documentation) or COMPLETE.
+    /// The status of the batch processing request: PENDING, PROCESSING, CANCELED (also spelled
+    /// CANCELLED in the documentation) or COMPLETE.
     pub status: BatchStatus,
 }
 
@@ -264,7 +270,8 @@ pub struct BatchResponsePublicAssociationMultiWithLabel {
     /// The timestamp when the batch processing began, in ISO 8601 format.
     #[serde(rename = "startedAt")]
     pub started_at: chrono::DateTime<chrono::offset::Utc>,
-    /// The status of the batch processing request: PENDING, PROCESSING, CANCELED (also spelled CANCELLED in the documentation) or COMPLETE.
+    /// The status of the batch processing request: PENDING, PROCESSING, CANCELED (also spelled
+    /// CANCELLED in the documentation) or COMPLETE.
     pub status: BatchStatus,
 }
 
@@ -294,7 +301,8 @@ pub struct BatchResponsePublicAssociationMultiWithLabelWithErrors {
     /// The timestamp when the batch processing began, in ISO 8601 format.
     #[serde(rename = "startedAt")]
     pub started_at: chrono::DateTime<chrono::offset::Utc>,
-    /// The status of the batch processing request: PENDING, PROCESSING, CANCELED (also spelled CANCELLED in the documentation) or COMPLETE.
+    /// The status of the batch processing request: PENDING, PROCESSING, CANCELED (also spelled
+    /// CANCELLED in the documentation) or COMPLETE.
     pub status: BatchStatus,
 }
 
@@ -324,7 +332,8 @@ pub struct BatchResponsePublicDefaultAssociation {
     /// The timestamp when the batch process began execution, in ISO 8601 format.
     #[serde(rename = "startedAt")]
     pub started_at: chrono::DateTime<chrono::offset::Utc>,
-    /// The status of the batch processing request: PENDING, PROCESSING, CANCELED (also spelled CANCELLED in the documentation) or COMPLETE.
+    /// The status of the batch processing request: PENDING, PROCESSING, CANCELED (also spelled
+    /// CANCELLED in the documentation) or COMPLETE.
     pub status: BatchStatus,
 }
 
@@ -376,7 +385,8 @@ pub struct HubSpotDateTime {
 /// Two associated records and the labels of every association between them.
 #[derive(serde::Deserialize, serde::Serialize, Clone, Debug, PartialEq)]
 pub struct LabelsBetweenObjectPair {
-    /// The id of a CRM record. HubSpot documents ids as strings but often sends them as JSON numbers; record ids exceed 32 bits.
+    /// The id of a CRM record. HubSpot documents ids as strings but often sends them as JSON
+    /// numbers; record ids exceed 32 bits.
     #[serde(rename = "fromObjectId")]
     pub from_object_id: crate::ObjectId,
     /// The type id of the record the association starts from, such as `0-1`.
@@ -384,7 +394,8 @@ pub struct LabelsBetweenObjectPair {
     pub from_object_type_id: String,
     /// The labels of the associations; unlabelled types have none.
     pub labels: Vec<String>,
-    /// The id of a CRM record. HubSpot documents ids as strings but often sends them as JSON numbers; record ids exceed 32 bits.
+    /// The id of a CRM record. HubSpot documents ids as strings but often sends them as JSON
+    /// numbers; record ids exceed 32 bits.
     #[serde(rename = "toObjectId")]
     pub to_object_id: crate::ObjectId,
     /// The type id of the record the association leads to, such as `0-2`.
@@ -398,7 +409,8 @@ pub struct MultiAssociatedObjectWithLabel {
     /// The association types between the two records.
     #[serde(rename = "associationTypes")]
     pub association_types: Vec<AssociationSpecWithLabel>,
-    /// The id of a CRM record. HubSpot documents ids as strings but often sends them as JSON numbers; record ids exceed 32 bits.
+    /// The id of a CRM record. HubSpot documents ids as strings but often sends them as JSON
+    /// numbers; record ids exceed 32 bits.
     #[serde(rename = "toObjectId")]
     pub to_object_id: crate::ObjectId,
 }
@@ -589,14 +601,16 @@ pub struct PublicFetchAssociationsBatchRequest {
     /// The cursor from this record's `paging.next.after`, to read its next page.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
-    /// The id of a CRM record. HubSpot documents ids as strings but often sends them as JSON numbers; record ids exceed 32 bits.
+    /// The id of a CRM record. HubSpot documents ids as strings but often sends them as JSON
+    /// numbers; record ids exceed 32 bits.
     pub id: crate::ObjectId,
 }
 
 /// A reference to a record by its id.
 #[derive(serde::Deserialize, serde::Serialize, Clone, Debug, PartialEq)]
 pub struct PublicObjectId {
-    /// The id of a CRM record. HubSpot documents ids as strings but often sends them as JSON numbers; record ids exceed 32 bits.
+    /// The id of a CRM record. HubSpot documents ids as strings but often sends them as JSON
+    /// numbers; record ids exceed 32 bits.
     pub id: crate::ObjectId,
 }
 

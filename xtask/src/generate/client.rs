@@ -380,66 +380,65 @@ fn builder_name(op: &Operation) -> proc_macro2::Ident {
     format_ident!("{}_call", op.id)
 }
 
+/// A parameter of an operation's request builder: its name, its type, and what a method that
+/// converted its own arguments passes for it.
+struct BuilderParam {
+    ident: proc_macro2::Ident,
+    ty: TokenStream,
+    passed: TokenStream,
+}
+
 /// The parameters of an operation's request builder: path parameters converted (borrowed),
-/// required query parameters, the query value and the body, as the typed method passes them.
-fn builder_params(op: &Operation) -> Vec<TokenStream> {
-    let mut params: Vec<TokenStream> = op
+/// required query parameters, the query value and the body.
+fn builder_params(op: &Operation) -> Vec<BuilderParam> {
+    let mut params: Vec<BuilderParam> = op
         .params
         .iter()
         .filter(|p| p.role != ParamRole::OptionalQuery)
         .map(|param| {
             let ident = format_ident!("{}", param.rust_name);
-            let ty = match param.role {
-                ParamRole::ObjectType => {
-                    RustType::Runtime(crate::rust_types::Runtime::ObjectType).borrowed()
-                }
-                ParamRole::ObjectId => {
-                    RustType::Runtime(crate::rust_types::Runtime::ObjectId).borrowed()
-                }
-                _ => param.scalar.borrowed(),
+            let (ty, passed) = match param.role {
+                ParamRole::ObjectType => (
+                    RustType::Runtime(crate::rust_types::Runtime::ObjectType).borrowed(),
+                    quote!(&#ident),
+                ),
+                ParamRole::ObjectId => (
+                    RustType::Runtime(crate::rust_types::Runtime::ObjectId).borrowed(),
+                    quote!(&#ident),
+                ),
+                _ => (param.scalar.borrowed(), quote!(#ident)),
+            };
+            BuilderParam {
+                ty: ty.tokens(Scope::Client),
+                ident,
+                passed,
             }
-            .tokens(Scope::Client);
-            quote!(#ident: #ty)
         })
         .collect();
     if let Some(query) = op.query_type() {
         let query = format_ident!("{query}");
-        params.push(quote!(query: &#query));
+        params.push(BuilderParam {
+            ident: format_ident!("query"),
+            ty: quote!(&#query),
+            passed: quote!(&query),
+        });
     }
     if let Some(body) = &op.body {
-        let ty = body.argument_type().tokens(Scope::Client);
-        params.push(quote!(body: #ty));
+        params.push(BuilderParam {
+            ident: format_ident!("body"),
+            ty: body.argument_type().tokens(Scope::Client),
+            passed: quote!(body),
+        });
     }
     params
-}
-
-/// The arguments a method passes to the request builder: its own converted parameters.
-fn builder_args(op: &Operation) -> Vec<TokenStream> {
-    let mut args: Vec<TokenStream> = op
-        .params
-        .iter()
-        .filter(|p| p.role != ParamRole::OptionalQuery)
-        .map(|param| {
-            let ident = format_ident!("{}", param.rust_name);
-            match param.role {
-                ParamRole::ObjectType | ParamRole::ObjectId => quote!(&#ident),
-                _ => quote!(#ident),
-            }
-        })
-        .collect();
-    if op.query_type().is_some() {
-        args.push(quote!(&query));
-    }
-    if op.body.is_some() {
-        args.push(quote!(body));
-    }
-    args
 }
 
 /// The request of an operation: method, path, query and body.
 fn request_builder(op: &Operation) -> TokenStream {
     let name = builder_name(op);
-    let params = builder_params(op);
+    let params = builder_params(op)
+        .into_iter()
+        .map(|BuilderParam { ident, ty, .. }| quote!(#ident: #ty));
     let path = path_expression(op);
     let id = &op.id;
     let http = format_ident!("{}", op.method.as_str());
@@ -479,7 +478,7 @@ fn call_method(
     let doc = docs(&method_docs(op, derived, module));
     let converted = conversions(op.params.iter());
     let builder = builder_name(op);
-    let args = builder_args(op);
+    let args = builder_params(op).into_iter().map(|param| param.passed);
     let decode = match (&op.success.body, op.success.may_be_empty()) {
         (Some(_), true) => quote!(json_or_empty),
         (Some(_), false) => quote!(json),
@@ -773,15 +772,13 @@ fn batch_request(op: &Operation) -> Option<TokenStream> {
     let bulk = op.bulk.as_ref()?;
     let builder = builder_name(op);
     let batch = model_type(&bulk.batch_schema).tokens(Scope::Client);
-    let path = op.params.iter().filter(|p| p.in_path()).map(|param| {
-        let ident = format_ident!("{}", param.rust_name);
-        match param.role {
-            ParamRole::ObjectType | ParamRole::ObjectId => quote!(&#ident),
-            _ => quote!(#ident),
-        }
-    });
-    let body = op.body.as_ref().map(|_| quote!(&#batch { inputs }));
-    Some(quote!(Self::#builder(#(#path,)* #body)))
+    let args = builder_params(op)
+        .into_iter()
+        .map(|param| match param.ident == "body" {
+            true => quote!(&#batch { inputs }),
+            false => param.passed,
+        });
+    Some(quote!(Self::#builder(#(#args),*)))
 }
 
 /// Every page of a per-input paged batch read, over record ids.
@@ -930,6 +927,14 @@ fn allow_deprecated_line(version: &Version) -> &'static str {
 
 /// The cached lookup of association labels, over the operation that lists them.
 fn label_lookup(signature: &TokenStream, op: &Operation, version: &Version) -> TokenStream {
+    let Some(fields) = &version.label_fields else {
+        return TokenStream::new();
+    };
+    let (type_id, category, label) = (
+        format_ident!("{}", fields.type_id),
+        format_ident!("{}", fields.category),
+        format_ident!("{}", fields.label),
+    );
     let list = format_ident!("{}", op.id);
     let module = &version.module;
     let doc = docs(&format!(
@@ -960,7 +965,11 @@ fn label_lookup(signature: &TokenStream, op: &Operation, version: &Version) -> T
             self.transport
                 .labels(VERSION, from_object_type.as_str(), to_object_type.as_str(), || async {
                     let listed = self.#list(from, to).await?;
-                    Ok(crate::Labels::from_results(&listed.results))
+                    Ok(listed
+                        .results
+                        .iter()
+                        .map(|listed| crate::Label::new(listed.#type_id, listed.#category.as_str(), listed.#label.clone()))
+                        .collect())
                 })
                 .await
         }

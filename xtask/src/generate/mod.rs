@@ -167,7 +167,7 @@ const DOC_WIDTH: usize = 100 - 4 - 8;
 /// spaces to [`DOC_WIDTH`] (a list item's continuation indented under its text), never inside
 /// a code span; code blocks, tables, headings and blank lines as they are, and a word longer
 /// than the width (a URL, a signature) on a line of its own.
-fn wrapped(text: &str) -> Vec<String> {
+pub(crate) fn wrapped(text: &str) -> Vec<String> {
     let mut lines = Vec::new();
     // The prose block being gathered: its first line's indent, its continuation's, its text.
     let mut block: Option<(usize, usize, String)> = None;

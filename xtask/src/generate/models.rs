@@ -33,6 +33,9 @@ pub fn models(version: &Version) -> Result<TokenStream, Diagnostic> {
     document_fields(&mut file, &field_docs);
     drop_unused_error_module(&mut file);
     syn::visit_mut::VisitMut::visit_file_mut(&mut ShortPaths, &mut file);
+    for item in &mut file.items {
+        rewrap_item(item);
+    }
     let lenient = version
         .lenient
         .iter()
@@ -293,6 +296,57 @@ impl syn::visit_mut::VisitMut for ShortPaths {
         }
         syn::visit_mut::visit_path_mut(self, path);
     }
+}
+
+/// The docs of an item and of its fields and variants, wrapped as the generator wraps its
+/// own (see [`super::wrapped`]): typify writes each as one long line.
+fn rewrap_item(item: &mut syn::Item) {
+    match item {
+        syn::Item::Struct(item) => {
+            rewrap(&mut item.attrs);
+            item.fields
+                .iter_mut()
+                .for_each(|field| rewrap(&mut field.attrs));
+        }
+        syn::Item::Enum(item) => {
+            rewrap(&mut item.attrs);
+            item.variants
+                .iter_mut()
+                .for_each(|variant| rewrap(&mut variant.attrs));
+        }
+        syn::Item::Type(item) => rewrap(&mut item.attrs),
+        _ => {}
+    }
+}
+
+/// The doc attributes among `attrs` joined and wrapped, in the place of the first.
+fn rewrap(attrs: &mut Vec<syn::Attribute>) {
+    let text_of = |attr: &syn::Attribute| match &attr.meta {
+        syn::Meta::NameValue(doc) if doc.path.is_ident("doc") => match &doc.value {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(text),
+                ..
+            }) => Some(text.value()),
+            _ => None,
+        },
+        _ => None,
+    };
+    let Some(first) = attrs.iter().position(|attr| text_of(attr).is_some()) else {
+        return;
+    };
+    // A doc line's first space is the one after `///`.
+    let text: Vec<String> = attrs
+        .iter()
+        .filter_map(text_of)
+        .map(|line| line.strip_prefix(' ').map(str::to_owned).unwrap_or(line))
+        .collect();
+    let lines = super::wrapped(text.join("\n").trim());
+    attrs.retain(|attr| text_of(attr).is_none());
+    let docs = lines.into_iter().map(|line| match line.is_empty() {
+        true => doc_attribute(""),
+        false => doc_attribute(&format!(" {line}")),
+    });
+    attrs.splice(first..first, docs);
 }
 
 /// typify adds an `error` module with a `ConversionError` for its `TryFrom` impls; a version

@@ -377,50 +377,86 @@ fn branches(versions: &[Version], operations: &str, value: &str) -> String {
         .collect()
 }
 
-/// `with_version!`: a block compiled once per enabled version.
-fn with_version_macro(versions: &[Version]) -> String {
-    let branches = branches(versions, "", "$body");
-    format!(
-        r#"
-/// Runs the block with `$module` naming the module of the version `$version`, chosen at run
-/// time: the block is compiled once per enabled version, so code written against one
-/// version's method and type names serves every version that has them. The arguments are
-/// three expressions, so rustfmt formats the block. Code that calls an operation some version
-/// lacks uses [`with_operations!`] instead.
-///
-/// ```
-/// # async fn run(version: hubspot_associations::ApiVersion, transport: hubspot_associations::Transport) {{
-/// let operations = hubspot_associations::with_version!(version, api, {{
-///     let _client = api::Client::new(transport.clone());
-///     api::VERSION.len()
-/// }});
-/// # let _ = operations;
-/// # }}
-/// ```
-#[macro_export]
-macro_rules! with_version {{
-    ($version:expr, $module:ident, $body:block) => {{{{
+/// A macro that runs `$body` with `$module` the module of a version chosen at run time: one
+/// branch per version that the helpers keep for the operations `listed`, the branch's
+/// `value`, and what it is when no branch took the version.
+struct VersionMacro<'a> {
+    name: &'a str,
+    doc: &'a str,
+    /// What the macro takes between `$module` and `$body`.
+    operations: &'a str,
+    /// The operations each branch needs, as the helpers take them.
+    listed: &'a str,
+    value: &'a str,
+    otherwise: &'a str,
+}
+
+impl VersionMacro<'_> {
+    fn text(&self, versions: &[Version]) -> String {
+        let VersionMacro {
+            name,
+            doc,
+            operations,
+            listed,
+            value,
+            otherwise,
+        } = self;
+        let branches = branches(versions, listed, value);
+        format!(
+            r#"
+{doc}#[macro_export]
+macro_rules! {name} {{
+    ($version:expr, $module:ident, {operations}$body:block) => {{{{
         let version: $crate::ApiVersion = $version;
         // A deprecated version's client is named in its branch; with no version enabled,
         // `ApiVersion` has no value and the end is unreachable.
         #[allow(deprecated, unreachable_code)]
         let value = 'version: {{
-{branches}            unreachable!("every version of this build has a branch above")
+{branches}            {otherwise}
         }};
         value
     }}}};
 }}
 "#
-    )
+        )
+    }
+}
+
+/// `with_version!`: a block compiled once per enabled version.
+fn with_version_macro(versions: &[Version]) -> String {
+    VersionMacro {
+        name: "with_version",
+        doc: r#"/// Runs the block with `$module` naming the module of the version `$version`, chosen at run
+/// time: the block is compiled once per enabled version, so code written against one
+/// version's method and type names serves every version that has them. The arguments are
+/// three expressions, so rustfmt formats the block. Code that calls an operation some version
+/// lacks uses [`with_operations!`](crate::with_operations) instead.
+///
+/// ```
+/// # use hubspot_associations::{ApiVersion, Transport};
+/// # async fn run(version: ApiVersion, transport: Transport) {
+/// let operations = hubspot_associations::with_version!(version, api, {
+///     let _client = api::Client::new(transport.clone());
+///     api::VERSION.len()
+/// });
+/// # let _ = operations;
+/// # }
+/// ```
+"#,
+        operations: "",
+        listed: "",
+        value: "$body",
+        otherwise: r#"unreachable!("every version of this build has a branch above")"#,
+    }
+    .text(versions)
 }
 
 /// `with_operations!`: a block compiled once per enabled version that has every operation
 /// listed, `Err` for the others.
 fn with_operations_macro(versions: &[Version]) -> String {
-    let branches = branches(versions, "$($operation),*", "Ok($body)");
-    format!(
-        r#"
-/// Runs the block with `$module` naming the module of the version `$version`, when that
+    VersionMacro {
+        name: "with_operations",
+        doc: r#"/// Runs the block with `$module` naming the module of the version `$version`, when that
 /// version has every operation listed: the block is compiled only for the enabled versions
 /// that have them, so it may call their methods, and a version that dropped one (or never had
 /// it) gives [`MissingOperation`](crate::MissingOperation) instead, naming the operation,
@@ -428,33 +464,28 @@ fn with_operations_macro(versions: &[Version]) -> String {
 /// anything runs: [`ApiVersion::require`](crate::ApiVersion::require).
 ///
 /// ```
-/// # async fn run(version: hubspot_associations::ApiVersion, transport: hubspot_associations::Transport) -> Result<(), hubspot_associations::Error> {{
-/// use hubspot_associations::{{MissingOperation, ObjectType, with_operations}};
+/// # use hubspot_associations::{ApiVersion, Error, Transport};
+/// # async fn run(version: ApiVersion, transport: Transport) -> Result<(), Error> {
+/// use hubspot_associations::{MissingOperation, ObjectType, with_operations};
 ///
-/// let labels: Result<usize, MissingOperation> = with_operations!(version, api, [list_labels], {{
+/// let labels: Result<usize, MissingOperation> = with_operations!(version, api, [list_labels], {
 ///     let client = api::Client::new(transport.clone());
 ///     client.labels(ObjectType::CONTACTS, ObjectType::COMPANIES).await?.iter().count()
-/// }});
-/// match labels {{
-///     Ok(count) => println!("{{count}} labels"),
-///     Err(missing) => eprintln!("{{missing}}"),
-/// }}
+/// });
+/// match labels {
+///     Ok(count) => println!("{count} labels"),
+///     Err(missing) => eprintln!("{missing}"),
+/// }
 /// # Ok(())
-/// # }}
+/// # }
 /// ```
-#[macro_export]
-macro_rules! with_operations {{
-    ($version:expr, $module:ident, [$($operation:ident),* $(,)?], $body:block) => {{{{
-        let version: $crate::ApiVersion = $version;
-        #[allow(deprecated, unreachable_code)]
-        let value = 'version: {{
-{branches}            Err(version
+"#,
+        operations: "[$($operation:ident),* $(,)?], ",
+        listed: "$($operation),*",
+        value: "Ok($body)",
+        otherwise: r#"Err(version
                 .require(&[$(::core::stringify!($operation)),*])
-                .expect_err("the registry lacks an operation the branches above lack"))
-        }};
-        value
-    }}}};
-}}
-"#
-    )
+                .expect_err("the registry lacks an operation the branches above lack"))"#,
+    }
+    .text(versions)
 }

@@ -1,0 +1,36 @@
+//! What the CLI's tests and benchmarks share: the peak memory of a run.
+
+#![allow(dead_code, reason = "the tests and the benchmarks each use a part")]
+
+use std::time::Duration;
+
+use tokio::process::Child;
+
+/// The peak resident memory of a running process, from /proc (Linux), in kB.
+pub fn peak_rss(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status.lines().find_map(|line| {
+        line.strip_prefix("VmHWM:")?
+            .trim()
+            .strip_suffix("kB")?
+            .trim()
+            .parse()
+            .ok()
+    })
+}
+
+/// Waits for the process, sampling its peak memory every 5 ms; the peak in kB and whether it
+/// succeeded.
+pub async fn wait_with_status(child: &mut Child) -> (u64, std::process::ExitStatus) {
+    let pid = child.id().unwrap();
+    let mut peak = 0;
+    loop {
+        if let Some(kb) = peak_rss(pid) {
+            peak = peak.max(kb);
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            return (peak, status);
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
