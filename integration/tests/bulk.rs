@@ -10,7 +10,15 @@ use fake_hubspot::{Association, Config, FakeHubSpot, Fault};
 use futures_util::StreamExt;
 use hubspot_associations::bulk::InputFailure;
 use hubspot_associations::newest_generally_available::{Client, types};
-use hubspot_associations::{BulkOptions, ObjectId, RateLimit, Transport};
+use hubspot_associations::{ApiVersion, BulkOptions, ObjectId, RateLimit, Transport};
+
+/// HubSpot's cap on the inputs of one request of `operation`, as the version's spec documents.
+fn cap(operation: &str) -> usize {
+    ApiVersion::newest_generally_available()
+        .and_then(|version| version.operation(operation))
+        .and_then(|op| op.batch_cap)
+        .unwrap_or_else(|| panic!("{operation} documents no cap"))
+}
 
 fn client(fake: &FakeHubSpot) -> Client {
     Client::new(
@@ -59,12 +67,17 @@ fn seed(fake: &FakeHubSpot, from_id: u64, count: u64) {
 #[tokio::test]
 async fn any_number_of_inputs_is_split_at_the_cap() {
     let fake = FakeHubSpot::start(Config::default()).await.unwrap();
-    let inputs: Vec<_> = (1..=4_500).map(|i| pair(i, 100_000 + i, 279)).collect();
+    // Two full requests and a part, at the cap the version's spec documents.
+    let cap = cap("batch_create");
+    let total = 2 * cap + cap / 4;
+    let inputs: Vec<_> = (1..=total as u64)
+        .map(|i| pair(i, 100_000 + i, 279))
+        .collect();
     let outcome = client(&fake)
         .batch_create_all("contacts", "companies", inputs, BulkOptions::default())
         .await;
     assert!(outcome.is_complete(), "{:?}", outcome.failed.first());
-    assert_eq!(outcome.succeeded.len(), 4_500);
+    assert_eq!(outcome.succeeded.len(), total);
     assert!(
         outcome.succeeded.iter().all(|s| s.result.is_some()),
         "each result matched to its input"
@@ -72,8 +85,8 @@ async fn any_number_of_inputs_is_split_at_the_cap() {
     assert_eq!(outcome.requests, 3);
     let mut sizes = inputs_per_request(&fake);
     sizes.sort_unstable();
-    assert_eq!(sizes, [500, 2_000, 2_000]);
-    assert_eq!(fake.associations().len(), 4_500);
+    assert_eq!(sizes, [cap / 4, cap, cap]);
+    assert_eq!(fake.associations().len(), total);
 
     // Where HubSpot documents no cap, the conservative default applies, or the option.
     let defaults: Vec<_> = (1..=250)
@@ -157,8 +170,12 @@ async fn the_errors_of_a_207_are_matched_to_their_inputs() {
 #[tokio::test]
 async fn a_request_rejected_as_a_whole_is_split_to_isolate_the_bad_input() {
     let fake = FakeHubSpot::start(Config::default()).await.unwrap();
-    let mut inputs: Vec<_> = (1..=2_000).map(|i| pair(i, 100_000 + i, 279)).collect();
-    inputs[1_234] = pair(1_235, 101_235, -1);
+    let cap = cap("batch_create");
+    let mut inputs: Vec<_> = (1..=cap as u64)
+        .map(|i| pair(i, 100_000 + i, 279))
+        .collect();
+    let bad = cap * 5 / 8;
+    inputs[bad] = pair(bad as u64 + 1, 100_001 + bad as u64, -1);
     let outcome = client(&fake)
         .batch_create_all(
             "contacts",
@@ -169,18 +186,31 @@ async fn a_request_rejected_as_a_whole_is_split_to_isolate_the_bad_input() {
         .await;
     assert_eq!(
         outcome.succeeded.len(),
-        1_999,
+        cap - 1,
         "one bad input does not sink the others"
     );
     assert_eq!(outcome.failed.len(), 1);
-    assert_eq!(outcome.failed[0].input.from.id, "1235");
+    assert_eq!(
+        outcome.failed[0].input.from.id,
+        (bad + 1).to_string().as_str()
+    );
     let InputFailure::Request(error) = &outcome.failed[0].failure else {
         panic!("{:?}", outcome.failed[0])
     };
     assert_eq!(error.status().map(|s| s.as_u16()), Some(400));
-    // One request, then two halves per level down to the bad input: 1 + 2 * 11.
-    assert_eq!(outcome.requests, 23);
-    assert_eq!(fake.associations().len(), 1_999);
+    // One request, then two halves per level down to the bad input.
+    let (mut size, mut at, mut levels) = (cap, bad, 0);
+    while size > 1 {
+        let first = size / 2;
+        (size, at) = if at < first {
+            (first, at)
+        } else {
+            (size - first, at - first)
+        };
+        levels += 1;
+    }
+    assert_eq!(outcome.requests, 1 + 2 * levels);
+    assert_eq!(fake.associations().len(), cap - 1);
 
     let unsplit = FakeHubSpot::start(Config::default()).await.unwrap();
     let outcome = client(&unsplit)
@@ -191,7 +221,7 @@ async fn a_request_rejected_as_a_whole_is_split_to_isolate_the_bad_input() {
             BulkOptions::default().split_rejected(false),
         )
         .await;
-    assert_eq!((outcome.failed.len(), outcome.requests), (2_000, 1));
+    assert_eq!((outcome.failed.len(), outcome.requests), (cap, 1));
 }
 
 #[tokio::test(start_paused = true)]
@@ -261,15 +291,18 @@ async fn batch_read_follows_each_records_cursor_to_its_last_page() {
         "every page, in order, once"
     );
 
-    // More records than the cap of 1,000 take more requests.
-    let many: Vec<ObjectId> = (1..=2_500_u64).map(ObjectId::from).collect();
+    // More records than the cap take more requests.
+    let cap = cap("batch_read");
+    let many: Vec<ObjectId> = (1..=(2 * cap + cap / 2) as u64)
+        .map(ObjectId::from)
+        .collect();
     let before = fake.requests().len();
     let outcome = client(&fake)
         .batch_read_all("contacts", "companies", many, BulkOptions::default())
         .await;
-    assert_eq!(outcome.succeeded.len(), 2_500);
+    assert_eq!(outcome.succeeded.len(), 2 * cap + cap / 2);
     let sizes: Vec<usize> = inputs_per_request(&fake)[before..].to_vec();
-    assert!(sizes.iter().all(|n| *n <= 1_000), "{sizes:?}");
+    assert!(sizes.iter().all(|n| *n <= cap), "{sizes:?}");
 }
 
 #[tokio::test]

@@ -4,7 +4,19 @@
 
 use std::time::Duration;
 
+use hubspot_associations::ApiVersion;
 use tokio::process::Child;
+
+/// HubSpot's cap on the inputs of a `batch_create` request in the CLI's default version (the
+/// newest generally available), as its spec documents it: what `associate --type-id` sends
+/// per request.
+pub fn create_cap() -> u64 {
+    ApiVersion::newest_generally_available()
+        .and_then(|version| version.operation("batch_create"))
+        .and_then(|op| op.batch_cap)
+        .and_then(|cap| u64::try_from(cap).ok())
+        .expect("the default version documents the cap of batch_create")
+}
 
 /// The peak resident memory of a running process, from /proc (Linux), in kB.
 pub fn peak_rss(pid: u32) -> Option<u64> {
