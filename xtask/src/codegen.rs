@@ -86,6 +86,9 @@ pub fn run(inputs: &Inputs) -> Result<Vec<OutputFile>, Diagnostics> {
     });
     problems.into_result(())?;
     let specs = normalize::normalize(specs);
-    let versions = model::versions(&specs)?;
-    generate::crate_files(&versions, &types, &inputs.templates)
+    let (versions, types_modules): (Vec<_>, Vec<_>) =
+        model::versions_then(&specs, generate::types_module)?
+            .into_iter()
+            .unzip();
+    generate::crate_files(&versions, types_modules, &types, &inputs.templates)
 }

@@ -97,7 +97,7 @@ pub fn report(old: &Version, new: &Version) -> Report {
 
 /// Every change from `old` to `new`, breaking first, then behaviour, then compatible.
 pub fn diff(old: &Version, new: &Version) -> Vec<Change> {
-    let mut changes = operations(old, new);
+    let mut changes = operations(&Surface::of(old), &Surface::of(new));
     changes.extend(types(old, new));
     // Stable: an operation's own changes stay before those of the methods derived from it.
     changes.sort_by(|a, b| (a.impact, &a.subject).cmp(&(b.impact, &b.subject)));
@@ -121,21 +121,48 @@ fn listed(items: &[String]) -> String {
     }
 }
 
-/// The methods a version derives from an operation (its pager, bulk helpers, label lookup).
-fn derived<'a>(version: &'a Version, id: &str) -> BTreeMap<&'a str, &'a Method> {
-    version
-        .methods
-        .iter()
-        .filter(|m| m.operation == id && m.kind != MethodKind::Call)
-        .map(|m| (m.name.as_str(), m))
-        .collect()
+/// A version's operations and methods by operation id, indexed once, so that comparing two
+/// versions grows with their size rather than its square.
+struct Surface<'a> {
+    version: &'a Version,
+    operations: BTreeMap<&'a str, &'a Operation>,
+    calls: BTreeMap<&'a str, &'a Method>,
+    derived: BTreeMap<&'a str, BTreeMap<&'a str, &'a Method>>,
 }
 
-fn call_method<'a>(version: &'a Version, id: &str) -> Option<&'a Method> {
-    version
-        .methods
-        .iter()
-        .find(|m| m.operation == id && m.kind == MethodKind::Call)
+impl<'a> Surface<'a> {
+    fn of(version: &'a Version) -> Self {
+        let mut surface = Surface {
+            version,
+            operations: version
+                .operations
+                .iter()
+                .map(|op| (op.id.as_str(), op))
+                .collect(),
+            calls: BTreeMap::new(),
+            derived: BTreeMap::new(),
+        };
+        for method in &version.methods {
+            match method.kind {
+                MethodKind::Call => {
+                    surface.calls.insert(&method.operation, method);
+                }
+                _ => {
+                    surface
+                        .derived
+                        .entry(&method.operation)
+                        .or_default()
+                        .insert(&method.name, method);
+                }
+            }
+        }
+        surface
+    }
+
+    /// The methods derived from an operation (its pager, bulk helpers, label lookup), by name.
+    fn derived(&self, id: &str) -> BTreeMap<&'a str, &'a Method> {
+        self.derived.get(id).cloned().unwrap_or_default()
+    }
 }
 
 /// What a value of a derived method's return is made of: the inputs and results of a bulk
@@ -216,20 +243,20 @@ fn about(methods: &[String], sentence: &str) -> String {
     )
 }
 
-fn operations(old: &Version, new: &Version) -> Vec<Change> {
+fn operations(old: &Surface, new: &Surface) -> Vec<Change> {
     let ids: BTreeSet<&str> = old
         .operations
-        .iter()
-        .chain(&new.operations)
-        .map(|op| op.id.as_str())
+        .keys()
+        .chain(new.operations.keys())
+        .copied()
         .collect();
     let mut changes = Vec::new();
     for id in ids {
         let subject = operation_subject(id);
-        match (old.operation(id), new.operation(id)) {
-            (Some(before), None) => changes.push(removed(old, new, before)),
+        match (old.operations.get(id), new.operations.get(id)) {
+            (Some(before), None) => changes.push(removed(old, new.version, before)),
             (None, Some(after)) => {
-                let forms: Vec<String> = derived(new, id).keys().map(code).collect();
+                let forms: Vec<String> = new.derived(id).keys().map(code).collect();
                 let with = match forms.is_empty() {
                     true => String::new(),
                     false => format!(", with {}", listed(&forms)),
@@ -250,8 +277,8 @@ fn operations(old: &Version, new: &Version) -> Vec<Change> {
 }
 
 /// An operation the new version dropped, with the methods derived from it and HubSpot's note.
-fn removed(old: &Version, new: &Version, before: &Operation) -> Change {
-    let forms: Vec<String> = derived(old, &before.id).keys().map(code).collect();
+fn removed(old: &Surface, new: &Version, before: &Operation) -> Change {
+    let forms: Vec<String> = old.derived(&before.id).keys().map(code).collect();
     let mut detail = format!("removed (was `{} {}`)", before.method, before.path);
     if !forms.is_empty() {
         detail.push_str(&format!(", and with it {}", listed(&forms)));
@@ -268,10 +295,10 @@ fn removed(old: &Version, new: &Version, before: &Operation) -> Change {
 }
 
 /// What changed of an operation both versions have, and of the methods derived from it.
-fn kept(old: &Version, new: &Version, before: &Operation, after: &Operation) -> Vec<Change> {
+fn kept(old: &Surface, new: &Surface, before: &Operation, after: &Operation) -> Vec<Change> {
     let subject = operation_subject(&after.id);
     let mut changes = Vec::new();
-    if let (Some(was), Some(is)) = (call_method(old, &before.id), call_method(new, &after.id)) {
+    if let (Some(was), Some(is)) = (old.calls.get(&*before.id), new.calls.get(&*after.id)) {
         if was.arguments() != is.arguments() {
             changes.push(change(
                 Impact::Breaking,
@@ -295,7 +322,7 @@ fn kept(old: &Version, new: &Version, before: &Operation, after: &Operation) -> 
             ));
         }
     }
-    let (was, is) = (derived(old, &before.id), derived(new, &after.id));
+    let (was, is) = (old.derived(&before.id), new.derived(&after.id));
     for (impact, only, other, what) in [
         (Impact::Breaking, &was, &is, "removed"),
         (Impact::Compatible, &is, &was, "added"),

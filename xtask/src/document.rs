@@ -15,12 +15,39 @@ pub const SCHEMA_REF: &str = "#/components/schemas/";
 pub struct OperationAt<'a> {
     /// The path as the document spells it (the key of its path item, for pointers).
     pub path: &'a str,
-    /// The path parsed: the one place a path is split.
-    pub template: PathTemplate,
     /// Lower case, as OpenAPI spells it: `get`, `post`...
     pub method: &'a str,
     /// The operation itself.
     pub operation: &'a Operation,
+}
+
+impl OperationAt<'_> {
+    /// The path parsed (see [`PathTemplate`]).
+    pub fn template(&self) -> PathTemplate {
+        PathTemplate::parse(self.path)
+    }
+
+    /// The example of its first documented success body: its `example`, or the value of its
+    /// first `examples` entry.
+    pub fn success_example(&self, api: &OpenAPI) -> Option<Value> {
+        let media = self
+            .operation
+            .responses
+            .responses
+            .iter()
+            .filter(|(status, _)| is_success(status))
+            .find_map(|(_, answer)| {
+                response(api.components.as_ref(), answer)?
+                    .content
+                    .get("application/json")
+            })?;
+        media.example.clone().or_else(|| {
+            media
+                .examples
+                .values()
+                .find_map(|example| example.as_item()?.value.clone())
+        })
+    }
 }
 
 /// Every operation of the document, in document order.
@@ -31,7 +58,6 @@ pub fn operations(api: &OpenAPI) -> impl Iterator<Item = OperationAt<'_>> {
             .flat_map(|item| item.iter())
             .map(move |(method, operation)| OperationAt {
                 path: path.as_str(),
-                template: PathTemplate::parse(path),
                 method,
                 operation,
             })
@@ -97,31 +123,6 @@ pub fn is_success(status: &StatusCode) -> bool {
         StatusCode::Code(code) => (200..300).contains(code),
         StatusCode::Range(range) => *range == 2,
     }
-}
-
-/// The example of an operation's first documented success body: its `example`, or the value
-/// of its first `examples` entry.
-pub fn success_example(api: &OpenAPI, operation_id: &str) -> Option<Value> {
-    let operation = operations(api)
-        .find(|at| at.operation.operation_id.as_deref() == Some(operation_id))?
-        .operation;
-    let components = api.components.as_ref();
-    let media = operation
-        .responses
-        .responses
-        .iter()
-        .filter(|(status, _)| is_success(status))
-        .find_map(|(_, answer)| {
-            response(components, answer)?
-                .content
-                .get("application/json")
-        })?;
-    media.example.clone().or_else(|| {
-        media
-            .examples
-            .values()
-            .find_map(|example| example.as_item()?.value.clone())
-    })
 }
 
 /// The schema a JSON body refers to, by component name; `None` for no body or another shape.

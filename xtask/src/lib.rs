@@ -15,6 +15,7 @@ pub mod load;
 pub mod model;
 pub mod normalize;
 pub mod output;
+pub mod parallel;
 pub mod path_template;
 pub mod rust_types;
 pub mod validate;

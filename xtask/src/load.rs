@@ -116,7 +116,9 @@ pub fn parse(source: &SpecSource) -> Result<Spec, Diagnostics> {
         )
         .into());
     }
-    let raw: serde_json::Value = serde_norway::from_str(&source.text).map_err(|error| {
+    // The YAML is read once, into a tree that keeps the spec's order (the operations keep the
+    // order the spec gives them); the OpenAPI document and the JSON of the pointers come from it.
+    let yaml: serde_norway::Value = serde_norway::from_str(&source.text).map_err(|error| {
         let location = error
             .location()
             .map(|l| format!(" at line {}, column {}", l.line(), l.column()))
@@ -126,6 +128,14 @@ pub fn parse(source: &SpecSource) -> Result<Spec, Diagnostics> {
             "",
             format!("the file is not valid YAML{location}: {error}"),
             "fix the YAML syntax (indentation, quoting of strings with `: `, unclosed brackets)",
+        )
+    })?;
+    let raw: serde_json::Value = serde_json::to_value(&yaml).map_err(|error| {
+        Diagnostic::new(
+            file,
+            "",
+            format!("the YAML holds what JSON cannot: {error}"),
+            "give every map key as text, and no YAML tags",
         )
     })?;
     match raw.get("openapi").and_then(|v| v.as_str()) {
@@ -143,20 +153,16 @@ pub fn parse(source: &SpecSource) -> Result<Spec, Diagnostics> {
             .into());
         }
     }
-    // Straight from the YAML rather than from `raw`, whose maps are sorted: the operations keep
-    // the order the spec gives them.
-    let api: OpenAPI =
-        serde_path_to_error::deserialize(serde_norway::Deserializer::from_str(&source.text))
-            .map_err(|error| {
-                let tokens = path_tokens(error.path());
-                let (tokens, message) = deeper_error(&raw, tokens, error.into_inner().to_string());
-                Diagnostic::new(
-                    file,
-                    pointer(&tokens),
-                    format!("this is not a valid OpenAPI 3.0 object: {message}"),
-                    "correct the value to the shape the OpenAPI 3.0 specification gives this field",
-                )
-            })?;
+    let api: OpenAPI = serde_path_to_error::deserialize(yaml).map_err(|error| {
+        let tokens = path_tokens(error.path());
+        let (tokens, message) = deeper_error(&raw, tokens, error.into_inner().to_string());
+        Diagnostic::new(
+            file,
+            pointer(&tokens),
+            format!("this is not a valid OpenAPI 3.0 object: {message}"),
+            "correct the value to the shape the OpenAPI 3.0 specification gives this field",
+        )
+    })?;
     Ok(Spec {
         version: source.version.clone(),
         path: source.path.clone(),
@@ -237,12 +243,13 @@ fn deeper_error(
     }
 }
 
-/// Parses every spec: the ones that parse, and the problems of the others.
+/// Parses every spec, each on a thread of its own: the ones that parse, and the problems of
+/// the others.
 pub fn parse_all(sources: &[SpecSource]) -> (Vec<Spec>, Diagnostics) {
     let mut problems = Diagnostics::default();
     let mut specs = Vec::new();
-    for source in sources {
-        match parse(source) {
+    for parsed in crate::parallel::map(sources, parse) {
+        match parsed {
             Ok(spec) => specs.push(spec),
             Err(found) => problems.extend(found),
         }

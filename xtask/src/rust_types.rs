@@ -13,7 +13,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 
 use openapiv3::OpenAPI;
-use proc_macro2::TokenStream;
+use proc_macro2::{Delimiter, TokenStream, TokenTree};
 use progenitor_impl::{GenerationSettings, Generator, TypeImpl};
 use quote::{ToTokens, format_ident, quote};
 use typify::{TypeDetails, TypeId, TypeSpace};
@@ -54,7 +54,8 @@ impl Runtime {
     }
 }
 
-/// A type of the language or of a library the generated code uses.
+/// A type of the language or of a library the generated code uses: every type typify writes
+/// for a schema's scalars, and the few the client adds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Builtin {
     /// `str`
@@ -63,12 +64,32 @@ pub enum Builtin {
     String,
     /// `bool`
     Bool,
+    /// `i8`
+    I8,
+    /// `i16`
+    I16,
     /// `i32`
     I32,
     /// `i64`
     I64,
+    /// `u8`
+    U8,
+    /// `u16`
+    U16,
+    /// `u32`
+    U32,
     /// `u64`
     U64,
+    /// `std::num::NonZeroU8`
+    NonZeroU8,
+    /// `std::num::NonZeroU16`
+    NonZeroU16,
+    /// `std::num::NonZeroU32`
+    NonZeroU32,
+    /// `std::num::NonZeroU64`
+    NonZeroU64,
+    /// `f32`
+    F32,
     /// `f64`
     F64,
     /// `serde_json::Value`
@@ -77,9 +98,50 @@ pub enum Builtin {
     JsonMap,
     /// `chrono::DateTime<chrono::Utc>`
     DateTime,
+    /// `chrono::NaiveDate`
+    Date,
     /// `uuid::Uuid`
     Uuid,
+    /// `std::net::IpAddr`
+    IpAddr,
+    /// `std::net::Ipv4Addr`
+    Ipv4Addr,
+    /// `std::net::Ipv6Addr`
+    Ipv6Addr,
 }
+
+/// Each builtin typify writes, by the name typify gives it.
+const TYPIFY_BUILTINS: [(&str, Builtin); 23] = [
+    ("bool", Builtin::Bool),
+    ("i8", Builtin::I8),
+    ("i16", Builtin::I16),
+    ("i32", Builtin::I32),
+    ("i64", Builtin::I64),
+    ("u8", Builtin::U8),
+    ("u16", Builtin::U16),
+    ("u32", Builtin::U32),
+    ("u64", Builtin::U64),
+    ("::std::num::NonZeroU8", Builtin::NonZeroU8),
+    ("::std::num::NonZeroU16", Builtin::NonZeroU16),
+    ("::std::num::NonZeroU32", Builtin::NonZeroU32),
+    ("::std::num::NonZeroU64", Builtin::NonZeroU64),
+    ("f32", Builtin::F32),
+    ("f64", Builtin::F64),
+    ("::serde_json::Value", Builtin::JsonValue),
+    (
+        "::serde_json::Map<::std::string::String, ::serde_json::Value>",
+        Builtin::JsonMap,
+    ),
+    (
+        "::chrono::DateTime<::chrono::offset::Utc>",
+        Builtin::DateTime,
+    ),
+    ("::chrono::naive::NaiveDate", Builtin::Date),
+    ("::uuid::Uuid", Builtin::Uuid),
+    ("::std::net::IpAddr", Builtin::IpAddr),
+    ("::std::net::Ipv4Addr", Builtin::Ipv4Addr),
+    ("::std::net::Ipv6Addr", Builtin::Ipv6Addr),
+];
 
 /// Where a type is written, which decides how a type of the version's `types` module is
 /// named: `types::Thing` from the client module, `Thing` inside `types`.
@@ -132,44 +194,10 @@ pub enum RustType {
     BulkOutcome(Box<RustType>, Box<RustType>),
     /// `Lenient<T>`: a field of an error answer, typed or as the JSON HubSpot sent.
     Lenient(Box<RustType>),
-    /// A type typify names that no variant above describes (an array of fixed length, a
-    /// tuple): kept as typify's tokens, and named as typify names it.
-    Other(OtherType),
-}
-
-/// A type typify names that [`RustType`] has no variant for.
-#[derive(Debug, Clone)]
-pub struct OtherType {
-    /// typify's name of it.
-    pub name: String,
-    /// typify's tokens of it.
-    pub tokens: TokenStream,
-}
-
-impl PartialEq for OtherType {
-    fn eq(&self, other: &Self) -> bool {
-        self.name == other.name
-    }
-}
-
-impl Eq for OtherType {}
-
-impl std::hash::Hash for OtherType {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.name.hash(state);
-    }
-}
-
-impl PartialOrd for OtherType {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for OtherType {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.name.cmp(&other.name)
-    }
+    /// `BTreeSet<T>`: an array whose items are unique.
+    Set(Box<RustType>),
+    /// `[T; N]`: an array of a fixed length.
+    Array(Box<RustType>, usize),
 }
 
 impl RustType {
@@ -217,17 +245,14 @@ impl RustType {
             | Self::ImplStream(inner)
             | Self::Result(inner)
             | Self::Response(inner)
-            | Self::Lenient(inner) => inner.visit(visit),
+            | Self::Lenient(inner)
+            | Self::Set(inner)
+            | Self::Array(inner, _) => inner.visit(visit),
             Self::Map(key, value) | Self::BulkOutcome(key, value) => {
                 key.visit(visit);
                 value.visit(visit);
             }
-            Self::Model(_)
-            | Self::Query(_)
-            | Self::Runtime(_)
-            | Self::Builtin(_)
-            | Self::Unit
-            | Self::Other(_) => {}
+            Self::Model(_) | Self::Query(_) | Self::Runtime(_) | Self::Builtin(_) | Self::Unit => {}
         }
     }
 
@@ -312,7 +337,14 @@ impl RustType {
                 let ty = inner(ty);
                 quote!(crate::Lenient<#ty>)
             }
-            Self::Other(other) => other.tokens.clone(),
+            Self::Set(ty) => {
+                let ty = inner(ty);
+                quote!(std::collections::BTreeSet<#ty>)
+            }
+            Self::Array(ty, length) => {
+                let (ty, length) = (inner(ty), proc_macro2::Literal::usize_unsuffixed(*length));
+                quote!([#ty; #length])
+            }
         }
     }
 
@@ -324,17 +356,35 @@ impl RustType {
 
 fn builtin_tokens(builtin: Builtin) -> TokenStream {
     match builtin {
-        Builtin::Str => quote!(str),
-        Builtin::String => quote!(String),
-        Builtin::Bool => quote!(bool),
-        Builtin::I32 => quote!(i32),
-        Builtin::I64 => quote!(i64),
-        Builtin::U64 => quote!(u64),
-        Builtin::F64 => quote!(f64),
+        Builtin::NonZeroU8 => quote!(std::num::NonZeroU8),
+        Builtin::NonZeroU16 => quote!(std::num::NonZeroU16),
+        Builtin::NonZeroU32 => quote!(std::num::NonZeroU32),
+        Builtin::NonZeroU64 => quote!(std::num::NonZeroU64),
         Builtin::JsonValue => quote!(serde_json::Value),
         Builtin::JsonMap => quote!(serde_json::Map<String, serde_json::Value>),
         Builtin::DateTime => quote!(chrono::DateTime<chrono::offset::Utc>),
+        Builtin::Date => quote!(chrono::NaiveDate),
         Builtin::Uuid => quote!(uuid::Uuid),
+        Builtin::IpAddr => quote!(std::net::IpAddr),
+        Builtin::Ipv4Addr => quote!(std::net::Ipv4Addr),
+        Builtin::Ipv6Addr => quote!(std::net::Ipv6Addr),
+        // The language's own types: one word, as a program reads them.
+        Builtin::Str
+        | Builtin::String
+        | Builtin::Bool
+        | Builtin::I8
+        | Builtin::I16
+        | Builtin::I32
+        | Builtin::I64
+        | Builtin::U8
+        | Builtin::U16
+        | Builtin::U32
+        | Builtin::U64
+        | Builtin::F32
+        | Builtin::F64 => {
+            let name = format_ident!("{}", builtin_name(builtin));
+            quote!(#name)
+        }
     }
 }
 
@@ -343,14 +393,28 @@ fn builtin_name(builtin: Builtin) -> &'static str {
         Builtin::Str => "str",
         Builtin::String => "String",
         Builtin::Bool => "bool",
+        Builtin::I8 => "i8",
+        Builtin::I16 => "i16",
         Builtin::I32 => "i32",
         Builtin::I64 => "i64",
+        Builtin::U8 => "u8",
+        Builtin::U16 => "u16",
+        Builtin::U32 => "u32",
         Builtin::U64 => "u64",
+        Builtin::NonZeroU8 => "NonZeroU8",
+        Builtin::NonZeroU16 => "NonZeroU16",
+        Builtin::NonZeroU32 => "NonZeroU32",
+        Builtin::NonZeroU64 => "NonZeroU64",
+        Builtin::F32 => "f32",
         Builtin::F64 => "f64",
         Builtin::JsonValue => "Value",
         Builtin::JsonMap => "Map<String, Value>",
         Builtin::DateTime => "DateTime<Utc>",
+        Builtin::Date => "NaiveDate",
         Builtin::Uuid => "Uuid",
+        Builtin::IpAddr => "IpAddr",
+        Builtin::Ipv4Addr => "Ipv4Addr",
+        Builtin::Ipv6Addr => "Ipv6Addr",
     }
 }
 
@@ -386,7 +450,8 @@ impl fmt::Display for Readable<'_> {
                 write!(f, "BulkOutcome<{}, {}>", inner(input), inner(result))
             }
             RustType::Lenient(ty) => write!(f, "Lenient<{}>", inner(ty)),
-            RustType::Other(other) => f.write_str(&other.name),
+            RustType::Set(ty) => write!(f, "BTreeSet<{}>", inner(ty)),
+            RustType::Array(ty, length) => write!(f, "[{}; {length}]", inner(ty)),
         }
     }
 }
@@ -405,14 +470,18 @@ pub struct Field {
 /// A generated struct: its fields by their JSON names.
 pub type Fields = BTreeMap<String, Field>;
 
-/// The models of one version: the tokens typify made, and the fields of every struct.
-#[derive(Debug, Clone, Default)]
+/// The models of one version: the fields of every struct typify made.
+#[derive(Clone, Debug)]
 pub struct Models {
-    /// What typify generated, before docs are added.
-    pub tokens: TokenStream,
     /// Struct name (the schema name in UpperCamelCase) to its fields.
     pub structs: BTreeMap<String, Fields>,
 }
+
+/// The code typify wrote for a version's models, as a syntax tree, before the generator adds
+/// its docs. Syntax trees cannot move between threads (proc-macro2 counts their references
+/// without atomics), so the code stays beside the model, on the thread that made it, until the
+/// `types` module is written from it.
+pub struct TypifyCode(pub syn::File);
 
 impl Models {
     /// Whether the struct only wraps a record id, as `PublicObjectId { id }` does.
@@ -426,7 +495,8 @@ impl Models {
     }
 }
 
-/// The models of `api` through progenitor, with paths and security left out: the operations
+/// The models of `api` through progenitor, and the code typify wrote for them, with paths and
+/// security left out: the operations
 /// are generated by this crate's own templates, so progenitor only ever sees schemas.
 /// `open_enums` are written by the generator, so typify only refers to them; the fields of the
 /// structs named in `lenient` are each [`RustType::Lenient`] (see `normalize`).
@@ -435,7 +505,7 @@ pub fn models(
     open_enums: &[&str],
     lenient: &BTreeSet<String>,
     source: &Path,
-) -> Result<Models, Diagnostic> {
+) -> Result<(Models, TypifyCode), Diagnostic> {
     let mut settings = GenerationSettings::new();
     settings
         .with_map_type("::std::collections::BTreeMap")
@@ -451,18 +521,24 @@ pub fn models(
         settings.with_replacement(name, name, std::iter::empty::<TypeImpl>());
     }
     let schemas_only = OpenAPI {
-        paths: Default::default(),
-        security: None,
-        ..api.clone()
+        openapi: api.openapi.clone(),
+        info: api.info.clone(),
+        components: api.components.clone(),
+        ..OpenAPI::default()
     };
     let mut generator = Generator::new(&settings);
     let generated = catch_unwind(AssertUnwindSafe(|| {
-        generator
-            .generate_tokens(&schemas_only)
-            .map(|_| generator.get_type_space().to_stream())
+        generator.generate_tokens(&schemas_only)
     }));
     let tokens = match generated {
-        Ok(Ok(tokens)) => tokens,
+        Ok(Ok(tokens)) => types_module(tokens).ok_or_else(|| {
+            Diagnostic::new(
+                source,
+                "/components/schemas",
+                "progenitor's output has no `types` module",
+                "this is a generator bug: the pinned progenitor changed its output; report it",
+            )
+        })?,
         Ok(Err(error)) => {
             return Err(Diagnostic::new(
                 source,
@@ -483,7 +559,7 @@ pub fn models(
             ));
         }
     };
-    let renamed = json_names(&tokens).map_err(|error| {
+    let file: syn::File = syn::parse2(tokens).map_err(|error| {
         Diagnostic::new(
             source,
             "/components/schemas",
@@ -491,6 +567,7 @@ pub fn models(
             "this is a generator bug: simplify the schema the models fail on, and report it",
         )
     })?;
+    let renamed = json_names(&file);
     let types = TypeNames {
         space: generator.get_type_space(),
         open_enums,
@@ -508,10 +585,14 @@ pub fn models(
                     source,
                     "/components/schemas",
                     format!(
-                        "typify gave the field `{}` of `{owner}` a type it cannot describe",
-                        property.name
+                        "typify writes the field `{}` of `{owner}` as `{}`, a type the generator does not know",
+                        property.name,
+                        types
+                            .space
+                            .get_type(&property.type_id)
+                            .map_or_else(|_| "an unknown type".to_owned(), |ty| ty.name())
                     ),
-                    "this is a generator bug: report it with the schema",
+                    "describe the field with a type and format OpenAPI 3.0 defines, or add the type typify writes to `Builtin` in xtask/src/rust_types.rs",
                 )
             })?;
             if lenient.contains(&owner) {
@@ -532,7 +613,7 @@ pub fn models(
         }
         structs.insert(owner, fields);
     }
-    Ok(Models { structs, tokens })
+    Ok((Models { structs }, TypifyCode(file)))
 }
 
 /// A field of an error answer decodes whatever JSON it holds: `Option<Lenient<T>>`, where `T`
@@ -557,7 +638,8 @@ struct TypeNames<'a> {
 }
 
 impl TypeNames<'_> {
-    /// The type of an id; `None` when typify does not know the id.
+    /// The type of an id; `None` when typify does not know the id, or makes a type the
+    /// generator does not know.
     fn of(&self, id: &TypeId) -> Option<RustType> {
         let ty = self.space.get_type(id).ok()?;
         let boxed = |id: &TypeId| self.of(id).map(Box::new);
@@ -569,54 +651,31 @@ impl TypeNames<'_> {
             TypeDetails::Vec(inner) => RustType::Vec(boxed(&inner)?),
             TypeDetails::Map(key, value) => RustType::Map(boxed(&key)?, boxed(&value)?),
             TypeDetails::Box(inner) => RustType::Boxed(boxed(&inner)?),
+            TypeDetails::Set(inner) => RustType::Set(boxed(&inner)?),
+            // OpenAPI 3.0 describes no tuples (`items` is one schema).
+            TypeDetails::Tuple(_) => return None,
+            TypeDetails::Array(inner, length) => RustType::Array(boxed(&inner)?, length),
             TypeDetails::String => RustType::Builtin(Builtin::String),
             TypeDetails::Unit => RustType::Unit,
-            TypeDetails::Builtin(name) => self.builtin(name, || ty.ident()),
-            TypeDetails::Set(_) | TypeDetails::Tuple(_) | TypeDetails::Array(..) => {
-                RustType::Other(OtherType {
-                    name: ty.name(),
-                    tokens: ty.ident(),
-                })
-            }
+            TypeDetails::Builtin(name) => self.builtin(name)?,
         })
     }
 
     /// A type typify calls built in: a scalar, a library type, a runtime type the settings
     /// put in a schema's place, or an open enum the generator writes.
-    fn builtin(&self, name: &str, tokens: impl FnOnce() -> TokenStream) -> RustType {
-        let known = [
-            ("i32", Builtin::I32),
-            ("i64", Builtin::I64),
-            ("u64", Builtin::U64),
-            ("f64", Builtin::F64),
-            ("bool", Builtin::Bool),
-            ("::serde_json::Value", Builtin::JsonValue),
-            (
-                "::chrono::DateTime<::chrono::offset::Utc>",
-                Builtin::DateTime,
-            ),
-            ("::uuid::Uuid", Builtin::Uuid),
-            (
-                "::serde_json::Map<::std::string::String, ::serde_json::Value>",
-                Builtin::JsonMap,
-            ),
-        ];
-        if let Some((_, builtin)) = known.iter().find(|(typify, _)| *typify == name) {
-            return RustType::Builtin(*builtin);
+    fn builtin(&self, name: &str) -> Option<RustType> {
+        if let Some((_, builtin)) = TYPIFY_BUILTINS.iter().find(|(typify, _)| *typify == name) {
+            return Some(RustType::Builtin(*builtin));
         }
         if let Some((_, runtime)) = RUNTIME_TYPES
             .iter()
             .find(|(_, runtime)| name == format!("crate::{}", runtime.name()))
         {
-            return RustType::Runtime(*runtime);
+            return Some(RustType::Runtime(*runtime));
         }
-        if self.open_enums.contains(&name) {
-            return RustType::Model(name.to_owned());
-        }
-        RustType::Other(OtherType {
-            name: name.to_owned(),
-            tokens: tokens(),
-        })
+        self.open_enums
+            .contains(&name)
+            .then(|| RustType::Model(name.to_owned()))
     }
 }
 
@@ -628,11 +687,30 @@ fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
         .unwrap_or_else(|| "no message".to_owned())
 }
 
+/// What `mod types { … }` holds in progenitor's output: the models typify wrote, which
+/// progenitor prints there (asking typify for them again would make them twice).
+fn types_module(tokens: TokenStream) -> Option<TokenStream> {
+    let mut previous: [Option<String>; 2] = [None, None];
+    for tree in tokens {
+        match tree {
+            TokenTree::Group(group)
+                if group.delimiter() == Delimiter::Brace
+                    && previous[0].as_deref() == Some("mod")
+                    && previous[1].as_deref() == Some("types") =>
+            {
+                return Some(group.stream());
+            }
+            TokenTree::Ident(ident) => previous = [previous[1].take(), Some(ident.to_string())],
+            _ => previous = [None, None],
+        }
+    }
+    None
+}
+
 /// The JSON name of every renamed field of the structs typify wrote, by (struct, field): the
 /// one thing typify's type space does not tell, read from the `#[serde(rename = "...")]` of
 /// the code it made.
-fn json_names(tokens: &TokenStream) -> syn::Result<BTreeMap<(String, String), String>> {
-    let file: syn::File = syn::parse2(tokens.clone())?;
+fn json_names(file: &syn::File) -> BTreeMap<(String, String), String> {
     let mut names = BTreeMap::new();
     for item in &file.items {
         let syn::Item::Struct(item) = item else {
@@ -645,7 +723,7 @@ fn json_names(tokens: &TokenStream) -> syn::Result<BTreeMap<(String, String), St
             names.insert((item.ident.to_string(), ident.to_string()), json);
         }
     }
-    Ok(names)
+    names
 }
 
 /// A field's `#[serde(rename = "...")]`.
@@ -737,7 +815,7 @@ components:
 "#,
         )
         .unwrap();
-        let models = models(
+        let (models, _) = models(
             &api,
             &[],
             &BTreeSet::new(),
@@ -761,6 +839,64 @@ components:
         assert_eq!(
             thing["when"].ty.readable(Scope::Types),
             "Option<DateTime<Utc>>"
+        );
+    }
+
+    #[test]
+    fn every_scalar_and_array_typify_writes_is_a_typed_value() {
+        let api: OpenAPI = serde_norway::from_str(
+            r#"
+openapi: 3.0.3
+info: {title: t, version: v4}
+paths: {}
+components:
+  schemas:
+    Thing:
+      type: object
+      required: [tags, day, address, small, pair]
+      properties:
+        tags: {type: array, uniqueItems: true, items: {type: string}}
+        day: {type: string, format: date}
+        address: {type: string, format: ipv4}
+        small: {type: integer, format: uint8}
+        pair: {type: array, items: {type: string}, minItems: 2, maxItems: 2}
+"#,
+        )
+        .unwrap();
+        let (models, _) = models(
+            &api,
+            &[],
+            &BTreeSet::new(),
+            Path::new("spec/v4/openapi.yaml"),
+        )
+        .unwrap();
+        let thing = &models.structs["Thing"];
+        let written = |field: &str| {
+            let ty = &thing[field].ty;
+            (
+                ty.readable(Scope::Types),
+                ty.tokens(Scope::Types).to_string(),
+            )
+        };
+        assert_eq!(
+            written("tags"),
+            (
+                "BTreeSet<String>".into(),
+                "std :: collections :: BTreeSet < String >".into()
+            )
+        );
+        assert_eq!(
+            written("day"),
+            ("NaiveDate".into(), "chrono :: NaiveDate".into())
+        );
+        assert_eq!(
+            written("address"),
+            ("Ipv4Addr".into(), "std :: net :: Ipv4Addr".into())
+        );
+        assert_eq!(written("small"), ("u8".into(), "u8".into()));
+        assert_eq!(
+            written("pair"),
+            ("[String; 2]".into(), "[String ; 2]".into())
         );
     }
 }

@@ -19,11 +19,11 @@ use crate::load::{Spec, is_version_name};
 use crate::model::{LIFECYCLE, REMOVED_OPERATIONS, Stage, removed_operations};
 use crate::path_template::PathTemplate;
 
-/// Checks every spec and the agreement between them.
+/// Checks every spec (each on a thread of its own) and the agreement between them.
 pub fn check_all(specs: &[Spec]) -> Diagnostics {
     let mut problems = Diagnostics::default();
-    for spec in specs {
-        problems.extend(check(spec));
+    for found in crate::parallel::map(specs, check) {
+        problems.extend(found);
     }
     problems.extend(stable_operation_ids(specs));
     problems.extend(removals_declared(specs));
@@ -172,29 +172,15 @@ fn security(
     requirements: &[openapiv3::SecurityRequirement],
     at: &str,
 ) -> Vec<Diagnostic> {
-    let schemes = spec
+    // Each declared scheme with the scopes it declares (`None` for a scheme without scopes).
+    let declared: BTreeMap<&str, Option<BTreeSet<&str>>> = spec
         .api
         .components
-        .as_ref()
-        .map(|components| &components.security_schemes);
-    let mut found = Vec::new();
-    for (index, requirement) in requirements.iter().enumerate() {
-        for (name, scopes) in requirement {
-            let here = format!("{at}{}", pointer([index.to_string(), name.clone()]));
-            let scheme = schemes
-                .and_then(|schemes| schemes.get(name))
-                .and_then(ReferenceOr::as_item);
-            let declared: Option<BTreeSet<&String>> = match scheme {
-                None => {
-                    found.push(problem(
-                        spec,
-                        here,
-                        format!("the security scheme `{name}` is not declared"),
-                        "declare it under `components/securitySchemes`, or name one that is",
-                    ));
-                    continue;
-                }
-                Some(openapiv3::SecurityScheme::OAuth2 { flows, .. }) => Some(
+        .iter()
+        .flat_map(|components| &components.security_schemes)
+        .filter_map(|(name, scheme)| {
+            let scopes = match scheme.as_item()? {
+                openapiv3::SecurityScheme::OAuth2 { flows, .. } => Some(
                     [
                         flows.implicit.as_ref().map(|f| &f.scopes),
                         flows.password.as_ref().map(|f| &f.scopes),
@@ -203,19 +189,35 @@ fn security(
                     ]
                     .into_iter()
                     .flatten()
-                    .flat_map(|scopes| scopes.keys())
+                    .flat_map(|scopes| scopes.keys().map(String::as_str))
                     .collect(),
                 ),
-                Some(_) => None,
+                _ => None,
+            };
+            Some((name.as_str(), scopes))
+        })
+        .collect();
+    let mut found = Vec::new();
+    for (index, requirement) in requirements.iter().enumerate() {
+        for (name, scopes) in requirement {
+            let here = || format!("{at}{}", pointer([index.to_string(), name.clone()]));
+            let Some(known) = declared.get(name.as_str()) else {
+                found.push(problem(
+                    spec,
+                    here(),
+                    format!("the security scheme `{name}` is not declared"),
+                    "declare it under `components/securitySchemes`, or name one that is",
+                ));
+                continue;
             };
             for scope in scopes {
-                let known = declared
+                if !known
                     .as_ref()
-                    .is_some_and(|declared| declared.contains(scope));
-                if !known {
+                    .is_some_and(|known| known.contains(scope.as_str()))
+                {
                     found.push(problem(
                         spec,
-                        here.clone(),
+                        here(),
                         format!("the scope `{scope}` is not a scope of the scheme `{name}`"),
                         "list it among the scopes of the scheme's flows (only OAuth schemes have scopes), or correct its spelling",
                     ));
@@ -540,7 +542,7 @@ fn stable_operation_ids(specs: &[Spec]) -> Vec<Diagnostic> {
             let Some(id) = op.operation.operation_id.as_deref() else {
                 continue;
             };
-            let key = (op.method.to_owned(), op.template.without(&spec.version));
+            let key = (op.method.to_owned(), op.template().without(&spec.version));
             match first_name.get(&key) {
                 Some((name, version)) if name != id => found.push(problem(
                     spec,
@@ -563,8 +565,8 @@ fn path_carries_version(
     op: &OperationAt<'_>,
     at: &dyn Fn(&[&str]) -> String,
 ) -> Vec<Diagnostic> {
-    let mut found: Vec<Diagnostic> = op
-        .template
+    let template = op.template();
+    let mut found: Vec<Diagnostic> = template
         .malformed()
         .map(|segment| {
             problem(
@@ -575,7 +577,7 @@ fn path_carries_version(
             )
         })
         .collect();
-    if op.template.has_literal(&spec.version) {
+    if template.has_literal(&spec.version) {
         return found;
     }
     found.push(problem(
@@ -597,7 +599,8 @@ fn parameters(
 ) -> Vec<Diagnostic> {
     let mut found = Vec::new();
     let components = spec.api.components.as_ref();
-    let template: BTreeSet<&str> = op.template.params().collect();
+    let parsed = op.template();
+    let template: BTreeSet<&str> = parsed.params().collect();
     let mut declared = BTreeSet::new();
     for (index, reference) in op.operation.parameters.iter().enumerate() {
         let index = index.to_string();

@@ -7,6 +7,8 @@
 //! Each operation has a private request builder (`<operation>_call`) that the typed method and
 //! the bulk helpers share, so the path, query and body are written once.
 
+use std::collections::BTreeMap;
+
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
@@ -44,17 +46,25 @@ pub fn client(version: &Version, previous: Option<(&str, Vec<Change>)>) -> Token
         ),
         None => format!("The request and response bodies of version {name}."),
     });
+    // Looked up by id once, so that the file's cost grows with the spec, not its square.
+    let operations: BTreeMap<&str, &Operation> = version
+        .operations
+        .iter()
+        .map(|op| (op.id.as_str(), op))
+        .collect();
+    let mut derived: BTreeMap<&str, Vec<&Method>> = BTreeMap::new();
+    for method in &version.methods {
+        if method.kind != MethodKind::Call {
+            derived.entry(&method.operation).or_default().push(method);
+        }
+    }
     let methods = version.methods.iter().filter_map(|method| {
-        let op = version.operation(&method.operation)?;
+        let op = *operations.get(method.operation.as_str())?;
         let signature = signature(method);
         Some(match method.kind {
             MethodKind::Call => {
-                let derived: Vec<&Method> = version
-                    .methods
-                    .iter()
-                    .filter(|m| m.operation == op.id && m.kind != MethodKind::Call)
-                    .collect();
-                call_method(&signature, op, &derived, &version.module)
+                let derived = derived.get(op.id.as_str()).map_or(&[][..], Vec::as_slice);
+                call_method(&signature, op, derived, &version.module)
             }
             MethodKind::Pages => pages_method(&signature, op, version, &method.name),
             MethodKind::BatchAll => batch_all(&signature, op),

@@ -13,10 +13,12 @@ use quote::quote;
 
 use crate::association_types::{self, AssociationType};
 use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::diff::{self, Change};
+use crate::diff;
 use crate::format::{header, rust_file};
 use crate::model::Version;
 use crate::output::OutputFile;
+use crate::parallel;
+use crate::rust_types::TypifyCode;
 
 /// Where the generated crate lives, relative to the workspace root.
 pub const CRATE_DIR: &str = "generated";
@@ -35,9 +37,12 @@ pub struct Templates {
     pub migration: String,
 }
 
-/// Every file of the generated crate.
+/// Every file of the generated crate, given the `types` module of each version (written on the
+/// thread that modelled it: see [`types_module`]). The Rust files are made each on a thread of
+/// their own.
 pub fn crate_files(
     versions: &[Version],
+    types_modules: Vec<Result<OutputFile, Diagnostic>>,
     types: &[AssociationType],
     templates: &Templates,
 ) -> Result<Vec<OutputFile>, Diagnostics> {
@@ -50,68 +55,141 @@ pub fn crate_files(
         migration(versions, templates),
         Some(operations_lock(versions)),
     ];
-    // Each Rust file codegen writes whole: where, from which sources, its tokens, any text
-    // printed after them (macros prettyplease cannot print), and what it is, for a problem.
-    let specs = "spec/*/openapi.yaml";
-    let (pager_tests, untestable) = pager_tests::pager_tests_file(versions);
-    for problem in untestable {
-        problems.push(problem);
-    }
-    let rust_files = [
-        (
-            "src/versions.rs",
-            specs,
-            registry::registry(versions),
-            registry::macros(versions),
-            "the version registry",
-        ),
-        (
-            "tests/decoding/versions.rs",
-            specs,
-            client::decoding_tests_file(versions),
-            String::new(),
-            "the property tests",
-        ),
-        (
-            "tests/pagers/versions.rs",
-            specs,
-            pager_tests,
-            String::new(),
-            "the pager tests",
-        ),
-        (
-            "src/association_types/ids.rs",
-            association_types::TABLE,
-            association_types::ids(types),
-            String::new(),
-            "the association type constants",
-        ),
+    let mut rust_files = vec![
+        RustFile::Registry,
+        RustFile::DecodingTests,
+        RustFile::PagerTests,
+        RustFile::AssociationTypeIds,
     ];
-    for (path, sources, tokens, after, what) in rust_files {
-        match rust_file(&header("//", sources), tokens) {
-            Ok(contents) => files.push(Some(OutputFile {
-                path: Path::new(CRATE_DIR).join(path),
-                contents: contents + &after,
-            })),
-            Err(error) => problems.push(Diagnostic::new(
-                Path::new(sources),
-                "",
-                format!("{what} do not parse as Rust: {error}"),
-                "this is a generator bug; report it with its sources",
-            )),
+    rust_files.extend((0..versions.len()).map(RustFile::Client));
+    let written = parallel::map(&rust_files, |file| file.write(versions, types));
+    for (file, found) in written {
+        files.push(file);
+        for problem in found {
+            problems.push(problem);
         }
     }
-    for (index, version) in versions.iter().enumerate() {
-        let previous = index.checked_sub(1).map(|before| {
-            let before = &versions[before];
-            (before.name.as_str(), diff::diff(before, version))
-        });
-        match version_files(version, previous) {
-            Ok(generated) => files.extend(generated.into_iter().map(Some)),
-            Err(problem) => problems.push(problem),
-        }
+    for module in types_modules {
+        files.push(module.map_err(|problem| problems.push(problem)).ok());
     }
     problems.into_result(files.into_iter().flatten().collect())
+}
+
+/// The files of the crate made from tokens, which codegen writes whole.
+#[derive(Clone, Copy)]
+enum RustFile {
+    /// `src/versions.rs`
+    Registry,
+    /// `tests/decoding/versions.rs`
+    DecodingTests,
+    /// `tests/pagers/versions.rs`
+    PagerTests,
+    /// `src/association_types/ids.rs`
+    AssociationTypeIds,
+    /// `src/<version>/mod.rs` of the version at this index.
+    Client(usize),
+}
+
+impl RustFile {
+    /// The file, formatted, and any problem found making it.
+    fn write(
+        self,
+        versions: &[Version],
+        types: &[AssociationType],
+    ) -> (Option<OutputFile>, Vec<Diagnostic>) {
+        const SPECS: &str = "spec/*/openapi.yaml";
+        let mut found = Vec::new();
+        // Where, from which sources, its tokens, any text printed after them (macros
+        // prettyplease cannot print), and what it is, for a problem.
+        let (path, sources, tokens, after, what) = match self {
+            Self::Registry => (
+                PathBuf::from("src/versions.rs"),
+                SPECS.to_owned(),
+                registry::registry(versions),
+                registry::macros(versions),
+                "the version registry",
+            ),
+            Self::DecodingTests => (
+                PathBuf::from("tests/decoding/versions.rs"),
+                SPECS.to_owned(),
+                client::decoding_tests_file(versions),
+                String::new(),
+                "the property tests",
+            ),
+            Self::PagerTests => {
+                let (tokens, untestable) = pager_tests::pager_tests_file(versions);
+                found = untestable;
+                (
+                    PathBuf::from("tests/pagers/versions.rs"),
+                    SPECS.to_owned(),
+                    tokens,
+                    String::new(),
+                    "the pager tests",
+                )
+            }
+            Self::AssociationTypeIds => (
+                PathBuf::from("src/association_types/ids.rs"),
+                association_types::TABLE.to_owned(),
+                association_types::ids(types),
+                String::new(),
+                "the association type constants",
+            ),
+            Self::Client(index) => {
+                let version = &versions[index];
+                let previous = index.checked_sub(1).map(|before| {
+                    let before = &versions[before];
+                    (before.name.as_str(), diff::diff(before, version))
+                });
+                (
+                    Path::new("src").join(&version.module).join("mod.rs"),
+                    source_name(version),
+                    client::client(version, previous),
+                    String::new(),
+                    "the generated client",
+                )
+            }
+        };
+        let file = match syn::parse2(tokens) {
+            Ok(file) => Some(OutputFile {
+                path: Path::new(CRATE_DIR).join(path),
+                contents: rust_file(&header("//", &sources), file) + &after,
+            }),
+            Err(error) => {
+                found.push(Diagnostic::new(
+                    Path::new(&sources),
+                    "",
+                    format!("{what} do not parse as Rust: {error}"),
+                    "this is a generator bug; report it with its sources",
+                ));
+                None
+            }
+        };
+        (file, found)
+    }
+}
+
+/// The spec a version's files are generated from, as their header names it.
+fn source_name(version: &Version) -> String {
+    version.source.to_string_lossy().replace('\\', "/")
+}
+
+/// The `types` module of a version, from the model and the code typify wrote for it.
+pub fn types_module(version: &Version, code: TypifyCode) -> Result<OutputFile, Diagnostic> {
+    let file = models::models(version, code).map_err(|error| {
+        Diagnostic::new(
+            &version.source,
+            "",
+            format!("the generated models do not parse as Rust: {error}"),
+            "this is a generator bug; report it with the spec that causes it",
+        )
+    })?;
+    Ok(OutputFile {
+        path: Path::new(CRATE_DIR)
+            .join("src")
+            .join(&version.module)
+            .join("types.rs"),
+        contents: rust_file(&header("//", &source_name(version)), file),
+    })
 }
 
 /// A test module of one version, behind its feature, named after it; a version with an end
@@ -257,36 +335,6 @@ fn words(line: &str) -> Vec<&str> {
         words.push(&line[start..]);
     }
     words
-}
-
-fn version_files(
-    version: &Version,
-    previous: Option<(&str, Vec<Change>)>,
-) -> Result<Vec<OutputFile>, Diagnostic> {
-    let source = version.source.to_string_lossy().replace('\\', "/");
-    let dir = Path::new(CRATE_DIR).join("src").join(&version.module);
-    let unformattable = |error: String| {
-        Diagnostic::new(
-            &version.source,
-            "",
-            format!("the generated code does not parse as Rust: {error}"),
-            "this is a generator bug; report it with the spec that causes it",
-        )
-    };
-    let types =
-        rust_file(&header("//", &source), models::models(version)?).map_err(unformattable)?;
-    let client = rust_file(&header("//", &source), client::client(version, previous))
-        .map_err(unformattable)?;
-    Ok(vec![
-        OutputFile {
-            path: dir.join("mod.rs"),
-            contents: client,
-        },
-        OutputFile {
-            path: dir.join("types.rs"),
-            contents: types,
-        },
-    ])
 }
 
 /// `operations.lock`: every operation of every version, so that the next codegen can tell an

@@ -10,21 +10,14 @@ use proc_macro2::{Group, Spacing, TokenStream, TokenTree};
 use quote::{format_ident, quote};
 
 use super::docs;
-use crate::diagnostics::Diagnostic;
 use crate::document::schema_name;
 use crate::model::{KeyShape, OpenEnum, RecordKeys, Side, Version};
-use crate::rust_types::{RustType, Scope};
+use crate::rust_types::{RustType, Scope, TypifyCode};
 
-/// The `types` module of a version.
-pub fn models(version: &Version) -> Result<TokenStream, Diagnostic> {
-    let mut file: syn::File = syn::parse2(version.models.tokens.clone()).map_err(|error| {
-        Diagnostic::new(
-            &version.source,
-            "/components/schemas",
-            format!("progenitor produced models that do not parse as Rust: {error}"),
-            "this is a generator bug: simplify the schema the models fail on, and report it",
-        )
-    })?;
+/// The `types` module of a version: typify's syntax tree, amended, with the items written
+/// here added to it (typify's models are never printed and parsed again).
+pub fn models(version: &Version, code: TypifyCode) -> syn::Result<syn::File> {
+    let TypifyCode(mut file) = code;
     let field_docs = field_docs(&version.api);
     // The error types are written from the model below, their fields lenient.
     file.items.retain(|item| {
@@ -32,7 +25,8 @@ pub fn models(version: &Version) -> Result<TokenStream, Diagnostic> {
     });
     document_fields(&mut file, &field_docs);
     drop_unused_error_module(&mut file);
-    syn::visit_mut::VisitMut::visit_file_mut(&mut ShortPaths, &mut file);
+    let mut short_paths = ShortPaths::default();
+    syn::visit_mut::VisitMut::visit_file_mut(&mut short_paths, &mut file);
     for item in &mut file.items {
         rewrap_item(item);
     }
@@ -40,13 +34,13 @@ pub fn models(version: &Version) -> Result<TokenStream, Diagnostic> {
         .lenient
         .iter()
         .filter_map(|name| lenient_struct(version, name, &field_docs));
-    let uses_map = version
-        .models
-        .structs
-        .values()
-        .flat_map(|fields| fields.values())
-        .any(|field| matches!(field.ty.unwrapped(), RustType::Map(..)))
-        || quote!(#file).to_string().contains("BTreeMap");
+    let uses_map = short_paths.shortened_collections
+        || version
+            .models
+            .structs
+            .values()
+            .flat_map(|fields| fields.values())
+            .any(|field| matches!(field.ty.unwrapped(), RustType::Map(..)));
     let collections = uses_map.then(|| {
         quote!(
             use std::collections::BTreeMap;
@@ -55,10 +49,8 @@ pub fn models(version: &Version) -> Result<TokenStream, Diagnostic> {
     let enums = version.enums.iter().map(open_enum);
     let constructors = super::constructors::constructors(version);
     let keyed = version.keyed.iter().map(|(name, keys)| keyed(name, keys));
-    Ok(quote! {
+    let mut written: syn::File = syn::parse2(quote! {
         #collections
-
-        #file
 
         #(#lenient)*
 
@@ -67,7 +59,13 @@ pub fn models(version: &Version) -> Result<TokenStream, Diagnostic> {
         #constructors
 
         #(#keyed)*
-    })
+    })?;
+    // The import first, then typify's models, then the items written here.
+    let after_models = written.items.split_off(usize::from(uses_map));
+    written.items.extend(file.items);
+    written.items.extend(after_models);
+    written.attrs.extend(file.attrs);
+    Ok(written)
 }
 
 /// An error type, written from the model: every field optional and [`RustType::Lenient`], so
@@ -170,8 +168,12 @@ fn keyed(name: &str, keys: &RecordKeys) -> TokenStream {
 /// Makes typify's output read as a person writes Rust: `/// Text` rather than `///Text`, and
 /// `Option<String>` rather than `::std::option::Option<::std::string::String>` (the prelude's
 /// types, which no schema shadows; validation refuses schemas with their names), in types and
-/// in the paths that `serde` attributes hold as text. It works on tokens and syntax trees.
-struct ShortPaths;
+/// in the paths that `serde` attributes hold as text. It works on tokens and syntax trees, and
+/// notes whether it left a path into `std::collections` for the file's imports to bring in.
+#[derive(Default)]
+struct ShortPaths {
+    shortened_collections: bool,
+}
 
 /// The prelude types typify spells out in full.
 const PRELUDE: [&str; 4] = ["Option", "String", "Vec", "Box"];
@@ -194,8 +196,8 @@ fn short_path(segments: &[String], leading_colon: bool) -> Vec<String> {
 }
 
 /// The text of a path held in an attribute's string (`"::std::vec::Vec::is_empty"`),
-/// shortened.
-fn short_path_text(text: &str) -> String {
+/// shortened; `collections` is set when the path left is one into `std::collections`.
+fn short_path_text(text: &str, collections: &mut bool) -> String {
     let leading_colon = text.starts_with("::");
     let segments: Vec<String> = text
         .trim_start_matches("::")
@@ -203,6 +205,7 @@ fn short_path_text(text: &str) -> String {
         .map(str::to_owned)
         .collect();
     let short = short_path(&segments, leading_colon);
+    *collections |= short.len() < segments.len() && segments[1] == "collections";
     let joined = short.join("::");
     let keeps_colon = leading_colon
         && short.len() == segments.len()
@@ -214,8 +217,9 @@ fn short_path_text(text: &str) -> String {
 }
 
 /// The tokens of an attribute with each string literal's path shortened and the leading `::`
-/// of a path into serde taken off.
-fn short_attribute_tokens(tokens: TokenStream) -> TokenStream {
+/// of a path into serde taken off; `collections` is set when a path into `std::collections` is
+/// left.
+fn short_attribute_tokens(tokens: TokenStream, collections: &mut bool) -> TokenStream {
     let trees: Vec<TokenTree> = tokens.into_iter().collect();
     let mut out = Vec::with_capacity(trees.len());
     let mut index = 0;
@@ -236,7 +240,10 @@ fn short_attribute_tokens(tokens: TokenStream) -> TokenStream {
                 let value = syn::Lit::new(literal.clone());
                 let tree = match value {
                     syn::Lit::Str(text) if text.value().contains("::") => {
-                        let short = syn::LitStr::new(&short_path_text(&text.value()), text.span());
+                        let short = syn::LitStr::new(
+                            &short_path_text(&text.value(), collections),
+                            text.span(),
+                        );
                         TokenTree::Literal(short.token())
                     }
                     _ => TokenTree::Literal(literal.clone()),
@@ -244,8 +251,10 @@ fn short_attribute_tokens(tokens: TokenStream) -> TokenStream {
                 out.push(tree);
             }
             TokenTree::Group(group) => {
-                let mut inner =
-                    Group::new(group.delimiter(), short_attribute_tokens(group.stream()));
+                let mut inner = Group::new(
+                    group.delimiter(),
+                    short_attribute_tokens(group.stream(), collections),
+                );
                 inner.set_span(group.span());
                 out.push(TokenTree::Group(inner));
             }
@@ -260,7 +269,10 @@ impl syn::visit_mut::VisitMut for ShortPaths {
     fn visit_attribute_mut(&mut self, attr: &mut syn::Attribute) {
         if attr.path().is_ident("serde") || attr.path().is_ident("derive") {
             if let syn::Meta::List(list) = &mut attr.meta {
-                list.tokens = short_attribute_tokens(std::mem::take(&mut list.tokens));
+                list.tokens = short_attribute_tokens(
+                    std::mem::take(&mut list.tokens),
+                    &mut self.shortened_collections,
+                );
             }
             return;
         }
@@ -283,6 +295,7 @@ impl syn::visit_mut::VisitMut for ShortPaths {
         let short = short_path(&names, path.leading_colon.is_some());
         if short.len() < names.len() {
             // `BTreeMap` is imported at the top of the file (see `models`).
+            self.shortened_collections |= names[1] == "collections";
             let kept = path.segments.len() - short.len();
             path.segments = std::mem::take(&mut path.segments)
                 .into_iter()
@@ -354,13 +367,31 @@ fn rewrap(attrs: &mut Vec<syn::Attribute>) {
 fn drop_unused_error_module(file: &mut syn::File) {
     let is_error_module =
         |item: &syn::Item| matches!(item, syn::Item::Mod(module) if module.ident == "error");
-    let used = file
-        .items
-        .iter()
-        .filter(|item| !is_error_module(item))
-        .any(|item| quote!(#item).to_string().contains("ConversionError"));
-    if !used {
+    let mut mentions = Mentions {
+        name: "ConversionError",
+        found: false,
+    };
+    for item in file.items.iter_mut().filter(|item| !is_error_module(item)) {
+        syn::visit_mut::VisitMut::visit_item_mut(&mut mentions, item);
+    }
+    if !mentions.found {
         file.items.retain(|item| !is_error_module(item));
+    }
+}
+
+/// Whether a path in the items it visits names `name` (it changes nothing).
+struct Mentions<'a> {
+    name: &'a str,
+    found: bool,
+}
+
+impl syn::visit_mut::VisitMut for Mentions<'_> {
+    fn visit_path_mut(&mut self, path: &mut syn::Path) {
+        self.found |= path
+            .segments
+            .iter()
+            .any(|segment| segment.ident == self.name);
+        syn::visit_mut::visit_path_mut(self, path);
     }
 }
 
@@ -520,20 +551,20 @@ mod tests {
             skip_serializing_if = "::std::collections::BTreeMap::is_empty"
         );
         assert_eq!(
-            short_attribute_tokens(tokens).to_string(),
+            short_attribute_tokens(tokens, &mut false).to_string(),
             "default , skip_serializing_if = \"BTreeMap::is_empty\""
         );
         let tokens = quote!(::serde::Deserialize, ::serde::Serialize, Clone);
         assert_eq!(
-            short_attribute_tokens(tokens).to_string(),
+            short_attribute_tokens(tokens, &mut false).to_string(),
             "serde :: Deserialize , serde :: Serialize , Clone"
         );
         assert_eq!(
-            short_path_text("::std::option::Option::is_none"),
+            short_path_text("::std::option::Option::is_none", &mut false),
             "Option::is_none"
         );
         assert_eq!(
-            short_path_text("::serde_json::Value::is_null"),
+            short_path_text("::serde_json::Value::is_null", &mut false),
             "serde_json::Value::is_null"
         );
     }
