@@ -43,8 +43,8 @@ fn space_out(items: &mut Vec<syn::Item>, first: bool) {
     let mut spaced = Vec::with_capacity(items.len() * 2);
     for (index, mut item) in std::mem::take(items).into_iter().enumerate() {
         let after_use = matches!(spaced.last(), Some(syn::Item::Use(_)));
-        let between = index > 0 && !(after_use && matches!(item, syn::Item::Use(_)));
-        if between || (index == 0 && first) {
+        let apart = index > 0 && !(after_use && matches!(item, syn::Item::Use(_)));
+        if apart || (index == 0 && first) {
             spaced.push(syn::Item::Macro(syn::ItemMacro {
                 attrs: Vec::new(),
                 ident: None,
@@ -59,36 +59,40 @@ fn space_out(items: &mut Vec<syn::Item>, first: bool) {
                 }
             }
             syn::Item::Impl(block) => {
-                let items = std::mem::take(&mut block.items);
-                for (index, inner) in items.into_iter().enumerate() {
-                    if index > 0 {
-                        block.items.push(syn::ImplItem::Macro(syn::ImplItemMacro {
-                            attrs: Vec::new(),
-                            mac: blank_line(),
-                            semi_token: semi,
-                        }));
-                    }
-                    block.items.push(inner);
-                }
+                block.items = between(std::mem::take(&mut block.items), || {
+                    syn::ImplItem::Macro(syn::ImplItemMacro {
+                        attrs: Vec::new(),
+                        mac: blank_line(),
+                        semi_token: semi,
+                    })
+                });
             }
             syn::Item::Trait(block) => {
-                let items = std::mem::take(&mut block.items);
-                for (index, inner) in items.into_iter().enumerate() {
-                    if index > 0 {
-                        block.items.push(syn::TraitItem::Macro(syn::TraitItemMacro {
-                            attrs: Vec::new(),
-                            mac: blank_line(),
-                            semi_token: semi,
-                        }));
-                    }
-                    block.items.push(inner);
-                }
+                block.items = between(std::mem::take(&mut block.items), || {
+                    syn::TraitItem::Macro(syn::TraitItemMacro {
+                        attrs: Vec::new(),
+                        mac: blank_line(),
+                        semi_token: semi,
+                    })
+                });
             }
             _ => {}
         }
         spaced.push(item);
     }
     *items = spaced;
+}
+
+/// `items` with `blank()` between every two of them.
+fn between<T>(items: Vec<T>, blank: impl Fn() -> T) -> Vec<T> {
+    let mut spaced = Vec::with_capacity(items.len() * 2);
+    for (index, item) in items.into_iter().enumerate() {
+        if index > 0 {
+            spaced.push(blank());
+        }
+        spaced.push(item);
+    }
+    spaced
 }
 
 /// What the header of every generated file says, and what tells a generated file from a

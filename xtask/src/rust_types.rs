@@ -795,6 +795,18 @@ mod tests {
         );
     }
 
+    /// The models of `api`, with no open enums and no lenient types.
+    fn models_of(api: &OpenAPI) -> Models {
+        let (models, _) = models(
+            api,
+            &[],
+            &BTreeSet::new(),
+            Path::new("spec/v4/openapi.yaml"),
+        )
+        .unwrap();
+        models
+    }
+
     #[test]
     fn fields_carry_json_names_rust_types_and_whether_required() {
         let api: OpenAPI = serde_norway::from_str(
@@ -815,14 +827,7 @@ components:
 "#,
         )
         .unwrap();
-        let (models, _) = models(
-            &api,
-            &[],
-            &BTreeSet::new(),
-            Path::new("spec/v4/openapi.yaml"),
-        )
-        .unwrap();
-        let thing = &models.structs["Thing"];
+        let thing = &models_of(&api).structs["Thing"];
         assert_eq!(
             thing["size"],
             Field {
@@ -863,14 +868,7 @@ components:
 "#,
         )
         .unwrap();
-        let (models, _) = models(
-            &api,
-            &[],
-            &BTreeSet::new(),
-            Path::new("spec/v4/openapi.yaml"),
-        )
-        .unwrap();
-        let thing = &models.structs["Thing"];
+        let thing = &models_of(&api).structs["Thing"];
         let written = |field: &str| {
             let ty = &thing[field].ty;
             (

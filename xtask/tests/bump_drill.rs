@@ -12,6 +12,7 @@
 
 mod support;
 
+use std::collections::BTreeSet;
 use std::fs;
 use std::path::Path;
 use std::process::Command;
@@ -510,12 +511,44 @@ fn a_bump_with_every_kind_of_edit_needs_nothing_outside_spec() {
         "the bad row is reported by its line:\n{said}"
     );
 
-    // Each operation the CLI uses, removed from the newest version in turn and declared.
+    // Each operation the CLI uses, removed from the newest version in turn and declared: the
+    // forms of the commands that send it are refused, every other form still runs.
     let spec = spec_path(root, second);
     let original = fs::read_to_string(&spec).unwrap();
     fs::write(root.join("good.csv"), "from_id,to_id\n29851,5790939450\n").unwrap();
     fs::write(root.join("ids.csv"), "id\n29851\n").unwrap();
-    for (operation, needs, runs) in CLI_OPERATIONS {
+    let binary = workspace().join("target/bump-drill/debug/hubspot-associations");
+    let cli = |args: &[&str]| {
+        Command::new(&binary)
+            .args(args)
+            .current_dir(root)
+            .output()
+            .unwrap()
+    };
+    let dry_run = |form: &str| {
+        let mut all = arguments(invocation(form));
+        all.extend(["--api-version", second, "--dry-run", "--no-progress"]);
+        cli(&all)
+    };
+    let before = runnable_forms(&cli, second);
+    assert!(!before.is_empty(), "{second} runs no form of any command");
+    for (operation, needs) in CLI_OPERATIONS {
+        if !has_operation(&original, operation) {
+            // The newest real version dropped it already: its forms are refused from the start.
+            println!(
+                "{operation}: {newest} has it no more; its forms are refused before any removal"
+            );
+            for form in needs {
+                assert!(
+                    !before.contains(form),
+                    "{second} runs `{form}` without {operation}"
+                );
+                let said = stderr(&dry_run(form));
+                let part = format!("API version {second} has no operation `{operation}`");
+                assert!(said.contains(&part), "{operation}: no `{part}` in: {said}");
+            }
+            continue;
+        }
         let path = path_of(&original, operation)
             .unwrap_or_else(|| panic!("{operation} is not alone on its path in {second}"));
         let note = format!("Gone in {second}; use {first}.");
@@ -542,35 +575,44 @@ fn a_bump_with_every_kind_of_edit_needs_nothing_outside_spec() {
             "without {operation}: the CLI built in {:.0} s",
             started.elapsed().as_secs_f64()
         );
-        let cli = |args: &[&str]| {
-            let mut all: Vec<&str> = args.to_vec();
-            all.extend(["--api-version", second, "--dry-run", "--no-progress"]);
-            Command::new(workspace().join("target/bump-drill/debug/hubspot-associations"))
-                .args(&all)
-                .current_dir(root)
-                .output()
-                .unwrap()
-        };
-        let refused = cli(&arguments(needs));
-        let said = stderr(&refused);
-        assert_eq!(refused.status.code(), Some(2), "{operation}: {said}");
-        for part in [
-            format!("API version {second} has no operation `{operation}`"),
-            format!("HubSpot removed it in {second}: {note}"),
-            // Every version of the build that has it, the newest real one and the first bump
-            // among them.
-            format!("{newest}, {first}; choose one of them with --api-version"),
-        ] {
-            assert!(said.contains(&part), "{operation}: no `{part}` in: {said}");
-        }
-        let ran = cli(&arguments(runs));
+        let runnable = runnable_forms(&cli, second);
+        let expected: BTreeSet<&str> = before
+            .iter()
+            .filter(|form| !needs.contains(form))
+            .copied()
+            .collect();
         assert_eq!(
-            ran.status.code(),
-            Some(0),
-            "without {operation}, `{}` still runs: {}",
-            arguments(runs).join(" "),
-            stderr(&ran)
+            runnable, expected,
+            "without {operation}: the forms --help lists"
         );
+        for form in needs.iter().filter(|form| before.contains(*form)) {
+            let refused = dry_run(form);
+            let said = stderr(&refused);
+            assert_eq!(
+                refused.status.code(),
+                Some(2),
+                "{operation}, `{form}`: {said}"
+            );
+            for part in [
+                format!("`{form}` cannot run"),
+                format!("API version {second} has no operation `{operation}`"),
+                format!("HubSpot removed it in {second}: {note}"),
+                // Every version of the build that has it, the newest real one and the first
+                // bump among them.
+                format!("{newest}, {first}; choose one of them with --api-version"),
+            ] {
+                assert!(said.contains(&part), "{operation}: no `{part}` in: {said}");
+            }
+        }
+        for form in &runnable {
+            let ran = dry_run(form);
+            assert_eq!(
+                ran.status.code(),
+                Some(0),
+                "without {operation}, `{form}` still runs: {}",
+                stderr(&ran)
+            );
+        }
     }
     fs::write(&spec, original).unwrap();
 }
@@ -578,34 +620,84 @@ fn a_bump_with_every_kind_of_edit_needs_nothing_outside_spec() {
 /// A command and the options after its input.
 type Invocation = (&'static str, &'static [&'static str]);
 
-/// Each operation the CLI uses: a command that needs it, and one that does not.
-const CLI_OPERATIONS: [(&str, Invocation, Invocation); 5] = [
+/// Each form of the CLI's commands, as `--help` names it, and how the drill runs it.
+const FORMS: [(&str, Invocation); 7] = [
+    ("associate", ("associate", &[])),
+    ("associate --type-id", ("associate", &["--type-id", "279"])),
+    (
+        "associate --label",
+        ("associate", &["--label", "Billing contact"]),
+    ),
+    ("archive --default", ("archive", &["--default"])),
+    ("archive --type-id", ("archive", &["--type-id", "279"])),
+    (
+        "archive --label",
+        ("archive", &["--label", "Billing contact"]),
+    ),
+    ("export", ("export", &["--output", "out.csv"])),
+];
+
+/// The form of [`FORMS`] that `--help` names `form`.
+fn known_form(form: &str) -> &'static (&'static str, Invocation) {
+    FORMS
+        .iter()
+        .find(|(name, _)| *name == form)
+        .unwrap_or_else(|| panic!("the drill knows no form `{form}`"))
+}
+
+fn invocation(form: &str) -> Invocation {
+    known_form(form).1
+}
+
+/// Each operation the CLI uses, and the forms that send it (as HubSpot's docs describe them).
+const CLI_OPERATIONS: [(&str, &[&str]); 5] = [
     (
         "batch_create",
-        ("associate", &["--type-id", "279"]),
-        ("associate", &[]),
+        &["associate --type-id", "associate --label"],
     ),
-    (
-        "batch_create_default",
-        ("associate", &[]),
-        ("associate", &["--type-id", "279"]),
-    ),
-    (
-        "batch_archive",
-        ("archive", &["--default"]),
-        ("archive", &["--type-id", "279"]),
-    ),
+    ("batch_create_default", &["associate"]),
+    ("batch_archive", &["archive --default"]),
     (
         "batch_archive_labels",
-        ("archive", &["--type-id", "279"]),
-        ("archive", &["--default"]),
+        &["archive --type-id", "archive --label"],
     ),
-    (
-        "batch_read",
-        ("export", &["--output", "out.csv"]),
-        ("associate", &[]),
-    ),
+    ("batch_read", &["export"]),
 ];
+
+/// The forms the built CLI's `--help` says `version` can run.
+fn runnable_forms(
+    cli: &dyn Fn(&[&str]) -> std::process::Output,
+    version: &str,
+) -> BTreeSet<&'static str> {
+    let mut runnable = BTreeSet::new();
+    for command in ["associate", "archive", "export"] {
+        let help = String::from_utf8(cli(&[command, "--help"]).stdout).unwrap();
+        let listed = help
+            .split_once("API versions that can run it:\n")
+            .unwrap_or_else(|| panic!("`{command} --help` lists no versions: {help}"))
+            .1;
+        for line in listed.lines() {
+            let Some((form, versions)) = line.trim().split_once(": ") else {
+                continue;
+            };
+            if versions.split(", ").any(|listed| listed == version) {
+                runnable.insert(known_form(form).0);
+            }
+        }
+    }
+    runnable
+}
+
+/// Whether the spec has the operation `name`.
+fn has_operation(text: &str, name: &str) -> bool {
+    let spec: Value = serde_norway::from_str(text).unwrap();
+    spec["paths"].as_object().is_some_and(|paths| {
+        paths.values().any(|item| {
+            item.as_object()
+                .is_some_and(|methods| methods.values().any(|op| op["operationId"] == name))
+        })
+    })
+}
 
 /// The arguments of an invocation over the files the drill writes: the pairs of `good.csv`,
 /// or the ids of `ids.csv` for `export`.

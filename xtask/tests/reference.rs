@@ -96,7 +96,12 @@ fn reference_operations(version: &str) -> BTreeMap<String, Vec<String>> {
         .split(&format!("### {version}: "))
         .nth(1)
         .and_then(|rest| rest.split("###").next())
-        .unwrap();
+        .unwrap_or_else(|| {
+            panic!(
+                "spec/sources/hubspot-associations.md has no `### {version}: ` table: record the \
+                 reference's operations of {version} there (see `cargo xtask bump`'s next steps)"
+            )
+        });
     section
         .lines()
         .filter(|line| line.starts_with("| `"))
