@@ -795,10 +795,15 @@ mod tests {
         );
     }
 
-    /// The models of `api`, with no open enums and no lenient types.
-    fn models_of(api: &OpenAPI) -> Models {
+    /// The models of a spec whose `components.schemas` are `schemas` (YAML indented by four),
+    /// with no open enums and no lenient types.
+    fn models_of(schemas: &str) -> Models {
+        let text = format!(
+            "openapi: 3.0.3\ninfo: {{title: t, version: v4}}\npaths: {{}}\ncomponents:\n  schemas:\n{schemas}"
+        );
+        let api: OpenAPI = serde_norway::from_str(&text).unwrap();
         let (models, _) = models(
-            api,
+            &api,
             &[],
             &BTreeSet::new(),
             Path::new("spec/v4/openapi.yaml"),
@@ -809,13 +814,8 @@ mod tests {
 
     #[test]
     fn fields_carry_json_names_rust_types_and_whether_required() {
-        let api: OpenAPI = serde_norway::from_str(
+        let models = models_of(
             r#"
-openapi: 3.0.3
-info: {title: t, version: v4}
-paths: {}
-components:
-  schemas:
     Thing:
       type: object
       required: [size]
@@ -825,9 +825,8 @@ components:
         when: {type: string, format: date-time, description: w}
     ObjectId: {type: string, description: i}
 "#,
-        )
-        .unwrap();
-        let thing = &models_of(&api).structs["Thing"];
+        );
+        let thing = &models.structs["Thing"];
         assert_eq!(
             thing["size"],
             Field {
@@ -849,13 +848,8 @@ components:
 
     #[test]
     fn every_scalar_and_array_typify_writes_is_a_typed_value() {
-        let api: OpenAPI = serde_norway::from_str(
+        let models = models_of(
             r#"
-openapi: 3.0.3
-info: {title: t, version: v4}
-paths: {}
-components:
-  schemas:
     Thing:
       type: object
       required: [tags, day, address, small, pair]
@@ -866,9 +860,8 @@ components:
         small: {type: integer, format: uint8}
         pair: {type: array, items: {type: string}, minItems: 2, maxItems: 2}
 "#,
-        )
-        .unwrap();
-        let thing = &models_of(&api).structs["Thing"];
+        );
+        let thing = &models.structs["Thing"];
         let written = |field: &str| {
             let ty = &thing[field].ty;
             (
