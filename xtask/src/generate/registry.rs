@@ -80,24 +80,28 @@ fn status(status: &Status) -> TokenStream {
     }
 }
 
-/// The constants of a version's scope lists, each list once: its operations share them.
-fn scope_lists(version: &Version) -> Vec<(Vec<String>, proc_macro2::Ident)> {
-    let mut lists: Vec<(Vec<String>, proc_macro2::Ident)> = Vec::new();
-    for op in version.operations.iter().filter(|op| !op.scopes.is_empty()) {
-        if !lists.iter().any(|(scopes, _)| *scopes == op.scopes) {
-            let name = format_ident!(
-                "{}_SCOPES_{}",
-                version.module.to_uppercase(),
-                lists.len() + 1
-            );
-            lists.push((op.scopes.clone(), name));
+/// Each distinct scope list of the versions, once, with the versions whose operations use it:
+/// they all share its constant, `SCOPES_<n>` (the n-th list here).
+fn scope_lists(versions: &[Version]) -> Vec<(&[String], Vec<&Version>)> {
+    let mut lists: Vec<(&[String], Vec<&Version>)> = Vec::new();
+    for version in versions {
+        for op in version.operations.iter().filter(|op| !op.scopes.is_empty()) {
+            match lists.iter_mut().find(|(scopes, _)| *scopes == op.scopes) {
+                Some((_, users)) if users.last().is_some_and(|last| last.name == version.name) => {}
+                Some((_, users)) => users.push(version),
+                None => lists.push((&op.scopes, vec![version])),
+            }
         }
     }
     lists
 }
 
+fn scope_constant(index: usize) -> proc_macro2::Ident {
+    format_ident!("SCOPES_{}", index + 1)
+}
+
 /// The registry's row of one operation.
-fn operation_info(op: &Operation, scopes: &[(Vec<String>, proc_macro2::Ident)]) -> TokenStream {
+fn operation_info(op: &Operation, scopes: &[(&[String], Vec<&Version>)]) -> TokenStream {
     let name = &op.id;
     let method = op.method.as_str();
     let path = op.path.to_string();
@@ -112,8 +116,11 @@ fn operation_info(op: &Operation, scopes: &[(Vec<String>, proc_macro2::Ident)]) 
         None => quote!(None),
     };
     let retry = format_ident!("{}", op.retry.variant());
-    let scopes = match scopes.iter().find(|(list, _)| *list == op.scopes) {
-        Some((_, constant)) => quote!(#constant),
+    let scopes = match scopes.iter().position(|(list, _)| *list == op.scopes) {
+        Some(index) => {
+            let constant = scope_constant(index);
+            quote!(#constant)
+        }
         None => quote!(&[]),
     };
     let exemptions = &op.rate_limit_exemptions;
@@ -161,28 +168,34 @@ pub fn registry(versions: &[Version]) -> TokenStream {
         Some(date) => quote!(Some(#date)),
         None => quote!(None),
     });
-    let mut scope_constants = Vec::new();
-    let operation_tables: Vec<TokenStream> = versions
-        .iter()
-        .map(|v| {
-            let lists = scope_lists(v);
-            let rows = v.operations.iter().map(|op| operation_info(op, &lists));
-            let feature = &v.module;
-            for (scopes, name) in &lists {
-                let doc = docs(&format!(
-                    "The OAuth scopes of some operations of version {}, any one of which lets \
-                     a call through.",
-                    v.name
-                ));
-                scope_constants.push(quote! {
-                    #doc
-                    #[cfg(feature = #feature)]
-                    const #name: &[&str] = &[#(#scopes),*];
-                });
-            }
-            quote!(&[#(#rows),*])
-        })
-        .collect();
+    let lists = scope_lists(versions);
+    let scope_constants = lists.iter().enumerate().map(|(index, (scopes, users))| {
+        let names: Vec<&str> = users.iter().map(|v| v.name.as_str()).collect();
+        let features: Vec<&str> = users.iter().map(|v| v.module.as_str()).collect();
+        let cfg = match features.as_slice() {
+            [one] => quote!(#[cfg(feature = #one)]),
+            many => quote!(#[cfg(any(#(feature = #many),*))]),
+        };
+        let doc = docs(&format!(
+            "The OAuth scopes of some operations of {} {}, any one of which lets a call through.",
+            if names.len() == 1 {
+                "version"
+            } else {
+                "versions"
+            },
+            names.join(", ")
+        ));
+        let name = scope_constant(index);
+        quote! {
+            #doc
+            #cfg
+            const #name: &[&str] = &[#(#scopes),*];
+        }
+    });
+    let operation_tables = versions.iter().map(|v| {
+        let rows = v.operations.iter().map(|op| operation_info(op, &lists));
+        quote!(&[#(#rows),*])
+    });
     let removals = versions.iter().map(|v| {
         let rows = v.removed.iter().map(|removal| {
             let name = &removal.operation;
