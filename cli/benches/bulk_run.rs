@@ -16,7 +16,7 @@
 //!
 //! `shared`: four runs at once on one account (20,000 pairs each, 100 a request, each at the
 //! whole limit of 50 requests a second, which is the fake's), first each on its own, then
-//! sharing one budget through a real `redis-server` (which `.ci/run` installs). Reported per
+//! sharing one budget through a real `redis-server` (which `cargo xtask test` installs). Reported per
 //! row: requests, 429s (count and share of the requests), failed pairs, the wall time against
 //! the shortest the limit allows (and their ratio, the share of the limit used), and the
 //! largest peak RSS of the four.

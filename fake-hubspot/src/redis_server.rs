@@ -20,8 +20,8 @@ impl RedisServer {
     /// Starts a server on a free port.
     ///
     /// # Panics
-    /// When `redis-server` is not installed (Debian's package `redis-server`, which `.ci/run`
-    /// installs), or does not answer within ten seconds: a test that needs it fails rather
+    /// When `redis-server` is not installed (Debian's package `redis-server`, which `cargo xtask
+    /// test` installs), or does not answer within ten seconds: a test that needs it fails rather
     /// than pass without it.
     pub fn start() -> Self {
         let port = TcpListener::bind("127.0.0.1:0")
@@ -66,7 +66,7 @@ impl RedisServer {
             .unwrap_or_else(|error| {
                 panic!(
                     "redis-server cannot be started ({error}): install Debian's redis-server \
-                     package, as .ci/run does"
+                     package, as `cargo xtask test` does"
                 )
             });
         self.child = Some(child);

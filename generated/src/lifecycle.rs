@@ -245,7 +245,8 @@ mod tests {
     #[test]
     fn a_version_without_an_operation_says_who_removed_it_and_who_has_it() {
         // The registry's own removals: every version that drops an operation another has.
-        let mut checked = 0;
+        // (A build may have none: the bump drill, xtask/tests/bump_drill.rs, removes operations
+        // in a scratch copy and checks the whole path, the CLI's refusal included.)
         for version in ApiVersion::ALL.iter().copied() {
             for removal in version.removed_operations() {
                 let missing = version.require(&[removal.name]).unwrap_err();
@@ -255,7 +256,6 @@ mod tests {
                 let text = missing.to_string();
                 assert!(text.contains(removal.name), "{text}");
                 assert!(text.contains(&format!("removed it in {version}")), "{text}");
-                checked += 1;
             }
             let first = version.operations()[0].name;
             assert_eq!(version.require(&[first]), Ok(()));
@@ -268,6 +268,5 @@ mod tests {
                     .ends_with("no version of this build has it")
             );
         }
-        assert!(checked > 0, "no version of the build removes an operation");
     }
 }

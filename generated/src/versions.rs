@@ -43,9 +43,11 @@ pub use crate::v2026_03 as newest_generally_available;
 use std::fmt;
 use std::str::FromStr;
 
-/// The OAuth scopes of some operations of versions v4, 2025-09, 2026-03, any one of which
-/// lets a call through.
-#[cfg(any(feature = "v4", feature = "v2025_09", feature = "v2026_03"))]
+/// The OAuth scopes of some operations of versions v4, 2025-09, 2026-03, 2026-09, any one
+/// of which lets a call through.
+#[cfg(
+    any(feature = "v4", feature = "v2025_09", feature = "v2026_03", feature = "v2026_09")
+)]
 const SCOPES_1: &[&str] = &[
     "crm.objects.appointments.read",
     "crm.objects.appointments.sensitive.read.v2",
@@ -130,9 +132,11 @@ const SCOPES_1: &[&str] = &[
     "tickets.sensitive.v2",
 ];
 
-/// The OAuth scopes of some operations of versions v4, 2025-09, 2026-03, any one of which
-/// lets a call through.
-#[cfg(any(feature = "v4", feature = "v2025_09", feature = "v2026_03"))]
+/// The OAuth scopes of some operations of versions v4, 2025-09, 2026-03, 2026-09, any one
+/// of which lets a call through.
+#[cfg(
+    any(feature = "v4", feature = "v2025_09", feature = "v2026_03", feature = "v2026_09")
+)]
 const SCOPES_2: &[&str] = &[
     "crm.objects.appointments.read",
     "crm.objects.appointments.sensitive.read.v2",
@@ -216,9 +220,9 @@ const SCOPES_2: &[&str] = &[
     "tickets.sensitive.v2",
 ];
 
-/// The OAuth scopes of some operations of versions 2025-09, 2026-09, any one of which lets
-/// a call through.
-#[cfg(any(feature = "v2025_09", feature = "v2026_09"))]
+/// The OAuth scopes of some operations of version 2025-09, any one of which lets a call
+/// through.
+#[cfg(feature = "v2025_09")]
 const SCOPES_3: &[&str] = &[
     "crm.objects.appointments.read",
     "crm.objects.appointments.sensitive.read.v2",
@@ -288,84 +292,6 @@ const SCOPES_3: &[&str] = &[
     "crm.objects.users.write",
     "e-commerce",
     "media_bridge.read",
-    "tickets",
-    "tickets.highly_sensitive.v2",
-    "tickets.sensitive.v2",
-];
-
-/// The OAuth scopes of some operations of version 2026-09, any one of which lets a call
-/// through.
-#[cfg(feature = "v2026_09")]
-const SCOPES_4: &[&str] = &[
-    "crm.objects.appointments.read",
-    "crm.objects.appointments.sensitive.read.v2",
-    "crm.objects.appointments.sensitive.write.v2",
-    "crm.objects.appointments.write",
-    "crm.objects.carts.read",
-    "crm.objects.carts.write",
-    "crm.objects.commercepayments.read",
-    "crm.objects.commercepayments.write",
-    "crm.objects.companies.highly_sensitive.read.v2",
-    "crm.objects.companies.highly_sensitive.write.v2",
-    "crm.objects.companies.read",
-    "crm.objects.companies.sensitive.read.v2",
-    "crm.objects.companies.sensitive.write.v2",
-    "crm.objects.companies.write",
-    "crm.objects.contacts.highly_sensitive.read.v2",
-    "crm.objects.contacts.highly_sensitive.write.v2",
-    "crm.objects.contacts.read",
-    "crm.objects.contacts.sensitive.read.v2",
-    "crm.objects.contacts.sensitive.write.v2",
-    "crm.objects.contacts.write",
-    "crm.objects.courses.read",
-    "crm.objects.courses.write",
-    "crm.objects.custom.highly_sensitive.read.v2",
-    "crm.objects.custom.highly_sensitive.write.v2",
-    "crm.objects.custom.read",
-    "crm.objects.custom.sensitive.read.v2",
-    "crm.objects.custom.sensitive.write.v2",
-    "crm.objects.custom.write",
-    "crm.objects.deals.highly_sensitive.read.v2",
-    "crm.objects.deals.highly_sensitive.write.v2",
-    "crm.objects.deals.read",
-    "crm.objects.deals.sensitive.read.v2",
-    "crm.objects.deals.sensitive.write.v2",
-    "crm.objects.deals.write",
-    "crm.objects.goals.read",
-    "crm.objects.goals.write",
-    "crm.objects.invoices.read",
-    "crm.objects.invoices.write",
-    "crm.objects.leads.read",
-    "crm.objects.leads.write",
-    "crm.objects.line_items.read",
-    "crm.objects.line_items.write",
-    "crm.objects.listings.read",
-    "crm.objects.listings.write",
-    "crm.objects.orders.read",
-    "crm.objects.orders.write",
-    "crm.objects.partner-clients.read",
-    "crm.objects.partner-clients.write",
-    "crm.objects.partner-services.read",
-    "crm.objects.partner-services.write",
-    "crm.objects.products.read",
-    "crm.objects.products.write",
-    "crm.objects.projects.highly_sensitive.read",
-    "crm.objects.projects.highly_sensitive.write",
-    "crm.objects.projects.read",
-    "crm.objects.projects.sensitive.read",
-    "crm.objects.projects.sensitive.write",
-    "crm.objects.projects.write",
-    "crm.objects.quotes.read",
-    "crm.objects.quotes.write",
-    "crm.objects.services.read",
-    "crm.objects.services.write",
-    "crm.objects.subscriptions.read",
-    "crm.objects.subscriptions.write",
-    "crm.objects.users.read",
-    "crm.objects.users.write",
-    "e-commerce",
-    "media_bridge.read",
-    "oauth",
     "tickets",
     "tickets.highly_sensitive.v2",
     "tickets.sensitive.v2",
@@ -1289,6 +1215,20 @@ impl ApiVersion {
             Self::V2026_09 => {
                 &[
                     crate::OperationInfo {
+                        name: "list",
+                        method: "GET",
+                        path: "/crm/objects/2026-09/{objectType}/{objectId}/associations/{toObjectType}",
+                        success: &[crate::DocumentedStatus::Code(200)],
+                        success_body: true,
+                        batch_cap: None,
+                        retry: crate::RetryClass::Idempotent,
+                        scopes: SCOPES_1,
+                        rate_limit_exemptions: &[],
+                        success_example: Some(
+                            "{\"paging\":{\"next\":{\"after\":\"MjA=\",\"link\":\"?after=MjA=\"}},\"results\":[{\"associationTypes\":[{\"category\":\"HUBSPOT_DEFINED\",\"typeId\":279},{\"category\":\"USER_DEFINED\",\"label\":\"Billing contact\",\"typeId\":37}],\"toObjectId\":\"5790939450\"}]}",
+                        ),
+                    },
+                    crate::OperationInfo {
                         name: "create",
                         method: "PUT",
                         path: "/crm/objects/2026-09/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}",
@@ -1296,7 +1236,7 @@ impl ApiVersion {
                         success_body: true,
                         batch_cap: None,
                         retry: crate::RetryClass::Idempotent,
-                        scopes: SCOPES_4,
+                        scopes: SCOPES_1,
                         rate_limit_exemptions: &[],
                         success_example: Some(
                             "{\"fromObjectId\":\"29851\",\"fromObjectTypeId\":\"0-1\",\"labels\":[\"Billing contact\"],\"toObjectId\":\"5790939450\",\"toObjectTypeId\":\"0-2\"}",
@@ -1310,7 +1250,7 @@ impl ApiVersion {
                         success_body: false,
                         batch_cap: None,
                         retry: crate::RetryClass::Idempotent,
-                        scopes: SCOPES_4,
+                        scopes: SCOPES_1,
                         rate_limit_exemptions: &[],
                         success_example: None,
                     },
@@ -1322,7 +1262,7 @@ impl ApiVersion {
                         success_body: true,
                         batch_cap: None,
                         retry: crate::RetryClass::Idempotent,
-                        scopes: SCOPES_4,
+                        scopes: SCOPES_1,
                         rate_limit_exemptions: &[],
                         success_example: Some(
                             "{\"completedAt\":\"2024-03-01T10:00:02Z\",\"errors\":[{\"category\":\"<string>\",\"context\":{\"cillum_8c\":[\"<string>\",\"<string>\"]},\"errors\":[{\"code\":\"<string>\",\"context\":{\"magnab\":[\"<string>\",\"<string>\"]},\"in\":\"<string>\",\"message\":\"<string>\",\"subCategory\":\"<string>\"}],\"id\":\"<string>\",\"links\":{\"mollit_4\":\"<string>\"},\"message\":\"<string>\",\"status\":\"<string>\",\"subCategory\":{}}],\"links\":{\"Ut_bfe\":\"<string>\",\"aute8\":\"<string>\"},\"numErrors\":2,\"requestedAt\":\"2024-03-01T10:00:00Z\",\"results\":[{\"associationSpec\":{\"associationCategory\":\"HUBSPOT_DEFINED\",\"associationTypeId\":279},\"from\":{\"id\":\"<string>\"},\"to\":{\"id\":\"<string>\"}},{\"associationSpec\":{\"associationCategory\":\"INTEGRATOR_DEFINED\",\"associationTypeId\":12},\"from\":{\"id\":\"<string>\"},\"to\":{\"id\":\"<string>\"}}],\"startedAt\":\"2024-03-01T10:00:01Z\",\"status\":\"CANCELED\"}",
@@ -1332,14 +1272,17 @@ impl ApiVersion {
                         name: "batch_create",
                         method: "POST",
                         path: "/crm/associations/2026-09/{fromObjectType}/{toObjectType}/batch/create",
-                        success: &[crate::DocumentedStatus::Code(200)],
+                        success: &[
+                            crate::DocumentedStatus::Code(201),
+                            crate::DocumentedStatus::Code(207),
+                        ],
                         success_body: true,
                         batch_cap: Some(2000),
                         retry: crate::RetryClass::Batch,
-                        scopes: SCOPES_3,
+                        scopes: SCOPES_2,
                         rate_limit_exemptions: &["ten-secondly"],
                         success_example: Some(
-                            "{\"completedAt\":\"2026-03-01T10:00:01.456Z\",\"results\":[{\"fromObjectId\":\"29851\",\"fromObjectTypeId\":\"0-1\",\"labels\":[\"Billing contact\"],\"toObjectId\":\"5790939450\",\"toObjectTypeId\":\"0-2\"}],\"startedAt\":\"2026-03-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
+                            "{\"completedAt\":\"2026-09-01T10:00:01.456Z\",\"results\":[{\"fromObjectId\":\"29851\",\"fromObjectTypeId\":\"0-1\",\"labels\":[\"Billing contact\"],\"toObjectId\":\"5790939450\",\"toObjectTypeId\":\"0-2\"}],\"startedAt\":\"2026-09-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
                         ),
                     },
                     crate::OperationInfo {
@@ -1350,24 +1293,27 @@ impl ApiVersion {
                         success_body: true,
                         batch_cap: None,
                         retry: crate::RetryClass::Batch,
-                        scopes: SCOPES_3,
+                        scopes: SCOPES_2,
                         rate_limit_exemptions: &["ten-secondly"],
                         success_example: Some(
-                            "{\"completedAt\":\"2026-03-01T10:00:01.456Z\",\"results\":[{\"associationSpec\":{\"associationCategory\":\"HUBSPOT_DEFINED\",\"associationTypeId\":279},\"from\":{\"id\":\"29851\"},\"to\":{\"id\":\"5790939450\"}}],\"startedAt\":\"2026-03-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
+                            "{\"completedAt\":\"2026-09-01T10:00:01.456Z\",\"results\":[{\"associationSpec\":{\"associationCategory\":\"HUBSPOT_DEFINED\",\"associationTypeId\":279},\"from\":{\"id\":\"29851\"},\"to\":{\"id\":\"5790939450\"}}],\"startedAt\":\"2026-09-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
                         ),
                     },
                     crate::OperationInfo {
                         name: "batch_read",
                         method: "POST",
                         path: "/crm/associations/2026-09/{fromObjectType}/{toObjectType}/batch/read",
-                        success: &[crate::DocumentedStatus::Code(200)],
+                        success: &[
+                            crate::DocumentedStatus::Code(200),
+                            crate::DocumentedStatus::Code(207),
+                        ],
                         success_body: true,
                         batch_cap: Some(1000),
                         retry: crate::RetryClass::Batch,
-                        scopes: SCOPES_3,
+                        scopes: SCOPES_2,
                         rate_limit_exemptions: &["ten-secondly"],
                         success_example: Some(
-                            "{\"completedAt\":\"2026-03-01T10:00:01.456Z\",\"results\":[{\"from\":{\"id\":\"29851\"},\"paging\":{\"next\":{\"after\":\"MjA=\",\"link\":\"?after=MjA=\"}},\"to\":[{\"associationTypes\":[{\"category\":\"HUBSPOT_DEFINED\",\"typeId\":279}],\"toObjectId\":\"5790939450\"}]}],\"startedAt\":\"2026-03-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
+                            "{\"completedAt\":\"2026-09-01T10:00:01.456Z\",\"results\":[{\"from\":{\"id\":\"29851\"},\"paging\":{\"next\":{\"after\":\"MjA=\",\"link\":\"?after=MjA=\"}},\"to\":[{\"associationTypes\":[{\"category\":\"HUBSPOT_DEFINED\",\"typeId\":279}],\"toObjectId\":\"5790939450\"}]}],\"startedAt\":\"2026-09-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
                         ),
                     },
                     crate::OperationInfo {
@@ -1378,10 +1324,10 @@ impl ApiVersion {
                         success_body: true,
                         batch_cap: None,
                         retry: crate::RetryClass::Batch,
-                        scopes: SCOPES_3,
+                        scopes: SCOPES_2,
                         rate_limit_exemptions: &["ten-secondly"],
                         success_example: Some(
-                            "{\"completedAt\":\"2026-03-01T10:00:01.456Z\",\"results\":[],\"startedAt\":\"2026-03-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
+                            "{\"completedAt\":\"2026-09-01T10:00:01.456Z\",\"results\":[],\"startedAt\":\"2026-09-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
                         ),
                     },
                     crate::OperationInfo {
@@ -1392,10 +1338,10 @@ impl ApiVersion {
                         success_body: true,
                         batch_cap: None,
                         retry: crate::RetryClass::Batch,
-                        scopes: SCOPES_3,
+                        scopes: SCOPES_2,
                         rate_limit_exemptions: &["ten-secondly"],
                         success_example: Some(
-                            "{\"completedAt\":\"2026-03-01T10:00:01.456Z\",\"results\":[],\"startedAt\":\"2026-03-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
+                            "{\"completedAt\":\"2026-09-01T10:00:01.456Z\",\"results\":[],\"startedAt\":\"2026-09-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
                         ),
                     },
                     crate::OperationInfo {
@@ -1406,7 +1352,7 @@ impl ApiVersion {
                         success_body: true,
                         batch_cap: None,
                         retry: crate::RetryClass::Idempotent,
-                        scopes: SCOPES_3,
+                        scopes: SCOPES_2,
                         rate_limit_exemptions: &["ten-secondly"],
                         success_example: Some(
                             "{\"results\":[{\"category\":\"USER_DEFINED\",\"label\":\"Billing contact\",\"typeId\":37}]}",
@@ -1420,7 +1366,7 @@ impl ApiVersion {
                         success_body: false,
                         batch_cap: None,
                         retry: crate::RetryClass::Idempotent,
-                        scopes: SCOPES_3,
+                        scopes: SCOPES_2,
                         rate_limit_exemptions: &["ten-secondly"],
                         success_example: None,
                     },
@@ -1432,7 +1378,7 @@ impl ApiVersion {
                         success_body: true,
                         batch_cap: None,
                         retry: crate::RetryClass::Never,
-                        scopes: SCOPES_3,
+                        scopes: SCOPES_2,
                         rate_limit_exemptions: &["ten-secondly"],
                         success_example: Some(
                             "{\"results\":[{\"category\":\"USER_DEFINED\",\"label\":\"Billing contact\",\"typeId\":37}]}",
@@ -1446,7 +1392,7 @@ impl ApiVersion {
                         success_body: false,
                         batch_cap: None,
                         retry: crate::RetryClass::Idempotent,
-                        scopes: SCOPES_3,
+                        scopes: SCOPES_2,
                         rate_limit_exemptions: &["ten-secondly"],
                         success_example: None,
                     },
@@ -1458,7 +1404,7 @@ impl ApiVersion {
                         success_body: true,
                         batch_cap: None,
                         retry: crate::RetryClass::Idempotent,
-                        scopes: SCOPES_3,
+                        scopes: SCOPES_2,
                         rate_limit_exemptions: &["ten-secondly"],
                         success_example: Some(
                             "{\"results\":[{\"category\":\"USER_DEFINED\",\"label\":\"Billing contact\",\"typeId\":37,\"userEnforcedMaxToObjectIds\":5}]}",
@@ -1472,7 +1418,7 @@ impl ApiVersion {
                         success_body: true,
                         batch_cap: None,
                         retry: crate::RetryClass::Idempotent,
-                        scopes: SCOPES_3,
+                        scopes: SCOPES_2,
                         rate_limit_exemptions: &["ten-secondly"],
                         success_example: Some(
                             "{\"results\":[{\"category\":\"USER_DEFINED\",\"label\":\"Billing contact\",\"typeId\":37,\"userEnforcedMaxToObjectIds\":5}]}",
@@ -1482,28 +1428,34 @@ impl ApiVersion {
                         name: "batch_create_limits",
                         method: "POST",
                         path: "/crm/associations/2026-09/definitions/configurations/{fromObjectType}/{toObjectType}/batch/create",
-                        success: &[crate::DocumentedStatus::Code(200)],
+                        success: &[
+                            crate::DocumentedStatus::Code(201),
+                            crate::DocumentedStatus::Code(207),
+                        ],
                         success_body: true,
                         batch_cap: None,
                         retry: crate::RetryClass::Batch,
-                        scopes: SCOPES_3,
+                        scopes: SCOPES_2,
                         rate_limit_exemptions: &["ten-secondly"],
                         success_example: Some(
-                            "{\"completedAt\":\"2026-03-01T10:00:01.456Z\",\"results\":[{\"category\":\"USER_DEFINED\",\"label\":\"Billing contact\",\"typeId\":37,\"userEnforcedMaxToObjectIds\":5}],\"startedAt\":\"2026-03-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
+                            "{\"completedAt\":\"2026-09-01T10:00:01.456Z\",\"results\":[{\"category\":\"USER_DEFINED\",\"label\":\"Billing contact\",\"typeId\":37,\"userEnforcedMaxToObjectIds\":5}],\"startedAt\":\"2026-09-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
                         ),
                     },
                     crate::OperationInfo {
                         name: "batch_update_limits",
                         method: "POST",
                         path: "/crm/associations/2026-09/definitions/configurations/{fromObjectType}/{toObjectType}/batch/update",
-                        success: &[crate::DocumentedStatus::Code(200)],
+                        success: &[
+                            crate::DocumentedStatus::Code(200),
+                            crate::DocumentedStatus::Code(207),
+                        ],
                         success_body: true,
                         batch_cap: None,
                         retry: crate::RetryClass::Batch,
-                        scopes: SCOPES_3,
+                        scopes: SCOPES_2,
                         rate_limit_exemptions: &["ten-secondly"],
                         success_example: Some(
-                            "{\"completedAt\":\"2026-03-01T10:00:01.456Z\",\"results\":[{\"category\":\"USER_DEFINED\",\"typeId\":37,\"userEnforcedMaxToObjectIds\":3}],\"startedAt\":\"2026-03-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
+                            "{\"completedAt\":\"2026-09-01T10:00:01.456Z\",\"results\":[{\"category\":\"USER_DEFINED\",\"typeId\":37,\"userEnforcedMaxToObjectIds\":3}],\"startedAt\":\"2026-09-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
                         ),
                     },
                     crate::OperationInfo {
@@ -1514,10 +1466,10 @@ impl ApiVersion {
                         success_body: true,
                         batch_cap: None,
                         retry: crate::RetryClass::Batch,
-                        scopes: SCOPES_3,
+                        scopes: SCOPES_2,
                         rate_limit_exemptions: &["ten-secondly"],
                         success_example: Some(
-                            "{\"completedAt\":\"2026-03-01T10:00:01.456Z\",\"results\":[],\"startedAt\":\"2026-03-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
+                            "{\"completedAt\":\"2026-09-01T10:00:01.456Z\",\"results\":[],\"startedAt\":\"2026-09-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
                         ),
                     },
                     crate::OperationInfo {
@@ -1528,7 +1480,7 @@ impl ApiVersion {
                         success_body: true,
                         batch_cap: None,
                         retry: crate::RetryClass::Never,
-                        scopes: SCOPES_3,
+                        scopes: SCOPES_2,
                         rate_limit_exemptions: &["ten-secondly"],
                         success_example: Some(
                             "{\"enqueueTime\":{\"dateOnly\":false,\"timeZoneShift\":0,\"value\":1732212345678},\"userEmail\":\"ops@example.com\",\"userId\":12345}",
@@ -1550,16 +1502,7 @@ impl ApiVersion {
             #[cfg(feature = "v2026_03")]
             Self::V2026_03 => &[],
             #[cfg(feature = "v2026_09")]
-            Self::V2026_09 => {
-                &[
-                    crate::RemovedOperation {
-                        name: "list",
-                        note: Some(
-                            "Read the associations of a record with `batch_read` (one input per record, with the `after` cursor of its `paging.next` to read its next page), or with `batch_read_all`, which follows every cursor.",
-                        ),
-                    },
-                ]
-            }
+            Self::V2026_09 => &[],
         }
     }
 }
@@ -1807,6 +1750,9 @@ macro_rules! __with_operations_v2026_03 {
 #[macro_export]
 macro_rules! __with_operations_v2026_09 {
     ([] $($body:tt)*) => { $($body)* };
+    ([list $(, $rest:ident)*] $($body:tt)*) => {
+        $crate::__with_operations_v2026_09! { [$($rest),*] $($body)* }
+    };
     ([create $(, $rest:ident)*] $($body:tt)*) => {
         $crate::__with_operations_v2026_09! { [$($rest),*] $($body)* }
     };

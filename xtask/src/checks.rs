@@ -1,10 +1,12 @@
 //! `cargo xtask test`: every check of the workspace, as CI runs them, in one command.
 //!
-//! It installs the npm tools it needs (pinned by `package-lock.json`), then runs each check
-//! and reports all failures at the end, so that one run shows everything that is wrong.
+//! It provides what the checks need: the npm tools (pinned by `package-lock.json`) and the
+//! `redis-server` the shared-budget tests start (Debian's package, installed with apt-get where
+//! this user may; elsewhere it says what to install). Then it runs each check and reports all
+//! failures at the end, so that one run shows everything that is wrong.
 
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::time::Instant;
 
 /// One check: a name and the command that performs it.
@@ -99,11 +101,96 @@ fn npm_tools(root: &Path) -> Result<(), String> {
     }
 }
 
+/// What to run to install `redis-server` on this machine, for the message that asks for it.
+const REDIS_INSTALL_HINT: &str = "install it (Debian or Ubuntu: `sudo apt-get install redis-server`; \
+     Fedora: `sudo dnf install redis`; macOS: `brew install redis`) and run `cargo xtask test` again";
+
+/// Whether a program answers `--version` from the PATH.
+fn runs(program: &str) -> bool {
+    Command::new(program)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success())
+}
+
+/// Provides `redis-server`, which the tests of the shared rate-limit budget start on a free
+/// loopback port: where it is missing, installs Debian's package with apt-get when this user is
+/// root or may use sudo without a password; otherwise the error says what to install.
+fn redis_server() -> Result<(), String> {
+    if runs("redis-server") {
+        return Ok(());
+    }
+    let missing =
+        "redis-server is not installed: the tests of the shared rate-limit budget start one";
+    if !runs("apt-get") {
+        return Err(format!("{missing}; {REDIS_INSTALL_HINT}"));
+    }
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|output| output.stdout.trim_ascii() == b"0");
+    let sudo_without_password = || {
+        Command::new("sudo")
+            .args(["-n", "true"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success())
+    };
+    let through_sudo = if root {
+        false
+    } else if sudo_without_password() {
+        true
+    } else {
+        return Err(format!(
+            "{missing}, and installing it needs root; {REDIS_INSTALL_HINT}"
+        ));
+    };
+    println!("==> installing redis-server (apt-get)");
+    let apt = |args: &[&str]| {
+        let mut command = if through_sudo {
+            let mut sudo = Command::new("sudo");
+            sudo.args(["-n", "apt-get"]);
+            sudo
+        } else {
+            Command::new("apt-get")
+        };
+        command
+            .args(args)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .status()
+            .is_ok_and(|status| status.success())
+    };
+    let installed = apt(&["update", "-qq"])
+        && apt(&[
+            "install",
+            "-y",
+            "-qq",
+            "--no-install-recommends",
+            "redis-server",
+        ]);
+    if installed && runs("redis-server") {
+        Ok(())
+    } else {
+        Err(format!(
+            "{missing}, and `apt-get install redis-server` failed; {REDIS_INSTALL_HINT}"
+        ))
+    }
+}
+
 /// Runs every check; the error lists the ones that failed.
 pub fn run(root: &Path, spec_files: Vec<String>) -> Result<(), String> {
     npm_tools(root)?;
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut failed = Vec::new();
+    // A machine without redis-server still runs every other check: the message says what to
+    // install, and the run fails at the end.
+    if let Err(message) = redis_server() {
+        eprintln!("xtask: {message}");
+        failed.push("redis-server for the shared-budget tests");
+    }
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     for check in checks(root, &cargo, spec_files) {
         println!("==> {}", check.name);
         let started = Instant::now();

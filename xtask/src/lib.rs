@@ -2,6 +2,7 @@
 //! each stage; `main.rs` is the command line.
 
 pub mod association_types;
+pub mod audit;
 pub mod bench;
 pub mod bump;
 pub mod checks;

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use xtask::{bench, bump, checks, codegen, diff, generate, load, model, output};
+use xtask::{audit, bench, bump, checks, codegen, diff, generate, load, model, output};
 
 #[derive(Parser)]
 #[command(
@@ -42,6 +42,18 @@ enum Command {
         old: String,
         /// The version moved to, such as `2026-03`.
         new: String,
+        /// Print JSON instead of Markdown.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Compare every version of spec/ with the OpenAPI files HubSpot publishes for it: drift,
+    /// deliberate tolerances (spec/sources/audit-tolerances.tsv) and operations out of scope.
+    /// Exits with 1 when anything drifted.
+    Audit {
+        /// HubSpot's files: a checkout of its spec collection (each version's newest rollout
+        /// is read, its generally available folder before `-beta`), or JSON files.
+        #[arg(long = "hubspot", required = true, num_args = 1..)]
+        hubspot: Vec<PathBuf>,
         /// Print JSON instead of Markdown.
         #[arg(long)]
         json: bool,
@@ -160,6 +172,38 @@ fn run(root: &Path, command: Command) -> Result<ExitCode, String> {
                 print!("{}", diff::markdown(&report, 1));
             }
             Ok(if report.breaking {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Command::Audit { hubspot, json } => {
+            let sources = load::read_specs(root, Path::new(codegen::SPEC_DIR))
+                .map_err(|error| format!("xtask: cannot read spec/: {error}"))?;
+            let (specs, problems) = load::parse_all(&sources);
+            problems
+                .into_result(())
+                .map_err(|problems| problems.to_string())?;
+            let tolerances = match std::fs::read_to_string(root.join(audit::TOLERANCES_FILE)) {
+                Ok(text) => audit::parse_tolerances(&text)?,
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+                Err(error) => {
+                    return Err(format!(
+                        "xtask: cannot read {}: {error}",
+                        audit::TOLERANCES_FILE
+                    ));
+                }
+            };
+            let report = audit::audit(&specs, &audit::read_hubspot(&hubspot)?, &tolerances);
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
+                );
+            } else {
+                print!("{}", audit::markdown(&report));
+            }
+            Ok(if report.drift > 0 {
                 ExitCode::FAILURE
             } else {
                 ExitCode::SUCCESS

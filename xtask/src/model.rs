@@ -1325,7 +1325,7 @@ fn operation(api: &OpenAPI, op: &OperationAt<'_>) -> Result<Operation, Problem> 
 
 /// The OAuth scopes of the operation's security requirements (or the document's, when it
 /// gives none), of which any one lets a call through; in the order given, each once.
-fn scopes(api: &OpenAPI, operation: &openapiv3::Operation) -> Vec<String> {
+pub fn scopes(api: &OpenAPI, operation: &openapiv3::Operation) -> Vec<String> {
     let oauth: BTreeSet<&str> = api
         .components
         .iter()

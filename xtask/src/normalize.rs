@@ -197,8 +197,9 @@ fn relax(schema: &mut Schema) {
 pub const EPOCH_MILLISECONDS: &str = "milliseconds since the unix epoch";
 
 /// An integer documented as `int32` that holds milliseconds since the Unix epoch decodes into
-/// 64 bits: today's timestamps have 13 digits and overflow 32 bits. HubSpot documents 2026-09's
-/// `DateTime.value` as `int32`, and a client that believed it failed on every real report.
+/// 64 bits: today's timestamps have 13 digits and overflow 32 bits. HubSpot's preview of 2026-09
+/// documented `DateTime.value` as `int32`, and a client that believed it failed on every real
+/// report; the next version may do the same.
 ///
 /// Such an integer is recognised by its description (see [`EPOCH_MILLISECONDS`]), which the
 /// spec writes for every timestamp. Counts, type ids and user ids stay 32-bit: their values fit.

@@ -186,7 +186,7 @@ components:\n"
     );
     let text = replace_after(
         &text,
-        "    BatchResponseVoid:\n",
+        "    BatchResponse:\n",
         "      properties:\n",
         &format!(
             "      properties:\n        processed{tag}:\n          type: integer\n          format: int64\n          description: The number of inputs processed.\n"
@@ -202,7 +202,7 @@ components:\n"
 }
 
 /// The second bump's edits: a count narrowed to 32 bits, and the epoch-milliseconds timestamp
-/// documented as 32-bit (as HubSpot did in 2026-09), wherever the newest version has it.
+/// documented as 32-bit (as HubSpot's preview of 2026-09 did), wherever the newest version has it.
 fn second_edits(text: &str, tag: &str) -> String {
     let text = replace_after(
         text,
@@ -421,7 +421,7 @@ fn a_bump_with_every_kind_of_edit_needs_nothing_outside_spec() {
     assert_reported(
         &second_changes,
         "breaking",
-        "schema BatchResponseVoid",
+        "schema BatchResponse",
         &format!("field `processed{tag}` retyped from `Option<i64>` to `Option<i32>`"),
     );
     assert!(

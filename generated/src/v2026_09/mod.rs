@@ -8,21 +8,20 @@
 //! types: the unlabelled default type, HubSpot-defined types such as "primary company", and
 //! labels that an account defines itself.
 //!
-//! This is version 2026-09, HubSpot's September 2026 release. `list` is gone: `batch_read`,
-//! with a per-input `after` cursor, reads the associations of one record or many. Every
-//! batch operation answers a single 200 whose optional `errors` describe the inputs that
-//! failed.
+//! This is version 2026-09, HubSpot's September 2026 release, generally available: the same
+//! operations, success codes and shapes as 2026-03, at paths of its own.
 //!
 //! Generated from `spec/2026-09/openapi.yaml`; enable it with the cargo feature `v2026_09`.
 //!
 //! | method | HTTP | documented success | retried | inputs per request |
 //! |---|---|---|---|---|
+//! | [`list`](Client::list) | `GET /crm/objects/2026-09/{objectType}/{objectId}/associations/{toObjectType}` | 200 | yes | - |
 //! | [`create`](Client::create) | `PUT /crm/objects/2026-09/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}` | 201 | yes | - |
 //! | [`archive`](Client::archive) | `DELETE /crm/objects/2026-09/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}` | 204 | yes | - |
 //! | [`create_default`](Client::create_default) | `PUT /crm/objects/2026-09/{fromObjectType}/{fromObjectId}/associations/default/{toObjectType}/{toObjectId}` | 200 | yes | - |
-//! | [`batch_create`](Client::batch_create) | `POST /crm/associations/2026-09/{fromObjectType}/{toObjectType}/batch/create` | 200 | yes (batch) | 2000 |
+//! | [`batch_create`](Client::batch_create) | `POST /crm/associations/2026-09/{fromObjectType}/{toObjectType}/batch/create` | 201, 207 | yes (batch) | 2000 |
 //! | [`batch_create_default`](Client::batch_create_default) | `POST /crm/associations/2026-09/{fromObjectType}/{toObjectType}/batch/associate/default` | 200 | yes (batch) | no cap documented |
-//! | [`batch_read`](Client::batch_read) | `POST /crm/associations/2026-09/{fromObjectType}/{toObjectType}/batch/read` | 200 | yes (batch) | 1000 |
+//! | [`batch_read`](Client::batch_read) | `POST /crm/associations/2026-09/{fromObjectType}/{toObjectType}/batch/read` | 200, 207 | yes (batch) | 1000 |
 //! | [`batch_archive`](Client::batch_archive) | `POST /crm/associations/2026-09/{fromObjectType}/{toObjectType}/batch/archive` | 200 | yes (batch) | no cap documented |
 //! | [`batch_archive_labels`](Client::batch_archive_labels) | `POST /crm/associations/2026-09/{fromObjectType}/{toObjectType}/batch/labels/archive` | 200 | yes (batch) | no cap documented |
 //! | [`list_labels`](Client::list_labels) | `GET /crm/associations/2026-09/{fromObjectType}/{toObjectType}/labels` | 200 | yes | - |
@@ -31,8 +30,8 @@
 //! | [`delete_label`](Client::delete_label) | `DELETE /crm/associations/2026-09/{fromObjectType}/{toObjectType}/labels/{associationTypeId}` | 204 | yes | - |
 //! | [`list_all_limits`](Client::list_all_limits) | `GET /crm/associations/2026-09/definitions/configurations/all` | 200 | yes | - |
 //! | [`list_limits`](Client::list_limits) | `GET /crm/associations/2026-09/definitions/configurations/{fromObjectType}/{toObjectType}` | 200 | yes | - |
-//! | [`batch_create_limits`](Client::batch_create_limits) | `POST /crm/associations/2026-09/definitions/configurations/{fromObjectType}/{toObjectType}/batch/create` | 200 | yes (batch) | no cap documented |
-//! | [`batch_update_limits`](Client::batch_update_limits) | `POST /crm/associations/2026-09/definitions/configurations/{fromObjectType}/{toObjectType}/batch/update` | 200 | yes (batch) | no cap documented |
+//! | [`batch_create_limits`](Client::batch_create_limits) | `POST /crm/associations/2026-09/definitions/configurations/{fromObjectType}/{toObjectType}/batch/create` | 201, 207 | yes (batch) | no cap documented |
+//! | [`batch_update_limits`](Client::batch_update_limits) | `POST /crm/associations/2026-09/definitions/configurations/{fromObjectType}/{toObjectType}/batch/update` | 200, 207 | yes (batch) | no cap documented |
 //! | [`batch_purge_limits`](Client::batch_purge_limits) | `POST /crm/associations/2026-09/definitions/configurations/{fromObjectType}/{toObjectType}/batch/purge` | 200 | yes (batch) | no cap documented |
 //! | [`request_high_usage_report`](Client::request_high_usage_report) | `POST /crm/associations/2026-09/usage/high-usage-report/{userId}` | 200 | no | - |
 //!
@@ -43,11 +42,11 @@
 //! scope of the records' object types. [`crate::OperationInfo::scopes`] has each
 //! operation's list.
 //!
-//! [`create`](Client::create), [`archive`](Client::archive),
-//! [`create_default`](Client::create_default): any one of these 72:
+//! [`list`](Client::list), [`create`](Client::create), [`archive`](Client::archive),
+//! [`create_default`](Client::create_default): any one of these 81:
 //! `crm.objects.appointments.read`, `crm.objects.appointments.sensitive.read.v2`,
 //! `crm.objects.appointments.sensitive.write.v2`, `crm.objects.appointments.write`,
-//! `crm.objects.carts.read`, `crm.objects.carts.write`,
+//! `crm.objects.calls.read`, `crm.objects.carts.read`, `crm.objects.carts.write`,
 //! `crm.objects.commercepayments.read`, `crm.objects.commercepayments.write`,
 //! `crm.objects.companies.highly_sensitive.read.v2`,
 //! `crm.objects.companies.highly_sensitive.write.v2`, `crm.objects.companies.read`,
@@ -62,11 +61,12 @@
 //! `crm.objects.custom.write`, `crm.objects.deals.highly_sensitive.read.v2`,
 //! `crm.objects.deals.highly_sensitive.write.v2`, `crm.objects.deals.read`,
 //! `crm.objects.deals.sensitive.read.v2`, `crm.objects.deals.sensitive.write.v2`,
-//! `crm.objects.deals.write`, `crm.objects.goals.read`, `crm.objects.goals.write`,
-//! `crm.objects.invoices.read`, `crm.objects.invoices.write`, `crm.objects.leads.read`,
-//! `crm.objects.leads.write`, `crm.objects.line_items.read`,
+//! `crm.objects.deals.write`, `crm.objects.emails.read`, `crm.objects.goals.read`,
+//! `crm.objects.goals.write`, `crm.objects.invoices.read`, `crm.objects.invoices.write`,
+//! `crm.objects.leads.read`, `crm.objects.leads.write`, `crm.objects.line_items.read`,
 //! `crm.objects.line_items.write`, `crm.objects.listings.read`,
-//! `crm.objects.listings.write`, `crm.objects.orders.read`, `crm.objects.orders.write`,
+//! `crm.objects.listings.write`, `crm.objects.meetings.read`, `crm.objects.notes.read`,
+//! `crm.objects.orders.read`, `crm.objects.orders.write`,
 //! `crm.objects.partner-clients.read`, `crm.objects.partner-clients.write`,
 //! `crm.objects.partner-services.read`, `crm.objects.partner-services.write`,
 //! `crm.objects.products.read`, `crm.objects.products.write`,
@@ -76,8 +76,11 @@
 //! `crm.objects.projects.write`, `crm.objects.quotes.read`, `crm.objects.quotes.write`,
 //! `crm.objects.services.read`, `crm.objects.services.write`,
 //! `crm.objects.subscriptions.read`, `crm.objects.subscriptions.write`,
-//! `crm.objects.users.read`, `crm.objects.users.write`, `e-commerce`, `media_bridge.read`,
-//! `oauth`, `tickets`, `tickets.highly_sensitive.v2`, `tickets.sensitive.v2`.
+//! `crm.objects.tasks.read`, `crm.objects.tickets.highly_sensitive.read`,
+//! `crm.objects.tickets.highly_sensitive.write`, `crm.objects.tickets.sensitive.read`,
+//! `crm.objects.tickets.sensitive.write`, `crm.objects.users.read`,
+//! `crm.objects.users.write`, `e-commerce`, `media_bridge.read`, `oauth`, `tickets`,
+//! `tickets.highly_sensitive.v2`, `tickets.sensitive.v2`.
 //!
 //! [`batch_create`](Client::batch_create),
 //! [`batch_create_default`](Client::batch_create_default),
@@ -89,131 +92,12 @@
 //! [`batch_create_limits`](Client::batch_create_limits),
 //! [`batch_update_limits`](Client::batch_update_limits),
 //! [`batch_purge_limits`](Client::batch_purge_limits),
-//! [`request_high_usage_report`](Client::request_high_usage_report): any one of the 72
+//! [`request_high_usage_report`](Client::request_high_usage_report): any one of the 81
 //! above without `oauth`.
 //!
 //! # Changes from 2026-03
 //!
-//! ## Operations
-//!
-//! ### `batch_archive`
-//!
-//! - **breaking**: answers with `Option<types::BatchResponseVoid>` where it answered with
-//!   `Option<types::BatchResponse>`
-//! - **breaking**: `batch_archive_all` and `batch_archive_chunks` give each result as
-//!   `Value` where they gave `Map<String, Value>`
-//!
-//! ### `batch_archive_labels`
-//!
-//! - **breaking**: answers with `Option<types::BatchResponseVoid>` where it answered with
-//!   `Option<types::BatchResponse>`
-//! - **breaking**: `batch_archive_labels_all` and `batch_archive_labels_chunks` give each
-//!   result as `Value` where they gave `Map<String, Value>`
-//!
-//! ### `batch_create`
-//!
-//! - **breaking**: answers with `types::BatchResponseLabelsBetweenObjectPair` where it
-//!   answered with `types::BatchResponseLabelsBetweenObjectPairWithErrors`
-//! - **behaviour**: HubSpot documents success as 200 instead of 201, 207: any 2xx still
-//!   succeeds, but programs that check `status()` see 200 where they saw 201 or 207
-//!
-//! ### `batch_create_limits`
-//!
-//! - **breaking**: answers with
-//!   `types::BatchResponsePublicAssociationDefinitionUserConfiguration` where it answered
-//!   with `types::BatchResponsePublicAssociationDefinitionUserConfigurationWithErrors`
-//! - **behaviour**: HubSpot documents success as 200 instead of 201, 207: any 2xx still
-//!   succeeds, but programs that check `status()` see 200 where they saw 201 or 207
-//!
-//! ### `batch_purge_limits`
-//!
-//! - **breaking**: answers with `Option<types::BatchResponseVoid>` where it answered with
-//!   `Option<types::BatchResponse>`
-//! - **breaking**: `batch_purge_limits_all` and `batch_purge_limits_chunks` give each
-//!   result as `Value` where they gave `Map<String, Value>`
-//!
-//! ### `batch_read`
-//!
-//! - **breaking**: answers with `types::BatchResponsePublicAssociationMultiWithLabel` where
-//!   it answered with `types::BatchResponsePublicAssociationMultiWithLabelWithErrors`
-//! - **behaviour**: HubSpot documents success as 200 instead of 200, 207: any 2xx still
-//!   succeeds, but programs that check `status()` see 200 where they saw 200 or 207
-//!
-//! ### `batch_update_limits`
-//!
-//! - **breaking**: answers with
-//!   `types::BatchResponsePublicAssociationDefinitionConfigurationUpdateResult` where it
-//!   answered with
-//!   `types::BatchResponsePublicAssociationDefinitionConfigurationUpdateResultWithErrors`
-//! - **behaviour**: HubSpot documents success as 200 instead of 200, 207: any 2xx still
-//!   succeeds, but programs that check `status()` see 200 where they saw 200 or 207
-//!
-//! ### `list`
-//!
-//! - **breaking**: removed (was
-//!   `GET /crm/objects/2026-03/{objectType}/{objectId}/associations/{toObjectType}`), and
-//!   with it `list_stream`: Read the associations of a record with `batch_read` (one input
-//!   per record, with the `after` cursor of its `paging.next` to read its next page), or
-//!   with `batch_read_all`, which follows every cursor.
-//!
-//! ## Types
-//!
-//! ### `AssociationSpecWithLabel`
-//!
-//! - **breaking**: field `fromObjectTypeId` (`Option<String>`) removed
-//! - **breaking**: field `toObjectTypeId` (`Option<String>`) removed
-//!
-//! ### `BatchResponse`
-//!
-//! - **breaking**: removed
-//!
-//! ### `BatchResponseLabelsBetweenObjectPairWithErrors`
-//!
-//! - **breaking**: removed
-//!
-//! ### `BatchResponsePublicAssociationDefinitionConfigurationUpdateResultWithErrors`
-//!
-//! - **breaking**: removed
-//!
-//! ### `BatchResponsePublicAssociationDefinitionUserConfigurationWithErrors`
-//!
-//! - **breaking**: removed
-//!
-//! ### `BatchResponsePublicAssociationMultiWithLabelWithErrors`
-//!
-//! - **breaking**: removed
-//!
-//! ### `CollectionResponseMultiAssociatedObjectWithLabelForwardPaging`
-//!
-//! - **breaking**: removed
-//!
-//! ### `ForwardPaging`
-//!
-//! - **breaking**: removed
-//!
-//! ### `BatchResponseLabelsBetweenObjectPair`
-//!
-//! - compatible: field `errors` (`Vec<StandardError>`) added
-//! - compatible: field `numErrors` (`Option<i32>`) added
-//!
-//! ### `BatchResponsePublicAssociationDefinitionConfigurationUpdateResult`
-//!
-//! - compatible: field `errors` (`Vec<StandardError>`) added
-//! - compatible: field `numErrors` (`Option<i32>`) added
-//!
-//! ### `BatchResponsePublicAssociationDefinitionUserConfiguration`
-//!
-//! - compatible: field `errors` (`Vec<StandardError>`) added
-//! - compatible: field `numErrors` (`Option<i32>`) added
-//!
-//! ### `BatchResponsePublicAssociationMultiWithLabel`
-//!
-//! - compatible: field `errors` (`Vec<StandardError>`) added
-//! - compatible: field `numErrors` (`Option<i32>`) added
-//!
-//! ### `BatchResponseVoid`
-//!
-//! - compatible: added
+//! None for a program using the client.
 
 /// The request and response bodies of version 2026-09.
 pub mod types;
@@ -233,6 +117,15 @@ const CONTEXT: crate::bulk::ContextNames = crate::bulk::ContextNames {
     from: &["from", "fromObjectId", "id"],
     to: &["to", "toObjectId"],
 };
+
+/// The optional query parameters of [`Client::list`]: `ListQuery::default()` for none.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ListQuery {
+    /// The cursor of the page to read, from `paging.next.after` of the previous page.
+    pub after: Option<String>,
+    /// The most results to return in one page; at most 500, which is also the default.
+    pub limit: Option<i32>,
+}
 
 /// A client for version 2026-09 of the HubSpot CRM associations API.
 ///
@@ -263,6 +156,52 @@ impl Client {
         }
     }
 
+    /// List the associations of a record.
+    ///
+    /// Lists the records of `toObjectType` that the record `objectId` of `objectType` is
+    /// associated with, and every association type (label) between each pair. Results come in
+    /// pages of at most 500; pass the `after` cursor of `paging.next` to read the next page.
+    ///
+    /// See also [`list_stream`](Self::list_stream) (every item of every page, as a stream).
+    ///
+    /// | | |
+    /// |---|---|
+    /// | Request | `GET /crm/objects/2026-09/{objectType}/{objectId}/associations/{toObjectType}` |
+    /// | Documented success | 200, with a [`types::CollectionResponseMultiAssociatedObjectWithLabelForwardPaging`] |
+    /// | Retried | on transient failures |
+    /// | OAuth scopes | any one of 81 ([listed](crate::v2026_09#oauth-scopes)) |
+    ///
+    /// Any other 2xx with that body succeeds too. Sending it twice has the effect of sending it
+    /// once, so it is retried on transient failures.
+    ///
+    /// # Arguments
+    ///
+    /// - `object_type`: The object type of the record, by name (`contacts`) or by type id
+    ///   (`0-1`).
+    /// - `object_id`: The id of the record.
+    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
+    ///   by type id (`0-2`).
+    /// - `query.after`: The cursor of the page to read, from `paging.next.after` of the
+    ///   previous page.
+    /// - `query.limit`: The most results to return in one page; at most 500, which is also the
+    ///   default.
+    pub async fn list(
+        &self,
+        object_type: impl Into<crate::ObjectType>,
+        object_id: impl Into<crate::ObjectId>,
+        to_object_type: impl Into<crate::ObjectType>,
+        query: ListQuery,
+    ) -> Result<
+        Response<types::CollectionResponseMultiAssociatedObjectWithLabelForwardPaging>,
+        Error,
+    > {
+        let object_type: crate::ObjectType = object_type.into();
+        let object_id: crate::ObjectId = object_id.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
+        let call = Self::list_call(&object_type, &object_id, &to_object_type, &query)?;
+        self.transport.send(call).await?.json()
+    }
+
     /// Associate two records with the given types.
     ///
     /// Associates the record `objectId` of `objectType` with the record `toObjectId` of
@@ -274,7 +213,7 @@ impl Client {
     /// | Request | `PUT /crm/objects/2026-09/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}` |
     /// | Documented success | 201, with a [`types::LabelsBetweenObjectPair`] |
     /// | Retried | on transient failures |
-    /// | OAuth scopes | any one of 72 ([listed](crate::v2026_09#oauth-scopes)) |
+    /// | OAuth scopes | any one of 81 ([listed](crate::v2026_09#oauth-scopes)) |
     ///
     /// Any other 2xx with that body succeeds too. Sending it twice has the effect of sending it
     /// once, so it is retried on transient failures.
@@ -320,7 +259,7 @@ impl Client {
     /// | Request | `DELETE /crm/objects/2026-09/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}` |
     /// | Documented success | 204, without a body |
     /// | Retried | on transient failures |
-    /// | OAuth scopes | any one of 72 ([listed](crate::v2026_09#oauth-scopes)) |
+    /// | OAuth scopes | any one of 81 ([listed](crate::v2026_09#oauth-scopes)) |
     ///
     /// Any other 2xx succeeds too; a body, if one comes, is not read. Sending it twice has the
     /// effect of sending it once, so it is retried on transient failures.
@@ -363,7 +302,7 @@ impl Client {
     /// | Request | `PUT /crm/objects/2026-09/{fromObjectType}/{fromObjectId}/associations/default/{toObjectType}/{toObjectId}` |
     /// | Documented success | 200, with a [`types::BatchResponsePublicDefaultAssociation`] |
     /// | Retried | on transient failures |
-    /// | OAuth scopes | any one of 72 ([listed](crate::v2026_09#oauth-scopes)) |
+    /// | OAuth scopes | any one of 81 ([listed](crate::v2026_09#oauth-scopes)) |
     ///
     /// Any other 2xx with that body succeeds too. Sending it twice has the effect of sending it
     /// once, so it is retried on transient failures.
@@ -399,8 +338,8 @@ impl Client {
     /// Associate many pairs of records with the given types.
     ///
     /// Creates associations between pairs of records, each with the association types given. At
-    /// most 2,000 inputs per request. When some inputs fail, the 200 response's `errors`
-    /// describe them, beside the `results` of the inputs that succeeded.
+    /// most 2,000 inputs per request. When some inputs fail, the response is a 207 whose
+    /// `errors` describe them, beside the `results` of the inputs that succeeded.
     ///
     /// See also [`batch_create_all`](Self::batch_create_all) (any number of inputs, in requests
     /// at HubSpot's cap); [`batch_create_chunks`](Self::batch_create_chunks) (the same, as a
@@ -409,10 +348,10 @@ impl Client {
     /// | | |
     /// |---|---|
     /// | Request | `POST /crm/associations/2026-09/{fromObjectType}/{toObjectType}/batch/create` |
-    /// | Documented success | 200, with a [`types::BatchResponseLabelsBetweenObjectPair`] |
+    /// | Documented success | 201, 207, with a [`types::BatchResponseLabelsBetweenObjectPairWithErrors`] |
     /// | Retried | on transient failures, as a batch |
     /// | Inputs per request | at most 2000 |
-    /// | OAuth scopes | any one of 71 ([listed](crate::v2026_09#oauth-scopes)) |
+    /// | OAuth scopes | any one of 80 ([listed](crate::v2026_09#oauth-scopes)) |
     /// | Exempt from | `ten-secondly` |
     ///
     /// Any other 2xx with that body succeeds too. It is retried on transient failures, so that
@@ -432,7 +371,7 @@ impl Client {
         from_object_type: impl Into<crate::ObjectType>,
         to_object_type: impl Into<crate::ObjectType>,
         body: &types::BatchInputPublicAssociationMultiPost,
-    ) -> Result<Response<types::BatchResponseLabelsBetweenObjectPair>, Error> {
+    ) -> Result<Response<types::BatchResponseLabelsBetweenObjectPairWithErrors>, Error> {
         let from_object_type: crate::ObjectType = from_object_type.into();
         let to_object_type: crate::ObjectType = to_object_type.into();
         let call = Self::batch_create_call(&from_object_type, &to_object_type, body)?;
@@ -455,7 +394,7 @@ impl Client {
     /// | Documented success | 200, with a [`types::BatchResponsePublicDefaultAssociation`] |
     /// | Retried | on transient failures, as a batch |
     /// | Inputs per request | no cap documented |
-    /// | OAuth scopes | any one of 71 ([listed](crate::v2026_09#oauth-scopes)) |
+    /// | OAuth scopes | any one of 80 ([listed](crate::v2026_09#oauth-scopes)) |
     /// | Exempt from | `ten-secondly` |
     ///
     /// Any other 2xx with that body succeeds too. It is retried on transient failures, so that
@@ -498,10 +437,10 @@ impl Client {
     /// | | |
     /// |---|---|
     /// | Request | `POST /crm/associations/2026-09/{fromObjectType}/{toObjectType}/batch/read` |
-    /// | Documented success | 200, with a [`types::BatchResponsePublicAssociationMultiWithLabel`] |
+    /// | Documented success | 200, 207, with a [`types::BatchResponsePublicAssociationMultiWithLabelWithErrors`] |
     /// | Retried | on transient failures, as a batch |
     /// | Inputs per request | at most 1000 |
-    /// | OAuth scopes | any one of 71 ([listed](crate::v2026_09#oauth-scopes)) |
+    /// | OAuth scopes | any one of 80 ([listed](crate::v2026_09#oauth-scopes)) |
     /// | Exempt from | `ten-secondly` |
     ///
     /// Any other 2xx with that body succeeds too. It is retried on transient failures, so that
@@ -521,7 +460,10 @@ impl Client {
         from_object_type: impl Into<crate::ObjectType>,
         to_object_type: impl Into<crate::ObjectType>,
         body: &types::BatchInputPublicFetchAssociationsBatchRequest,
-    ) -> Result<Response<types::BatchResponsePublicAssociationMultiWithLabel>, Error> {
+    ) -> Result<
+        Response<types::BatchResponsePublicAssociationMultiWithLabelWithErrors>,
+        Error,
+    > {
         let from_object_type: crate::ObjectType = from_object_type.into();
         let to_object_type: crate::ObjectType = to_object_type.into();
         let call = Self::batch_read_call(&from_object_type, &to_object_type, body)?;
@@ -540,10 +482,10 @@ impl Client {
     /// | | |
     /// |---|---|
     /// | Request | `POST /crm/associations/2026-09/{fromObjectType}/{toObjectType}/batch/archive` |
-    /// | Documented success | 200, with a [`types::BatchResponseVoid`] or none |
+    /// | Documented success | 200, with a [`types::BatchResponse`] or none |
     /// | Retried | on transient failures, as a batch |
     /// | Inputs per request | no cap documented |
-    /// | OAuth scopes | any one of 71 ([listed](crate::v2026_09#oauth-scopes)) |
+    /// | OAuth scopes | any one of 80 ([listed](crate::v2026_09#oauth-scopes)) |
     /// | Exempt from | `ten-secondly` |
     ///
     /// The value is `None` when HubSpot answers without a body, as another version of this
@@ -564,7 +506,7 @@ impl Client {
         from_object_type: impl Into<crate::ObjectType>,
         to_object_type: impl Into<crate::ObjectType>,
         body: &types::BatchInputPublicAssociationMultiArchive,
-    ) -> Result<Response<Option<types::BatchResponseVoid>>, Error> {
+    ) -> Result<Response<Option<types::BatchResponse>>, Error> {
         let from_object_type: crate::ObjectType = from_object_type.into();
         let to_object_type: crate::ObjectType = to_object_type.into();
         let call = Self::batch_archive_call(&from_object_type, &to_object_type, body)?;
@@ -584,10 +526,10 @@ impl Client {
     /// | | |
     /// |---|---|
     /// | Request | `POST /crm/associations/2026-09/{fromObjectType}/{toObjectType}/batch/labels/archive` |
-    /// | Documented success | 200, with a [`types::BatchResponseVoid`] or none |
+    /// | Documented success | 200, with a [`types::BatchResponse`] or none |
     /// | Retried | on transient failures, as a batch |
     /// | Inputs per request | no cap documented |
-    /// | OAuth scopes | any one of 71 ([listed](crate::v2026_09#oauth-scopes)) |
+    /// | OAuth scopes | any one of 80 ([listed](crate::v2026_09#oauth-scopes)) |
     /// | Exempt from | `ten-secondly` |
     ///
     /// The value is `None` when HubSpot answers without a body, as another version of this
@@ -608,7 +550,7 @@ impl Client {
         from_object_type: impl Into<crate::ObjectType>,
         to_object_type: impl Into<crate::ObjectType>,
         body: &types::BatchInputPublicAssociationMultiPost,
-    ) -> Result<Response<Option<types::BatchResponseVoid>>, Error> {
+    ) -> Result<Response<Option<types::BatchResponse>>, Error> {
         let from_object_type: crate::ObjectType = from_object_type.into();
         let to_object_type: crate::ObjectType = to_object_type.into();
         let call = Self::batch_archive_labels_call(
@@ -631,7 +573,7 @@ impl Client {
     /// | Request | `GET /crm/associations/2026-09/{fromObjectType}/{toObjectType}/labels` |
     /// | Documented success | 200, with a [`types::CollectionResponseAssociationSpecWithLabelNoPaging`] |
     /// | Retried | on transient failures |
-    /// | OAuth scopes | any one of 71 ([listed](crate::v2026_09#oauth-scopes)) |
+    /// | OAuth scopes | any one of 80 ([listed](crate::v2026_09#oauth-scopes)) |
     /// | Exempt from | `ten-secondly` |
     ///
     /// Any other 2xx with that body succeeds too. Sending it twice has the effect of sending it
@@ -668,7 +610,7 @@ impl Client {
     /// | Request | `PUT /crm/associations/2026-09/{fromObjectType}/{toObjectType}/labels` |
     /// | Documented success | 204, without a body |
     /// | Retried | on transient failures |
-    /// | OAuth scopes | any one of 71 ([listed](crate::v2026_09#oauth-scopes)) |
+    /// | OAuth scopes | any one of 80 ([listed](crate::v2026_09#oauth-scopes)) |
     /// | Exempt from | `ten-secondly` |
     ///
     /// Any other 2xx succeeds too; a body, if one comes, is not read. Sending it twice has the
@@ -706,7 +648,7 @@ impl Client {
     /// | Request | `POST /crm/associations/2026-09/{fromObjectType}/{toObjectType}/labels` |
     /// | Documented success | 200, with a [`types::CollectionResponseAssociationSpecWithLabelNoPaging`] |
     /// | Retried | never |
-    /// | OAuth scopes | any one of 71 ([listed](crate::v2026_09#oauth-scopes)) |
+    /// | OAuth scopes | any one of 80 ([listed](crate::v2026_09#oauth-scopes)) |
     /// | Exempt from | `ten-secondly` |
     ///
     /// Any other 2xx with that body succeeds too. It is not retried: a second send could act
@@ -746,7 +688,7 @@ impl Client {
     /// | Request | `DELETE /crm/associations/2026-09/{fromObjectType}/{toObjectType}/labels/{associationTypeId}` |
     /// | Documented success | 204, without a body |
     /// | Retried | on transient failures |
-    /// | OAuth scopes | any one of 71 ([listed](crate::v2026_09#oauth-scopes)) |
+    /// | OAuth scopes | any one of 80 ([listed](crate::v2026_09#oauth-scopes)) |
     /// | Exempt from | `ten-secondly` |
     ///
     /// Any other 2xx succeeds too; a body, if one comes, is not read. Sending it twice has the
@@ -787,7 +729,7 @@ impl Client {
     /// | Request | `GET /crm/associations/2026-09/definitions/configurations/all` |
     /// | Documented success | 200, with a [`types::CollectionResponsePublicAssociationDefinitionUserConfigurationNoPaging`] |
     /// | Retried | on transient failures |
-    /// | OAuth scopes | any one of 71 ([listed](crate::v2026_09#oauth-scopes)) |
+    /// | OAuth scopes | any one of 80 ([listed](crate::v2026_09#oauth-scopes)) |
     /// | Exempt from | `ten-secondly` |
     ///
     /// Any other 2xx with that body succeeds too. Sending it twice has the effect of sending it
@@ -816,7 +758,7 @@ impl Client {
     /// | Request | `GET /crm/associations/2026-09/definitions/configurations/{fromObjectType}/{toObjectType}` |
     /// | Documented success | 200, with a [`types::CollectionResponsePublicAssociationDefinitionUserConfigurationNoPaging`] |
     /// | Retried | on transient failures |
-    /// | OAuth scopes | any one of 71 ([listed](crate::v2026_09#oauth-scopes)) |
+    /// | OAuth scopes | any one of 80 ([listed](crate::v2026_09#oauth-scopes)) |
     /// | Exempt from | `ten-secondly` |
     ///
     /// Any other 2xx with that body succeeds too. Sending it twice has the effect of sending it
@@ -860,10 +802,10 @@ impl Client {
     /// | | |
     /// |---|---|
     /// | Request | `POST /crm/associations/2026-09/definitions/configurations/{fromObjectType}/{toObjectType}/batch/create` |
-    /// | Documented success | 200, with a [`types::BatchResponsePublicAssociationDefinitionUserConfiguration`] |
+    /// | Documented success | 201, 207, with a [`types::BatchResponsePublicAssociationDefinitionUserConfigurationWithErrors`] |
     /// | Retried | on transient failures, as a batch |
     /// | Inputs per request | no cap documented |
-    /// | OAuth scopes | any one of 71 ([listed](crate::v2026_09#oauth-scopes)) |
+    /// | OAuth scopes | any one of 80 ([listed](crate::v2026_09#oauth-scopes)) |
     /// | Exempt from | `ten-secondly` |
     ///
     /// Any other 2xx with that body succeeds too. It is retried on transient failures, so that
@@ -884,7 +826,9 @@ impl Client {
         to_object_type: impl Into<crate::ObjectType>,
         body: &types::BatchInputPublicAssociationDefinitionConfigurationCreateRequest,
     ) -> Result<
-        Response<types::BatchResponsePublicAssociationDefinitionUserConfiguration>,
+        Response<
+            types::BatchResponsePublicAssociationDefinitionUserConfigurationWithErrors,
+        >,
         Error,
     > {
         let from_object_type: crate::ObjectType = from_object_type.into();
@@ -909,10 +853,10 @@ impl Client {
     /// | | |
     /// |---|---|
     /// | Request | `POST /crm/associations/2026-09/definitions/configurations/{fromObjectType}/{toObjectType}/batch/update` |
-    /// | Documented success | 200, with a [`types::BatchResponsePublicAssociationDefinitionConfigurationUpdateResult`] |
+    /// | Documented success | 200, 207, with a [`types::BatchResponsePublicAssociationDefinitionConfigurationUpdateResultWithErrors`] |
     /// | Retried | on transient failures, as a batch |
     /// | Inputs per request | no cap documented |
-    /// | OAuth scopes | any one of 71 ([listed](crate::v2026_09#oauth-scopes)) |
+    /// | OAuth scopes | any one of 80 ([listed](crate::v2026_09#oauth-scopes)) |
     /// | Exempt from | `ten-secondly` |
     ///
     /// Any other 2xx with that body succeeds too. It is retried on transient failures, so that
@@ -934,7 +878,7 @@ impl Client {
         body: &types::BatchInputPublicAssociationDefinitionConfigurationUpdateRequest,
     ) -> Result<
         Response<
-            types::BatchResponsePublicAssociationDefinitionConfigurationUpdateResult,
+            types::BatchResponsePublicAssociationDefinitionConfigurationUpdateResultWithErrors,
         >,
         Error,
     > {
@@ -961,10 +905,10 @@ impl Client {
     /// | | |
     /// |---|---|
     /// | Request | `POST /crm/associations/2026-09/definitions/configurations/{fromObjectType}/{toObjectType}/batch/purge` |
-    /// | Documented success | 200, with a [`types::BatchResponseVoid`] or none |
+    /// | Documented success | 200, with a [`types::BatchResponse`] or none |
     /// | Retried | on transient failures, as a batch |
     /// | Inputs per request | no cap documented |
-    /// | OAuth scopes | any one of 71 ([listed](crate::v2026_09#oauth-scopes)) |
+    /// | OAuth scopes | any one of 80 ([listed](crate::v2026_09#oauth-scopes)) |
     /// | Exempt from | `ten-secondly` |
     ///
     /// The value is `None` when HubSpot answers without a body, as another version of this
@@ -985,7 +929,7 @@ impl Client {
         from_object_type: impl Into<crate::ObjectType>,
         to_object_type: impl Into<crate::ObjectType>,
         body: &types::BatchInputPublicAssociationSpec,
-    ) -> Result<Response<Option<types::BatchResponseVoid>>, Error> {
+    ) -> Result<Response<Option<types::BatchResponse>>, Error> {
         let from_object_type: crate::ObjectType = from_object_type.into();
         let to_object_type: crate::ObjectType = to_object_type.into();
         let call = Self::batch_purge_limits_call(
@@ -1006,7 +950,7 @@ impl Client {
     /// | Request | `POST /crm/associations/2026-09/usage/high-usage-report/{userId}` |
     /// | Documented success | 200, with a [`types::ReportCreationResponse`] |
     /// | Retried | never |
-    /// | OAuth scopes | any one of 71 ([listed](crate::v2026_09#oauth-scopes)) |
+    /// | OAuth scopes | any one of 80 ([listed](crate::v2026_09#oauth-scopes)) |
     /// | Exempt from | `ten-secondly` |
     ///
     /// Any other 2xx with that body succeeds too. It is not retried: a second send could act
@@ -1023,6 +967,66 @@ impl Client {
     ) -> Result<Response<types::ReportCreationResponse>, Error> {
         let call = Self::request_high_usage_report_call(user_id)?;
         self.transport.send(call).await?.json()
+    }
+
+    /// Every item of [`list`](Self::list), page after page, as a stream, from the page at
+    /// `query.after` (the first when `None`).
+    ///
+    /// Pages are read lazily, one request per page as the stream is polled, each through the
+    /// rate limiter and with the retries of `list`. The stream ends after the last page, or
+    /// with the first error.
+    ///
+    /// ```no_run
+    /// # use hubspot_associations::v2026_09::Client;
+    /// # async fn run(client: &Client) -> Result<(), hubspot_associations::Error> {
+    /// use futures_util::TryStreamExt;
+    /// use hubspot_associations::v2026_09::ListQuery;
+    ///
+    /// let items = client.list_stream("contacts", "29851", "companies", ListQuery::default());
+    /// let mut items = std::pin::pin!(items);
+    /// while let Some(item) = items.try_next().await? {
+    ///     println!("{item:?}");
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn list_stream(
+        &self,
+        object_type: impl Into<crate::ObjectType>,
+        object_id: impl Into<crate::ObjectId>,
+        to_object_type: impl Into<crate::ObjectType>,
+        query: ListQuery,
+    ) -> impl futures_core::Stream<
+        Item = Result<types::MultiAssociatedObjectWithLabel, Error>,
+    > {
+        let object_type: crate::ObjectType = object_type.into();
+        let object_id: crate::ObjectId = object_id.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
+        let start = query.after.clone();
+        crate::pagination::pages(
+            "list",
+            start,
+            move |cursor: Option<String>| {
+                let object_type = object_type.clone();
+                let object_id = object_id.clone();
+                let to_object_type = to_object_type.clone();
+                let query = ListQuery {
+                    after: cursor,
+                    ..query.clone()
+                };
+                async move {
+                    let page = self
+                        .list(object_type, object_id, to_object_type, query)
+                        .await?
+                        .into_inner();
+                    let next = page
+                        .paging
+                        .and_then(|paging| paging.next)
+                        .map(|next| next.after);
+                    Ok((page.results, next))
+                }
+            },
+        )
     }
 
     /// Any number of inputs through [`batch_create`](Self::batch_create): at most 2000 inputs
@@ -1235,7 +1239,10 @@ impl Client {
         to_object_type: impl Into<crate::ObjectType>,
         inputs: impl IntoIterator<Item = types::PublicAssociationMultiArchive>,
         options: crate::BulkOptions,
-    ) -> crate::BulkOutcome<types::PublicAssociationMultiArchive, serde_json::Value> {
+    ) -> crate::BulkOutcome<
+        types::PublicAssociationMultiArchive,
+        serde_json::Map<String, serde_json::Value>,
+    > {
         crate::bulk::collect(
                 self
                     .batch_archive_chunks(
@@ -1260,7 +1267,7 @@ impl Client {
     ) -> impl futures_core::Stream<
         Item = crate::BulkOutcome<
             types::PublicAssociationMultiArchive,
-            serde_json::Value,
+            serde_json::Map<String, serde_json::Value>,
         >,
     > {
         let from_object_type: crate::ObjectType = from_object_type.into();
@@ -1282,7 +1289,11 @@ impl Client {
                     let answer = self.transport.send(call?).await?;
                     Ok(
                         match answer
-                            .json_or_empty::<crate::bulk::Answer<serde_json::Value>>()?
+                            .json_or_empty::<
+                                crate::bulk::Answer<
+                                    serde_json::Map<String, serde_json::Value>,
+                                >,
+                            >()?
                             .into_inner()
                         {
                             Some(answer) => crate::bulk::Reply::acknowledged(answer),
@@ -1307,7 +1318,10 @@ impl Client {
         to_object_type: impl Into<crate::ObjectType>,
         inputs: impl IntoIterator<Item = types::PublicAssociationMultiPost>,
         options: crate::BulkOptions,
-    ) -> crate::BulkOutcome<types::PublicAssociationMultiPost, serde_json::Value> {
+    ) -> crate::BulkOutcome<
+        types::PublicAssociationMultiPost,
+        serde_json::Map<String, serde_json::Value>,
+    > {
         crate::bulk::collect(
                 self
                     .batch_archive_labels_chunks(
@@ -1330,7 +1344,10 @@ impl Client {
         inputs: impl IntoIterator<Item = types::PublicAssociationMultiPost>,
         options: crate::BulkOptions,
     ) -> impl futures_core::Stream<
-        Item = crate::BulkOutcome<types::PublicAssociationMultiPost, serde_json::Value>,
+        Item = crate::BulkOutcome<
+            types::PublicAssociationMultiPost,
+            serde_json::Map<String, serde_json::Value>,
+        >,
     > {
         let from_object_type: crate::ObjectType = from_object_type.into();
         let to_object_type: crate::ObjectType = to_object_type.into();
@@ -1351,7 +1368,11 @@ impl Client {
                     let answer = self.transport.send(call?).await?;
                     Ok(
                         match answer
-                            .json_or_empty::<crate::bulk::Answer<serde_json::Value>>()?
+                            .json_or_empty::<
+                                crate::bulk::Answer<
+                                    serde_json::Map<String, serde_json::Value>,
+                                >,
+                            >()?
                             .into_inner()
                         {
                             Some(answer) => crate::bulk::Reply::acknowledged(answer),
@@ -1540,7 +1561,10 @@ impl Client {
         to_object_type: impl Into<crate::ObjectType>,
         inputs: impl IntoIterator<Item = types::PublicAssociationSpec>,
         options: crate::BulkOptions,
-    ) -> crate::BulkOutcome<types::PublicAssociationSpec, serde_json::Value> {
+    ) -> crate::BulkOutcome<
+        types::PublicAssociationSpec,
+        serde_json::Map<String, serde_json::Value>,
+    > {
         crate::bulk::collect(
                 self
                     .batch_purge_limits_chunks(
@@ -1563,7 +1587,10 @@ impl Client {
         inputs: impl IntoIterator<Item = types::PublicAssociationSpec>,
         options: crate::BulkOptions,
     ) -> impl futures_core::Stream<
-        Item = crate::BulkOutcome<types::PublicAssociationSpec, serde_json::Value>,
+        Item = crate::BulkOutcome<
+            types::PublicAssociationSpec,
+            serde_json::Map<String, serde_json::Value>,
+        >,
     > {
         let from_object_type: crate::ObjectType = from_object_type.into();
         let to_object_type: crate::ObjectType = to_object_type.into();
@@ -1584,7 +1611,11 @@ impl Client {
                     let answer = self.transport.send(call?).await?;
                     Ok(
                         match answer
-                            .json_or_empty::<crate::bulk::Answer<serde_json::Value>>()?
+                            .json_or_empty::<
+                                crate::bulk::Answer<
+                                    serde_json::Map<String, serde_json::Value>,
+                                >,
+                            >()?
                             .into_inner()
                         {
                             Some(answer) => crate::bulk::Reply::acknowledged(answer),
@@ -1659,6 +1690,23 @@ impl Client {
     ) -> Result<Response<serde_json::Value>, Error> {
         let args = crate::dynamic::JsonArgs::new(operation, params, body);
         match operation {
+            "list" => {
+                let object_type = args.required::<String>("objectType")?;
+                let object_id = args.required::<String>("objectId")?;
+                let to_object_type = args.required::<String>("toObjectType")?;
+                let after = args.optional::<String>("after")?;
+                let limit = args.optional::<i32>("limit")?;
+                crate::dynamic::to_json(
+                    self
+                        .list(
+                            object_type,
+                            object_id,
+                            to_object_type,
+                            ListQuery { after, limit },
+                        )
+                        .await?,
+                )
+            }
             "create" => {
                 let object_type = args.required::<String>("objectType")?;
                 let object_id = args.required::<String>("objectId")?;
@@ -1887,6 +1935,7 @@ impl Client {
                         other,
                         VERSION,
                         &[
+                            "list",
                             "create",
                             "archive",
                             "create_default",
@@ -1910,6 +1959,32 @@ impl Client {
                 )
             }
         }
+    }
+
+    /// The request of [`Self::list`].
+    fn list_call(
+        object_type: &crate::ObjectType,
+        object_id: &crate::ObjectId,
+        to_object_type: &crate::ObjectType,
+        query: &ListQuery,
+    ) -> Result<Call, Error> {
+        let path = [
+            "/crm/objects/2026-09/",
+            &segment("objectType", object_type)?,
+            "/",
+            &segment("objectId", object_id)?,
+            "/associations/",
+            &segment("toObjectType", to_object_type)?,
+        ]
+            .concat();
+        Ok(
+            Call::new(
+                    Operation::new("list", VERSION, Method::GET, RetryClass::Idempotent),
+                    path,
+                )
+                .query("after", query.after.as_deref())
+                .query("limit", query.limit),
+        )
     }
 
     /// The request of [`Self::create`].

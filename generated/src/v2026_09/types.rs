@@ -19,9 +19,15 @@ pub struct AssociationSpec {
 pub struct AssociationSpecWithLabel {
     /// Who defined an association type.
     pub category: AssociationCategory,
+    /// The type id of the object the association starts from, such as `0-1`.
+    #[serde(rename = "fromObjectTypeId", skip_serializing_if = "Option::is_none")]
+    pub from_object_type_id: Option<String>,
     /// The label; absent for unlabelled types.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
+    /// The type id of the object the association leads to, such as `0-2`.
+    #[serde(rename = "toObjectTypeId", skip_serializing_if = "Option::is_none")]
+    pub to_object_type_id: Option<String>,
     /// The id of the association type.
     #[serde(rename = "typeId")]
     pub type_id: i32,
@@ -76,9 +82,65 @@ pub struct BatchInputPublicFetchAssociationsBatchRequest {
     pub inputs: Vec<PublicFetchAssociationsBatchRequest>,
 }
 
-/// The result of a batch create; `errors` lists the inputs that failed, if any.
+/// The outcome of a batch request whose results carry no data of their own.
+#[derive(serde::Deserialize, serde::Serialize, Clone, Debug, PartialEq)]
+pub struct BatchResponse {
+    /// The timestamp when the batch processing was completed, in ISO 8601 format.
+    #[serde(rename = "completedAt")]
+    pub completed_at: chrono::DateTime<chrono::offset::Utc>,
+    /// One entry per failure.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<StandardError>,
+    /// Links related to the batch request.
+    #[serde(
+        default,
+        skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty"
+    )]
+    pub links: BTreeMap<String, String>,
+    /// The number of errors encountered during the batch processing.
+    #[serde(rename = "numErrors", skip_serializing_if = "Option::is_none")]
+    pub num_errors: Option<i32>,
+    /// The timestamp when the batch request was initially made, in ISO 8601 format.
+    #[serde(rename = "requestedAt", skip_serializing_if = "Option::is_none")]
+    pub requested_at: Option<chrono::DateTime<chrono::offset::Utc>>,
+    /// One entry per input processed.
+    pub results: Vec<serde_json::Map<String, serde_json::Value>>,
+    /// The timestamp when the batch processing began, in ISO 8601 format.
+    #[serde(rename = "startedAt")]
+    pub started_at: chrono::DateTime<chrono::offset::Utc>,
+    /// The status of the batch processing request: PENDING, PROCESSING, CANCELED (also spelled
+    /// CANCELLED in the documentation) or COMPLETE.
+    pub status: BatchStatus,
+}
+
+/// The result of a batch create in which every input succeeded.
 #[derive(serde::Deserialize, serde::Serialize, Clone, Debug, PartialEq)]
 pub struct BatchResponseLabelsBetweenObjectPair {
+    /// The timestamp when the batch processing was completed, in ISO 8601 format.
+    #[serde(rename = "completedAt")]
+    pub completed_at: chrono::DateTime<chrono::offset::Utc>,
+    /// Links related to the batch request.
+    #[serde(
+        default,
+        skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty"
+    )]
+    pub links: BTreeMap<String, String>,
+    /// The timestamp when the batch request was initially made, in ISO 8601 format.
+    #[serde(rename = "requestedAt", skip_serializing_if = "Option::is_none")]
+    pub requested_at: Option<chrono::DateTime<chrono::offset::Utc>>,
+    /// The pairs of records now associated, with their labels.
+    pub results: Vec<LabelsBetweenObjectPair>,
+    /// The timestamp when the batch processing began, in ISO 8601 format.
+    #[serde(rename = "startedAt")]
+    pub started_at: chrono::DateTime<chrono::offset::Utc>,
+    /// The status of the batch processing request: PENDING, PROCESSING, CANCELED (also spelled
+    /// CANCELLED in the documentation) or COMPLETE.
+    pub status: BatchStatus,
+}
+
+/// The result of a batch create in which some inputs failed.
+#[derive(serde::Deserialize, serde::Serialize, Clone, Debug, PartialEq)]
+pub struct BatchResponseLabelsBetweenObjectPairWithErrors {
     /// The timestamp when the batch processing was completed, in ISO 8601 format.
     #[serde(rename = "completedAt")]
     pub completed_at: chrono::DateTime<chrono::offset::Utc>,
@@ -107,13 +169,38 @@ pub struct BatchResponseLabelsBetweenObjectPair {
     pub status: BatchStatus,
 }
 
-/// The result of a batch limit update; `errors` lists the inputs that failed, if any.
+/// The result of a batch limit update in which every input succeeded.
 #[derive(serde::Deserialize, serde::Serialize, Clone, Debug, PartialEq)]
 pub struct BatchResponsePublicAssociationDefinitionConfigurationUpdateResult {
     /// The timestamp when the batch processing was completed, in ISO 8601 format.
     #[serde(rename = "completedAt")]
     pub completed_at: chrono::DateTime<chrono::offset::Utc>,
-    /// One entry per failure, naming the inputs it concerns in its `context`.
+    /// Links related to the batch request.
+    #[serde(
+        default,
+        skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty"
+    )]
+    pub links: BTreeMap<String, String>,
+    /// The timestamp when the batch request was initially made, in ISO 8601 format.
+    #[serde(rename = "requestedAt", skip_serializing_if = "Option::is_none")]
+    pub requested_at: Option<chrono::DateTime<chrono::offset::Utc>>,
+    /// The limits as they are now.
+    pub results: Vec<PublicAssociationDefinitionConfigurationUpdateResult>,
+    /// The timestamp when the batch processing began, in ISO 8601 format.
+    #[serde(rename = "startedAt")]
+    pub started_at: chrono::DateTime<chrono::offset::Utc>,
+    /// The status of the batch processing request: PENDING, PROCESSING, CANCELED (also spelled
+    /// CANCELLED in the documentation) or COMPLETE.
+    pub status: BatchStatus,
+}
+
+/// The result of a batch limit update in which some inputs failed.
+#[derive(serde::Deserialize, serde::Serialize, Clone, Debug, PartialEq)]
+pub struct BatchResponsePublicAssociationDefinitionConfigurationUpdateResultWithErrors {
+    /// The timestamp when the batch processing was completed, in ISO 8601 format.
+    #[serde(rename = "completedAt")]
+    pub completed_at: chrono::DateTime<chrono::offset::Utc>,
+    /// One entry per failure.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<StandardError>,
     /// Links related to the batch request.
@@ -138,13 +225,38 @@ pub struct BatchResponsePublicAssociationDefinitionConfigurationUpdateResult {
     pub status: BatchStatus,
 }
 
-/// The result of a batch limit creation; `errors` lists the inputs that failed, if any.
+/// The result of a batch limit creation in which every input succeeded.
 #[derive(serde::Deserialize, serde::Serialize, Clone, Debug, PartialEq)]
 pub struct BatchResponsePublicAssociationDefinitionUserConfiguration {
     /// The timestamp when the batch processing was completed, in ISO 8601 format.
     #[serde(rename = "completedAt")]
     pub completed_at: chrono::DateTime<chrono::offset::Utc>,
-    /// One entry per failure, naming the inputs it concerns in its `context`.
+    /// Links related to the batch request.
+    #[serde(
+        default,
+        skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty"
+    )]
+    pub links: BTreeMap<String, String>,
+    /// The timestamp when the batch request was initially made, in ISO 8601 format.
+    #[serde(rename = "requestedAt", skip_serializing_if = "Option::is_none")]
+    pub requested_at: Option<chrono::DateTime<chrono::offset::Utc>>,
+    /// The limits as they are now.
+    pub results: Vec<PublicAssociationDefinitionUserConfiguration>,
+    /// The timestamp when the batch processing began, in ISO 8601 format.
+    #[serde(rename = "startedAt")]
+    pub started_at: chrono::DateTime<chrono::offset::Utc>,
+    /// The status of the batch processing request: PENDING, PROCESSING, CANCELED (also spelled
+    /// CANCELLED in the documentation) or COMPLETE.
+    pub status: BatchStatus,
+}
+
+/// The result of a batch limit creation in which some inputs failed.
+#[derive(serde::Deserialize, serde::Serialize, Clone, Debug, PartialEq)]
+pub struct BatchResponsePublicAssociationDefinitionUserConfigurationWithErrors {
+    /// The timestamp when the batch processing was completed, in ISO 8601 format.
+    #[serde(rename = "completedAt")]
+    pub completed_at: chrono::DateTime<chrono::offset::Utc>,
+    /// One entry per failure.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<StandardError>,
     /// Links related to the batch request.
@@ -175,7 +287,32 @@ pub struct BatchResponsePublicAssociationMultiWithLabel {
     /// The timestamp when the batch processing was completed, in ISO 8601 format.
     #[serde(rename = "completedAt")]
     pub completed_at: chrono::DateTime<chrono::offset::Utc>,
-    /// One entry per failure, naming the inputs it concerns in its `context`.
+    /// Links related to the batch request.
+    #[serde(
+        default,
+        skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty"
+    )]
+    pub links: BTreeMap<String, String>,
+    /// The timestamp when the batch request was initially made, in ISO 8601 format.
+    #[serde(rename = "requestedAt", skip_serializing_if = "Option::is_none")]
+    pub requested_at: Option<chrono::DateTime<chrono::offset::Utc>>,
+    /// One entry per record asked for.
+    pub results: Vec<PublicAssociationMultiWithLabel>,
+    /// The timestamp when the batch processing began, in ISO 8601 format.
+    #[serde(rename = "startedAt")]
+    pub started_at: chrono::DateTime<chrono::offset::Utc>,
+    /// The status of the batch processing request: PENDING, PROCESSING, CANCELED (also spelled
+    /// CANCELLED in the documentation) or COMPLETE.
+    pub status: BatchStatus,
+}
+
+/// The associations found, and the records whose read failed.
+#[derive(serde::Deserialize, serde::Serialize, Clone, Debug, PartialEq)]
+pub struct BatchResponsePublicAssociationMultiWithLabelWithErrors {
+    /// The timestamp when the batch processing was completed, in ISO 8601 format.
+    #[serde(rename = "completedAt")]
+    pub completed_at: chrono::DateTime<chrono::offset::Utc>,
+    /// One entry per failure, naming the records it concerns in its `context`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<StandardError>,
     /// Links related to the batch request.
@@ -190,7 +327,7 @@ pub struct BatchResponsePublicAssociationMultiWithLabel {
     /// The timestamp when the batch request was initially made, in ISO 8601 format.
     #[serde(rename = "requestedAt", skip_serializing_if = "Option::is_none")]
     pub requested_at: Option<chrono::DateTime<chrono::offset::Utc>>,
-    /// One entry per record asked for.
+    /// One entry per record read.
     pub results: Vec<PublicAssociationMultiWithLabel>,
     /// The timestamp when the batch processing began, in ISO 8601 format.
     #[serde(rename = "startedAt")]
@@ -231,37 +368,6 @@ pub struct BatchResponsePublicDefaultAssociation {
     pub status: BatchStatus,
 }
 
-/// The outcome of a batch request whose results carry no data.
-#[derive(serde::Deserialize, serde::Serialize, Clone, Debug, PartialEq)]
-pub struct BatchResponseVoid {
-    /// The timestamp when the batch processing was completed, in ISO 8601 format.
-    #[serde(rename = "completedAt")]
-    pub completed_at: chrono::DateTime<chrono::offset::Utc>,
-    /// One entry per failure.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub errors: Vec<StandardError>,
-    /// Links related to the batch request.
-    #[serde(
-        default,
-        skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty"
-    )]
-    pub links: BTreeMap<String, String>,
-    /// The number of errors encountered during the batch processing.
-    #[serde(rename = "numErrors", skip_serializing_if = "Option::is_none")]
-    pub num_errors: Option<i32>,
-    /// The timestamp when the batch request was initially made, in ISO 8601 format.
-    #[serde(rename = "requestedAt", skip_serializing_if = "Option::is_none")]
-    pub requested_at: Option<chrono::DateTime<chrono::offset::Utc>>,
-    /// One entry per input processed.
-    pub results: Vec<serde_json::Value>,
-    /// The timestamp when the batch processing began, in ISO 8601 format.
-    #[serde(rename = "startedAt")]
-    pub started_at: chrono::DateTime<chrono::offset::Utc>,
-    /// The status of the batch processing request: PENDING, PROCESSING, CANCELED (also spelled
-    /// CANCELLED in the documentation) or COMPLETE.
-    pub status: BatchStatus,
-}
-
 /// A list of association types.
 #[derive(serde::Deserialize, serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CollectionResponseAssociationSpecWithLabelNoPaging {
@@ -269,11 +375,29 @@ pub struct CollectionResponseAssociationSpecWithLabelNoPaging {
     pub results: Vec<AssociationSpecWithLabel>,
 }
 
+/// One page of the records associated with a record.
+#[derive(serde::Deserialize, serde::Serialize, Clone, Debug, PartialEq)]
+pub struct CollectionResponseMultiAssociatedObjectWithLabelForwardPaging {
+    /// Where the next page starts; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub paging: Option<ForwardPaging>,
+    /// The associated records on this page.
+    pub results: Vec<MultiAssociatedObjectWithLabel>,
+}
+
 /// A list of association limits.
 #[derive(serde::Deserialize, serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CollectionResponsePublicAssociationDefinitionUserConfigurationNoPaging {
     /// The association limits.
     pub results: Vec<PublicAssociationDefinitionUserConfiguration>,
+}
+
+/// Where the next page starts; absent on the last page.
+#[derive(serde::Deserialize, serde::Serialize, Clone, Debug, Default, PartialEq)]
+pub struct ForwardPaging {
+    /// The cursor of the next page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next: Option<NextPage>,
 }
 
 /// A point in time as HubSpot stores it.
@@ -285,8 +409,7 @@ pub struct HubSpotDateTime {
     /// The time zone offset.
     #[serde(rename = "timeZoneShift")]
     pub time_zone_shift: i32,
-    /// Milliseconds since the Unix epoch. HubSpot documents it as `int32`, but the values are
-    /// epoch milliseconds (13 digits).
+    /// Milliseconds since the Unix epoch.
     pub value: i64,
 }
 

@@ -320,17 +320,20 @@ mod v2026_09 {
     ];
 
     fn decode_every_success_type(bytes: &[u8]) {
-        decode::<types::BatchResponseLabelsBetweenObjectPair>(bytes);
+        decode::<types::BatchResponse>(bytes);
+        decode::<types::BatchResponseLabelsBetweenObjectPairWithErrors>(bytes);
         decode::<
-            types::BatchResponsePublicAssociationDefinitionConfigurationUpdateResult,
+            types::BatchResponsePublicAssociationDefinitionConfigurationUpdateResultWithErrors,
         >(bytes);
         decode::<
-            types::BatchResponsePublicAssociationDefinitionUserConfiguration,
+            types::BatchResponsePublicAssociationDefinitionUserConfigurationWithErrors,
         >(bytes);
-        decode::<types::BatchResponsePublicAssociationMultiWithLabel>(bytes);
+        decode::<types::BatchResponsePublicAssociationMultiWithLabelWithErrors>(bytes);
         decode::<types::BatchResponsePublicDefaultAssociation>(bytes);
-        decode::<types::BatchResponseVoid>(bytes);
         decode::<types::CollectionResponseAssociationSpecWithLabelNoPaging>(bytes);
+        decode::<
+            types::CollectionResponseMultiAssociatedObjectWithLabelForwardPaging,
+        >(bytes);
         decode::<
             types::CollectionResponsePublicAssociationDefinitionUserConfigurationNoPaging,
         >(bytes);

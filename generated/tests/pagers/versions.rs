@@ -102,3 +102,36 @@ mod v2026_03 {
             .await;
     }
 }
+
+#[cfg(feature = "v2026_09")]
+mod v2026_09 {
+    use futures_util::StreamExt;
+    use hubspot_associations::v2026_09::Client;
+    use crate::reads_every_page_once;
+
+    /// `list_stream` reads both pages, the second with `after=page-2` from the first; then a
+    /// cursor that repeats ends it with an error.
+    #[tokio::test]
+    async fn list_stream() {
+        const FIRST: &str = r#"{"paging":{"next":{"after":"page-2"}},"results":[{"associationTypes":[{"category":"HUBSPOT_DEFINED","typeId":279},{"category":"USER_DEFINED","label":"Billing contact","typeId":37}],"toObjectId":"5790939450"}]}"#;
+        const LAST: &str = r#"{"results":[{"associationTypes":[{"category":"HUBSPOT_DEFINED","typeId":279},{"category":"USER_DEFINED","label":"Billing contact","typeId":37}],"toObjectId":"5790939450"}]}"#;
+        reads_every_page_once(
+                FIRST,
+                LAST,
+                2,
+                "after=page-2",
+                |transport| async move {
+                    Client::new(transport)
+                        .list_stream(
+                            "contacts",
+                            "1",
+                            "companies",
+                            hubspot_associations::v2026_09::ListQuery::default(),
+                        )
+                        .collect::<Vec<_>>()
+                        .await
+                },
+            )
+            .await;
+    }
+}
