@@ -107,6 +107,11 @@ pub enum Error {
     /// A 2xx answer whose body is not what the operation returns.
     #[error(transparent)]
     Decode(Box<DecodeError>),
+    /// A 2xx answer of an operation on one pair of records whose body carries HubSpot's
+    /// `errors` and no result: nothing was done (a record that does not exist, say). Batch
+    /// operations report such errors per input instead.
+    #[error(transparent)]
+    Rejected(Box<RejectedError>),
     /// An answer that decodes but cannot be right, such as a page cursor that repeats.
     #[error("{operation}: {message}")]
     InvalidResponse {
@@ -136,6 +141,7 @@ impl Error {
             Self::Api(error) => Some(error.status),
             Self::RateLimited(error) => Some(error.error.status),
             Self::Decode(error) => Some(error.status),
+            Self::Rejected(error) => Some(error.status),
             _ => None,
         }
     }
@@ -302,6 +308,105 @@ impl std::error::Error for DecodeError {
         Some(&self.source)
     }
 }
+
+/// A 2xx answer on one pair of records that carries HubSpot's errors and no result.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct RejectedError {
+    /// The operation, such as `create_default`.
+    pub operation: &'static str,
+    /// The HTTP status, a 2xx.
+    pub status: StatusCode,
+    /// HubSpot's errors, in the order it gave them.
+    pub errors: Vec<RejectedBecause>,
+    /// The response headers.
+    pub headers: HeaderMap,
+    /// The raw body.
+    pub body: Bytes,
+}
+
+/// One of HubSpot's errors in a 2xx answer: an error object, or the bare message some
+/// answers give (`"No contacts with ID 999999 exist"`).
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct RejectedBecause {
+    /// The error category, such as `OBJECT_NOT_FOUND`, when HubSpot gave one.
+    pub category: Option<String>,
+    /// The message for people.
+    pub message: Option<String>,
+    /// Details by name.
+    pub context: Option<ErrorContext>,
+    /// The error as HubSpot sent it.
+    pub raw: serde_json::Value,
+}
+
+impl RejectedBecause {
+    fn from_json(raw: serde_json::Value) -> Self {
+        let fields = ErrorFields::from_json(&raw);
+        Self {
+            category: fields.category.or(fields.error_type),
+            message: fields.message,
+            context: fields.context,
+            raw,
+        }
+    }
+}
+
+impl RejectedError {
+    /// The error when `body` carries a non-empty `errors` and no `results` (absent or empty);
+    /// `None` when it carries a result or no errors.
+    pub(crate) fn check(
+        operation: &'static str,
+        status: StatusCode,
+        headers: &HeaderMap,
+        body: &Bytes,
+    ) -> Option<Self> {
+        #[derive(serde::Deserialize)]
+        struct Outcome {
+            #[serde(default)]
+            results: Option<Vec<serde::de::IgnoredAny>>,
+            #[serde(default)]
+            errors: Option<Vec<serde_json::Value>>,
+        }
+        let outcome: Outcome = serde_json::from_slice(body).ok()?;
+        let errors = outcome.errors.filter(|errors| !errors.is_empty())?;
+        if outcome.results.is_some_and(|results| !results.is_empty()) {
+            return None;
+        }
+        Some(Self {
+            operation,
+            status,
+            errors: errors.into_iter().map(RejectedBecause::from_json).collect(),
+            headers: headers.clone(),
+            body: body.clone(),
+        })
+    }
+}
+
+impl fmt::Display for RejectedError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: HubSpot answered {} with no result and {} error{}",
+            self.operation,
+            self.status,
+            self.errors.len(),
+            if self.errors.len() == 1 { "" } else { "s" }
+        )?;
+        for (index, error) in self.errors.iter().enumerate() {
+            let separator = if index == 0 { ": " } else { "; " };
+            match (&error.category, &error.message) {
+                (Some(category), Some(message)) => write!(f, "{separator}{category}: {message}")?,
+                (None, Some(message)) => write!(f, "{separator}{message}")?,
+                (Some(category), None) => write!(f, "{separator}{category}")?,
+                (None, None) => write!(f, "{separator}{}", error.raw)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for RejectedError {}
 
 #[cfg(test)]
 mod tests {

@@ -10,7 +10,7 @@ use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
 
 use crate::Error;
-use crate::error::DecodeError;
+use crate::error::{DecodeError, RejectedError};
 
 /// A decoded 2xx answer. It derefs to the value; [`Response::into_inner`] takes it out.
 pub struct Response<T> {
@@ -139,6 +139,15 @@ impl RawResponse {
         self.decode()
     }
 
+    /// The body as `T`, for an operation on one pair of records: a body that carries
+    /// HubSpot's `errors` and no result is [`Error::Rejected`], since nothing was done.
+    pub fn json_single<T: DeserializeOwned>(self) -> Result<Response<T>, Error> {
+        match RejectedError::check(self.operation, self.status, &self.headers, &self.body) {
+            Some(rejected) => Err(Error::Rejected(Box::new(rejected))),
+            None => self.decode(),
+        }
+    }
+
     /// The body as `T`, or `None` when there is no body.
     pub fn json_or_empty<T: DeserializeOwned>(self) -> Result<Response<Option<T>>, Error> {
         if self.is_empty() {
@@ -202,6 +211,43 @@ mod tests {
         assert_eq!(error.status, StatusCode::OK);
         assert_eq!(&error.body[..], b"<html>");
         assert!(error.to_string().contains("is not a Vec<u8>"), "{error}");
+    }
+
+    #[test]
+    fn a_single_answer_with_errors_and_no_result_is_an_error() {
+        let body = br#"{"status":"COMPLETE","results":[],"errors":["No contacts with ID 999999 exist",{"category":"OBJECT_NOT_FOUND","message":"No companies with ID 5 exist"}]}"#;
+        let Err(Error::Rejected(rejected)) = raw(200, body).json_single::<serde_json::Value>()
+        else {
+            panic!("errors without a result are an error");
+        };
+        assert_eq!(rejected.status, StatusCode::OK);
+        assert_eq!(rejected.errors.len(), 2);
+        assert_eq!(
+            rejected.errors[0].message.as_deref(),
+            Some("No contacts with ID 999999 exist")
+        );
+        assert_eq!(
+            rejected.errors[1].category.as_deref(),
+            Some("OBJECT_NOT_FOUND")
+        );
+        assert_eq!(
+            rejected.to_string(),
+            "op: HubSpot answered 200 OK with no result and 2 errors: No contacts with ID \
+             999999 exist; OBJECT_NOT_FOUND: No companies with ID 5 exist"
+        );
+        // A result beside errors, or no errors, is a success; so is anything not an outcome.
+        for body in [
+            &br#"{"results":[{"id":"1"}],"errors":["partial"]}"#[..],
+            br#"{"results":[],"errors":[]}"#,
+            br#"{"results":[]}"#,
+            b"[1]",
+        ] {
+            assert!(
+                raw(200, body).json_single::<serde_json::Value>().is_ok(),
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
     }
 
     #[test]

@@ -127,3 +127,46 @@ async fn the_documented_shapes_work_in_every_version() {
         );
     }
 }
+
+/// A call on one pair whose 2xx carries HubSpot's errors and no result did nothing: it is an
+/// error, in every version, with HubSpot's message.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_single_call_on_a_missing_record_is_an_error_in_every_version() {
+    const MISSING: u64 = 999_999;
+    for &version in ApiVersion::ALL {
+        let fake = FakeHubSpot::start(Config {
+            missing_ids: [MISSING].into(),
+            ..Config::default()
+        })
+        .await
+        .unwrap();
+        let transport = Transport::builder("pat-na1-ergonomics")
+            .base_url(fake.url())
+            .build()
+            .unwrap();
+        let outcome = with_version!(version, api, {
+            api::Client::new(transport)
+                .create_default(
+                    ObjectType::CONTACTS,
+                    MISSING,
+                    ObjectType::COMPANIES,
+                    5001u64,
+                )
+                .await
+                .map(drop)
+        });
+        let Err(hubspot_associations::Error::Rejected(rejected)) = outcome else {
+            panic!("{version}: create_default of a missing record answered {outcome:?}");
+        };
+        assert!(rejected.status.is_success(), "{version}");
+        assert_eq!(
+            rejected.errors[0].message.as_deref(),
+            Some("No contacts with ID 999999 exist"),
+            "{version}"
+        );
+        assert!(
+            fake.associations().is_empty(),
+            "{version}: nothing was created"
+        );
+    }
+}

@@ -77,10 +77,10 @@ enum Command {
     BenchClient,
 }
 
-thread_local! {
-    /// Where the last panic of this thread happened, for the one-line report below.
-    static PANICKED_AT: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
-}
+/// Where the first panic of the run happened, for the one-line report below. Process-wide,
+/// not per thread: a panic on a worker of `parallel::map` is raised again on the main thread,
+/// which must still name the worker's place.
+static PANICKED_AT: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
 
 fn main() -> ExitCode {
     // Problems are reported as diagnostics; a panic (in the generator crates or here) must not
@@ -91,7 +91,12 @@ fn main() -> ExitCode {
         let at = info
             .location()
             .map(|location| format!("{}:{}", location.file(), location.line()));
-        PANICKED_AT.with(|slot| *slot.borrow_mut() = at);
+        let mut slot = PANICKED_AT
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if slot.is_none() {
+            *slot = at;
+        }
     }));
     let cli = Cli::parse();
     let root = match cli.root {
@@ -120,7 +125,9 @@ fn main() -> ExitCode {
                 .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
                 .unwrap_or_default();
             let at = PANICKED_AT
-                .with(|slot| slot.borrow_mut().take())
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .take()
                 .unwrap_or_else(|| "an unknown place".to_owned());
             eprintln!(
                 "xtask: internal error at {at}: {message}\nThis is a bug in xtask; please report it with the command you ran."

@@ -295,6 +295,22 @@ impl Operation {
             .then(|| format!("{}Query", self.id.to_upper_camel_case()))
     }
 
+    /// Whether it acts on one pair of records yet answers with an outcome that may carry
+    /// `errors` and no `results` (HubSpot's answer for a record that does not exist): the
+    /// client turns such an answer into an error. Batch operations report errors per input.
+    pub fn rejects_with_errors(&self, models: &Models) -> bool {
+        self.bulk.is_none()
+            && !self.success.may_be_empty()
+            && self
+                .success
+                .body
+                .as_ref()
+                .and_then(|body| models.structs.get(&body.to_upper_camel_case()))
+                .is_some_and(|fields| {
+                    fields.contains_key("errors") && fields.contains_key("results")
+                })
+    }
+
     /// HubSpot's cap on inputs per request, when it documents one.
     pub fn batch_cap(&self) -> Option<usize> {
         self.bulk.as_ref().and_then(|bulk| bulk.cap)

@@ -305,7 +305,9 @@ impl Client {
     /// | OAuth scopes | any one of 81 ([listed](crate::v2026_09#oauth-scopes)) |
     ///
     /// Any other 2xx with that body succeeds too. Sending it twice has the effect of sending it
-    /// once, so it is retried on transient failures.
+    /// once, so it is retried on transient failures. A 2xx whose body carries HubSpot's
+    /// `errors` and no `results` (a record that does not exist, say) is
+    /// [`Error::Rejected`](crate::Error::Rejected), with those errors: nothing was done.
     ///
     /// # Arguments
     ///
@@ -332,7 +334,7 @@ impl Client {
             &to_object_type,
             &to_object_id,
         )?;
-        self.transport.send(call).await?.json()
+        self.transport.send(call).await?.json_single()
     }
 
     /// Associate many pairs of records with the given types.

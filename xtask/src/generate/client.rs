@@ -64,7 +64,8 @@ pub fn client(version: &Version, previous: Option<(&str, Vec<Change>)>) -> Token
         Some(match method.kind {
             MethodKind::Call => {
                 let derived = derived.get(op.id.as_str()).map_or(&[][..], Vec::as_slice);
-                call_method(&signature, op, derived, &version.module)
+                let rejects = op.rejects_with_errors(&version.models);
+                call_method(&signature, op, derived, &version.module, rejects)
             }
             MethodKind::Pages => pages_method(&signature, op, version, &method.name),
             MethodKind::BatchAll => batch_all(&signature, op),
@@ -484,13 +485,15 @@ fn call_method(
     op: &Operation,
     derived: &[&Method],
     module: &str,
+    rejects: bool,
 ) -> TokenStream {
-    let doc = docs(&method_docs(op, derived, module));
+    let doc = docs(&method_docs(op, derived, module, rejects));
     let converted = conversions(op.params.iter());
     let builder = builder_name(op);
     let args = builder_params(op).into_iter().map(|param| param.passed);
     let decode = match (&op.success.body, op.success.may_be_empty()) {
         (Some(_), true) => quote!(json_or_empty),
+        (Some(_), false) if rejects => quote!(json_single),
         (Some(_), false) => quote!(json),
         (None, _) => quote!(ignore_body),
     };
@@ -612,7 +615,9 @@ fn path_expression(op: &Operation) -> TokenStream {
 /// The docs of an operation's method: what it does, the derived methods, then a table of what
 /// HubSpot documents of it (request, success, retries, cap, scopes, rate limits), and its
 /// arguments.
-fn method_docs(op: &Operation, derived: &[&Method], module: &str) -> String {
+/// The docs of an operation's method. `rejects`: a 2xx with errors and no result is an error
+/// (see [`Operation::rejects_with_errors`]).
+fn method_docs(op: &Operation, derived: &[&Method], module: &str, rejects: bool) -> String {
     let mut doc = String::new();
     if let Some(summary) = &op.summary {
         doc.push_str(summary.trim());
@@ -708,6 +713,13 @@ fn method_docs(op: &Operation, derived: &[&Method], module: &str) -> String {
         doc.push_str(&format!("| {what} | {value} |\n"));
     }
     doc.push_str(&format!("\n{tolerance} {why}"));
+    if rejects {
+        doc.push_str(
+            " A 2xx whose body carries HubSpot's `errors` and no `results` (a record that does \
+             not exist, say) is [`Error::Rejected`](crate::Error::Rejected), with those errors: \
+             nothing was done.",
+        );
+    }
     if !op.rate_limit_exemptions.is_empty() {
         doc.push_str(
             " HubSpot publishes it as exempt from the limits named; the transport's rate \
