@@ -447,6 +447,17 @@ impl Transport {
         Ok(fetched)
     }
 
+    /// Forgets every label lookup this transport keeps: a label was created, renamed or
+    /// deleted. Labels are the account's, the same through every version and, for the inverse
+    /// label, for the reverse pair of object types, so none is kept.
+    pub(crate) fn forget_labels(&self) {
+        self.shared
+            .labels
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clear();
+    }
+
     /// Sends a call, retrying transient failures as the retry policy allows, each attempt
     /// through the rate limiter. A 2xx is returned to be decoded; anything else becomes an
     /// error that keeps the status, headers and body.

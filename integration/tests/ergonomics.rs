@@ -170,3 +170,65 @@ async fn a_single_call_on_a_missing_record_is_an_error_in_every_version() {
         );
     }
 }
+
+/// Labels stay true: a label created through a client is found by the next lookup on the same
+/// transport, through a client of any version (labels are the account's), and a deleted one
+/// is gone from it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_label_created_through_a_client_is_found_by_the_next_lookup() {
+    for &version in ApiVersion::ALL {
+        let (_fake, transport) = fake().await;
+        let other = *ApiVersion::ALL.iter().find(|&&v| v != version).unwrap();
+        let before = with_version!(other, api, {
+            api::Client::new(transport.clone())
+                .labels(ObjectType::CONTACTS, ObjectType::COMPANIES)
+                .await
+                .unwrap()
+        });
+        assert!(before.find("Partner").is_none(), "{version}");
+        let found = with_version!(version, api, {
+            let client = api::Client::new(transport.clone());
+            client
+                .create_label(
+                    ObjectType::CONTACTS,
+                    ObjectType::COMPANIES,
+                    &api::types::PublicAssociationDefinitionCreateRequest::new(
+                        "Partner", "partner",
+                    ),
+                )
+                .await
+                .unwrap();
+            client
+                .labels(ObjectType::CONTACTS, ObjectType::COMPANIES)
+                .await
+                .unwrap()
+                .find("Partner")
+                .map(|label| label.type_id)
+        });
+        let type_id = found.unwrap_or_else(|| panic!("{version}: the new label is not found"));
+        let through_other = with_version!(other, api, {
+            api::Client::new(transport.clone())
+                .labels(ObjectType::CONTACTS, ObjectType::COMPANIES)
+                .await
+                .unwrap()
+                .find("Partner")
+                .map(|label| label.type_id)
+        });
+        assert_eq!(through_other, Some(type_id), "{version} then {other}");
+        let after = with_version!(version, api, {
+            let client = api::Client::new(transport.clone());
+            client
+                .delete_label(ObjectType::CONTACTS, ObjectType::COMPANIES, type_id)
+                .await
+                .unwrap();
+            client
+                .labels(ObjectType::CONTACTS, ObjectType::COMPANIES)
+                .await
+                .unwrap()
+        });
+        assert!(
+            after.find("Partner").is_none(),
+            "{version}: the deleted label is gone"
+        );
+    }
+}

@@ -774,6 +774,20 @@ impl Version {
         self.operations.iter().find(|op| op.id == id)
     }
 
+    /// Whether `op` changes the labels the label lookup lists: it is not a read, and its path
+    /// is the label listing's, or one item below it (`.../labels/{associationTypeId}`).
+    pub fn changes_labels(&self, op: &Operation) -> bool {
+        let Some(listing) = self.operation(LABELS_OPERATION) else {
+            return false;
+        };
+        let (path, listed) = (op.path.segments(), listing.path.segments());
+        op.method != HttpMethod::Get
+            && path.starts_with(listed)
+            && (path.len() == listed.len()
+                || (path.len() == listed.len() + 1
+                    && matches!(path[listed.len()], crate::path_template::Segment::Param(_))))
+    }
+
     /// Whether HubSpot has announced its end, so that its items are deprecated.
     pub fn is_deprecated(&self) -> bool {
         self.lifecycle.end_of_support.is_some()

@@ -621,9 +621,11 @@ impl Client {
     /// | Exempt from | `ten-secondly` |
     ///
     /// Any other 2xx succeeds too; a body, if one comes, is not read. Sending it twice has the
-    /// effect of sending it once, so it is retried on transient failures. HubSpot publishes it
-    /// as exempt from the limits named; the transport's rate limiter counts it all the same, as
-    /// HubSpot does not say what the exemption covers.
+    /// effect of sending it once, so it is retried on transient failures. A success forgets the
+    /// labels the transport's label lookups keep, for every pair of object types and every
+    /// version (labels are the account's), so the next lookup lists them again. HubSpot
+    /// publishes it as exempt from the limits named; the transport's rate limiter counts it all
+    /// the same, as HubSpot does not say what the exemption covers.
     ///
     /// # Arguments
     ///
@@ -641,7 +643,9 @@ impl Client {
         let from_object_type: crate::ObjectType = from_object_type.into();
         let to_object_type: crate::ObjectType = to_object_type.into();
         let call = Self::update_label_call(&from_object_type, &to_object_type, body)?;
-        self.transport.send(call).await?.ignore_body()
+        let answer = self.transport.send(call).await?.ignore_body()?;
+        self.transport.forget_labels();
+        Ok(answer)
     }
 
     /// Define an association label.
@@ -659,9 +663,11 @@ impl Client {
     /// | Exempt from | `ten-secondly` |
     ///
     /// Any other 2xx with that body succeeds too. It is not retried: a second send could act
-    /// twice. Retry it yourself if you know it is safe. HubSpot publishes it as exempt from the
-    /// limits named; the transport's rate limiter counts it all the same, as HubSpot does not
-    /// say what the exemption covers.
+    /// twice. Retry it yourself if you know it is safe. A success forgets the labels the
+    /// transport's label lookups keep, for every pair of object types and every version (labels
+    /// are the account's), so the next lookup lists them again. HubSpot publishes it as exempt
+    /// from the limits named; the transport's rate limiter counts it all the same, as HubSpot
+    /// does not say what the exemption covers.
     ///
     /// # Arguments
     ///
@@ -682,7 +688,9 @@ impl Client {
         let from_object_type: crate::ObjectType = from_object_type.into();
         let to_object_type: crate::ObjectType = to_object_type.into();
         let call = Self::create_label_call(&from_object_type, &to_object_type, body)?;
-        self.transport.send(call).await?.json()
+        let answer = self.transport.send(call).await?.json()?;
+        self.transport.forget_labels();
+        Ok(answer)
     }
 
     /// Delete an association label.
@@ -699,9 +707,11 @@ impl Client {
     /// | Exempt from | `ten-secondly` |
     ///
     /// Any other 2xx succeeds too; a body, if one comes, is not read. Sending it twice has the
-    /// effect of sending it once, so it is retried on transient failures. HubSpot publishes it
-    /// as exempt from the limits named; the transport's rate limiter counts it all the same, as
-    /// HubSpot does not say what the exemption covers.
+    /// effect of sending it once, so it is retried on transient failures. A success forgets the
+    /// labels the transport's label lookups keep, for every pair of object types and every
+    /// version (labels are the account's), so the next lookup lists them again. HubSpot
+    /// publishes it as exempt from the limits named; the transport's rate limiter counts it all
+    /// the same, as HubSpot does not say what the exemption covers.
     ///
     /// # Arguments
     ///
@@ -723,7 +733,9 @@ impl Client {
             &to_object_type,
             association_type_id,
         )?;
-        self.transport.send(call).await?.ignore_body()
+        let answer = self.transport.send(call).await?.ignore_body()?;
+        self.transport.forget_labels();
+        Ok(answer)
     }
 
     /// List every association limit of the account.

@@ -64,8 +64,11 @@ pub fn client(version: &Version, previous: Option<(&str, Vec<Change>)>) -> Token
         Some(match method.kind {
             MethodKind::Call => {
                 let derived = derived.get(op.id.as_str()).map_or(&[][..], Vec::as_slice);
-                let rejects = op.rejects_with_errors(&version.models);
-                call_method(&signature, op, derived, &version.module, rejects)
+                let effects = Effects {
+                    rejects: op.rejects_with_errors(&version.models),
+                    changes_labels: version.changes_labels(op),
+                };
+                call_method(&signature, op, derived, &version.module, effects)
             }
             MethodKind::Pages => pages_method(&signature, op, version, &method.name),
             MethodKind::BatchAll => batch_all(&signature, op),
@@ -480,29 +483,47 @@ fn request_builder(op: &Operation) -> TokenStream {
     }
 }
 
+/// What a call method does besides sending and decoding.
+#[derive(Clone, Copy)]
+struct Effects {
+    /// A 2xx with errors and no result is an error (see [`Operation::rejects_with_errors`]).
+    rejects: bool,
+    /// A success makes the transport's label lookups stale (see [`Version::changes_labels`]).
+    changes_labels: bool,
+}
+
 fn call_method(
     signature: &TokenStream,
     op: &Operation,
     derived: &[&Method],
     module: &str,
-    rejects: bool,
+    effects: Effects,
 ) -> TokenStream {
-    let doc = docs(&method_docs(op, derived, module, rejects));
+    let doc = docs(&method_docs(op, derived, module, effects));
     let converted = conversions(op.params.iter());
     let builder = builder_name(op);
     let args = builder_params(op).into_iter().map(|param| param.passed);
     let decode = match (&op.success.body, op.success.may_be_empty()) {
         (Some(_), true) => quote!(json_or_empty),
-        (Some(_), false) if rejects => quote!(json_single),
+        (Some(_), false) if effects.rejects => quote!(json_single),
         (Some(_), false) => quote!(json),
         (None, _) => quote!(ignore_body),
+    };
+    let send = if effects.changes_labels {
+        quote! {
+            let answer = self.transport.send(call).await?.#decode()?;
+            self.transport.forget_labels();
+            Ok(answer)
+        }
+    } else {
+        quote!(self.transport.send(call).await?.#decode())
     };
     quote! {
         #doc
         #signature {
             #converted
             let call = Self::#builder(#(#args),*)?;
-            self.transport.send(call).await?.#decode()
+            #send
         }
     }
 }
@@ -615,9 +636,8 @@ fn path_expression(op: &Operation) -> TokenStream {
 /// The docs of an operation's method: what it does, the derived methods, then a table of what
 /// HubSpot documents of it (request, success, retries, cap, scopes, rate limits), and its
 /// arguments.
-/// The docs of an operation's method. `rejects`: a 2xx with errors and no result is an error
-/// (see [`Operation::rejects_with_errors`]).
-fn method_docs(op: &Operation, derived: &[&Method], module: &str, rejects: bool) -> String {
+/// The docs of an operation's method, with what it does besides sending (`effects`).
+fn method_docs(op: &Operation, derived: &[&Method], module: &str, effects: Effects) -> String {
     let mut doc = String::new();
     if let Some(summary) = &op.summary {
         doc.push_str(summary.trim());
@@ -713,7 +733,14 @@ fn method_docs(op: &Operation, derived: &[&Method], module: &str, rejects: bool)
         doc.push_str(&format!("| {what} | {value} |\n"));
     }
     doc.push_str(&format!("\n{tolerance} {why}"));
-    if rejects {
+    if effects.changes_labels {
+        doc.push_str(
+            " A success forgets the labels the transport's label lookups keep, for every pair of \
+             object types and every version (labels are the account's), so the next lookup \
+             lists them again.",
+        );
+    }
+    if effects.rejects {
         doc.push_str(
             " A 2xx whose body carries HubSpot's `errors` and no `results` (a record that does \
              not exist, say) is [`Error::Rejected`](crate::Error::Rejected), with those errors: \
