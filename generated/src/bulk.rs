@@ -108,7 +108,7 @@ pub struct InputError {
 }
 
 impl InputError {
-    fn from_json(error: &Value) -> Self {
+    pub(crate) fn from_json(error: &Value) -> Self {
         let fields = ErrorFields::from_json(error);
         Self {
             category: fields.category,
@@ -334,7 +334,7 @@ pub(crate) struct Answer<R> {
 }
 
 /// The errors of an answer: its list, or whatever else HubSpot sent, kept as one error.
-fn errors<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<Value>, D::Error> {
+pub(crate) fn errors<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<Value>, D::Error> {
     Ok(match Value::deserialize(deserializer)? {
         Value::Array(errors) => errors,
         Value::Null => Vec::new(),

@@ -9,6 +9,7 @@ use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 
 use crate::ErrorContext;
+use crate::bulk::InputError;
 use crate::error_body::ErrorFields;
 
 /// Which of HubSpot's rate limits refused a request (the `policyName` of a 429).
@@ -317,40 +318,18 @@ pub struct RejectedError {
     pub operation: &'static str,
     /// The HTTP status, a 2xx.
     pub status: StatusCode,
-    /// HubSpot's errors, in the order it gave them.
-    pub errors: Vec<RejectedBecause>,
+    /// HubSpot's errors, in the order it gave them (a bare message, as some answers give,
+    /// is an error with only its message).
+    pub errors: Vec<InputError>,
     /// The response headers.
     pub headers: HeaderMap,
     /// The raw body.
     pub body: Bytes,
 }
 
-/// One of HubSpot's errors in a 2xx answer: an error object, or the bare message some
-/// answers give (`"No contacts with ID 999999 exist"`).
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct RejectedBecause {
-    /// The error category, such as `OBJECT_NOT_FOUND`, when HubSpot gave one.
-    pub category: Option<String>,
-    /// The message for people.
-    pub message: Option<String>,
-    /// Details by name.
-    pub context: Option<ErrorContext>,
-    /// The error as HubSpot sent it.
-    pub raw: serde_json::Value,
-}
-
-impl RejectedBecause {
-    fn from_json(raw: serde_json::Value) -> Self {
-        let fields = ErrorFields::from_json(&raw);
-        Self {
-            category: fields.category.or(fields.error_type),
-            message: fields.message,
-            context: fields.context,
-            raw,
-        }
-    }
-}
+/// How many of a rejection's errors its message shows, and how much of each.
+const ERRORS_SHOWN: usize = 3;
+const ERROR_CHARS: usize = 200;
 
 impl RejectedError {
     /// The error when `body` carries a non-empty `errors` and no `results` (absent or empty);
@@ -365,18 +344,17 @@ impl RejectedError {
         struct Outcome {
             #[serde(default)]
             results: Option<Vec<serde::de::IgnoredAny>>,
-            #[serde(default)]
-            errors: Option<Vec<serde_json::Value>>,
+            #[serde(default, deserialize_with = "crate::bulk::errors")]
+            errors: Vec<serde_json::Value>,
         }
         let outcome: Outcome = serde_json::from_slice(body).ok()?;
-        let errors = outcome.errors.filter(|errors| !errors.is_empty())?;
-        if outcome.results.is_some_and(|results| !results.is_empty()) {
+        if outcome.errors.is_empty() || outcome.results.is_some_and(|r| !r.is_empty()) {
             return None;
         }
         Some(Self {
             operation,
             status,
-            errors: errors.into_iter().map(RejectedBecause::from_json).collect(),
+            errors: outcome.errors.iter().map(InputError::from_json).collect(),
             headers: headers.clone(),
             body: body.clone(),
         })
@@ -385,22 +363,21 @@ impl RejectedError {
 
 impl fmt::Display for RejectedError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let count = self.errors.len();
         write!(
             f,
-            "{}: HubSpot answered {} with no result and {} error{}",
+            "{}: HubSpot answered {} with no result and {count} error{}",
             self.operation,
             self.status,
-            self.errors.len(),
-            if self.errors.len() == 1 { "" } else { "s" }
+            if count == 1 { "" } else { "s" }
         )?;
-        for (index, error) in self.errors.iter().enumerate() {
+        for (index, error) in self.errors.iter().take(ERRORS_SHOWN).enumerate() {
             let separator = if index == 0 { ": " } else { "; " };
-            match (&error.category, &error.message) {
-                (Some(category), Some(message)) => write!(f, "{separator}{category}: {message}")?,
-                (None, Some(message)) => write!(f, "{separator}{message}")?,
-                (Some(category), None) => write!(f, "{separator}{category}")?,
-                (None, None) => write!(f, "{separator}{}", error.raw)?,
-            }
+            let text = error.to_string();
+            write!(f, "{separator}{}", body_start(text.as_bytes(), ERROR_CHARS))?;
+        }
+        if count > ERRORS_SHOWN {
+            write!(f, "; and {} more", count - ERRORS_SHOWN)?;
         }
         Ok(())
     }

@@ -37,9 +37,7 @@ pub use auth::{
     OAuthError, RefreshToken, TokenError, TokenFuture, TokenSource,
 };
 pub use bulk::{BulkOptions, BulkOutcome};
-pub use error::{
-    ApiError, DecodeError, Error, RateLimitError, RateLimitPolicy, RejectedBecause, RejectedError,
-};
+pub use error::{ApiError, DecodeError, Error, RateLimitError, RateLimitPolicy, RejectedError};
 pub use error_body::ErrorContext;
 pub use ids::ObjectId;
 pub use labels::{Label, Labels};

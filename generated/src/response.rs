@@ -232,9 +232,28 @@ mod tests {
         );
         assert_eq!(
             rejected.to_string(),
-            "op: HubSpot answered 200 OK with no result and 2 errors: No contacts with ID \
+            "op: HubSpot answered 200 OK with no result and 2 errors: ERROR: No contacts with ID \
              999999 exist; OBJECT_NOT_FOUND: No companies with ID 5 exist"
         );
+        // One error that is not a list is still an error; a long list is shown in part.
+        let Err(Error::Rejected(one)) =
+            raw(200, br#"{"errors":"gone"}"#).json_single::<serde_json::Value>()
+        else {
+            panic!("an error that is not a list is an error");
+        };
+        assert_eq!(one.errors[0].message.as_deref(), Some("gone"));
+        let many = format!(
+            r#"{{"results":[],"errors":[{}]}}"#,
+            vec![format!("\"{}\"", "x".repeat(500)); 10].join(",")
+        );
+        let Err(Error::Rejected(many)) =
+            raw(200, many.leak().as_bytes()).json_single::<serde_json::Value>()
+        else {
+            panic!("ten errors are an error");
+        };
+        let text = many.to_string();
+        assert!(text.ends_with("; and 7 more"), "{text}");
+        assert!(text.len() < 800, "{} characters", text.len());
         // A result beside errors, or no errors, is a success; so is anything not an outcome.
         for body in [
             &br#"{"results":[{"id":"1"}],"errors":["partial"]}"#[..],

@@ -345,7 +345,15 @@ struct Shared {
     max_body: usize,
     retry: RetryPolicy,
     limiter: Option<Limiter>,
-    labels: Mutex<HashMap<LabelsKey, Arc<Labels>>>,
+    labels: Mutex<LabelCache>,
+}
+
+/// The label lookups a transport keeps, and how many times they were forgotten: a listing
+/// fetched across a forget is not kept, since it may predate the change.
+#[derive(Default)]
+struct LabelCache {
+    kept: HashMap<LabelsKey, Arc<Labels>>,
+    forgotten: u64,
 }
 
 /// Whose labels: (version, from type, to type).
@@ -439,11 +447,18 @@ impl Transport {
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
         };
-        if let Some(known) = cache().get(&key) {
-            return Ok(Arc::clone(known));
-        }
+        let forgotten = {
+            let cache = cache();
+            if let Some(known) = cache.kept.get(&key) {
+                return Ok(Arc::clone(known));
+            }
+            cache.forgotten
+        };
         let fetched = Arc::new(fetch().await?);
-        cache().insert(key, Arc::clone(&fetched));
+        let mut cache = cache();
+        if cache.forgotten == forgotten {
+            cache.kept.insert(key, Arc::clone(&fetched));
+        }
         Ok(fetched)
     }
 
@@ -451,11 +466,13 @@ impl Transport {
     /// deleted. Labels are the account's, the same through every version and, for the inverse
     /// label, for the reverse pair of object types, so none is kept.
     pub(crate) fn forget_labels(&self) {
-        self.shared
+        let mut cache = self
+            .shared
             .labels
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clear();
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        cache.kept.clear();
+        cache.forgotten += 1;
     }
 
     /// Sends a call, retrying transient failures as the retry policy allows, each attempt

@@ -188,6 +188,12 @@ async fn a_label_created_through_a_client_is_found_by_the_next_lookup() {
         assert!(before.find("Partner").is_none(), "{version}");
         let found = with_version!(version, api, {
             let client = api::Client::new(transport.clone());
+            // This version's lookup is kept before the change, so the next one must refetch.
+            let kept = client
+                .labels(ObjectType::CONTACTS, ObjectType::COMPANIES)
+                .await
+                .unwrap();
+            assert!(kept.find("Partner").is_none(), "{version}");
             client
                 .create_label(
                     ObjectType::CONTACTS,

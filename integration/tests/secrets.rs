@@ -101,6 +101,16 @@ async fn the_token_is_in_no_debug_or_display_of_the_client_its_configuration_or_
             .await
             .unwrap_err(),
     ));
+    fake.push_faults([Fault::json(
+        200,
+        json!({"status": "COMPLETE", "results": [], "errors": ["No contacts with ID 1 exist"]}),
+    )]);
+    errors.push((
+        "rejected",
+        once.create_default("contacts", 1u64, "companies", 2u64)
+            .await
+            .unwrap_err(),
+    ));
     errors.push((
         "invalid input",
         once.list_labels("", "companies").await.unwrap_err(),
@@ -122,6 +132,7 @@ async fn the_token_is_in_no_debug_or_display_of_the_client_its_configuration_or_
             Error::Timeout { .. } => "Timeout",
             Error::Decode(_) => "Decode",
             Error::InvalidResponse { .. } => "InvalidResponse",
+            Error::Rejected(_) => "Rejected",
             Error::InvalidInput { .. } => "InvalidInput",
             Error::Config { .. } => "Config",
             _ => "other",
@@ -136,6 +147,7 @@ async fn the_token_is_in_no_debug_or_display_of_the_client_its_configuration_or_
             "Timeout",
             "Decode",
             "InvalidResponse",
+            "Rejected",
             "InvalidInput",
             "Config"
         ]
@@ -207,6 +219,30 @@ async fn a_token_the_server_echoes_is_redacted_from_every_error() {
             .insert_header("content-type", "application/json")
             .set_body_string(format!("not json: {TOKEN}")),
     ];
+    // A 2xx on one pair whose errors echo the token: rejected, the token redacted.
+    let server = MockServer::start().await;
+    Mock::given(method("PUT"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "status": "COMPLETE",
+            "results": [],
+            "errors": [{"category": "VALIDATION_ERROR", "message": format!("bad token {TOKEN}")}],
+        })))
+        .mount(&server)
+        .await;
+    let error = client(&server.uri(), RetryPolicy::never())
+        .create_default("contacts", 1u64, "companies", 2u64)
+        .await
+        .expect_err("errors without a result are an error");
+    let Error::Rejected(rejected) = &error else {
+        panic!("unexpected error: {error}");
+    };
+    assert_secret("the rejection's Display", &error.to_string());
+    assert_secret("the rejection's Debug", &format!("{error:?}"));
+    assert_secret(
+        "the rejection's body",
+        &String::from_utf8_lossy(&rejected.body),
+    );
+    assert!(error.to_string().contains("[redacted]"), "{error}");
     for answer in echoes {
         let server = MockServer::start().await;
         Mock::given(method("GET"))

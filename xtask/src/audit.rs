@@ -19,11 +19,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use openapiv3::{OpenAPI, ReferenceOr, StatusCode};
+use openapiv3::{OpenAPI, ReferenceOr};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::document::{self, SCHEMA_REF};
+use crate::document;
 use crate::load::Spec;
 use crate::model;
 use crate::path_template::{PathTemplate, Segment};
@@ -50,6 +50,8 @@ pub struct HubSpotFile {
     pub family: Option<String>,
     /// The document.
     pub api: OpenAPI,
+    /// The same document as a tree that keeps the file's order, for `import` to take facts from.
+    pub tree: serde_norway::Value,
 }
 
 /// Reads HubSpot's files: each path a JSON file, or a checkout of HubSpot's repository, in
@@ -134,8 +136,16 @@ fn read_file(path: &Path) -> Result<HubSpotFile, String> {
             path.display()
         )
     })?;
+    // JSON is YAML: the YAML reader keeps the order of the keys, which `import` keeps.
+    let tree: serde_norway::Value = serde_norway::from_str(&text).map_err(|error| {
+        format!(
+            "xtask: {} cannot be read as a tree: {error}",
+            path.display()
+        )
+    })?;
     let (version, beta) = split_beta(&api.info.version);
     Ok(HubSpotFile {
+        tree,
         path: path.to_path_buf(),
         version,
         beta,
@@ -188,7 +198,8 @@ pub struct Tolerance {
 }
 
 impl Tolerance {
-    fn matches(&self, version: &str, finding: &Finding) -> bool {
+    /// Whether this tolerance covers `finding` in `version`.
+    pub fn matches(&self, version: &str, finding: &Finding) -> bool {
         let wild = |pattern: &str, text: &str| match pattern.strip_suffix('*') {
             Some(prefix) => text.starts_with(prefix),
             None => pattern == text,
@@ -293,7 +304,11 @@ pub fn audit(specs: &[Spec], hubspot: &[HubSpotFile], tolerances: &[Tolerance]) 
             unaudited.push(spec.version.clone());
             continue;
         }
-        let (mut findings, out_of_scope) = compare_version(spec, &files);
+        let Compared {
+            mut findings,
+            out_of_scope,
+            ..
+        } = compare(spec, &files, &spec.version);
         for finding in &mut findings {
             if let Some(index) = tolerances
                 .iter()
@@ -332,7 +347,7 @@ pub fn audit(specs: &[Spec], hubspot: &[HubSpotFile], tolerances: &[Tolerance]) 
 /// segments with the version and the parameter names taken out. HubSpot's v4 files spell the
 /// labels' and limits' paths `/crm/associations/v4/...` where the reference spells them
 /// `/crm/v4/associations/...`: without the version the two agree.
-fn match_key(method: &str, path: &str, version: &str) -> (String, Vec<Option<String>>) {
+pub fn match_key(method: &str, path: &str, version: &str) -> (String, Vec<Option<String>>) {
     let shape = PathTemplate::parse(path)
         .without(version)
         .segments()
@@ -355,12 +370,57 @@ fn in_scope(path: &str) -> bool {
 struct Located<'a> {
     api: &'a OpenAPI,
     path: &'a str,
-    method: &'a str,
     operation: &'a openapiv3::Operation,
 }
 
-fn compare_version<'a>(spec: &'a Spec, files: &[&'a HubSpotFile]) -> (Vec<Finding>, Vec<String>) {
-    let mut theirs: BTreeMap<(String, Vec<Option<String>>), Located<'a>> = BTreeMap::new();
+/// One of HubSpot's operations, in the file it was read from.
+#[derive(Clone, Copy)]
+pub struct TheirOperation<'a> {
+    /// The file.
+    pub file: &'a HubSpotFile,
+    /// Its path, as the file spells it.
+    pub path: &'a str,
+    /// Its method, lower case as OpenAPI spells it.
+    pub method: &'a str,
+}
+
+impl<'a> TheirOperation<'a> {
+    fn located(&self) -> Option<Located<'a>> {
+        let operation = document::operations(&self.file.api)
+            .find(|op| op.path == self.path && op.method == self.method)?
+            .operation;
+        Some(Located {
+            api: &self.file.api,
+            path: self.path,
+            operation,
+        })
+    }
+}
+
+/// A spec compared with HubSpot's files: every difference (none tolerated yet), and how the
+/// operations and named schemas were matched, for `import` to rebuild what differs.
+pub struct Compared<'a> {
+    /// Every difference.
+    pub findings: Vec<Finding>,
+    /// HubSpot's operations outside the associations API (`METHOD path`).
+    pub out_of_scope: Vec<String>,
+    /// The spec's operations in its order, by id, each with HubSpot's match.
+    pub operations: Vec<(String, Option<TheirOperation<'a>>)>,
+    /// HubSpot's operations in scope that the spec does not have, in HubSpot's order.
+    pub added: Vec<TheirOperation<'a>>,
+    /// The named schemas compared as types: (ours, HubSpot's) and HubSpot's file.
+    pub types: BTreeMap<(String, String), &'a HubSpotFile>,
+}
+
+/// Compares a spec with HubSpot's files of `hubspot_version` (the spec's own version for an
+/// audit; the version being imported for `import`), newest file first.
+pub fn compare<'a>(
+    spec: &'a Spec,
+    files: &[&'a HubSpotFile],
+    hubspot_version: &str,
+) -> Compared<'a> {
+    let mut theirs: BTreeMap<(String, Vec<Option<String>>), TheirOperation<'a>> = BTreeMap::new();
+    let mut order = Vec::new();
     let mut out_of_scope = BTreeSet::new();
     for file in files {
         for op in document::operations(&file.api) {
@@ -369,28 +429,30 @@ fn compare_version<'a>(spec: &'a Spec, files: &[&'a HubSpotFile]) -> (Vec<Findin
                 continue;
             }
             // Newest file first: an operation an older file also has keeps the newest's facts.
-            theirs
-                .entry(match_key(op.method, op.path, &spec.version))
-                .or_insert(Located {
-                    api: &file.api,
+            let key = match_key(op.method, op.path, hubspot_version);
+            if let std::collections::btree_map::Entry::Vacant(slot) = theirs.entry(key.clone()) {
+                order.push(key);
+                slot.insert(TheirOperation {
+                    file,
                     path: op.path,
                     method: op.method,
-                    operation: op.operation,
                 });
+            }
         }
     }
     let mut comparison = Comparison::default();
+    let mut operations = Vec::new();
     for op in document::operations(&spec.api) {
         let id = op.operation.operation_id.clone().unwrap_or_default();
         let subject = format!("operation {id}");
         let ours = Located {
             api: &spec.api,
             path: op.path,
-            method: op.method,
             operation: op.operation,
         };
-        match theirs.remove(&match_key(op.method, op.path, &spec.version)) {
-            Some(hubspot) => comparison.operation(&subject, &ours, &hubspot),
+        let matched = theirs.remove(&match_key(op.method, op.path, &spec.version));
+        match matched.as_ref().and_then(TheirOperation::located) {
+            Some(hubspot) => comparison.operation(&subject, &ours, &hubspot, matched.unwrap().file),
             None => comparison.push(
                 &subject,
                 "operation",
@@ -398,8 +460,10 @@ fn compare_version<'a>(spec: &'a Spec, files: &[&'a HubSpotFile]) -> (Vec<Findin
                 "-",
             ),
         }
+        operations.push((id, matched));
     }
-    for hubspot in theirs.values() {
+    let added: Vec<TheirOperation> = order.iter().filter_map(|key| theirs.remove(key)).collect();
+    for hubspot in &added {
         comparison.push(
             &format!(
                 "operation {} {}",
@@ -411,16 +475,23 @@ fn compare_version<'a>(spec: &'a Spec, files: &[&'a HubSpotFile]) -> (Vec<Findin
             "published; the spec does not have it",
         );
     }
+    comparison.same_names(spec, files);
     comparison.types(spec);
-    (comparison.findings, out_of_scope.into_iter().collect())
+    Compared {
+        findings: comparison.findings,
+        out_of_scope: out_of_scope.into_iter().collect(),
+        operations,
+        added,
+        types: comparison.named,
+    }
 }
 
 /// The findings of one version, and the pairs of named schemas still to compare as types.
 #[derive(Default)]
 struct Comparison<'a> {
     findings: Vec<Finding>,
-    /// (our schema name, HubSpot's schema name, HubSpot's document), compared as types.
-    named: BTreeMap<(String, String), &'a OpenAPI>,
+    /// (our schema name, HubSpot's schema name) and HubSpot's file, compared as types.
+    named: BTreeMap<(String, String), &'a HubSpotFile>,
 }
 
 impl<'a> Comparison<'a> {
@@ -464,7 +535,13 @@ impl<'a> Comparison<'a> {
         }
     }
 
-    fn operation(&mut self, subject: &str, ours: &Located<'a>, hubspot: &Located<'a>) {
+    fn operation(
+        &mut self,
+        subject: &str,
+        ours: &Located<'a>,
+        hubspot: &Located<'a>,
+        their: &'a HubSpotFile,
+    ) {
         let successes =
             |located: &Located<'a>| -> BTreeMap<String, &'a ReferenceOr<openapiv3::Response>> {
                 located
@@ -473,7 +550,7 @@ impl<'a> Comparison<'a> {
                     .responses
                     .iter()
                     .filter(|(status, _)| document::is_success(status))
-                    .map(|(status, response)| (status_text(status), response))
+                    .map(|(status, response)| (model::Status::of(status).to_string(), response))
                     .collect()
             };
         let (our_answers, their_answers) = (successes(ours), successes(hubspot));
@@ -484,19 +561,32 @@ impl<'a> Comparison<'a> {
             &their_answers.keys().cloned().collect(),
         );
         self.parameters(subject, ours, hubspot);
-        let body = |located: &Located<'a>| {
-            let body = match located.operation.request_body.as_ref()? {
-                ReferenceOr::Item(body) => body,
-                ReferenceOr::Reference { .. } => return None,
-            };
-            media_schema(&body.content)
+        let request = |located: &Located<'a>| -> Option<&'a openapiv3::RequestBody> {
+            match located.operation.request_body.as_ref()? {
+                ReferenceOr::Item(body) => Some(body),
+                ReferenceOr::Reference { reference } => located
+                    .api
+                    .components
+                    .as_ref()?
+                    .request_bodies
+                    .get(reference.strip_prefix("#/components/requestBodies/")?)?
+                    .as_item(),
+            }
         };
+        let required = |located: &Located<'a>| request(located).map(|body| body.required);
+        if let (Some(mine), Some(hubspot)) = (required(ours), required(hubspot))
+            && mine != hubspot
+        {
+            let word = |required: bool| if required { "required" } else { "optional" };
+            self.push(subject, "request body", word(mine), word(hubspot));
+        }
+        let body = |located: &Located<'a>| media_schema(&request(located)?.content);
         self.schema_pair(
             subject,
             "request body",
             ours.api,
             body(ours),
-            hubspot.api,
+            their,
             body(hubspot),
         );
         for (status, ours_answer) in &our_answers {
@@ -523,7 +613,7 @@ impl<'a> Comparison<'a> {
                 &format!("{status} body"),
                 ours.api,
                 our_response.and_then(|r| media_schema(&r.content)),
-                hubspot.api,
+                their,
                 their_response.and_then(|r| media_schema(&r.content)),
             );
         }
@@ -590,12 +680,14 @@ impl<'a> Comparison<'a> {
                         }
                         openapiv3::ParameterSchemaOrContent::Content(_) => Value::Null,
                     };
-                    (
-                        format!("{place} {key}"),
-                        serde_json::json!({"name": data.name, "required": data.required, "schema": schema}),
-                    )
+                    // A path parameter is matched by position: its name is no fact.
+                    let described = if place == "path" {
+                        serde_json::json!({"required": data.required, "schema": schema})
+                    } else {
+                        serde_json::json!({"name": data.name, "required": data.required, "schema": schema})
+                    };
+                    (format!("{place} {key}"), described)
                 })
-                .filter(|(key, _)| !key.starts_with("header "))
                 .collect()
         };
         let (mine, theirs) = (described(ours), described(hubspot));
@@ -619,7 +711,7 @@ impl<'a> Comparison<'a> {
         place: &str,
         our_api: &'a OpenAPI,
         ours: Option<&'a ReferenceOr<openapiv3::Schema>>,
-        their_api: &'a OpenAPI,
+        their: &'a HubSpotFile,
         theirs: Option<&'a ReferenceOr<openapiv3::Schema>>,
     ) {
         let to_value = |schema: Option<&ReferenceOr<openapiv3::Schema>>| {
@@ -629,7 +721,7 @@ impl<'a> Comparison<'a> {
             (None, None) => {}
             (Some(_), None) => self.push(subject, place, "a body", "-"),
             (None, Some(_)) => self.push(subject, place, "-", "a body"),
-            (Some(a), Some(b)) => self.walk(subject, (place, ""), our_api, &a, their_api, &b),
+            (Some(a), Some(b)) => self.walk(subject, (place, ""), our_api, &a, their, &b),
         }
     }
 
@@ -641,17 +733,19 @@ impl<'a> Comparison<'a> {
         (head, path): (&str, &str),
         our_api: &'a OpenAPI,
         ours: &Value,
-        their_api: &'a OpenAPI,
+        their: &'a HubSpotFile,
         theirs: &Value,
     ) {
         if let (Some(a), Some(b)) = (reference(ours), reference(theirs)) {
             self.named
                 .entry((a.to_owned(), b.to_owned()))
-                .or_insert(their_api);
+                .or_insert(their);
             return;
         }
-        let place = |tail: &str| {
-            [head, path, tail]
+        let their_api = &their.api;
+        // `201 body .results[].toObjectId format`: the head, the path inside, the fact.
+        let at = |path: &str, fact: &str| {
+            [head, path, fact]
                 .into_iter()
                 .filter(|part| !part.is_empty())
                 .collect::<Vec<_>>()
@@ -659,11 +753,11 @@ impl<'a> Comparison<'a> {
         };
         let (ours, theirs) = (resolve(our_api, ours), resolve(their_api, theirs));
         let (a, b) = (facts(our_api, &ours), facts(their_api, &theirs));
-        for fact in ["type", "format", "enum"] {
+        for fact in ["type", "format", "enum", "nullable"] {
             if a.get(fact) != b.get(fact) {
                 self.push(
                     subject,
-                    &place(fact),
+                    &at(path, fact),
                     a.get(fact).map_or("-".to_owned(), compact),
                     b.get(fact).map_or("-".to_owned(), compact),
                 );
@@ -694,7 +788,7 @@ impl<'a> Comparison<'a> {
             .collect::<BTreeSet<_>>()
         {
             let field = format!("{path}.{name}");
-            let here = place(&format!(".{name}"));
+            let here = at(&field, "");
             match (our_fields.get(name), their_fields.get(name)) {
                 (Some(_), None) => self.push(subject, &here, "present", "-"),
                 (None, Some(_)) => self.push(subject, &here, "-", "present"),
@@ -705,7 +799,7 @@ impl<'a> Comparison<'a> {
                     if mine != hubspot {
                         self.push(subject, &here, word(mine), word(hubspot));
                     }
-                    self.walk(subject, (head, &field), our_api, a, their_api, b);
+                    self.walk(subject, (head, &field), our_api, a, their, b);
                 }
                 (None, None) => {}
             }
@@ -714,12 +808,62 @@ impl<'a> Comparison<'a> {
             let nested = |schema: &Value| schema.get(key).filter(|v| v.is_object()).cloned();
             let inner = format!("{path}{suffix}");
             match (nested(&ours), nested(&theirs)) {
-                (Some(a), Some(b)) => {
-                    self.walk(subject, (head, &inner), our_api, &a, their_api, &b)
-                }
-                (Some(_), None) => self.push(subject, &place(suffix), "present", "-"),
-                (None, Some(_)) => self.push(subject, &place(suffix), "-", "present"),
+                (Some(a), Some(b)) => self.walk(subject, (head, &inner), our_api, &a, their, &b),
+                (Some(_), None) => self.push(subject, &at(&inner, ""), "present", "-"),
+                (None, Some(_)) => self.push(subject, &at(&inner, ""), "-", "present"),
                 (None, None) => {}
+            }
+        }
+        // Compositions, branch by branch.
+        for composition in ["oneOf", "anyOf", "allOf"] {
+            let branches = |schema: &Value| -> Vec<Value> {
+                schema
+                    .get(composition)
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default()
+            };
+            let (mine, hubspot) = (branches(&ours), branches(&theirs));
+            if mine.len() != hubspot.len() {
+                self.push(
+                    subject,
+                    &at(path, composition),
+                    format!("{} branches", mine.len()),
+                    format!("{} branches", hubspot.len()),
+                );
+                continue;
+            }
+            for (index, (a, b)) in mine.iter().zip(&hubspot).enumerate() {
+                let inner = format!("{path}<{composition} {}>", index + 1);
+                self.walk(subject, (head, &inner), our_api, a, their, b);
+            }
+        }
+    }
+
+    /// Pairs, as types to compare, each schema of ours that no operation paired with one of
+    /// HubSpot's named the same, or the same but for a suffix such as `_1`: a schema only an
+    /// answer of another success code reaches is compared all the same.
+    fn same_names(&mut self, spec: &Spec, files: &[&'a HubSpotFile]) {
+        let Some(ours) = spec.api.components.as_ref() else {
+            return;
+        };
+        let paired: BTreeSet<String> = self.named.keys().map(|(ours, _)| ours.clone()).collect();
+        for file in files {
+            let Some(theirs) = file.api.components.as_ref() else {
+                continue;
+            };
+            for name in theirs.schemas.keys() {
+                let mine = unsuffixed(name).filter(|base| ours.schemas.contains_key(*base));
+                let mine = if ours.schemas.contains_key(name) {
+                    Some(name.as_str())
+                } else {
+                    mine
+                };
+                if let Some(mine) = mine.filter(|mine| !paired.contains(*mine))
+                    && !self.named.keys().any(|(ours, _)| ours == mine)
+                {
+                    self.named.insert((mine.to_owned(), name.clone()), file);
+                }
             }
         }
     }
@@ -727,11 +871,11 @@ impl<'a> Comparison<'a> {
     /// Compares every pair of named schemas met, as types, until no new pair turns up.
     fn types(&mut self, spec: &'a Spec) {
         let mut done: BTreeSet<(String, String)> = BTreeSet::new();
-        while let Some(((ours, theirs), their_api)) = self
+        while let Some(((ours, theirs), their)) = self
             .named
             .iter()
             .find(|(pair, _)| !done.contains(*pair))
-            .map(|(pair, api)| (pair.clone(), *api))
+            .map(|(pair, file)| (pair.clone(), *file))
         {
             done.insert((ours.clone(), theirs.clone()));
             let subject = if ours == theirs {
@@ -740,13 +884,11 @@ impl<'a> Comparison<'a> {
                 format!("type {ours} (HubSpot: {theirs})")
             };
             let schema = |api: &OpenAPI, name: &str| {
-                api.components
-                    .as_ref()
-                    .and_then(|c| c.schemas.get(name))
+                document::component_schema(api, name)
                     .map(|s| serde_json::to_value(s).unwrap_or_default())
             };
-            match (schema(&spec.api, &ours), schema(their_api, &theirs)) {
-                (Some(a), Some(b)) => self.walk(&subject, ("", ""), &spec.api, &a, their_api, &b),
+            match (schema(&spec.api, &ours), schema(&their.api, &theirs)) {
+                (Some(a), Some(b)) => self.walk(&subject, ("", ""), &spec.api, &a, their, &b),
                 (a, b) => self.push(
                     &subject,
                     "",
@@ -758,11 +900,11 @@ impl<'a> Comparison<'a> {
     }
 }
 
-fn status_text(status: &StatusCode) -> String {
-    match status {
-        StatusCode::Code(code) => code.to_string(),
-        StatusCode::Range(range) => format!("{range}XX"),
-    }
+/// A schema name without HubSpot's numeric suffix (`Paging_1` is `Paging`), when it has one.
+pub fn unsuffixed(name: &str) -> Option<&str> {
+    name.rsplit_once('_')
+        .filter(|(_, n)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        .map(|(name, _)| name)
 }
 
 /// The schema of a body: its JSON media type's, or the only one it has (HubSpot writes
@@ -780,7 +922,7 @@ fn media_schema(
 
 /// The component name a schema refers to.
 fn reference(schema: &Value) -> Option<&str> {
-    schema.get("$ref")?.as_str()?.strip_prefix(SCHEMA_REF)
+    document::schema_name(schema.get("$ref")?.as_str()?)
 }
 
 /// A schema with its reference followed (once; components refer to components by name).
@@ -805,6 +947,9 @@ fn facts(api: &OpenAPI, schema: &Value) -> Value {
     }
     if let Some(format) = schema.get("format") {
         facts.insert("format".into(), format.clone());
+    }
+    if schema.get("nullable") == Some(&Value::Bool(true)) {
+        facts.insert("nullable".into(), Value::Bool(true));
     }
     if let Some(values) = schema.get("enum").and_then(Value::as_array) {
         let mut values: Vec<String> = values.iter().map(compact).collect();
@@ -863,7 +1008,7 @@ pub fn markdown(report: &Report) -> String {
                     out,
                     "- {} {}: spec `{}`, HubSpot `{}`: {}",
                     finding.subject,
-                    finding.place.trim(),
+                    finding.place,
                     finding.ours,
                     finding.hubspot,
                     finding.tolerated.as_deref().unwrap_or_default()

@@ -150,16 +150,18 @@ fn redis_server() -> Result<(), String> {
     };
     println!("==> installing redis-server (apt-get)");
     let apt = |args: &[&str]| {
+        // `env` after sudo: sudo resets the environment apt-get would read.
         let mut command = if through_sudo {
             let mut sudo = Command::new("sudo");
-            sudo.args(["-n", "apt-get"]);
+            sudo.args(["-n", "env", "DEBIAN_FRONTEND=noninteractive", "apt-get"]);
             sudo
         } else {
-            Command::new("apt-get")
+            let mut apt = Command::new("apt-get");
+            apt.env("DEBIAN_FRONTEND", "noninteractive");
+            apt
         };
         command
             .args(args)
-            .env("DEBIAN_FRONTEND", "noninteractive")
             .status()
             .is_ok_and(|status| status.success())
     };

@@ -12,6 +12,7 @@ pub mod diff;
 pub mod document;
 pub mod format;
 pub mod generate;
+pub mod import;
 pub mod load;
 pub mod model;
 pub mod normalize;

@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use xtask::{audit, bench, bump, checks, codegen, diff, generate, load, model, output};
+use xtask::{
+    audit, bench, bump, checks, codegen, diff, generate, import, load, model, output, validate,
+};
 
 #[derive(Parser)]
 #[command(
@@ -58,8 +60,21 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Start a new version: spec/<to>/ from spec/<from>/, every path's version rewritten.
-    /// It never overwrites a version.
+    /// Write spec/<version>/ from HubSpot's published files and the newest version: facts from
+    /// HubSpot's, our ids, names, words and examples where the facts did not change. With
+    /// `--update`, the version itself is the base and is rewritten in place.
+    Import {
+        /// The version, such as `2027-03`.
+        version: String,
+        /// HubSpot's files: a checkout of its spec collection, or JSON files.
+        #[arg(long = "hubspot", required = true, num_args = 1..)]
+        hubspot: Vec<PathBuf>,
+        /// Re-import an existing version in place, keeping our prose, examples and ids.
+        #[arg(long)]
+        update: bool,
+    },
+    /// Start a new version: spec/<to>/ from spec/<from>/, every path's version rewritten
+    /// (`import` without HubSpot's files). It never overwrites a version.
     Bump {
         /// The version to start from, such as `2026-03`.
         from: String,
@@ -77,7 +92,7 @@ enum Command {
     BenchClient,
 }
 
-/// Where the first panic of the run happened, for the one-line report below. Process-wide,
+/// Where the last panic of the run happened, for the one-line report below. Process-wide,
 /// not per thread: a panic on a worker of `parallel::map` is raised again on the main thread,
 /// which must still name the worker's place.
 static PANICKED_AT: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
@@ -91,12 +106,11 @@ fn main() -> ExitCode {
         let at = info
             .location()
             .map(|location| format!("{}:{}", location.file(), location.line()));
-        let mut slot = PANICKED_AT
+        // The last panic's: panics the generator catches (progenitor's) come before the one
+        // that ends the run, and `resume_unwind` on the main thread does not call the hook.
+        *PANICKED_AT
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if slot.is_none() {
-            *slot = at;
-        }
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = at;
     }));
     let cli = Cli::parse();
     let root = match cli.root {
@@ -144,6 +158,144 @@ fn read_inputs(root: &Path) -> Result<codegen::Inputs, String> {
             root.display()
         )
     })
+}
+
+/// `import` (and `bump`, which is import without HubSpot's files): reads the specs, HubSpot's
+/// files and the sources, writes `spec/<version>/openapi.yaml` and the version's rows of
+/// `spec/sources/`, and says what a person must look at.
+fn import_version(
+    root: &Path,
+    version: &str,
+    from: Option<&str>,
+    hubspot: &[PathBuf],
+    update: bool,
+) -> Result<String, String> {
+    if !load::is_version_name(version) {
+        return Err(format!(
+            "xtask: `{version}` is not named like a HubSpot API version: name it `YYYY-MM` (such as `2027-03`), or `vN` for a legacy version"
+        ));
+    }
+    let sources = load::read_specs(root, Path::new(codegen::SPEC_DIR))
+        .map_err(|error| format!("xtask: cannot read spec/: {error}"))?;
+    let (specs, problems) = load::parse_all(&sources);
+    problems
+        .into_result(())
+        .map_err(|problems| problems.to_string())?;
+    let exists = specs.iter().any(|spec| spec.version == version);
+    if exists && !update {
+        return Err(format!(
+            "xtask: spec/{version} exists already; import never overwrites a version unless told \
+             (`--update` re-imports it in place; remove it to start over)"
+        ));
+    }
+    if update && !exists {
+        return Err(format!(
+            "xtask: spec/{version} does not exist: drop `--update` to import it"
+        ));
+    }
+    let base_name = match (update, from) {
+        (true, _) => version,
+        (false, Some(from)) => from,
+        (false, None) => specs
+            .iter()
+            .map(|spec| spec.version.as_str())
+            .filter(|name| *name != version)
+            .max_by(|a, b| load::version_order(a, b))
+            .ok_or("xtask: spec/ has no version to start from")?,
+    };
+    let base = specs
+        .iter()
+        .position(|spec| spec.version == base_name)
+        .ok_or_else(|| format!("xtask: there is no version `{base_name}` under spec/"))?;
+    let previous = if update {
+        base.checked_sub(1)
+    } else {
+        Some(base)
+    };
+    let files = if hubspot.is_empty() {
+        Vec::new()
+    } else {
+        audit::read_hubspot(hubspot)?
+    };
+    let chosen = audit::choose(&files, version);
+    if !hubspot.is_empty() && chosen.is_empty() {
+        return Err(format!(
+            "xtask: none of HubSpot's files given is for version {version} (a checkout's \
+             `Rollouts/<n>/{version}` folders, or files whose info.version is {version})"
+        ));
+    }
+    let tolerances = match std::fs::read_to_string(root.join(audit::TOLERANCES_FILE)) {
+        Ok(text) => audit::parse_tolerances(&text)?,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(error) => {
+            return Err(format!(
+                "xtask: cannot read {}: {error}",
+                audit::TOLERANCES_FILE
+            ));
+        }
+    };
+    let base_text = &sources[base].text;
+    let imported = import::import(&import::Request {
+        version,
+        base: &specs[base],
+        base_text,
+        previous: previous.map(|index| &specs[index]),
+        previous_text: previous.map(|index| sources[index].text.as_str()),
+        hubspot: &chosen,
+        tolerances: &tolerances,
+    })?;
+    let target = Path::new(codegen::SPEC_DIR)
+        .join(version)
+        .join(load::SPEC_FILE);
+    let written = load::parse(&load::SpecSource {
+        version: version.to_owned(),
+        path: target.clone(),
+        text: imported.text.clone(),
+    })
+    .map_err(|problems| {
+        format!("xtask: import wrote a spec that does not parse (a bug in xtask):\n{problems}")
+    })?;
+    let sources_dir = root.join("spec/sources");
+    let read = |name: &str| std::fs::read_to_string(sources_dir.join(name)).unwrap_or_default();
+    let (lists, facts) = import::sources(
+        version,
+        &imported.facts,
+        &read("scope-lists.tsv"),
+        &read("operation-facts.tsv"),
+    );
+    let io = |error: std::io::Error| format!("xtask: cannot write spec/{version}: {error}");
+    std::fs::create_dir_all(root.join(target.parent().unwrap_or(Path::new(".")))).map_err(io)?;
+    std::fs::write(root.join(&target), &imported.text).map_err(io)?;
+    std::fs::write(sources_dir.join("scope-lists.tsv"), lists).map_err(io)?;
+    std::fs::write(sources_dir.join("operation-facts.tsv"), facts).map_err(io)?;
+    let mut report = format!(
+        "Wrote {} ({} operations) and the version's rows of spec/sources/operation-facts.tsv.\n",
+        target.display(),
+        imported.facts.len()
+    );
+    for file in &chosen {
+        report.push_str(&format!("read {}\n", file.path.display()));
+    }
+    for note in &imported.notes {
+        report.push_str(&format!("- {note}\n"));
+    }
+    let mut all: Vec<load::Spec> = specs
+        .into_iter()
+        .filter(|spec| spec.version != version)
+        .chain([written])
+        .collect();
+    all.sort_by(|a, b| load::version_order(&a.version, &b.version));
+    let problems: Vec<_> = validate::check_all(&all)
+        .into_iter()
+        .filter(|problem| problem.file == target)
+        .collect();
+    if !problems.is_empty() {
+        report.push_str("\nWhat codegen will refuse until it is fixed:\n");
+        for problem in problems {
+            report.push_str(&format!("{problem}\n"));
+        }
+    }
+    Ok(report)
 }
 
 fn run(root: &Path, command: Command) -> Result<ExitCode, String> {
@@ -210,6 +362,12 @@ fn run(root: &Path, command: Command) -> Result<ExitCode, String> {
             } else {
                 print!("{}", audit::markdown(&report));
             }
+            if report.versions.is_empty() {
+                return Err(format!(
+                    "xtask: no version of spec/ was audited: none of the files given is for {}",
+                    report.unaudited.join(", ")
+                ));
+            }
             Ok(if report.drift > 0 {
                 ExitCode::FAILURE
             } else {
@@ -217,21 +375,20 @@ fn run(root: &Path, command: Command) -> Result<ExitCode, String> {
             })
         }
         Command::Bump { from, to } => {
-            let spec_dir = root.join(codegen::SPEC_DIR);
-            let target = spec_dir.join(&to);
-            if target.exists() {
-                return Err(format!(
-                    "xtask: spec/{to} exists already; bump never overwrites a version (remove it first to start over)"
-                ));
-            }
-            let source = spec_dir.join(&from).join(load::SPEC_FILE);
-            let text = std::fs::read_to_string(&source)
-                .map_err(|error| format!("xtask: cannot read {}: {error}", source.display()))?;
-            let bumped = bump::bump(&text, &from, &to).map_err(|problems| problems.to_string())?;
-            std::fs::create_dir_all(&target)
-                .and_then(|()| std::fs::write(target.join(load::SPEC_FILE), bumped))
-                .map_err(|error| format!("xtask: cannot write spec/{to}: {error}"))?;
+            let done = import_version(root, &to, Some(&from), &[], false)?;
+            println!("{done}");
             println!("{}", bump::next_steps(&from, &to, &model::module_name(&to)));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Import {
+            version,
+            hubspot,
+            update,
+        } => {
+            println!(
+                "{}",
+                import_version(root, &version, None, &hubspot, update)?
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::BenchClient => {

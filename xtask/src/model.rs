@@ -295,9 +295,9 @@ impl Operation {
             .then(|| format!("{}Query", self.id.to_upper_camel_case()))
     }
 
-    /// Whether it acts on one pair of records yet answers with an outcome that may carry
-    /// `errors` and no `results` (HubSpot's answer for a record that does not exist): the
-    /// client turns such an answer into an error. Batch operations report errors per input.
+    /// Whether it is not a batch yet answers with an outcome that may carry `errors` and no
+    /// `results` (HubSpot's answer for a record that does not exist): the client turns such an
+    /// answer into an error. Batch operations report errors per input.
     pub fn rejects_with_errors(&self, models: &Models) -> bool {
         self.bulk.is_none()
             && !self.success.may_be_empty()

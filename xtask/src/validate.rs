@@ -68,6 +68,23 @@ fn removals_declared(specs: &[Spec]) -> Vec<Diagnostic> {
                 ),
             ));
         }
+        for removal in removed_operations(&spec.api) {
+            if removal
+                .note
+                .as_deref()
+                .is_some_and(|note| note.starts_with(crate::import::REMOVAL_PLACEHOLDER))
+            {
+                found.push(problem(
+                    spec,
+                    pointer(["info", REMOVED_OPERATIONS, removal.operation.as_str()]),
+                    format!(
+                        "the removal of `{}` has the note `cargo xtask import` left for a person to write",
+                        removal.operation
+                    ),
+                    "write what programs that used the operation should use instead, from HubSpot's changelog",
+                ));
+            }
+        }
         for id in &removed {
             if !earlier.contains(id.as_str()) {
                 found.push(problem(

@@ -80,13 +80,15 @@ fn hubspot_file(version_folder: &str) -> Value {
         "info": {"title": "Associations", "version": version_folder},
         "paths": {
             // The operationId embeds another version's path, as HubSpot's do.
-            path("objects/VERSION/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}"): {
+            // HubSpot's names for the path parameters differ from ours: they are matched by
+            // position, and their names are no fact.
+            path("objects/VERSION/{fromObjectType}/{fromObjectId}/associations/{toObjectType}/{toObjectId}"): {
                 "put": {
                     "operationId": "put-/crm/objects/2026-03/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}",
                     "security": [{"oauth2": ["crm.objects.contacts.write"]}, {"oauth2": ["crm.objects.deals.write"]}],
                     "parameters": [
-                        {"name": "objectType", "in": "path", "required": true, "schema": {"type": "string", "example": null}},
-                        {"name": "objectId", "in": "path", "required": true, "schema": {"type": "string", "example": null}},
+                        {"name": "fromObjectType", "in": "path", "required": true, "schema": {"type": "string", "example": null}},
+                        {"name": "fromObjectId", "in": "path", "required": true, "schema": {"type": "string", "example": null}},
                         {"name": "toObjectType", "in": "path", "required": true, "schema": {"type": "string", "example": null}},
                         {"name": "toObjectId", "in": "path", "required": true, "schema": {"type": "string", "example": null}}
                     ],
@@ -109,7 +111,7 @@ fn hubspot_file(version_folder: &str) -> Value {
                         {"name": "fromObjectType", "in": "path", "required": true, "schema": {"type": "string"}},
                         {"name": "toObjectType", "in": "path", "required": true, "schema": {"type": "string"}}
                     ],
-                    "requestBody": {"content": {"application/json": {"schema": {"type": "object", "properties": {"inputs": {"type": "array", "items": {"type": "string"}}}}}}},
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "properties": {"inputs": {"type": "array", "items": {"type": "string"}}}}}}},
                     "responses": {
                         "200": {"description": "ok", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Report"}}}},
                         "207": {"description": "some failed", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Report"}}}}
@@ -290,7 +292,7 @@ fn every_kind_of_difference_is_reported_as_drift() {
         (required.ours.as_str(), required.hubspot.as_str()),
         ("required", "optional")
     );
-    find(findings, "type Report", ".context {}");
+    find(findings, "type Report", ".context{}");
     // Out of scope, listed: no `associations` segment.
     assert_eq!(
         report.versions[0].out_of_scope,
@@ -324,7 +326,7 @@ fn listed_tolerances_are_not_drift_and_stale_ones_are_named() {
     )
     .unwrap();
     let report = audit::audit(&[spec()], &files, &tolerances);
-    let context = find(&report.versions[0].findings, "type Report", ".context {}");
+    let context = find(&report.versions[0].findings, "type Report", ".context{}");
     assert_eq!(
         context.tolerated.as_deref(),
         Some("error contexts are read leniently")

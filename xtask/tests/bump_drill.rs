@@ -18,7 +18,7 @@ use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value;
-use support::{copy_dir, root_with_specs, stderr, workspace, xtask};
+use support::{cargo, root_with_specs, scratch_workspace, stderr, workspace, xtask};
 use xtask::load::read_specs;
 
 /// The two versions the drill makes: March and September of a year far after the newest, so
@@ -288,37 +288,6 @@ fn assert_reported(
     );
 }
 
-/// A scratch workspace around `root`: the generated crate, the CLI and the fake, as a cargo
-/// workspace of their own that builds offline with the real lock file.
-fn scratch_workspace(root: &Path) {
-    let manifest = fs::read_to_string(workspace().join("Cargo.toml")).unwrap();
-    let members = manifest
-        .lines()
-        .find(|line| line.starts_with("members"))
-        .unwrap();
-    fs::write(
-        root.join("Cargo.toml"),
-        manifest.replace(
-            members,
-            "members = [\"generated\", \"cli\", \"fake-hubspot\"]",
-        ),
-    )
-    .unwrap();
-    fs::copy(workspace().join("Cargo.lock"), root.join("Cargo.lock")).unwrap();
-    for crate_dir in ["cli", "fake-hubspot"] {
-        copy_dir(&workspace().join(crate_dir), &root.join(crate_dir));
-    }
-}
-
-fn cargo(root: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO"))
-        .args(args)
-        .current_dir(root)
-        .env("CARGO_TARGET_DIR", workspace().join("target/bump-drill"))
-        .output()
-        .unwrap()
-}
-
 #[test]
 fn a_bump_with_every_kind_of_edit_needs_nothing_outside_spec() {
     let root = root_with_specs(&workspace().join("spec"));
@@ -451,7 +420,7 @@ fn a_bump_with_every_kind_of_edit_needs_nothing_outside_spec() {
     );
 
     // The crate compiles with only the new versions, and the CLI runs a dry run on the newest.
-    scratch_workspace(root);
+    scratch_workspace(root, &["generated", "cli", "fake-hubspot"]);
     let features = format!("v{},v{}", first.replace('-', "_"), second.replace('-', "_"));
     let check = cargo(
         root,

@@ -510,10 +510,11 @@ fn call_method(
         (None, _) => quote!(ignore_body),
     };
     let send = if effects.changes_labels {
+        // Forgotten as soon as HubSpot took the change, whether or not its answer decodes.
         quote! {
-            let answer = self.transport.send(call).await?.#decode()?;
+            let answer = self.transport.send(call).await?;
             self.transport.forget_labels();
-            Ok(answer)
+            answer.#decode()
         }
     } else {
         quote!(self.transport.send(call).await?.#decode())
@@ -635,8 +636,7 @@ fn path_expression(op: &Operation) -> TokenStream {
 
 /// The docs of an operation's method: what it does, the derived methods, then a table of what
 /// HubSpot documents of it (request, success, retries, cap, scopes, rate limits), and its
-/// arguments.
-/// The docs of an operation's method, with what it does besides sending (`effects`).
+/// arguments, with what it does besides sending (`effects`).
 fn method_docs(op: &Operation, derived: &[&Method], module: &str, effects: Effects) -> String {
     let mut doc = String::new();
     if let Some(summary) = &op.summary {

@@ -112,3 +112,34 @@ pub fn assert_no_panic(text: &str) {
         assert!(!text.contains(sign), "a panic reached the user:\n{text}");
     }
 }
+
+/// A scratch workspace around `root`, of the crates named (`generated` and those copied from
+/// this workspace, such as `cli`), that builds offline with the real lock file.
+pub fn scratch_workspace(root: &Path, members: &[&str]) {
+    let manifest = fs::read_to_string(workspace().join("Cargo.toml")).unwrap();
+    let line = manifest
+        .lines()
+        .find(|line| line.starts_with("members"))
+        .unwrap();
+    let listed: Vec<String> = members.iter().map(|m| format!("\"{m}\"")).collect();
+    fs::write(
+        root.join("Cargo.toml"),
+        manifest.replace(line, &format!("members = [{}]", listed.join(", "))),
+    )
+    .unwrap();
+    fs::copy(workspace().join("Cargo.lock"), root.join("Cargo.lock")).unwrap();
+    for crate_dir in members.iter().filter(|m| **m != "generated") {
+        copy_dir(&workspace().join(crate_dir), &root.join(crate_dir));
+    }
+}
+
+/// `cargo <args>` in `root`, with the drills' own target directory (shared by the drills, so
+/// the second builds on the first's).
+pub fn cargo(root: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO"))
+        .args(args)
+        .current_dir(root)
+        .env("CARGO_TARGET_DIR", workspace().join("target/bump-drill"))
+        .output()
+        .unwrap()
+}
