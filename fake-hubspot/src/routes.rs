@@ -123,7 +123,7 @@ impl Served {
 /// The route of one operation, with its spec's method: the fake's own handler where state
 /// matters, else the answer its spec documents. `None` for a method HTTP does not have.
 fn route(op: &'static OperationInfo) -> Option<MethodRouter<Shared>> {
-    let method = axum::http::Method::from_bytes(op.method.as_bytes()).ok()?;
+    let method: axum::http::Method = op.method.into();
     let filter = MethodFilter::try_from(method).ok()?;
     let route = match op.name {
         "list" => on(filter, list),

@@ -19,6 +19,7 @@ pub(crate) mod operation;
 pub(crate) mod pagination;
 mod rate_limit;
 mod redact;
+mod registry;
 mod response;
 mod retry;
 #[cfg(feature = "redis")]
@@ -42,12 +43,10 @@ pub use error_body::ErrorContext;
 pub use ids::ObjectId;
 pub use labels::{Label, Labels};
 pub use lenient::Lenient;
-pub use lifecycle::{
-    DocumentedStatus, Lifecycle, MissingOperation, OperationInfo, RemovedOperation, RetryClass,
-    UnknownVersion,
-};
+pub use lifecycle::{Lifecycle, MissingOperation, UnknownVersion};
 pub use object_type::ObjectType;
 pub use rate_limit::{RateLimit, Tier};
+pub use registry::{DocumentedStatus, HttpMethod, OperationInfo, RemovedOperation, RetryClass};
 pub use response::{RateLimitHeaders, Response};
 pub use retry::RetryPolicy;
 #[cfg(feature = "redis")]

@@ -1,11 +1,11 @@
-//! What the generated version registry ([`crate::ApiVersion`]) says of each version: where it
-//! stands in HubSpot's support schedule, its operations with what HubSpot publishes of each,
-//! and the operations it dropped; and what a program learns from it before calling anything:
-//! whether a version has the operations it needs ([`ApiVersion::require`]).
+//! Where each version of the generated registry ([`crate::ApiVersion`]) stands in HubSpot's
+//! support schedule, and what a program learns from the registry before calling anything:
+//! whether a version has the operations it needs ([`ApiVersion::require`]). What the registry
+//! says of each operation is an [`OperationInfo`](crate::OperationInfo).
 
 use std::fmt;
 
-use crate::ApiVersion;
+use crate::{ApiVersion, OperationInfo};
 
 /// Where a version stands in HubSpot's support schedule (`x-hubspot-lifecycle` in its spec).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -34,95 +34,6 @@ impl fmt::Display for Lifecycle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
-}
-
-/// A success status an operation's spec documents: one code, or a whole range (`2XX`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum DocumentedStatus {
-    /// One code, such as 201.
-    Code(u16),
-    /// A range by its first digit: `Range(2)` is `2XX`.
-    Range(u8),
-}
-
-impl DocumentedStatus {
-    /// Whether `status` is this code, or in this range.
-    pub const fn matches(self, status: u16) -> bool {
-        match self {
-            Self::Code(code) => code == status,
-            Self::Range(range) => status / 100 == range as u16,
-        }
-    }
-
-    /// A code HubSpot answers with for it: the code, or the first of the range (`200`).
-    pub const fn example(self) -> u16 {
-        match self {
-            Self::Code(code) => code,
-            Self::Range(range) => range as u16 * 100,
-        }
-    }
-}
-
-impl fmt::Display for DocumentedStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Code(code) => write!(f, "{code}"),
-            Self::Range(range) => write!(f, "{range}XX"),
-        }
-    }
-}
-
-/// Whether the client sends an operation again after a transient failure (a timeout, a
-/// broken connection, a 5xx, a burst 429), from its method and whether it is a batch.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum RetryClass {
-    /// Reads, PUT and DELETE: sending twice has the effect of sending once.
-    Idempotent,
-    /// Batch POSTs: retried so that a bulk job makes progress; a repeated input is harmless.
-    Batch,
-    /// Other POSTs: a second send could act twice, so they are never sent again.
-    Never,
-}
-
-/// One operation of a version, as its spec describes it: the facts a program, a test double
-/// or a tool needs without calling it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct OperationInfo {
-    /// Its stable name, the same in every version and the name of its method: `batch_create`.
-    pub name: &'static str,
-    /// `GET`, `POST`, `PUT` or `DELETE`.
-    pub method: &'static str,
-    /// The path template: `/crm/associations/2026-09/{fromObjectType}/{toObjectType}/batch/create`.
-    pub path: &'static str,
-    /// The success statuses HubSpot documents, such as `[201, 207]`. The client accepts any 2xx.
-    pub success: &'static [DocumentedStatus],
-    /// Whether a documented success carries a body.
-    pub success_body: bool,
-    /// The most inputs HubSpot takes in one request of a batch operation, when it documents a
-    /// cap; the bulk methods split inputs by it.
-    pub batch_cap: Option<usize>,
-    /// Whether it is sent again after a transient failure.
-    pub retry: RetryClass,
-    /// The OAuth scopes HubSpot lists for it, any one of which lets a call through (in
-    /// practice the read or write scope of the records' object types).
-    pub scopes: &'static [&'static str],
-    /// The rate limits HubSpot publishes it as exempt from (`ten-secondly`, `daily`), as its
-    /// spec's `x-hubspot-rate-limit-exemptions` says. The client's rate limiter counts every
-    /// request all the same: HubSpot does not document what the exemption covers.
-    pub rate_limit_exemptions: &'static [&'static str],
-    /// The body of its first documented success, as the spec's example shows it (JSON).
-    pub success_example: Option<&'static str>,
-}
-
-/// An operation a version dropped, and what HubSpot says to use instead.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RemovedOperation {
-    /// Its name in the versions before.
-    pub name: &'static str,
-    /// The note for programs that used it (`x-removed-operations` in the spec).
-    pub note: Option<&'static str>,
 }
 
 /// A name that is not a version of this build of the crate.
@@ -230,16 +141,6 @@ impl ApiVersion {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn statuses_match_their_code_or_range() {
-        assert!(DocumentedStatus::Code(201).matches(201));
-        assert!(!DocumentedStatus::Code(201).matches(200));
-        assert!(DocumentedStatus::Range(2).matches(207));
-        assert!(!DocumentedStatus::Range(2).matches(301));
-        assert_eq!(DocumentedStatus::Range(2).example(), 200);
-        assert_eq!(DocumentedStatus::Range(2).to_string(), "2XX");
-    }
 
     #[cfg(feature = "all-versions")]
     #[test]

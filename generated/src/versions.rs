@@ -397,7 +397,7 @@ impl ApiVersion {
                 &[
                     crate::OperationInfo {
                         name: "list",
-                        method: "GET",
+                        method: crate::HttpMethod::Get,
                         path: "/crm/v4/objects/{objectType}/{objectId}/associations/{toObjectType}",
                         success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
@@ -411,7 +411,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "create",
-                        method: "PUT",
+                        method: crate::HttpMethod::Put,
                         path: "/crm/v4/objects/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}",
                         success: &[crate::DocumentedStatus::Code(201)],
                         success_body: true,
@@ -425,7 +425,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "archive",
-                        method: "DELETE",
+                        method: crate::HttpMethod::Delete,
                         path: "/crm/v4/objects/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}",
                         success: &[crate::DocumentedStatus::Code(204)],
                         success_body: false,
@@ -437,7 +437,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "create_default",
-                        method: "PUT",
+                        method: crate::HttpMethod::Put,
                         path: "/crm/v4/objects/{fromObjectType}/{fromObjectId}/associations/default/{toObjectType}/{toObjectId}",
                         success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
@@ -451,7 +451,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "batch_create",
-                        method: "POST",
+                        method: crate::HttpMethod::Post,
                         path: "/crm/v4/associations/{fromObjectType}/{toObjectType}/batch/create",
                         success: &[
                             crate::DocumentedStatus::Code(201),
@@ -468,7 +468,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "batch_create_default",
-                        method: "POST",
+                        method: crate::HttpMethod::Post,
                         path: "/crm/v4/associations/{fromObjectType}/{toObjectType}/batch/associate/default",
                         success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
@@ -482,7 +482,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "batch_read",
-                        method: "POST",
+                        method: crate::HttpMethod::Post,
                         path: "/crm/v4/associations/{fromObjectType}/{toObjectType}/batch/read",
                         success: &[
                             crate::DocumentedStatus::Code(200),
@@ -499,7 +499,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "batch_archive",
-                        method: "POST",
+                        method: crate::HttpMethod::Post,
                         path: "/crm/v4/associations/{fromObjectType}/{toObjectType}/batch/archive",
                         success: &[crate::DocumentedStatus::Code(204)],
                         success_body: false,
@@ -511,7 +511,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "batch_archive_labels",
-                        method: "POST",
+                        method: crate::HttpMethod::Post,
                         path: "/crm/v4/associations/{fromObjectType}/{toObjectType}/batch/labels/archive",
                         success: &[crate::DocumentedStatus::Code(204)],
                         success_body: false,
@@ -523,7 +523,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "list_labels",
-                        method: "GET",
+                        method: crate::HttpMethod::Get,
                         path: "/crm/v4/associations/{fromObjectType}/{toObjectType}/labels",
                         success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
@@ -537,7 +537,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "update_label",
-                        method: "PUT",
+                        method: crate::HttpMethod::Put,
                         path: "/crm/v4/associations/{fromObjectType}/{toObjectType}/labels",
                         success: &[crate::DocumentedStatus::Code(204)],
                         success_body: false,
@@ -549,7 +549,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "create_label",
-                        method: "POST",
+                        method: crate::HttpMethod::Post,
                         path: "/crm/v4/associations/{fromObjectType}/{toObjectType}/labels",
                         success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
@@ -563,7 +563,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "delete_label",
-                        method: "DELETE",
+                        method: crate::HttpMethod::Delete,
                         path: "/crm/v4/associations/{fromObjectType}/{toObjectType}/labels/{associationTypeId}",
                         success: &[crate::DocumentedStatus::Code(204)],
                         success_body: false,
@@ -575,7 +575,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "list_all_limits",
-                        method: "GET",
+                        method: crate::HttpMethod::Get,
                         path: "/crm/v4/associations/definitions/configurations/all",
                         success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
@@ -589,7 +589,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "list_limits",
-                        method: "GET",
+                        method: crate::HttpMethod::Get,
                         path: "/crm/v4/associations/definitions/configurations/{fromObjectType}/{toObjectType}",
                         success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
@@ -603,7 +603,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "batch_create_limits",
-                        method: "POST",
+                        method: crate::HttpMethod::Post,
                         path: "/crm/v4/associations/definitions/configurations/{fromObjectType}/{toObjectType}/batch/create",
                         success: &[
                             crate::DocumentedStatus::Code(201),
@@ -620,7 +620,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "batch_update_limits",
-                        method: "POST",
+                        method: crate::HttpMethod::Post,
                         path: "/crm/v4/associations/definitions/configurations/{fromObjectType}/{toObjectType}/batch/update",
                         success: &[
                             crate::DocumentedStatus::Code(200),
@@ -637,7 +637,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "batch_purge_limits",
-                        method: "POST",
+                        method: crate::HttpMethod::Post,
                         path: "/crm/v4/associations/definitions/configurations/{fromObjectType}/{toObjectType}/batch/purge",
                         success: &[crate::DocumentedStatus::Code(204)],
                         success_body: false,
@@ -649,7 +649,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "request_high_usage_report",
-                        method: "POST",
+                        method: crate::HttpMethod::Post,
                         path: "/crm/v4/associations/usage/high-usage-report/{userId}",
                         success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
@@ -668,7 +668,7 @@ impl ApiVersion {
                 &[
                     crate::OperationInfo {
                         name: "list",
-                        method: "GET",
+                        method: crate::HttpMethod::Get,
                         path: "/crm/objects/2025-09/{objectType}/{objectId}/associations/{toObjectType}",
                         success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
@@ -682,7 +682,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "create",
-                        method: "PUT",
+                        method: crate::HttpMethod::Put,
                         path: "/crm/objects/2025-09/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}",
                         success: &[crate::DocumentedStatus::Code(201)],
                         success_body: true,
@@ -696,7 +696,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "archive",
-                        method: "DELETE",
+                        method: crate::HttpMethod::Delete,
                         path: "/crm/objects/2025-09/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}",
                         success: &[crate::DocumentedStatus::Code(204)],
                         success_body: false,
@@ -708,7 +708,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "create_default",
-                        method: "PUT",
+                        method: crate::HttpMethod::Put,
                         path: "/crm/objects/2025-09/{fromObjectType}/{fromObjectId}/associations/default/{toObjectType}/{toObjectId}",
                         success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
@@ -722,7 +722,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "batch_create",
-                        method: "POST",
+                        method: crate::HttpMethod::Post,
                         path: "/crm/associations/2025-09/{fromObjectType}/{toObjectType}/batch/create",
                         success: &[
                             crate::DocumentedStatus::Code(201),
@@ -739,7 +739,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "batch_create_default",
-                        method: "POST",
+                        method: crate::HttpMethod::Post,
                         path: "/crm/associations/2025-09/{fromObjectType}/{toObjectType}/batch/associate/default",
                         success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
@@ -753,7 +753,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "batch_read",
-                        method: "POST",
+                        method: crate::HttpMethod::Post,
                         path: "/crm/associations/2025-09/{fromObjectType}/{toObjectType}/batch/read",
                         success: &[
                             crate::DocumentedStatus::Code(200),
@@ -770,7 +770,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "batch_archive",
-                        method: "POST",
+                        method: crate::HttpMethod::Post,
                         path: "/crm/associations/2025-09/{fromObjectType}/{toObjectType}/batch/archive",
                         success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
@@ -784,7 +784,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "batch_archive_labels",
-                        method: "POST",
+                        method: crate::HttpMethod::Post,
                         path: "/crm/associations/2025-09/{fromObjectType}/{toObjectType}/batch/labels/archive",
                         success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
@@ -798,7 +798,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "list_labels",
-                        method: "GET",
+                        method: crate::HttpMethod::Get,
                         path: "/crm/associations/2025-09/{fromObjectType}/{toObjectType}/labels",
                         success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
@@ -812,7 +812,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "update_label",
-                        method: "PUT",
+                        method: crate::HttpMethod::Put,
                         path: "/crm/associations/2025-09/{fromObjectType}/{toObjectType}/labels",
                         success: &[crate::DocumentedStatus::Code(204)],
                         success_body: false,
@@ -824,7 +824,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "create_label",
-                        method: "POST",
+                        method: crate::HttpMethod::Post,
                         path: "/crm/associations/2025-09/{fromObjectType}/{toObjectType}/labels",
                         success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
@@ -838,7 +838,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "delete_label",
-                        method: "DELETE",
+                        method: crate::HttpMethod::Delete,
                         path: "/crm/associations/2025-09/{fromObjectType}/{toObjectType}/labels/{associationTypeId}",
                         success: &[crate::DocumentedStatus::Code(204)],
                         success_body: false,
@@ -850,7 +850,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "list_all_limits",
-                        method: "GET",
+                        method: crate::HttpMethod::Get,
                         path: "/crm/associations/2025-09/definitions/configurations/all",
                         success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
@@ -864,7 +864,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "list_limits",
-                        method: "GET",
+                        method: crate::HttpMethod::Get,
                         path: "/crm/associations/2025-09/definitions/configurations/{fromObjectType}/{toObjectType}",
                         success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
@@ -878,7 +878,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "batch_create_limits",
-                        method: "POST",
+                        method: crate::HttpMethod::Post,
                         path: "/crm/associations/2025-09/definitions/configurations/{fromObjectType}/{toObjectType}/batch/create",
                         success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
@@ -892,7 +892,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "batch_update_limits",
-                        method: "POST",
+                        method: crate::HttpMethod::Post,
                         path: "/crm/associations/2025-09/definitions/configurations/{fromObjectType}/{toObjectType}/batch/update",
                         success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
@@ -906,7 +906,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "batch_purge_limits",
-                        method: "POST",
+                        method: crate::HttpMethod::Post,
                         path: "/crm/associations/2025-09/definitions/configurations/{fromObjectType}/{toObjectType}/batch/purge",
                         success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
@@ -920,7 +920,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "request_high_usage_report",
-                        method: "POST",
+                        method: crate::HttpMethod::Post,
                         path: "/crm/associations/2025-09/usage/high-usage-report/{userId}",
                         success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
@@ -939,7 +939,7 @@ impl ApiVersion {
                 &[
                     crate::OperationInfo {
                         name: "list",
-                        method: "GET",
+                        method: crate::HttpMethod::Get,
                         path: "/crm/objects/2026-03/{objectType}/{objectId}/associations/{toObjectType}",
                         success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
@@ -953,7 +953,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "create",
-                        method: "PUT",
+                        method: crate::HttpMethod::Put,
                         path: "/crm/objects/2026-03/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}",
                         success: &[crate::DocumentedStatus::Code(201)],
                         success_body: true,
@@ -967,7 +967,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "archive",
-                        method: "DELETE",
+                        method: crate::HttpMethod::Delete,
                         path: "/crm/objects/2026-03/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}",
                         success: &[crate::DocumentedStatus::Code(204)],
                         success_body: false,
@@ -979,7 +979,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "create_default",
-                        method: "PUT",
+                        method: crate::HttpMethod::Put,
                         path: "/crm/objects/2026-03/{fromObjectType}/{fromObjectId}/associations/default/{toObjectType}/{toObjectId}",
                         success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
@@ -993,7 +993,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "batch_create",
-                        method: "POST",
+                        method: crate::HttpMethod::Post,
                         path: "/crm/associations/2026-03/{fromObjectType}/{toObjectType}/batch/create",
                         success: &[
                             crate::DocumentedStatus::Code(201),
@@ -1010,7 +1010,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "batch_create_default",
-                        method: "POST",
+                        method: crate::HttpMethod::Post,
                         path: "/crm/associations/2026-03/{fromObjectType}/{toObjectType}/batch/associate/default",
                         success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
@@ -1024,7 +1024,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "batch_read",
-                        method: "POST",
+                        method: crate::HttpMethod::Post,
                         path: "/crm/associations/2026-03/{fromObjectType}/{toObjectType}/batch/read",
                         success: &[
                             crate::DocumentedStatus::Code(200),
@@ -1041,7 +1041,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "batch_archive",
-                        method: "POST",
+                        method: crate::HttpMethod::Post,
                         path: "/crm/associations/2026-03/{fromObjectType}/{toObjectType}/batch/archive",
                         success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
@@ -1055,7 +1055,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "batch_archive_labels",
-                        method: "POST",
+                        method: crate::HttpMethod::Post,
                         path: "/crm/associations/2026-03/{fromObjectType}/{toObjectType}/batch/labels/archive",
                         success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
@@ -1069,7 +1069,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "list_labels",
-                        method: "GET",
+                        method: crate::HttpMethod::Get,
                         path: "/crm/associations/2026-03/{fromObjectType}/{toObjectType}/labels",
                         success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
@@ -1083,7 +1083,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "update_label",
-                        method: "PUT",
+                        method: crate::HttpMethod::Put,
                         path: "/crm/associations/2026-03/{fromObjectType}/{toObjectType}/labels",
                         success: &[crate::DocumentedStatus::Code(204)],
                         success_body: false,
@@ -1095,7 +1095,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "create_label",
-                        method: "POST",
+                        method: crate::HttpMethod::Post,
                         path: "/crm/associations/2026-03/{fromObjectType}/{toObjectType}/labels",
                         success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
@@ -1109,7 +1109,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "delete_label",
-                        method: "DELETE",
+                        method: crate::HttpMethod::Delete,
                         path: "/crm/associations/2026-03/{fromObjectType}/{toObjectType}/labels/{associationTypeId}",
                         success: &[crate::DocumentedStatus::Code(204)],
                         success_body: false,
@@ -1121,7 +1121,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "list_all_limits",
-                        method: "GET",
+                        method: crate::HttpMethod::Get,
                         path: "/crm/associations/2026-03/definitions/configurations/all",
                         success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
@@ -1135,7 +1135,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "list_limits",
-                        method: "GET",
+                        method: crate::HttpMethod::Get,
                         path: "/crm/associations/2026-03/definitions/configurations/{fromObjectType}/{toObjectType}",
                         success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
@@ -1149,7 +1149,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "batch_create_limits",
-                        method: "POST",
+                        method: crate::HttpMethod::Post,
                         path: "/crm/associations/2026-03/definitions/configurations/{fromObjectType}/{toObjectType}/batch/create",
                         success: &[
                             crate::DocumentedStatus::Code(201),
@@ -1166,7 +1166,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "batch_update_limits",
-                        method: "POST",
+                        method: crate::HttpMethod::Post,
                         path: "/crm/associations/2026-03/definitions/configurations/{fromObjectType}/{toObjectType}/batch/update",
                         success: &[
                             crate::DocumentedStatus::Code(200),
@@ -1183,7 +1183,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "batch_purge_limits",
-                        method: "POST",
+                        method: crate::HttpMethod::Post,
                         path: "/crm/associations/2026-03/definitions/configurations/{fromObjectType}/{toObjectType}/batch/purge",
                         success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
@@ -1197,7 +1197,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "request_high_usage_report",
-                        method: "POST",
+                        method: crate::HttpMethod::Post,
                         path: "/crm/associations/2026-03/usage/high-usage-report/{userId}",
                         success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
@@ -1216,7 +1216,7 @@ impl ApiVersion {
                 &[
                     crate::OperationInfo {
                         name: "list",
-                        method: "GET",
+                        method: crate::HttpMethod::Get,
                         path: "/crm/objects/2026-09/{objectType}/{objectId}/associations/{toObjectType}",
                         success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
@@ -1230,7 +1230,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "create",
-                        method: "PUT",
+                        method: crate::HttpMethod::Put,
                         path: "/crm/objects/2026-09/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}",
                         success: &[crate::DocumentedStatus::Code(201)],
                         success_body: true,
@@ -1244,7 +1244,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "archive",
-                        method: "DELETE",
+                        method: crate::HttpMethod::Delete,
                         path: "/crm/objects/2026-09/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}",
                         success: &[crate::DocumentedStatus::Code(204)],
                         success_body: false,
@@ -1256,7 +1256,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "create_default",
-                        method: "PUT",
+                        method: crate::HttpMethod::Put,
                         path: "/crm/objects/2026-09/{fromObjectType}/{fromObjectId}/associations/default/{toObjectType}/{toObjectId}",
                         success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
@@ -1270,7 +1270,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "batch_create",
-                        method: "POST",
+                        method: crate::HttpMethod::Post,
                         path: "/crm/associations/2026-09/{fromObjectType}/{toObjectType}/batch/create",
                         success: &[
                             crate::DocumentedStatus::Code(201),
@@ -1287,7 +1287,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "batch_create_default",
-                        method: "POST",
+                        method: crate::HttpMethod::Post,
                         path: "/crm/associations/2026-09/{fromObjectType}/{toObjectType}/batch/associate/default",
                         success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
@@ -1301,7 +1301,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "batch_read",
-                        method: "POST",
+                        method: crate::HttpMethod::Post,
                         path: "/crm/associations/2026-09/{fromObjectType}/{toObjectType}/batch/read",
                         success: &[
                             crate::DocumentedStatus::Code(200),
@@ -1318,7 +1318,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "batch_archive",
-                        method: "POST",
+                        method: crate::HttpMethod::Post,
                         path: "/crm/associations/2026-09/{fromObjectType}/{toObjectType}/batch/archive",
                         success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
@@ -1332,7 +1332,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "batch_archive_labels",
-                        method: "POST",
+                        method: crate::HttpMethod::Post,
                         path: "/crm/associations/2026-09/{fromObjectType}/{toObjectType}/batch/labels/archive",
                         success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
@@ -1346,7 +1346,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "list_labels",
-                        method: "GET",
+                        method: crate::HttpMethod::Get,
                         path: "/crm/associations/2026-09/{fromObjectType}/{toObjectType}/labels",
                         success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
@@ -1360,7 +1360,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "update_label",
-                        method: "PUT",
+                        method: crate::HttpMethod::Put,
                         path: "/crm/associations/2026-09/{fromObjectType}/{toObjectType}/labels",
                         success: &[crate::DocumentedStatus::Code(204)],
                         success_body: false,
@@ -1372,7 +1372,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "create_label",
-                        method: "POST",
+                        method: crate::HttpMethod::Post,
                         path: "/crm/associations/2026-09/{fromObjectType}/{toObjectType}/labels",
                         success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
@@ -1386,7 +1386,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "delete_label",
-                        method: "DELETE",
+                        method: crate::HttpMethod::Delete,
                         path: "/crm/associations/2026-09/{fromObjectType}/{toObjectType}/labels/{associationTypeId}",
                         success: &[crate::DocumentedStatus::Code(204)],
                         success_body: false,
@@ -1398,7 +1398,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "list_all_limits",
-                        method: "GET",
+                        method: crate::HttpMethod::Get,
                         path: "/crm/associations/2026-09/definitions/configurations/all",
                         success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
@@ -1412,7 +1412,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "list_limits",
-                        method: "GET",
+                        method: crate::HttpMethod::Get,
                         path: "/crm/associations/2026-09/definitions/configurations/{fromObjectType}/{toObjectType}",
                         success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
@@ -1426,7 +1426,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "batch_create_limits",
-                        method: "POST",
+                        method: crate::HttpMethod::Post,
                         path: "/crm/associations/2026-09/definitions/configurations/{fromObjectType}/{toObjectType}/batch/create",
                         success: &[
                             crate::DocumentedStatus::Code(201),
@@ -1443,7 +1443,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "batch_update_limits",
-                        method: "POST",
+                        method: crate::HttpMethod::Post,
                         path: "/crm/associations/2026-09/definitions/configurations/{fromObjectType}/{toObjectType}/batch/update",
                         success: &[
                             crate::DocumentedStatus::Code(200),
@@ -1460,7 +1460,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "batch_purge_limits",
-                        method: "POST",
+                        method: crate::HttpMethod::Post,
                         path: "/crm/associations/2026-09/definitions/configurations/{fromObjectType}/{toObjectType}/batch/purge",
                         success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
@@ -1474,7 +1474,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "request_high_usage_report",
-                        method: "POST",
+                        method: crate::HttpMethod::Post,
                         path: "/crm/associations/2026-09/usage/high-usage-report/{userId}",
                         success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,

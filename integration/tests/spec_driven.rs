@@ -114,7 +114,7 @@ fn registry(version: ApiVersion, examples: &[Example]) -> Result<(), Failed> {
     let listed: BTreeSet<(&str, &str, &str)> = version
         .operations()
         .iter()
-        .map(|op| (op.name, op.method, op.path))
+        .map(|op| (op.name, op.method.as_str(), op.path))
         .collect();
     let specified: BTreeSet<(&str, &str, &str)> = examples
         .iter()

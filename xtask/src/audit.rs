@@ -130,14 +130,19 @@ fn split_beta(version: &str) -> (String, bool) {
 fn read_file(path: &Path) -> Result<HubSpotFile, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|error| format!("xtask: cannot read {}: {error}", path.display()))?;
-    let api: OpenAPI = serde_json::from_str(&text).map_err(|error| {
+    parse_file(path, &text)
+}
+
+/// One of HubSpot's files from its text; `path` names it in messages.
+pub fn parse_file(path: &Path, text: &str) -> Result<HubSpotFile, String> {
+    let api: OpenAPI = serde_json::from_str(text).map_err(|error| {
         format!(
             "xtask: {} is not an OpenAPI 3 JSON document: {error}",
             path.display()
         )
     })?;
     // JSON is YAML: the YAML reader keeps the order of the keys, which `import` keeps.
-    let tree: serde_norway::Value = serde_norway::from_str(&text).map_err(|error| {
+    let tree: serde_norway::Value = serde_norway::from_str(text).map_err(|error| {
         format!(
             "xtask: {} cannot be read as a tree: {error}",
             path.display()

@@ -1,5 +1,6 @@
 //! The benchmarks: `cargo xtask bench-codegen` (how long codegen takes, for the real versions
-//! and a synthetic version fifty times larger; run it on a release build:
+//! and a synthetic version fifty times larger, and how long import takes for a file of the size
+//! HubSpot publishes; run it on a release build:
 //! `cargo run --release -p xtask -- bench-codegen`) and `cargo xtask bench-client` (the
 //! client's throughput against a plain reqwest call, and its instructions per request).
 //! Every figure is compared with a baseline measured in the same run.
@@ -10,10 +11,12 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::bump::rewrite_path;
 use crate::codegen::{Inputs, run};
 use crate::document::SCHEMA_REF;
-use crate::load::SpecSource;
+use crate::load::{self, Spec, SpecSource};
 use crate::rust_types::RUNTIME_TYPES;
+use crate::{audit, import};
 
 /// How many times each case runs; the median is reported.
 const ITERATIONS: usize = 15;
@@ -101,15 +104,124 @@ fn cases(inputs: &Inputs, copies: usize) -> Result<(Inputs, Inputs), String> {
 }
 
 fn median_time(inputs: &Inputs) -> Result<Duration, String> {
+    median(|| {
+        let files = run(inputs).map_err(|problems| problems.to_string())?;
+        std::hint::black_box(files);
+        Ok(())
+    })
+}
+
+/// `newest` as HubSpot publishes version `version`: JSON, every path's version rewritten,
+/// operationIds that embed another version's path, `example: null` in every schema, and
+/// `padding` more operations, copies of its own under CRM object paths (out of scope for
+/// import), as HubSpot's files carry object operations beside the associations API.
+pub fn hubspot_shaped(newest: &Spec, version: &str, padding: usize) -> Value {
+    fn null_examples(value: &mut Value) {
+        match value {
+            Value::Object(map) => {
+                let is_schema = map.contains_key("type") || map.contains_key("properties");
+                map.values_mut().for_each(null_examples);
+                if is_schema {
+                    map.insert("example".into(), Value::Null);
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(null_examples),
+            _ => {}
+        }
+    }
+    let ours: Vec<(&String, &Value)> = newest.raw["paths"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .collect();
+    let mut paths = serde_json::Map::new();
+    let copies = ours
+        .iter()
+        .map(|item| (0, item))
+        .chain((0..padding).map(|index| {
+            (
+                1 + index / ours.len().max(1),
+                &ours[index % ours.len().max(1)],
+            )
+        }));
+    for (copy, (path, item)) in copies {
+        let moved = rewrite_path(path, &newest.version, version);
+        // A copy under `/crm/objects/<version>/padding<n>/`, without `associations`.
+        let moved = match copy {
+            0 => moved,
+            _ => format!(
+                "/crm/objects/{version}/padding{copy}{}",
+                moved
+                    .split_once(version)
+                    .map_or("", |(_, rest)| rest)
+                    .replace("/associations", "/links")
+            ),
+        };
+        let mut item = (*item).clone();
+        for (method, op) in item.as_object_mut().into_iter().flatten() {
+            let other = rewrite_path(path, &newest.version, "v4");
+            op["operationId"] = Value::from(format!("{method}-{other}_{moved}"));
+        }
+        paths.insert(moved, item);
+    }
+    let mut document = newest.raw.clone();
+    document["info"] = serde_json::json!({"title": "Associations", "version": version});
+    document["paths"] = Value::Object(paths);
+    null_examples(&mut document);
+    document
+}
+
+/// The median time of `work`.
+fn median(mut work: impl FnMut() -> Result<(), String>) -> Result<Duration, String> {
     let mut times = Vec::with_capacity(ITERATIONS);
     for _ in 0..ITERATIONS {
         let started = Instant::now();
-        let files = run(inputs).map_err(|problems| problems.to_string())?;
+        work()?;
         times.push(started.elapsed());
-        std::hint::black_box(files);
     }
     times.sort();
     Ok(times[times.len() / 2])
+}
+
+/// Import of a HubSpot-shaped file of about HubSpot's size (330 KB, most of it out of
+/// scope) into the version after the newest, against reading the same file as JSON.
+fn import_case(inputs: &Inputs) -> Result<(usize, Duration, Duration), String> {
+    let source = inputs.specs.last().ok_or("there is no version")?;
+    let newest = load::parse(source).map_err(|problems| problems.to_string())?;
+    let year: u32 = newest
+        .version
+        .get(..4)
+        .and_then(|y| y.parse().ok())
+        .unwrap_or(2026);
+    let version = format!("{}-03", year + 1);
+    let mut padding = 0;
+    let text = loop {
+        let text = serde_json::to_string_pretty(&hubspot_shaped(&newest, &version, padding))
+            .map_err(|e| e.to_string())?;
+        if text.len() >= 330_000 || padding > 1_000 {
+            break text;
+        }
+        padding += 1;
+    };
+    let parse_time = median(|| {
+        std::hint::black_box(serde_json::from_str::<Value>(&text).map_err(|e| e.to_string())?);
+        Ok(())
+    })?;
+    let import_time = median(|| {
+        let file = audit::parse_file(Path::new("hubspot.json"), &text)?;
+        let imported = import::import(&import::Request {
+            version: &version,
+            base: &newest,
+            base_text: &source.text,
+            previous: Some(&newest),
+            previous_text: Some(&source.text),
+            hubspot: &[&file],
+            tolerances: &[],
+        })?;
+        std::hint::black_box(imported);
+        Ok(())
+    })?;
+    Ok((text.len(), parse_time, import_time))
 }
 
 /// Runs the benchmark and returns the figures as a table.
@@ -122,6 +234,7 @@ pub fn report(inputs: &Inputs) -> Result<String, String> {
     let size = |inputs: &Inputs| inputs.specs.iter().map(|s| s.text.len()).sum::<usize>();
     let size_ratio = size(&large) as f64 / size(&one) as f64;
     let time_ratio = large_time.as_secs_f64() / one_time.as_secs_f64();
+    let (import_bytes, parse_time, import_time) = import_case(inputs)?;
     let profile = if cfg!(debug_assertions) {
         "debug (use --release for the real figures)"
     } else {
@@ -134,7 +247,9 @@ pub fn report(inputs: &Inputs) -> Result<String, String> {
          | {} alone | {} | {:.1} ms |\n\
          | {} x{COPIES} (synthetic) | {} | {:.1} ms |\n\
          growth: the synthetic spec is {size_ratio:.1}x the size and takes {time_ratio:.1}x the time \
-         ({:.2}x time per byte)",
+         ({:.2}x time per byte)\n\n\
+         import of a HubSpot-shaped file of {import_bytes} bytes into the version after {}: {:.1} ms, \
+         {:.1}x the {:.1} ms of reading the same file as JSON (baseline, same run)",
         inputs.specs.len(),
         size(inputs),
         all_time.as_secs_f64() * 1000.0,
@@ -145,6 +260,10 @@ pub fn report(inputs: &Inputs) -> Result<String, String> {
         size(&large),
         large_time.as_secs_f64() * 1000.0,
         time_ratio / size_ratio,
+        newest.version,
+        import_time.as_secs_f64() * 1000.0,
+        import_time.as_secs_f64() / parse_time.as_secs_f64(),
+        parse_time.as_secs_f64() * 1000.0,
     ))
 }
 

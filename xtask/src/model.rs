@@ -231,6 +231,11 @@ impl HttpMethod {
         })
     }
 
+    /// The name of its variant in the runtime's `HttpMethod`: `Get`.
+    pub fn variant(self) -> String {
+        self.as_str().to_upper_camel_case()
+    }
+
     /// Upper case, as HTTP spells it.
     pub fn as_str(self) -> &'static str {
         match self {

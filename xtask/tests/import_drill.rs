@@ -15,26 +15,10 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 use support::{cargo, root_with_specs, scratch_workspace, stderr, workspace, xtask};
+use xtask::bench::hubspot_shaped;
 use xtask::bump::rewrite_path;
 use xtask::import::{PLACEHOLDER, REMOVAL_PLACEHOLDER, SYNTHESIZED};
 use xtask::load::{SpecSource, parse, read_specs};
-
-/// `example: null` in every schema that is not a reference, as HubSpot writes them.
-fn with_null_examples(value: &mut Value) {
-    match value {
-        Value::Object(map) => {
-            let is_schema = map.contains_key("type") || map.contains_key("properties");
-            for inner in map.values_mut() {
-                with_null_examples(inner);
-            }
-            if is_schema {
-                map.insert("example".into(), Value::Null);
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(with_null_examples),
-        _ => {}
-    }
-}
 
 /// Renames a schema and every reference to it.
 fn rename_schema(document: &mut Value, from: &str, to: &str) {
@@ -47,40 +31,35 @@ fn rename_schema(document: &mut Value, from: &str, to: &str) {
     *document = serde_json::from_str(&text).unwrap();
 }
 
-fn operation<'a>(document: &'a mut Value, id: &str) -> &'a mut Value {
-    document["paths"]
-        .as_object_mut()
+/// Our operation `id` in HubSpot's file: at our path of it, moved to `version`.
+fn operation<'a>(
+    document: &'a mut Value,
+    newest: &xtask::load::Spec,
+    version: &str,
+    id: &str,
+) -> &'a mut Value {
+    let (path, method) = newest.raw["paths"]
+        .as_object()
         .unwrap()
-        .values_mut()
-        .flat_map(|item| item.as_object_mut().unwrap().values_mut())
-        .find(|op| op["x-our-id"] == id)
-        .unwrap_or_else(|| panic!("no operation {id}"))
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .unwrap()
+                .iter()
+                .map(move |(m, op)| (path, m, op))
+        })
+        .find(|(_, _, op)| op["operationId"] == id)
+        .map(|(path, method, _)| (rewrite_path(path, &newest.version, version), method.clone()))
+        .unwrap_or_else(|| panic!("no operation {id}"));
+    &mut document["paths"][path][method]
 }
 
 /// Our newest version as HubSpot would publish `version`, with an edit of every kind.
 fn hubspot_file(newest: &xtask::load::Spec, version: &str) -> Value {
-    let mut document = newest.raw.clone();
-    document["info"] = json!({"title": "Associations", "version": version});
-    let mut paths = serde_json::Map::new();
-    for (path, item) in document["paths"].as_object().unwrap() {
-        let moved = rewrite_path(path, &newest.version, version);
-        let mut item = item.clone();
-        for (method, op) in item.as_object_mut().unwrap() {
-            let id = op["operationId"].as_str().unwrap().to_owned();
-            // HubSpot's ids embed another version's path; the drill keeps ours aside to find
-            // the operations, and removes it before writing.
-            op["operationId"] = json!(format!(
-                "{method}-{}_{moved}",
-                rewrite_path(path, &newest.version, "v4")
-            ));
-            op["x-our-id"] = json!(id);
-        }
-        paths.insert(moved, item);
-    }
-    document["paths"] = Value::Object(paths);
+    let mut document = hubspot_shaped(newest, version, 0);
 
     // A success code changed: `create` answers 200 where it answered 201.
-    let create = operation(&mut document, "create");
+    let create = operation(&mut document, newest, version, "create");
     let answer = create["responses"]
         .as_object_mut()
         .unwrap()
@@ -88,27 +67,19 @@ fn hubspot_file(newest: &xtask::load::Spec, version: &str) -> Value {
         .unwrap();
     create["responses"]["200"] = answer;
     // Scopes changed: batch_read takes one more.
-    operation(&mut document, "batch_read")["security"]
+    operation(&mut document, newest, version, "batch_read")["security"]
         .as_array_mut()
         .unwrap()
         .push(json!({"oauth2": ["crm.objects.drill.read"]}));
     // An operation dropped.
-    let dropped_path = document["paths"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .find(|(_, item)| {
-            item.as_object()
-                .unwrap()
-                .values()
-                .any(|op| op["x-our-id"] == "request_high_usage_report")
-        })
-        .map(|(path, _)| path.clone())
-        .unwrap();
+    *operation(&mut document, newest, version, "request_high_usage_report") = Value::Null;
+    for item in document["paths"].as_object_mut().unwrap().values_mut() {
+        item.as_object_mut().unwrap().retain(|_, op| !op.is_null());
+    }
     document["paths"]
         .as_object_mut()
         .unwrap()
-        .remove(&dropped_path);
+        .retain(|_, item| !item.as_object().unwrap().is_empty());
     // An operation added, with a schema of its own.
     document["paths"]
         [format!("/crm/associations/{version}/{{fromObjectType}}/{{toObjectType}}/labels/usage")] = json!({
@@ -157,20 +128,9 @@ fn hubspot_file(newest: &xtask::load::Spec, version: &str) -> Value {
         "PublicDefaultAssociation",
         "PublicDefaultAssociation_1",
     );
-    with_null_examples(&mut document);
-    strip(&mut document, "x-our-id");
+    // `example: null` in what the drill added too, as HubSpot writes them.
+    document["components"]["schemas"]["LabelUsage"]["example"] = Value::Null;
     document
-}
-
-fn strip(value: &mut Value, name: &str) {
-    match value {
-        Value::Object(map) => {
-            map.remove(name);
-            map.values_mut().for_each(|inner| strip(inner, name));
-        }
-        Value::Array(items) => items.iter_mut().for_each(|inner| strip(inner, name)),
-        _ => {}
-    }
 }
 
 fn find_operation<'a>(spec: &'a Value, id: &str) -> &'a Value {

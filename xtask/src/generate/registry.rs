@@ -103,7 +103,7 @@ fn scope_constant(index: usize) -> proc_macro2::Ident {
 /// The registry's row of one operation.
 fn operation_info(op: &Operation, scopes: &[(&[String], Vec<&Version>)]) -> TokenStream {
     let name = &op.id;
-    let method = op.method.as_str();
+    let method = format_ident!("{}", op.method.variant());
     let path = op.path.to_string();
     let success = op.success.documented();
     let success = success.iter().map(status);
@@ -134,7 +134,7 @@ fn operation_info(op: &Operation, scopes: &[(&[String], Vec<&Version>)]) -> Toke
     quote! {
         crate::OperationInfo {
             name: #name,
-            method: #method,
+            method: crate::HttpMethod::#method,
             path: #path,
             success: &[#(#success),*],
             success_body: #body,

@@ -78,7 +78,7 @@ impl ApiVersion {
                 &[
                     crate::OperationInfo {
                         name: "list",
-                        method: "GET",
+                        method: crate::HttpMethod::Get,
                         path: "/crm/objects/2030-03/{objectType}/{objectId}/associations/{toObjectType}",
                         success: &[crate::DocumentedStatus::Code(200)],
                         success_body: true,
@@ -92,7 +92,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "batch_create",
-                        method: "POST",
+                        method: crate::HttpMethod::Post,
                         path: "/crm/associations/2030-03/{fromObjectType}/{toObjectType}/batch/create",
                         success: &[
                             crate::DocumentedStatus::Code(201),
@@ -109,7 +109,7 @@ impl ApiVersion {
                     },
                     crate::OperationInfo {
                         name: "delete_label",
-                        method: "DELETE",
+                        method: crate::HttpMethod::Delete,
                         path: "/crm/associations/2030-03/{fromObjectType}/{toObjectType}/labels/{typeId}",
                         success: &[crate::DocumentedStatus::Code(204)],
                         success_body: false,
