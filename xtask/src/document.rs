@@ -476,6 +476,53 @@ fn schema_item_refs(
     }
 }
 
+/// The one walk over a schema's inline schemas: `visit` sees `schema`, then each schema written
+/// inside it at any depth (properties, items, additional properties, and the
+/// `allOf`/`anyOf`/`oneOf`/`not` members), each before what it holds. `visit` may change a
+/// schema; the walk goes on into what it left. References are not followed.
+pub fn visit_schemas_mut(schema: &mut Schema, visit: &mut dyn FnMut(&mut Schema)) {
+    use openapiv3::{AdditionalProperties, SchemaKind, Type};
+    visit(schema);
+    let mut inner: Vec<&mut Schema> = Vec::new();
+    match &mut schema.schema_kind {
+        SchemaKind::Type(Type::Object(object)) => {
+            for property in object.properties.values_mut() {
+                if let ReferenceOr::Item(property) = property {
+                    inner.push(property);
+                }
+            }
+            if let Some(AdditionalProperties::Schema(values)) =
+                object.additional_properties.as_mut()
+                && let ReferenceOr::Item(values) = values.as_mut()
+            {
+                inner.push(values);
+            }
+        }
+        SchemaKind::Type(Type::Array(array)) => {
+            if let Some(ReferenceOr::Item(items)) = array.items.as_mut() {
+                inner.push(items);
+            }
+        }
+        SchemaKind::AllOf { all_of: members }
+        | SchemaKind::AnyOf { any_of: members }
+        | SchemaKind::OneOf { one_of: members } => {
+            inner.extend(members.iter_mut().filter_map(|member| match member {
+                ReferenceOr::Item(member) => Some(member),
+                ReferenceOr::Reference { .. } => None,
+            }));
+        }
+        SchemaKind::Not { not } => {
+            if let ReferenceOr::Item(not) = not.as_mut() {
+                inner.push(not);
+            }
+        }
+        _ => {}
+    }
+    for schema in inner {
+        visit_schemas_mut(schema, visit);
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;

@@ -55,8 +55,83 @@ pub struct Version {
     /// The fields of the items the label listing answers with, when the version has one: the
     /// label lookup reads them.
     pub label_fields: Option<LabelFields>,
-    /// The normalized document, for the models and the examples.
-    pub api: OpenAPI,
+    /// The words of its types that the generated code carries beside typify's models.
+    pub docs: Docs,
+}
+
+/// The words of a version's types, read from its spec once: what the generated `types`
+/// module needs beside typify's models.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Docs {
+    /// Each object schema, by its Rust name: its description and its fields' (by JSON name).
+    pub types: BTreeMap<String, TypeDocs>,
+    /// For each (type, field) whose schema is a `$ref` without words of its own: the first
+    /// paragraph of the description of the schema it refers to, so that every public field
+    /// has docs. Keyed by the Rust type and field names.
+    pub fields: BTreeMap<(String, String), String>,
+}
+
+/// The words of one object schema.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TypeDocs {
+    /// Its description.
+    pub description: Option<String>,
+    /// Its properties' descriptions, by JSON name.
+    pub fields: BTreeMap<String, String>,
+}
+
+impl Docs {
+    /// The words of every object schema of the document.
+    fn of(api: &OpenAPI) -> Self {
+        let mut docs = Self::default();
+        let Some(components) = &api.components else {
+            return docs;
+        };
+        let first_paragraph = |name: &str| -> String {
+            components
+                .schemas
+                .get(name)
+                .and_then(ReferenceOr::as_item)
+                .and_then(|schema| schema.schema_data.description.as_deref())
+                .map(|text| text.split("\n\n").next().unwrap_or(text).replace('\n', " "))
+                .unwrap_or_else(|| format!("See [`{name}`]."))
+        };
+        for (name, schema) in &components.schemas {
+            let Some(schema) = schema.as_item() else {
+                continue;
+            };
+            let SchemaKind::Type(Type::Object(object)) = &schema.schema_kind else {
+                continue;
+            };
+            let rust_name = name.to_upper_camel_case();
+            let mut fields = BTreeMap::new();
+            for (property, value) in &object.properties {
+                match value {
+                    ReferenceOr::Reference { reference } => {
+                        if let Some(target) = schema_name(reference) {
+                            docs.fields.insert(
+                                (rust_name.clone(), property.to_snake_case()),
+                                first_paragraph(target).trim().to_owned(),
+                            );
+                        }
+                    }
+                    ReferenceOr::Item(schema) => {
+                        if let Some(words) = &schema.schema_data.description {
+                            fields.insert(property.clone(), words.clone());
+                        }
+                    }
+                }
+            }
+            docs.types.insert(
+                rust_name,
+                TypeDocs {
+                    description: schema.schema_data.description.clone(),
+                    fields,
+                },
+            );
+        }
+        docs
+    }
 }
 
 /// Where a version stands in HubSpot's support schedule (`x-hubspot-lifecycle`).
@@ -576,6 +651,20 @@ pub struct Bulk {
     /// For a paged read (inputs `{id, after}`, results `{from, to: [...], paging}`), the
     /// schema of one item of `to`.
     pub paged_read: Option<String>,
+    /// For a paged read, the Rust names of its result's `from`, `to` and `paging` fields, as
+    /// typify named them (found once the models are made).
+    pub read_fields: Option<ReadFields>,
+}
+
+/// The Rust names of a paged read's result fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadFields {
+    /// The record read (`from`).
+    pub from: String,
+    /// Its associations on this page (`to`).
+    pub to: String,
+    /// The cursor of its next page (`paging`).
+    pub paging: String,
 }
 
 /// The type of one item of a batch answer's `results`.
@@ -929,6 +1018,12 @@ fn version(spec: &Spec) -> Result<(Version, TypifyCode), Vec<Diagnostic>> {
     let operations: Vec<Operation> = operations
         .into_iter()
         .map(|op| with_keyed_result(op, &models))
+        .map(|mut op| {
+            if let Some((at, problem, remedy)) = with_read_fields(&mut op, &models) {
+                problems.push(Diagnostic::new(&spec.path, at, problem, remedy));
+            }
+            op
+        })
         .collect();
     let keyed = keyed_types(&operations, &models);
     let label_fields = label_fields(spec, &operations, &models).unwrap_or_else(|problem| {
@@ -956,7 +1051,7 @@ fn version(spec: &Spec) -> Result<(Version, TypifyCode), Vec<Diagnostic>> {
         keyed,
         lenient,
         label_fields,
-        api: api.clone(),
+        docs: Docs::of(api),
     };
     Ok((version, code))
 }
@@ -971,6 +1066,37 @@ fn with_keyed_result(mut op: Operation, models: &Models) -> Operation {
         bulk.result = BulkResult::Keyed(name.clone());
     }
     op
+}
+
+/// Gives a paged read the Rust names of its result's fields; a result struct without them is
+/// a problem (its `_all` method could not be written).
+fn with_read_fields(op: &mut Operation, models: &Models) -> Option<Problem> {
+    let id = op.id.clone();
+    let bulk = op.bulk.as_mut().filter(|bulk| bulk.paged_read.is_some())?;
+    let schema = match &bulk.result {
+        BulkResult::Keyed(name) | BulkResult::Schema(name) => name.clone(),
+        _ => String::new(),
+    };
+    let field = |json: &str| {
+        models
+            .structs
+            .get(&schema.to_upper_camel_case())?
+            .get(json)
+            .map(|field| field.rust_name.clone())
+    };
+    match (field("from"), field("to"), field("paging")) {
+        (Some(from), Some(to), Some(paging)) => {
+            bulk.read_fields = Some(ReadFields { from, to, paging });
+            None
+        }
+        _ => Some((
+            pointer(["components", "schemas", schema.as_str()]),
+            format!(
+                "`{id}` reads pages per input, but no model has the fields `from`, `to` and `paging` of its result `{schema}`"
+            ),
+            "give the result schema the properties `from`, `to` and `paging`, as HubSpot's batch read does".to_owned(),
+        )),
+    }
 }
 
 /// The fields of the struct `name` that name records or types, by their JSON names and
@@ -1442,6 +1568,7 @@ fn bulk(api: &OpenAPI, body: &Body, success: &Success, cap: Option<usize>) -> Op
         cap,
         result,
         paged_read,
+        read_fields: None,
     })
 }
 

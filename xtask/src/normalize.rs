@@ -162,8 +162,10 @@ fn reachable(
     seen
 }
 
+/// An error schema, and every schema inside it, as the lenient error types read it: no field
+/// required, no string format, and an object with neither properties nor typed values free.
 fn relax(schema: &mut Schema) {
-    match &mut schema.schema_kind {
+    document::visit_schemas_mut(schema, &mut |schema| match &mut schema.schema_kind {
         SchemaKind::Type(Type::Object(object)) => {
             object.required.clear();
             let free_form = object.properties.is_empty()
@@ -173,24 +175,13 @@ fn relax(schema: &mut Schema) {
                 );
             if free_form {
                 schema.schema_kind = SchemaKind::Any(AnySchema::default());
-                return;
-            }
-            for property in object.properties.values_mut() {
-                if let ReferenceOr::Item(property) = property {
-                    relax(property);
-                }
             }
         }
         SchemaKind::Type(Type::String(StringType { format, .. })) => {
             *format = openapiv3::VariantOrUnknownOrEmpty::Empty;
         }
-        SchemaKind::Type(Type::Array(array)) => {
-            if let Some(ReferenceOr::Item(items)) = &mut array.items {
-                relax(items);
-            }
-        }
         _ => {}
-    }
+    });
 }
 
 /// What a description says of an integer that holds an epoch-milliseconds timestamp.
@@ -204,38 +195,24 @@ pub const EPOCH_MILLISECONDS: &str = "milliseconds since the unix epoch";
 /// Such an integer is recognised by its description (see [`EPOCH_MILLISECONDS`]), which the
 /// spec writes for every timestamp. Counts, type ids and user ids stay 32-bit: their values fit.
 pub fn widen_epoch_milliseconds(api: &mut OpenAPI) {
-    fn widen(schema: &mut Schema) {
-        let is_epoch = schema
-            .schema_data
-            .description
-            .as_deref()
-            .is_some_and(|text| text.to_lowercase().contains(EPOCH_MILLISECONDS));
-        match &mut schema.schema_kind {
-            SchemaKind::Type(Type::Integer(integer)) if is_epoch => {
-                integer.format =
-                    openapiv3::VariantOrUnknownOrEmpty::Item(openapiv3::IntegerFormat::Int64);
-            }
-            SchemaKind::Type(Type::Object(object)) => {
-                for property in object.properties.values_mut() {
-                    if let ReferenceOr::Item(property) = property {
-                        widen(property);
-                    }
-                }
-            }
-            SchemaKind::Type(Type::Array(array)) => {
-                if let Some(ReferenceOr::Item(items)) = &mut array.items {
-                    widen(items);
-                }
-            }
-            _ => {}
-        }
-    }
     let Some(components) = api.components.as_mut() else {
         return;
     };
     for schema in components.schemas.values_mut() {
         if let ReferenceOr::Item(schema) = schema {
-            widen(schema);
+            document::visit_schemas_mut(schema, &mut |schema| {
+                let is_epoch = schema
+                    .schema_data
+                    .description
+                    .as_deref()
+                    .is_some_and(|text| text.to_lowercase().contains(EPOCH_MILLISECONDS));
+                if let SchemaKind::Type(Type::Integer(integer)) = &mut schema.schema_kind
+                    && is_epoch
+                {
+                    integer.format =
+                        openapiv3::VariantOrUnknownOrEmpty::Item(openapiv3::IntegerFormat::Int64);
+                }
+            });
         }
     }
 }
@@ -492,13 +469,27 @@ components:
       properties:
         value: {type: integer, format: int32, description: Milliseconds since the Unix epoch.}
         timeZoneShift: {type: integer, format: int32, description: The time zone offset.}
+        byName:
+          type: object
+          description: Timestamps by name.
+          additionalProperties: {type: integer, format: int32, description: Milliseconds since the Unix epoch.}
+        either:
+          description: A timestamp or a note.
+          oneOf:
+            - {type: integer, format: int32, description: Milliseconds since the Unix epoch.}
+            - {type: string}
 "#);
         let value = "/components/schemas/DateTime/properties/value/format";
         let shift = "/components/schemas/DateTime/properties/timeZoneShift/format";
+        let map = "/components/schemas/DateTime/properties/byName/additionalProperties/format";
+        let member = "/components/schemas/DateTime/properties/either/oneOf/0/format";
         assert_eq!(json(&api, value), "int32");
         widen_epoch_milliseconds(&mut api);
         assert_eq!(json(&api, value), "int64");
         assert_eq!(json(&api, shift), "int32", "a count keeps its width");
+        // The one walk reaches a map's values and a composition's members too.
+        assert_eq!(json(&api, map), "int64");
+        assert_eq!(json(&api, member), "int64");
     }
 
     #[test]

@@ -73,7 +73,7 @@ pub fn client(version: &Version, previous: Option<(&str, Vec<Change>)>) -> Token
             MethodKind::Pages => pages_method(&signature, op, version, &method.name),
             MethodKind::BatchAll => batch_all(&signature, op),
             MethodKind::BatchChunks => batch_chunks(&signature, op),
-            MethodKind::ReadAll => read_all(&signature, op, version),
+            MethodKind::ReadAll => read_all(&signature, op),
             MethodKind::Labels => label_lookup(&signature, op, version),
         })
     });
@@ -178,17 +178,10 @@ pub fn decoding_tests(version: &Version) -> TokenStream {
     bodies.dedup();
     let types = bodies.iter().map(|ty| ty.tokens(Scope::Client));
     let mut keys: Vec<String> = version
-        .api
-        .components
-        .iter()
-        .flat_map(|components| components.schemas.values())
-        .filter_map(|schema| match &schema.as_item()?.schema_kind {
-            openapiv3::SchemaKind::Type(openapiv3::Type::Object(object)) => {
-                Some(object.properties.keys().cloned())
-            }
-            _ => None,
-        })
-        .flatten()
+        .models
+        .structs
+        .values()
+        .flat_map(|fields| fields.keys().cloned())
         .collect();
     keys.sort();
     keys.dedup();
@@ -831,7 +824,7 @@ fn batch_request(op: &Operation) -> Option<TokenStream> {
 }
 
 /// Every page of a per-input paged batch read, over record ids.
-fn read_all(signature: &TokenStream, op: &Operation, version: &Version) -> TokenStream {
+fn read_all(signature: &TokenStream, op: &Operation) -> TokenStream {
     let (Some(bulk), Some(request)) = (&op.bulk, batch_request(op)) else {
         return TokenStream::new();
     };
@@ -841,25 +834,13 @@ fn read_all(signature: &TokenStream, op: &Operation, version: &Version) -> Token
     let item = model_type(&bulk.item).tokens(Scope::Client);
     let result = bulk.result.rust_type().tokens(Scope::Client);
     // The fields the model found: a result's `from` record, its `to` items and its paging.
-    let field = |schema: &str, json: &str| {
-        version
-            .models
-            .structs
-            .get(&heck::ToUpperCamelCase::to_upper_camel_case(schema))
-            .and_then(|fields| fields.get(json))
-            .map_or_else(
-                || format_ident!("{json}"),
-                |f| format_ident!("{}", f.rust_name),
-            )
-    };
-    let result_schema = match &bulk.result {
-        BulkResult::Keyed(name) | BulkResult::Schema(name) => name.as_str(),
-        _ => "",
+    let Some(fields) = &bulk.read_fields else {
+        return TokenStream::new();
     };
     let (from, to, paging) = (
-        field(result_schema, "from"),
-        field(result_schema, "to"),
-        field(result_schema, "paging"),
+        format_ident!("{}", fields.from),
+        format_ident!("{}", fields.to),
+        format_ident!("{}", fields.paging),
     );
     let doc = docs(&format!(
         "Every association of every record in `ids`, through [`{id}`](Self::{id}): {}, \

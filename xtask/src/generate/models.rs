@@ -5,12 +5,10 @@
 use std::collections::BTreeMap;
 
 use heck::{ToSnakeCase, ToUpperCamelCase};
-use openapiv3::{OpenAPI, ReferenceOr, SchemaKind, Type};
 use proc_macro2::{Group, Spacing, TokenStream, TokenTree};
 use quote::{format_ident, quote};
 
 use super::docs;
-use crate::document::schema_name;
 use crate::model::{KeyShape, OpenEnum, RecordKeys, Side, Version};
 use crate::rust_types::{RustType, Scope, TypifyCode};
 
@@ -18,12 +16,11 @@ use crate::rust_types::{RustType, Scope, TypifyCode};
 /// here added to it (typify's models are never printed and parsed again).
 pub fn models(version: &Version, code: TypifyCode) -> syn::Result<syn::File> {
     let TypifyCode(mut file) = code;
-    let field_docs = field_docs(&version.api);
     // The error types are written from the model below, their fields lenient.
     file.items.retain(|item| {
         !matches!(item, syn::Item::Struct(item) if version.lenient.contains(&item.ident.to_string()))
     });
-    document_fields(&mut file, &field_docs);
+    document_fields(&mut file, &version.docs.fields);
     drop_unused_error_module(&mut file);
     let mut short_paths = ShortPaths::default();
     syn::visit_mut::VisitMut::visit_file_mut(&mut short_paths, &mut file);
@@ -33,7 +30,7 @@ pub fn models(version: &Version, code: TypifyCode) -> syn::Result<syn::File> {
     let lenient = version
         .lenient
         .iter()
-        .filter_map(|name| lenient_struct(version, name, &field_docs));
+        .filter_map(|name| lenient_struct(version, name));
     let uses_map = short_paths.shortened_collections
         || version
             .models
@@ -71,40 +68,22 @@ pub fn models(version: &Version, code: TypifyCode) -> syn::Result<syn::File> {
 /// An error type, written from the model: every field optional and [`RustType::Lenient`], so
 /// that an answer whose field holds another JSON type than documented still decodes, keeping
 /// what came.
-fn lenient_struct(
-    version: &Version,
-    name: &str,
-    field_docs: &BTreeMap<(String, String), String>,
-) -> Option<TokenStream> {
+fn lenient_struct(version: &Version, name: &str) -> Option<TokenStream> {
     let fields = version.models.structs.get(name)?;
-    let schema = version
-        .api
-        .components
-        .as_ref()?
-        .schemas
-        .iter()
-        .find(|(schema, _)| schema.to_upper_camel_case() == name)
-        .and_then(|(_, schema)| schema.as_item());
-    let description = schema
-        .and_then(|schema| schema.schema_data.description.as_deref())
+    let own = version.docs.types.get(name);
+    let description = own
+        .and_then(|own| own.description.as_deref())
         .unwrap_or("An error HubSpot answered with.");
     let property_docs = |json: &str| -> String {
-        let own = schema.and_then(|schema| match &schema.schema_kind {
-            SchemaKind::Type(Type::Object(object)) => object
-                .properties
-                .get(json)?
-                .as_item()?
-                .schema_data
-                .description
-                .clone(),
-            _ => None,
-        });
-        own.or_else(|| {
-            field_docs
-                .get(&(name.to_owned(), json.to_snake_case()))
-                .cloned()
-        })
-        .unwrap_or_else(|| format!("`{json}`, as HubSpot sent it."))
+        own.and_then(|own| own.fields.get(json).cloned())
+            .or_else(|| {
+                version
+                    .docs
+                    .fields
+                    .get(&(name.to_owned(), json.to_snake_case()))
+                    .cloned()
+            })
+            .unwrap_or_else(|| format!("`{json}`, as HubSpot sent it."))
     };
     let doc = docs(&format!(
         "{}\n\nEvery field is optional, and a field that holds another JSON type than HubSpot \
@@ -393,43 +372,6 @@ impl syn::visit_mut::VisitMut for Mentions<'_> {
             .any(|segment| segment.ident == self.name);
         syn::visit_mut::visit_path_mut(self, path);
     }
-}
-
-/// For each (schema, property) that is a `$ref` without words of its own: the description of
-/// the schema it refers to, so that every public field has docs.
-fn field_docs(api: &OpenAPI) -> BTreeMap<(String, String), String> {
-    let mut docs = BTreeMap::new();
-    let Some(components) = &api.components else {
-        return docs;
-    };
-    let description = |name: &str| -> String {
-        components
-            .schemas
-            .get(name)
-            .and_then(ReferenceOr::as_item)
-            .and_then(|schema| schema.schema_data.description.as_deref())
-            .map(|text| text.split("\n\n").next().unwrap_or(text).replace('\n', " "))
-            .unwrap_or_else(|| format!("See [`{name}`]."))
-    };
-    for (schema_name_, schema) in &components.schemas {
-        let Some(schema) = schema.as_item() else {
-            continue;
-        };
-        let SchemaKind::Type(Type::Object(object)) = &schema.schema_kind else {
-            continue;
-        };
-        for (property, value) in &object.properties {
-            if let ReferenceOr::Reference { reference } = value
-                && let Some(target) = schema_name(reference)
-            {
-                docs.insert(
-                    (schema_name_.to_upper_camel_case(), property.to_snake_case()),
-                    description(target).trim().to_owned(),
-                );
-            }
-        }
-    }
-    docs
 }
 
 /// A `#[doc = "..."]` attribute, built as a syntax tree.
