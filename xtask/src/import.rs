@@ -24,16 +24,13 @@ use serde_norway::{Mapping, Value as Yaml};
 use crate::audit::{self, Compared, Finding, HubSpotFile, TheirOperation, Tolerance};
 use crate::bump::rewrite_path;
 use crate::document::SCHEMA_REF;
+pub use crate::extensions::REMOVAL_PLACEHOLDER;
+use crate::extensions::{LIFECYCLE, RATE_LIMIT_EXEMPTIONS, REMOVED_OPERATIONS};
 use crate::load::Spec;
-use crate::model::{LIFECYCLE, REMOVED_OPERATIONS};
 use crate::path_template::{PathTemplate, Segment};
 
 /// The text of every description import had to write: a maintainer replaces it.
 pub const PLACEHOLDER: &str = "TODO(import): describe this in our words";
-
-/// The note of a removal import found: validation refuses it until a person writes the note.
-pub const REMOVAL_PLACEHOLDER: &str =
-    "TODO(import): say what programs that used this operation should use instead";
 
 /// The summary of every example import synthesized from a schema.
 pub const SYNTHESIZED: &str =
@@ -306,8 +303,8 @@ pub fn import(request: &Request) -> Result<Imported, String> {
         }
         operation.insert(key("summary"), key(PLACEHOLDER));
         operation.insert(key("description"), key(PLACEHOLDER));
-        if let Some(exemptions) = their_operation.get(crate::model::RATE_LIMIT_EXEMPTIONS) {
-            operation.insert(key(crate::model::RATE_LIMIT_EXEMPTIONS), exemptions.clone());
+        if let Some(exemptions) = their_operation.get(RATE_LIMIT_EXEMPTIONS) {
+            operation.insert(key(RATE_LIMIT_EXEMPTIONS), exemptions.clone());
         }
         let parameters = parameters(&Mapping::new(), their_operation, theirs.file, &base.tree);
         if !parameters.is_empty() {
@@ -592,11 +589,9 @@ fn adopt(
         rebuilt.push("scopes");
     }
     if differs("rate-limit exemptions") {
-        match their_operation.get(crate::model::RATE_LIMIT_EXEMPTIONS) {
-            Some(exemptions) => {
-                operation.insert(key(crate::model::RATE_LIMIT_EXEMPTIONS), exemptions.clone())
-            }
-            None => operation.remove(crate::model::RATE_LIMIT_EXEMPTIONS),
+        match their_operation.get(RATE_LIMIT_EXEMPTIONS) {
+            Some(exemptions) => operation.insert(key(RATE_LIMIT_EXEMPTIONS), exemptions.clone()),
+            None => operation.remove(RATE_LIMIT_EXEMPTIONS),
         };
         rebuilt.push("rate-limit exemptions");
     }
@@ -662,7 +657,7 @@ fn operation_facts(id: &str, operation: &Yaml) -> OperationFacts {
     OperationFacts {
         id: id.to_owned(),
         scopes,
-        exemptions: operation[crate::model::RATE_LIMIT_EXEMPTIONS]
+        exemptions: operation[RATE_LIMIT_EXEMPTIONS]
             .as_sequence()
             .into_iter()
             .flatten()

@@ -10,6 +10,7 @@ pub mod codegen;
 pub mod diagnostics;
 pub mod diff;
 pub mod document;
+pub mod extensions;
 pub mod format;
 pub mod generate;
 pub mod import;

@@ -15,8 +15,10 @@ use serde_json::Value;
 
 use crate::diagnostics::{Diagnostic, Diagnostics, pointer};
 use crate::document::{self, OperationAt};
+use crate::extensions::{
+    LIFECYCLE, REMOVAL_PLACEHOLDER, REMOVED_OPERATIONS, Stage, removed_operations,
+};
 use crate::load::{Spec, is_version_name};
-use crate::model::{LIFECYCLE, REMOVED_OPERATIONS, Stage, removed_operations};
 use crate::path_template::PathTemplate;
 
 /// Checks every spec (each on a thread of its own) and the agreement between them.
@@ -72,7 +74,7 @@ fn removals_declared(specs: &[Spec]) -> Vec<Diagnostic> {
             if removal
                 .note
                 .as_deref()
-                .is_some_and(|note| note.starts_with(crate::import::REMOVAL_PLACEHOLDER))
+                .is_some_and(|note| note.starts_with(REMOVAL_PLACEHOLDER))
             {
                 found.push(problem(
                     spec,
