@@ -62,8 +62,33 @@ impl Inputs {
 pub fn versions(inputs: &Inputs) -> Result<Vec<model::Version>, Diagnostics> {
     let (specs, mut problems) = load::parse_all(&inputs.specs);
     problems.extend(validate::check_all(&specs));
-    problems.into_result(())?;
+    let specs = with_model_problems(specs, problems)?;
     model::versions(&normalize::normalize(specs))
+}
+
+/// The specs, when validation found nothing; else every problem, the model's too: the specs
+/// that validated are modelled, so that one run reports what the model stage finds in them
+/// (names that clash, methods that cannot be derived) beside validation's problems.
+fn with_model_problems(
+    specs: Vec<load::Spec>,
+    problems: Diagnostics,
+) -> Result<Vec<load::Spec>, Diagnostics> {
+    if problems.is_empty() {
+        return Ok(specs);
+    }
+    let failing: std::collections::BTreeSet<PathBuf> = problems
+        .iter()
+        .map(|problem| problem.file.clone())
+        .collect();
+    let valid: Vec<load::Spec> = specs
+        .into_iter()
+        .filter(|spec| !failing.contains(&spec.path))
+        .collect();
+    let mut problems = problems;
+    if let Err(found) = model::versions(&normalize::normalize(valid)) {
+        problems.extend(found);
+    }
+    Err(problems)
 }
 
 /// Runs the pipeline; every problem found is returned together.
@@ -84,8 +109,7 @@ pub fn run(inputs: &Inputs) -> Result<Vec<OutputFile>, Diagnostics> {
         problems.extend(found);
         Vec::new()
     });
-    problems.into_result(())?;
-    let specs = normalize::normalize(specs);
+    let specs = normalize::normalize(with_model_problems(specs, problems)?);
     let (versions, types_modules): (Vec<_>, Vec<_>) =
         model::versions_then(&specs, generate::types_module)?
             .into_iter()

@@ -62,9 +62,13 @@ impl Diagnostics {
     }
 
     /// The problems, in the order found.
-    #[cfg(test)]
     pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
         self.0.iter()
+    }
+
+    /// Whether nothing was found.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 
     /// `Ok(value)` when nothing was found, else every problem, sorted by file and pointer.

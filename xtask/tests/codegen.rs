@@ -271,6 +271,53 @@ fn dropping_an_operation_is_refused_unless_marked_removed() {
     );
 }
 
+/// Validation's problems and the model's come in one run: a version that fails validation
+/// does not hide what the model finds in another (here an operation named like a method every
+/// client has).
+#[test]
+fn the_model_stage_reports_beside_validation() {
+    let root = root_with_specs(&workspace().join("spec"));
+    let newest = fs::read_dir(root.path().join("spec"))
+        .unwrap()
+        .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+        .filter(|name| name.starts_with("20"))
+        .max()
+        .unwrap();
+    let path = root.path().join(format!("spec/{newest}/openapi.yaml"));
+    let spec = fs::read_to_string(&path).unwrap();
+    let labels =
+        format!("  /crm/associations/{newest}/{{fromObjectType}}/{{toObjectType}}/labels:\n");
+    let start = spec.find(&labels).unwrap();
+    let end = start + 3 + spec[start + 3..].find("\n  /").unwrap() + 1;
+    let copy = spec[start..end]
+        .replacen("/labels:\n", "/labels/copy:\n", 1)
+        .replacen("operationId: list_labels", "operationId: transport", 1);
+    // The path and its `get` alone: up to the next method at the same indent.
+    let lines: Vec<&str> = copy.lines().collect();
+    let next_method = lines
+        .iter()
+        .skip(2)
+        .position(|line| line.starts_with("    ") && !line.starts_with("     "))
+        .map_or(lines.len(), |at| at + 2);
+    let copy = format!("{}\n", lines[..next_method].join("\n"));
+    fs::write(&path, format!("{}{copy}{}", &spec[..end], &spec[end..])).unwrap();
+    let v4 = root.path().join("spec/v4/openapi.yaml");
+    let text = fs::read_to_string(&v4).unwrap();
+    fs::write(&v4, text.replacen("version: v4", "version: v5", 1)).unwrap();
+
+    let output = codegen(root.path(), false);
+    let text = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("error: spec/v4/openapi.yaml#/info/version"),
+        "{text}"
+    );
+    assert!(
+        text.contains("the operationId `transport` is the name of a method every client has"),
+        "{text}"
+    );
+}
+
 /// One built xtask serves every checkout that shares a target directory (a global
 /// `CARGO_TARGET_DIR`): it works on the checkout around the current directory, never on the
 /// one it was built in.
