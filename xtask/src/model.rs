@@ -107,7 +107,7 @@ impl Docs {
             let SchemaKind::Type(Type::Object(object)) = &schema.schema_kind else {
                 continue;
             };
-            let rust_name = name.to_upper_camel_case();
+            let rust_name = name.clone();
             let mut fields = BTreeMap::new();
             for (property, value) in &object.properties {
                 match value {
@@ -332,7 +332,7 @@ impl Operation {
                 .success
                 .body
                 .as_ref()
-                .and_then(|body| models.structs.get(&body.to_upper_camel_case()))
+                .and_then(|body| models.structs.get(body.as_str()))
                 .is_some_and(|fields| {
                     fields.contains_key("errors") && fields.contains_key("results")
                 })
@@ -439,29 +439,58 @@ impl Scalar {
     }
 }
 
+/// The name of a component schema. Validation guarantees it is already a Rust type name
+/// (`BatchResponseVoid`), so the same text names the schema in the spec and its type in the
+/// crate: nothing converts it, and a lookup of its struct uses it as it is.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SchemaName(String);
+
+impl SchemaName {
+    /// The name of a schema of a validated spec.
+    pub fn new(name: &str) -> Self {
+        Self(name.to_owned())
+    }
+
+    /// As the spec writes it, which is its type's name too.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Its type in a version's `types` module.
+    pub fn rust_type(&self) -> RustType {
+        RustType::Model(self.0.clone())
+    }
+}
+
+impl fmt::Display for SchemaName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// A request body: a named schema or a list of one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Body {
     /// A component schema, by name.
-    Schema(String),
+    Schema(SchemaName),
     /// A list of a component schema.
-    ListOf(String),
+    ListOf(SchemaName),
 }
 
 impl Body {
     /// What the typed method takes: `&types::Thing` or `&[types::Thing]`.
     pub fn argument_type(&self) -> RustType {
         match self {
-            Self::Schema(name) => model_type(name).borrowed(),
-            Self::ListOf(name) => RustType::Slice(Box::new(model_type(name))).borrowed(),
+            Self::Schema(name) => name.rust_type().borrowed(),
+            Self::ListOf(name) => RustType::Slice(Box::new(name.rust_type())).borrowed(),
         }
     }
 
     /// What `call_json` decodes the body into: the type, or a `Vec` of it.
     pub fn owned_type(&self) -> RustType {
         match self {
-            Self::Schema(name) => model_type(name),
-            Self::ListOf(name) => RustType::Vec(Box::new(model_type(name))),
+            Self::Schema(name) => name.rust_type(),
+            Self::ListOf(name) => RustType::Vec(Box::new(name.rust_type())),
         }
     }
 }
@@ -511,7 +540,7 @@ pub struct Success {
     /// Every 2xx response the client expects, in spec order.
     pub responses: Vec<SuccessResponse>,
     /// The body schema, if any 2xx has a body.
-    pub body: Option<String>,
+    pub body: Option<SchemaName>,
 }
 
 impl Success {
@@ -547,8 +576,8 @@ impl Success {
     pub fn rust_type(&self) -> RustType {
         match (&self.body, self.may_be_empty()) {
             (None, _) => RustType::Unit,
-            (Some(name), false) => model_type(name),
-            (Some(name), true) => model_type(name).optional(),
+            (Some(name), false) => name.rust_type(),
+            (Some(name), true) => name.rust_type().optional(),
         }
     }
 }
@@ -581,23 +610,23 @@ pub struct Pagination {
     /// The Rust name of the cursor parameter.
     pub cursor_param: String,
     /// The schema of one item of `results`.
-    pub item_schema: String,
+    pub item_schema: SchemaName,
 }
 
 /// A batch operation: its body is `{"inputs": [...]}` and its answer lists `results`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Bulk {
     /// The body schema, whose only property is `inputs`.
-    pub batch_schema: String,
+    pub batch_schema: SchemaName,
     /// The schema of one input.
-    pub item: String,
+    pub item: SchemaName,
     /// HubSpot's cap on inputs per request (`x-batch-limit`), when documented.
     pub cap: Option<usize>,
     /// What one result is.
     pub result: BulkResult,
     /// For a paged read (inputs `{id, after}`, results `{from, to: [...], paging}`), the
     /// schema of one item of `to`.
-    pub paged_read: Option<String>,
+    pub paged_read: Option<SchemaName>,
     /// For a paged read, the Rust names of its result's `from`, `to` and `paging` fields, as
     /// typify named them (found once the models are made).
     pub read_fields: Option<ReadFields>,
@@ -618,9 +647,9 @@ pub struct ReadFields {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BulkResult {
     /// A named schema whose fields name the records of the input it confirms.
-    Keyed(String),
+    Keyed(SchemaName),
     /// A named schema that names no record: it acknowledges the request.
-    Schema(String),
+    Schema(SchemaName),
     /// An object with no declared properties.
     Object,
     /// Anything.
@@ -633,7 +662,7 @@ impl BulkResult {
     /// The Rust type of one result.
     pub fn rust_type(&self) -> RustType {
         match self {
-            Self::Keyed(name) | Self::Schema(name) => model_type(name),
+            Self::Keyed(name) | Self::Schema(name) => name.rust_type(),
             Self::Object => RustType::Builtin(Builtin::JsonMap),
             Self::Any => RustType::Builtin(Builtin::JsonValue),
             Self::Nothing => RustType::Unit,
@@ -723,7 +752,7 @@ fn label_fields(
         .success
         .body
         .as_ref()
-        .and_then(|body| models.structs.get(&body.to_upper_camel_case()))
+        .and_then(|body| models.structs.get(body.as_str()))
         .and_then(|page| page.get("results"))
         .and_then(|results| match &results.ty {
             RustType::Vec(item) => match item.as_ref() {
@@ -846,11 +875,6 @@ impl Version {
     }
 }
 
-/// The Rust type of a component schema: `types::Thing`.
-pub fn model_type(schema: &str) -> RustType {
-    RustType::Model(schema.to_upper_camel_case())
-}
-
 /// The Rust module (and cargo feature) of a version.
 pub fn module_name(version: &str) -> String {
     if version.starts_with('v') {
@@ -913,10 +937,8 @@ fn version(spec: &Spec) -> Result<(Version, TypifyCode), Vec<Diagnostic>> {
         .collect();
     let enums = open_enums(api);
     let enum_names: Vec<&str> = enums.iter().map(|e| e.name.as_str()).collect();
-    let lenient: BTreeSet<String> = crate::normalize::lenient_schemas(api)
-        .into_iter()
-        .map(|name| name.to_upper_camel_case())
-        .collect();
+    // Schema names are type names already (validation checks it).
+    let lenient: BTreeSet<String> = crate::normalize::lenient_schemas(api);
     let (models, code) = rust_types::models(api, &enum_names, &lenient, &spec.path)
         .map_err(|problem| [problems.clone(), vec![problem]].concat())?;
     let operations: Vec<Operation> = operations
@@ -965,7 +987,7 @@ fn version(spec: &Spec) -> Result<(Version, TypifyCode), Vec<Diagnostic>> {
 fn with_keyed_result(mut op: Operation, models: &Models) -> Operation {
     if let Some(bulk) = op.bulk.as_mut()
         && let BulkResult::Schema(name) = &bulk.result
-        && record_keys(models, &name.to_upper_camel_case()).names_records()
+        && record_keys(models, name.as_str()).names_records()
     {
         bulk.result = BulkResult::Keyed(name.clone());
     }
@@ -978,13 +1000,13 @@ fn with_read_fields(op: &mut Operation, models: &Models) -> Option<Problem> {
     let id = op.id.clone();
     let bulk = op.bulk.as_mut().filter(|bulk| bulk.paged_read.is_some())?;
     let schema = match &bulk.result {
-        BulkResult::Keyed(name) | BulkResult::Schema(name) => name.clone(),
+        BulkResult::Keyed(name) | BulkResult::Schema(name) => name.as_str().to_owned(),
         _ => String::new(),
     };
     let field = |json: &str| {
         models
             .structs
-            .get(&schema.to_upper_camel_case())?
+            .get(&schema)?
             .get(json)
             .map(|field| field.rust_name.clone())
     };
@@ -1056,9 +1078,9 @@ pub fn record_keys(models: &Models, name: &str) -> RecordKeys {
 fn keyed_types(operations: &[Operation], models: &Models) -> BTreeMap<String, RecordKeys> {
     let mut keyed = BTreeMap::new();
     for bulk in operations.iter().filter_map(|op| op.bulk.as_ref()) {
-        let mut names = vec![bulk.item.to_upper_camel_case()];
+        let mut names = vec![bulk.item.as_str().to_owned()];
         if let BulkResult::Keyed(result) = &bulk.result {
-            names.push(result.to_upper_camel_case());
+            names.push(result.as_str().to_owned());
         }
         for name in names {
             let keys = record_keys(models, &name);
@@ -1116,9 +1138,9 @@ fn methods(operations: &[Operation]) -> Vec<Method> {
                     .iter()
                     .filter(|p| p.rust_name != pagination.cursor_param),
             ),
-            returns: RustType::ImplStream(Box::new(RustType::Result(Box::new(model_type(
-                &pagination.item_schema,
-            ))))),
+            returns: RustType::ImplStream(Box::new(RustType::Result(Box::new(
+                pagination.item_schema.rust_type(),
+            )))),
             is_async: false,
         });
     }
@@ -1146,13 +1168,13 @@ fn methods(operations: &[Operation]) -> Vec<Method> {
                 args: fixed,
                 returns: RustType::BulkOutcome(
                     Box::new(RustType::Runtime(Runtime::ObjectId)),
-                    Box::new(RustType::Vec(Box::new(model_type(to_item)))),
+                    Box::new(RustType::Vec(Box::new(to_item.rust_type()))),
                 ),
                 is_async: true,
             });
             continue;
         }
-        let item = model_type(&bulk.item);
+        let item = bulk.item.rust_type();
         let outcome =
             RustType::BulkOutcome(Box::new(item.clone()), Box::new(bulk.result.rust_type()));
         fixed.push(Arg::new(
@@ -1301,12 +1323,12 @@ fn operation(api: &OpenAPI, op: &OperationAt<'_>) -> Result<Operation, Problem> 
             .as_ref()?;
         match schema {
             ReferenceOr::Reference { reference } => {
-                Some(Body::Schema(schema_name(reference)?.to_owned()))
+                Some(Body::Schema(SchemaName::new(schema_name(reference)?)))
             }
             ReferenceOr::Item(item) => match &item.schema_kind {
                 SchemaKind::Type(Type::Array(array)) => match array.items.as_ref()? {
                     ReferenceOr::Reference { reference } => {
-                        Some(Body::ListOf(schema_name(reference)?.to_owned()))
+                        Some(Body::ListOf(SchemaName::new(schema_name(reference)?)))
                     }
                     ReferenceOr::Item(_) => None,
                 },
@@ -1424,7 +1446,7 @@ fn bulk(api: &OpenAPI, body: &Body, success: &Success, cap: Option<usize>) -> Op
     let Body::Schema(batch_schema) = body else {
         return None;
     };
-    let batch = document::component_schema(api, batch_schema)?;
+    let batch = document::component_schema(api, batch_schema.as_str())?;
     if document::property_names(batch).len() != 1 {
         return None;
     }
@@ -1433,10 +1455,10 @@ fn bulk(api: &OpenAPI, body: &Body, success: &Success, cap: Option<usize>) -> Op
     let (result, result_schema) = match &success.body {
         None => (BulkResult::Nothing, None),
         Some(answer) => {
-            let answer = document::component_schema(api, answer)?;
+            let answer = document::component_schema(api, answer.as_str())?;
             let result = match items(property(answer, "results")?)? {
                 ReferenceOr::Reference { reference } => {
-                    BulkResult::Schema(schema_name(reference)?.to_owned())
+                    BulkResult::Schema(SchemaName::new(schema_name(reference)?))
                 }
                 ReferenceOr::Item(item)
                     if matches!(item.schema_kind, SchemaKind::Type(Type::Object(_))) =>
@@ -1446,7 +1468,7 @@ fn bulk(api: &OpenAPI, body: &Body, success: &Success, cap: Option<usize>) -> Op
                 ReferenceOr::Item(_) => BulkResult::Any,
             };
             let result_schema = match &result {
-                BulkResult::Schema(name) => document::component_schema(api, name),
+                BulkResult::Schema(name) => document::component_schema(api, name.as_str()),
                 _ => None,
             };
             (result, result_schema)
@@ -1463,10 +1485,10 @@ fn bulk(api: &OpenAPI, body: &Body, success: &Success, cap: Option<usize>) -> Op
         });
     Some(Bulk {
         batch_schema: batch_schema.clone(),
-        item,
+        item: SchemaName::new(&item),
         cap,
         result,
-        paged_read,
+        paged_read: paged_read.map(|name| SchemaName::new(&name)),
         read_fields: None,
     })
 }
@@ -1518,7 +1540,7 @@ fn success(api: &OpenAPI, op: &OperationAt<'_>) -> Success {
             .is_some_and(|r| r.extensions.contains_key(crate::normalize::ADDED));
         let has_body = match document::response(api.components.as_ref(), response) {
             Some(response) if !response.content.is_empty() => {
-                body = document::json_body_schema(&response.content).map(str::to_owned);
+                body = document::json_body_schema(&response.content).map(SchemaName::new);
                 true
             }
             _ => false,
@@ -1538,12 +1560,12 @@ fn pagination(api: &OpenAPI, params: &[Param], success: &Success) -> Option<Pagi
     let cursor = params.iter().find(|p| {
         p.role == ParamRole::OptionalQuery && p.scalar == Scalar::Str && p.api_name == "after"
     })?;
-    let page = document::component_schema(api, success.body.as_ref()?)?;
+    let page = document::component_schema(api, success.body.as_ref()?.as_str())?;
     let item = ref_name(items(property(page, "results")?)?)?;
     next_cursor(api, ref_name(property(page, "paging")?)?)?;
     Some(Pagination {
         cursor_param: cursor.rust_name.clone(),
-        item_schema: item.to_owned(),
+        item_schema: SchemaName::new(item),
     })
 }
 
@@ -1733,17 +1755,20 @@ components:
         assert!(!op.params[1].required());
         assert_eq!(op.params[1].scalar, Scalar::I32);
         assert_eq!(op.query_type().as_deref(), Some("BatchArchiveQuery"));
-        assert_eq!(op.body, Some(Body::Schema("BatchIn".into())));
+        assert_eq!(op.body, Some(Body::Schema(SchemaName::new("BatchIn"))));
         let bulk = op.bulk.as_ref().unwrap();
-        assert_eq!(bulk.item, "In");
+        assert_eq!(bulk.item.as_str(), "In");
         assert_eq!(bulk.cap, Some(100));
-        assert_eq!(bulk.result, BulkResult::Keyed("Outcome".into()));
+        assert_eq!(bulk.result, BulkResult::Keyed(SchemaName::new("Outcome")));
         assert_eq!(
             op.success.documented(),
             [Status::Code(200), Status::Range(2)]
         );
         assert_eq!(op.success.documented_text(", "), "200, 2XX");
-        assert_eq!(op.success.body.as_deref(), Some("Out"));
+        assert_eq!(
+            op.success.body.as_ref().map(SchemaName::as_str),
+            Some("Out")
+        );
         assert!(op.success.may_be_empty());
         assert_eq!(op.retry, Retry::Batch);
         assert_eq!(

@@ -15,7 +15,7 @@ use quote::{format_ident, quote};
 use super::{docs, inner_docs};
 use crate::diff::{self, Change};
 use crate::model::{
-    BulkResult, Method, MethodKind, Operation, Param, ParamRole, Retry, Version, model_type,
+    BulkResult, Method, MethodKind, Operation, Param, ParamRole, Retry, SchemaName, Version,
 };
 use crate::path_template::Segment;
 use crate::rust_types::{RustType, Scope};
@@ -172,7 +172,7 @@ pub fn decoding_tests(version: &Version) -> TokenStream {
     let mut bodies: Vec<RustType> = version
         .operations
         .iter()
-        .filter_map(|op| op.success.body.as_deref().map(model_type))
+        .filter_map(|op| op.success.body.as_ref().map(SchemaName::rust_type))
         .collect();
     bodies.sort();
     bodies.dedup();
@@ -813,7 +813,7 @@ fn forwarded(op: &Operation) -> Vec<TokenStream> {
 fn batch_request(op: &Operation) -> Option<TokenStream> {
     let bulk = op.bulk.as_ref()?;
     let builder = builder_name(op);
-    let batch = model_type(&bulk.batch_schema).tokens(Scope::Client);
+    let batch = bulk.batch_schema.rust_type().tokens(Scope::Client);
     let args = builder_params(op)
         .into_iter()
         .map(|param| match param.ident == "body" {
@@ -831,7 +831,7 @@ fn read_all(signature: &TokenStream, op: &Operation) -> TokenStream {
     let id = &op.id;
     let converted = conversions(op.params.iter());
     let cap = cap(op);
-    let item = model_type(&bulk.item).tokens(Scope::Client);
+    let item = bulk.item.rust_type().tokens(Scope::Client);
     let result = bulk.result.rust_type().tokens(Scope::Client);
     // The fields the model found: a result's `from` record, its `to` items and its paging.
     let Some(fields) = &bulk.read_fields else {
@@ -903,7 +903,7 @@ fn batch_chunks(signature: &TokenStream, op: &Operation) -> TokenStream {
     let id = &op.id;
     let converted = conversions(op.params.iter());
     let cap = cap(op);
-    let item = model_type(&bulk.item).tokens(Scope::Client);
+    let item = bulk.item.rust_type().tokens(Scope::Client);
     let result = bulk.result.rust_type().tokens(Scope::Client);
     let answer = quote!(crate::bulk::Answer<#result>);
     // Results that name records confirm the inputs with the same records; other results (a
