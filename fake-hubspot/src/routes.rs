@@ -180,7 +180,7 @@ async fn documented(Extension(served): Extension<Served>) -> Response {
     let example = served
         .0
         .success_example
-        .and_then(|text| serde_json::from_str::<Value>(text).ok());
+        .map(hubspot_associations::Example::to_json);
     match example {
         Some(body) if served.0.success_body => (served.status(), axum::Json(body)).into_response(),
         _ => served.status().into_response(),

@@ -46,7 +46,9 @@ pub use lenient::Lenient;
 pub use lifecycle::{Lifecycle, MissingOperation, UnknownVersion};
 pub use object_type::ObjectType;
 pub use rate_limit::{RateLimit, Tier};
-pub use registry::{DocumentedStatus, HttpMethod, OperationInfo, RemovedOperation, RetryClass};
+pub use registry::{
+    DocumentedStatus, Example, HttpMethod, OperationInfo, RemovedOperation, RetryClass,
+};
 pub use response::{RateLimitHeaders, Response};
 pub use retry::RetryPolicy;
 #[cfg(feature = "redis")]

@@ -140,8 +140,48 @@ pub struct OperationInfo {
     /// spec's `x-hubspot-rate-limit-exemptions` says. The client's rate limiter counts every
     /// request all the same: HubSpot does not document what the exemption covers.
     pub rate_limit_exemptions: &'static [&'static str],
-    /// The body of its first documented success, as the spec's example shows it (JSON).
-    pub success_example: Option<&'static str>,
+    /// The body of its first documented success, as the spec's example shows it.
+    pub success_example: Option<&'static Example>,
+}
+
+/// A JSON value written into the registry: an example answer, kept as data the build checks
+/// rather than as text to parse. [`Example::to_json`] gives it as a `serde_json::Value`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Example {
+    /// `null`
+    Null,
+    /// `true` or `false`
+    Bool(bool),
+    /// A number, as the spec writes it (so that no digit is lost).
+    Number(&'static str),
+    /// A string.
+    String(&'static str),
+    /// A list.
+    List(&'static [Example]),
+    /// An object, its entries sorted by name.
+    Object(&'static [(&'static str, Example)]),
+}
+
+impl Example {
+    /// The value as JSON.
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value;
+        match *self {
+            Self::Null => Value::Null,
+            Self::Bool(value) => Value::Bool(value),
+            Self::Number(text) => text
+                .parse::<serde_json::Number>()
+                .map_or_else(|_| Value::String(text.to_owned()), Value::Number),
+            Self::String(text) => Value::String(text.to_owned()),
+            Self::List(items) => Value::Array(items.iter().map(Self::to_json).collect()),
+            Self::Object(entries) => Value::Object(
+                entries
+                    .iter()
+                    .map(|(name, value)| ((*name).to_owned(), value.to_json()))
+                    .collect(),
+            ),
+        }
+    }
 }
 
 /// An operation a version dropped, and what HubSpot says to use instead.
@@ -165,6 +205,22 @@ mod tests {
         assert!(!DocumentedStatus::Range(2).matches(301));
         assert_eq!(DocumentedStatus::Range(2).example(), 200);
         assert_eq!(DocumentedStatus::Range(2).to_string(), "2XX");
+    }
+
+    #[test]
+    fn examples_are_json() {
+        const EXAMPLE: Example = Example::Object(&[
+            ("status", Example::String("COMPLETE")),
+            ("numErrors", Example::Number("12345678901234")),
+            (
+                "results",
+                Example::List(&[Example::Bool(true), Example::Null]),
+            ),
+        ]);
+        assert_eq!(
+            EXAMPLE.to_json(),
+            serde_json::json!({"status": "COMPLETE", "numErrors": 12345678901234u64, "results": [true, null]})
+        );
     }
 
     #[test]

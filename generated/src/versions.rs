@@ -406,7 +406,58 @@ impl ApiVersion {
                         scopes: SCOPES_1,
                         rate_limit_exemptions: &[],
                         success_example: Some(
-                            "{\"paging\":{\"next\":{\"after\":\"MjA=\",\"link\":\"?after=MjA=\"}},\"results\":[{\"associationTypes\":[{\"category\":\"HUBSPOT_DEFINED\",\"typeId\":279},{\"category\":\"USER_DEFINED\",\"label\":\"Billing contact\",\"typeId\":37}],\"toObjectId\":\"5790939450\"}]}",
+                            &crate::Example::Object(
+                                &[
+                                    (
+                                        "paging",
+                                        crate::Example::Object(
+                                            &[
+                                                (
+                                                    "next",
+                                                    crate::Example::Object(
+                                                        &[
+                                                            ("after", crate::Example::String("MjA=")),
+                                                            ("link", crate::Example::String("?after=MjA=")),
+                                                        ],
+                                                    ),
+                                                ),
+                                            ],
+                                        ),
+                                    ),
+                                    (
+                                        "results",
+                                        crate::Example::List(
+                                            &[
+                                                crate::Example::Object(
+                                                    &[
+                                                        (
+                                                            "associationTypes",
+                                                            crate::Example::List(
+                                                                &[
+                                                                    crate::Example::Object(
+                                                                        &[
+                                                                            ("category", crate::Example::String("HUBSPOT_DEFINED")),
+                                                                            ("typeId", crate::Example::Number("279")),
+                                                                        ],
+                                                                    ),
+                                                                    crate::Example::Object(
+                                                                        &[
+                                                                            ("category", crate::Example::String("USER_DEFINED")),
+                                                                            ("label", crate::Example::String("Billing contact")),
+                                                                            ("typeId", crate::Example::Number("37")),
+                                                                        ],
+                                                                    ),
+                                                                ],
+                                                            ),
+                                                        ),
+                                                        ("toObjectId", crate::Example::String("5790939450")),
+                                                    ],
+                                                ),
+                                            ],
+                                        ),
+                                    ),
+                                ],
+                            ),
                         ),
                     },
                     crate::OperationInfo {
@@ -420,7 +471,20 @@ impl ApiVersion {
                         scopes: SCOPES_1,
                         rate_limit_exemptions: &[],
                         success_example: Some(
-                            "{\"fromObjectId\":\"29851\",\"fromObjectTypeId\":\"0-1\",\"labels\":[\"Billing contact\"],\"toObjectId\":\"5790939450\",\"toObjectTypeId\":\"0-2\"}",
+                            &crate::Example::Object(
+                                &[
+                                    ("fromObjectId", crate::Example::String("29851")),
+                                    ("fromObjectTypeId", crate::Example::String("0-1")),
+                                    (
+                                        "labels",
+                                        crate::Example::List(
+                                            &[crate::Example::String("Billing contact")],
+                                        ),
+                                    ),
+                                    ("toObjectId", crate::Example::String("5790939450")),
+                                    ("toObjectTypeId", crate::Example::String("0-2")),
+                                ],
+                            ),
                         ),
                     },
                     crate::OperationInfo {
@@ -446,7 +510,165 @@ impl ApiVersion {
                         scopes: SCOPES_1,
                         rate_limit_exemptions: &[],
                         success_example: Some(
-                            "{\"completedAt\":\"2024-03-01T10:00:02Z\",\"errors\":[{\"category\":\"<string>\",\"context\":{\"cillum_8c\":[\"<string>\",\"<string>\"]},\"errors\":[{\"code\":\"<string>\",\"context\":{\"magnab\":[\"<string>\",\"<string>\"]},\"in\":\"<string>\",\"message\":\"<string>\",\"subCategory\":\"<string>\"}],\"id\":\"<string>\",\"links\":{\"mollit_4\":\"<string>\"},\"message\":\"<string>\",\"status\":\"<string>\",\"subCategory\":{}}],\"links\":{\"Ut_bfe\":\"<string>\",\"aute8\":\"<string>\"},\"numErrors\":2,\"requestedAt\":\"2024-03-01T10:00:00Z\",\"results\":[{\"associationSpec\":{\"associationCategory\":\"HUBSPOT_DEFINED\",\"associationTypeId\":279},\"from\":{\"id\":\"<string>\"},\"to\":{\"id\":\"<string>\"}},{\"associationSpec\":{\"associationCategory\":\"INTEGRATOR_DEFINED\",\"associationTypeId\":12},\"from\":{\"id\":\"<string>\"},\"to\":{\"id\":\"<string>\"}}],\"startedAt\":\"2024-03-01T10:00:01Z\",\"status\":\"CANCELED\"}",
+                            &crate::Example::Object(
+                                &[
+                                    (
+                                        "completedAt",
+                                        crate::Example::String("2024-03-01T10:00:02Z"),
+                                    ),
+                                    (
+                                        "errors",
+                                        crate::Example::List(
+                                            &[
+                                                crate::Example::Object(
+                                                    &[
+                                                        ("category", crate::Example::String("<string>")),
+                                                        (
+                                                            "context",
+                                                            crate::Example::Object(
+                                                                &[
+                                                                    (
+                                                                        "cillum_8c",
+                                                                        crate::Example::List(
+                                                                            &[
+                                                                                crate::Example::String("<string>"),
+                                                                                crate::Example::String("<string>"),
+                                                                            ],
+                                                                        ),
+                                                                    ),
+                                                                ],
+                                                            ),
+                                                        ),
+                                                        (
+                                                            "errors",
+                                                            crate::Example::List(
+                                                                &[
+                                                                    crate::Example::Object(
+                                                                        &[
+                                                                            ("code", crate::Example::String("<string>")),
+                                                                            (
+                                                                                "context",
+                                                                                crate::Example::Object(
+                                                                                    &[
+                                                                                        (
+                                                                                            "magnab",
+                                                                                            crate::Example::List(
+                                                                                                &[
+                                                                                                    crate::Example::String("<string>"),
+                                                                                                    crate::Example::String("<string>"),
+                                                                                                ],
+                                                                                            ),
+                                                                                        ),
+                                                                                    ],
+                                                                                ),
+                                                                            ),
+                                                                            ("in", crate::Example::String("<string>")),
+                                                                            ("message", crate::Example::String("<string>")),
+                                                                            ("subCategory", crate::Example::String("<string>")),
+                                                                        ],
+                                                                    ),
+                                                                ],
+                                                            ),
+                                                        ),
+                                                        ("id", crate::Example::String("<string>")),
+                                                        (
+                                                            "links",
+                                                            crate::Example::Object(
+                                                                &[("mollit_4", crate::Example::String("<string>"))],
+                                                            ),
+                                                        ),
+                                                        ("message", crate::Example::String("<string>")),
+                                                        ("status", crate::Example::String("<string>")),
+                                                        ("subCategory", crate::Example::Object(&[])),
+                                                    ],
+                                                ),
+                                            ],
+                                        ),
+                                    ),
+                                    (
+                                        "links",
+                                        crate::Example::Object(
+                                            &[
+                                                ("Ut_bfe", crate::Example::String("<string>")),
+                                                ("aute8", crate::Example::String("<string>")),
+                                            ],
+                                        ),
+                                    ),
+                                    ("numErrors", crate::Example::Number("2")),
+                                    (
+                                        "requestedAt",
+                                        crate::Example::String("2024-03-01T10:00:00Z"),
+                                    ),
+                                    (
+                                        "results",
+                                        crate::Example::List(
+                                            &[
+                                                crate::Example::Object(
+                                                    &[
+                                                        (
+                                                            "associationSpec",
+                                                            crate::Example::Object(
+                                                                &[
+                                                                    (
+                                                                        "associationCategory",
+                                                                        crate::Example::String("HUBSPOT_DEFINED"),
+                                                                    ),
+                                                                    ("associationTypeId", crate::Example::Number("279")),
+                                                                ],
+                                                            ),
+                                                        ),
+                                                        (
+                                                            "from",
+                                                            crate::Example::Object(
+                                                                &[("id", crate::Example::String("<string>"))],
+                                                            ),
+                                                        ),
+                                                        (
+                                                            "to",
+                                                            crate::Example::Object(
+                                                                &[("id", crate::Example::String("<string>"))],
+                                                            ),
+                                                        ),
+                                                    ],
+                                                ),
+                                                crate::Example::Object(
+                                                    &[
+                                                        (
+                                                            "associationSpec",
+                                                            crate::Example::Object(
+                                                                &[
+                                                                    (
+                                                                        "associationCategory",
+                                                                        crate::Example::String("INTEGRATOR_DEFINED"),
+                                                                    ),
+                                                                    ("associationTypeId", crate::Example::Number("12")),
+                                                                ],
+                                                            ),
+                                                        ),
+                                                        (
+                                                            "from",
+                                                            crate::Example::Object(
+                                                                &[("id", crate::Example::String("<string>"))],
+                                                            ),
+                                                        ),
+                                                        (
+                                                            "to",
+                                                            crate::Example::Object(
+                                                                &[("id", crate::Example::String("<string>"))],
+                                                            ),
+                                                        ),
+                                                    ],
+                                                ),
+                                            ],
+                                        ),
+                                    ),
+                                    (
+                                        "startedAt",
+                                        crate::Example::String("2024-03-01T10:00:01Z"),
+                                    ),
+                                    ("status", crate::Example::String("CANCELED")),
+                                ],
+                            ),
                         ),
                     },
                     crate::OperationInfo {
@@ -463,7 +685,40 @@ impl ApiVersion {
                         scopes: SCOPES_2,
                         rate_limit_exemptions: &["ten-secondly"],
                         success_example: Some(
-                            "{\"completedAt\":\"2026-03-01T10:00:01.456Z\",\"results\":[{\"fromObjectId\":\"29851\",\"fromObjectTypeId\":\"0-1\",\"labels\":[\"Billing contact\"],\"toObjectId\":\"5790939450\",\"toObjectTypeId\":\"0-2\"}],\"startedAt\":\"2026-03-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
+                            &crate::Example::Object(
+                                &[
+                                    (
+                                        "completedAt",
+                                        crate::Example::String("2026-03-01T10:00:01.456Z"),
+                                    ),
+                                    (
+                                        "results",
+                                        crate::Example::List(
+                                            &[
+                                                crate::Example::Object(
+                                                    &[
+                                                        ("fromObjectId", crate::Example::String("29851")),
+                                                        ("fromObjectTypeId", crate::Example::String("0-1")),
+                                                        (
+                                                            "labels",
+                                                            crate::Example::List(
+                                                                &[crate::Example::String("Billing contact")],
+                                                            ),
+                                                        ),
+                                                        ("toObjectId", crate::Example::String("5790939450")),
+                                                        ("toObjectTypeId", crate::Example::String("0-2")),
+                                                    ],
+                                                ),
+                                            ],
+                                        ),
+                                    ),
+                                    (
+                                        "startedAt",
+                                        crate::Example::String("2026-03-01T10:00:00.123Z"),
+                                    ),
+                                    ("status", crate::Example::String("COMPLETE")),
+                                ],
+                            ),
                         ),
                     },
                     crate::OperationInfo {
@@ -477,7 +732,54 @@ impl ApiVersion {
                         scopes: SCOPES_2,
                         rate_limit_exemptions: &["ten-secondly"],
                         success_example: Some(
-                            "{\"completedAt\":\"2026-03-01T10:00:01.456Z\",\"results\":[{\"associationSpec\":{\"associationCategory\":\"HUBSPOT_DEFINED\",\"associationTypeId\":279},\"from\":{\"id\":\"29851\"},\"to\":{\"id\":\"5790939450\"}}],\"startedAt\":\"2026-03-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
+                            &crate::Example::Object(
+                                &[
+                                    (
+                                        "completedAt",
+                                        crate::Example::String("2026-03-01T10:00:01.456Z"),
+                                    ),
+                                    (
+                                        "results",
+                                        crate::Example::List(
+                                            &[
+                                                crate::Example::Object(
+                                                    &[
+                                                        (
+                                                            "associationSpec",
+                                                            crate::Example::Object(
+                                                                &[
+                                                                    (
+                                                                        "associationCategory",
+                                                                        crate::Example::String("HUBSPOT_DEFINED"),
+                                                                    ),
+                                                                    ("associationTypeId", crate::Example::Number("279")),
+                                                                ],
+                                                            ),
+                                                        ),
+                                                        (
+                                                            "from",
+                                                            crate::Example::Object(
+                                                                &[("id", crate::Example::String("29851"))],
+                                                            ),
+                                                        ),
+                                                        (
+                                                            "to",
+                                                            crate::Example::Object(
+                                                                &[("id", crate::Example::String("5790939450"))],
+                                                            ),
+                                                        ),
+                                                    ],
+                                                ),
+                                            ],
+                                        ),
+                                    ),
+                                    (
+                                        "startedAt",
+                                        crate::Example::String("2026-03-01T10:00:00.123Z"),
+                                    ),
+                                    ("status", crate::Example::String("COMPLETE")),
+                                ],
+                            ),
                         ),
                     },
                     crate::OperationInfo {
@@ -494,7 +796,77 @@ impl ApiVersion {
                         scopes: SCOPES_2,
                         rate_limit_exemptions: &["ten-secondly"],
                         success_example: Some(
-                            "{\"completedAt\":\"2026-03-01T10:00:01.456Z\",\"results\":[{\"from\":{\"id\":\"29851\"},\"paging\":{\"next\":{\"after\":\"MjA=\",\"link\":\"?after=MjA=\"}},\"to\":[{\"associationTypes\":[{\"category\":\"HUBSPOT_DEFINED\",\"typeId\":279}],\"toObjectId\":\"5790939450\"}]}],\"startedAt\":\"2026-03-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
+                            &crate::Example::Object(
+                                &[
+                                    (
+                                        "completedAt",
+                                        crate::Example::String("2026-03-01T10:00:01.456Z"),
+                                    ),
+                                    (
+                                        "results",
+                                        crate::Example::List(
+                                            &[
+                                                crate::Example::Object(
+                                                    &[
+                                                        (
+                                                            "from",
+                                                            crate::Example::Object(
+                                                                &[("id", crate::Example::String("29851"))],
+                                                            ),
+                                                        ),
+                                                        (
+                                                            "paging",
+                                                            crate::Example::Object(
+                                                                &[
+                                                                    (
+                                                                        "next",
+                                                                        crate::Example::Object(
+                                                                            &[
+                                                                                ("after", crate::Example::String("MjA=")),
+                                                                                ("link", crate::Example::String("?after=MjA=")),
+                                                                            ],
+                                                                        ),
+                                                                    ),
+                                                                ],
+                                                            ),
+                                                        ),
+                                                        (
+                                                            "to",
+                                                            crate::Example::List(
+                                                                &[
+                                                                    crate::Example::Object(
+                                                                        &[
+                                                                            (
+                                                                                "associationTypes",
+                                                                                crate::Example::List(
+                                                                                    &[
+                                                                                        crate::Example::Object(
+                                                                                            &[
+                                                                                                ("category", crate::Example::String("HUBSPOT_DEFINED")),
+                                                                                                ("typeId", crate::Example::Number("279")),
+                                                                                            ],
+                                                                                        ),
+                                                                                    ],
+                                                                                ),
+                                                                            ),
+                                                                            ("toObjectId", crate::Example::String("5790939450")),
+                                                                        ],
+                                                                    ),
+                                                                ],
+                                                            ),
+                                                        ),
+                                                    ],
+                                                ),
+                                            ],
+                                        ),
+                                    ),
+                                    (
+                                        "startedAt",
+                                        crate::Example::String("2026-03-01T10:00:00.123Z"),
+                                    ),
+                                    ("status", crate::Example::String("COMPLETE")),
+                                ],
+                            ),
                         ),
                     },
                     crate::OperationInfo {
@@ -532,7 +904,24 @@ impl ApiVersion {
                         scopes: SCOPES_2,
                         rate_limit_exemptions: &["ten-secondly"],
                         success_example: Some(
-                            "{\"results\":[{\"category\":\"USER_DEFINED\",\"label\":\"Billing contact\",\"typeId\":37}]}",
+                            &crate::Example::Object(
+                                &[
+                                    (
+                                        "results",
+                                        crate::Example::List(
+                                            &[
+                                                crate::Example::Object(
+                                                    &[
+                                                        ("category", crate::Example::String("USER_DEFINED")),
+                                                        ("label", crate::Example::String("Billing contact")),
+                                                        ("typeId", crate::Example::Number("37")),
+                                                    ],
+                                                ),
+                                            ],
+                                        ),
+                                    ),
+                                ],
+                            ),
                         ),
                     },
                     crate::OperationInfo {
@@ -558,7 +947,24 @@ impl ApiVersion {
                         scopes: SCOPES_2,
                         rate_limit_exemptions: &["ten-secondly"],
                         success_example: Some(
-                            "{\"results\":[{\"category\":\"USER_DEFINED\",\"label\":\"Billing contact\",\"typeId\":37}]}",
+                            &crate::Example::Object(
+                                &[
+                                    (
+                                        "results",
+                                        crate::Example::List(
+                                            &[
+                                                crate::Example::Object(
+                                                    &[
+                                                        ("category", crate::Example::String("USER_DEFINED")),
+                                                        ("label", crate::Example::String("Billing contact")),
+                                                        ("typeId", crate::Example::Number("37")),
+                                                    ],
+                                                ),
+                                            ],
+                                        ),
+                                    ),
+                                ],
+                            ),
                         ),
                     },
                     crate::OperationInfo {
@@ -584,7 +990,25 @@ impl ApiVersion {
                         scopes: SCOPES_2,
                         rate_limit_exemptions: &["ten-secondly"],
                         success_example: Some(
-                            "{\"results\":[{\"category\":\"USER_DEFINED\",\"label\":\"Billing contact\",\"typeId\":37,\"userEnforcedMaxToObjectIds\":5}]}",
+                            &crate::Example::Object(
+                                &[
+                                    (
+                                        "results",
+                                        crate::Example::List(
+                                            &[
+                                                crate::Example::Object(
+                                                    &[
+                                                        ("category", crate::Example::String("USER_DEFINED")),
+                                                        ("label", crate::Example::String("Billing contact")),
+                                                        ("typeId", crate::Example::Number("37")),
+                                                        ("userEnforcedMaxToObjectIds", crate::Example::Number("5")),
+                                                    ],
+                                                ),
+                                            ],
+                                        ),
+                                    ),
+                                ],
+                            ),
                         ),
                     },
                     crate::OperationInfo {
@@ -598,7 +1022,25 @@ impl ApiVersion {
                         scopes: SCOPES_2,
                         rate_limit_exemptions: &["ten-secondly"],
                         success_example: Some(
-                            "{\"results\":[{\"category\":\"USER_DEFINED\",\"label\":\"Billing contact\",\"typeId\":37,\"userEnforcedMaxToObjectIds\":5}]}",
+                            &crate::Example::Object(
+                                &[
+                                    (
+                                        "results",
+                                        crate::Example::List(
+                                            &[
+                                                crate::Example::Object(
+                                                    &[
+                                                        ("category", crate::Example::String("USER_DEFINED")),
+                                                        ("label", crate::Example::String("Billing contact")),
+                                                        ("typeId", crate::Example::Number("37")),
+                                                        ("userEnforcedMaxToObjectIds", crate::Example::Number("5")),
+                                                    ],
+                                                ),
+                                            ],
+                                        ),
+                                    ),
+                                ],
+                            ),
                         ),
                     },
                     crate::OperationInfo {
@@ -615,7 +1057,34 @@ impl ApiVersion {
                         scopes: SCOPES_2,
                         rate_limit_exemptions: &["ten-secondly"],
                         success_example: Some(
-                            "{\"completedAt\":\"2026-03-01T10:00:01.456Z\",\"results\":[{\"category\":\"USER_DEFINED\",\"label\":\"Billing contact\",\"typeId\":37,\"userEnforcedMaxToObjectIds\":5}],\"startedAt\":\"2026-03-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
+                            &crate::Example::Object(
+                                &[
+                                    (
+                                        "completedAt",
+                                        crate::Example::String("2026-03-01T10:00:01.456Z"),
+                                    ),
+                                    (
+                                        "results",
+                                        crate::Example::List(
+                                            &[
+                                                crate::Example::Object(
+                                                    &[
+                                                        ("category", crate::Example::String("USER_DEFINED")),
+                                                        ("label", crate::Example::String("Billing contact")),
+                                                        ("typeId", crate::Example::Number("37")),
+                                                        ("userEnforcedMaxToObjectIds", crate::Example::Number("5")),
+                                                    ],
+                                                ),
+                                            ],
+                                        ),
+                                    ),
+                                    (
+                                        "startedAt",
+                                        crate::Example::String("2026-03-01T10:00:00.123Z"),
+                                    ),
+                                    ("status", crate::Example::String("COMPLETE")),
+                                ],
+                            ),
                         ),
                     },
                     crate::OperationInfo {
@@ -632,7 +1101,33 @@ impl ApiVersion {
                         scopes: SCOPES_2,
                         rate_limit_exemptions: &["ten-secondly"],
                         success_example: Some(
-                            "{\"completedAt\":\"2026-03-01T10:00:01.456Z\",\"results\":[{\"category\":\"USER_DEFINED\",\"typeId\":37,\"userEnforcedMaxToObjectIds\":3}],\"startedAt\":\"2026-03-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
+                            &crate::Example::Object(
+                                &[
+                                    (
+                                        "completedAt",
+                                        crate::Example::String("2026-03-01T10:00:01.456Z"),
+                                    ),
+                                    (
+                                        "results",
+                                        crate::Example::List(
+                                            &[
+                                                crate::Example::Object(
+                                                    &[
+                                                        ("category", crate::Example::String("USER_DEFINED")),
+                                                        ("typeId", crate::Example::Number("37")),
+                                                        ("userEnforcedMaxToObjectIds", crate::Example::Number("3")),
+                                                    ],
+                                                ),
+                                            ],
+                                        ),
+                                    ),
+                                    (
+                                        "startedAt",
+                                        crate::Example::String("2026-03-01T10:00:00.123Z"),
+                                    ),
+                                    ("status", crate::Example::String("COMPLETE")),
+                                ],
+                            ),
                         ),
                     },
                     crate::OperationInfo {
@@ -658,7 +1153,22 @@ impl ApiVersion {
                         scopes: SCOPES_2,
                         rate_limit_exemptions: &["ten-secondly"],
                         success_example: Some(
-                            "{\"enqueueTime\":{\"dateOnly\":false,\"timeZoneShift\":0,\"value\":1732212345678},\"userEmail\":\"ops@example.com\",\"userId\":12345}",
+                            &crate::Example::Object(
+                                &[
+                                    (
+                                        "enqueueTime",
+                                        crate::Example::Object(
+                                            &[
+                                                ("dateOnly", crate::Example::Bool(false)),
+                                                ("timeZoneShift", crate::Example::Number("0")),
+                                                ("value", crate::Example::Number("1732212345678")),
+                                            ],
+                                        ),
+                                    ),
+                                    ("userEmail", crate::Example::String("ops@example.com")),
+                                    ("userId", crate::Example::Number("12345")),
+                                ],
+                            ),
                         ),
                     },
                 ]
@@ -677,7 +1187,58 @@ impl ApiVersion {
                         scopes: SCOPES_1,
                         rate_limit_exemptions: &[],
                         success_example: Some(
-                            "{\"paging\":{\"next\":{\"after\":\"MjA=\",\"link\":\"?after=MjA=\"}},\"results\":[{\"associationTypes\":[{\"category\":\"HUBSPOT_DEFINED\",\"typeId\":279},{\"category\":\"USER_DEFINED\",\"label\":\"Billing contact\",\"typeId\":37}],\"toObjectId\":\"5790939450\"}]}",
+                            &crate::Example::Object(
+                                &[
+                                    (
+                                        "paging",
+                                        crate::Example::Object(
+                                            &[
+                                                (
+                                                    "next",
+                                                    crate::Example::Object(
+                                                        &[
+                                                            ("after", crate::Example::String("MjA=")),
+                                                            ("link", crate::Example::String("?after=MjA=")),
+                                                        ],
+                                                    ),
+                                                ),
+                                            ],
+                                        ),
+                                    ),
+                                    (
+                                        "results",
+                                        crate::Example::List(
+                                            &[
+                                                crate::Example::Object(
+                                                    &[
+                                                        (
+                                                            "associationTypes",
+                                                            crate::Example::List(
+                                                                &[
+                                                                    crate::Example::Object(
+                                                                        &[
+                                                                            ("category", crate::Example::String("HUBSPOT_DEFINED")),
+                                                                            ("typeId", crate::Example::Number("279")),
+                                                                        ],
+                                                                    ),
+                                                                    crate::Example::Object(
+                                                                        &[
+                                                                            ("category", crate::Example::String("USER_DEFINED")),
+                                                                            ("label", crate::Example::String("Billing contact")),
+                                                                            ("typeId", crate::Example::Number("37")),
+                                                                        ],
+                                                                    ),
+                                                                ],
+                                                            ),
+                                                        ),
+                                                        ("toObjectId", crate::Example::String("5790939450")),
+                                                    ],
+                                                ),
+                                            ],
+                                        ),
+                                    ),
+                                ],
+                            ),
                         ),
                     },
                     crate::OperationInfo {
@@ -691,7 +1252,20 @@ impl ApiVersion {
                         scopes: SCOPES_1,
                         rate_limit_exemptions: &[],
                         success_example: Some(
-                            "{\"fromObjectId\":\"29851\",\"fromObjectTypeId\":\"0-1\",\"labels\":[\"Billing contact\"],\"toObjectId\":\"5790939450\",\"toObjectTypeId\":\"0-2\"}",
+                            &crate::Example::Object(
+                                &[
+                                    ("fromObjectId", crate::Example::String("29851")),
+                                    ("fromObjectTypeId", crate::Example::String("0-1")),
+                                    (
+                                        "labels",
+                                        crate::Example::List(
+                                            &[crate::Example::String("Billing contact")],
+                                        ),
+                                    ),
+                                    ("toObjectId", crate::Example::String("5790939450")),
+                                    ("toObjectTypeId", crate::Example::String("0-2")),
+                                ],
+                            ),
                         ),
                     },
                     crate::OperationInfo {
@@ -717,7 +1291,97 @@ impl ApiVersion {
                         scopes: SCOPES_1,
                         rate_limit_exemptions: &[],
                         success_example: Some(
-                            "{\"completedAt\":\"2023-11-07T05:31:56Z\",\"errors\":[{\"category\":\"<string>\",\"context\":{},\"errors\":[{\"code\":\"<string>\",\"context\":\"{missingScopes=[scope1, scope2]}\",\"in\":\"<string>\",\"message\":\"<string>\",\"subCategory\":\"<string>\"}],\"id\":\"<string>\",\"links\":{},\"message\":\"<string>\",\"status\":\"<string>\",\"subCategory\":{}}],\"links\":{},\"numErrors\":123,\"requestedAt\":\"2023-11-07T05:31:56Z\",\"results\":[{\"associationSpec\":{\"associationCategory\":\"HUBSPOT_DEFINED\",\"associationTypeId\":123},\"from\":{\"id\":\"<string>\"},\"to\":{\"id\":\"<string>\"}}],\"startedAt\":\"2023-11-07T05:31:56Z\",\"status\":\"CANCELED\"}",
+                            &crate::Example::Object(
+                                &[
+                                    (
+                                        "completedAt",
+                                        crate::Example::String("2023-11-07T05:31:56Z"),
+                                    ),
+                                    (
+                                        "errors",
+                                        crate::Example::List(
+                                            &[
+                                                crate::Example::Object(
+                                                    &[
+                                                        ("category", crate::Example::String("<string>")),
+                                                        ("context", crate::Example::Object(&[])),
+                                                        (
+                                                            "errors",
+                                                            crate::Example::List(
+                                                                &[
+                                                                    crate::Example::Object(
+                                                                        &[
+                                                                            ("code", crate::Example::String("<string>")),
+                                                                            (
+                                                                                "context",
+                                                                                crate::Example::String("{missingScopes=[scope1, scope2]}"),
+                                                                            ),
+                                                                            ("in", crate::Example::String("<string>")),
+                                                                            ("message", crate::Example::String("<string>")),
+                                                                            ("subCategory", crate::Example::String("<string>")),
+                                                                        ],
+                                                                    ),
+                                                                ],
+                                                            ),
+                                                        ),
+                                                        ("id", crate::Example::String("<string>")),
+                                                        ("links", crate::Example::Object(&[])),
+                                                        ("message", crate::Example::String("<string>")),
+                                                        ("status", crate::Example::String("<string>")),
+                                                        ("subCategory", crate::Example::Object(&[])),
+                                                    ],
+                                                ),
+                                            ],
+                                        ),
+                                    ),
+                                    ("links", crate::Example::Object(&[])),
+                                    ("numErrors", crate::Example::Number("123")),
+                                    (
+                                        "requestedAt",
+                                        crate::Example::String("2023-11-07T05:31:56Z"),
+                                    ),
+                                    (
+                                        "results",
+                                        crate::Example::List(
+                                            &[
+                                                crate::Example::Object(
+                                                    &[
+                                                        (
+                                                            "associationSpec",
+                                                            crate::Example::Object(
+                                                                &[
+                                                                    (
+                                                                        "associationCategory",
+                                                                        crate::Example::String("HUBSPOT_DEFINED"),
+                                                                    ),
+                                                                    ("associationTypeId", crate::Example::Number("123")),
+                                                                ],
+                                                            ),
+                                                        ),
+                                                        (
+                                                            "from",
+                                                            crate::Example::Object(
+                                                                &[("id", crate::Example::String("<string>"))],
+                                                            ),
+                                                        ),
+                                                        (
+                                                            "to",
+                                                            crate::Example::Object(
+                                                                &[("id", crate::Example::String("<string>"))],
+                                                            ),
+                                                        ),
+                                                    ],
+                                                ),
+                                            ],
+                                        ),
+                                    ),
+                                    (
+                                        "startedAt",
+                                        crate::Example::String("2023-11-07T05:31:56Z"),
+                                    ),
+                                    ("status", crate::Example::String("CANCELED")),
+                                ],
+                            ),
                         ),
                     },
                     crate::OperationInfo {
@@ -734,7 +1398,40 @@ impl ApiVersion {
                         scopes: SCOPES_2,
                         rate_limit_exemptions: &["ten-secondly"],
                         success_example: Some(
-                            "{\"completedAt\":\"2026-03-01T10:00:01.456Z\",\"results\":[{\"fromObjectId\":\"29851\",\"fromObjectTypeId\":\"0-1\",\"labels\":[\"Billing contact\"],\"toObjectId\":\"5790939450\",\"toObjectTypeId\":\"0-2\"}],\"startedAt\":\"2026-03-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
+                            &crate::Example::Object(
+                                &[
+                                    (
+                                        "completedAt",
+                                        crate::Example::String("2026-03-01T10:00:01.456Z"),
+                                    ),
+                                    (
+                                        "results",
+                                        crate::Example::List(
+                                            &[
+                                                crate::Example::Object(
+                                                    &[
+                                                        ("fromObjectId", crate::Example::String("29851")),
+                                                        ("fromObjectTypeId", crate::Example::String("0-1")),
+                                                        (
+                                                            "labels",
+                                                            crate::Example::List(
+                                                                &[crate::Example::String("Billing contact")],
+                                                            ),
+                                                        ),
+                                                        ("toObjectId", crate::Example::String("5790939450")),
+                                                        ("toObjectTypeId", crate::Example::String("0-2")),
+                                                    ],
+                                                ),
+                                            ],
+                                        ),
+                                    ),
+                                    (
+                                        "startedAt",
+                                        crate::Example::String("2026-03-01T10:00:00.123Z"),
+                                    ),
+                                    ("status", crate::Example::String("COMPLETE")),
+                                ],
+                            ),
                         ),
                     },
                     crate::OperationInfo {
@@ -748,7 +1445,97 @@ impl ApiVersion {
                         scopes: SCOPES_2,
                         rate_limit_exemptions: &["ten-secondly"],
                         success_example: Some(
-                            "{\"completedAt\":\"2023-11-07T05:31:56Z\",\"errors\":[{\"category\":\"<string>\",\"context\":{},\"errors\":[{\"code\":\"<string>\",\"context\":\"{missingScopes=[scope1, scope2]}\",\"in\":\"<string>\",\"message\":\"<string>\",\"subCategory\":\"<string>\"}],\"id\":\"<string>\",\"links\":{},\"message\":\"<string>\",\"status\":\"<string>\",\"subCategory\":{}}],\"links\":{},\"numErrors\":123,\"requestedAt\":\"2023-11-07T05:31:56Z\",\"results\":[{\"associationSpec\":{\"associationCategory\":\"HUBSPOT_DEFINED\",\"associationTypeId\":123},\"from\":{\"id\":\"<string>\"},\"to\":{\"id\":\"<string>\"}}],\"startedAt\":\"2023-11-07T05:31:56Z\",\"status\":\"CANCELED\"}",
+                            &crate::Example::Object(
+                                &[
+                                    (
+                                        "completedAt",
+                                        crate::Example::String("2023-11-07T05:31:56Z"),
+                                    ),
+                                    (
+                                        "errors",
+                                        crate::Example::List(
+                                            &[
+                                                crate::Example::Object(
+                                                    &[
+                                                        ("category", crate::Example::String("<string>")),
+                                                        ("context", crate::Example::Object(&[])),
+                                                        (
+                                                            "errors",
+                                                            crate::Example::List(
+                                                                &[
+                                                                    crate::Example::Object(
+                                                                        &[
+                                                                            ("code", crate::Example::String("<string>")),
+                                                                            (
+                                                                                "context",
+                                                                                crate::Example::String("{missingScopes=[scope1, scope2]}"),
+                                                                            ),
+                                                                            ("in", crate::Example::String("<string>")),
+                                                                            ("message", crate::Example::String("<string>")),
+                                                                            ("subCategory", crate::Example::String("<string>")),
+                                                                        ],
+                                                                    ),
+                                                                ],
+                                                            ),
+                                                        ),
+                                                        ("id", crate::Example::String("<string>")),
+                                                        ("links", crate::Example::Object(&[])),
+                                                        ("message", crate::Example::String("<string>")),
+                                                        ("status", crate::Example::String("<string>")),
+                                                        ("subCategory", crate::Example::Object(&[])),
+                                                    ],
+                                                ),
+                                            ],
+                                        ),
+                                    ),
+                                    ("links", crate::Example::Object(&[])),
+                                    ("numErrors", crate::Example::Number("123")),
+                                    (
+                                        "requestedAt",
+                                        crate::Example::String("2023-11-07T05:31:56Z"),
+                                    ),
+                                    (
+                                        "results",
+                                        crate::Example::List(
+                                            &[
+                                                crate::Example::Object(
+                                                    &[
+                                                        (
+                                                            "associationSpec",
+                                                            crate::Example::Object(
+                                                                &[
+                                                                    (
+                                                                        "associationCategory",
+                                                                        crate::Example::String("HUBSPOT_DEFINED"),
+                                                                    ),
+                                                                    ("associationTypeId", crate::Example::Number("123")),
+                                                                ],
+                                                            ),
+                                                        ),
+                                                        (
+                                                            "from",
+                                                            crate::Example::Object(
+                                                                &[("id", crate::Example::String("<string>"))],
+                                                            ),
+                                                        ),
+                                                        (
+                                                            "to",
+                                                            crate::Example::Object(
+                                                                &[("id", crate::Example::String("<string>"))],
+                                                            ),
+                                                        ),
+                                                    ],
+                                                ),
+                                            ],
+                                        ),
+                                    ),
+                                    (
+                                        "startedAt",
+                                        crate::Example::String("2023-11-07T05:31:56Z"),
+                                    ),
+                                    ("status", crate::Example::String("CANCELED")),
+                                ],
+                            ),
                         ),
                     },
                     crate::OperationInfo {
@@ -765,7 +1552,77 @@ impl ApiVersion {
                         scopes: SCOPES_2,
                         rate_limit_exemptions: &["ten-secondly"],
                         success_example: Some(
-                            "{\"completedAt\":\"2026-03-01T10:00:01.456Z\",\"results\":[{\"from\":{\"id\":\"29851\"},\"paging\":{\"next\":{\"after\":\"MjA=\",\"link\":\"?after=MjA=\"}},\"to\":[{\"associationTypes\":[{\"category\":\"HUBSPOT_DEFINED\",\"typeId\":279}],\"toObjectId\":\"5790939450\"}]}],\"startedAt\":\"2026-03-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
+                            &crate::Example::Object(
+                                &[
+                                    (
+                                        "completedAt",
+                                        crate::Example::String("2026-03-01T10:00:01.456Z"),
+                                    ),
+                                    (
+                                        "results",
+                                        crate::Example::List(
+                                            &[
+                                                crate::Example::Object(
+                                                    &[
+                                                        (
+                                                            "from",
+                                                            crate::Example::Object(
+                                                                &[("id", crate::Example::String("29851"))],
+                                                            ),
+                                                        ),
+                                                        (
+                                                            "paging",
+                                                            crate::Example::Object(
+                                                                &[
+                                                                    (
+                                                                        "next",
+                                                                        crate::Example::Object(
+                                                                            &[
+                                                                                ("after", crate::Example::String("MjA=")),
+                                                                                ("link", crate::Example::String("?after=MjA=")),
+                                                                            ],
+                                                                        ),
+                                                                    ),
+                                                                ],
+                                                            ),
+                                                        ),
+                                                        (
+                                                            "to",
+                                                            crate::Example::List(
+                                                                &[
+                                                                    crate::Example::Object(
+                                                                        &[
+                                                                            (
+                                                                                "associationTypes",
+                                                                                crate::Example::List(
+                                                                                    &[
+                                                                                        crate::Example::Object(
+                                                                                            &[
+                                                                                                ("category", crate::Example::String("HUBSPOT_DEFINED")),
+                                                                                                ("typeId", crate::Example::Number("279")),
+                                                                                            ],
+                                                                                        ),
+                                                                                    ],
+                                                                                ),
+                                                                            ),
+                                                                            ("toObjectId", crate::Example::String("5790939450")),
+                                                                        ],
+                                                                    ),
+                                                                ],
+                                                            ),
+                                                        ),
+                                                    ],
+                                                ),
+                                            ],
+                                        ),
+                                    ),
+                                    (
+                                        "startedAt",
+                                        crate::Example::String("2026-03-01T10:00:00.123Z"),
+                                    ),
+                                    ("status", crate::Example::String("COMPLETE")),
+                                ],
+                            ),
                         ),
                     },
                     crate::OperationInfo {
@@ -779,7 +1636,20 @@ impl ApiVersion {
                         scopes: SCOPES_2,
                         rate_limit_exemptions: &["ten-secondly"],
                         success_example: Some(
-                            "{\"completedAt\":\"2026-03-01T10:00:01.456Z\",\"results\":[],\"startedAt\":\"2026-03-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
+                            &crate::Example::Object(
+                                &[
+                                    (
+                                        "completedAt",
+                                        crate::Example::String("2026-03-01T10:00:01.456Z"),
+                                    ),
+                                    ("results", crate::Example::List(&[])),
+                                    (
+                                        "startedAt",
+                                        crate::Example::String("2026-03-01T10:00:00.123Z"),
+                                    ),
+                                    ("status", crate::Example::String("COMPLETE")),
+                                ],
+                            ),
                         ),
                     },
                     crate::OperationInfo {
@@ -793,7 +1663,20 @@ impl ApiVersion {
                         scopes: SCOPES_2,
                         rate_limit_exemptions: &["ten-secondly"],
                         success_example: Some(
-                            "{\"completedAt\":\"2026-03-01T10:00:01.456Z\",\"results\":[],\"startedAt\":\"2026-03-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
+                            &crate::Example::Object(
+                                &[
+                                    (
+                                        "completedAt",
+                                        crate::Example::String("2026-03-01T10:00:01.456Z"),
+                                    ),
+                                    ("results", crate::Example::List(&[])),
+                                    (
+                                        "startedAt",
+                                        crate::Example::String("2026-03-01T10:00:00.123Z"),
+                                    ),
+                                    ("status", crate::Example::String("COMPLETE")),
+                                ],
+                            ),
                         ),
                     },
                     crate::OperationInfo {
@@ -807,7 +1690,24 @@ impl ApiVersion {
                         scopes: SCOPES_3,
                         rate_limit_exemptions: &["ten-secondly"],
                         success_example: Some(
-                            "{\"results\":[{\"category\":\"USER_DEFINED\",\"label\":\"Billing contact\",\"typeId\":37}]}",
+                            &crate::Example::Object(
+                                &[
+                                    (
+                                        "results",
+                                        crate::Example::List(
+                                            &[
+                                                crate::Example::Object(
+                                                    &[
+                                                        ("category", crate::Example::String("USER_DEFINED")),
+                                                        ("label", crate::Example::String("Billing contact")),
+                                                        ("typeId", crate::Example::Number("37")),
+                                                    ],
+                                                ),
+                                            ],
+                                        ),
+                                    ),
+                                ],
+                            ),
                         ),
                     },
                     crate::OperationInfo {
@@ -833,7 +1733,24 @@ impl ApiVersion {
                         scopes: SCOPES_3,
                         rate_limit_exemptions: &["ten-secondly"],
                         success_example: Some(
-                            "{\"results\":[{\"category\":\"USER_DEFINED\",\"label\":\"Billing contact\",\"typeId\":37}]}",
+                            &crate::Example::Object(
+                                &[
+                                    (
+                                        "results",
+                                        crate::Example::List(
+                                            &[
+                                                crate::Example::Object(
+                                                    &[
+                                                        ("category", crate::Example::String("USER_DEFINED")),
+                                                        ("label", crate::Example::String("Billing contact")),
+                                                        ("typeId", crate::Example::Number("37")),
+                                                    ],
+                                                ),
+                                            ],
+                                        ),
+                                    ),
+                                ],
+                            ),
                         ),
                     },
                     crate::OperationInfo {
@@ -859,7 +1776,25 @@ impl ApiVersion {
                         scopes: SCOPES_3,
                         rate_limit_exemptions: &["ten-secondly"],
                         success_example: Some(
-                            "{\"results\":[{\"category\":\"USER_DEFINED\",\"label\":\"Billing contact\",\"typeId\":37,\"userEnforcedMaxToObjectIds\":5}]}",
+                            &crate::Example::Object(
+                                &[
+                                    (
+                                        "results",
+                                        crate::Example::List(
+                                            &[
+                                                crate::Example::Object(
+                                                    &[
+                                                        ("category", crate::Example::String("USER_DEFINED")),
+                                                        ("label", crate::Example::String("Billing contact")),
+                                                        ("typeId", crate::Example::Number("37")),
+                                                        ("userEnforcedMaxToObjectIds", crate::Example::Number("5")),
+                                                    ],
+                                                ),
+                                            ],
+                                        ),
+                                    ),
+                                ],
+                            ),
                         ),
                     },
                     crate::OperationInfo {
@@ -873,7 +1808,25 @@ impl ApiVersion {
                         scopes: SCOPES_3,
                         rate_limit_exemptions: &["ten-secondly"],
                         success_example: Some(
-                            "{\"results\":[{\"category\":\"USER_DEFINED\",\"label\":\"Billing contact\",\"typeId\":37,\"userEnforcedMaxToObjectIds\":5}]}",
+                            &crate::Example::Object(
+                                &[
+                                    (
+                                        "results",
+                                        crate::Example::List(
+                                            &[
+                                                crate::Example::Object(
+                                                    &[
+                                                        ("category", crate::Example::String("USER_DEFINED")),
+                                                        ("label", crate::Example::String("Billing contact")),
+                                                        ("typeId", crate::Example::Number("37")),
+                                                        ("userEnforcedMaxToObjectIds", crate::Example::Number("5")),
+                                                    ],
+                                                ),
+                                            ],
+                                        ),
+                                    ),
+                                ],
+                            ),
                         ),
                     },
                     crate::OperationInfo {
@@ -887,7 +1840,34 @@ impl ApiVersion {
                         scopes: SCOPES_3,
                         rate_limit_exemptions: &["ten-secondly"],
                         success_example: Some(
-                            "{\"completedAt\":\"2026-03-01T10:00:01.456Z\",\"results\":[{\"category\":\"USER_DEFINED\",\"label\":\"Billing contact\",\"typeId\":37,\"userEnforcedMaxToObjectIds\":5}],\"startedAt\":\"2026-03-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
+                            &crate::Example::Object(
+                                &[
+                                    (
+                                        "completedAt",
+                                        crate::Example::String("2026-03-01T10:00:01.456Z"),
+                                    ),
+                                    (
+                                        "results",
+                                        crate::Example::List(
+                                            &[
+                                                crate::Example::Object(
+                                                    &[
+                                                        ("category", crate::Example::String("USER_DEFINED")),
+                                                        ("label", crate::Example::String("Billing contact")),
+                                                        ("typeId", crate::Example::Number("37")),
+                                                        ("userEnforcedMaxToObjectIds", crate::Example::Number("5")),
+                                                    ],
+                                                ),
+                                            ],
+                                        ),
+                                    ),
+                                    (
+                                        "startedAt",
+                                        crate::Example::String("2026-03-01T10:00:00.123Z"),
+                                    ),
+                                    ("status", crate::Example::String("COMPLETE")),
+                                ],
+                            ),
                         ),
                     },
                     crate::OperationInfo {
@@ -901,7 +1881,33 @@ impl ApiVersion {
                         scopes: SCOPES_3,
                         rate_limit_exemptions: &["ten-secondly"],
                         success_example: Some(
-                            "{\"completedAt\":\"2026-03-01T10:00:01.456Z\",\"results\":[{\"category\":\"USER_DEFINED\",\"typeId\":37,\"userEnforcedMaxToObjectIds\":3}],\"startedAt\":\"2026-03-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
+                            &crate::Example::Object(
+                                &[
+                                    (
+                                        "completedAt",
+                                        crate::Example::String("2026-03-01T10:00:01.456Z"),
+                                    ),
+                                    (
+                                        "results",
+                                        crate::Example::List(
+                                            &[
+                                                crate::Example::Object(
+                                                    &[
+                                                        ("category", crate::Example::String("USER_DEFINED")),
+                                                        ("typeId", crate::Example::Number("37")),
+                                                        ("userEnforcedMaxToObjectIds", crate::Example::Number("3")),
+                                                    ],
+                                                ),
+                                            ],
+                                        ),
+                                    ),
+                                    (
+                                        "startedAt",
+                                        crate::Example::String("2026-03-01T10:00:00.123Z"),
+                                    ),
+                                    ("status", crate::Example::String("COMPLETE")),
+                                ],
+                            ),
                         ),
                     },
                     crate::OperationInfo {
@@ -915,7 +1921,20 @@ impl ApiVersion {
                         scopes: SCOPES_3,
                         rate_limit_exemptions: &["ten-secondly"],
                         success_example: Some(
-                            "{\"completedAt\":\"2026-03-01T10:00:01.456Z\",\"results\":[],\"startedAt\":\"2026-03-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
+                            &crate::Example::Object(
+                                &[
+                                    (
+                                        "completedAt",
+                                        crate::Example::String("2026-03-01T10:00:01.456Z"),
+                                    ),
+                                    ("results", crate::Example::List(&[])),
+                                    (
+                                        "startedAt",
+                                        crate::Example::String("2026-03-01T10:00:00.123Z"),
+                                    ),
+                                    ("status", crate::Example::String("COMPLETE")),
+                                ],
+                            ),
                         ),
                     },
                     crate::OperationInfo {
@@ -929,7 +1948,22 @@ impl ApiVersion {
                         scopes: SCOPES_2,
                         rate_limit_exemptions: &["ten-secondly"],
                         success_example: Some(
-                            "{\"enqueueTime\":{\"dateOnly\":false,\"timeZoneShift\":0,\"value\":1732212345678},\"userEmail\":\"ops@example.com\",\"userId\":12345}",
+                            &crate::Example::Object(
+                                &[
+                                    (
+                                        "enqueueTime",
+                                        crate::Example::Object(
+                                            &[
+                                                ("dateOnly", crate::Example::Bool(false)),
+                                                ("timeZoneShift", crate::Example::Number("0")),
+                                                ("value", crate::Example::Number("1732212345678")),
+                                            ],
+                                        ),
+                                    ),
+                                    ("userEmail", crate::Example::String("ops@example.com")),
+                                    ("userId", crate::Example::Number("12345")),
+                                ],
+                            ),
                         ),
                     },
                 ]
@@ -948,7 +1982,58 @@ impl ApiVersion {
                         scopes: SCOPES_1,
                         rate_limit_exemptions: &[],
                         success_example: Some(
-                            "{\"paging\":{\"next\":{\"after\":\"MjA=\",\"link\":\"?after=MjA=\"}},\"results\":[{\"associationTypes\":[{\"category\":\"HUBSPOT_DEFINED\",\"typeId\":279},{\"category\":\"USER_DEFINED\",\"label\":\"Billing contact\",\"typeId\":37}],\"toObjectId\":\"5790939450\"}]}",
+                            &crate::Example::Object(
+                                &[
+                                    (
+                                        "paging",
+                                        crate::Example::Object(
+                                            &[
+                                                (
+                                                    "next",
+                                                    crate::Example::Object(
+                                                        &[
+                                                            ("after", crate::Example::String("MjA=")),
+                                                            ("link", crate::Example::String("?after=MjA=")),
+                                                        ],
+                                                    ),
+                                                ),
+                                            ],
+                                        ),
+                                    ),
+                                    (
+                                        "results",
+                                        crate::Example::List(
+                                            &[
+                                                crate::Example::Object(
+                                                    &[
+                                                        (
+                                                            "associationTypes",
+                                                            crate::Example::List(
+                                                                &[
+                                                                    crate::Example::Object(
+                                                                        &[
+                                                                            ("category", crate::Example::String("HUBSPOT_DEFINED")),
+                                                                            ("typeId", crate::Example::Number("279")),
+                                                                        ],
+                                                                    ),
+                                                                    crate::Example::Object(
+                                                                        &[
+                                                                            ("category", crate::Example::String("USER_DEFINED")),
+                                                                            ("label", crate::Example::String("Billing contact")),
+                                                                            ("typeId", crate::Example::Number("37")),
+                                                                        ],
+                                                                    ),
+                                                                ],
+                                                            ),
+                                                        ),
+                                                        ("toObjectId", crate::Example::String("5790939450")),
+                                                    ],
+                                                ),
+                                            ],
+                                        ),
+                                    ),
+                                ],
+                            ),
                         ),
                     },
                     crate::OperationInfo {
@@ -962,7 +2047,20 @@ impl ApiVersion {
                         scopes: SCOPES_1,
                         rate_limit_exemptions: &[],
                         success_example: Some(
-                            "{\"fromObjectId\":\"29851\",\"fromObjectTypeId\":\"0-1\",\"labels\":[\"Billing contact\"],\"toObjectId\":\"5790939450\",\"toObjectTypeId\":\"0-2\"}",
+                            &crate::Example::Object(
+                                &[
+                                    ("fromObjectId", crate::Example::String("29851")),
+                                    ("fromObjectTypeId", crate::Example::String("0-1")),
+                                    (
+                                        "labels",
+                                        crate::Example::List(
+                                            &[crate::Example::String("Billing contact")],
+                                        ),
+                                    ),
+                                    ("toObjectId", crate::Example::String("5790939450")),
+                                    ("toObjectTypeId", crate::Example::String("0-2")),
+                                ],
+                            ),
                         ),
                     },
                     crate::OperationInfo {
@@ -988,7 +2086,165 @@ impl ApiVersion {
                         scopes: SCOPES_1,
                         rate_limit_exemptions: &[],
                         success_example: Some(
-                            "{\"completedAt\":\"2024-03-01T10:00:02Z\",\"errors\":[{\"category\":\"<string>\",\"context\":{\"cillum_8c\":[\"<string>\",\"<string>\"]},\"errors\":[{\"code\":\"<string>\",\"context\":{\"magnab\":[\"<string>\",\"<string>\"]},\"in\":\"<string>\",\"message\":\"<string>\",\"subCategory\":\"<string>\"}],\"id\":\"<string>\",\"links\":{\"mollit_4\":\"<string>\"},\"message\":\"<string>\",\"status\":\"<string>\",\"subCategory\":{}}],\"links\":{\"Ut_bfe\":\"<string>\",\"aute8\":\"<string>\"},\"numErrors\":2,\"requestedAt\":\"2024-03-01T10:00:00Z\",\"results\":[{\"associationSpec\":{\"associationCategory\":\"HUBSPOT_DEFINED\",\"associationTypeId\":279},\"from\":{\"id\":\"<string>\"},\"to\":{\"id\":\"<string>\"}},{\"associationSpec\":{\"associationCategory\":\"INTEGRATOR_DEFINED\",\"associationTypeId\":12},\"from\":{\"id\":\"<string>\"},\"to\":{\"id\":\"<string>\"}}],\"startedAt\":\"2024-03-01T10:00:01Z\",\"status\":\"CANCELED\"}",
+                            &crate::Example::Object(
+                                &[
+                                    (
+                                        "completedAt",
+                                        crate::Example::String("2024-03-01T10:00:02Z"),
+                                    ),
+                                    (
+                                        "errors",
+                                        crate::Example::List(
+                                            &[
+                                                crate::Example::Object(
+                                                    &[
+                                                        ("category", crate::Example::String("<string>")),
+                                                        (
+                                                            "context",
+                                                            crate::Example::Object(
+                                                                &[
+                                                                    (
+                                                                        "cillum_8c",
+                                                                        crate::Example::List(
+                                                                            &[
+                                                                                crate::Example::String("<string>"),
+                                                                                crate::Example::String("<string>"),
+                                                                            ],
+                                                                        ),
+                                                                    ),
+                                                                ],
+                                                            ),
+                                                        ),
+                                                        (
+                                                            "errors",
+                                                            crate::Example::List(
+                                                                &[
+                                                                    crate::Example::Object(
+                                                                        &[
+                                                                            ("code", crate::Example::String("<string>")),
+                                                                            (
+                                                                                "context",
+                                                                                crate::Example::Object(
+                                                                                    &[
+                                                                                        (
+                                                                                            "magnab",
+                                                                                            crate::Example::List(
+                                                                                                &[
+                                                                                                    crate::Example::String("<string>"),
+                                                                                                    crate::Example::String("<string>"),
+                                                                                                ],
+                                                                                            ),
+                                                                                        ),
+                                                                                    ],
+                                                                                ),
+                                                                            ),
+                                                                            ("in", crate::Example::String("<string>")),
+                                                                            ("message", crate::Example::String("<string>")),
+                                                                            ("subCategory", crate::Example::String("<string>")),
+                                                                        ],
+                                                                    ),
+                                                                ],
+                                                            ),
+                                                        ),
+                                                        ("id", crate::Example::String("<string>")),
+                                                        (
+                                                            "links",
+                                                            crate::Example::Object(
+                                                                &[("mollit_4", crate::Example::String("<string>"))],
+                                                            ),
+                                                        ),
+                                                        ("message", crate::Example::String("<string>")),
+                                                        ("status", crate::Example::String("<string>")),
+                                                        ("subCategory", crate::Example::Object(&[])),
+                                                    ],
+                                                ),
+                                            ],
+                                        ),
+                                    ),
+                                    (
+                                        "links",
+                                        crate::Example::Object(
+                                            &[
+                                                ("Ut_bfe", crate::Example::String("<string>")),
+                                                ("aute8", crate::Example::String("<string>")),
+                                            ],
+                                        ),
+                                    ),
+                                    ("numErrors", crate::Example::Number("2")),
+                                    (
+                                        "requestedAt",
+                                        crate::Example::String("2024-03-01T10:00:00Z"),
+                                    ),
+                                    (
+                                        "results",
+                                        crate::Example::List(
+                                            &[
+                                                crate::Example::Object(
+                                                    &[
+                                                        (
+                                                            "associationSpec",
+                                                            crate::Example::Object(
+                                                                &[
+                                                                    (
+                                                                        "associationCategory",
+                                                                        crate::Example::String("HUBSPOT_DEFINED"),
+                                                                    ),
+                                                                    ("associationTypeId", crate::Example::Number("279")),
+                                                                ],
+                                                            ),
+                                                        ),
+                                                        (
+                                                            "from",
+                                                            crate::Example::Object(
+                                                                &[("id", crate::Example::String("<string>"))],
+                                                            ),
+                                                        ),
+                                                        (
+                                                            "to",
+                                                            crate::Example::Object(
+                                                                &[("id", crate::Example::String("<string>"))],
+                                                            ),
+                                                        ),
+                                                    ],
+                                                ),
+                                                crate::Example::Object(
+                                                    &[
+                                                        (
+                                                            "associationSpec",
+                                                            crate::Example::Object(
+                                                                &[
+                                                                    (
+                                                                        "associationCategory",
+                                                                        crate::Example::String("INTEGRATOR_DEFINED"),
+                                                                    ),
+                                                                    ("associationTypeId", crate::Example::Number("12")),
+                                                                ],
+                                                            ),
+                                                        ),
+                                                        (
+                                                            "from",
+                                                            crate::Example::Object(
+                                                                &[("id", crate::Example::String("<string>"))],
+                                                            ),
+                                                        ),
+                                                        (
+                                                            "to",
+                                                            crate::Example::Object(
+                                                                &[("id", crate::Example::String("<string>"))],
+                                                            ),
+                                                        ),
+                                                    ],
+                                                ),
+                                            ],
+                                        ),
+                                    ),
+                                    (
+                                        "startedAt",
+                                        crate::Example::String("2024-03-01T10:00:01Z"),
+                                    ),
+                                    ("status", crate::Example::String("CANCELED")),
+                                ],
+                            ),
                         ),
                     },
                     crate::OperationInfo {
@@ -1005,7 +2261,40 @@ impl ApiVersion {
                         scopes: SCOPES_2,
                         rate_limit_exemptions: &["ten-secondly"],
                         success_example: Some(
-                            "{\"completedAt\":\"2026-03-01T10:00:01.456Z\",\"results\":[{\"fromObjectId\":\"29851\",\"fromObjectTypeId\":\"0-1\",\"labels\":[\"Billing contact\"],\"toObjectId\":\"5790939450\",\"toObjectTypeId\":\"0-2\"}],\"startedAt\":\"2026-03-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
+                            &crate::Example::Object(
+                                &[
+                                    (
+                                        "completedAt",
+                                        crate::Example::String("2026-03-01T10:00:01.456Z"),
+                                    ),
+                                    (
+                                        "results",
+                                        crate::Example::List(
+                                            &[
+                                                crate::Example::Object(
+                                                    &[
+                                                        ("fromObjectId", crate::Example::String("29851")),
+                                                        ("fromObjectTypeId", crate::Example::String("0-1")),
+                                                        (
+                                                            "labels",
+                                                            crate::Example::List(
+                                                                &[crate::Example::String("Billing contact")],
+                                                            ),
+                                                        ),
+                                                        ("toObjectId", crate::Example::String("5790939450")),
+                                                        ("toObjectTypeId", crate::Example::String("0-2")),
+                                                    ],
+                                                ),
+                                            ],
+                                        ),
+                                    ),
+                                    (
+                                        "startedAt",
+                                        crate::Example::String("2026-03-01T10:00:00.123Z"),
+                                    ),
+                                    ("status", crate::Example::String("COMPLETE")),
+                                ],
+                            ),
                         ),
                     },
                     crate::OperationInfo {
@@ -1019,7 +2308,54 @@ impl ApiVersion {
                         scopes: SCOPES_2,
                         rate_limit_exemptions: &["ten-secondly"],
                         success_example: Some(
-                            "{\"completedAt\":\"2026-03-01T10:00:01.456Z\",\"results\":[{\"associationSpec\":{\"associationCategory\":\"HUBSPOT_DEFINED\",\"associationTypeId\":279},\"from\":{\"id\":\"29851\"},\"to\":{\"id\":\"5790939450\"}}],\"startedAt\":\"2026-03-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
+                            &crate::Example::Object(
+                                &[
+                                    (
+                                        "completedAt",
+                                        crate::Example::String("2026-03-01T10:00:01.456Z"),
+                                    ),
+                                    (
+                                        "results",
+                                        crate::Example::List(
+                                            &[
+                                                crate::Example::Object(
+                                                    &[
+                                                        (
+                                                            "associationSpec",
+                                                            crate::Example::Object(
+                                                                &[
+                                                                    (
+                                                                        "associationCategory",
+                                                                        crate::Example::String("HUBSPOT_DEFINED"),
+                                                                    ),
+                                                                    ("associationTypeId", crate::Example::Number("279")),
+                                                                ],
+                                                            ),
+                                                        ),
+                                                        (
+                                                            "from",
+                                                            crate::Example::Object(
+                                                                &[("id", crate::Example::String("29851"))],
+                                                            ),
+                                                        ),
+                                                        (
+                                                            "to",
+                                                            crate::Example::Object(
+                                                                &[("id", crate::Example::String("5790939450"))],
+                                                            ),
+                                                        ),
+                                                    ],
+                                                ),
+                                            ],
+                                        ),
+                                    ),
+                                    (
+                                        "startedAt",
+                                        crate::Example::String("2026-03-01T10:00:00.123Z"),
+                                    ),
+                                    ("status", crate::Example::String("COMPLETE")),
+                                ],
+                            ),
                         ),
                     },
                     crate::OperationInfo {
@@ -1036,7 +2372,77 @@ impl ApiVersion {
                         scopes: SCOPES_2,
                         rate_limit_exemptions: &["ten-secondly"],
                         success_example: Some(
-                            "{\"completedAt\":\"2026-03-01T10:00:01.456Z\",\"results\":[{\"from\":{\"id\":\"29851\"},\"paging\":{\"next\":{\"after\":\"MjA=\",\"link\":\"?after=MjA=\"}},\"to\":[{\"associationTypes\":[{\"category\":\"HUBSPOT_DEFINED\",\"typeId\":279}],\"toObjectId\":\"5790939450\"}]}],\"startedAt\":\"2026-03-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
+                            &crate::Example::Object(
+                                &[
+                                    (
+                                        "completedAt",
+                                        crate::Example::String("2026-03-01T10:00:01.456Z"),
+                                    ),
+                                    (
+                                        "results",
+                                        crate::Example::List(
+                                            &[
+                                                crate::Example::Object(
+                                                    &[
+                                                        (
+                                                            "from",
+                                                            crate::Example::Object(
+                                                                &[("id", crate::Example::String("29851"))],
+                                                            ),
+                                                        ),
+                                                        (
+                                                            "paging",
+                                                            crate::Example::Object(
+                                                                &[
+                                                                    (
+                                                                        "next",
+                                                                        crate::Example::Object(
+                                                                            &[
+                                                                                ("after", crate::Example::String("MjA=")),
+                                                                                ("link", crate::Example::String("?after=MjA=")),
+                                                                            ],
+                                                                        ),
+                                                                    ),
+                                                                ],
+                                                            ),
+                                                        ),
+                                                        (
+                                                            "to",
+                                                            crate::Example::List(
+                                                                &[
+                                                                    crate::Example::Object(
+                                                                        &[
+                                                                            (
+                                                                                "associationTypes",
+                                                                                crate::Example::List(
+                                                                                    &[
+                                                                                        crate::Example::Object(
+                                                                                            &[
+                                                                                                ("category", crate::Example::String("HUBSPOT_DEFINED")),
+                                                                                                ("typeId", crate::Example::Number("279")),
+                                                                                            ],
+                                                                                        ),
+                                                                                    ],
+                                                                                ),
+                                                                            ),
+                                                                            ("toObjectId", crate::Example::String("5790939450")),
+                                                                        ],
+                                                                    ),
+                                                                ],
+                                                            ),
+                                                        ),
+                                                    ],
+                                                ),
+                                            ],
+                                        ),
+                                    ),
+                                    (
+                                        "startedAt",
+                                        crate::Example::String("2026-03-01T10:00:00.123Z"),
+                                    ),
+                                    ("status", crate::Example::String("COMPLETE")),
+                                ],
+                            ),
                         ),
                     },
                     crate::OperationInfo {
@@ -1050,7 +2456,20 @@ impl ApiVersion {
                         scopes: SCOPES_2,
                         rate_limit_exemptions: &["ten-secondly"],
                         success_example: Some(
-                            "{\"completedAt\":\"2026-03-01T10:00:01.456Z\",\"results\":[],\"startedAt\":\"2026-03-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
+                            &crate::Example::Object(
+                                &[
+                                    (
+                                        "completedAt",
+                                        crate::Example::String("2026-03-01T10:00:01.456Z"),
+                                    ),
+                                    ("results", crate::Example::List(&[])),
+                                    (
+                                        "startedAt",
+                                        crate::Example::String("2026-03-01T10:00:00.123Z"),
+                                    ),
+                                    ("status", crate::Example::String("COMPLETE")),
+                                ],
+                            ),
                         ),
                     },
                     crate::OperationInfo {
@@ -1064,7 +2483,20 @@ impl ApiVersion {
                         scopes: SCOPES_2,
                         rate_limit_exemptions: &["ten-secondly"],
                         success_example: Some(
-                            "{\"completedAt\":\"2026-03-01T10:00:01.456Z\",\"results\":[],\"startedAt\":\"2026-03-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
+                            &crate::Example::Object(
+                                &[
+                                    (
+                                        "completedAt",
+                                        crate::Example::String("2026-03-01T10:00:01.456Z"),
+                                    ),
+                                    ("results", crate::Example::List(&[])),
+                                    (
+                                        "startedAt",
+                                        crate::Example::String("2026-03-01T10:00:00.123Z"),
+                                    ),
+                                    ("status", crate::Example::String("COMPLETE")),
+                                ],
+                            ),
                         ),
                     },
                     crate::OperationInfo {
@@ -1078,7 +2510,24 @@ impl ApiVersion {
                         scopes: SCOPES_2,
                         rate_limit_exemptions: &["ten-secondly"],
                         success_example: Some(
-                            "{\"results\":[{\"category\":\"USER_DEFINED\",\"label\":\"Billing contact\",\"typeId\":37}]}",
+                            &crate::Example::Object(
+                                &[
+                                    (
+                                        "results",
+                                        crate::Example::List(
+                                            &[
+                                                crate::Example::Object(
+                                                    &[
+                                                        ("category", crate::Example::String("USER_DEFINED")),
+                                                        ("label", crate::Example::String("Billing contact")),
+                                                        ("typeId", crate::Example::Number("37")),
+                                                    ],
+                                                ),
+                                            ],
+                                        ),
+                                    ),
+                                ],
+                            ),
                         ),
                     },
                     crate::OperationInfo {
@@ -1104,7 +2553,24 @@ impl ApiVersion {
                         scopes: SCOPES_2,
                         rate_limit_exemptions: &["ten-secondly"],
                         success_example: Some(
-                            "{\"results\":[{\"category\":\"USER_DEFINED\",\"label\":\"Billing contact\",\"typeId\":37}]}",
+                            &crate::Example::Object(
+                                &[
+                                    (
+                                        "results",
+                                        crate::Example::List(
+                                            &[
+                                                crate::Example::Object(
+                                                    &[
+                                                        ("category", crate::Example::String("USER_DEFINED")),
+                                                        ("label", crate::Example::String("Billing contact")),
+                                                        ("typeId", crate::Example::Number("37")),
+                                                    ],
+                                                ),
+                                            ],
+                                        ),
+                                    ),
+                                ],
+                            ),
                         ),
                     },
                     crate::OperationInfo {
@@ -1130,7 +2596,25 @@ impl ApiVersion {
                         scopes: SCOPES_2,
                         rate_limit_exemptions: &["ten-secondly"],
                         success_example: Some(
-                            "{\"results\":[{\"category\":\"USER_DEFINED\",\"label\":\"Billing contact\",\"typeId\":37,\"userEnforcedMaxToObjectIds\":5}]}",
+                            &crate::Example::Object(
+                                &[
+                                    (
+                                        "results",
+                                        crate::Example::List(
+                                            &[
+                                                crate::Example::Object(
+                                                    &[
+                                                        ("category", crate::Example::String("USER_DEFINED")),
+                                                        ("label", crate::Example::String("Billing contact")),
+                                                        ("typeId", crate::Example::Number("37")),
+                                                        ("userEnforcedMaxToObjectIds", crate::Example::Number("5")),
+                                                    ],
+                                                ),
+                                            ],
+                                        ),
+                                    ),
+                                ],
+                            ),
                         ),
                     },
                     crate::OperationInfo {
@@ -1144,7 +2628,25 @@ impl ApiVersion {
                         scopes: SCOPES_2,
                         rate_limit_exemptions: &["ten-secondly"],
                         success_example: Some(
-                            "{\"results\":[{\"category\":\"USER_DEFINED\",\"label\":\"Billing contact\",\"typeId\":37,\"userEnforcedMaxToObjectIds\":5}]}",
+                            &crate::Example::Object(
+                                &[
+                                    (
+                                        "results",
+                                        crate::Example::List(
+                                            &[
+                                                crate::Example::Object(
+                                                    &[
+                                                        ("category", crate::Example::String("USER_DEFINED")),
+                                                        ("label", crate::Example::String("Billing contact")),
+                                                        ("typeId", crate::Example::Number("37")),
+                                                        ("userEnforcedMaxToObjectIds", crate::Example::Number("5")),
+                                                    ],
+                                                ),
+                                            ],
+                                        ),
+                                    ),
+                                ],
+                            ),
                         ),
                     },
                     crate::OperationInfo {
@@ -1161,7 +2663,34 @@ impl ApiVersion {
                         scopes: SCOPES_2,
                         rate_limit_exemptions: &["ten-secondly"],
                         success_example: Some(
-                            "{\"completedAt\":\"2026-03-01T10:00:01.456Z\",\"results\":[{\"category\":\"USER_DEFINED\",\"label\":\"Billing contact\",\"typeId\":37,\"userEnforcedMaxToObjectIds\":5}],\"startedAt\":\"2026-03-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
+                            &crate::Example::Object(
+                                &[
+                                    (
+                                        "completedAt",
+                                        crate::Example::String("2026-03-01T10:00:01.456Z"),
+                                    ),
+                                    (
+                                        "results",
+                                        crate::Example::List(
+                                            &[
+                                                crate::Example::Object(
+                                                    &[
+                                                        ("category", crate::Example::String("USER_DEFINED")),
+                                                        ("label", crate::Example::String("Billing contact")),
+                                                        ("typeId", crate::Example::Number("37")),
+                                                        ("userEnforcedMaxToObjectIds", crate::Example::Number("5")),
+                                                    ],
+                                                ),
+                                            ],
+                                        ),
+                                    ),
+                                    (
+                                        "startedAt",
+                                        crate::Example::String("2026-03-01T10:00:00.123Z"),
+                                    ),
+                                    ("status", crate::Example::String("COMPLETE")),
+                                ],
+                            ),
                         ),
                     },
                     crate::OperationInfo {
@@ -1178,7 +2707,33 @@ impl ApiVersion {
                         scopes: SCOPES_2,
                         rate_limit_exemptions: &["ten-secondly"],
                         success_example: Some(
-                            "{\"completedAt\":\"2026-03-01T10:00:01.456Z\",\"results\":[{\"category\":\"USER_DEFINED\",\"typeId\":37,\"userEnforcedMaxToObjectIds\":3}],\"startedAt\":\"2026-03-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
+                            &crate::Example::Object(
+                                &[
+                                    (
+                                        "completedAt",
+                                        crate::Example::String("2026-03-01T10:00:01.456Z"),
+                                    ),
+                                    (
+                                        "results",
+                                        crate::Example::List(
+                                            &[
+                                                crate::Example::Object(
+                                                    &[
+                                                        ("category", crate::Example::String("USER_DEFINED")),
+                                                        ("typeId", crate::Example::Number("37")),
+                                                        ("userEnforcedMaxToObjectIds", crate::Example::Number("3")),
+                                                    ],
+                                                ),
+                                            ],
+                                        ),
+                                    ),
+                                    (
+                                        "startedAt",
+                                        crate::Example::String("2026-03-01T10:00:00.123Z"),
+                                    ),
+                                    ("status", crate::Example::String("COMPLETE")),
+                                ],
+                            ),
                         ),
                     },
                     crate::OperationInfo {
@@ -1192,7 +2747,20 @@ impl ApiVersion {
                         scopes: SCOPES_2,
                         rate_limit_exemptions: &["ten-secondly"],
                         success_example: Some(
-                            "{\"completedAt\":\"2026-03-01T10:00:01.456Z\",\"results\":[],\"startedAt\":\"2026-03-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
+                            &crate::Example::Object(
+                                &[
+                                    (
+                                        "completedAt",
+                                        crate::Example::String("2026-03-01T10:00:01.456Z"),
+                                    ),
+                                    ("results", crate::Example::List(&[])),
+                                    (
+                                        "startedAt",
+                                        crate::Example::String("2026-03-01T10:00:00.123Z"),
+                                    ),
+                                    ("status", crate::Example::String("COMPLETE")),
+                                ],
+                            ),
                         ),
                     },
                     crate::OperationInfo {
@@ -1206,7 +2774,22 @@ impl ApiVersion {
                         scopes: SCOPES_2,
                         rate_limit_exemptions: &["ten-secondly"],
                         success_example: Some(
-                            "{\"enqueueTime\":{\"dateOnly\":false,\"timeZoneShift\":0,\"value\":1732212345678},\"userEmail\":\"ops@example.com\",\"userId\":12345}",
+                            &crate::Example::Object(
+                                &[
+                                    (
+                                        "enqueueTime",
+                                        crate::Example::Object(
+                                            &[
+                                                ("dateOnly", crate::Example::Bool(false)),
+                                                ("timeZoneShift", crate::Example::Number("0")),
+                                                ("value", crate::Example::Number("1732212345678")),
+                                            ],
+                                        ),
+                                    ),
+                                    ("userEmail", crate::Example::String("ops@example.com")),
+                                    ("userId", crate::Example::Number("12345")),
+                                ],
+                            ),
                         ),
                     },
                 ]
@@ -1225,7 +2808,58 @@ impl ApiVersion {
                         scopes: SCOPES_1,
                         rate_limit_exemptions: &[],
                         success_example: Some(
-                            "{\"paging\":{\"next\":{\"after\":\"MjA=\",\"link\":\"?after=MjA=\"}},\"results\":[{\"associationTypes\":[{\"category\":\"HUBSPOT_DEFINED\",\"typeId\":279},{\"category\":\"USER_DEFINED\",\"label\":\"Billing contact\",\"typeId\":37}],\"toObjectId\":\"5790939450\"}]}",
+                            &crate::Example::Object(
+                                &[
+                                    (
+                                        "paging",
+                                        crate::Example::Object(
+                                            &[
+                                                (
+                                                    "next",
+                                                    crate::Example::Object(
+                                                        &[
+                                                            ("after", crate::Example::String("MjA=")),
+                                                            ("link", crate::Example::String("?after=MjA=")),
+                                                        ],
+                                                    ),
+                                                ),
+                                            ],
+                                        ),
+                                    ),
+                                    (
+                                        "results",
+                                        crate::Example::List(
+                                            &[
+                                                crate::Example::Object(
+                                                    &[
+                                                        (
+                                                            "associationTypes",
+                                                            crate::Example::List(
+                                                                &[
+                                                                    crate::Example::Object(
+                                                                        &[
+                                                                            ("category", crate::Example::String("HUBSPOT_DEFINED")),
+                                                                            ("typeId", crate::Example::Number("279")),
+                                                                        ],
+                                                                    ),
+                                                                    crate::Example::Object(
+                                                                        &[
+                                                                            ("category", crate::Example::String("USER_DEFINED")),
+                                                                            ("label", crate::Example::String("Billing contact")),
+                                                                            ("typeId", crate::Example::Number("37")),
+                                                                        ],
+                                                                    ),
+                                                                ],
+                                                            ),
+                                                        ),
+                                                        ("toObjectId", crate::Example::String("5790939450")),
+                                                    ],
+                                                ),
+                                            ],
+                                        ),
+                                    ),
+                                ],
+                            ),
                         ),
                     },
                     crate::OperationInfo {
@@ -1239,7 +2873,20 @@ impl ApiVersion {
                         scopes: SCOPES_1,
                         rate_limit_exemptions: &[],
                         success_example: Some(
-                            "{\"fromObjectId\":\"29851\",\"fromObjectTypeId\":\"0-1\",\"labels\":[\"Billing contact\"],\"toObjectId\":\"5790939450\",\"toObjectTypeId\":\"0-2\"}",
+                            &crate::Example::Object(
+                                &[
+                                    ("fromObjectId", crate::Example::String("29851")),
+                                    ("fromObjectTypeId", crate::Example::String("0-1")),
+                                    (
+                                        "labels",
+                                        crate::Example::List(
+                                            &[crate::Example::String("Billing contact")],
+                                        ),
+                                    ),
+                                    ("toObjectId", crate::Example::String("5790939450")),
+                                    ("toObjectTypeId", crate::Example::String("0-2")),
+                                ],
+                            ),
                         ),
                     },
                     crate::OperationInfo {
@@ -1265,7 +2912,165 @@ impl ApiVersion {
                         scopes: SCOPES_1,
                         rate_limit_exemptions: &[],
                         success_example: Some(
-                            "{\"completedAt\":\"2024-03-01T10:00:02Z\",\"errors\":[{\"category\":\"<string>\",\"context\":{\"cillum_8c\":[\"<string>\",\"<string>\"]},\"errors\":[{\"code\":\"<string>\",\"context\":{\"magnab\":[\"<string>\",\"<string>\"]},\"in\":\"<string>\",\"message\":\"<string>\",\"subCategory\":\"<string>\"}],\"id\":\"<string>\",\"links\":{\"mollit_4\":\"<string>\"},\"message\":\"<string>\",\"status\":\"<string>\",\"subCategory\":{}}],\"links\":{\"Ut_bfe\":\"<string>\",\"aute8\":\"<string>\"},\"numErrors\":2,\"requestedAt\":\"2024-03-01T10:00:00Z\",\"results\":[{\"associationSpec\":{\"associationCategory\":\"HUBSPOT_DEFINED\",\"associationTypeId\":279},\"from\":{\"id\":\"<string>\"},\"to\":{\"id\":\"<string>\"}},{\"associationSpec\":{\"associationCategory\":\"INTEGRATOR_DEFINED\",\"associationTypeId\":12},\"from\":{\"id\":\"<string>\"},\"to\":{\"id\":\"<string>\"}}],\"startedAt\":\"2024-03-01T10:00:01Z\",\"status\":\"CANCELED\"}",
+                            &crate::Example::Object(
+                                &[
+                                    (
+                                        "completedAt",
+                                        crate::Example::String("2024-03-01T10:00:02Z"),
+                                    ),
+                                    (
+                                        "errors",
+                                        crate::Example::List(
+                                            &[
+                                                crate::Example::Object(
+                                                    &[
+                                                        ("category", crate::Example::String("<string>")),
+                                                        (
+                                                            "context",
+                                                            crate::Example::Object(
+                                                                &[
+                                                                    (
+                                                                        "cillum_8c",
+                                                                        crate::Example::List(
+                                                                            &[
+                                                                                crate::Example::String("<string>"),
+                                                                                crate::Example::String("<string>"),
+                                                                            ],
+                                                                        ),
+                                                                    ),
+                                                                ],
+                                                            ),
+                                                        ),
+                                                        (
+                                                            "errors",
+                                                            crate::Example::List(
+                                                                &[
+                                                                    crate::Example::Object(
+                                                                        &[
+                                                                            ("code", crate::Example::String("<string>")),
+                                                                            (
+                                                                                "context",
+                                                                                crate::Example::Object(
+                                                                                    &[
+                                                                                        (
+                                                                                            "magnab",
+                                                                                            crate::Example::List(
+                                                                                                &[
+                                                                                                    crate::Example::String("<string>"),
+                                                                                                    crate::Example::String("<string>"),
+                                                                                                ],
+                                                                                            ),
+                                                                                        ),
+                                                                                    ],
+                                                                                ),
+                                                                            ),
+                                                                            ("in", crate::Example::String("<string>")),
+                                                                            ("message", crate::Example::String("<string>")),
+                                                                            ("subCategory", crate::Example::String("<string>")),
+                                                                        ],
+                                                                    ),
+                                                                ],
+                                                            ),
+                                                        ),
+                                                        ("id", crate::Example::String("<string>")),
+                                                        (
+                                                            "links",
+                                                            crate::Example::Object(
+                                                                &[("mollit_4", crate::Example::String("<string>"))],
+                                                            ),
+                                                        ),
+                                                        ("message", crate::Example::String("<string>")),
+                                                        ("status", crate::Example::String("<string>")),
+                                                        ("subCategory", crate::Example::Object(&[])),
+                                                    ],
+                                                ),
+                                            ],
+                                        ),
+                                    ),
+                                    (
+                                        "links",
+                                        crate::Example::Object(
+                                            &[
+                                                ("Ut_bfe", crate::Example::String("<string>")),
+                                                ("aute8", crate::Example::String("<string>")),
+                                            ],
+                                        ),
+                                    ),
+                                    ("numErrors", crate::Example::Number("2")),
+                                    (
+                                        "requestedAt",
+                                        crate::Example::String("2024-03-01T10:00:00Z"),
+                                    ),
+                                    (
+                                        "results",
+                                        crate::Example::List(
+                                            &[
+                                                crate::Example::Object(
+                                                    &[
+                                                        (
+                                                            "associationSpec",
+                                                            crate::Example::Object(
+                                                                &[
+                                                                    (
+                                                                        "associationCategory",
+                                                                        crate::Example::String("HUBSPOT_DEFINED"),
+                                                                    ),
+                                                                    ("associationTypeId", crate::Example::Number("279")),
+                                                                ],
+                                                            ),
+                                                        ),
+                                                        (
+                                                            "from",
+                                                            crate::Example::Object(
+                                                                &[("id", crate::Example::String("<string>"))],
+                                                            ),
+                                                        ),
+                                                        (
+                                                            "to",
+                                                            crate::Example::Object(
+                                                                &[("id", crate::Example::String("<string>"))],
+                                                            ),
+                                                        ),
+                                                    ],
+                                                ),
+                                                crate::Example::Object(
+                                                    &[
+                                                        (
+                                                            "associationSpec",
+                                                            crate::Example::Object(
+                                                                &[
+                                                                    (
+                                                                        "associationCategory",
+                                                                        crate::Example::String("INTEGRATOR_DEFINED"),
+                                                                    ),
+                                                                    ("associationTypeId", crate::Example::Number("12")),
+                                                                ],
+                                                            ),
+                                                        ),
+                                                        (
+                                                            "from",
+                                                            crate::Example::Object(
+                                                                &[("id", crate::Example::String("<string>"))],
+                                                            ),
+                                                        ),
+                                                        (
+                                                            "to",
+                                                            crate::Example::Object(
+                                                                &[("id", crate::Example::String("<string>"))],
+                                                            ),
+                                                        ),
+                                                    ],
+                                                ),
+                                            ],
+                                        ),
+                                    ),
+                                    (
+                                        "startedAt",
+                                        crate::Example::String("2024-03-01T10:00:01Z"),
+                                    ),
+                                    ("status", crate::Example::String("CANCELED")),
+                                ],
+                            ),
                         ),
                     },
                     crate::OperationInfo {
@@ -1282,7 +3087,40 @@ impl ApiVersion {
                         scopes: SCOPES_2,
                         rate_limit_exemptions: &["ten-secondly"],
                         success_example: Some(
-                            "{\"completedAt\":\"2026-09-01T10:00:01.456Z\",\"results\":[{\"fromObjectId\":\"29851\",\"fromObjectTypeId\":\"0-1\",\"labels\":[\"Billing contact\"],\"toObjectId\":\"5790939450\",\"toObjectTypeId\":\"0-2\"}],\"startedAt\":\"2026-09-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
+                            &crate::Example::Object(
+                                &[
+                                    (
+                                        "completedAt",
+                                        crate::Example::String("2026-09-01T10:00:01.456Z"),
+                                    ),
+                                    (
+                                        "results",
+                                        crate::Example::List(
+                                            &[
+                                                crate::Example::Object(
+                                                    &[
+                                                        ("fromObjectId", crate::Example::String("29851")),
+                                                        ("fromObjectTypeId", crate::Example::String("0-1")),
+                                                        (
+                                                            "labels",
+                                                            crate::Example::List(
+                                                                &[crate::Example::String("Billing contact")],
+                                                            ),
+                                                        ),
+                                                        ("toObjectId", crate::Example::String("5790939450")),
+                                                        ("toObjectTypeId", crate::Example::String("0-2")),
+                                                    ],
+                                                ),
+                                            ],
+                                        ),
+                                    ),
+                                    (
+                                        "startedAt",
+                                        crate::Example::String("2026-09-01T10:00:00.123Z"),
+                                    ),
+                                    ("status", crate::Example::String("COMPLETE")),
+                                ],
+                            ),
                         ),
                     },
                     crate::OperationInfo {
@@ -1296,7 +3134,54 @@ impl ApiVersion {
                         scopes: SCOPES_2,
                         rate_limit_exemptions: &["ten-secondly"],
                         success_example: Some(
-                            "{\"completedAt\":\"2026-09-01T10:00:01.456Z\",\"results\":[{\"associationSpec\":{\"associationCategory\":\"HUBSPOT_DEFINED\",\"associationTypeId\":279},\"from\":{\"id\":\"29851\"},\"to\":{\"id\":\"5790939450\"}}],\"startedAt\":\"2026-09-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
+                            &crate::Example::Object(
+                                &[
+                                    (
+                                        "completedAt",
+                                        crate::Example::String("2026-09-01T10:00:01.456Z"),
+                                    ),
+                                    (
+                                        "results",
+                                        crate::Example::List(
+                                            &[
+                                                crate::Example::Object(
+                                                    &[
+                                                        (
+                                                            "associationSpec",
+                                                            crate::Example::Object(
+                                                                &[
+                                                                    (
+                                                                        "associationCategory",
+                                                                        crate::Example::String("HUBSPOT_DEFINED"),
+                                                                    ),
+                                                                    ("associationTypeId", crate::Example::Number("279")),
+                                                                ],
+                                                            ),
+                                                        ),
+                                                        (
+                                                            "from",
+                                                            crate::Example::Object(
+                                                                &[("id", crate::Example::String("29851"))],
+                                                            ),
+                                                        ),
+                                                        (
+                                                            "to",
+                                                            crate::Example::Object(
+                                                                &[("id", crate::Example::String("5790939450"))],
+                                                            ),
+                                                        ),
+                                                    ],
+                                                ),
+                                            ],
+                                        ),
+                                    ),
+                                    (
+                                        "startedAt",
+                                        crate::Example::String("2026-09-01T10:00:00.123Z"),
+                                    ),
+                                    ("status", crate::Example::String("COMPLETE")),
+                                ],
+                            ),
                         ),
                     },
                     crate::OperationInfo {
@@ -1313,7 +3198,77 @@ impl ApiVersion {
                         scopes: SCOPES_2,
                         rate_limit_exemptions: &["ten-secondly"],
                         success_example: Some(
-                            "{\"completedAt\":\"2026-09-01T10:00:01.456Z\",\"results\":[{\"from\":{\"id\":\"29851\"},\"paging\":{\"next\":{\"after\":\"MjA=\",\"link\":\"?after=MjA=\"}},\"to\":[{\"associationTypes\":[{\"category\":\"HUBSPOT_DEFINED\",\"typeId\":279}],\"toObjectId\":\"5790939450\"}]}],\"startedAt\":\"2026-09-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
+                            &crate::Example::Object(
+                                &[
+                                    (
+                                        "completedAt",
+                                        crate::Example::String("2026-09-01T10:00:01.456Z"),
+                                    ),
+                                    (
+                                        "results",
+                                        crate::Example::List(
+                                            &[
+                                                crate::Example::Object(
+                                                    &[
+                                                        (
+                                                            "from",
+                                                            crate::Example::Object(
+                                                                &[("id", crate::Example::String("29851"))],
+                                                            ),
+                                                        ),
+                                                        (
+                                                            "paging",
+                                                            crate::Example::Object(
+                                                                &[
+                                                                    (
+                                                                        "next",
+                                                                        crate::Example::Object(
+                                                                            &[
+                                                                                ("after", crate::Example::String("MjA=")),
+                                                                                ("link", crate::Example::String("?after=MjA=")),
+                                                                            ],
+                                                                        ),
+                                                                    ),
+                                                                ],
+                                                            ),
+                                                        ),
+                                                        (
+                                                            "to",
+                                                            crate::Example::List(
+                                                                &[
+                                                                    crate::Example::Object(
+                                                                        &[
+                                                                            (
+                                                                                "associationTypes",
+                                                                                crate::Example::List(
+                                                                                    &[
+                                                                                        crate::Example::Object(
+                                                                                            &[
+                                                                                                ("category", crate::Example::String("HUBSPOT_DEFINED")),
+                                                                                                ("typeId", crate::Example::Number("279")),
+                                                                                            ],
+                                                                                        ),
+                                                                                    ],
+                                                                                ),
+                                                                            ),
+                                                                            ("toObjectId", crate::Example::String("5790939450")),
+                                                                        ],
+                                                                    ),
+                                                                ],
+                                                            ),
+                                                        ),
+                                                    ],
+                                                ),
+                                            ],
+                                        ),
+                                    ),
+                                    (
+                                        "startedAt",
+                                        crate::Example::String("2026-09-01T10:00:00.123Z"),
+                                    ),
+                                    ("status", crate::Example::String("COMPLETE")),
+                                ],
+                            ),
                         ),
                     },
                     crate::OperationInfo {
@@ -1327,7 +3282,20 @@ impl ApiVersion {
                         scopes: SCOPES_2,
                         rate_limit_exemptions: &["ten-secondly"],
                         success_example: Some(
-                            "{\"completedAt\":\"2026-09-01T10:00:01.456Z\",\"results\":[],\"startedAt\":\"2026-09-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
+                            &crate::Example::Object(
+                                &[
+                                    (
+                                        "completedAt",
+                                        crate::Example::String("2026-09-01T10:00:01.456Z"),
+                                    ),
+                                    ("results", crate::Example::List(&[])),
+                                    (
+                                        "startedAt",
+                                        crate::Example::String("2026-09-01T10:00:00.123Z"),
+                                    ),
+                                    ("status", crate::Example::String("COMPLETE")),
+                                ],
+                            ),
                         ),
                     },
                     crate::OperationInfo {
@@ -1341,7 +3309,20 @@ impl ApiVersion {
                         scopes: SCOPES_2,
                         rate_limit_exemptions: &["ten-secondly"],
                         success_example: Some(
-                            "{\"completedAt\":\"2026-09-01T10:00:01.456Z\",\"results\":[],\"startedAt\":\"2026-09-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
+                            &crate::Example::Object(
+                                &[
+                                    (
+                                        "completedAt",
+                                        crate::Example::String("2026-09-01T10:00:01.456Z"),
+                                    ),
+                                    ("results", crate::Example::List(&[])),
+                                    (
+                                        "startedAt",
+                                        crate::Example::String("2026-09-01T10:00:00.123Z"),
+                                    ),
+                                    ("status", crate::Example::String("COMPLETE")),
+                                ],
+                            ),
                         ),
                     },
                     crate::OperationInfo {
@@ -1355,7 +3336,24 @@ impl ApiVersion {
                         scopes: SCOPES_2,
                         rate_limit_exemptions: &["ten-secondly"],
                         success_example: Some(
-                            "{\"results\":[{\"category\":\"USER_DEFINED\",\"label\":\"Billing contact\",\"typeId\":37}]}",
+                            &crate::Example::Object(
+                                &[
+                                    (
+                                        "results",
+                                        crate::Example::List(
+                                            &[
+                                                crate::Example::Object(
+                                                    &[
+                                                        ("category", crate::Example::String("USER_DEFINED")),
+                                                        ("label", crate::Example::String("Billing contact")),
+                                                        ("typeId", crate::Example::Number("37")),
+                                                    ],
+                                                ),
+                                            ],
+                                        ),
+                                    ),
+                                ],
+                            ),
                         ),
                     },
                     crate::OperationInfo {
@@ -1381,7 +3379,24 @@ impl ApiVersion {
                         scopes: SCOPES_2,
                         rate_limit_exemptions: &["ten-secondly"],
                         success_example: Some(
-                            "{\"results\":[{\"category\":\"USER_DEFINED\",\"label\":\"Billing contact\",\"typeId\":37}]}",
+                            &crate::Example::Object(
+                                &[
+                                    (
+                                        "results",
+                                        crate::Example::List(
+                                            &[
+                                                crate::Example::Object(
+                                                    &[
+                                                        ("category", crate::Example::String("USER_DEFINED")),
+                                                        ("label", crate::Example::String("Billing contact")),
+                                                        ("typeId", crate::Example::Number("37")),
+                                                    ],
+                                                ),
+                                            ],
+                                        ),
+                                    ),
+                                ],
+                            ),
                         ),
                     },
                     crate::OperationInfo {
@@ -1407,7 +3422,25 @@ impl ApiVersion {
                         scopes: SCOPES_2,
                         rate_limit_exemptions: &["ten-secondly"],
                         success_example: Some(
-                            "{\"results\":[{\"category\":\"USER_DEFINED\",\"label\":\"Billing contact\",\"typeId\":37,\"userEnforcedMaxToObjectIds\":5}]}",
+                            &crate::Example::Object(
+                                &[
+                                    (
+                                        "results",
+                                        crate::Example::List(
+                                            &[
+                                                crate::Example::Object(
+                                                    &[
+                                                        ("category", crate::Example::String("USER_DEFINED")),
+                                                        ("label", crate::Example::String("Billing contact")),
+                                                        ("typeId", crate::Example::Number("37")),
+                                                        ("userEnforcedMaxToObjectIds", crate::Example::Number("5")),
+                                                    ],
+                                                ),
+                                            ],
+                                        ),
+                                    ),
+                                ],
+                            ),
                         ),
                     },
                     crate::OperationInfo {
@@ -1421,7 +3454,25 @@ impl ApiVersion {
                         scopes: SCOPES_2,
                         rate_limit_exemptions: &["ten-secondly"],
                         success_example: Some(
-                            "{\"results\":[{\"category\":\"USER_DEFINED\",\"label\":\"Billing contact\",\"typeId\":37,\"userEnforcedMaxToObjectIds\":5}]}",
+                            &crate::Example::Object(
+                                &[
+                                    (
+                                        "results",
+                                        crate::Example::List(
+                                            &[
+                                                crate::Example::Object(
+                                                    &[
+                                                        ("category", crate::Example::String("USER_DEFINED")),
+                                                        ("label", crate::Example::String("Billing contact")),
+                                                        ("typeId", crate::Example::Number("37")),
+                                                        ("userEnforcedMaxToObjectIds", crate::Example::Number("5")),
+                                                    ],
+                                                ),
+                                            ],
+                                        ),
+                                    ),
+                                ],
+                            ),
                         ),
                     },
                     crate::OperationInfo {
@@ -1438,7 +3489,34 @@ impl ApiVersion {
                         scopes: SCOPES_2,
                         rate_limit_exemptions: &["ten-secondly"],
                         success_example: Some(
-                            "{\"completedAt\":\"2026-09-01T10:00:01.456Z\",\"results\":[{\"category\":\"USER_DEFINED\",\"label\":\"Billing contact\",\"typeId\":37,\"userEnforcedMaxToObjectIds\":5}],\"startedAt\":\"2026-09-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
+                            &crate::Example::Object(
+                                &[
+                                    (
+                                        "completedAt",
+                                        crate::Example::String("2026-09-01T10:00:01.456Z"),
+                                    ),
+                                    (
+                                        "results",
+                                        crate::Example::List(
+                                            &[
+                                                crate::Example::Object(
+                                                    &[
+                                                        ("category", crate::Example::String("USER_DEFINED")),
+                                                        ("label", crate::Example::String("Billing contact")),
+                                                        ("typeId", crate::Example::Number("37")),
+                                                        ("userEnforcedMaxToObjectIds", crate::Example::Number("5")),
+                                                    ],
+                                                ),
+                                            ],
+                                        ),
+                                    ),
+                                    (
+                                        "startedAt",
+                                        crate::Example::String("2026-09-01T10:00:00.123Z"),
+                                    ),
+                                    ("status", crate::Example::String("COMPLETE")),
+                                ],
+                            ),
                         ),
                     },
                     crate::OperationInfo {
@@ -1455,7 +3533,33 @@ impl ApiVersion {
                         scopes: SCOPES_2,
                         rate_limit_exemptions: &["ten-secondly"],
                         success_example: Some(
-                            "{\"completedAt\":\"2026-09-01T10:00:01.456Z\",\"results\":[{\"category\":\"USER_DEFINED\",\"typeId\":37,\"userEnforcedMaxToObjectIds\":3}],\"startedAt\":\"2026-09-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
+                            &crate::Example::Object(
+                                &[
+                                    (
+                                        "completedAt",
+                                        crate::Example::String("2026-09-01T10:00:01.456Z"),
+                                    ),
+                                    (
+                                        "results",
+                                        crate::Example::List(
+                                            &[
+                                                crate::Example::Object(
+                                                    &[
+                                                        ("category", crate::Example::String("USER_DEFINED")),
+                                                        ("typeId", crate::Example::Number("37")),
+                                                        ("userEnforcedMaxToObjectIds", crate::Example::Number("3")),
+                                                    ],
+                                                ),
+                                            ],
+                                        ),
+                                    ),
+                                    (
+                                        "startedAt",
+                                        crate::Example::String("2026-09-01T10:00:00.123Z"),
+                                    ),
+                                    ("status", crate::Example::String("COMPLETE")),
+                                ],
+                            ),
                         ),
                     },
                     crate::OperationInfo {
@@ -1469,7 +3573,20 @@ impl ApiVersion {
                         scopes: SCOPES_2,
                         rate_limit_exemptions: &["ten-secondly"],
                         success_example: Some(
-                            "{\"completedAt\":\"2026-09-01T10:00:01.456Z\",\"results\":[],\"startedAt\":\"2026-09-01T10:00:00.123Z\",\"status\":\"COMPLETE\"}",
+                            &crate::Example::Object(
+                                &[
+                                    (
+                                        "completedAt",
+                                        crate::Example::String("2026-09-01T10:00:01.456Z"),
+                                    ),
+                                    ("results", crate::Example::List(&[])),
+                                    (
+                                        "startedAt",
+                                        crate::Example::String("2026-09-01T10:00:00.123Z"),
+                                    ),
+                                    ("status", crate::Example::String("COMPLETE")),
+                                ],
+                            ),
                         ),
                     },
                     crate::OperationInfo {
@@ -1483,7 +3600,22 @@ impl ApiVersion {
                         scopes: SCOPES_2,
                         rate_limit_exemptions: &["ten-secondly"],
                         success_example: Some(
-                            "{\"enqueueTime\":{\"dateOnly\":false,\"timeZoneShift\":0,\"value\":1732212345678},\"userEmail\":\"ops@example.com\",\"userId\":12345}",
+                            &crate::Example::Object(
+                                &[
+                                    (
+                                        "enqueueTime",
+                                        crate::Example::Object(
+                                            &[
+                                                ("dateOnly", crate::Example::Bool(false)),
+                                                ("timeZoneShift", crate::Example::Number("0")),
+                                                ("value", crate::Example::Number("1732212345678")),
+                                            ],
+                                        ),
+                                    ),
+                                    ("userEmail", crate::Example::String("ops@example.com")),
+                                    ("userId", crate::Example::Number("12345")),
+                                ],
+                            ),
                         ),
                     },
                 ]

@@ -1383,12 +1383,23 @@ pub fn sources(
         rows.push(format!("{version}\t{}\t{list}\t{exemptions}\n", fact.id));
     }
     rows.sort();
-    let mut facts_text: String = operation_facts
-        .lines()
-        .filter(|line| !line.starts_with(&format!("{version}\t")))
-        .map(|line| format!("{line}\n"))
-        .collect();
-    facts_text.extend(rows);
+    // The version's rows where it had them, else after the others.
+    let mut facts_text = String::new();
+    let mut written = false;
+    for line in operation_facts.lines() {
+        if line.starts_with(&format!("{version}\t")) {
+            if !written {
+                facts_text.extend(rows.iter().cloned());
+                written = true;
+            }
+        } else {
+            facts_text.push_str(line);
+            facts_text.push('\n');
+        }
+    }
+    if !written {
+        facts_text.extend(rows);
+    }
     (lists_text, facts_text)
 }
 

@@ -20,6 +20,7 @@ pub mod normalize;
 pub mod output;
 pub mod parallel;
 pub mod path_template;
+pub mod reference;
 pub mod rust_types;
 pub mod validate;
 

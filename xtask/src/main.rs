@@ -263,13 +263,17 @@ fn import_version(
         &read("scope-lists.tsv"),
         &read("operation-facts.tsv"),
     );
+    let reference_path = root.join(xtask::reference::REFERENCE_FILE);
+    let reference = std::fs::read_to_string(&reference_path).unwrap_or_default();
+    let reference = xtask::reference::with_operations_section(&reference, version, &written.api);
     let io = |error: std::io::Error| format!("xtask: cannot write spec/{version}: {error}");
     std::fs::create_dir_all(root.join(target.parent().unwrap_or(Path::new(".")))).map_err(io)?;
     std::fs::write(root.join(&target), &imported.text).map_err(io)?;
     std::fs::write(sources_dir.join("scope-lists.tsv"), lists).map_err(io)?;
     std::fs::write(sources_dir.join("operation-facts.tsv"), facts).map_err(io)?;
+    std::fs::write(&reference_path, reference).map_err(io)?;
     let mut report = format!(
-        "Wrote {} ({} operations) and the version's rows of spec/sources/operation-facts.tsv.\n",
+        "Wrote {} ({} operations), and the version's operations table and facts in spec/sources/.\n",
         target.display(),
         imported.facts.len()
     );

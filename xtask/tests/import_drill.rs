@@ -246,6 +246,13 @@ fn an_imported_version_with_every_kind_of_change_generates_builds_and_is_covered
             .unwrap()
             .contains(&json!({"oauth2": ["crm.objects.drill.read"]}))
     );
+    // The version's operations table in the reference, which the reference tests read.
+    let reference = fs::read_to_string(root.join("spec/sources/hubspot-associations.md")).unwrap();
+    let table = format!("### {version}: 19 operations\n");
+    assert!(reference.contains(&table), "{reference}");
+    assert!(reference.contains(&format!(
+        "| `get_labels_usage` | GET | `/crm/associations/{version}/"
+    )));
     let facts = fs::read_to_string(root.join("spec/sources/operation-facts.tsv")).unwrap();
     assert!(
         facts.contains(&format!("{version}\tget_labels_usage\t")),

@@ -6,9 +6,10 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 
-use openapiv3::{OpenAPI, ParameterSchemaOrContent, ReferenceOr, Schema, SchemaKind, Type};
-use xtask::document::{self, schema_name};
+use openapiv3::{OpenAPI, SchemaKind, Type};
+use xtask::document;
 use xtask::load::{SpecSource, parse, read_specs};
+use xtask::reference::boxed_type;
 
 fn workspace() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
@@ -112,124 +113,13 @@ fn reference_operations(version: &str) -> BTreeMap<String, Vec<String>> {
         .collect()
 }
 
-fn type_name(api: &OpenAPI, schema: &ReferenceOr<Schema>) -> String {
-    match schema {
-        ReferenceOr::Reference { reference } => {
-            let name = schema_name(reference).unwrap();
-            match name {
-                "ObjectId" => "string".into(),
-                "ErrorContext" => "map<string, array<string>>".into(),
-                // The reference names both 2025-09 shapes `AssociationSpecWithLabel`.
-                "AssociationSpecWithLabelNoObjectTypeIds" => "AssociationSpecWithLabel".into(),
-                _ => match document::component_schema(api, name).map(|s| &s.schema_kind) {
-                    Some(SchemaKind::Type(Type::String(s))) if !s.enumeration.is_empty() => {
-                        let mut values: Vec<_> = s.enumeration.iter().flatten().cloned().collect();
-                        values.sort();
-                        format!("string enum{{{}}}", values.join(", "))
-                    }
-                    _ => name.to_owned(),
-                },
-            }
-        }
-        ReferenceOr::Item(schema) => inline_type(api, schema),
-    }
-}
-
-fn boxed_type(api: &OpenAPI, schema: &ReferenceOr<Box<Schema>>) -> String {
-    match schema {
-        ReferenceOr::Reference { reference } => type_name(api, &ReferenceOr::ref_(reference)),
-        ReferenceOr::Item(schema) => inline_type(api, schema),
-    }
-}
-
-fn inline_type(api: &OpenAPI, schema: &Schema) -> String {
-    match &schema.schema_kind {
-        SchemaKind::Any(_) => "any".into(),
-        SchemaKind::Type(Type::Array(array)) => {
-            format!("array<{}>", boxed_type(api, array.items.as_ref().unwrap()))
-        }
-        SchemaKind::Type(Type::Object(object)) => match &object.additional_properties {
-            Some(openapiv3::AdditionalProperties::Schema(values)) => {
-                format!("map<string, {}>", type_name(api, values))
-            }
-            _ if object.properties.is_empty() => "any-object".into(),
-            _ => "object".into(),
-        },
-        kind => {
-            let json = serde_json::to_value(kind).unwrap();
-            let kind = json["type"].as_str().unwrap().to_owned();
-            match json.get("format").and_then(|f| f.as_str()) {
-                Some(format) => format!("{kind}({format})"),
-                None => kind,
-            }
-        }
-    }
-}
-
 #[test]
 fn every_operation_matches_the_reference() {
     for version in versions() {
         let version = version.as_str();
         let api = spec(version);
         let expected = reference_operations(version);
-        let mut found = BTreeMap::new();
-        for op in document::operations(&api) {
-            let components = api.components.as_ref();
-            let mut params: Vec<String> = op
-                .operation
-                .parameters
-                .iter()
-                .map(|p| {
-                    let p = document::parameter(components, p).unwrap();
-                    let data = p.parameter_data_ref();
-                    let ParameterSchemaOrContent::Schema(schema) = &data.format else {
-                        panic!()
-                    };
-                    let query = matches!(p, openapiv3::Parameter::Query { .. });
-                    format!(
-                        "{}{}:{}{}",
-                        data.name,
-                        if data.required { "" } else { "?" },
-                        type_name(&api, schema),
-                        if query { " (query)" } else { "" }
-                    )
-                })
-                .collect();
-            params.sort();
-            let body = match &op.operation.request_body {
-                None => "-".to_owned(),
-                Some(body) => {
-                    let schema = body.as_item().unwrap().content["application/json"]
-                        .schema
-                        .as_ref()
-                        .unwrap();
-                    type_name(&api, schema)
-                }
-            };
-            let success: Vec<String> = op
-                .operation
-                .responses
-                .responses
-                .iter()
-                .map(|(status, response)| {
-                    let response = document::response(components, response).unwrap();
-                    match document::json_body_schema(&response.content) {
-                        Some(schema) => format!("{status} {schema}"),
-                        None => format!("{status} (no body)"),
-                    }
-                })
-                .collect();
-            found.insert(
-                op.operation.operation_id.clone().unwrap(),
-                vec![
-                    op.method.to_uppercase(),
-                    format!("`{}`", op.path),
-                    params.join(", "),
-                    body,
-                    success.join("; "),
-                ],
-            );
-        }
+        let found = xtask::reference::operation_rows(&api);
         let mut expected = expected;
         for row in expected.values_mut() {
             let mut params: Vec<String> = row[2]

@@ -100,6 +100,31 @@ fn scope_constant(index: usize) -> proc_macro2::Ident {
     format_ident!("SCOPES_{}", index + 1)
 }
 
+/// A JSON value as the registry's `Example`: data the build checks.
+fn example_tokens(value: &serde_json::Value) -> TokenStream {
+    use serde_json::Value;
+    match value {
+        Value::Null => quote!(crate::Example::Null),
+        Value::Bool(value) => quote!(crate::Example::Bool(#value)),
+        Value::Number(number) => {
+            let text = number.to_string();
+            quote!(crate::Example::Number(#text))
+        }
+        Value::String(text) => quote!(crate::Example::String(#text)),
+        Value::Array(items) => {
+            let items = items.iter().map(example_tokens);
+            quote!(crate::Example::List(&[#(#items),*]))
+        }
+        Value::Object(entries) => {
+            let entries = entries.iter().map(|(name, value)| {
+                let value = example_tokens(value);
+                quote!((#name, #value))
+            });
+            quote!(crate::Example::Object(&[#(#entries),*]))
+        }
+    }
+}
+
 /// The registry's row of one operation.
 fn operation_info(op: &Operation, scopes: &[(&[String], Vec<&Version>)]) -> TokenStream {
     let name = &op.id;
@@ -126,8 +151,8 @@ fn operation_info(op: &Operation, scopes: &[(&[String], Vec<&Version>)]) -> Toke
     let exemptions = &op.rate_limit_exemptions;
     let example = match &op.success_example {
         Some(example) => {
-            let text = example.to_string();
-            quote!(Some(#text))
+            let example = example_tokens(example);
+            quote!(Some(&#example))
         }
         None => quote!(None),
     };

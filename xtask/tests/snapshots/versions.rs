@@ -87,7 +87,23 @@ impl ApiVersion {
                         scopes: &[],
                         rate_limit_exemptions: &[],
                         success_example: Some(
-                            "{\"results\":[{\"kind\":\"LABELLED\",\"toObjectId\":\"2\"}]}",
+                            &crate::Example::Object(
+                                &[
+                                    (
+                                        "results",
+                                        crate::Example::List(
+                                            &[
+                                                crate::Example::Object(
+                                                    &[
+                                                        ("kind", crate::Example::String("LABELLED")),
+                                                        ("toObjectId", crate::Example::String("2")),
+                                                    ],
+                                                ),
+                                            ],
+                                        ),
+                                    ),
+                                ],
+                            ),
                         ),
                     },
                     crate::OperationInfo {
@@ -104,7 +120,29 @@ impl ApiVersion {
                         scopes: &[],
                         rate_limit_exemptions: &[],
                         success_example: Some(
-                            "{\"at\":{\"value\":1732212345678},\"results\":[{\"from\":\"1\",\"to\":\"2\"}]}",
+                            &crate::Example::Object(
+                                &[
+                                    (
+                                        "at",
+                                        crate::Example::Object(
+                                            &[("value", crate::Example::Number("1732212345678"))],
+                                        ),
+                                    ),
+                                    (
+                                        "results",
+                                        crate::Example::List(
+                                            &[
+                                                crate::Example::Object(
+                                                    &[
+                                                        ("from", crate::Example::String("1")),
+                                                        ("to", crate::Example::String("2")),
+                                                    ],
+                                                ),
+                                            ],
+                                        ),
+                                    ),
+                                ],
+                            ),
                         ),
                     },
                     crate::OperationInfo {
