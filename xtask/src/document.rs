@@ -478,49 +478,66 @@ fn schema_item_refs(
 
 /// The one walk over a schema's inline schemas: `visit` sees `schema`, then each schema written
 /// inside it at any depth (properties, items, additional properties, and the
-/// `allOf`/`anyOf`/`oneOf`/`not` members), each before what it holds. `visit` may change a
-/// schema; the walk goes on into what it left. References are not followed.
-pub fn visit_schemas_mut(schema: &mut Schema, visit: &mut dyn FnMut(&mut Schema)) {
+/// `allOf`/`anyOf`/`oneOf`/`not` members), each before what it holds, with the JSON pointer
+/// tokens from `schema` to it. `visit` may change a schema; the walk goes on into what it
+/// left. References are not followed.
+pub fn visit_schemas_mut(schema: &mut Schema, visit: &mut dyn FnMut(&[String], &mut Schema)) {
+    walk_schemas(schema, &mut Vec::new(), visit);
+}
+
+fn walk_schemas(schema: &mut Schema, at: &mut At, visit: &mut dyn FnMut(&[String], &mut Schema)) {
     use openapiv3::{AdditionalProperties, SchemaKind, Type};
-    visit(schema);
-    let mut inner: Vec<&mut Schema> = Vec::new();
+    visit(at, schema);
+    let mut inner: Vec<(Vec<String>, &mut Schema)> = Vec::new();
     match &mut schema.schema_kind {
         SchemaKind::Type(Type::Object(object)) => {
-            for property in object.properties.values_mut() {
+            for (name, property) in object.properties.iter_mut() {
                 if let ReferenceOr::Item(property) = property {
-                    inner.push(property);
+                    inner.push((vec!["properties".into(), name.clone()], property));
                 }
             }
             if let Some(AdditionalProperties::Schema(values)) =
                 object.additional_properties.as_mut()
                 && let ReferenceOr::Item(values) = values.as_mut()
             {
-                inner.push(values);
+                inner.push((vec!["additionalProperties".into()], values));
             }
         }
         SchemaKind::Type(Type::Array(array)) => {
             if let Some(ReferenceOr::Item(items)) = array.items.as_mut() {
-                inner.push(items);
+                inner.push((vec!["items".into()], items));
             }
         }
-        SchemaKind::AllOf { all_of: members }
-        | SchemaKind::AnyOf { any_of: members }
-        | SchemaKind::OneOf { one_of: members } => {
-            inner.extend(members.iter_mut().filter_map(|member| match member {
-                ReferenceOr::Item(member) => Some(member),
-                ReferenceOr::Reference { .. } => None,
-            }));
-        }
+        SchemaKind::AllOf { all_of: members } => inner.extend(members_of(members, "allOf")),
+        SchemaKind::AnyOf { any_of: members } => inner.extend(members_of(members, "anyOf")),
+        SchemaKind::OneOf { one_of: members } => inner.extend(members_of(members, "oneOf")),
         SchemaKind::Not { not } => {
             if let ReferenceOr::Item(not) = not.as_mut() {
-                inner.push(not);
+                inner.push((vec!["not".into()], not));
             }
         }
         _ => {}
     }
-    for schema in inner {
-        visit_schemas_mut(schema, visit);
+    for (tokens, schema) in inner {
+        let depth = at.len();
+        at.extend(tokens);
+        walk_schemas(schema, at, visit);
+        at.truncate(depth);
     }
+}
+
+/// The inline members of a composition, each with its pointer tokens.
+fn members_of<'a>(
+    members: &'a mut [ReferenceOr<Schema>],
+    name: &'a str,
+) -> impl Iterator<Item = (Vec<String>, &'a mut Schema)> + 'a {
+    members
+        .iter_mut()
+        .enumerate()
+        .filter_map(move |(index, member)| match member {
+            ReferenceOr::Item(member) => Some((vec![name.to_owned(), index.to_string()], member)),
+            ReferenceOr::Reference { .. } => None,
+        })
 }
 
 #[cfg(test)]

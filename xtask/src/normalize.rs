@@ -165,7 +165,7 @@ fn reachable(
 /// An error schema, and every schema inside it, as the lenient error types read it: no field
 /// required, no string format, and an object with neither properties nor typed values free.
 fn relax(schema: &mut Schema) {
-    document::visit_schemas_mut(schema, &mut |schema| match &mut schema.schema_kind {
+    document::visit_schemas_mut(schema, &mut |_, schema| match &mut schema.schema_kind {
         SchemaKind::Type(Type::Object(object)) => {
             object.required.clear();
             let free_form = object.properties.is_empty()
@@ -200,7 +200,7 @@ pub fn widen_epoch_milliseconds(api: &mut OpenAPI) {
     };
     for schema in components.schemas.values_mut() {
         if let ReferenceOr::Item(schema) = schema {
-            document::visit_schemas_mut(schema, &mut |schema| {
+            document::visit_schemas_mut(schema, &mut |_, schema| {
                 let is_epoch = schema
                     .schema_data
                     .description

@@ -417,41 +417,6 @@ fn schema_names_are_type_names(spec: &Spec) -> Vec<Diagnostic> {
 
 /// A string enum must be a named component, so that it can decode values added later.
 fn enums_are_named(spec: &Spec) -> Vec<Diagnostic> {
-    fn walk(schema: &Schema, path: &mut Vec<String>, found: &mut Vec<String>) {
-        let mut children: Vec<(String, &ReferenceOr<Box<Schema>>)> = Vec::new();
-        match &schema.schema_kind {
-            SchemaKind::Type(Type::String(string)) if !string.enumeration.is_empty() => {
-                found.push(pointer(path.iter()));
-            }
-            SchemaKind::Type(Type::Object(object)) => {
-                for (name, property) in &object.properties {
-                    children.push((format!("properties/{name}"), property));
-                }
-                if let Some(openapiv3::AdditionalProperties::Schema(extra)) =
-                    &object.additional_properties
-                    && let ReferenceOr::Item(item) = extra.as_ref()
-                {
-                    path.push("additionalProperties".into());
-                    walk(item, path, found);
-                    path.pop();
-                }
-            }
-            SchemaKind::Type(Type::Array(array)) => {
-                if let Some(items) = &array.items {
-                    children.push(("items".into(), items));
-                }
-            }
-            _ => {}
-        }
-        for (step, child) in children {
-            if let ReferenceOr::Item(item) = child {
-                let depth = path.len();
-                path.extend(step.split('/').map(str::to_owned));
-                walk(item, path, found);
-                path.truncate(depth);
-            }
-        }
-    }
     let Some(components) = &spec.api.components else {
         return Vec::new();
     };
@@ -460,12 +425,17 @@ fn enums_are_named(spec: &Spec) -> Vec<Diagnostic> {
         let ReferenceOr::Item(schema) = schema else {
             continue;
         };
-        let mut path = vec!["components".to_owned(), "schemas".to_owned(), name.clone()];
-        let mut found = Vec::new();
-        walk(schema, &mut path, &mut found);
-        // The component itself may be an enum: that is the named form this rule asks for.
-        let own = pointer(["components", "schemas", name]);
-        inline.extend(found.into_iter().filter(|at| *at != own));
+        // The walk takes a schema it may change; this check only reads a copy.
+        document::visit_schemas_mut(&mut schema.clone(), &mut |at, schema| {
+            // The component itself may be an enum: that is the named form this rule asks for.
+            if !at.is_empty()
+                && matches!(&schema.schema_kind, SchemaKind::Type(Type::String(string)) if !string.enumeration.is_empty())
+            {
+                let mut tokens = vec!["components".to_owned(), "schemas".to_owned(), name.clone()];
+                tokens.extend_from_slice(at);
+                inline.push(pointer(tokens.iter()));
+            }
+        });
     }
     inline
         .into_iter()
@@ -921,6 +891,20 @@ components:
                 |(at, what)| at == "/components/schemas/Thing/properties/kind"
                     && what.contains("inline")
             ),
+            "{found:?}"
+        );
+        // The one schema walk reaches a composition's members too.
+        let found = problems(
+            "v4",
+            &GOOD.replace(
+                "{$ref: '#/components/schemas/Kind'}",
+                "{description: A kind., oneOf: [{type: string, enum: [X]}, {type: integer}]}",
+            ),
+        );
+        assert!(
+            found.iter().any(|(at, what)| at
+                == "/components/schemas/Thing/properties/kind/oneOf/0"
+                && what.contains("inline")),
             "{found:?}"
         );
     }
