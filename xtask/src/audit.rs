@@ -632,17 +632,13 @@ impl<'a> Comparison<'a> {
                 .into_iter()
                 .collect(),
         );
-        let exemptions = |located: &Located| -> BTreeSet<String> {
-            located
-                .operation
-                .extensions
-                .get(model::RATE_LIMIT_EXEMPTIONS)
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect()
+        let exemptions = |located: &Located| {
+            words(
+                located
+                    .operation
+                    .extensions
+                    .get(model::RATE_LIMIT_EXEMPTIONS),
+            )
         };
         self.sets(
             subject,
@@ -775,16 +771,7 @@ impl<'a> Comparison<'a> {
                 .map(|map| map.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
                 .unwrap_or_default()
         };
-        let required = |schema: &Value| -> BTreeSet<String> {
-            schema
-                .get("required")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect()
-        };
+        let required = |schema: &Value| words(schema.get("required"));
         let (our_fields, their_fields) = (properties(&ours), properties(&theirs));
         let (our_required, their_required) = (required(&ours), required(&theirs));
         for name in our_fields
@@ -903,6 +890,16 @@ impl<'a> Comparison<'a> {
             }
         }
     }
+}
+
+/// The words of a JSON list of strings (none for anything else).
+fn words(list: Option<&Value>) -> BTreeSet<String> {
+    list.and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(str::to_owned)
+        .collect()
 }
 
 /// A schema name without HubSpot's numeric suffix (`Paging_1` is `Paging`), when it has one.

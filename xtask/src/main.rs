@@ -160,6 +160,18 @@ fn read_inputs(root: &Path) -> Result<codegen::Inputs, String> {
     })
 }
 
+/// The deliberate differences from HubSpot's files (none when the file is missing).
+fn read_tolerances(root: &Path) -> Result<Vec<audit::Tolerance>, String> {
+    match std::fs::read_to_string(root.join(audit::TOLERANCES_FILE)) {
+        Ok(text) => audit::parse_tolerances(&text),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(error) => Err(format!(
+            "xtask: cannot read {}: {error}",
+            audit::TOLERANCES_FILE
+        )),
+    }
+}
+
 /// `import` (and `bump`, which is import without HubSpot's files): reads the specs, HubSpot's
 /// files and the sources, writes `spec/<version>/openapi.yaml` and the version's rows of
 /// `spec/sources/`, and says what a person must look at.
@@ -224,16 +236,7 @@ fn import_version(
              `Rollouts/<n>/{version}` folders, or files whose info.version is {version})"
         ));
     }
-    let tolerances = match std::fs::read_to_string(root.join(audit::TOLERANCES_FILE)) {
-        Ok(text) => audit::parse_tolerances(&text)?,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-        Err(error) => {
-            return Err(format!(
-                "xtask: cannot read {}: {error}",
-                audit::TOLERANCES_FILE
-            ));
-        }
-    };
+    let tolerances = read_tolerances(root)?;
     let base_text = &sources[base].text;
     let imported = import::import(&import::Request {
         version,
@@ -347,16 +350,7 @@ fn run(root: &Path, command: Command) -> Result<ExitCode, String> {
             problems
                 .into_result(())
                 .map_err(|problems| problems.to_string())?;
-            let tolerances = match std::fs::read_to_string(root.join(audit::TOLERANCES_FILE)) {
-                Ok(text) => audit::parse_tolerances(&text)?,
-                Err(error) if error.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-                Err(error) => {
-                    return Err(format!(
-                        "xtask: cannot read {}: {error}",
-                        audit::TOLERANCES_FILE
-                    ));
-                }
-            };
+            let tolerances = read_tolerances(root)?;
             let report = audit::audit(&specs, &audit::read_hubspot(&hubspot)?, &tolerances);
             if json {
                 println!(

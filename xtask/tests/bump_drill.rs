@@ -18,7 +18,7 @@ use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value;
-use support::{cargo, root_with_specs, scratch_workspace, stderr, workspace, xtask};
+use support::{cargo, root_with_workspace_specs, scratch_workspace, stderr, workspace, xtask};
 use xtask::load::read_specs;
 
 /// The two versions the drill makes: March and September of a year far after the newest, so
@@ -290,14 +290,8 @@ fn assert_reported(
 
 #[test]
 fn a_bump_with_every_kind_of_edit_needs_nothing_outside_spec() {
-    let root = root_with_specs(&workspace().join("spec"));
+    let root = root_with_workspace_specs();
     let root = root.path();
-    fs::create_dir_all(root.join("generated")).unwrap();
-    fs::copy(
-        workspace().join("generated/operations.lock"),
-        root.join("generated/operations.lock"),
-    )
-    .unwrap();
     let newest = read_specs(root, Path::new("spec"))
         .unwrap()
         .last()

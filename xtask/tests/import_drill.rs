@@ -14,7 +14,7 @@ use std::fs;
 use std::path::Path;
 
 use serde_json::{Value, json};
-use support::{cargo, root_with_specs, scratch_workspace, stderr, workspace, xtask};
+use support::{cargo, root_with_workspace_specs, scratch_workspace, stderr, xtask};
 use xtask::bench::hubspot_shaped;
 use xtask::bump::rewrite_path;
 use xtask::import::{PLACEHOLDER, REMOVAL_PLACEHOLDER, SYNTHESIZED};
@@ -145,14 +145,8 @@ fn find_operation<'a>(spec: &'a Value, id: &str) -> &'a Value {
 
 #[test]
 fn an_imported_version_with_every_kind_of_change_generates_builds_and_is_covered() {
-    let root = root_with_specs(&workspace().join("spec"));
+    let root = root_with_workspace_specs();
     let root = root.path();
-    fs::create_dir_all(root.join("generated")).unwrap();
-    fs::copy(
-        workspace().join("generated/operations.lock"),
-        root.join("generated/operations.lock"),
-    )
-    .unwrap();
     let sources = read_specs(root, Path::new("spec")).unwrap();
     let newest = parse(sources.last().unwrap()).unwrap();
     let year: u32 = newest.version[..4].parse().unwrap_or(2026);

@@ -143,3 +143,16 @@ pub fn cargo(root: &Path, args: &[&str]) -> Output {
         .output()
         .unwrap()
 }
+
+/// A scratch workspace with the real specs and the real `generated/operations.lock` (so that
+/// an operation dropped by mistake is caught there as here): the drills start from it.
+pub fn root_with_workspace_specs() -> tempfile::TempDir {
+    let root = root_with_specs(&workspace().join("spec"));
+    fs::create_dir_all(root.path().join("generated")).unwrap();
+    fs::copy(
+        workspace().join("generated/operations.lock"),
+        root.path().join("generated/operations.lock"),
+    )
+    .unwrap();
+    root
+}
