@@ -398,15 +398,23 @@ async fn resolve(api: &Api, job: &Job) -> anyhow::Result<Task> {
         return Ok(job.task.clone());
     };
     let (from, to) = (job.from_type.as_str(), job.to_type.as_str());
-    let labels = with_operations!(api.version, version, [list_labels], {
-        version::Client::new(api.transport.clone())
-            .labels(from, to)
-            .await?
+    // Looked up again once when missing: a label created since the lookup was kept is found.
+    let (found, labels) = with_operations!(api.version, version, [list_labels], {
+        let client = version::Client::new(api.transport.clone());
+        let found = client.find_label(from, to, label).await?;
+        (found, client.labels(from, to).await?)
     })
     .map_err(unavailable)?;
-    let found = labels
-        .find(label)
-        .ok_or_else(|| anyhow::anyhow!("no association label `{label}` from {from} to {to}"))?;
+    let found = found.ok_or_else(|| {
+        let mut known: Vec<&str> = labels.iter().filter_map(|l| l.label.as_deref()).collect();
+        known.sort_unstable();
+        let there = if known.is_empty() {
+            "there are none".to_owned()
+        } else {
+            format!("the labels there: {}", known.join(", "))
+        };
+        anyhow::anyhow!("no association label `{label}` from {from} to {to}; {there}")
+    })?;
     Ok(job.task.with_kind(Kind::Type {
         id: found.type_id,
         category: found.category.clone(),

@@ -320,6 +320,40 @@ async fn round_trip(version: ApiVersion) {
     assert_eq!(held(&fake).len(), 240);
 }
 
+/// A label that does not exist: the run is refused before anything is sent, naming the
+/// labels there are.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_label_that_does_not_exist_is_refused_with_the_labels_there_are() {
+    let version = ApiVersion::newest_generally_available().expect("a generally available version");
+    let fake = FakeHubSpot::start(Config::default()).await.unwrap();
+    define_label(&fake, version).await;
+    let dir = tempfile::tempdir().unwrap();
+    let input = write_pairs(dir.path(), [(1, 2)], "");
+    let output = run_in(
+        version,
+        &fake,
+        &[
+            "associate",
+            "--from",
+            "contacts",
+            "--to",
+            "companies",
+            "--label",
+            "Nope",
+            "--input",
+            input.to_str().unwrap(),
+        ],
+    )
+    .await;
+    let text = stderr(&output);
+    assert!(!output.status.success(), "{text}");
+    assert!(
+        text.contains("no association label `Nope` from contacts to companies; the labels there: Billing contact"),
+        "{text}"
+    );
+    assert!(fake.associations().is_empty(), "nothing was sent");
+}
+
 /// Defines the label "Billing contact" through the fake's API, in `version`.
 async fn define_label(fake: &FakeHubSpot, version: ApiVersion) {
     let transport = hubspot_associations::Transport::builder(TOKEN)

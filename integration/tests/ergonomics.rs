@@ -238,3 +238,63 @@ async fn a_label_created_through_a_client_is_found_by_the_next_lookup() {
         );
     }
 }
+
+/// A label another program created (through another transport) is not in the lookups this
+/// transport keeps, until `find_label` misses and looks again, or `refresh_labels` does.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_label_created_elsewhere_is_found_by_a_lookup_that_misses() {
+    for &version in ApiVersion::ALL {
+        let (fake, transport) = fake().await;
+        let elsewhere = Transport::builder("pat-na1-elsewhere")
+            .base_url(fake.url())
+            .build()
+            .unwrap();
+        with_version!(version, api, {
+            let client = api::Client::new(transport.clone());
+            let kept = client
+                .labels(ObjectType::CONTACTS, ObjectType::COMPANIES)
+                .await
+                .unwrap();
+            assert!(kept.find("Reseller").is_none(), "{version}");
+            api::Client::new(elsewhere)
+                .create_label(
+                    ObjectType::CONTACTS,
+                    ObjectType::COMPANIES,
+                    &api::types::PublicAssociationDefinitionCreateRequest::new(
+                        "Reseller", "reseller",
+                    ),
+                )
+                .await
+                .unwrap();
+            // The kept lookup does not know it...
+            let stale = client
+                .labels(ObjectType::CONTACTS, ObjectType::COMPANIES)
+                .await
+                .unwrap();
+            assert!(stale.find("Reseller").is_none(), "{version}: kept");
+            // ...a lookup that misses asks again, once.
+            let found = client
+                .find_label(ObjectType::CONTACTS, ObjectType::COMPANIES, " reseller ")
+                .await
+                .unwrap();
+            assert_eq!(
+                found.and_then(|l| l.label).as_deref(),
+                Some("Reseller"),
+                "{version}"
+            );
+            let listings = || fake.requests().iter().filter(|r| r.method == "GET").count();
+            let before = listings();
+            let missing = client
+                .find_label(ObjectType::CONTACTS, ObjectType::COMPANIES, "Nope")
+                .await
+                .unwrap();
+            assert!(missing.is_none(), "{version}");
+            assert_eq!(listings(), before + 1, "{version}: a miss asks again once");
+            let refreshed = client
+                .refresh_labels(ObjectType::CONTACTS, ObjectType::COMPANIES)
+                .await
+                .unwrap();
+            assert!(refreshed.find("Reseller").is_some(), "{version}");
+        });
+    }
+}

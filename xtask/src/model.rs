@@ -188,6 +188,10 @@ pub enum MethodKind {
     ReadAll,
     /// The cached label lookup over the list of labels.
     Labels,
+    /// The label lookup fetched again.
+    RefreshLabels,
+    /// One label by name, the lookup fetched again once when it is not there.
+    FindLabel,
 }
 
 impl Method {
@@ -1207,11 +1211,36 @@ fn methods(operations: &[Operation]) -> Vec<Method> {
             kind: MethodKind::Labels,
             args: vec![
                 Arg::new("from_object_type", object_type.clone()),
-                Arg::new("to_object_type", object_type),
+                Arg::new("to_object_type", object_type.clone()),
             ],
             returns: RustType::Result(Box::new(RustType::Arc(Box::new(RustType::Runtime(
                 Runtime::Labels,
             ))))),
+            is_async: true,
+        });
+        methods.push(Method {
+            name: "refresh_labels".into(),
+            operation: op.id.clone(),
+            kind: MethodKind::RefreshLabels,
+            args: vec![
+                Arg::new("from_object_type", object_type.clone()),
+                Arg::new("to_object_type", object_type.clone()),
+            ],
+            returns: RustType::Result(Box::new(RustType::Arc(Box::new(RustType::Runtime(
+                Runtime::Labels,
+            ))))),
+            is_async: true,
+        });
+        methods.push(Method {
+            name: "find_label".into(),
+            operation: op.id.clone(),
+            kind: MethodKind::FindLabel,
+            args: vec![
+                Arg::new("from_object_type", object_type.clone()),
+                Arg::new("to_object_type", object_type),
+                Arg::new("name", RustType::Builtin(Builtin::Str).borrowed()),
+            ],
+            returns: RustType::Result(Box::new(RustType::Runtime(Runtime::Label).optional())),
             is_async: true,
         });
     }

@@ -40,6 +40,8 @@ pub enum Runtime {
     BulkOptions,
     /// `crate::Labels`
     Labels,
+    /// `crate::Label`
+    Label,
 }
 
 impl Runtime {
@@ -50,6 +52,7 @@ impl Runtime {
             Self::ErrorContext => "ErrorContext",
             Self::BulkOptions => "BulkOptions",
             Self::Labels => "Labels",
+            Self::Label => "Label",
         }
     }
 }

@@ -573,7 +573,9 @@ impl Client {
     /// Lists every association type from `fromObjectType` to `toObjectType`: HubSpot-defined
     /// types and the labels the account has defined.
     ///
-    /// See also [`labels`](Self::labels) (the labels, fetched once per transport and kept).
+    /// See also [`labels`](Self::labels) (the labels, fetched once per transport and kept);
+    /// [`refresh_labels`](Self::refresh_labels) (the labels, fetched again);
+    /// [`find_label`](Self::find_label) (one label by name, fetched again once when missing).
     ///
     /// | | |
     /// |---|---|
@@ -1598,8 +1600,10 @@ impl Client {
 
     /// The association types between two object types, fetched with
     /// [`list_labels`](Self::list_labels) once per transport and kept: resolve a label to its
-    /// type id and category with [`crate::Labels::find`], and use it where an association type
-    /// is asked for.
+    /// type id and category with [`crate::Labels::find`] (or [`find_label`](Self::find_label),
+    /// which looks again when a name is missing), and use it where an association type is asked
+    /// for. Creating, renaming or deleting a label through this transport forgets what it kept;
+    /// [`refresh_labels`](Self::refresh_labels) fetches again after another program did.
     ///
     /// ```no_run
     /// # #![allow(deprecated)]
@@ -1643,6 +1647,39 @@ impl Client {
                 },
             )
             .await
+    }
+
+    /// The association types between two object types, fetched again: the lookups this
+    /// transport keeps are forgotten first. Labels created, renamed or deleted through this
+    /// transport are forgotten by that call already; this is for changes another program made
+    /// (or [`find_label`](Self::find_label), which refreshes when a name is missing).
+    pub async fn refresh_labels(
+        &self,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
+    ) -> Result<std::sync::Arc<crate::Labels>, Error> {
+        self.transport.forget_labels();
+        self.labels(from_object_type, to_object_type).await
+    }
+
+    /// The association type labelled `name` between two object types (ignoring case and
+    /// surrounding spaces), from the [`labels`](Self::labels) this transport keeps; when it is
+    /// not there, the labels are fetched again once ([`refresh_labels`](Self::refresh_labels))
+    /// before the answer is `None`, so that a label another program created since is found.
+    pub async fn find_label(
+        &self,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
+        name: &str,
+    ) -> Result<Option<crate::Label>, Error> {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
+        let kept = self.labels(from_object_type.clone(), to_object_type.clone()).await?;
+        if let Some(found) = kept.find(name) {
+            return Ok(Some(found.clone()));
+        }
+        let fresh = self.refresh_labels(from_object_type, to_object_type).await?;
+        Ok(fresh.find(name).cloned())
     }
 
     /// Calls the operation named `operation` (its name in [`crate::ApiVersion::operations`])

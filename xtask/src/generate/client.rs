@@ -75,6 +75,8 @@ pub fn client(version: &Version, previous: Option<(&str, Vec<Change>)>) -> Token
             MethodKind::BatchChunks => batch_chunks(&signature, op),
             MethodKind::ReadAll => read_all(&signature, op),
             MethodKind::Labels => label_lookup(&signature, op, version),
+            MethodKind::RefreshLabels => refresh_labels(&signature, version),
+            MethodKind::FindLabel => find_label(&signature, version),
         })
     });
     let builders = version.operations.iter().map(request_builder);
@@ -649,6 +651,8 @@ fn method_docs(op: &Operation, derived: &[&Method], module: &str, effects: Effec
                 MethodKind::BatchChunks => "the same, as a stream of each request's outcome",
                 MethodKind::ReadAll => "every page of every record, following each record's cursor",
                 MethodKind::Labels => "the labels, fetched once per transport and kept",
+                MethodKind::RefreshLabels => "the labels, fetched again",
+                MethodKind::FindLabel => "one label by name, fetched again once when missing",
                 MethodKind::Call => "",
             };
             format!("[`{name}`](Self::{name}) ({what})", name = method.name)
@@ -970,7 +974,10 @@ fn label_lookup(signature: &TokenStream, op: &Operation, version: &Version) -> T
     let doc = docs(&format!(
         "The association types between two object types, fetched with [`{id}`](Self::{id}) once \
          per transport and kept: resolve a label to its type id and category with \
-         [`crate::Labels::find`], and use it where an association type is asked for.\n\n\
+         [`crate::Labels::find`] (or [`find_label`](Self::find_label), which looks again when a \
+         name is missing), and use it where an association type is asked for. Creating, \
+         renaming or deleting a label through this transport forgets what it kept; \
+         [`refresh_labels`](Self::refresh_labels) fetches again after another program did.\n\n\
          ```no_run\n\
          {allow}\
          # use hubspot_associations::{module}::Client;\n\
@@ -1002,6 +1009,52 @@ fn label_lookup(signature: &TokenStream, op: &Operation, version: &Version) -> T
                         .collect())
                 })
                 .await
+        }
+    }
+}
+
+/// The label lookup fetched again: for labels changed by another program.
+fn refresh_labels(signature: &TokenStream, version: &Version) -> TokenStream {
+    if version.label_fields.is_none() {
+        return TokenStream::new();
+    }
+    let doc = docs(
+        "The association types between two object types, fetched again: the lookups this \
+         transport keeps are forgotten first. Labels created, renamed or deleted through this \
+         transport are forgotten by that call already; this is for changes another program \
+         made (or [`find_label`](Self::find_label), which refreshes when a name is missing).",
+    );
+    quote! {
+        #doc
+        #signature {
+            self.transport.forget_labels();
+            self.labels(from_object_type, to_object_type).await
+        }
+    }
+}
+
+/// One label by name, the lookup fetched again once when the name is missing.
+fn find_label(signature: &TokenStream, version: &Version) -> TokenStream {
+    if version.label_fields.is_none() {
+        return TokenStream::new();
+    }
+    let doc = docs(
+        "The association type labelled `name` between two object types (ignoring case and \
+         surrounding spaces), from the [`labels`](Self::labels) this transport keeps; when it is \
+         not there, the labels are fetched again once ([`refresh_labels`](Self::refresh_labels)) \
+         before the answer is `None`, so that a label another program created since is found.",
+    );
+    quote! {
+        #doc
+        #signature {
+            let from_object_type: crate::ObjectType = from_object_type.into();
+            let to_object_type: crate::ObjectType = to_object_type.into();
+            let kept = self.labels(from_object_type.clone(), to_object_type.clone()).await?;
+            if let Some(found) = kept.find(name) {
+                return Ok(Some(found.clone()));
+            }
+            let fresh = self.refresh_labels(from_object_type, to_object_type).await?;
+            Ok(fresh.find(name).cloned())
         }
     }
 }
