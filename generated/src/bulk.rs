@@ -4,8 +4,12 @@
 //! configurable default where HubSpot documents none), sent with bounded concurrency through
 //! the transport's rate limiter and retries, and summed up in one [`BulkOutcome`]: the inputs
 //! that succeeded, and every input that failed with why. The errors of a 207 are matched back
-//! to the inputs they name; a request rejected as a whole (a 4xx) is split in halves and sent
-//! again, so that one bad id does not sink the other 1,999.
+//! to the inputs they name. A request refused as a whole (a 400, 404, 409 or 422) is split only
+//! while splitting can help: the inputs the refusal names fail and the rest is sent once more;
+//! else its halves are sent, so that one bad id does not sink the other 1,999, and halves
+//! refused alike fail whole: the run then knows that refusal (a wrong object type, a malformed
+//! body) concerns whole requests and sends no request of it twice. A run whose every request
+//! is refused so costs its planned requests and two more.
 //!
 //! The engine matches by what the generator knows of each version's batch types: which fields
 //! of an input or a result name records, read through their generated `Keyed` impls, and
@@ -39,8 +43,8 @@ pub struct BulkOptions {
     pub concurrency: usize,
     /// Inputs per request, at most HubSpot's cap (default: the cap, or [`DEFAULT_CHUNK`]).
     pub chunk_size: Option<usize>,
-    /// Whether a request rejected as a whole with a 4xx is split in halves to find the bad
-    /// inputs (default true).
+    /// Whether a request refused as a whole with a 4xx is split to find the bad inputs, while
+    /// splitting can help (default true; see the module's docs).
     pub split_rejected: bool,
     /// The most pages a paged read follows for one record (default 10,000, five million
     /// associations at HubSpot's 500 a page): a last resort against a server whose cursors
@@ -554,11 +558,63 @@ fn rejected_as_a_whole(error: &Error) -> bool {
     )
 }
 
-/// Sends one request's inputs, splitting it in halves while HubSpot rejects it as a whole.
+/// What tells one refusal from another across requests: HubSpot's status, category and
+/// message.
+type Refusal = (u16, Option<String>, Option<String>);
+
+fn refusal(error: &Error) -> Option<Refusal> {
+    match error {
+        Error::Api(api) => Some((
+            api.status.as_u16(),
+            api.category.clone(),
+            api.message.clone(),
+        )),
+        _ => None,
+    }
+}
+
+/// The refusals a run has seen concern requests as a whole (both halves of a split refused
+/// alike): a request refused so again fails whole, unsplit, since splitting cannot help. One
+/// request's halves are probed at a time, so that requests refused at once learn from the
+/// first probe instead of each probing.
+#[derive(Clone, Default)]
+pub(crate) struct WholeRefusals {
+    known: Arc<std::sync::Mutex<HashSet<Refusal>>>,
+    probe: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl WholeRefusals {
+    fn knows(&self, refusal: &Refusal) -> bool {
+        self.known
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .contains(refusal)
+    }
+
+    fn learn(&self, refusal: Refusal) {
+        self.known
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(refusal);
+    }
+}
+
+/// A part of a request still to settle: to send, or already refused with its error.
+enum Part<I> {
+    Send(Vec<I>),
+    Refused(Vec<I>, Error),
+}
+
+/// Sends one request's inputs, and while HubSpot refuses a part for its contents, splits only
+/// while splitting can help: the inputs the refusal names fail and the rest is sent once more;
+/// else the part is sent in halves, and halves refused alike fail whole (and the run learns
+/// that refusal concerns whole requests, see [`WholeRefusals`]). A refusal of another kind
+/// (401, 403, a 5xx after retries) fails the part unsplit.
 async fn settle<I, R, F, Fut>(
     inputs: Vec<I>,
     split: bool,
     context: &ContextNames,
+    whole: &WholeRefusals,
     send: F,
 ) -> BulkOutcome<I, R>
 where
@@ -568,20 +624,90 @@ where
     Fut: Future<Output = Result<Reply<R>, Error>>,
 {
     let mut outcome = BulkOutcome::default();
-    let mut pending = vec![inputs];
-    while let Some(mut part) = pending.pop() {
-        outcome.requests += 1;
-        match send(part.clone()).await {
-            Ok(reply) => outcome.merge(attribute(part, reply, context)),
-            Err(error) if split && part.len() > 1 && rejected_as_a_whole(&error) => {
-                let second = part.split_off(part.len() / 2);
-                pending.push(second);
-                pending.push(part);
+    let fail = |outcome: &mut BulkOutcome<I, R>, part: Vec<I>, error: Error| {
+        outcome.merge(BulkOutcome::fail_all(
+            part,
+            &InputFailure::Request(Arc::new(error)),
+        ));
+    };
+    let mut pending = vec![Part::Send(inputs)];
+    while let Some(next) = pending.pop() {
+        let (mut part, error) = match next {
+            Part::Send(part) => {
+                outcome.requests += 1;
+                match send(part.clone()).await {
+                    Ok(reply) => {
+                        outcome.merge(attribute(part, reply, context));
+                        continue;
+                    }
+                    Err(error) => (part, error),
+                }
             }
-            Err(error) => outcome.merge(BulkOutcome::fail_all(
-                part,
-                &InputFailure::Request(Arc::new(error)),
-            )),
+            Part::Refused(part, error) => (part, error),
+        };
+        let known_whole = refusal(&error).is_some_and(|r| whole.knows(&r));
+        if !split || part.len() < 2 || known_whole || !rejected_as_a_whole(&error) {
+            fail(&mut outcome, part, error);
+            continue;
+        }
+        // The inputs the refusal names fail with it; the rest is sent once more.
+        let named = match &error {
+            Error::Api(api) => api.context.as_ref(),
+            _ => None,
+        };
+        if let Some(named) = named {
+            let (rejected, rest): (Vec<I>, Vec<I>) = part
+                .into_iter()
+                .partition(|input| names(named, &input.keys(), context));
+            if !rejected.is_empty() {
+                let reason = match &error {
+                    Error::Api(api) => InputError {
+                        category: api.category.clone(),
+                        sub_category: api.sub_category.clone(),
+                        message: api.message.clone(),
+                        context: api.context.clone(),
+                    },
+                    _ => InputError::default(),
+                };
+                outcome.merge(BulkOutcome::fail_all(
+                    rejected,
+                    &InputFailure::Rejected(reason),
+                ));
+                if !rest.is_empty() {
+                    pending.push(Part::Send(rest));
+                }
+                continue;
+            }
+            part = rest;
+        }
+        // Both halves sent: halves refused alike show the refusal is not about some inputs.
+        let probing = whole.probe.lock().await;
+        if refusal(&error).is_some_and(|r| whole.knows(&r)) {
+            fail(&mut outcome, part, error);
+            continue;
+        }
+        let second = part.split_off(part.len() / 2);
+        outcome.requests += 2;
+        let first_answer = send(part.clone()).await;
+        let second_answer = send(second.clone()).await;
+        match (first_answer, second_answer) {
+            (Err(a), Err(b)) if refusal(&a).is_some() && refusal(&a) == refusal(&b) => {
+                if let Some(alike) = refusal(&a) {
+                    whole.learn(alike);
+                }
+                drop(probing);
+                fail(&mut outcome, part, a);
+                fail(&mut outcome, second, b);
+            }
+            (first_answer, second_answer) => {
+                drop(probing);
+                for (half, answer) in [(part, first_answer), (second, second_answer)] {
+                    match answer {
+                        Ok(reply) => outcome.merge(attribute(half, reply, context)),
+                        Err(error) => pending.push(Part::Refused(half, error)),
+                    }
+                }
+            }
         }
     }
     outcome
@@ -614,8 +740,13 @@ where
     Fut: Future<Output = Result<Reply<R>, Error>>,
 {
     let split = options.split_rejected;
+    let whole = WholeRefusals::default();
     stream::iter(split_into(inputs, options.inputs_per_request(cap)))
-        .map(move |chunk| settle(chunk, split, context, send.clone()))
+        .map(move |chunk| {
+            let whole = whole.clone();
+            let send = send.clone();
+            async move { settle(chunk, split, context, &whole, send).await }
+        })
         .buffer_unordered(options.concurrency.max(1))
 }
 

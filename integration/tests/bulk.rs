@@ -224,6 +224,75 @@ async fn a_request_rejected_as_a_whole_is_split_to_isolate_the_bad_input() {
     assert_eq!((outcome.failed.len(), outcome.requests), (cap, 1));
 }
 
+/// A server that refuses every request the same way (a wrong object type, a malformed body):
+/// the first split shows its halves refused alike, and no request is split again. A run costs
+/// its planned requests and two more, however many requests it plans and however many run at
+/// once.
+#[tokio::test]
+async fn a_refusal_of_every_request_is_not_split_past_one_probe() {
+    let fake = FakeHubSpot::start(Config::default()).await.unwrap();
+    let refusal = serde_json::json!({
+        "status": "error",
+        "category": "VALIDATION_ERROR",
+        "message": "Unable to infer object type from: contactz",
+    });
+    fake.push_faults((0..100).map(|_| Fault::json(400, refusal.clone())));
+    let inputs: Vec<_> = (1..=1_000).map(|i| pair(i, 100_000 + i, 279)).collect();
+    let planned = 10;
+    let outcome = client(&fake)
+        .batch_create_all(
+            "contacts",
+            "companies",
+            inputs,
+            BulkOptions::default().chunk_size(100).concurrency(4),
+        )
+        .await;
+    assert_eq!(outcome.failed.len(), 1_000);
+    assert!(outcome.succeeded.is_empty());
+    assert!(
+        outcome.requests <= planned + 3,
+        "{} requests for {planned} planned",
+        outcome.requests
+    );
+    assert_eq!(outcome.requests, fake.requests().len());
+    let InputFailure::Request(error) = &outcome.failed[0].failure else {
+        panic!("{:?}", outcome.failed[0])
+    };
+    assert!(
+        error.to_string().contains("Unable to infer object type"),
+        "{error}"
+    );
+}
+
+/// A refusal that names some of the inputs: those fail with it, and the rest is sent once
+/// more, unsplit.
+#[tokio::test]
+async fn a_refusal_naming_an_input_fails_it_and_sends_the_rest_once() {
+    let fake = FakeHubSpot::start(Config::default()).await.unwrap();
+    fake.push_faults([Fault::json(
+        400,
+        serde_json::json!({
+            "status": "error",
+            "category": "VALIDATION_ERROR",
+            "message": "No contacts with ID 42 exist",
+            "context": {"fromObjectId": ["42"]},
+        }),
+    )]);
+    let inputs: Vec<_> = (1..=100).map(|i| pair(i, 100_000 + i, 279)).collect();
+    let outcome = client(&fake)
+        .batch_create_all("contacts", "companies", inputs, BulkOptions::default())
+        .await;
+    assert_eq!(outcome.requests, 2);
+    assert_eq!(outcome.succeeded.len(), 99);
+    assert_eq!(outcome.failed.len(), 1);
+    assert_eq!(outcome.failed[0].input.from.id, "42");
+    assert!(
+        matches!(&outcome.failed[0].failure, InputFailure::Rejected(error) if error.message.as_deref() == Some("No contacts with ID 42 exist")),
+        "{:?}",
+        outcome.failed[0].failure
+    );
+}
+
 #[tokio::test(start_paused = true)]
 async fn requests_run_with_bounded_concurrency() {
     let fake = FakeHubSpot::start(Config::default()).await.unwrap();
