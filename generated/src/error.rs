@@ -79,7 +79,11 @@ pub enum Error {
     #[error(transparent)]
     RateLimited(Box<RateLimitError>),
     /// The request could not be sent or its answer not received (connection refused or reset).
-    #[error("{operation}: HubSpot could not be reached: {source}")]
+    /// Its message names the cause underneath (`caused by: ...`), such as a refused connection.
+    #[error(
+        "{operation}: HubSpot could not be reached: {source}{}",
+        causes(source)
+    )]
     Transport {
         /// The operation, such as `batch_create`.
         operation: &'static str,
@@ -155,6 +159,23 @@ impl Error {
             _ => None,
         }
     }
+}
+
+/// The causes under an error, each as `; caused by: ...`: reqwest's own message names the
+/// request, its sources say why (`connection refused`, a TLS failure, a DNS name unknown).
+fn causes(error: &dyn std::error::Error) -> String {
+    let mut text = String::new();
+    let mut cause = error.source();
+    while let Some(inner) = cause {
+        let said = inner.to_string();
+        // A source that repeats the message above it adds nothing.
+        if !text.ends_with(&said) {
+            text.push_str("; caused by: ");
+            text.push_str(&said);
+        }
+        cause = inner.source();
+    }
+    text
 }
 
 /// An error status from HubSpot, with everything it said.

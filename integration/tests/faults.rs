@@ -601,3 +601,28 @@ async fn absurd_rate_limit_headers_in_a_child() {
         started.elapsed()
     );
 }
+
+/// An unreachable HubSpot: the error names the cause underneath reqwest's own message, such as
+/// the refused connection, so that a program and its logs can tell why.
+#[tokio::test]
+async fn an_unreachable_hubspot_is_an_error_that_names_the_cause() {
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", listener.local_addr().unwrap())
+    };
+    let client = Client::new(
+        Transport::builder("pat-na1-unreachable")
+            .base_url(&closed)
+            .retry(RetryPolicy::never())
+            .build()
+            .unwrap(),
+    );
+    let error = client
+        .list_labels("contacts", "companies")
+        .await
+        .expect_err("nothing listens there");
+    let text = error.to_string();
+    assert!(text.contains("HubSpot could not be reached"), "{text}");
+    assert!(text.contains("; caused by: "), "{text}");
+    assert!(text.to_lowercase().contains("connection refused"), "{text}");
+}
