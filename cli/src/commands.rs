@@ -401,11 +401,15 @@ async fn resolve(api: &Api, job: &Job) -> anyhow::Result<Task> {
     // Looked up again once when missing: a label created since the lookup was kept is found.
     let (found, labels) = with_operations!(api.version, version, [list_labels], {
         let client = version::Client::new(api.transport.clone());
-        let found = client.find_label(from, to, label).await?;
-        (found, client.labels(from, to).await?)
+        match client.find_label(from, to, label).await? {
+            Some(found) => (Some(found), None),
+            // For the message: the labels there are.
+            None => (None, Some(client.labels(from, to).await?)),
+        }
     })
     .map_err(unavailable)?;
     let found = found.ok_or_else(|| {
+        let labels = labels.unwrap_or_default();
         let mut known: Vec<&str> = labels.iter().filter_map(|l| l.label.as_deref()).collect();
         known.sort_unstable();
         let there = if known.is_empty() {

@@ -123,6 +123,17 @@ impl InputError {
     }
 }
 
+impl From<&crate::ApiError> for InputError {
+    fn from(api: &crate::ApiError) -> Self {
+        Self {
+            category: api.category.clone(),
+            sub_category: api.sub_category.clone(),
+            message: api.message.clone(),
+            context: api.context.clone(),
+        }
+    }
+}
+
 impl fmt::Display for InputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let category = self.category.as_deref().unwrap_or("ERROR");
@@ -579,23 +590,35 @@ fn refusal(error: &Error) -> Option<Refusal> {
 /// first probe instead of each probing.
 #[derive(Clone, Default)]
 pub(crate) struct WholeRefusals {
+    /// Refusals whose halves were refused alike: they concern whole requests.
     known: Arc<std::sync::Mutex<HashSet<Refusal>>>,
+    /// Refusals whose halves were not: splitting finds their inputs, and needs no probe lock.
+    partial: Arc<std::sync::Mutex<HashSet<Refusal>>>,
     probe: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl WholeRefusals {
-    fn knows(&self, refusal: &Refusal) -> bool {
-        self.known
-            .lock()
+    fn set(
+        set: &std::sync::Mutex<HashSet<Refusal>>,
+    ) -> std::sync::MutexGuard<'_, HashSet<Refusal>> {
+        set.lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .contains(refusal)
+    }
+
+    fn knows(&self, refusal: &Refusal) -> bool {
+        Self::set(&self.known).contains(refusal)
     }
 
     fn learn(&self, refusal: Refusal) {
-        self.known
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .insert(refusal);
+        Self::set(&self.known).insert(refusal);
+    }
+
+    fn seen_partial(&self, refusal: &Refusal) -> bool {
+        Self::set(&self.partial).contains(refusal)
+    }
+
+    fn partial(&self, refusal: Refusal) {
+        Self::set(&self.partial).insert(refusal);
     }
 }
 
@@ -645,33 +668,21 @@ where
             }
             Part::Refused(part, error) => (part, error),
         };
-        let known_whole = refusal(&error).is_some_and(|r| whole.knows(&r));
-        if !split || part.len() < 2 || known_whole || !rejected_as_a_whole(&error) {
+        if !split || !rejected_as_a_whole(&error) {
             fail(&mut outcome, part, error);
             continue;
         }
         // The inputs the refusal names fail with it; the rest is sent once more.
-        let named = match &error {
-            Error::Api(api) => api.context.as_ref(),
-            _ => None,
-        };
-        if let Some(named) = named {
+        if let Error::Api(api) = &error
+            && let Some(named) = api.context.as_ref()
+        {
             let (rejected, rest): (Vec<I>, Vec<I>) = part
                 .into_iter()
                 .partition(|input| names(named, &input.keys(), context));
             if !rejected.is_empty() {
-                let reason = match &error {
-                    Error::Api(api) => InputError {
-                        category: api.category.clone(),
-                        sub_category: api.sub_category.clone(),
-                        message: api.message.clone(),
-                        context: api.context.clone(),
-                    },
-                    _ => InputError::default(),
-                };
                 outcome.merge(BulkOutcome::fail_all(
                     rejected,
-                    &InputFailure::Rejected(reason),
+                    &InputFailure::Rejected(InputError::from(api.as_ref())),
                 ));
                 if !rest.is_empty() {
                     pending.push(Part::Send(rest));
@@ -680,26 +691,45 @@ where
             }
             part = rest;
         }
-        // Both halves sent: halves refused alike show the refusal is not about some inputs.
-        let probing = whole.probe.lock().await;
-        if refusal(&error).is_some_and(|r| whole.knows(&r)) {
+        let signature = refusal(&error);
+        if part.len() < 2 || signature.as_ref().is_some_and(|r| whole.knows(r)) {
+            fail(&mut outcome, part, error);
+            continue;
+        }
+        // Both halves sent. Halves refused alike are taken to be refused for the request, not
+        // for some inputs: it fails whole (two bad inputs, one in each half, that HubSpot
+        // refuses in the same words look the same, and fail with it). Only the first probe of
+        // a refusal waits for others', so that requests refused at once learn from one probe.
+        let probing = match &signature {
+            Some(r) if !whole.seen_partial(r) => Some(whole.probe.lock().await),
+            _ => None,
+        };
+        if signature.as_ref().is_some_and(|r| whole.knows(r)) {
             fail(&mut outcome, part, error);
             continue;
         }
         let second = part.split_off(part.len() / 2);
         outcome.requests += 2;
-        let first_answer = send(part.clone()).await;
-        let second_answer = send(second.clone()).await;
-        match (first_answer, second_answer) {
-            (Err(a), Err(b)) if refusal(&a).is_some() && refusal(&a) == refusal(&b) => {
-                if let Some(alike) = refusal(&a) {
-                    whole.learn(alike);
-                }
+        let (first_answer, second_answer) =
+            futures_util::future::join(send(part.clone()), send(second.clone())).await;
+        let alike = match (&first_answer, &second_answer) {
+            (Err(a), Err(b)) => refusal(a).filter(|a| Some(a) == refusal(b).as_ref()),
+            _ => None,
+        };
+        match alike {
+            Some(alike) => {
+                whole.learn(alike);
                 drop(probing);
-                fail(&mut outcome, part, a);
-                fail(&mut outcome, second, b);
+                for (half, answer) in [(part, first_answer), (second, second_answer)] {
+                    if let Err(error) = answer {
+                        fail(&mut outcome, half, error);
+                    }
+                }
             }
-            (first_answer, second_answer) => {
+            None => {
+                if let Some(r) = signature {
+                    whole.partial(r);
+                }
                 drop(probing);
                 for (half, answer) in [(part, first_answer), (second, second_answer)] {
                     match answer {

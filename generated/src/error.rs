@@ -165,14 +165,16 @@ impl Error {
 /// request, its sources say why (`connection refused`, a TLS failure, a DNS name unknown).
 fn causes(error: &dyn std::error::Error) -> String {
     let mut text = String::new();
+    let mut above = error.to_string();
     let mut cause = error.source();
     while let Some(inner) = cause {
         let said = inner.to_string();
         // A source that repeats the message above it adds nothing.
-        if !text.ends_with(&said) {
+        if !above.ends_with(&said) {
             text.push_str("; caused by: ");
             text.push_str(&said);
         }
+        above = said;
         cause = inner.source();
     }
     text

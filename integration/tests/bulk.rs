@@ -249,10 +249,10 @@ async fn a_refusal_of_every_request_is_not_split_past_one_probe() {
         .await;
     assert_eq!(outcome.failed.len(), 1_000);
     assert!(outcome.succeeded.is_empty());
-    assert!(
-        outcome.requests <= planned + 3,
-        "{} requests for {planned} planned",
-        outcome.requests
+    assert_eq!(
+        outcome.requests,
+        planned + 2,
+        "the planned requests and one probe of two halves"
     );
     assert_eq!(outcome.requests, fake.requests().len());
     let InputFailure::Request(error) = &outcome.failed[0].failure else {

@@ -23,7 +23,7 @@ pub fn next_steps(from: &str, to: &str, module: &str) -> String {
          When HubSpot publishes {to}: cargo xtask import {to} --update --hubspot <clone of its spec collection>\n   takes its facts, keeping what this spec says where they did not change; otherwise:\n\
          2. HubSpot's changelog for {to}: apply what changed to the operations and schemas, keeping each\n   operationId and schema name unless HubSpot really renamed it, with a request and a response\n   example for every operation you add;\n\
          3. info.x-removed-operations: every operation of {from} that {to} no longer has, each with a\n   note for programs that used it (codegen refuses a missing one, and a name {from} does not have);\n\
-         4. spec/sources/: the reference's facts for {to}, which the conformance tests check the spec against;\n\
+         4. spec/sources/: the reference's operations table for {to} (the import writes it from HubSpot's files) and its notes,\n   which the conformance tests check the spec against;\n\
          5. cargo xtask codegen: the module `{module}` and the cargo feature `{module}` appear, and every\n   suite, the CLI and the fake take the version from the specs;\n\
          6. cargo xtask diff {from} {to}: what changes for programs that move: breaking, behaviour, compatible;\n\
          7. cargo xtask test."

@@ -558,7 +558,7 @@ fn adopt(
     if differs("success codes")
         || findings
             .iter()
-            .any(|f| f.place.contains(" body") || f.place.contains(" headers"))
+            .any(|f| f.place.starts_with(|c: char| c.is_ascii_digit()))
     {
         let responses = responses(
             &operation,
@@ -779,7 +779,7 @@ fn merge_schema(
 ) -> Yaml {
     let field_changed = |name: &str| {
         drift.iter().any(|f| {
-            f.subject.starts_with(subject)
+            f.subject == subject
                 && f.place
                     .strip_prefix(&format!(".{name}"))
                     .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '.', '[', '{']))
@@ -907,7 +907,7 @@ fn request_body(
     let mut out = Mapping::new();
     out.insert(
         key("required"),
-        Yaml::Bool(body["required"].as_bool().unwrap_or(true)),
+        Yaml::Bool(body["required"].as_bool().unwrap_or(false)),
     );
     out.insert(key("description"), key(PLACEHOLDER));
     out.insert(

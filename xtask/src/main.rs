@@ -160,16 +160,19 @@ fn read_inputs(root: &Path) -> Result<codegen::Inputs, String> {
     })
 }
 
+/// A file's text, empty when it does not exist; any other failure to read it is an error, so
+/// that a file that exists is never taken for empty (and written back without its rows).
+fn read_optional(path: &Path) -> Result<String, String> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(text),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
+        Err(error) => Err(format!("xtask: cannot read {}: {error}", path.display())),
+    }
+}
+
 /// The deliberate differences from HubSpot's files (none when the file is missing).
 fn read_tolerances(root: &Path) -> Result<Vec<audit::Tolerance>, String> {
-    match std::fs::read_to_string(root.join(audit::TOLERANCES_FILE)) {
-        Ok(text) => audit::parse_tolerances(&text),
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
-        Err(error) => Err(format!(
-            "xtask: cannot read {}: {error}",
-            audit::TOLERANCES_FILE
-        )),
-    }
+    audit::parse_tolerances(&read_optional(&root.join(audit::TOLERANCES_FILE))?)
 }
 
 /// `import` (and `bump`, which is import without HubSpot's files): reads the specs, HubSpot's
@@ -259,15 +262,15 @@ fn import_version(
         format!("xtask: import wrote a spec that does not parse (a bug in xtask):\n{problems}")
     })?;
     let sources_dir = root.join("spec/sources");
-    let read = |name: &str| std::fs::read_to_string(sources_dir.join(name)).unwrap_or_default();
+    let read = |name: &str| read_optional(&sources_dir.join(name));
     let (lists, facts) = import::sources(
         version,
         &imported.facts,
-        &read("scope-lists.tsv"),
-        &read("operation-facts.tsv"),
+        &read("scope-lists.tsv")?,
+        &read("operation-facts.tsv")?,
     );
     let reference_path = root.join(xtask::reference::REFERENCE_FILE);
-    let reference = std::fs::read_to_string(&reference_path).unwrap_or_default();
+    let reference = read_optional(&reference_path)?;
     let reference = xtask::reference::with_operations_section(&reference, version, &written.api);
     let io = |error: std::io::Error| format!("xtask: cannot write spec/{version}: {error}");
     std::fs::create_dir_all(root.join(target.parent().unwrap_or(Path::new(".")))).map_err(io)?;

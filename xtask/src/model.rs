@@ -71,7 +71,7 @@ pub struct Docs {
     pub types: BTreeMap<String, TypeDocs>,
     /// For each (type, field) whose schema is a `$ref` without words of its own: the first
     /// paragraph of the description of the schema it refers to, so that every public field
-    /// has docs. Keyed by the Rust type and field names.
+    /// has docs. Keyed by the Rust type's name and the snake_case of the field's JSON name.
     pub fields: BTreeMap<(String, String), String>,
 }
 

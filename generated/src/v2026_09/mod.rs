@@ -640,9 +640,9 @@ impl Client {
         let from_object_type: crate::ObjectType = from_object_type.into();
         let to_object_type: crate::ObjectType = to_object_type.into();
         let call = Self::update_label_call(&from_object_type, &to_object_type, body)?;
-        let answer = self.transport.send(call).await?;
+        let answer = self.transport.send(call).await;
         self.transport.forget_labels();
-        answer.ignore_body()
+        answer?.ignore_body()
     }
 
     /// Define an association label.
@@ -685,9 +685,9 @@ impl Client {
         let from_object_type: crate::ObjectType = from_object_type.into();
         let to_object_type: crate::ObjectType = to_object_type.into();
         let call = Self::create_label_call(&from_object_type, &to_object_type, body)?;
-        let answer = self.transport.send(call).await?;
+        let answer = self.transport.send(call).await;
         self.transport.forget_labels();
-        answer.json()
+        answer?.json()
     }
 
     /// Delete an association label.
@@ -730,9 +730,9 @@ impl Client {
             &to_object_type,
             association_type_id,
         )?;
-        let answer = self.transport.send(call).await?;
+        let answer = self.transport.send(call).await;
         self.transport.forget_labels();
-        answer.ignore_body()
+        answer?.ignore_body()
     }
 
     /// List every association limit of the account.

@@ -505,11 +505,12 @@ fn call_method(
         (None, _) => quote!(ignore_body),
     };
     let send = if effects.changes_labels {
-        // Forgotten as soon as HubSpot took the change, whether or not its answer decodes.
+        // Forgotten whatever the answer: HubSpot may have taken the change even when its
+        // answer does not decode or does not arrive.
         quote! {
-            let answer = self.transport.send(call).await?;
+            let answer = self.transport.send(call).await;
             self.transport.forget_labels();
-            answer.#decode()
+            answer?.#decode()
         }
     } else {
         quote!(self.transport.send(call).await?.#decode())
