@@ -160,7 +160,10 @@ impl Lists {
                 })
                 .collect(),
         );
-        let name = format!("list-{}", self.0.len() + 1);
+        let name = (1..)
+            .map(|n| format!("list-{n}"))
+            .find(|name| !self.0.iter().any(|(taken, _)| taken == name))
+            .unwrap_or_default();
         notes.push(format!(
             "new scope list `{name}` ({} scopes): give it a name in x-hubspot-scope-lists",
             scopes.len()
@@ -810,7 +813,28 @@ fn merge_schema(
         };
         fields.insert(name.clone(), field);
     }
-    merged.insert(key("properties"), Yaml::Mapping(fields));
+    if !fields.is_empty() || ours.get("properties").is_some() {
+        merged.insert(key("properties"), Yaml::Mapping(fields));
+    }
+    // The schema's own facts, as HubSpot gives them now.
+    let facts = converted(theirs, ours_for, false);
+    for fact in [
+        "type",
+        "format",
+        "enum",
+        "items",
+        "additionalProperties",
+        "nullable",
+    ] {
+        match facts.get(fact) {
+            Some(value) => {
+                merged.insert(key(fact), value.clone());
+            }
+            None => {
+                merged.remove(fact);
+            }
+        }
+    }
     match theirs.get("required") {
         Some(required) if required.as_sequence().is_some_and(|r| !r.is_empty()) => {
             merged.insert(key("required"), required.clone());
@@ -1361,13 +1385,19 @@ pub fn sources(
         }
     }
     let mut lists_text = scope_lists.to_owned();
+    if !lists_text.is_empty() && !lists_text.ends_with('\n') {
+        lists_text.push('\n');
+    }
     let mut rows = Vec::new();
     for fact in facts {
         let scopes: BTreeSet<String> = fact.scopes.iter().cloned().collect();
         let list = match lists.iter().find(|(_, known)| *known == scopes) {
             Some((name, _)) => name.clone(),
             None => {
-                let name = format!("L{}", lists.len() + 1);
+                let name = (1..)
+                    .map(|n| format!("L{n}"))
+                    .find(|name| !lists.iter().any(|(taken, _)| taken == name))
+                    .unwrap_or_default();
                 for scope in &scopes {
                     lists_text.push_str(&format!("{name}\t{scope}\n"));
                 }
