@@ -158,9 +158,9 @@ pub fn hubspot_shaped(newest: &Spec, version: &str, padding: usize) -> Value {
             ),
         };
         let mut item = (*item).clone();
+        // HubSpot's operationIds carry another version's path: here the version it came from.
         for (method, op) in item.as_object_mut().into_iter().flatten() {
-            let other = rewrite_path(path, &newest.version, "v4");
-            op["operationId"] = Value::from(format!("{method}-{other}_{moved}"));
+            op["operationId"] = Value::from(format!("{method}-{path}_{moved}"));
         }
         paths.insert(moved, item);
     }
