@@ -32,6 +32,9 @@ pub(crate) mod url_path;
 // of this crate is written by hand.
 #[rustfmt::skip]
 mod versions;
+#[cfg(feature = "webhooks")]
+#[cfg_attr(docsrs, doc(cfg(feature = "webhooks")))]
+pub mod webhooks;
 
 pub use auth::{
     AccessToken, ClientSecret, Credentials, DEFAULT_REFRESH_MARGIN, OAUTH_TOKEN_PATH, OAuthApp,

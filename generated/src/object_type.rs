@@ -23,11 +23,43 @@ impl ObjectType {
         Self(Cow::Owned(id_or_name.into()))
     }
 
+    /// The object type a type id names, as webhooks and label answers give it: a standard
+    /// object's id (`0-1`) becomes its name (`contacts`), so that it equals the constant;
+    /// any other id (a custom object's `2-12345`) is kept as it is.
+    pub fn from_type_id(type_id: &str) -> Self {
+        STANDARD_TYPE_IDS
+            .iter()
+            .find(|(id, _)| *id == type_id)
+            .map_or_else(
+                || Self::custom(type_id),
+                |(_, name)| Self::from_static(name),
+            )
+    }
+
     /// The name as paths spell it.
     pub fn as_str(&self) -> &str {
         &self.0
     }
 }
+
+/// HubSpot's ids of its standard objects, with the names paths give them.
+const STANDARD_TYPE_IDS: &[(&str, &str)] = &[
+    ("0-1", "contacts"),
+    ("0-2", "companies"),
+    ("0-3", "deals"),
+    ("0-5", "tickets"),
+    ("0-7", "products"),
+    ("0-8", "line_items"),
+    ("0-14", "quotes"),
+    ("0-18", "communications"),
+    ("0-27", "tasks"),
+    ("0-46", "notes"),
+    ("0-47", "meetings"),
+    ("0-48", "calls"),
+    ("0-49", "emails"),
+    ("0-116", "postal_mail"),
+    ("0-136", "leads"),
+];
 
 impl fmt::Display for ObjectType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -76,5 +108,8 @@ mod tests {
         assert_eq!(ObjectType::LINE_ITEMS, ObjectType::from("line_items"));
         assert_eq!(ObjectType::custom("2-12345").as_str(), "2-12345");
         assert_eq!(ObjectType::from(String::from("p_cars")).as_str(), "p_cars");
+        assert_eq!(ObjectType::from_type_id("0-1"), ObjectType::CONTACTS);
+        assert_eq!(ObjectType::from_type_id("0-8"), ObjectType::LINE_ITEMS);
+        assert_eq!(ObjectType::from_type_id("2-12345").as_str(), "2-12345");
     }
 }
