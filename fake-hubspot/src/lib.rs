@@ -22,6 +22,7 @@ mod proxy;
 mod redis_server;
 mod routes;
 pub mod store;
+mod webhooks;
 
 use std::collections::{BTreeSet, VecDeque};
 use std::net::SocketAddr;
@@ -38,7 +39,8 @@ use tokio::time::Instant;
 pub use oauth::OAuthConfig;
 pub use proxy::ForwardProxy;
 pub use redis_server::RedisServer;
-pub use store::{Association, Limit, Store};
+pub use store::{Association, Change, Limit, Store};
+pub use webhooks::{MAX_EVENTS_PER_REQUEST, WebhookConfig};
 
 use oauth::OAuthState;
 
@@ -61,6 +63,9 @@ pub struct Config {
     /// An OAuth app installed on the account: calls then need a live access token it
     /// issued. `None` for any token accepted, as for a private app.
     pub oauth: Option<OAuthConfig>,
+    /// Webhooks for every association created or removed, as HubSpot sends them to an app
+    /// subscribed to association changes. `None` for none.
+    pub webhooks: Option<WebhookConfig>,
 }
 
 impl Default for Config {
@@ -73,6 +78,7 @@ impl Default for Config {
             fault_rate: 0.0,
             fault_seed: 7,
             oauth: None,
+            webhooks: None,
         }
     }
 }
@@ -166,6 +172,14 @@ pub struct Stats {
     pub expired_tokens: u64,
     /// Calls answered 401 because their access token was not one it issued.
     pub unknown_tokens: u64,
+    /// Webhook requests sent, retries included.
+    pub webhook_requests: u64,
+    /// Webhook requests the receiver did not take (an error, a non-2xx, too slow).
+    pub webhook_failed_requests: u64,
+    /// Webhook events the receiver took.
+    pub webhook_events_delivered: u64,
+    /// Webhook events given up on after the last retry.
+    pub webhook_events_failed: u64,
 }
 
 struct Inner {
@@ -181,6 +195,12 @@ struct Inner {
     in_flight: u64,
     next_id: u64,
     oauth: Option<OAuthState>,
+    /// Where the changes go to become webhooks, when the fake sends them.
+    webhooks: Option<tokio::sync::mpsc::UnboundedSender<Vec<Change>>>,
+    /// Webhook events neither delivered nor given up on yet.
+    webhooks_pending: u64,
+    /// Woken when `webhooks_pending` falls to zero.
+    webhooks_settled: Arc<tokio::sync::Notify>,
 }
 
 /// The fake's shared state, behind a lock never held across an await.
@@ -192,6 +212,37 @@ impl Shared {
         self.0
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Sends the store's new changes as webhooks, when the fake sends them.
+    fn send_changes(inner: &mut Inner) {
+        let changes = inner.store.take_changes();
+        if let Some(webhooks) = inner.webhooks.as_ref()
+            && !changes.is_empty()
+        {
+            inner.webhooks_pending += 2 * changes.len() as u64;
+            // The channel lives as long as the fake.
+            let _ = webhooks.send(changes);
+        }
+    }
+
+    /// Counts an attempt to deliver `events` webhook events, and settles them when `taken` or
+    /// `last`.
+    pub(crate) fn webhook_attempted(&self, taken: bool, events: u64, last: bool) {
+        let mut inner = self.lock();
+        inner.stats.webhook_requests += 1;
+        if !taken {
+            inner.stats.webhook_failed_requests += 1;
+        }
+        match (taken, last) {
+            (true, _) => inner.stats.webhook_events_delivered += events,
+            (false, true) => inner.stats.webhook_events_failed += events,
+            (false, false) => return,
+        }
+        inner.webhooks_pending = inner.webhooks_pending.saturating_sub(events);
+        if inner.webhooks_pending == 0 {
+            inner.webhooks_settled.notify_waiters();
+        }
     }
 
     /// A fresh correlation id, shaped like HubSpot's.
@@ -207,11 +258,15 @@ pub struct FakeHubSpot {
     shared: Shared,
     address: SocketAddr,
     server: tokio::task::JoinHandle<()>,
+    webhooks: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Drop for FakeHubSpot {
     fn drop(&mut self) {
         self.server.abort();
+        if let Some(webhooks) = &self.webhooks {
+            webhooks.abort();
+        }
     }
 }
 
@@ -223,11 +278,15 @@ impl FakeHubSpot {
 
     /// Starts serving on `address`, on the current tokio runtime.
     pub async fn start_on(config: Config, address: SocketAddr) -> std::io::Result<Self> {
+        let webhooks = config.webhooks.clone();
         let shared = Shared(Arc::new(Mutex::new(Inner {
             random: fastrand::Rng::with_seed(config.fault_seed),
             oauth: config.oauth.clone().map(OAuthState::new),
+            store: match webhooks {
+                Some(_) => Store::keeping_changes(),
+                None => Store::default(),
+            },
             config,
-            store: Store::default(),
             scripted: VecDeque::new(),
             window: VecDeque::new(),
             today: 0,
@@ -235,7 +294,15 @@ impl FakeHubSpot {
             stats: Stats::default(),
             in_flight: 0,
             next_id: 0,
+            webhooks: None,
+            webhooks_pending: 0,
+            webhooks_settled: Arc::new(tokio::sync::Notify::new()),
         })));
+        let webhooks = webhooks.map(|config| {
+            let (changes, task) = webhooks::start(config, shared.clone());
+            shared.lock().webhooks = Some(changes);
+            task
+        });
         let app = routes::router()
             .layer(middleware::from_fn_with_state(shared.clone(), gate))
             .with_state(shared.clone());
@@ -249,6 +316,7 @@ impl FakeHubSpot {
             shared,
             address,
             server,
+            webhooks,
         })
     }
 
@@ -310,6 +378,54 @@ impl FakeHubSpot {
         self.shared.lock().stats
     }
 
+    /// Waits until every webhook event of the changes so far is delivered or given up on.
+    ///
+    /// # Panics
+    ///
+    /// If the fake's delivery stopped (it panicked), rather than waiting forever.
+    pub async fn webhooks_settled(&self) {
+        loop {
+            let settled = self.shared.lock().webhooks_settled.clone();
+            let notified = settled.notified();
+            tokio::pin!(notified);
+            // Registered before reading the count, so that a wake-up in between is not lost.
+            notified.as_mut().enable();
+            if self.shared.lock().webhooks_pending == 0 {
+                return;
+            }
+            let delivering = self
+                .webhooks
+                .as_ref()
+                .is_some_and(|task| !task.is_finished());
+            assert!(delivering, "the fake's webhook delivery stopped");
+            // Woken when the last event settles; looking again now and then in case delivery
+            // stops in between.
+            let _ = tokio::time::timeout(Duration::from_secs(1), notified).await;
+        }
+    }
+
+    /// Creates an association as a person in HubSpot would: unlike [`seed`](Self::seed), it
+    /// is a change, sent as webhooks.
+    pub fn associate(&self, association: Association) {
+        let mut inner = self.shared.lock();
+        inner.store.add(association);
+        Shared::send_changes(&mut inner);
+    }
+
+    /// Removes an association (one type between two records) as a person in HubSpot would,
+    /// sent as webhooks.
+    pub fn remove(&self, association: &Association) {
+        let mut inner = self.shared.lock();
+        inner.store.remove_types(
+            &association.from_type,
+            association.from_id,
+            &association.to_type,
+            association.to_id,
+            &[association.type_id],
+        );
+        Shared::send_changes(&mut inner);
+    }
+
     /// Every association it holds.
     pub fn associations(&self) -> Vec<Association> {
         self.shared.lock().store.all()
@@ -347,6 +463,8 @@ impl FakeHubSpot {
         for association in associations {
             inner.store.add(association);
         }
+        // Seeds are what the account held before: no webhooks for them.
+        inner.store.take_changes();
     }
 }
 
@@ -470,6 +588,7 @@ async fn gate(State(shared): State<Shared>, request: Request, next: Next) -> Res
     add_rate_limit_headers(&inner, response.headers_mut(), now);
     inner.log[index].status = response.status().as_u16();
     inner.in_flight -= 1;
+    Shared::send_changes(&mut inner);
     response
 }
 

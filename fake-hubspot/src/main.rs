@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use clap::Parser;
-use fake_hubspot::{Config, FakeHubSpot, OAuthConfig};
+use fake_hubspot::{Config, FakeHubSpot, OAuthConfig, WebhookConfig};
 
 #[derive(Parser)]
 #[command(about = "A fake HubSpot associations API on 127.0.0.1, in memory")]
@@ -41,6 +41,26 @@ struct Args {
     /// Hand out a new refresh token with each refresh, retiring the one used.
     #[arg(long)]
     oauth_rotate: bool,
+    /// Send a webhook to this URL for every association created or removed, as HubSpot
+    /// does for an app subscribed to association changes.
+    #[arg(long, requires = "webhook_client_secret")]
+    webhook_url: Option<String>,
+    /// The app's client secret, which signs the webhooks (v3).
+    #[arg(long)]
+    webhook_client_secret: Option<String>,
+    /// The app id the webhooks' events carry.
+    #[arg(long, default_value_t = 54321)]
+    webhook_app_id: u64,
+    /// The account id (portal id) the webhooks' events carry.
+    #[arg(long, default_value_t = 62515)]
+    webhook_portal_id: u64,
+    /// An answer slower than this many milliseconds is a failed delivery.
+    #[arg(long, default_value_t = 5000)]
+    webhook_timeout: u64,
+    /// Milliseconds before the first retry of a failed delivery; each next waits twice as
+    /// long, 10 retries in all.
+    #[arg(long, default_value_t = 60_000)]
+    webhook_retry_delay: u64,
 }
 
 fn parse_limit(text: &str) -> Result<(u32, Duration), String> {
@@ -67,6 +87,13 @@ async fn main() -> std::io::Result<()> {
             token_lifetime: Duration::from_secs_f64(args.oauth_token_lifetime.max(0.001)),
             rotate_refresh_tokens: args.oauth_rotate,
         }),
+        webhooks: args.webhook_url.map(|url| WebhookConfig {
+            app_id: args.webhook_app_id,
+            portal_id: args.webhook_portal_id,
+            timeout: Duration::from_millis(args.webhook_timeout),
+            retry_delay: Duration::from_millis(args.webhook_retry_delay),
+            ..WebhookConfig::new(url, args.webhook_client_secret.unwrap_or_default())
+        }),
         ..Config::default()
     };
     let fake = FakeHubSpot::start_on(config, SocketAddr::from(([127, 0, 0, 1], args.port))).await?;
@@ -74,12 +101,14 @@ async fn main() -> std::io::Result<()> {
     tokio::signal::ctrl_c().await?;
     let stats = fake.stats();
     println!(
-        "{} requests, {} rate limited, {} faults; {} associations held, {} created twice",
+        "{} requests, {} rate limited, {} faults; {} associations held, {} created twice; {} webhook events delivered, {} given up on",
         stats.requests,
         stats.rate_limited,
         stats.faults,
         fake.associations().len(),
-        fake.repeated_creations()
+        fake.repeated_creations(),
+        stats.webhook_events_delivered,
+        stats.webhook_events_failed
     );
     Ok(())
 }

@@ -120,31 +120,42 @@ impl Served {
     }
 }
 
+/// A handler of the fake's own, as a route for a method.
+type Stateful = fn(MethodFilter) -> MethodRouter<Shared>;
+
+/// The operations whose answers depend on what the fake holds, by the name the registry gives
+/// them, with their handlers. Every name must be an operation of some version (a test checks
+/// it), so that an operation renamed in a spec cannot silently lose its handler; any other
+/// operation answers with its spec's example.
+const STATEFUL: &[(&str, Stateful)] = &[
+    ("list", |f| on(f, list)),
+    ("create", |f| on(f, create)),
+    ("archive", |f| on(f, archive)),
+    ("create_default", |f| on(f, create_default)),
+    ("batch_create", |f| on(f, batch_create)),
+    ("batch_create_default", |f| on(f, batch_create_default)),
+    ("batch_read", |f| on(f, batch_read)),
+    ("batch_archive", |f| on(f, batch_archive)),
+    ("batch_archive_labels", |f| on(f, batch_archive_labels)),
+    ("list_labels", |f| on(f, list_labels)),
+    ("create_label", |f| on(f, create_label)),
+    ("update_label", |f| on(f, update_label)),
+    ("delete_label", |f| on(f, delete_label)),
+    ("list_all_limits", |f| on(f, list_all_limits)),
+    ("list_limits", |f| on(f, list_limits)),
+    ("batch_create_limits", |f| on(f, batch_create_limits)),
+    ("batch_update_limits", |f| on(f, batch_update_limits)),
+    ("batch_purge_limits", |f| on(f, batch_purge_limits)),
+];
+
 /// The route of one operation, with its spec's method: the fake's own handler where state
 /// matters, else the answer its spec documents. `None` for a method HTTP does not have.
 fn route(op: &'static OperationInfo) -> Option<MethodRouter<Shared>> {
     let method: axum::http::Method = op.method.into();
     let filter = MethodFilter::try_from(method).ok()?;
-    let route = match op.name {
-        "list" => on(filter, list),
-        "create" => on(filter, create),
-        "archive" => on(filter, archive),
-        "create_default" => on(filter, create_default),
-        "batch_create" => on(filter, batch_create),
-        "batch_create_default" => on(filter, batch_create_default),
-        "batch_read" => on(filter, batch_read),
-        "batch_archive" => on(filter, batch_archive),
-        "batch_archive_labels" => on(filter, batch_archive_labels),
-        "list_labels" => on(filter, list_labels),
-        "create_label" => on(filter, create_label),
-        "update_label" => on(filter, update_label),
-        "delete_label" => on(filter, delete_label),
-        "list_all_limits" => on(filter, list_all_limits),
-        "list_limits" => on(filter, list_limits),
-        "batch_create_limits" => on(filter, batch_create_limits),
-        "batch_update_limits" => on(filter, batch_update_limits),
-        "batch_purge_limits" => on(filter, batch_purge_limits),
-        _ => on(filter, documented),
+    let route = match STATEFUL.iter().find(|(name, _)| *name == op.name) {
+        Some((_, handler)) => handler(filter),
+        None => on(filter, documented),
     };
     Some(route.layer(Extension(Served(op))))
 }
@@ -319,6 +330,49 @@ fn batch_inputs<T: for<'de> Deserialize<'de>>(
         )),
         _ => Ok(batch.inputs),
     }
+}
+
+/// What a batch answers: a result or an error per input (or several, or none).
+#[derive(Default)]
+struct Outcomes {
+    results: Vec<Value>,
+    errors: Vec<Value>,
+}
+
+impl Outcomes {
+    fn push(&mut self, outcome: Result<Value, Value>) {
+        match outcome {
+            Ok(result) => self.results.push(result),
+            Err(error) => self.errors.push(error),
+        }
+    }
+}
+
+/// The answer of a batch operation: its inputs read (or HubSpot's refusal of the body), each
+/// handled by `each`, and the outcomes answered as the operation's version does.
+fn batch<T: for<'de> Deserialize<'de>>(
+    served: Served,
+    shared: &Shared,
+    body: &Bytes,
+    each: impl FnMut(T, &mut Outcomes),
+) -> Response {
+    match batch_inputs(shared, body, served.cap()) {
+        Ok(inputs) => answer_each(served, inputs, each),
+        Err(response) => response,
+    }
+}
+
+/// The answer of a batch whose inputs are read: each handled by `each`.
+fn answer_each<T>(
+    served: Served,
+    inputs: Vec<T>,
+    mut each: impl FnMut(T, &mut Outcomes),
+) -> Response {
+    let mut outcomes = Outcomes::default();
+    for input in inputs {
+        each(input, &mut outcomes);
+    }
+    served.batch(outcomes.results, outcomes.errors)
 }
 
 fn cursor(shared: &Shared, after: Option<&str>) -> Result<Option<u64>, Response> {
@@ -551,26 +605,23 @@ async fn batch_create(
         );
     }
     let (from_type, to_type) = (path.from_object_type.as_str(), path.to_object_type.as_str());
-    let (mut results, mut errors) = (Vec::new(), Vec::new());
-    for input in inputs {
-        match pair_ids(&shared, &input.from.id, &input.to.id, from_type, to_type) {
-            Ok((from_id, to_id)) => {
+    answer_each(served, inputs, |input: Pair, outcomes| {
+        let created = pair_ids(&shared, &input.from.id, &input.to.id, from_type, to_type).map(
+            |(from_id, to_id)| {
                 for spec in &input.types {
-                    let association = Association {
+                    shared.lock().store.add(Association {
                         from_type: from_type.into(),
                         from_id,
                         to_type: to_type.into(),
                         to_id,
                         type_id: spec.association_type_id,
-                    };
-                    shared.lock().store.add(association);
+                    });
                 }
-                results.push(labels_between(&shared, from_type, from_id, to_type, to_id));
-            }
-            Err(failure) => errors.push(failure),
-        }
-    }
-    served.batch(results, errors)
+                labels_between(&shared, from_type, from_id, to_type, to_id)
+            },
+        );
+        outcomes.push(created);
+    })
 }
 
 async fn batch_create_default(
@@ -579,16 +630,11 @@ async fn batch_create_default(
     Path(path): Path<TypesPath>,
     body: Bytes,
 ) -> Response {
-    let inputs: Vec<Pair> = match batch_inputs(&shared, &body, served.cap()) {
-        Ok(inputs) => inputs,
-        Err(response) => return response,
-    };
     let (from_type, to_type) = (path.from_object_type.as_str(), path.to_object_type.as_str());
     let type_id = default_type(from_type, to_type);
-    let (mut results, mut errors) = (Vec::new(), Vec::new());
-    for input in inputs {
-        match pair_ids(&shared, &input.from.id, &input.to.id, from_type, to_type) {
-            Ok((from_id, to_id)) => {
+    batch(served, &shared, &body, |input: Pair, outcomes| {
+        let created = pair_ids(&shared, &input.from.id, &input.to.id, from_type, to_type).map(
+            |(from_id, to_id)| {
                 shared.lock().store.add(Association {
                     from_type: from_type.into(),
                     from_id,
@@ -596,12 +642,11 @@ async fn batch_create_default(
                     to_id,
                     type_id,
                 });
-                results.push(default_result(&input.from.id, &input.to.id, type_id));
-            }
-            Err(failure) => errors.push(failure),
-        }
-    }
-    served.batch(results, errors)
+                default_result(&input.from.id, &input.to.id, type_id)
+            },
+        );
+        outcomes.push(created);
+    })
 }
 
 async fn batch_read(
@@ -614,17 +659,21 @@ async fn batch_read(
         Ok(inputs) => inputs,
         Err(response) => return response,
     };
+    // A cursor the fake did not hand out refuses the whole request.
+    let cursors: Result<Vec<Option<u64>>, Response> = inputs
+        .iter()
+        .map(|input| cursor(&shared, input.after.as_deref()))
+        .collect();
+    let cursors = match cursors {
+        Ok(cursors) => cursors,
+        Err(response) => return response,
+    };
     let (from_type, to_type) = (path.from_object_type.as_str(), path.to_object_type.as_str());
     let page_size = shared.lock().config.batch_read_page;
-    let (mut results, mut errors) = (Vec::new(), Vec::new());
-    for input in inputs {
+    let inputs = inputs.into_iter().zip(cursors);
+    answer_each(served, inputs.collect(), |(input, after), outcomes| {
         let Some(from_id) = record_id(&shared, &input.id) else {
-            errors.push(input_error("fromObjectId", &input.id, from_type));
-            continue;
-        };
-        let after = match cursor(&shared, input.after.as_deref()) {
-            Ok(after) => after,
-            Err(response) => return response,
+            return outcomes.push(Err(input_error("fromObjectId", &input.id, from_type)));
         };
         let (found, next) = shared
             .lock()
@@ -634,9 +683,8 @@ async fn batch_read(
         if let Some(next) = next {
             result["paging"] = json!({"next": {"after": next.to_string()}});
         }
-        results.push(result);
-    }
-    served.batch(results, errors)
+        outcomes.push(Ok(result));
+    })
 }
 
 async fn batch_archive(
@@ -645,13 +693,8 @@ async fn batch_archive(
     Path(path): Path<TypesPath>,
     body: Bytes,
 ) -> Response {
-    let inputs: Vec<Removal> = match batch_inputs(&shared, &body, served.cap()) {
-        Ok(inputs) => inputs,
-        Err(response) => return response,
-    };
     let (from_type, to_type) = (path.from_object_type.as_str(), path.to_object_type.as_str());
-    let mut errors = Vec::new();
-    for input in inputs {
+    batch(served, &shared, &body, |input: Removal, outcomes| {
         for to in input.to {
             match pair_ids(&shared, &input.from.id, &to.id, from_type, to_type) {
                 Ok((from_id, to_id)) => {
@@ -660,11 +703,10 @@ async fn batch_archive(
                         .store
                         .remove_pair(from_type, from_id, to_type, to_id);
                 }
-                Err(failure) => errors.push(failure),
+                Err(failure) => outcomes.push(Err(failure)),
             }
         }
-    }
-    served.batch(vec![], errors)
+    })
 }
 
 async fn batch_archive_labels(
@@ -673,14 +715,18 @@ async fn batch_archive_labels(
     Path(path): Path<TypesPath>,
     body: Bytes,
 ) -> Response {
-    let inputs: Vec<Pair> = match batch_inputs(&shared, &body, served.cap()) {
-        Ok(inputs) => inputs,
-        Err(response) => return response,
-    };
     let (from_type, to_type) = (path.from_object_type.as_str(), path.to_object_type.as_str());
-    let mut errors = Vec::new();
-    for input in inputs {
-        match pair_ids(&shared, &input.from.id, &input.to.id, from_type, to_type) {
+    batch(
+        served,
+        &shared,
+        &body,
+        |input: Pair, outcomes| match pair_ids(
+            &shared,
+            &input.from.id,
+            &input.to.id,
+            from_type,
+            to_type,
+        ) {
             Ok((from_id, to_id)) => {
                 let types: Vec<TypeId> =
                     input.types.iter().map(|t| t.association_type_id).collect();
@@ -689,10 +735,9 @@ async fn batch_archive_labels(
                     .store
                     .remove_types(from_type, from_id, to_type, to_id, &types);
             }
-            Err(failure) => errors.push(failure),
-        }
-    }
-    served.batch(vec![], errors)
+            Err(failure) => outcomes.push(Err(failure)),
+        },
+    )
 }
 
 fn label_json(from_type: &str, to_type: &str, label: crate::store::Label) -> Value {
@@ -858,52 +903,46 @@ fn type_error(type_id: TypeId, message: &str) -> Value {
     })
 }
 
-/// Sets (`create`) or changes the limits of the inputs: each a result, or its input's error.
-fn set_limits(
+/// Sets (`create`) or changes the limit of an input: its result, or its error.
+fn set_limit(
     shared: &Shared,
     path: &TypesPath,
-    inputs: Vec<LimitInput>,
+    input: LimitInput,
     create: bool,
-) -> (Vec<Value>, Vec<Value>) {
+) -> Result<Value, Value> {
     let (from_type, to_type) = (path.from_object_type.as_str(), path.to_object_type.as_str());
-    let (mut results, mut errors) = (Vec::new(), Vec::new());
-    for input in inputs {
-        let Some(max) = input.max_to_object_ids.filter(|max| *max > 0) else {
-            errors.push(type_error(
-                input.type_id,
-                "maxToObjectIds must be a positive number.",
-            ));
-            continue;
-        };
-        let exists = shared
-            .lock()
-            .store
-            .limit(from_type, to_type, input.type_id)
-            .is_some();
-        if input.type_id <= 0 || (!create && !exists) {
-            errors.push(type_error(
-                input.type_id,
-                &format!("No association type {} to limit.", input.type_id),
-            ));
-            continue;
-        }
-        let limit = Limit {
-            type_id: input.type_id,
-            category: input.category,
-            max_to_object_ids: max,
-        };
-        shared
-            .lock()
-            .store
-            .set_limit(from_type, to_type, limit.clone());
-        let mut result = limit_json(shared, from_type, to_type, &limit);
-        if !create && let Some(result) = result.as_object_mut() {
-            // An update's result says the type and the new limit, not the label.
-            result.remove("label");
-        }
-        results.push(result);
+    let Some(max) = input.max_to_object_ids.filter(|max| *max > 0) else {
+        return Err(type_error(
+            input.type_id,
+            "maxToObjectIds must be a positive number.",
+        ));
+    };
+    let exists = shared
+        .lock()
+        .store
+        .limit(from_type, to_type, input.type_id)
+        .is_some();
+    if input.type_id <= 0 || (!create && !exists) {
+        return Err(type_error(
+            input.type_id,
+            &format!("No association type {} to limit.", input.type_id),
+        ));
     }
-    (results, errors)
+    let limit = Limit {
+        type_id: input.type_id,
+        category: input.category,
+        max_to_object_ids: max,
+    };
+    shared
+        .lock()
+        .store
+        .set_limit(from_type, to_type, limit.clone());
+    let mut result = limit_json(shared, from_type, to_type, &limit);
+    if !create && let Some(result) = result.as_object_mut() {
+        // An update's result says the type and the new limit, not the label.
+        result.remove("label");
+    }
+    Ok(result)
 }
 
 async fn batch_create_limits(
@@ -932,13 +971,9 @@ fn limits_answer(
     body: &Bytes,
     create: bool,
 ) -> Response {
-    match batch_inputs(shared, body, served.cap()) {
-        Ok(inputs) => {
-            let (results, errors) = set_limits(shared, path, inputs, create);
-            served.batch(results, errors)
-        }
-        Err(response) => response,
-    }
+    batch(served, shared, body, |input, outcomes| {
+        outcomes.push(set_limit(shared, path, input, create));
+    })
 }
 
 async fn batch_purge_limits(
@@ -947,18 +982,12 @@ async fn batch_purge_limits(
     Path(path): Path<TypesPath>,
     body: Bytes,
 ) -> Response {
-    let inputs: Vec<LimitInput> = match batch_inputs(&shared, &body, served.cap()) {
-        Ok(inputs) => inputs,
-        Err(response) => return response,
-    };
-    let mut errors = Vec::new();
-    for input in inputs {
+    batch(served, &shared, &body, |input: LimitInput, outcomes| {
         if input.type_id <= 0 {
-            errors.push(type_error(
+            return outcomes.push(Err(type_error(
                 input.type_id,
                 &format!("No association type {}.", input.type_id),
-            ));
-            continue;
+            )));
         }
         // Purging a type without a limit leaves it without one, as asked.
         shared.lock().store.purge_limit(
@@ -966,6 +995,28 @@ async fn batch_purge_limits(
             &path.to_object_type,
             input.type_id,
         );
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_stateful_handler_serves_an_operation_of_the_registry() {
+        let names: std::collections::BTreeSet<&str> = ApiVersion::ALL
+            .iter()
+            .flat_map(|version| version.operations())
+            .map(|op| op.name)
+            .collect();
+        let orphans: Vec<&str> = STATEFUL
+            .iter()
+            .map(|(name, _)| *name)
+            .filter(|name| !names.contains(name))
+            .collect();
+        assert!(
+            orphans.is_empty(),
+            "handlers for operations no version has (renamed in a spec?): {orphans:?}; the operations: {names:?}"
+        );
     }
-    served.batch(vec![], errors)
 }

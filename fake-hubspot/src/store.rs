@@ -48,9 +48,20 @@ pub struct Limit {
     pub max_to_object_ids: i32,
 }
 
+/// An association created or removed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Change {
+    /// The association.
+    pub association: Association,
+    /// Whether it was removed (else created).
+    pub removed: bool,
+}
+
 /// Everything the fake holds.
 #[derive(Debug, Default)]
 pub struct Store {
+    /// The changes not yet taken, when changes are kept (for webhooks).
+    changes: Option<Vec<Change>>,
     /// (from type, to type) -> from id -> to id -> type ids.
     associations: BTreeMap<Pair, BTreeMap<u64, BTreeMap<u64, BTreeSet<TypeId>>>>,
     /// How many times each association was created: more than once means it was sent twice.
@@ -63,23 +74,43 @@ pub struct Store {
     limits: BTreeMap<Pair, BTreeMap<TypeId, Limit>>,
 }
 
-/// The default (unlabelled) type HubSpot uses between two object types.
+/// The default (unlabelled) type HubSpot uses between two object types, from HubSpot's table
+/// (1, the first id, between objects the table does not pair).
 pub fn default_type(from_type: &str, to_type: &str) -> TypeId {
-    match (from_type, to_type) {
-        ("contacts" | "0-1", "companies" | "0-2") => 279,
-        ("companies" | "0-2", "contacts" | "0-1") => 280,
-        ("deals" | "0-3", "contacts" | "0-1") => 3,
-        ("contacts" | "0-1", "deals" | "0-3") => 4,
-        ("contacts" | "0-1", "tickets" | "0-5") => 15,
-        ("tickets" | "0-5", "contacts" | "0-1") => 16,
-        _ => 1,
-    }
+    hubspot_associations::association_types::default_type(from_type, to_type)
+        .map_or(1, |kind| kind.id)
 }
 
 impl Store {
+    /// A store that keeps every change until [`take_changes`](Self::take_changes).
+    pub fn keeping_changes() -> Self {
+        Self {
+            changes: Some(Vec::new()),
+            ..Self::default()
+        }
+    }
+
+    /// The changes since the last call, oldest first (none when changes are not kept).
+    pub fn take_changes(&mut self) -> Vec<Change> {
+        self.changes
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
+    }
+
+    fn changed(&mut self, association: Association, removed: bool) {
+        if let Some(changes) = self.changes.as_mut() {
+            changes.push(Change {
+                association,
+                removed,
+            });
+        }
+    }
+
     /// Adds an association, counting how often it was created.
     pub fn add(&mut self, association: Association) {
-        self.associations
+        let created = self
+            .associations
             .entry((association.from_type.clone(), association.to_type.clone()))
             .or_default()
             .entry(association.from_id)
@@ -87,6 +118,9 @@ impl Store {
             .entry(association.to_id)
             .or_default()
             .insert(association.type_id);
+        if created {
+            self.changed(association.clone(), false);
+        }
         *self.creations.entry(association).or_default() += 1;
     }
 
@@ -106,7 +140,7 @@ impl Store {
         else {
             return Vec::new();
         };
-        let removed = from
+        let removed: Vec<TypeId> = from
             .remove(&to_id)
             .map(|types| types.into_iter().collect())
             .unwrap_or_default();
@@ -114,6 +148,16 @@ impl Store {
             self.associations
                 .get_mut(&key)
                 .map(|pairs| pairs.remove(&from_id));
+        }
+        for type_id in &removed {
+            let association = Association {
+                from_type: key.0.clone(),
+                from_id,
+                to_type: key.1.clone(),
+                to_id,
+                type_id: *type_id,
+            };
+            self.changed(association, true);
         }
         removed
     }
@@ -127,16 +171,30 @@ impl Store {
         to_id: u64,
         types: &[TypeId],
     ) {
-        let removed = self.remove_pair(from_type, from_id, to_type, to_id);
-        for type_id in removed.into_iter().filter(|t| !types.contains(t)) {
-            self.associations
-                .entry((from_type.to_owned(), to_type.to_owned()))
-                .or_default()
-                .entry(from_id)
-                .or_default()
-                .entry(to_id)
-                .or_default()
-                .insert(type_id);
+        let key = (from_type.to_owned(), to_type.to_owned());
+        let Some(pairs) = self.associations.get_mut(&key) else {
+            return;
+        };
+        let Some(held) = pairs.get_mut(&from_id).and_then(|to| to.get_mut(&to_id)) else {
+            return;
+        };
+        let removed: Vec<TypeId> = types.iter().copied().filter(|t| held.remove(t)).collect();
+        if held.is_empty() {
+            let to = pairs.get_mut(&from_id).expect("found above");
+            to.remove(&to_id);
+            if to.is_empty() {
+                pairs.remove(&from_id);
+            }
+        }
+        for type_id in removed {
+            let association = Association {
+                from_type: key.0.clone(),
+                from_id,
+                to_type: key.1.clone(),
+                to_id,
+                type_id,
+            };
+            self.changed(association, true);
         }
     }
 
@@ -291,14 +349,27 @@ impl Store {
         if labels.len() == before {
             return false;
         }
+        let mut removed = Vec::new();
         if let Some(pairs) = self.associations.get_mut(&pair) {
-            for to in pairs.values_mut() {
-                for types in to.values_mut() {
-                    types.remove(&type_id);
+            for (from_id, to) in pairs.iter_mut() {
+                for (to_id, types) in to.iter_mut() {
+                    if types.remove(&type_id) {
+                        removed.push((*from_id, *to_id));
+                    }
                 }
                 to.retain(|_, types| !types.is_empty());
             }
             pairs.retain(|_, to| !to.is_empty());
+        }
+        for (from_id, to_id) in removed {
+            let association = Association {
+                from_type: pair.0.clone(),
+                from_id,
+                to_type: pair.1.clone(),
+                to_id,
+                type_id,
+            };
+            self.changed(association, true);
         }
         true
     }
@@ -408,6 +479,40 @@ mod tests {
         assert!(!store.delete_label("contacts", "companies", 37));
         assert_eq!(store.types_between("contacts", 1, "companies", 2), [279]);
         assert!(!store.rename_label("contacts", "companies", 37, "Gone"));
+    }
+
+    #[test]
+    fn every_change_is_kept_once_when_changes_are_kept() {
+        let mut store = Store::keeping_changes();
+        store.add(association(1, 2, 279));
+        store.add(association(1, 2, 279));
+        store.add(association(1, 2, 1000));
+        store.add(association(1, 3, 1000));
+        store.remove_types("contacts", 1, "companies", 2, &[1000, 5]);
+        store.define_label_as("contacts", "companies", 1000, "Partner");
+        assert!(store.delete_label("contacts", "companies", 1000));
+        store.remove_pair("contacts", 1, "companies", 2);
+        let changes: Vec<(u64, TypeId, bool)> = store
+            .take_changes()
+            .into_iter()
+            .map(|c| (c.association.to_id, c.association.type_id, c.removed))
+            .collect();
+        assert_eq!(
+            changes,
+            [
+                (2, 279, false),
+                (2, 1000, false),
+                (3, 1000, false),
+                (2, 1000, true),
+                (3, 1000, true),
+                (2, 279, true),
+            ]
+        );
+        assert!(store.take_changes().is_empty());
+        assert!(store.all().is_empty());
+        let mut quiet = Store::default();
+        quiet.add(association(1, 2, 279));
+        assert!(quiet.take_changes().is_empty());
     }
 
     #[test]

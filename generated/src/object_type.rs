@@ -36,6 +36,15 @@ impl ObjectType {
             )
     }
 
+    /// HubSpot's type id of a standard object (`0-1` for [`ObjectType::CONTACTS`]); `None`
+    /// for another object type, or one already named by its id.
+    pub fn standard_type_id(&self) -> Option<&'static str> {
+        STANDARD_TYPE_IDS
+            .iter()
+            .find(|(_, name)| *name == self.as_str())
+            .map(|(id, _)| *id)
+    }
+
     /// The name as paths spell it.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -111,5 +120,7 @@ mod tests {
         assert_eq!(ObjectType::from_type_id("0-1"), ObjectType::CONTACTS);
         assert_eq!(ObjectType::from_type_id("0-8"), ObjectType::LINE_ITEMS);
         assert_eq!(ObjectType::from_type_id("2-12345").as_str(), "2-12345");
+        assert_eq!(ObjectType::DEALS.standard_type_id(), Some("0-3"));
+        assert_eq!(ObjectType::custom("2-12345").standard_type_id(), None);
     }
 }
