@@ -10,9 +10,16 @@
 //! every answer, and faults injected on demand: scripted for the next requests, or at random.
 //! With an [`OAuthConfig`], it is an OAuth app's account: it issues access tokens that expire
 //! at its token endpoint, rotates refresh tokens if asked to, and answers a call with an
-//! expired or unknown token with HubSpot's 401. [`ForwardProxy`] stands between a client and
+//! expired or unknown token with HubSpot's 401. With a [`WebhookConfig`], it sends webhooks as
+//! HubSpot does to an app subscribed to association changes: every association created or
+//! removed, by any operation or by [`FakeHubSpot::associate`] and [`FakeHubSpot::remove`] (a
+//! person's change in HubSpot), becomes an event for each side, up to 100 per request, signed
+//! v3, and a request the receiver fails, cannot be reached for or answers too slowly is sent
+//! again with backoff and its events' `attemptNumber` raised. [`ForwardProxy`] stands between a client and
 //! it as a corporate network's proxy does. [`RedisServer`] runs a real `redis-server` on
 //! loopback for the shared rate-limit budget.
+//!
+//! The README's "Testing your integration" is a complete test of a user's code with it.
 //!
 //! [`FakeHubSpot::start`] serves on 127.0.0.1 from the caller's tokio runtime, so that tests
 //! with a paused clock control its time too; the `fake-hubspot` binary serves it standalone.
