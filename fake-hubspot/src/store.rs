@@ -107,6 +107,18 @@ impl Store {
         }
     }
 
+    /// Keeps the removal of one type between two records of a pair of object types.
+    fn removed(&mut self, (from_type, to_type): &Pair, from_id: u64, to_id: u64, type_id: TypeId) {
+        let association = Association {
+            from_type: from_type.clone(),
+            from_id,
+            to_type: to_type.clone(),
+            to_id,
+            type_id,
+        };
+        self.changed(association, true);
+    }
+
     /// Adds an association, counting how often it was created.
     pub fn add(&mut self, association: Association) {
         let created = self
@@ -150,14 +162,7 @@ impl Store {
                 .map(|pairs| pairs.remove(&from_id));
         }
         for type_id in &removed {
-            let association = Association {
-                from_type: key.0.clone(),
-                from_id,
-                to_type: key.1.clone(),
-                to_id,
-                type_id: *type_id,
-            };
-            self.changed(association, true);
+            self.removed(&key, from_id, to_id, *type_id);
         }
         removed
     }
@@ -187,14 +192,7 @@ impl Store {
             }
         }
         for type_id in removed {
-            let association = Association {
-                from_type: key.0.clone(),
-                from_id,
-                to_type: key.1.clone(),
-                to_id,
-                type_id,
-            };
-            self.changed(association, true);
+            self.removed(&key, from_id, to_id, type_id);
         }
     }
 
@@ -362,14 +360,7 @@ impl Store {
             pairs.retain(|_, to| !to.is_empty());
         }
         for (from_id, to_id) in removed {
-            let association = Association {
-                from_type: pair.0.clone(),
-                from_id,
-                to_type: pair.1.clone(),
-                to_id,
-                type_id,
-            };
-            self.changed(association, true);
+            self.removed(&pair, from_id, to_id, type_id);
         }
         true
     }
