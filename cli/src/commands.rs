@@ -112,7 +112,7 @@ fn pair(from: &ObjectId, to: &ObjectId) -> anyhow::Result<Vec<(RecordId, RecordI
 fn stops_the_run(error: &Error) -> bool {
     matches!(error, Error::Token { .. })
         || is_daily_limit(error)
-        || error.status().is_some_and(|s| s.as_u16() == 401)
+        || error.http_status().is_some_and(|s| s.as_u16() == 401)
 }
 
 fn is_daily_limit(error: &Error) -> bool {

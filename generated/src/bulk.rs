@@ -564,7 +564,7 @@ fn attribute<I: Keyed, R: Clone>(
 /// Whether a failed request was refused for its contents, so that its halves may succeed.
 fn rejected_as_a_whole(error: &Error) -> bool {
     matches!(
-        error.status().map(|s| s.as_u16()),
+        error.http_status().map(|s| s.as_u16()),
         Some(400 | 404 | 409 | 422)
     )
 }

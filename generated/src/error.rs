@@ -141,7 +141,7 @@ pub enum Error {
 
 impl Error {
     /// The HTTP status HubSpot answered with, when it answered.
-    pub fn status(&self) -> Option<StatusCode> {
+    pub fn http_status(&self) -> Option<StatusCode> {
         match self {
             Self::Api(error) => Some(error.status),
             Self::RateLimited(error) => Some(error.error.status),

@@ -25,8 +25,9 @@ impl<T> Response<T> {
         self.value
     }
 
-    /// The status: 200, 201, 204, 207 or another 2xx.
-    pub fn status(&self) -> StatusCode {
+    /// The HTTP status: 200, 201, 204, 207 or another 2xx. (A batch answer's body has a
+    /// `status` of its own, such as `COMPLETE`: a field of the value.)
+    pub fn http_status(&self) -> StatusCode {
         self.status
     }
 
@@ -202,7 +203,7 @@ mod tests {
             Some(vec![3])
         );
         assert_eq!(
-            raw(200, b"{\"x\":1}").ignore_body().unwrap().status(),
+            raw(200, b"{\"x\":1}").ignore_body().unwrap().http_status(),
             StatusCode::OK
         );
         let Err(Error::Decode(error)) = raw(200, b"<html>").json::<Vec<u8>>() else {

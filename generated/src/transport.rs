@@ -511,7 +511,7 @@ impl Transport {
                 }
                 Err(failure) => failure,
             };
-            if let Some(status) = failure.status() {
+            if let Some(status) = failure.http_status() {
                 span.record("status", status.as_u16());
             }
             let Some(transient) = retry::transient(&failure, call.operation.retry) else {

@@ -197,7 +197,7 @@ async fn a_request_rejected_as_a_whole_is_split_to_isolate_the_bad_input() {
     let InputFailure::Request(error) = &outcome.failed[0].failure else {
         panic!("{:?}", outcome.failed[0])
     };
-    assert_eq!(error.status().map(|s| s.as_u16()), Some(400));
+    assert_eq!(error.http_status().map(|s| s.as_u16()), Some(400));
     // One request, then two halves per level down to the bad input.
     let (mut size, mut at, mut levels) = (cap, bad, 0);
     while size > 1 {

@@ -176,7 +176,7 @@ async fn retries_stop_at_the_time_limit() {
         RetryPolicy::default().max_elapsed(Duration::from_secs(100)),
     ));
     let error = list_labels(&client).await.unwrap_err();
-    assert_eq!(error.status().map(|s| s.as_u16()), Some(477));
+    assert_eq!(error.http_status().map(|s| s.as_u16()), Some(477));
     assert_eq!(
         attempts(&fake),
         3,
@@ -294,7 +294,10 @@ async fn empty_bodies_are_retried_refused_or_accepted_as_the_status_says() {
         .batch_archive("contacts", "companies", &body)
         .await
         .unwrap();
-    assert_eq!((removed.status().as_u16(), removed.is_none()), (204, true));
+    assert_eq!(
+        (removed.http_status().as_u16(), removed.is_none()),
+        (204, true)
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -307,7 +310,7 @@ async fn every_2xx_is_success_documented_or_not() {
             .await
             .unwrap_or_else(|e| panic!("{status}: {e}"));
         assert_eq!(
-            (answer.status().as_u16(), answer.results.len()),
+            (answer.http_status().as_u16(), answer.results.len()),
             (status, 1)
         );
     }
@@ -317,7 +320,7 @@ async fn every_2xx_is_success_documented_or_not() {
         .await
         .unwrap();
     assert_eq!(
-        answer.status().as_u16(),
+        answer.http_status().as_u16(),
         200,
         "a body where none is documented is not an error"
     );
@@ -337,7 +340,7 @@ async fn operations_that_could_act_twice_are_not_retried_on_server_errors() {
         .await
         .unwrap_err();
     assert_eq!(
-        (error.status().map(|s| s.as_u16()), attempts(&fake)),
+        (error.http_status().map(|s| s.as_u16()), attempts(&fake)),
         (Some(503), 1)
     );
     // A 429 says the request was not processed: retried for every operation.

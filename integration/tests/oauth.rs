@@ -174,7 +174,11 @@ async fn a_static_token_that_expired_reaches_the_caller_without_a_resend() {
             .unwrap(),
     );
     let error = associate(&client, 1).await.unwrap_err();
-    assert_eq!(error.status().map(|s| s.as_u16()), Some(401), "{error}");
+    assert_eq!(
+        error.http_status().map(|s| s.as_u16()),
+        Some(401),
+        "{error}"
+    );
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
 }
 
@@ -297,7 +301,11 @@ async fn a_program_can_plug_in_its_own_token_store() {
     associate(&client, 1).await.unwrap();
     *current.lock().unwrap() = "not-a-token-the-fake-issued".into();
     let error = associate(&client, 2).await.unwrap_err();
-    assert_eq!(error.status().map(|s| s.as_u16()), Some(401), "{error}");
+    assert_eq!(
+        error.http_status().map(|s| s.as_u16()),
+        Some(401),
+        "{error}"
+    );
     assert_eq!(fake.stats().unknown_tokens, 1);
 }
 

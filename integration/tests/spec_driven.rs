@@ -85,8 +85,12 @@ async fn wiremock(version: ApiVersion, example: Example) -> Result<(), Failed> {
         .await
         .map_err(|error| format!("{error}"))?;
     exchange.verify(&server).await;
-    check(answer.status().as_u16() == example.status, || {
-        format!("status {} instead of {}", answer.status(), example.status)
+    check(answer.http_status().as_u16() == example.status, || {
+        format!(
+            "status {} instead of {}",
+            answer.http_status(),
+            example.status
+        )
     })?;
     let decoded = answer.into_inner();
     match &example.reply {
@@ -396,7 +400,7 @@ async fn fake(version: ApiVersion, examples: Vec<Example>) -> Result<(), Failed>
         )
         .await
         .map_err(|error| format!("{}: {error}", example.operation))?;
-        let status = answer.status().as_u16();
+        let status = answer.http_status().as_u16();
         check(documented.iter().any(|s| s.matches(status)), || {
             format!(
                 "{}: {status}, where {version} documents {documented:?}",
@@ -424,11 +428,11 @@ async fn fake(version: ApiVersion, examples: Vec<Example>) -> Result<(), Failed>
             (false, Some(first)) => first.example(),
             (false, None) => return Err(format!("{} documents no success", operation.name).into()),
         };
-        check(answer.status().as_u16() == expected, || {
+        check(answer.http_status().as_u16() == expected, || {
             format!(
                 "{} with failing inputs: {}, where {version} documents {documented:?}",
                 example.operation,
-                answer.status()
+                answer.http_status()
             )
         })?;
         // An operation whose version documents no body ignores the one the 207 carries.

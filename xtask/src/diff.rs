@@ -7,7 +7,7 @@
 //! Each change has an impact. Breaking: the program may stop compiling (a method removed, an
 //! argument or return type changed, a field removed or retyped, a field a request must set
 //! added, a type or an enum value removed). Behaviour: it compiles, but acts differently (the
-//! success codes HubSpot documents changed, so a program that checks `status()` sees others;
+//! success codes HubSpot documents changed, so a program that checks `http_status()` sees others;
 //! a batch cap changed). Compatible: a method, type, response field or enum value added (enums
 //! are open).
 //!
@@ -359,7 +359,7 @@ fn kept(old: &Surface, new: &Surface, before: &Operation, after: &Operation) -> 
             Impact::Behaviour,
             subject.clone(),
             format!(
-                "HubSpot documents success as {} instead of {}: any 2xx still succeeds, but programs that check `status()` see {} where they saw {}",
+                "HubSpot documents success as {} instead of {}: any 2xx still succeeds, but programs that check `http_status()` see {} where they saw {}",
                 after.success.documented_text(", "),
                 before.success.documented_text(", "),
                 after.success.documented_text(" or "),
@@ -693,7 +693,7 @@ components:
             (
                 Behaviour,
                 "operation write",
-                "HubSpot documents success as 200 instead of 204: any 2xx still succeeds, but programs that check `status()` see 200 where they saw 204",
+                "HubSpot documents success as 200 instead of 204: any 2xx still succeeds, but programs that check `http_status()` see 200 where they saw 204",
             ),
             (
                 Compatible,

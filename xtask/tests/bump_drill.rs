@@ -364,7 +364,7 @@ fn a_bump_with_every_kind_of_edit_needs_nothing_outside_spec() {
         &first_changes,
         "behaviour",
         "operation create",
-        &format!("programs that check `status()` see {new} where they saw {old}"),
+        &format!("programs that check `http_status()` see {new} where they saw {old}"),
     );
     assert_reported(
         &first_changes,

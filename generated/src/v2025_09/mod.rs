@@ -112,7 +112,7 @@
 //! - **breaking**: `batch_archive_all` and `batch_archive_chunks` give each result as
 //!   `Map<String, Value>` where they gave `()`
 //! - **behaviour**: HubSpot documents success as 200 instead of 204: any 2xx still
-//!   succeeds, but programs that check `status()` see 200 where they saw 204
+//!   succeeds, but programs that check `http_status()` see 200 where they saw 204
 //!
 //! ### `batch_archive_labels`
 //!
@@ -120,7 +120,7 @@
 //! - **breaking**: `batch_archive_labels_all` and `batch_archive_labels_chunks` give each
 //!   result as `Map<String, Value>` where they gave `()`
 //! - **behaviour**: HubSpot documents success as 200 instead of 204: any 2xx still
-//!   succeeds, but programs that check `status()` see 200 where they saw 204
+//!   succeeds, but programs that check `http_status()` see 200 where they saw 204
 //!
 //! ### `batch_create_limits`
 //!
@@ -128,7 +128,7 @@
 //!   `types::BatchResponsePublicAssociationDefinitionUserConfiguration` where it answered
 //!   with `types::BatchResponsePublicAssociationDefinitionUserConfigurationWithErrors`
 //! - **behaviour**: HubSpot documents success as 200 instead of 201, 207: any 2xx still
-//!   succeeds, but programs that check `status()` see 200 where they saw 201 or 207
+//!   succeeds, but programs that check `http_status()` see 200 where they saw 201 or 207
 //!
 //! ### `batch_purge_limits`
 //!
@@ -137,7 +137,7 @@
 //! - **breaking**: `batch_purge_limits_all` and `batch_purge_limits_chunks` give each
 //!   result as `Value` where they gave `()`
 //! - **behaviour**: HubSpot documents success as 200 instead of 204: any 2xx still
-//!   succeeds, but programs that check `status()` see 200 where they saw 204
+//!   succeeds, but programs that check `http_status()` see 200 where they saw 204
 //!
 //! ### `batch_update_limits`
 //!
@@ -146,7 +146,7 @@
 //!   answered with
 //!   `types::BatchResponsePublicAssociationDefinitionConfigurationUpdateResultWithErrors`
 //! - **behaviour**: HubSpot documents success as 200 instead of 200, 207: any 2xx still
-//!   succeeds, but programs that check `status()` see 200 where they saw 200 or 207
+//!   succeeds, but programs that check `http_status()` see 200 where they saw 200 or 207
 //!
 //! ## Types
 //!

@@ -105,7 +105,7 @@
 //!   `types::BatchResponsePublicAssociationDefinitionUserConfigurationWithErrors` where it
 //!   answered with `types::BatchResponsePublicAssociationDefinitionUserConfiguration`
 //! - **behaviour**: HubSpot documents success as 201, 207 instead of 200: any 2xx still
-//!   succeeds, but programs that check `status()` see 201 or 207 where they saw 200
+//!   succeeds, but programs that check `http_status()` see 201 or 207 where they saw 200
 //!
 //! ### `batch_purge_limits`
 //!
@@ -121,7 +121,7 @@
 //!   where it answered with
 //!   `types::BatchResponsePublicAssociationDefinitionConfigurationUpdateResult`
 //! - **behaviour**: HubSpot documents success as 200, 207 instead of 200: any 2xx still
-//!   succeeds, but programs that check `status()` see 200 or 207 where they saw 200
+//!   succeeds, but programs that check `http_status()` see 200 or 207 where they saw 200
 //!
 //! ## Types
 //!
