@@ -421,7 +421,7 @@ async fn resolve(api: &Api, job: &Job) -> anyhow::Result<Task> {
     })?;
     Ok(job.task.with_kind(Kind::Type {
         id: found.type_id,
-        category: found.category.clone(),
+        category: found.category.to_string(),
     }))
 }
 

@@ -1,13 +1,15 @@
 //! Association labels: the types between two object types, by name.
 
+use crate::AssociationCategory;
+
 /// One association type between two object types, as HubSpot lists it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Label {
     /// The type id, for `associationTypeId`.
     pub type_id: i32,
-    /// The category, for `associationCategory`: `HUBSPOT_DEFINED`, `USER_DEFINED`...
-    pub category: String,
+    /// The category, for `associationCategory`.
+    pub category: AssociationCategory,
     /// The label; `None` for the unlabelled default.
     pub label: Option<String>,
 }
@@ -18,7 +20,7 @@ impl Label {
     pub(crate) fn new(type_id: i32, category: &str, label: Option<String>) -> Self {
         Self {
             type_id,
-            category: category.to_owned(),
+            category: AssociationCategory::from(category),
             label,
         }
     }
@@ -55,6 +57,16 @@ impl Labels {
     pub fn iter(&self) -> impl Iterator<Item = &Label> {
         self.0.iter()
     }
+
+    /// How many types there are, the unlabelled one included.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
 }
 
 #[cfg(test)]
@@ -69,11 +81,11 @@ mod tests {
         ]
         .into_iter()
         .collect();
-        assert_eq!(labels.iter().count(), 2);
+        assert_eq!((labels.len(), labels.is_empty()), (2, false));
         let billing = labels.find("  billing CONTACT ").unwrap();
         assert_eq!(
-            (billing.type_id, billing.category.as_str()),
-            (37, "USER_DEFINED")
+            (billing.type_id, &billing.category),
+            (37, &AssociationCategory::UserDefined)
         );
         assert_eq!(labels.unlabelled().unwrap().type_id, 279);
         assert!(labels.find("Nope").is_none());

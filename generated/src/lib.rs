@@ -6,6 +6,7 @@
 pub mod association_types;
 mod auth;
 pub mod bulk;
+mod category;
 mod dynamic;
 mod error;
 mod error_body;
@@ -41,6 +42,7 @@ pub use auth::{
     OAuthError, RefreshToken, TokenError, TokenFuture, TokenSource,
 };
 pub use bulk::{BulkOptions, BulkOutcome};
+pub use category::AssociationCategory;
 pub use error::{ApiError, DecodeError, Error, RateLimitError, RateLimitPolicy, RejectedError};
 pub use error_body::ErrorContext;
 pub use ids::ObjectId;

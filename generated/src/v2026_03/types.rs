@@ -755,50 +755,7 @@ pub struct StandardError {
     pub sub_category: Option<serde_json::Value>,
 }
 
-/// Who defined an association type.
-///
-/// Values this version of the crate does not know decode into `Other`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum AssociationCategory {
-    /// `HUBSPOT_DEFINED`
-    HubspotDefined,
-    /// `INTEGRATOR_DEFINED`
-    IntegratorDefined,
-    /// `USER_DEFINED`
-    UserDefined,
-    /// `WORK`
-    Work,
-    /// A value this version of the crate does not know, as HubSpot sent it.
-    Other(String),
-}
-
-impl AssociationCategory {
-    /// The value as HubSpot spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::HubspotDefined => "HUBSPOT_DEFINED",
-            Self::IntegratorDefined => "INTEGRATOR_DEFINED",
-            Self::UserDefined => "USER_DEFINED",
-            Self::Work => "WORK",
-            Self::Other(value) => value,
-        }
-    }
-}
-
-impl From<&str> for AssociationCategory {
-    fn from(value: &str) -> Self {
-        match value {
-            "HUBSPOT_DEFINED" => Self::HubspotDefined,
-            "INTEGRATOR_DEFINED" => Self::IntegratorDefined,
-            "USER_DEFINED" => Self::UserDefined,
-            "WORK" => Self::Work,
-            other => Self::Other(other.to_owned()),
-        }
-    }
-}
-
-crate::open_enum::open_enum_traits!(AssociationCategory);
+pub use crate::AssociationCategory;
 
 /// The status of the batch processing request: PENDING, PROCESSING, CANCELED (also spelled
 /// CANCELLED in the documentation) or COMPLETE.

@@ -5,7 +5,7 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
-use crate::{ObjectId, ObjectType, association_types};
+use crate::{AssociationCategory, ObjectId, ObjectType, association_types};
 
 /// The subscription type of the generic association change, for any object type.
 pub const GENERIC_ASSOCIATION_CHANGE: &str = "object.associationChange";
@@ -74,8 +74,9 @@ pub struct AssociationChange {
     /// The association type id: sent by the generic form, and for the per-object form found
     /// in HubSpot's table of its own types where the table has it.
     pub association_type_id: Option<i32>,
-    /// Who defined the association type (`HUBSPOT_DEFINED`, `USER_DEFINED`...), when sent.
-    pub association_category: Option<String>,
+    /// Who defined the association type, when sent (or, for the per-object form, when the
+    /// type was found in HubSpot's table).
+    pub association_category: Option<AssociationCategory>,
     /// The per-object form's name of the association type, such as `CONTACT_TO_COMPANY`.
     pub association_type: Option<String>,
 }
@@ -341,7 +342,9 @@ fn generic_change(fields: &mut Fields) -> Result<AssociationChange, String> {
     )?;
     change.association_type_id =
         fields.optional("associationTypeId", type_id, "an association type id")?;
-    change.association_category = fields.optional("associationCategory", text, TEXT)?;
+    change.association_category = fields
+        .optional("associationCategory", text, TEXT)?
+        .map(AssociationCategory::from);
     change.association_type = fields.optional("associationType", text, TEXT)?;
     Ok(change)
 }
@@ -366,7 +369,7 @@ fn per_object_change(fields: &mut Fields, object: &str) -> Result<AssociationCha
     change.association_type_id = hubspot_defined_type(from, to, change.primary, &name);
     change.association_category = change
         .association_type_id
-        .map(|_| association_types::AssociationType::CATEGORY.to_owned());
+        .map(|_| AssociationCategory::HubspotDefined);
     change.association_type = Some(name);
     Ok(change)
 }

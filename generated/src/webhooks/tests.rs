@@ -323,6 +323,10 @@ fn association_changes_of_both_forms_are_typed() {
     assert_eq!(change.from_object_type, ObjectType::from_type_id("0-46"));
     assert_eq!(change.to_object_type, ObjectType::CONTACTS);
     assert_eq!(change.association_type_id, Some(202));
+    assert_eq!(
+        change.association_category,
+        Some(crate::AssociationCategory::HubspotDefined)
+    );
     assert!(change.removed);
     let (_, change) = changes[2];
     assert!(change.primary);

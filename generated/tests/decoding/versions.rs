@@ -82,6 +82,59 @@ mod v4 {
         decode::<types::ReportCreationResponse>(bytes);
     }
 
+    /// Every value the spec documents for an open enum has a variant of its own.
+    #[test]
+    fn documented_enum_values_are_named() {
+        let known = types::AssociationCategory::from("HUBSPOT_DEFINED");
+        assert_eq!(known.as_str(), "HUBSPOT_DEFINED");
+        assert_ne!(
+            known, types::AssociationCategory::Other("HUBSPOT_DEFINED".to_owned()),
+            "{} is documented", "HUBSPOT_DEFINED"
+        );
+        let known = types::AssociationCategory::from("INTEGRATOR_DEFINED");
+        assert_eq!(known.as_str(), "INTEGRATOR_DEFINED");
+        assert_ne!(
+            known, types::AssociationCategory::Other("INTEGRATOR_DEFINED".to_owned()),
+            "{} is documented", "INTEGRATOR_DEFINED"
+        );
+        let known = types::AssociationCategory::from("USER_DEFINED");
+        assert_eq!(known.as_str(), "USER_DEFINED");
+        assert_ne!(
+            known, types::AssociationCategory::Other("USER_DEFINED".to_owned()),
+            "{} is documented", "USER_DEFINED"
+        );
+        let known = types::AssociationCategory::from("WORK");
+        assert_eq!(known.as_str(), "WORK");
+        assert_ne!(
+            known, types::AssociationCategory::Other("WORK".to_owned()),
+            "{} is documented", "WORK"
+        );
+        let known = types::BatchStatus::from("CANCELED");
+        assert_eq!(known.as_str(), "CANCELED");
+        assert_ne!(
+            known, types::BatchStatus::Other("CANCELED".to_owned()), "{} is documented",
+            "CANCELED"
+        );
+        let known = types::BatchStatus::from("COMPLETE");
+        assert_eq!(known.as_str(), "COMPLETE");
+        assert_ne!(
+            known, types::BatchStatus::Other("COMPLETE".to_owned()), "{} is documented",
+            "COMPLETE"
+        );
+        let known = types::BatchStatus::from("PENDING");
+        assert_eq!(known.as_str(), "PENDING");
+        assert_ne!(
+            known, types::BatchStatus::Other("PENDING".to_owned()), "{} is documented",
+            "PENDING"
+        );
+        let known = types::BatchStatus::from("PROCESSING");
+        assert_eq!(known.as_str(), "PROCESSING");
+        assert_ne!(
+            known, types::BatchStatus::Other("PROCESSING".to_owned()),
+            "{} is documented", "PROCESSING"
+        );
+    }
+
     proptest! {
         #[test] fn arbitrary_bytes(bytes in proptest::collection::vec(any:: < u8 > (), 0
         ..256)) { decode_every_success_type(& bytes); } #[test] fn arbitrary_json(value
@@ -167,6 +220,59 @@ mod v2025_09 {
         >(bytes);
         decode::<types::LabelsBetweenObjectPair>(bytes);
         decode::<types::ReportCreationResponse>(bytes);
+    }
+
+    /// Every value the spec documents for an open enum has a variant of its own.
+    #[test]
+    fn documented_enum_values_are_named() {
+        let known = types::AssociationCategory::from("HUBSPOT_DEFINED");
+        assert_eq!(known.as_str(), "HUBSPOT_DEFINED");
+        assert_ne!(
+            known, types::AssociationCategory::Other("HUBSPOT_DEFINED".to_owned()),
+            "{} is documented", "HUBSPOT_DEFINED"
+        );
+        let known = types::AssociationCategory::from("INTEGRATOR_DEFINED");
+        assert_eq!(known.as_str(), "INTEGRATOR_DEFINED");
+        assert_ne!(
+            known, types::AssociationCategory::Other("INTEGRATOR_DEFINED".to_owned()),
+            "{} is documented", "INTEGRATOR_DEFINED"
+        );
+        let known = types::AssociationCategory::from("USER_DEFINED");
+        assert_eq!(known.as_str(), "USER_DEFINED");
+        assert_ne!(
+            known, types::AssociationCategory::Other("USER_DEFINED".to_owned()),
+            "{} is documented", "USER_DEFINED"
+        );
+        let known = types::AssociationCategory::from("WORK");
+        assert_eq!(known.as_str(), "WORK");
+        assert_ne!(
+            known, types::AssociationCategory::Other("WORK".to_owned()),
+            "{} is documented", "WORK"
+        );
+        let known = types::BatchStatus::from("CANCELED");
+        assert_eq!(known.as_str(), "CANCELED");
+        assert_ne!(
+            known, types::BatchStatus::Other("CANCELED".to_owned()), "{} is documented",
+            "CANCELED"
+        );
+        let known = types::BatchStatus::from("COMPLETE");
+        assert_eq!(known.as_str(), "COMPLETE");
+        assert_ne!(
+            known, types::BatchStatus::Other("COMPLETE".to_owned()), "{} is documented",
+            "COMPLETE"
+        );
+        let known = types::BatchStatus::from("PENDING");
+        assert_eq!(known.as_str(), "PENDING");
+        assert_ne!(
+            known, types::BatchStatus::Other("PENDING".to_owned()), "{} is documented",
+            "PENDING"
+        );
+        let known = types::BatchStatus::from("PROCESSING");
+        assert_eq!(known.as_str(), "PROCESSING");
+        assert_ne!(
+            known, types::BatchStatus::Other("PROCESSING".to_owned()),
+            "{} is documented", "PROCESSING"
+        );
     }
 
     proptest! {
@@ -255,6 +361,59 @@ mod v2026_03 {
         decode::<types::ReportCreationResponse>(bytes);
     }
 
+    /// Every value the spec documents for an open enum has a variant of its own.
+    #[test]
+    fn documented_enum_values_are_named() {
+        let known = types::AssociationCategory::from("HUBSPOT_DEFINED");
+        assert_eq!(known.as_str(), "HUBSPOT_DEFINED");
+        assert_ne!(
+            known, types::AssociationCategory::Other("HUBSPOT_DEFINED".to_owned()),
+            "{} is documented", "HUBSPOT_DEFINED"
+        );
+        let known = types::AssociationCategory::from("INTEGRATOR_DEFINED");
+        assert_eq!(known.as_str(), "INTEGRATOR_DEFINED");
+        assert_ne!(
+            known, types::AssociationCategory::Other("INTEGRATOR_DEFINED".to_owned()),
+            "{} is documented", "INTEGRATOR_DEFINED"
+        );
+        let known = types::AssociationCategory::from("USER_DEFINED");
+        assert_eq!(known.as_str(), "USER_DEFINED");
+        assert_ne!(
+            known, types::AssociationCategory::Other("USER_DEFINED".to_owned()),
+            "{} is documented", "USER_DEFINED"
+        );
+        let known = types::AssociationCategory::from("WORK");
+        assert_eq!(known.as_str(), "WORK");
+        assert_ne!(
+            known, types::AssociationCategory::Other("WORK".to_owned()),
+            "{} is documented", "WORK"
+        );
+        let known = types::BatchStatus::from("CANCELED");
+        assert_eq!(known.as_str(), "CANCELED");
+        assert_ne!(
+            known, types::BatchStatus::Other("CANCELED".to_owned()), "{} is documented",
+            "CANCELED"
+        );
+        let known = types::BatchStatus::from("COMPLETE");
+        assert_eq!(known.as_str(), "COMPLETE");
+        assert_ne!(
+            known, types::BatchStatus::Other("COMPLETE".to_owned()), "{} is documented",
+            "COMPLETE"
+        );
+        let known = types::BatchStatus::from("PENDING");
+        assert_eq!(known.as_str(), "PENDING");
+        assert_ne!(
+            known, types::BatchStatus::Other("PENDING".to_owned()), "{} is documented",
+            "PENDING"
+        );
+        let known = types::BatchStatus::from("PROCESSING");
+        assert_eq!(known.as_str(), "PROCESSING");
+        assert_ne!(
+            known, types::BatchStatus::Other("PROCESSING".to_owned()),
+            "{} is documented", "PROCESSING"
+        );
+    }
+
     proptest! {
         #[test] fn arbitrary_bytes(bytes in proptest::collection::vec(any:: < u8 > (), 0
         ..256)) { decode_every_success_type(& bytes); } #[test] fn arbitrary_json(value
@@ -339,6 +498,59 @@ mod v2026_09 {
         >(bytes);
         decode::<types::LabelsBetweenObjectPair>(bytes);
         decode::<types::ReportCreationResponse>(bytes);
+    }
+
+    /// Every value the spec documents for an open enum has a variant of its own.
+    #[test]
+    fn documented_enum_values_are_named() {
+        let known = types::AssociationCategory::from("HUBSPOT_DEFINED");
+        assert_eq!(known.as_str(), "HUBSPOT_DEFINED");
+        assert_ne!(
+            known, types::AssociationCategory::Other("HUBSPOT_DEFINED".to_owned()),
+            "{} is documented", "HUBSPOT_DEFINED"
+        );
+        let known = types::AssociationCategory::from("INTEGRATOR_DEFINED");
+        assert_eq!(known.as_str(), "INTEGRATOR_DEFINED");
+        assert_ne!(
+            known, types::AssociationCategory::Other("INTEGRATOR_DEFINED".to_owned()),
+            "{} is documented", "INTEGRATOR_DEFINED"
+        );
+        let known = types::AssociationCategory::from("USER_DEFINED");
+        assert_eq!(known.as_str(), "USER_DEFINED");
+        assert_ne!(
+            known, types::AssociationCategory::Other("USER_DEFINED".to_owned()),
+            "{} is documented", "USER_DEFINED"
+        );
+        let known = types::AssociationCategory::from("WORK");
+        assert_eq!(known.as_str(), "WORK");
+        assert_ne!(
+            known, types::AssociationCategory::Other("WORK".to_owned()),
+            "{} is documented", "WORK"
+        );
+        let known = types::BatchStatus::from("CANCELED");
+        assert_eq!(known.as_str(), "CANCELED");
+        assert_ne!(
+            known, types::BatchStatus::Other("CANCELED".to_owned()), "{} is documented",
+            "CANCELED"
+        );
+        let known = types::BatchStatus::from("COMPLETE");
+        assert_eq!(known.as_str(), "COMPLETE");
+        assert_ne!(
+            known, types::BatchStatus::Other("COMPLETE".to_owned()), "{} is documented",
+            "COMPLETE"
+        );
+        let known = types::BatchStatus::from("PENDING");
+        assert_eq!(known.as_str(), "PENDING");
+        assert_ne!(
+            known, types::BatchStatus::Other("PENDING".to_owned()), "{} is documented",
+            "PENDING"
+        );
+        let known = types::BatchStatus::from("PROCESSING");
+        assert_eq!(known.as_str(), "PROCESSING");
+        assert_ne!(
+            known, types::BatchStatus::Other("PROCESSING".to_owned()),
+            "{} is documented", "PROCESSING"
+        );
     }
 
     proptest! {

@@ -188,6 +188,16 @@ pub fn decoding_tests(version: &Version) -> TokenStream {
     keys.sort();
     keys.dedup();
     let module = format_ident!("{}", version.module);
+    let enum_values = version.enums.iter().flat_map(|open| {
+        let name = format_ident!("{}", open.name);
+        open.values.iter().map(move |value| {
+            quote! {
+                let known = types::#name::from(#value);
+                assert_eq!(known.as_str(), #value);
+                assert_ne!(known, types::#name::Other(#value.to_owned()), "{} is documented", #value);
+            }
+        })
+    });
     super::version_test_module(
         version,
         quote! {
@@ -201,6 +211,12 @@ pub fn decoding_tests(version: &Version) -> TokenStream {
 
             fn decode_every_success_type(bytes: &[u8]) {
                 #( decode::<#types>(bytes); )*
+            }
+
+            /// Every value the spec documents for an open enum has a variant of its own.
+            #[test]
+            fn documented_enum_values_are_named() {
+                #( #enum_values )*
             }
 
             proptest! {

@@ -43,7 +43,17 @@ pub fn models(version: &Version, code: TypifyCode) -> syn::Result<syn::File> {
             use std::collections::BTreeMap;
         )
     });
-    let enums = version.enums.iter().map(open_enum);
+    let enums =
+        version
+            .enums
+            .iter()
+            .map(|open| match RUNTIME_ENUMS.contains(&open.name.as_str()) {
+                true => {
+                    let name = format_ident!("{}", open.name);
+                    quote!(pub use crate::#name;)
+                }
+                false => open_enum(open),
+            });
     let constructors = super::constructors::constructors(version);
     let keyed = version.keyed.iter().map(|(name, keys)| keyed(name, keys));
     let mut written: syn::File = syn::parse2(quote! {
@@ -409,6 +419,12 @@ fn document_fields(file: &mut syn::File, docs: &BTreeMap<(String, String), Strin
         }
     }
 }
+
+/// The open enums the runtime defines once for every version (`generated/src/category.rs`):
+/// a version's enum of that name is re-exported from the crate, so that values read through
+/// different versions, labels and webhooks are one type. Each version's generated decoding
+/// tests check that the runtime's enum names every value its spec documents.
+const RUNTIME_ENUMS: &[&str] = &["AssociationCategory"];
 
 /// An enum whose values HubSpot may extend: unknown values decode into `Other`.
 fn open_enum(open: &OpenEnum) -> TokenStream {

@@ -31,6 +31,23 @@ mod v2030_03 {
         decode::<types::Page>(bytes);
     }
 
+    /// Every value the spec documents for an open enum has a variant of its own.
+    #[test]
+    fn documented_enum_values_are_named() {
+        let known = types::Kind::from("DEFAULT");
+        assert_eq!(known.as_str(), "DEFAULT");
+        assert_ne!(
+            known, types::Kind::Other("DEFAULT".to_owned()), "{} is documented",
+            "DEFAULT"
+        );
+        let known = types::Kind::from("LABELLED");
+        assert_eq!(known.as_str(), "LABELLED");
+        assert_ne!(
+            known, types::Kind::Other("LABELLED".to_owned()), "{} is documented",
+            "LABELLED"
+        );
+    }
+
     proptest! {
         #[test] fn arbitrary_bytes(bytes in proptest::collection::vec(any:: < u8 > (), 0
         ..256)) { decode_every_success_type(& bytes); } #[test] fn arbitrary_json(value
