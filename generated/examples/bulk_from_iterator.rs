@@ -3,7 +3,6 @@
 //!
 //! `HUBSPOT_TOKEN=pat-... cargo run --example bulk_from_iterator`
 
-use futures_util::StreamExt;
 use hubspot_associations::v2026_09::{Client, types};
 use hubspot_associations::{BulkOptions, ObjectType, Transport};
 
@@ -17,13 +16,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // Contact n is associated with company 1000 + n, for 2,500 contacts: two requests.
     let pairs = (1..=2_500u64).map(|n| types::PublicDefaultAssociationMultiPost::new(n, 1_000 + n));
-    let chunks = client.batch_create_default_chunks(
+    let mut chunks = client.batch_create_default_chunks(
         ObjectType::CONTACTS,
         ObjectType::COMPANIES,
         pairs,
         BulkOptions::default(),
     );
-    let mut chunks = std::pin::pin!(chunks);
     let (mut done, mut failed) = (0, 0);
     while let Some(outcome) = chunks.next().await {
         done += outcome.succeeded.len();

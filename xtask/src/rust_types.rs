@@ -322,7 +322,7 @@ impl RustType {
             }
             Self::ImplStream(ty) => {
                 let ty = inner(ty);
-                quote!(impl futures_core::Stream<Item = #ty>)
+                quote!(crate::Items<impl futures_core::Stream<Item = #ty>>)
             }
             Self::Result(ty) => {
                 let ty = inner(ty);

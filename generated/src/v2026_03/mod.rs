@@ -1053,12 +1053,10 @@ impl Client {
     /// ```no_run
     /// # use hubspot_associations::v2026_03::Client;
     /// # async fn run(client: &Client) -> Result<(), hubspot_associations::Error> {
-    /// use futures_util::TryStreamExt;
     /// use hubspot_associations::v2026_03::ListQuery;
     ///
-    /// let items = client.list_stream("contacts", "29851", "companies", ListQuery::default());
-    /// let mut items = std::pin::pin!(items);
-    /// while let Some(item) = items.try_next().await? {
+    /// let mut items = client.list_stream("contacts", "29851", "companies", ListQuery::default());
+    /// while let Some(item) = items.next().await.transpose()? {
     ///     println!("{item:?}");
     /// }
     /// # Ok(())
@@ -1070,36 +1068,40 @@ impl Client {
         object_id: impl Into<crate::ObjectId>,
         to_object_type: impl Into<crate::ObjectType>,
         query: ListQuery,
-    ) -> impl futures_core::Stream<
-        Item = Result<types::MultiAssociatedObjectWithLabel, Error>,
+    ) -> crate::Items<
+        impl futures_core::Stream<
+            Item = Result<types::MultiAssociatedObjectWithLabel, Error>,
+        >,
     > {
         let object_type: crate::ObjectType = object_type.into();
         let object_id: crate::ObjectId = object_id.into();
         let to_object_type: crate::ObjectType = to_object_type.into();
         let start = query.after.clone();
-        crate::pagination::pages(
-            "list",
-            start,
-            move |cursor: Option<String>| {
-                let object_type = object_type.clone();
-                let object_id = object_id.clone();
-                let to_object_type = to_object_type.clone();
-                let query = ListQuery {
-                    after: cursor,
-                    ..query.clone()
-                };
-                async move {
-                    let page = self
-                        .list(object_type, object_id, to_object_type, query)
-                        .await?
-                        .into_inner();
-                    let next = page
-                        .paging
-                        .and_then(|paging| paging.next)
-                        .map(|next| next.after);
-                    Ok((page.results, next))
-                }
-            },
+        crate::Items::new(
+            crate::pagination::pages(
+                "list",
+                start,
+                move |cursor: Option<String>| {
+                    let object_type = object_type.clone();
+                    let object_id = object_id.clone();
+                    let to_object_type = to_object_type.clone();
+                    let query = ListQuery {
+                        after: cursor,
+                        ..query.clone()
+                    };
+                    async move {
+                        let page = self
+                            .list(object_type, object_id, to_object_type, query)
+                            .await?
+                            .into_inner();
+                        let next = page
+                            .paging
+                            .and_then(|paging| paging.next)
+                            .map(|next| next.after);
+                        Ok((page.results, next))
+                    }
+                },
+            ),
         )
     }
 
@@ -1140,35 +1142,41 @@ impl Client {
         to_object_type: impl Into<crate::ObjectType>,
         inputs: impl IntoIterator<Item = types::PublicAssociationMultiPost>,
         options: crate::BulkOptions,
-    ) -> impl futures_core::Stream<
-        Item = crate::BulkOutcome<
-            types::PublicAssociationMultiPost,
-            types::LabelsBetweenObjectPair,
+    ) -> crate::Items<
+        impl futures_core::Stream<
+            Item = crate::BulkOutcome<
+                types::PublicAssociationMultiPost,
+                types::LabelsBetweenObjectPair,
+            >,
         >,
     > {
         let from_object_type: crate::ObjectType = from_object_type.into();
         let to_object_type: crate::ObjectType = to_object_type.into();
-        crate::bulk::chunks(
-            inputs,
-            Some(2000),
-            options,
-            &CONTEXT,
-            move |inputs: Vec<types::PublicAssociationMultiPost>| {
-                let call = Self::batch_create_call(
-                    &from_object_type,
-                    &to_object_type,
-                    &types::BatchInputPublicAssociationMultiPost {
-                        inputs,
-                    },
-                );
-                async move {
-                    let answer = self.transport.send(call?).await?;
-                    let answer = answer
-                        .json::<crate::bulk::Answer<types::LabelsBetweenObjectPair>>()?
-                        .into_inner();
-                    Ok(crate::bulk::Reply::keyed(answer))
-                }
-            },
+        crate::Items::new(
+            crate::bulk::chunks(
+                inputs,
+                Some(2000),
+                options,
+                &CONTEXT,
+                move |inputs: Vec<types::PublicAssociationMultiPost>| {
+                    let call = Self::batch_create_call(
+                        &from_object_type,
+                        &to_object_type,
+                        &types::BatchInputPublicAssociationMultiPost {
+                            inputs,
+                        },
+                    );
+                    async move {
+                        let answer = self.transport.send(call?).await?;
+                        let answer = answer
+                            .json::<
+                                crate::bulk::Answer<types::LabelsBetweenObjectPair>,
+                            >()?
+                            .into_inner();
+                        Ok(crate::bulk::Reply::keyed(answer))
+                    }
+                },
+            ),
         )
     }
 
@@ -1210,35 +1218,41 @@ impl Client {
         to_object_type: impl Into<crate::ObjectType>,
         inputs: impl IntoIterator<Item = types::PublicDefaultAssociationMultiPost>,
         options: crate::BulkOptions,
-    ) -> impl futures_core::Stream<
-        Item = crate::BulkOutcome<
-            types::PublicDefaultAssociationMultiPost,
-            types::PublicDefaultAssociation,
+    ) -> crate::Items<
+        impl futures_core::Stream<
+            Item = crate::BulkOutcome<
+                types::PublicDefaultAssociationMultiPost,
+                types::PublicDefaultAssociation,
+            >,
         >,
     > {
         let from_object_type: crate::ObjectType = from_object_type.into();
         let to_object_type: crate::ObjectType = to_object_type.into();
-        crate::bulk::chunks(
-            inputs,
-            None,
-            options,
-            &CONTEXT,
-            move |inputs: Vec<types::PublicDefaultAssociationMultiPost>| {
-                let call = Self::batch_create_default_call(
-                    &from_object_type,
-                    &to_object_type,
-                    &types::BatchInputPublicDefaultAssociationMultiPost {
-                        inputs,
-                    },
-                );
-                async move {
-                    let answer = self.transport.send(call?).await?;
-                    let answer = answer
-                        .json::<crate::bulk::Answer<types::PublicDefaultAssociation>>()?
-                        .into_inner();
-                    Ok(crate::bulk::Reply::keyed(answer))
-                }
-            },
+        crate::Items::new(
+            crate::bulk::chunks(
+                inputs,
+                None,
+                options,
+                &CONTEXT,
+                move |inputs: Vec<types::PublicDefaultAssociationMultiPost>| {
+                    let call = Self::batch_create_default_call(
+                        &from_object_type,
+                        &to_object_type,
+                        &types::BatchInputPublicDefaultAssociationMultiPost {
+                            inputs,
+                        },
+                    );
+                    async move {
+                        let answer = self.transport.send(call?).await?;
+                        let answer = answer
+                            .json::<
+                                crate::bulk::Answer<types::PublicDefaultAssociation>,
+                            >()?
+                            .into_inner();
+                        Ok(crate::bulk::Reply::keyed(answer))
+                    }
+                },
+            ),
         )
     }
 
@@ -1338,44 +1352,48 @@ impl Client {
         to_object_type: impl Into<crate::ObjectType>,
         inputs: impl IntoIterator<Item = types::PublicAssociationMultiArchive>,
         options: crate::BulkOptions,
-    ) -> impl futures_core::Stream<
-        Item = crate::BulkOutcome<
-            types::PublicAssociationMultiArchive,
-            serde_json::Map<String, serde_json::Value>,
+    ) -> crate::Items<
+        impl futures_core::Stream<
+            Item = crate::BulkOutcome<
+                types::PublicAssociationMultiArchive,
+                serde_json::Map<String, serde_json::Value>,
+            >,
         >,
     > {
         let from_object_type: crate::ObjectType = from_object_type.into();
         let to_object_type: crate::ObjectType = to_object_type.into();
-        crate::bulk::chunks(
-            inputs,
-            None,
-            options,
-            &CONTEXT,
-            move |inputs: Vec<types::PublicAssociationMultiArchive>| {
-                let call = Self::batch_archive_call(
-                    &from_object_type,
-                    &to_object_type,
-                    &types::BatchInputPublicAssociationMultiArchive {
-                        inputs,
-                    },
-                );
-                async move {
-                    let answer = self.transport.send(call?).await?;
-                    Ok(
-                        match answer
-                            .json_or_empty::<
-                                crate::bulk::Answer<
-                                    serde_json::Map<String, serde_json::Value>,
-                                >,
-                            >()?
-                            .into_inner()
-                        {
-                            Some(answer) => crate::bulk::Reply::acknowledged(answer),
-                            None => crate::bulk::Reply::empty(),
+        crate::Items::new(
+            crate::bulk::chunks(
+                inputs,
+                None,
+                options,
+                &CONTEXT,
+                move |inputs: Vec<types::PublicAssociationMultiArchive>| {
+                    let call = Self::batch_archive_call(
+                        &from_object_type,
+                        &to_object_type,
+                        &types::BatchInputPublicAssociationMultiArchive {
+                            inputs,
                         },
-                    )
-                }
-            },
+                    );
+                    async move {
+                        let answer = self.transport.send(call?).await?;
+                        Ok(
+                            match answer
+                                .json_or_empty::<
+                                    crate::bulk::Answer<
+                                        serde_json::Map<String, serde_json::Value>,
+                                    >,
+                                >()?
+                                .into_inner()
+                            {
+                                Some(answer) => crate::bulk::Reply::acknowledged(answer),
+                                None => crate::bulk::Reply::empty(),
+                            },
+                        )
+                    }
+                },
+            ),
         )
     }
 
@@ -1417,44 +1435,48 @@ impl Client {
         to_object_type: impl Into<crate::ObjectType>,
         inputs: impl IntoIterator<Item = types::PublicAssociationMultiPost>,
         options: crate::BulkOptions,
-    ) -> impl futures_core::Stream<
-        Item = crate::BulkOutcome<
-            types::PublicAssociationMultiPost,
-            serde_json::Map<String, serde_json::Value>,
+    ) -> crate::Items<
+        impl futures_core::Stream<
+            Item = crate::BulkOutcome<
+                types::PublicAssociationMultiPost,
+                serde_json::Map<String, serde_json::Value>,
+            >,
         >,
     > {
         let from_object_type: crate::ObjectType = from_object_type.into();
         let to_object_type: crate::ObjectType = to_object_type.into();
-        crate::bulk::chunks(
-            inputs,
-            None,
-            options,
-            &CONTEXT,
-            move |inputs: Vec<types::PublicAssociationMultiPost>| {
-                let call = Self::batch_archive_labels_call(
-                    &from_object_type,
-                    &to_object_type,
-                    &types::BatchInputPublicAssociationMultiPost {
-                        inputs,
-                    },
-                );
-                async move {
-                    let answer = self.transport.send(call?).await?;
-                    Ok(
-                        match answer
-                            .json_or_empty::<
-                                crate::bulk::Answer<
-                                    serde_json::Map<String, serde_json::Value>,
-                                >,
-                            >()?
-                            .into_inner()
-                        {
-                            Some(answer) => crate::bulk::Reply::acknowledged(answer),
-                            None => crate::bulk::Reply::empty(),
+        crate::Items::new(
+            crate::bulk::chunks(
+                inputs,
+                None,
+                options,
+                &CONTEXT,
+                move |inputs: Vec<types::PublicAssociationMultiPost>| {
+                    let call = Self::batch_archive_labels_call(
+                        &from_object_type,
+                        &to_object_type,
+                        &types::BatchInputPublicAssociationMultiPost {
+                            inputs,
                         },
-                    )
-                }
-            },
+                    );
+                    async move {
+                        let answer = self.transport.send(call?).await?;
+                        Ok(
+                            match answer
+                                .json_or_empty::<
+                                    crate::bulk::Answer<
+                                        serde_json::Map<String, serde_json::Value>,
+                                    >,
+                                >()?
+                                .into_inner()
+                            {
+                                Some(answer) => crate::bulk::Reply::acknowledged(answer),
+                                None => crate::bulk::Reply::empty(),
+                            },
+                        )
+                    }
+                },
+            ),
         )
     }
 
@@ -1500,43 +1522,47 @@ impl Client {
             Item = types::PublicAssociationDefinitionConfigurationCreateRequest,
         >,
         options: crate::BulkOptions,
-    ) -> impl futures_core::Stream<
-        Item = crate::BulkOutcome<
-            types::PublicAssociationDefinitionConfigurationCreateRequest,
-            types::PublicAssociationDefinitionUserConfiguration,
+    ) -> crate::Items<
+        impl futures_core::Stream<
+            Item = crate::BulkOutcome<
+                types::PublicAssociationDefinitionConfigurationCreateRequest,
+                types::PublicAssociationDefinitionUserConfiguration,
+            >,
         >,
     > {
         let from_object_type: crate::ObjectType = from_object_type.into();
         let to_object_type: crate::ObjectType = to_object_type.into();
-        crate::bulk::chunks(
-            inputs,
-            None,
-            options,
-            &CONTEXT,
-            move |
-                inputs: Vec<
-                    types::PublicAssociationDefinitionConfigurationCreateRequest,
-                >|
-            {
-                let call = Self::batch_create_limits_call(
-                    &from_object_type,
-                    &to_object_type,
-                    &types::BatchInputPublicAssociationDefinitionConfigurationCreateRequest {
-                        inputs,
-                    },
-                );
-                async move {
-                    let answer = self.transport.send(call?).await?;
-                    let answer = answer
-                        .json::<
-                            crate::bulk::Answer<
-                                types::PublicAssociationDefinitionUserConfiguration,
-                            >,
-                        >()?
-                        .into_inner();
-                    Ok(crate::bulk::Reply::acknowledged(answer))
-                }
-            },
+        crate::Items::new(
+            crate::bulk::chunks(
+                inputs,
+                None,
+                options,
+                &CONTEXT,
+                move |
+                    inputs: Vec<
+                        types::PublicAssociationDefinitionConfigurationCreateRequest,
+                    >|
+                {
+                    let call = Self::batch_create_limits_call(
+                        &from_object_type,
+                        &to_object_type,
+                        &types::BatchInputPublicAssociationDefinitionConfigurationCreateRequest {
+                            inputs,
+                        },
+                    );
+                    async move {
+                        let answer = self.transport.send(call?).await?;
+                        let answer = answer
+                            .json::<
+                                crate::bulk::Answer<
+                                    types::PublicAssociationDefinitionUserConfiguration,
+                                >,
+                            >()?
+                            .into_inner();
+                        Ok(crate::bulk::Reply::acknowledged(answer))
+                    }
+                },
+            ),
         )
     }
 
@@ -1582,43 +1608,47 @@ impl Client {
             Item = types::PublicAssociationDefinitionConfigurationUpdateRequest,
         >,
         options: crate::BulkOptions,
-    ) -> impl futures_core::Stream<
-        Item = crate::BulkOutcome<
-            types::PublicAssociationDefinitionConfigurationUpdateRequest,
-            types::PublicAssociationDefinitionConfigurationUpdateResult,
+    ) -> crate::Items<
+        impl futures_core::Stream<
+            Item = crate::BulkOutcome<
+                types::PublicAssociationDefinitionConfigurationUpdateRequest,
+                types::PublicAssociationDefinitionConfigurationUpdateResult,
+            >,
         >,
     > {
         let from_object_type: crate::ObjectType = from_object_type.into();
         let to_object_type: crate::ObjectType = to_object_type.into();
-        crate::bulk::chunks(
-            inputs,
-            None,
-            options,
-            &CONTEXT,
-            move |
-                inputs: Vec<
-                    types::PublicAssociationDefinitionConfigurationUpdateRequest,
-                >|
-            {
-                let call = Self::batch_update_limits_call(
-                    &from_object_type,
-                    &to_object_type,
-                    &types::BatchInputPublicAssociationDefinitionConfigurationUpdateRequest {
-                        inputs,
-                    },
-                );
-                async move {
-                    let answer = self.transport.send(call?).await?;
-                    let answer = answer
-                        .json::<
-                            crate::bulk::Answer<
-                                types::PublicAssociationDefinitionConfigurationUpdateResult,
-                            >,
-                        >()?
-                        .into_inner();
-                    Ok(crate::bulk::Reply::acknowledged(answer))
-                }
-            },
+        crate::Items::new(
+            crate::bulk::chunks(
+                inputs,
+                None,
+                options,
+                &CONTEXT,
+                move |
+                    inputs: Vec<
+                        types::PublicAssociationDefinitionConfigurationUpdateRequest,
+                    >|
+                {
+                    let call = Self::batch_update_limits_call(
+                        &from_object_type,
+                        &to_object_type,
+                        &types::BatchInputPublicAssociationDefinitionConfigurationUpdateRequest {
+                            inputs,
+                        },
+                    );
+                    async move {
+                        let answer = self.transport.send(call?).await?;
+                        let answer = answer
+                            .json::<
+                                crate::bulk::Answer<
+                                    types::PublicAssociationDefinitionConfigurationUpdateResult,
+                                >,
+                            >()?
+                            .into_inner();
+                        Ok(crate::bulk::Reply::acknowledged(answer))
+                    }
+                },
+            ),
         )
     }
 
@@ -1660,44 +1690,48 @@ impl Client {
         to_object_type: impl Into<crate::ObjectType>,
         inputs: impl IntoIterator<Item = types::PublicAssociationSpec>,
         options: crate::BulkOptions,
-    ) -> impl futures_core::Stream<
-        Item = crate::BulkOutcome<
-            types::PublicAssociationSpec,
-            serde_json::Map<String, serde_json::Value>,
+    ) -> crate::Items<
+        impl futures_core::Stream<
+            Item = crate::BulkOutcome<
+                types::PublicAssociationSpec,
+                serde_json::Map<String, serde_json::Value>,
+            >,
         >,
     > {
         let from_object_type: crate::ObjectType = from_object_type.into();
         let to_object_type: crate::ObjectType = to_object_type.into();
-        crate::bulk::chunks(
-            inputs,
-            None,
-            options,
-            &CONTEXT,
-            move |inputs: Vec<types::PublicAssociationSpec>| {
-                let call = Self::batch_purge_limits_call(
-                    &from_object_type,
-                    &to_object_type,
-                    &types::BatchInputPublicAssociationSpec {
-                        inputs,
-                    },
-                );
-                async move {
-                    let answer = self.transport.send(call?).await?;
-                    Ok(
-                        match answer
-                            .json_or_empty::<
-                                crate::bulk::Answer<
-                                    serde_json::Map<String, serde_json::Value>,
-                                >,
-                            >()?
-                            .into_inner()
-                        {
-                            Some(answer) => crate::bulk::Reply::acknowledged(answer),
-                            None => crate::bulk::Reply::empty(),
+        crate::Items::new(
+            crate::bulk::chunks(
+                inputs,
+                None,
+                options,
+                &CONTEXT,
+                move |inputs: Vec<types::PublicAssociationSpec>| {
+                    let call = Self::batch_purge_limits_call(
+                        &from_object_type,
+                        &to_object_type,
+                        &types::BatchInputPublicAssociationSpec {
+                            inputs,
                         },
-                    )
-                }
-            },
+                    );
+                    async move {
+                        let answer = self.transport.send(call?).await?;
+                        Ok(
+                            match answer
+                                .json_or_empty::<
+                                    crate::bulk::Answer<
+                                        serde_json::Map<String, serde_json::Value>,
+                                    >,
+                                >()?
+                                .into_inner()
+                            {
+                                Some(answer) => crate::bulk::Reply::acknowledged(answer),
+                                None => crate::bulk::Reply::empty(),
+                            },
+                        )
+                    }
+                },
+            ),
         )
     }
 

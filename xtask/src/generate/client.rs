@@ -957,13 +957,13 @@ fn batch_chunks(signature: &TokenStream, op: &Operation) -> TokenStream {
         #doc
         #signature {
             #converted
-            crate::bulk::chunks(inputs, #cap, options, &CONTEXT, move |inputs: Vec<#item>| {
+            crate::Items::new(crate::bulk::chunks(inputs, #cap, options, &CONTEXT, move |inputs: Vec<#item>| {
                 let call = #request;
                 async move {
                     let answer = self.transport.send(call?).await?;
                     #reply
                 }
-            })
+            }))
         }
     }
 }
@@ -1138,11 +1138,9 @@ fn pages_method(
          {allow}\
          # use hubspot_associations::{module}::Client;\n\
          # async fn run(client: &Client) -> Result<(), hubspot_associations::Error> {{\n\
-         use futures_util::TryStreamExt;\n\
          use hubspot_associations::{module}::{query};\n\n\
-         let items = client.{name}({args});\n\
-         let mut items = std::pin::pin!(items);\n\
-         while let Some(item) = items.try_next().await? {{\n\
+         let mut items = client.{name}({args});\n\
+         while let Some(item) = items.next().await.transpose()? {{\n\
          \x20   println!(\"{{item:?}}\");\n\
          }}\n\
          # Ok(())\n\
@@ -1159,7 +1157,7 @@ fn pages_method(
         #signature {
             #converted
             let start = query.#cursor_field.clone();
-            crate::pagination::pages(#id, start, move |cursor: Option<String>| {
+            crate::Items::new(crate::pagination::pages(#id, start, move |cursor: Option<String>| {
                 #copies
                 let query = #query_name { #cursor_field: cursor, ..query.clone() };
                 async move {
@@ -1167,7 +1165,7 @@ fn pages_method(
                     let next = page.paging.and_then(|paging| paging.next).map(|next| next.after);
                     Ok((page.results, next))
                 }
-            })
+            }))
         }
     }
 }

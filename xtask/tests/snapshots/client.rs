@@ -178,12 +178,10 @@ impl Client {
     /// ```no_run
     /// # use hubspot_associations::v2030_03::Client;
     /// # async fn run(client: &Client) -> Result<(), hubspot_associations::Error> {
-    /// use futures_util::TryStreamExt;
     /// use hubspot_associations::v2030_03::ListQuery;
     ///
-    /// let items = client.list_stream("contacts", "29851", "companies", ListQuery::default());
-    /// let mut items = std::pin::pin!(items);
-    /// while let Some(item) = items.try_next().await? {
+    /// let mut items = client.list_stream("contacts", "29851", "companies", ListQuery::default());
+    /// while let Some(item) = items.next().await.transpose()? {
     ///     println!("{item:?}");
     /// }
     /// # Ok(())
@@ -195,34 +193,38 @@ impl Client {
         object_id: impl Into<crate::ObjectId>,
         to_object_type: impl Into<crate::ObjectType>,
         query: ListQuery,
-    ) -> impl futures_core::Stream<Item = Result<types::Associated, Error>> {
+    ) -> crate::Items<
+        impl futures_core::Stream<Item = Result<types::Associated, Error>>,
+    > {
         let object_type: crate::ObjectType = object_type.into();
         let object_id: crate::ObjectId = object_id.into();
         let to_object_type: crate::ObjectType = to_object_type.into();
         let start = query.after.clone();
-        crate::pagination::pages(
-            "list",
-            start,
-            move |cursor: Option<String>| {
-                let object_type = object_type.clone();
-                let object_id = object_id.clone();
-                let to_object_type = to_object_type.clone();
-                let query = ListQuery {
-                    after: cursor,
-                    ..query.clone()
-                };
-                async move {
-                    let page = self
-                        .list(object_type, object_id, to_object_type, query)
-                        .await?
-                        .into_inner();
-                    let next = page
-                        .paging
-                        .and_then(|paging| paging.next)
-                        .map(|next| next.after);
-                    Ok((page.results, next))
-                }
-            },
+        crate::Items::new(
+            crate::pagination::pages(
+                "list",
+                start,
+                move |cursor: Option<String>| {
+                    let object_type = object_type.clone();
+                    let object_id = object_id.clone();
+                    let to_object_type = to_object_type.clone();
+                    let query = ListQuery {
+                        after: cursor,
+                        ..query.clone()
+                    };
+                    async move {
+                        let page = self
+                            .list(object_type, object_id, to_object_type, query)
+                            .await?
+                            .into_inner();
+                        let next = page
+                            .paging
+                            .and_then(|paging| paging.next)
+                            .map(|next| next.after);
+                        Ok((page.results, next))
+                    }
+                },
+            ),
         )
     }
 
@@ -260,28 +262,32 @@ impl Client {
         to_object_type: impl Into<crate::ObjectType>,
         inputs: impl IntoIterator<Item = types::Pair>,
         options: crate::BulkOptions,
-    ) -> impl futures_core::Stream<Item = crate::BulkOutcome<types::Pair, types::Pair>> {
+    ) -> crate::Items<
+        impl futures_core::Stream<Item = crate::BulkOutcome<types::Pair, types::Pair>>,
+    > {
         let from_object_type: crate::ObjectType = from_object_type.into();
         let to_object_type: crate::ObjectType = to_object_type.into();
-        crate::bulk::chunks(
-            inputs,
-            Some(100),
-            options,
-            &CONTEXT,
-            move |inputs: Vec<types::Pair>| {
-                let call = Self::batch_create_call(
-                    &from_object_type,
-                    &to_object_type,
-                    &types::BatchInput { inputs },
-                );
-                async move {
-                    let answer = self.transport.send(call?).await?;
-                    let answer = answer
-                        .json::<crate::bulk::Answer<types::Pair>>()?
-                        .into_inner();
-                    Ok(crate::bulk::Reply::acknowledged(answer))
-                }
-            },
+        crate::Items::new(
+            crate::bulk::chunks(
+                inputs,
+                Some(100),
+                options,
+                &CONTEXT,
+                move |inputs: Vec<types::Pair>| {
+                    let call = Self::batch_create_call(
+                        &from_object_type,
+                        &to_object_type,
+                        &types::BatchInput { inputs },
+                    );
+                    async move {
+                        let answer = self.transport.send(call?).await?;
+                        let answer = answer
+                            .json::<crate::bulk::Answer<types::Pair>>()?
+                            .into_inner();
+                        Ok(crate::bulk::Reply::acknowledged(answer))
+                    }
+                },
+            ),
         )
     }
 
