@@ -23,7 +23,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .batch_create_default(ObjectType::CONTACTS, ObjectType::COMPANIES, &pairs)
         .await?;
 
-    let contacts: Vec<ObjectId> = (1..=3u64).map(ObjectId::from).collect();
+    // Any iterator of ids: numbers, strings or `ObjectId`s.
+    let contacts = 1..=3u64;
     let read = client
         .batch_read_all(
             ObjectType::CONTACTS,

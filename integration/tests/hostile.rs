@@ -116,7 +116,7 @@ async fn a_repeated_cursor_ends_a_paged_read() {
             let read = client.batch_read_all(
                 ObjectType::CONTACTS,
                 ObjectType::COMPANIES,
-                vec![1u64.into()],
+                [1u64],
                 hubspot_associations::BulkOptions::default(),
             );
             let read = tokio::time::timeout(Duration::from_secs(10), read)

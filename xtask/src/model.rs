@@ -1160,9 +1160,12 @@ fn methods(operations: &[Operation]) -> Vec<Method> {
             .collect();
         let options = Arg::new("options", RustType::Runtime(Runtime::BulkOptions));
         if let Some(to_item) = &bulk.paged_read {
+            // Any iterator of anything that makes an id, like the other `*_all` methods.
             fixed.push(Arg::new(
                 "ids",
-                RustType::Vec(Box::new(RustType::Runtime(Runtime::ObjectId))),
+                RustType::ImplIntoIterator(Box::new(RustType::ImplInto(Box::new(
+                    RustType::Runtime(Runtime::ObjectId),
+                )))),
             ));
             fixed.push(options);
             methods.push(Method {

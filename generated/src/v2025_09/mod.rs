@@ -1291,7 +1291,7 @@ impl Client {
         &self,
         from_object_type: impl Into<crate::ObjectType>,
         to_object_type: impl Into<crate::ObjectType>,
-        ids: Vec<crate::ObjectId>,
+        ids: impl IntoIterator<Item = impl Into<crate::ObjectId>>,
         options: crate::BulkOptions,
     ) -> crate::BulkOutcome<
         crate::ObjectId,
@@ -1304,6 +1304,7 @@ impl Client {
             items: result.to,
             next: result.paging.and_then(|paging| paging.next).map(|next| next.after),
         };
+        let ids = ids.into_iter().map(Into::into).collect();
         crate::bulk::read_all(
                 "batch_read",
                 ids,

@@ -879,6 +879,7 @@ fn read_all(signature: &TokenStream, op: &Operation) -> TokenStream {
                 items: result.#to,
                 next: result.#paging.and_then(|paging| paging.next).map(|next| next.after),
             };
+            let ids = ids.into_iter().map(Into::into).collect();
             crate::bulk::read_all(#id, ids, #cap, options, &CONTEXT, page, move |inputs: Vec<crate::bulk::ReadInput>| {
                 let inputs = inputs
                     .into_iter()
