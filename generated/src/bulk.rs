@@ -219,13 +219,39 @@ pub struct Succeeded<I, R> {
     pub result: Option<R>,
 }
 
-/// An input that failed, and why.
+/// An input that failed, and why. It prints as the records it names and the reason:
+/// `29851 -> 5790939450 (type 279): rejected: VALIDATION_ERROR: ...`.
 #[derive(Clone, Debug)]
 pub struct Failed<I> {
     /// The input.
     pub input: I,
     /// Why.
     pub failure: InputFailure,
+    /// The records the input names, for messages.
+    records: String,
+}
+
+/// An input that failed, with the records it names for its messages.
+fn failed_input<I: Keyed>(input: I, failure: InputFailure) -> Failed<I> {
+    let records = input.keys().to_string();
+    Failed {
+        input,
+        failure,
+        records,
+    }
+}
+
+impl<I> Failed<I> {
+    /// The records the input names, as text: `29851 -> 5790939450 (type 279)`.
+    pub fn records(&self) -> &str {
+        &self.records
+    }
+}
+
+impl<I> fmt::Display for Failed<I> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.records, self.failure)
+    }
 }
 
 /// What happened to every input of a bulk operation.
@@ -261,18 +287,16 @@ impl<I, R> BulkOutcome<I, R> {
     pub fn is_complete(&self) -> bool {
         self.failed.is_empty()
     }
+}
 
-    fn fail_all(inputs: Vec<I>, failure: &InputFailure) -> Self {
-        Self {
-            failed: inputs
-                .into_iter()
-                .map(|input| Failed {
-                    input,
-                    failure: failure.clone(),
-                })
-                .collect(),
-            ..Self::default()
-        }
+/// Every input failed, for the same reason.
+fn fail_all<I: Keyed, R>(inputs: Vec<I>, failure: &InputFailure) -> BulkOutcome<I, R> {
+    BulkOutcome {
+        failed: inputs
+            .into_iter()
+            .map(|input| failed_input(input, failure.clone()))
+            .collect(),
+        ..BulkOutcome::default()
     }
 }
 
@@ -318,6 +342,23 @@ impl Keys {
     fn pair(&self) -> Option<(&str, &str)> {
         let from = self.from.first()?;
         Some((from, self.to.first().map_or("", String::as_str)))
+    }
+}
+
+impl fmt::Display for Keys {
+    /// `29851 -> 5790939450 (type 279)`: the records it starts from, leads to, and the types.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.from.is_empty() && self.to.is_empty() && self.other.is_empty() {
+            return f.write_str("an input naming no record");
+        }
+        f.write_str(&self.from.join(", "))?;
+        if !self.to.is_empty() {
+            write!(f, " -> {}", self.to.join(", "))?;
+        }
+        if !self.other.is_empty() {
+            write!(f, " (type {})", self.other.join(", "))?;
+        }
+        Ok(())
     }
 }
 
@@ -531,10 +572,9 @@ fn attribute<I: Keyed, R: Clone>(
     let mut outcome = BulkOutcome::default();
     for (input, key) in inputs.into_iter().zip(&keys) {
         if let Some(error) = errors.iter().find(|error| named_by(key, error)) {
-            outcome.failed.push(Failed {
-                input,
-                failure: InputFailure::Rejected(error.clone()),
-            });
+            outcome
+                .failed
+                .push(failed_input(input, InputFailure::Rejected(error.clone())));
             continue;
         }
         let confirmable = reply.keyed && key.pair().is_some();
@@ -544,14 +584,10 @@ fn attribute<I: Keyed, R: Clone>(
                 input,
                 result: Some(result.clone()),
             }),
-            (None, Some(failure)) => outcome.failed.push(Failed {
-                input,
-                failure: failure.clone(),
-            }),
-            (None, None) if confirmable => outcome.failed.push(Failed {
-                input,
-                failure: InputFailure::Unconfirmed,
-            }),
+            (None, Some(failure)) => outcome.failed.push(failed_input(input, failure.clone())),
+            (None, None) if confirmable => outcome
+                .failed
+                .push(failed_input(input, InputFailure::Unconfirmed)),
             (None, None) => outcome.succeeded.push(Succeeded {
                 input,
                 result: None,
@@ -648,10 +684,7 @@ where
 {
     let mut outcome = BulkOutcome::default();
     let fail = |outcome: &mut BulkOutcome<I, R>, part: Vec<I>, error: Error| {
-        outcome.merge(BulkOutcome::fail_all(
-            part,
-            &InputFailure::Request(Arc::new(error)),
-        ));
+        outcome.merge(fail_all(part, &InputFailure::Request(Arc::new(error))));
     };
     let mut pending = vec![Part::Send(inputs)];
     while let Some(next) = pending.pop() {
@@ -680,7 +713,7 @@ where
                 .into_iter()
                 .partition(|input| names(named, &input.keys(), context));
             if !rejected.is_empty() {
-                outcome.merge(BulkOutcome::fail_all(
+                outcome.merge(fail_all(
                     rejected,
                     &InputFailure::Rejected(InputError::from(api.as_ref())),
                 ));
@@ -787,6 +820,12 @@ pub(crate) struct ReadInput {
     pub after: Option<String>,
 }
 
+impl Keyed for ObjectId {
+    fn keys(&self) -> Keys {
+        Keys::default().from([self])
+    }
+}
+
 impl Keyed for ReadInput {
     fn keys(&self) -> Keys {
         Keys::default().from([&self.id])
@@ -851,10 +890,9 @@ where
             outcome.requests += round.requests;
             for failure in round.failed {
                 failed.insert(failure.input.id.clone());
-                outcome.failed.push(Failed {
-                    input: failure.input.id,
-                    failure: failure.failure,
-                });
+                outcome
+                    .failed
+                    .push(failed_input(failure.input.id, failure.failure));
             }
             for success in round.succeeded {
                 let Some(page) = success.result else { continue };
@@ -876,13 +914,11 @@ where
                 };
                 if let Some(message) = endless {
                     failed.insert(page.id.clone());
-                    outcome.failed.push(Failed {
-                        input: page.id,
-                        failure: InputFailure::Request(Arc::new(Error::InvalidResponse {
-                            operation,
-                            message,
-                        })),
-                    });
+                    let failure = InputFailure::Request(Arc::new(Error::InvalidResponse {
+                        operation,
+                        message,
+                    }));
+                    outcome.failed.push(failed_input(page.id, failure));
                     continue;
                 }
                 seen.insert(next.clone());
@@ -908,6 +944,21 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_failed_input_prints_the_records_it_names_and_why() {
+        let failed = failed_input(ObjectId::from("29851"), InputFailure::Unconfirmed);
+        assert_eq!(
+            failed.to_string(),
+            "29851: neither confirmed nor named in an error"
+        );
+        let keys = Keys::default()
+            .from([&ObjectId::from("1")])
+            .to([&ObjectId::from("2"), &ObjectId::from("3")])
+            .other([279]);
+        assert_eq!(keys.to_string(), "1 -> 2, 3 (type 279)");
+        assert_eq!(Keys::default().to_string(), "an input naming no record");
+    }
     use serde_json::json;
 
     #[test]
