@@ -467,11 +467,10 @@ impl FakeHubSpot {
     /// Adds associations directly, as if they had been created earlier.
     pub fn seed(&self, associations: impl IntoIterator<Item = Association>) {
         let mut inner = self.shared.lock();
-        for association in associations {
-            inner.store.add(association);
-        }
         // Seeds are what the account held before: no webhooks for them.
-        inner.store.take_changes();
+        for association in associations {
+            inner.store.seed(association);
+        }
     }
 }
 

@@ -14,8 +14,9 @@ use tokio::time::Instant;
 
 use crate::{Fault, Shared};
 
-/// One OAuth app installed on the fake's account.
-#[derive(Clone, Debug)]
+/// One OAuth app installed on the fake's account. Its `Debug` hides the secret and the
+/// refresh token, as a test's logs may be shared.
+#[derive(Clone)]
 pub struct OAuthConfig {
     /// The app's client id.
     pub client_id: String,
@@ -27,6 +28,18 @@ pub struct OAuthConfig {
     pub token_lifetime: Duration,
     /// Whether each refresh hands out a new refresh token and retires the one it was given.
     pub rotate_refresh_tokens: bool,
+}
+
+impl std::fmt::Debug for OAuthConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OAuthConfig")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"<redacted>")
+            .field("refresh_token", &"<redacted>")
+            .field("token_lifetime", &self.token_lifetime)
+            .field("rotate_refresh_tokens", &self.rotate_refresh_tokens)
+            .finish()
+    }
 }
 
 /// A call refused for its token: HubSpot's 401, and whether the token had expired (else it

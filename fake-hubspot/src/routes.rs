@@ -1019,4 +1019,28 @@ mod tests {
             "handlers for operations no version has (renamed in a spec?): {orphans:?}; the operations: {names:?}"
         );
     }
+
+    /// A version without a handled operation its previous version has must say it dropped
+    /// it: else the operation was renamed there, and would answer with its example instead of
+    /// the state.
+    #[test]
+    fn a_version_lacks_a_handled_operation_only_where_it_declares_it_removed() {
+        let has = |version: &ApiVersion, name: &str| {
+            version.operations().iter().any(|op| op.name == name)
+        };
+        for pair in ApiVersion::ALL.windows(2) {
+            let (previous, version) = (&pair[0], &pair[1]);
+            for (name, _) in STATEFUL {
+                if has(previous, name) && !has(version, name) {
+                    assert!(
+                        version
+                            .removed_operations()
+                            .iter()
+                            .any(|removal| removal.name == *name),
+                        "{version:?} lacks `{name}`, which {previous:?} has, and does not declare it removed: renamed?"
+                    );
+                }
+            }
+        }
+    }
 }

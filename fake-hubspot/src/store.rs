@@ -55,6 +55,8 @@ pub struct Change {
     pub association: Association,
     /// Whether it was removed (else created).
     pub removed: bool,
+    /// When.
+    pub at: std::time::SystemTime,
 }
 
 /// Everything the fake holds.
@@ -103,6 +105,7 @@ impl Store {
             changes.push(Change {
                 association,
                 removed,
+                at: std::time::SystemTime::now(),
             });
         }
     }
@@ -117,6 +120,13 @@ impl Store {
             type_id,
         };
         self.changed(association, true);
+    }
+
+    /// Adds an association as if it had been there before: counted, but not a change.
+    pub fn seed(&mut self, association: Association) {
+        let changes = self.changes.take();
+        self.add(association);
+        self.changes = changes;
     }
 
     /// Adds an association, counting how often it was created.

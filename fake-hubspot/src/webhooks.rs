@@ -18,14 +18,21 @@ use crate::store::{Association, Change, TypeId};
 
 /// The most events HubSpot puts in one request.
 pub const MAX_EVENTS_PER_REQUEST: usize = 100;
-/// The objects with a subscription type of their own (`contact.associationChange`); the
-/// others' changes come as `object.associationChange`.
+/// The objects with a subscription type of their own (`contact.associationChange`).
 const PER_OBJECT_SUBSCRIPTIONS: [&str; 5] = ["contact", "company", "deal", "ticket", "line_item"];
+/// The objects whose changes with each other the per-object form names, and the one other
+/// pair it names (`DEAL_TO_LINE_ITEM`, `LINE_ITEM_TO_DEAL`): HubSpot documents 18
+/// `associationType`s. Other pairs, and labels (which the per-object form cannot tell apart),
+/// come as `object.associationChange`.
+const PER_OBJECT_CORE: [&str; 4] = ["contact", "company", "deal", "ticket"];
 /// The longest wait between two attempts.
 const MAX_RETRY_DELAY: Duration = Duration::from_secs(3 * 60 * 60);
 
 /// Where and how the fake sends webhooks.
-#[derive(Clone, Debug)]
+///
+/// Delivery runs on tokio's timers (the timeout, the waits between attempts): with webhooks,
+/// give the fake a runtime whose clock is not paused.
+#[derive(Clone)]
 pub struct WebhookConfig {
     /// The receiver's URL, as an app's webhook settings give it.
     pub url: String,
@@ -43,6 +50,21 @@ pub struct WebhookConfig {
     pub max_retries: u32,
     /// The most requests in flight at once (10 at HubSpot).
     pub concurrency: usize,
+}
+
+impl std::fmt::Debug for WebhookConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebhookConfig")
+            .field("url", &self.url)
+            .field("client_secret", &"<redacted>")
+            .field("app_id", &self.app_id)
+            .field("portal_id", &self.portal_id)
+            .field("timeout", &self.timeout)
+            .field("retry_delay", &self.retry_delay)
+            .field("max_retries", &self.max_retries)
+            .field("concurrency", &self.concurrency)
+            .finish()
+    }
 }
 
 impl WebhookConfig {
@@ -107,14 +129,11 @@ async fn deliver(
         while !queued.is_empty() {
             let take = queued.len().min(MAX_EVENTS_PER_REQUEST);
             let batch: Vec<Value> = queued.drain(..take).collect();
-            let Ok(slot) = slots.clone().acquire_owned().await else {
-                return;
-            };
             while in_flight.try_join_next().is_some() {}
             let (config, client, shared) = (config.clone(), client.clone(), shared.clone());
+            let slots = slots.clone();
             in_flight.spawn(async move {
-                send_with_retries(&config, &client, &shared, batch).await;
-                drop(slot);
+                send_with_retries(&config, &client, &shared, &slots, batch).await;
             });
         }
     }
@@ -125,6 +144,7 @@ async fn send_with_retries(
     config: &WebhookConfig,
     client: &reqwest::Client,
     shared: &Shared,
+    slots: &Semaphore,
     mut events: Vec<Value>,
 ) {
     let count = events.len() as u64;
@@ -132,6 +152,11 @@ async fn send_with_retries(
         for event in &mut events {
             event["attemptNumber"] = json!(attempt);
         }
+        // A slot per attempt, not held while waiting to retry, so that one failing request
+        // does not hold up the others.
+        let Ok(slot) = slots.acquire().await else {
+            return;
+        };
         let body = Value::Array(events.clone()).to_string();
         let timestamp = millis(SystemTime::now()).to_string();
         let signature = sign_v3(
@@ -152,6 +177,7 @@ async fn send_with_retries(
             .await;
         let taken = sent.is_ok_and(|answer| answer.status().is_success());
         shared.webhook_attempted(taken, count, attempt == config.max_retries);
+        drop(slot);
         if taken {
             return;
         }
@@ -180,7 +206,7 @@ fn events(config: &WebhookConfig, change: &Change) -> [Value; 2] {
         to_id: a.from_id,
         type_id: inverse_type(a),
     };
-    let occurred_at = millis(SystemTime::now());
+    let occurred_at = millis(change.at);
     [a, &reverse].map(|side| event(config, side, change.removed, occurred_at))
 }
 
@@ -193,7 +219,7 @@ fn inverse_type(association: &Association) -> TypeId {
     if default(from, to).is_some_and(|kind| kind.id == association.type_id) {
         return default(to, from).map_or(association.type_id, |kind| kind.id);
     }
-    if hubspot_defined(association.type_id).is_some_and(is_primary) {
+    if primary_type(association) {
         return primary_between(to, from).map_or(association.type_id, |kind| kind.id);
     }
     association.type_id
@@ -201,6 +227,17 @@ fn inverse_type(association: &Association) -> TypeId {
 
 fn hubspot_defined(type_id: TypeId) -> Option<AssociationType> {
     association_types::by_id(type_id)
+}
+
+/// Whether the association's type is a primary type HubSpot defines between its objects.
+fn primary_type(association: &Association) -> bool {
+    let objects = (
+        association_types::object(&association.from_type),
+        association_types::object(&association.to_type),
+    );
+    hubspot_defined(association.type_id)
+        .filter(|kind| objects == (Some(kind.from), Some(kind.to)))
+        .is_some_and(is_primary)
 }
 
 fn is_primary(kind: AssociationType) -> bool {
@@ -226,7 +263,7 @@ fn primary_between(from: &str, to: &str) -> Option<AssociationType> {
 fn event(config: &WebhookConfig, side: &Association, removed: bool, occurred_at: u64) -> Value {
     let from = association_types::object(&side.from_type);
     let to = association_types::object(&side.to_type);
-    let primary = hubspot_defined(side.type_id).is_some_and(is_primary);
+    let primary = primary_type(side);
     let mut event = json!({
         "portalId": config.portal_id,
         "appId": config.app_id,
@@ -239,10 +276,11 @@ fn event(config: &WebhookConfig, side: &Association, removed: bool, occurred_at:
         "associationRemoved": removed,
         "isPrimaryAssociation": primary,
     });
-    let per_object =
-        |object: Option<&'static str>| object.filter(|o| PER_OBJECT_SUBSCRIPTIONS.contains(o));
-    match (per_object(from), per_object(to)) {
-        (Some(from), Some(to)) => {
+    let default_or_primary = primary
+        || association_types::default_type(&side.from_type, &side.to_type)
+            .is_some_and(|kind| kind.id == side.type_id);
+    match (from, to) {
+        (Some(from), Some(to)) if default_or_primary && per_object(from, to) => {
             event["subscriptionType"] = json!(format!("{from}.associationChange"));
             event["subscriptionId"] = json!(subscription_id(from));
             event["associationType"] = json!(format!("{from}_TO_{to}").to_ascii_uppercase());
@@ -269,6 +307,12 @@ fn event(config: &WebhookConfig, side: &Association, removed: bool, occurred_at:
     event
 }
 
+/// Whether HubSpot's per-object form names changes between these objects.
+fn per_object(from: &str, to: &str) -> bool {
+    let core = |object| PER_OBJECT_CORE.contains(&object);
+    (core(from) && core(to)) || matches!((from, to), ("deal", "line_item") | ("line_item", "deal"))
+}
+
 /// A stable id for each subscription of the fake app.
 fn subscription_id(object: &str) -> u64 {
     1000 + PER_OBJECT_SUBSCRIPTIONS
@@ -291,6 +335,7 @@ mod tests {
                 type_id,
             },
             removed: false,
+            at: SystemTime::now(),
         }
     }
 

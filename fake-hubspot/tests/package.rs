@@ -1,6 +1,7 @@
-//! The fake as its users get it: packaged with the crate (`cargo package`), unpacked in a
-//! project outside this workspace, and the complete test of its README ("Testing your
-//! integration") run there with the README's own dependencies.
+//! The fake as its users get it: packaged with the crate by `cargo package`, which builds both
+//! from their packages (the crate stands in for crates.io through cargo's local overlay);
+//! unpacked in a project outside this workspace, where the complete test of its README
+//! ("Testing your integration") runs with the README's own dependencies.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -45,7 +46,6 @@ fn the_readmes_test_passes_against_the_packaged_crates() {
             "package",
             "--offline",
             "--allow-dirty",
-            "--no-verify",
             "-p",
             "hubspot-associations",
             "-p",

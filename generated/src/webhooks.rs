@@ -32,8 +32,9 @@
 //!
 //! - **v3** (`X-HubSpot-Signature-v3`, `X-HubSpot-Request-Timestamp`): base64 HMAC-SHA256 of
 //!   the method, the URI, the body and the timestamp. A request signed more than five minutes
-//!   ago, or further in the future than clocks disagree, is refused, so a request seen once
-//!   cannot be sent again later. This is the only version accepted by default.
+//!   ago, or further in the future than clocks disagree, is refused: a request seen once
+//!   verifies again only within those five minutes, and deduplication (below) covers them.
+//!   This is the only version accepted by default.
 //! - **v2** and **v1** (`X-HubSpot-Signature`, `X-HubSpot-Signature-Version`): hex SHA-256 of
 //!   the secret with the method, the URI and the body (v2) or the body alone (v1). Neither
 //!   has a timestamp: anyone who saw a request can send it again, and it verifies. They are

@@ -71,8 +71,11 @@ pub struct AssociationChange {
     /// Whether it is the primary association (creating a primary one creates the unlabelled
     /// one too, in an event of its own).
     pub primary: bool,
-    /// The association type id: sent by the generic form, and for the per-object form found
-    /// in HubSpot's table of its own types where the table has it.
+    /// The association type id. The generic form sends it. The per-object form sends only a
+    /// name (`CONTACT_TO_COMPANY`), which does not tell labels apart: for it this is the
+    /// HubSpot-defined type HubSpot's table gives that name (the unlabelled type, or with
+    /// `primary` the primary one), where the table has one. A program that keeps labels
+    /// subscribes to `object.associationChange`, whose id is HubSpot's own.
     pub association_type_id: Option<i32>,
     /// Who defined the association type, when sent (or, for the per-object form, when the
     /// type was found in HubSpot's table).
@@ -149,46 +152,50 @@ pub fn decode(body: &[u8], max_body: usize) -> Result<Events, BodyError> {
             max: max_body,
         });
     }
-    let items: Vec<Map<String, Value>> = serde_json::from_slice::<Vec<Value>>(body)
-        .map_err(|e| BodyError::NotAnArray {
-            reason: e.to_string(),
-        })?
-        .into_iter()
-        .map(|item| match item {
-            Value::Object(fields) => fields,
-            other => Map::from_iter([(String::new(), other)]),
-        })
-        .collect();
+    let items: Vec<Value> = serde_json::from_slice(body).map_err(|e| BodyError::NotAnArray {
+        reason: e.to_string(),
+    })?;
     let mut events = Events::default();
-    for (index, fields) in items.into_iter().enumerate() {
+    for (index, item) in items.into_iter().enumerate() {
+        let fields = match item {
+            Value::Object(fields) => fields,
+            other => {
+                events.undecodable.push(UndecodableEvent {
+                    index,
+                    reason: "not a JSON object".to_owned(),
+                    event: other,
+                });
+                continue;
+            }
+        };
         match decode_event(fields) {
             Ok(event) => events.events.push(event),
             Err((reason, fields)) => events.undecodable.push(UndecodableEvent {
                 index,
                 reason,
-                event: match fields.get("") {
-                    Some(not_an_object) if fields.len() == 1 => not_an_object.clone(),
-                    _ => Value::Object(fields),
-                },
+                event: Value::Object(fields),
             }),
         }
     }
     Ok(events)
 }
 
-/// The fields of one event, taken out as they are read; what is left over is kept.
+/// The fields of one event, read in place; the names read are noted, so that on success what
+/// is left over is kept, and on failure the event is kept whole.
 struct Fields {
     fields: Map<String, Value>,
+    read: Vec<&'static str>,
 }
 
 impl Fields {
-    fn take(&mut self, name: &str) -> Option<Value> {
-        self.fields.remove(name).filter(|value| !value.is_null())
+    fn get(&mut self, name: &'static str) -> Option<&Value> {
+        self.read.push(name);
+        self.fields.get(name).filter(|value| !value.is_null())
     }
 
     fn required<T>(
         &mut self,
-        name: &str,
+        name: &'static str,
         read: fn(&Value) -> Option<T>,
         expected: &str,
     ) -> Result<T, String> {
@@ -198,21 +205,25 @@ impl Fields {
 
     fn optional<T>(
         &mut self,
-        name: &str,
+        name: &'static str,
         read: fn(&Value) -> Option<T>,
         expected: &str,
     ) -> Result<Option<T>, String> {
-        match self.take(name) {
+        match self.get(name) {
             None => Ok(None),
-            Some(value) => match read(&value) {
+            Some(value) => match read(value) {
                 Some(read) => Ok(Some(read)),
-                None => {
-                    let reason = format!("`{name}` is {value}, not {expected}");
-                    self.fields.insert(name.to_owned(), value);
-                    Err(reason)
-                }
+                None => Err(format!("`{name}` is {value}, not {expected}")),
             },
         }
+    }
+
+    /// The fields not read.
+    fn rest(mut self) -> Map<String, Value> {
+        for name in &self.read {
+            self.fields.remove(*name);
+        }
+        self.fields
     }
 }
 
@@ -262,7 +273,10 @@ const ID: &str = "an integer";
 const TEXT: &str = "a string";
 
 fn decode_event(fields: Map<String, Value>) -> Result<Event, (String, Map<String, Value>)> {
-    let mut fields = Fields { fields };
+    let mut fields = Fields {
+        fields,
+        read: Vec::new(),
+    };
     let read = |fields: &mut Fields| -> Result<Event, String> {
         let occurred_at = fields.required("occurredAt", integer, "a time in milliseconds")?;
         let occurred_at = i64::try_from(occurred_at)
@@ -303,7 +317,7 @@ fn decode_event(fields: Map<String, Value>) -> Result<Event, (String, Map<String
     };
     match read(&mut fields) {
         Ok(mut event) => {
-            event.other_fields = fields.fields;
+            event.other_fields = fields.rest();
             Ok(event)
         }
         Err(reason) => Err((reason, fields.fields)),

@@ -28,7 +28,9 @@ pub const DEFAULT_CLOCK_SKEW: Duration = Duration::from_secs(60);
 pub const DEFAULT_MAX_BODY: usize = 1024 * 1024;
 
 /// The escapes HubSpot decodes in the URI before signing it (v3), and only these: any other
-/// escape, such as `%20` or `%2B`, is signed as sent.
+/// escape, such as `%20` or `%2B`, is signed as sent. HubSpot's table lists them with capital
+/// hex digits and says nothing of `%3a`: they are decoded as listed, and a lower-case escape
+/// is signed as sent.
 const DECODED_ESCAPES: [(&str, char); 12] = [
     ("%3A", ':'),
     ("%2F", '/'),
@@ -392,7 +394,13 @@ impl Verifier {
             .filter(|text| !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()))
             .and_then(|text| text.parse().ok())
             .ok_or(garbled_timestamp)?;
-        let signed_at = UNIX_EPOCH + Duration::from_millis(millis);
+        // A time past what this platform's clock holds is far in the future.
+        let Some(signed_at) = UNIX_EPOCH.checked_add(Duration::from_millis(millis)) else {
+            return Err(VerifyError::FromTheFuture {
+                ahead: Duration::from_millis(millis),
+                skew: self.skew,
+            });
+        };
         match now.duration_since(signed_at) {
             Ok(age) if age > self.max_age => {
                 return Err(VerifyError::Expired {

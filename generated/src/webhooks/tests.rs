@@ -226,6 +226,13 @@ fn old_future_missing_and_garbled_headers_each_say_why() {
         })
     );
     let now = at(signed);
+    let far_ahead = SignedRequest::new("POST", uri, body)
+        .header("X-HubSpot-Signature-v3", signature)
+        .header("X-HubSpot-Request-Timestamp", u64::MAX.to_string());
+    assert!(matches!(
+        verifier.verify(&far_ahead, now),
+        Err(VerifyError::FromTheFuture { .. })
+    ));
     let without_timestamp =
         SignedRequest::new("POST", uri, body).header("x-hubspot-signature-v3", signature);
     assert_eq!(
@@ -359,6 +366,15 @@ fn an_undecodable_event_is_reported_beside_the_others() {
         events.undecodable[0]
     );
     assert_eq!(events.undecodable[0].event["fromObjectId"], true);
+    assert_eq!(
+        events.undecodable[0].event["eventId"], 2,
+        "the event is kept whole, with the fields read before the one that failed"
+    );
+    assert_eq!(
+        events.undecodable[0].event["associationType"],
+        "DEAL_TO_CONTACT"
+    );
+    assert_eq!(events.undecodable[1].reason, "not a JSON object");
     assert_eq!(events.undecodable[1].event, "not an event");
     assert!(matches!(
         decode(b"{}", DEFAULT_MAX_BODY),
