@@ -371,9 +371,8 @@ fn per_object_change(fields: &mut Fields, object: &str) -> Result<AssociationCha
         .split_once("_TO_")
         .map(|(from, to)| (from.to_ascii_lowercase(), to.to_ascii_lowercase()))
         .ok_or_else(|| format!("`associationType` {name:?} does not name two object types"))?;
-    // `PARENT_COMPANY_TO_CHILD_COMPANY`: the objects are the last words of each side.
-    let from = object_named(&from, object);
-    let to = object_named(&to, "");
+    let from = object_named(&from).or_else(|| object_named(object));
+    let to = object_named(&to);
     let (Some(from), Some(to)) = (from, to) else {
         return Err(format!(
             "`associationType` {name:?} names an object type this crate does not know"
@@ -388,13 +387,12 @@ fn per_object_change(fields: &mut Fields, object: &str) -> Result<AssociationCha
     Ok(change)
 }
 
-/// The table's singular name of the object a side of `associationType` names: the whole side
-/// (`line_item`), or its last words (`parent_company`), else the subscription's object.
-fn object_named(side: &str, subscription_object: &str) -> Option<&'static str> {
-    let words: Vec<&str> = side.split('_').collect();
-    (0..words.len())
-        .find_map(|start| association_types::object(&words[start..].join("_")))
-        .or_else(|| association_types::object(subscription_object))
+/// The table's singular name of the object a side of `associationType` names (`line_item`).
+fn object_named(side: &str) -> Option<&'static str> {
+    association_types::OBJECTS
+        .iter()
+        .copied()
+        .find(|object| *object == side)
 }
 
 /// The object type paths use for an object of HubSpot's table (`contact` -> `contacts`).
