@@ -14,7 +14,7 @@ use serde_json::Value;
 /// is. Every field of the error types of each version (`StandardError`, `ErrorDetail`,
 /// `HubSpotError`) is a `Lenient`, so such an answer still decodes, field by field, and
 /// nothing it said is lost.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub enum Lenient<T> {
     /// The value, of the documented type.
     Typed(T),
@@ -44,6 +44,17 @@ impl Lenient<String> {
     /// The text, when HubSpot sent text.
     pub fn as_str(&self) -> Option<&str> {
         self.typed().map(String::as_str)
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for Lenient<T> {
+    /// The value as its type prints it (`"No contacts..."`, not `Typed("No contacts...")`);
+    /// JSON of another type than documented as `Other(...)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Typed(value) => value.fmt(f),
+            Self::Other(value) => f.debug_tuple("Other").field(value).finish(),
+        }
     }
 }
 

@@ -96,3 +96,29 @@ async fn a_success_that_confirms_nothing_leaves_its_inputs_unconfirmed() {
         );
     }
 }
+
+/// The error types of every version print what HubSpot said, not their `Lenient` wrappers:
+/// `VALIDATION_ERROR: No contacts with ID 999999 exist`.
+#[test]
+fn error_types_print_their_values() {
+    let body = json!({
+        "status": "error",
+        "category": "VALIDATION_ERROR",
+        "message": "No contacts with ID 999999 exist",
+        "context": {"fromObjectId": ["999999"]},
+    });
+    for &version in ApiVersion::ALL {
+        let (shown, debug) = with_version!(version, api, {
+            let error: api::types::StandardError = serde_json::from_value(body.clone()).unwrap();
+            (error.to_string(), format!("{:?}", error.message))
+        });
+        assert_eq!(
+            shown, "VALIDATION_ERROR: No contacts with ID 999999 exist",
+            "{version}"
+        );
+        assert_eq!(
+            debug, "Some(\"No contacts with ID 999999 exist\")",
+            "{version}"
+        );
+    }
+}

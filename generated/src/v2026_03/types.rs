@@ -686,6 +686,16 @@ pub struct ErrorDetail {
     pub sub_category: Option<crate::Lenient<String>>,
 }
 
+impl std::fmt::Display for ErrorDetail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Some(message) = &self.message else {
+            return f.write_str(&serde_json::to_string(self).unwrap_or_default());
+        };
+        write!(f, "{message}")?;
+        Ok(())
+    }
+}
+
 /// An error returned by the API.
 ///
 /// Every field is optional, and a field that holds another JSON type than HubSpot documents
@@ -717,6 +727,22 @@ pub struct HubSpotError {
     /// A more precise category.
     #[serde(rename = "subCategory", default, skip_serializing_if = "Option::is_none")]
     pub sub_category: Option<crate::Lenient<String>>,
+}
+
+impl std::fmt::Display for HubSpotError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Some(message) = &self.message else {
+            return f.write_str(&serde_json::to_string(self).unwrap_or_default());
+        };
+        if let Some(category) = &self.category {
+            write!(f, "{category}: ")?;
+        }
+        write!(f, "{message}")?;
+        if let Some(id) = &self.correlation_id {
+            write!(f, " (correlation id {id})")?;
+        }
+        Ok(())
+    }
 }
 
 /// The error of one or more inputs of a batch request.
@@ -753,6 +779,19 @@ pub struct StandardError {
     /// A more precise category.
     #[serde(rename = "subCategory", default, skip_serializing_if = "Option::is_none")]
     pub sub_category: Option<serde_json::Value>,
+}
+
+impl std::fmt::Display for StandardError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Some(message) = &self.message else {
+            return f.write_str(&serde_json::to_string(self).unwrap_or_default());
+        };
+        if let Some(category) = &self.category {
+            write!(f, "{category}: ")?;
+        }
+        write!(f, "{message}")?;
+        Ok(())
+    }
 }
 
 pub use crate::AssociationCategory;

@@ -113,13 +113,66 @@ fn lenient_struct(version: &Version, name: &str) -> Option<TokenStream> {
         }
     });
     let ident = format_ident!("{name}");
+    let display = lenient_display(version, name);
     Some(quote! {
         #doc
         #[derive(serde::Deserialize, serde::Serialize, Clone, Debug, Default, PartialEq)]
         pub struct #ident {
             #(#fields)*
         }
+
+        #display
     })
+}
+
+/// How an error type prints: `CATEGORY: message (correlation id ...)` from the fields it has
+/// of those, or, without a message, the error as JSON; never `Some(Typed(..))`.
+fn lenient_display(version: &Version, name: &str) -> TokenStream {
+    let fields = &version.models.structs[name];
+    let field = |json: &str| {
+        fields
+            .get(json)
+            .filter(|field| matches!(field.ty.unwrapped(), RustType::Lenient(_)))
+            .map(|field| format_ident!("{}", field.rust_name))
+    };
+    let ident = format_ident!("{name}");
+    let as_json = quote!(f.write_str(&serde_json::to_string(self).unwrap_or_default()));
+    let Some(message) = field("message") else {
+        return quote! {
+            impl std::fmt::Display for #ident {
+                fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    #as_json
+                }
+            }
+        };
+    };
+    let category = field("category").map(|category| {
+        quote! {
+            if let Some(category) = &self.#category {
+                write!(f, "{category}: ")?;
+            }
+        }
+    });
+    let correlation = field("correlationId").map(|id| {
+        quote! {
+            if let Some(id) = &self.#id {
+                write!(f, " (correlation id {id})")?;
+            }
+        }
+    });
+    quote! {
+        impl std::fmt::Display for #ident {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                let Some(message) = &self.#message else {
+                    return #as_json;
+                };
+                #category
+                write!(f, "{message}")?;
+                #correlation
+                Ok(())
+            }
+        }
+    }
 }
 
 /// Which records a batch input or result names, as the model read them from its fields: the

@@ -95,6 +95,16 @@ pub struct Failure {
     pub message: Option<crate::Lenient<String>>,
 }
 
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Some(message) = &self.message else {
+            return f.write_str(&serde_json::to_string(self).unwrap_or_default());
+        };
+        write!(f, "{message}")?;
+        Ok(())
+    }
+}
+
 /// What kind of association.
 ///
 /// Values this version of the crate does not know decode into `Other`.
