@@ -400,7 +400,7 @@ fn a_bump_with_every_kind_of_edit_needs_nothing_outside_spec() {
         let module = format!("v{}", version.replace('-', "_"));
         fs::read_to_string(generated.join(format!("src/{module}/mod.rs"))).unwrap()
     };
-    assert!(module(first).contains(&format!("//! # Changes from {newest}")));
+    assert!(module(first).contains(&format!("/// What changed from {newest} to {first}")));
     assert!(module(second).contains(&format!("pub async fn {}(", edits.added)));
     assert!(!module(second).contains(&format!("pub async fn {removed}(")));
     let registry = fs::read_to_string(generated.join("src/versions.rs")).unwrap();

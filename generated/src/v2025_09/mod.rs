@@ -13,6 +13,8 @@
 //! carries the errors.
 //!
 //! Generated from `spec/2025-09/openapi.yaml`; enable it with the cargo feature `v2025_09`.
+//! Besides the items below, the OAuth scopes its operations take are in [`scopes`]; what
+//! changed from v4 is in [`changes`].
 //!
 //! | method | HTTP | documented success | retried | inputs per request |
 //! |---|---|---|---|---|
@@ -35,159 +37,163 @@
 //! | [`batch_update_limits`](Client::batch_update_limits) | `POST /crm/associations/2025-09/definitions/configurations/{fromObjectType}/{toObjectType}/batch/update` | 200 | yes (batch) | no cap documented |
 //! | [`batch_purge_limits`](Client::batch_purge_limits) | `POST /crm/associations/2025-09/definitions/configurations/{fromObjectType}/{toObjectType}/batch/purge` | 200 | yes (batch) | no cap documented |
 //! | [`request_high_usage_report`](Client::request_high_usage_report) | `POST /crm/associations/2025-09/usage/high-usage-report/{userId}` | 200 | no | - |
-//!
-//! # OAuth scopes
-//!
-//! As HubSpot publishes them: an OAuth app's token (or a private app's) lets a call through
-//! when it has any one of the scopes its operation lists, in practice the read or write
-//! scope of the records' object types. [`crate::OperationInfo::scopes`] has each
-//! operation's list.
-//!
-//! [`list`](Client::list), [`create`](Client::create), [`archive`](Client::archive),
-//! [`create_default`](Client::create_default): any one of these 81:
-//! `crm.objects.appointments.read`, `crm.objects.appointments.sensitive.read.v2`,
-//! `crm.objects.appointments.sensitive.write.v2`, `crm.objects.appointments.write`,
-//! `crm.objects.calls.read`, `crm.objects.carts.read`, `crm.objects.carts.write`,
-//! `crm.objects.commercepayments.read`, `crm.objects.commercepayments.write`,
-//! `crm.objects.companies.highly_sensitive.read.v2`,
-//! `crm.objects.companies.highly_sensitive.write.v2`, `crm.objects.companies.read`,
-//! `crm.objects.companies.sensitive.read.v2`, `crm.objects.companies.sensitive.write.v2`,
-//! `crm.objects.companies.write`, `crm.objects.contacts.highly_sensitive.read.v2`,
-//! `crm.objects.contacts.highly_sensitive.write.v2`, `crm.objects.contacts.read`,
-//! `crm.objects.contacts.sensitive.read.v2`, `crm.objects.contacts.sensitive.write.v2`,
-//! `crm.objects.contacts.write`, `crm.objects.courses.read`, `crm.objects.courses.write`,
-//! `crm.objects.custom.highly_sensitive.read.v2`,
-//! `crm.objects.custom.highly_sensitive.write.v2`, `crm.objects.custom.read`,
-//! `crm.objects.custom.sensitive.read.v2`, `crm.objects.custom.sensitive.write.v2`,
-//! `crm.objects.custom.write`, `crm.objects.deals.highly_sensitive.read.v2`,
-//! `crm.objects.deals.highly_sensitive.write.v2`, `crm.objects.deals.read`,
-//! `crm.objects.deals.sensitive.read.v2`, `crm.objects.deals.sensitive.write.v2`,
-//! `crm.objects.deals.write`, `crm.objects.emails.read`, `crm.objects.goals.read`,
-//! `crm.objects.goals.write`, `crm.objects.invoices.read`, `crm.objects.invoices.write`,
-//! `crm.objects.leads.read`, `crm.objects.leads.write`, `crm.objects.line_items.read`,
-//! `crm.objects.line_items.write`, `crm.objects.listings.read`,
-//! `crm.objects.listings.write`, `crm.objects.meetings.read`, `crm.objects.notes.read`,
-//! `crm.objects.orders.read`, `crm.objects.orders.write`,
-//! `crm.objects.partner-clients.read`, `crm.objects.partner-clients.write`,
-//! `crm.objects.partner-services.read`, `crm.objects.partner-services.write`,
-//! `crm.objects.products.read`, `crm.objects.products.write`,
-//! `crm.objects.projects.highly_sensitive.read`,
-//! `crm.objects.projects.highly_sensitive.write`, `crm.objects.projects.read`,
-//! `crm.objects.projects.sensitive.read`, `crm.objects.projects.sensitive.write`,
-//! `crm.objects.projects.write`, `crm.objects.quotes.read`, `crm.objects.quotes.write`,
-//! `crm.objects.services.read`, `crm.objects.services.write`,
-//! `crm.objects.subscriptions.read`, `crm.objects.subscriptions.write`,
-//! `crm.objects.tasks.read`, `crm.objects.tickets.highly_sensitive.read`,
-//! `crm.objects.tickets.highly_sensitive.write`, `crm.objects.tickets.sensitive.read`,
-//! `crm.objects.tickets.sensitive.write`, `crm.objects.users.read`,
-//! `crm.objects.users.write`, `e-commerce`, `media_bridge.read`, `oauth`, `tickets`,
-//! `tickets.highly_sensitive.v2`, `tickets.sensitive.v2`.
-//!
-//! [`batch_create`](Client::batch_create),
-//! [`batch_create_default`](Client::batch_create_default),
-//! [`batch_read`](Client::batch_read), [`batch_archive`](Client::batch_archive),
-//! [`batch_archive_labels`](Client::batch_archive_labels),
-//! [`request_high_usage_report`](Client::request_high_usage_report): any one of the 81
-//! above without `oauth`.
-//!
-//! [`list_labels`](Client::list_labels), [`update_label`](Client::update_label),
-//! [`create_label`](Client::create_label), [`delete_label`](Client::delete_label),
-//! [`list_all_limits`](Client::list_all_limits), [`list_limits`](Client::list_limits),
-//! [`batch_create_limits`](Client::batch_create_limits),
-//! [`batch_update_limits`](Client::batch_update_limits),
-//! [`batch_purge_limits`](Client::batch_purge_limits): any one of the 81 above without
-//! `crm.objects.calls.read`, `crm.objects.emails.read`, `crm.objects.meetings.read`,
-//! `crm.objects.notes.read`, `crm.objects.tasks.read`,
-//! `crm.objects.tickets.highly_sensitive.read`,
-//! `crm.objects.tickets.highly_sensitive.write`, `crm.objects.tickets.sensitive.read`,
-//! `crm.objects.tickets.sensitive.write`, `oauth`.
-//!
-//! # Changes from v4
-//!
-//! ## Operations
-//!
-//! ### `batch_archive`
-//!
-//! - **breaking**: answers with `Option<types::BatchResponse>` where it answered with `()`
-//! - **breaking**: `batch_archive_all` and `batch_archive_chunks` give each result as
-//!   `Map<String, Value>` where they gave `()`
-//! - **behaviour**: HubSpot documents success as 200 instead of 204: any 2xx still
-//!   succeeds, but programs that check `http_status()` see 200 where they saw 204
-//!
-//! ### `batch_archive_labels`
-//!
-//! - **breaking**: answers with `Option<types::BatchResponse>` where it answered with `()`
-//! - **breaking**: `batch_archive_labels_all` and `batch_archive_labels_chunks` give each
-//!   result as `Map<String, Value>` where they gave `()`
-//! - **behaviour**: HubSpot documents success as 200 instead of 204: any 2xx still
-//!   succeeds, but programs that check `http_status()` see 200 where they saw 204
-//!
-//! ### `batch_create_limits`
-//!
-//! - **breaking**: answers with
-//!   `types::BatchResponsePublicAssociationDefinitionUserConfiguration` where it answered
-//!   with `types::BatchResponsePublicAssociationDefinitionUserConfigurationWithErrors`
-//! - **behaviour**: HubSpot documents success as 200 instead of 201, 207: any 2xx still
-//!   succeeds, but programs that check `http_status()` see 200 where they saw 201 or 207
-//!
-//! ### `batch_purge_limits`
-//!
-//! - **breaking**: answers with `Option<types::BatchResponseVoid>` where it answered with
-//!   `()`
-//! - **breaking**: `batch_purge_limits_all` and `batch_purge_limits_chunks` give each
-//!   result as `Value` where they gave `()`
-//! - **behaviour**: HubSpot documents success as 200 instead of 204: any 2xx still
-//!   succeeds, but programs that check `http_status()` see 200 where they saw 204
-//!
-//! ### `batch_update_limits`
-//!
-//! - **breaking**: answers with
-//!   `types::BatchResponsePublicAssociationDefinitionConfigurationUpdateResult` where it
-//!   answered with
-//!   `types::BatchResponsePublicAssociationDefinitionConfigurationUpdateResultWithErrors`
-//! - **behaviour**: HubSpot documents success as 200 instead of 200, 207: any 2xx still
-//!   succeeds, but programs that check `http_status()` see 200 where they saw 200 or 207
-//!
-//! ## Types
-//!
-//! ### `BatchResponsePublicAssociationDefinitionConfigurationUpdateResultWithErrors`
-//!
-//! - **breaking**: removed
-//!
-//! ### `BatchResponsePublicAssociationDefinitionUserConfigurationWithErrors`
-//!
-//! - **breaking**: removed
-//!
-//! ### `CollectionResponseAssociationSpecWithLabelNoPaging`
-//!
-//! - **breaking**: field `results` retyped from `Vec<AssociationSpecWithLabel>` to
-//!   `Vec<AssociationSpecWithLabelNoObjectTypeIds>` (without `fromObjectTypeId`,
-//!   `toObjectTypeId`)
-//!
-//! ### `AssociationSpecWithLabelNoObjectTypeIds`
-//!
-//! - compatible: added
-//!
-//! ### `BatchResponse`
-//!
-//! - compatible: added
-//!
-//! ### `BatchResponsePublicAssociationDefinitionConfigurationUpdateResult`
-//!
-//! - compatible: field `errors` (`Vec<StandardError>`) added
-//! - compatible: field `numErrors` (`Option<i32>`) added
-//!
-//! ### `BatchResponsePublicAssociationDefinitionUserConfiguration`
-//!
-//! - compatible: field `errors` (`Vec<StandardError>`) added
-//! - compatible: field `numErrors` (`Option<i32>`) added
-//!
-//! ### `BatchResponseVoid`
-//!
-//! - compatible: added
 
 /// The request and response bodies of version 2025-09.
 pub mod types;
+
+/// The OAuth scopes of version 2025-09's operations.
+///
+/// As HubSpot publishes them: an OAuth app's token (or a private app's) lets a call through
+/// when it has any one of the scopes its operation lists, in practice the read or write
+/// scope of the records' object types. [`crate::OperationInfo::scopes`] has each
+/// operation's list.
+///
+/// [`list`](Client::list), [`create`](Client::create), [`archive`](Client::archive),
+/// [`create_default`](Client::create_default): any one of these 81:
+/// `crm.objects.appointments.read`, `crm.objects.appointments.sensitive.read.v2`,
+/// `crm.objects.appointments.sensitive.write.v2`, `crm.objects.appointments.write`,
+/// `crm.objects.calls.read`, `crm.objects.carts.read`, `crm.objects.carts.write`,
+/// `crm.objects.commercepayments.read`, `crm.objects.commercepayments.write`,
+/// `crm.objects.companies.highly_sensitive.read.v2`,
+/// `crm.objects.companies.highly_sensitive.write.v2`, `crm.objects.companies.read`,
+/// `crm.objects.companies.sensitive.read.v2`, `crm.objects.companies.sensitive.write.v2`,
+/// `crm.objects.companies.write`, `crm.objects.contacts.highly_sensitive.read.v2`,
+/// `crm.objects.contacts.highly_sensitive.write.v2`, `crm.objects.contacts.read`,
+/// `crm.objects.contacts.sensitive.read.v2`, `crm.objects.contacts.sensitive.write.v2`,
+/// `crm.objects.contacts.write`, `crm.objects.courses.read`, `crm.objects.courses.write`,
+/// `crm.objects.custom.highly_sensitive.read.v2`,
+/// `crm.objects.custom.highly_sensitive.write.v2`, `crm.objects.custom.read`,
+/// `crm.objects.custom.sensitive.read.v2`, `crm.objects.custom.sensitive.write.v2`,
+/// `crm.objects.custom.write`, `crm.objects.deals.highly_sensitive.read.v2`,
+/// `crm.objects.deals.highly_sensitive.write.v2`, `crm.objects.deals.read`,
+/// `crm.objects.deals.sensitive.read.v2`, `crm.objects.deals.sensitive.write.v2`,
+/// `crm.objects.deals.write`, `crm.objects.emails.read`, `crm.objects.goals.read`,
+/// `crm.objects.goals.write`, `crm.objects.invoices.read`, `crm.objects.invoices.write`,
+/// `crm.objects.leads.read`, `crm.objects.leads.write`, `crm.objects.line_items.read`,
+/// `crm.objects.line_items.write`, `crm.objects.listings.read`,
+/// `crm.objects.listings.write`, `crm.objects.meetings.read`, `crm.objects.notes.read`,
+/// `crm.objects.orders.read`, `crm.objects.orders.write`,
+/// `crm.objects.partner-clients.read`, `crm.objects.partner-clients.write`,
+/// `crm.objects.partner-services.read`, `crm.objects.partner-services.write`,
+/// `crm.objects.products.read`, `crm.objects.products.write`,
+/// `crm.objects.projects.highly_sensitive.read`,
+/// `crm.objects.projects.highly_sensitive.write`, `crm.objects.projects.read`,
+/// `crm.objects.projects.sensitive.read`, `crm.objects.projects.sensitive.write`,
+/// `crm.objects.projects.write`, `crm.objects.quotes.read`, `crm.objects.quotes.write`,
+/// `crm.objects.services.read`, `crm.objects.services.write`,
+/// `crm.objects.subscriptions.read`, `crm.objects.subscriptions.write`,
+/// `crm.objects.tasks.read`, `crm.objects.tickets.highly_sensitive.read`,
+/// `crm.objects.tickets.highly_sensitive.write`, `crm.objects.tickets.sensitive.read`,
+/// `crm.objects.tickets.sensitive.write`, `crm.objects.users.read`,
+/// `crm.objects.users.write`, `e-commerce`, `media_bridge.read`, `oauth`, `tickets`,
+/// `tickets.highly_sensitive.v2`, `tickets.sensitive.v2`.
+///
+/// [`batch_create`](Client::batch_create),
+/// [`batch_create_default`](Client::batch_create_default),
+/// [`batch_read`](Client::batch_read), [`batch_archive`](Client::batch_archive),
+/// [`batch_archive_labels`](Client::batch_archive_labels),
+/// [`request_high_usage_report`](Client::request_high_usage_report): any one of the 81
+/// above without `oauth`.
+///
+/// [`list_labels`](Client::list_labels), [`update_label`](Client::update_label),
+/// [`create_label`](Client::create_label), [`delete_label`](Client::delete_label),
+/// [`list_all_limits`](Client::list_all_limits), [`list_limits`](Client::list_limits),
+/// [`batch_create_limits`](Client::batch_create_limits),
+/// [`batch_update_limits`](Client::batch_update_limits),
+/// [`batch_purge_limits`](Client::batch_purge_limits): any one of the 81 above without
+/// `crm.objects.calls.read`, `crm.objects.emails.read`, `crm.objects.meetings.read`,
+/// `crm.objects.notes.read`, `crm.objects.tasks.read`,
+/// `crm.objects.tickets.highly_sensitive.read`,
+/// `crm.objects.tickets.highly_sensitive.write`, `crm.objects.tickets.sensitive.read`,
+/// `crm.objects.tickets.sensitive.write`, `oauth`.
+pub mod scopes {}
+
+/// What changed from v4 to 2025-09, for a program that moves: breaking changes first, then
+/// changes of behaviour (such as the success codes a program that checks `http_status()`
+/// sees), then the rest.
+///
+/// # Operations
+///
+/// ## `batch_archive`
+///
+/// - **breaking**: answers with `Option<types::BatchResponse>` where it answered with `()`
+/// - **breaking**: `batch_archive_all` and `batch_archive_chunks` give each result as
+///   `Map<String, Value>` where they gave `()`
+/// - **behaviour**: HubSpot documents success as 200 instead of 204: any 2xx still
+///   succeeds, but programs that check `http_status()` see 200 where they saw 204
+///
+/// ## `batch_archive_labels`
+///
+/// - **breaking**: answers with `Option<types::BatchResponse>` where it answered with `()`
+/// - **breaking**: `batch_archive_labels_all` and `batch_archive_labels_chunks` give each
+///   result as `Map<String, Value>` where they gave `()`
+/// - **behaviour**: HubSpot documents success as 200 instead of 204: any 2xx still
+///   succeeds, but programs that check `http_status()` see 200 where they saw 204
+///
+/// ## `batch_create_limits`
+///
+/// - **breaking**: answers with
+///   `types::BatchResponsePublicAssociationDefinitionUserConfiguration` where it answered
+///   with `types::BatchResponsePublicAssociationDefinitionUserConfigurationWithErrors`
+/// - **behaviour**: HubSpot documents success as 200 instead of 201, 207: any 2xx still
+///   succeeds, but programs that check `http_status()` see 200 where they saw 201 or 207
+///
+/// ## `batch_purge_limits`
+///
+/// - **breaking**: answers with `Option<types::BatchResponseVoid>` where it answered with
+///   `()`
+/// - **breaking**: `batch_purge_limits_all` and `batch_purge_limits_chunks` give each
+///   result as `Value` where they gave `()`
+/// - **behaviour**: HubSpot documents success as 200 instead of 204: any 2xx still
+///   succeeds, but programs that check `http_status()` see 200 where they saw 204
+///
+/// ## `batch_update_limits`
+///
+/// - **breaking**: answers with
+///   `types::BatchResponsePublicAssociationDefinitionConfigurationUpdateResult` where it
+///   answered with
+///   `types::BatchResponsePublicAssociationDefinitionConfigurationUpdateResultWithErrors`
+/// - **behaviour**: HubSpot documents success as 200 instead of 200, 207: any 2xx still
+///   succeeds, but programs that check `http_status()` see 200 where they saw 200 or 207
+///
+/// # Types
+///
+/// ## `BatchResponsePublicAssociationDefinitionConfigurationUpdateResultWithErrors`
+///
+/// - **breaking**: removed
+///
+/// ## `BatchResponsePublicAssociationDefinitionUserConfigurationWithErrors`
+///
+/// - **breaking**: removed
+///
+/// ## `CollectionResponseAssociationSpecWithLabelNoPaging`
+///
+/// - **breaking**: field `results` retyped from `Vec<AssociationSpecWithLabel>` to
+///   `Vec<AssociationSpecWithLabelNoObjectTypeIds>` (without `fromObjectTypeId`,
+///   `toObjectTypeId`)
+///
+/// ## `AssociationSpecWithLabelNoObjectTypeIds`
+///
+/// - compatible: added
+///
+/// ## `BatchResponse`
+///
+/// - compatible: added
+///
+/// ## `BatchResponsePublicAssociationDefinitionConfigurationUpdateResult`
+///
+/// - compatible: field `errors` (`Vec<StandardError>`) added
+/// - compatible: field `numErrors` (`Option<i32>`) added
+///
+/// ## `BatchResponsePublicAssociationDefinitionUserConfiguration`
+///
+/// - compatible: field `errors` (`Vec<StandardError>`) added
+/// - compatible: field `numErrors` (`Option<i32>`) added
+///
+/// ## `BatchResponseVoid`
+///
+/// - compatible: added
+pub mod changes {}
 
 use crate::operation::Operation;
 use crate::transport::Call;
@@ -216,6 +222,19 @@ pub struct ListQuery {
 
 /// A client for version 2025-09 of the HubSpot CRM associations API.
 ///
+/// Its methods, by heading:
+///
+/// - **Single requests**: [`list`](Self::list), [`create`](Self::create),
+///   [`archive`](Self::archive) and 6 more
+/// - **Bulk helpers**: [`list_stream`](Self::list_stream),
+///   [`batch_create_all`](Self::batch_create_all),
+///   [`batch_create_chunks`](Self::batch_create_chunks) and 13 more
+/// - **Labels**: [`batch_archive_labels`](Self::batch_archive_labels),
+///   [`list_labels`](Self::list_labels), [`update_label`](Self::update_label) and 5 more
+/// - **Association limits**: [`list_all_limits`](Self::list_all_limits),
+///   [`list_limits`](Self::list_limits), [`batch_create_limits`](Self::batch_create_limits)
+///   and 2 more
+///
 /// Create it from a [`Transport`], which holds the token, the rate limiter and the retry
 /// policy; clients of several versions can share one transport, and so one rate-limit
 /// budget.
@@ -241,1599 +260,6 @@ impl Client {
         Self {
             transport: self.transport.with_options(options),
         }
-    }
-
-    /// List the associations of a record.
-    ///
-    /// Lists the records of `toObjectType` that the record `objectId` of `objectType` is
-    /// associated with, and every association type (label) between each pair. Results come in
-    /// pages of at most 500; pass the `after` cursor of `paging.next` to read the next page.
-    ///
-    /// See also [`list_stream`](Self::list_stream) (every item of every page, as a stream).
-    ///
-    /// | | |
-    /// |---|---|
-    /// | Request | `GET /crm/objects/2025-09/{objectType}/{objectId}/associations/{toObjectType}` |
-    /// | Documented success | 200, with a [`types::CollectionResponseMultiAssociatedObjectWithLabelForwardPaging`] |
-    /// | Retried | on transient failures |
-    /// | OAuth scopes | any one of 81 ([listed](crate::v2025_09#oauth-scopes)) |
-    ///
-    /// Any other 2xx with that body succeeds too. Sending it twice has the effect of sending it
-    /// once, so it is retried on transient failures.
-    ///
-    /// # Arguments
-    ///
-    /// - `object_type`: The object type of the record, by name (`contacts`) or by type id
-    ///   (`0-1`).
-    /// - `object_id`: The id of the record.
-    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
-    ///   by type id (`0-2`).
-    /// - `query.after`: The cursor of the page to read, from `paging.next.after` of the
-    ///   previous page.
-    /// - `query.limit`: The most results to return in one page; at most 500, which is also the
-    ///   default.
-    pub async fn list(
-        &self,
-        object_type: impl Into<crate::ObjectType>,
-        object_id: impl Into<crate::ObjectId>,
-        to_object_type: impl Into<crate::ObjectType>,
-        query: ListQuery,
-    ) -> Result<
-        Response<types::CollectionResponseMultiAssociatedObjectWithLabelForwardPaging>,
-        Error,
-    > {
-        let object_type: crate::ObjectType = object_type.into();
-        let object_id: crate::ObjectId = object_id.into();
-        let to_object_type: crate::ObjectType = to_object_type.into();
-        let call = Self::list_call(&object_type, &object_id, &to_object_type, &query)?;
-        self.transport.send(call).await?.json()
-    }
-
-    /// Associate two records with the given types.
-    ///
-    /// Associates the record `objectId` of `objectType` with the record `toObjectId` of
-    /// `toObjectType`, with every association type in the body: HubSpot-defined types, or
-    /// labels defined by the account or an integration.
-    ///
-    /// | | |
-    /// |---|---|
-    /// | Request | `PUT /crm/objects/2025-09/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}` |
-    /// | Documented success | 201, with a [`types::LabelsBetweenObjectPair`] |
-    /// | Retried | on transient failures |
-    /// | OAuth scopes | any one of 81 ([listed](crate::v2025_09#oauth-scopes)) |
-    ///
-    /// Any other 2xx with that body succeeds too. Sending it twice has the effect of sending it
-    /// once, so it is retried on transient failures.
-    ///
-    /// # Arguments
-    ///
-    /// - `object_type`: The object type of the record, by name (`contacts`) or by type id
-    ///   (`0-1`).
-    /// - `object_id`: The id of the record.
-    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
-    ///   by type id (`0-2`).
-    /// - `to_object_id`: The id of the record the association leads to.
-    /// - `body`: the request body.
-    pub async fn create(
-        &self,
-        object_type: impl Into<crate::ObjectType>,
-        object_id: impl Into<crate::ObjectId>,
-        to_object_type: impl Into<crate::ObjectType>,
-        to_object_id: impl Into<crate::ObjectId>,
-        body: &[types::AssociationSpec],
-    ) -> Result<Response<types::LabelsBetweenObjectPair>, Error> {
-        let object_type: crate::ObjectType = object_type.into();
-        let object_id: crate::ObjectId = object_id.into();
-        let to_object_type: crate::ObjectType = to_object_type.into();
-        let to_object_id: crate::ObjectId = to_object_id.into();
-        let call = Self::create_call(
-            &object_type,
-            &object_id,
-            &to_object_type,
-            &to_object_id,
-            body,
-        )?;
-        self.transport.send(call).await?.json()
-    }
-
-    /// Remove every association between two records.
-    ///
-    /// Removes all associations, of every type, between the record `objectId` of `objectType`
-    /// and the record `toObjectId` of `toObjectType`.
-    ///
-    /// | | |
-    /// |---|---|
-    /// | Request | `DELETE /crm/objects/2025-09/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}` |
-    /// | Documented success | 204, without a body |
-    /// | Retried | on transient failures |
-    /// | OAuth scopes | any one of 81 ([listed](crate::v2025_09#oauth-scopes)) |
-    ///
-    /// Any other 2xx succeeds too; a body, if one comes, is not read. Sending it twice has the
-    /// effect of sending it once, so it is retried on transient failures.
-    ///
-    /// # Arguments
-    ///
-    /// - `object_type`: The object type of the record, by name (`contacts`) or by type id
-    ///   (`0-1`).
-    /// - `object_id`: The id of the record.
-    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
-    ///   by type id (`0-2`).
-    /// - `to_object_id`: The id of the record the association leads to.
-    pub async fn archive(
-        &self,
-        object_type: impl Into<crate::ObjectType>,
-        object_id: impl Into<crate::ObjectId>,
-        to_object_type: impl Into<crate::ObjectType>,
-        to_object_id: impl Into<crate::ObjectId>,
-    ) -> Result<Response<()>, Error> {
-        let object_type: crate::ObjectType = object_type.into();
-        let object_id: crate::ObjectId = object_id.into();
-        let to_object_type: crate::ObjectType = to_object_type.into();
-        let to_object_id: crate::ObjectId = to_object_id.into();
-        let call = Self::archive_call(
-            &object_type,
-            &object_id,
-            &to_object_type,
-            &to_object_id,
-        )?;
-        self.transport.send(call).await?.ignore_body()
-    }
-
-    /// Associate two records with the default type.
-    ///
-    /// Creates the default (most generic, unlabelled) association type between the record
-    /// `fromObjectId` of `fromObjectType` and the record `toObjectId` of `toObjectType`.
-    ///
-    /// | | |
-    /// |---|---|
-    /// | Request | `PUT /crm/objects/2025-09/{fromObjectType}/{fromObjectId}/associations/default/{toObjectType}/{toObjectId}` |
-    /// | Documented success | 200, with a [`types::BatchResponsePublicDefaultAssociation`] |
-    /// | Retried | on transient failures |
-    /// | OAuth scopes | any one of 81 ([listed](crate::v2025_09#oauth-scopes)) |
-    ///
-    /// Any other 2xx with that body succeeds too. Sending it twice has the effect of sending it
-    /// once, so it is retried on transient failures. A 2xx whose body carries HubSpot's
-    /// `errors` and no `results` (a record that does not exist, say) is
-    /// [`Error::Rejected`](crate::Error::Rejected), with those errors: nothing was done.
-    ///
-    /// # Arguments
-    ///
-    /// - `from_object_type`: The object type the associations start from, by name (`contacts`)
-    ///   or by type id (`0-1`).
-    /// - `from_object_id`: The id of the record the association starts from.
-    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
-    ///   by type id (`0-2`).
-    /// - `to_object_id`: The id of the record the association leads to.
-    pub async fn create_default(
-        &self,
-        from_object_type: impl Into<crate::ObjectType>,
-        from_object_id: impl Into<crate::ObjectId>,
-        to_object_type: impl Into<crate::ObjectType>,
-        to_object_id: impl Into<crate::ObjectId>,
-    ) -> Result<Response<types::BatchResponsePublicDefaultAssociation>, Error> {
-        let from_object_type: crate::ObjectType = from_object_type.into();
-        let from_object_id: crate::ObjectId = from_object_id.into();
-        let to_object_type: crate::ObjectType = to_object_type.into();
-        let to_object_id: crate::ObjectId = to_object_id.into();
-        let call = Self::create_default_call(
-            &from_object_type,
-            &from_object_id,
-            &to_object_type,
-            &to_object_id,
-        )?;
-        self.transport.send(call).await?.json_single()
-    }
-
-    /// Associate many pairs of records with the given types.
-    ///
-    /// Creates associations between pairs of records, each with the association types given. At
-    /// most 2,000 inputs per request. When some inputs fail, the response is a 207 whose
-    /// `errors` describe them, beside the `results` of the inputs that succeeded.
-    ///
-    /// See also [`batch_create_all`](Self::batch_create_all) (any number of inputs, in requests
-    /// at HubSpot's cap); [`batch_create_chunks`](Self::batch_create_chunks) (the same, as a
-    /// stream of each request's outcome).
-    ///
-    /// | | |
-    /// |---|---|
-    /// | Request | `POST /crm/associations/2025-09/{fromObjectType}/{toObjectType}/batch/create` |
-    /// | Documented success | 201, 207, with a [`types::BatchResponseLabelsBetweenObjectPairWithErrors`] |
-    /// | Retried | on transient failures, as a batch |
-    /// | Inputs per request | at most 2000 |
-    /// | OAuth scopes | any one of 80 ([listed](crate::v2025_09#oauth-scopes)) |
-    /// | Exempt from | `ten-secondly` |
-    ///
-    /// Any other 2xx with that body succeeds too. It is retried on transient failures, so that
-    /// a bulk job makes progress: repeating an input that already took effect is harmless.
-    /// HubSpot publishes it as exempt from the limits named; the transport's rate limiter
-    /// counts it all the same, as HubSpot does not say what the exemption covers.
-    ///
-    /// # Arguments
-    ///
-    /// - `from_object_type`: The object type the associations start from, by name (`contacts`)
-    ///   or by type id (`0-1`).
-    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
-    ///   by type id (`0-2`).
-    /// - `body`: the request body.
-    pub async fn batch_create(
-        &self,
-        from_object_type: impl Into<crate::ObjectType>,
-        to_object_type: impl Into<crate::ObjectType>,
-        body: &types::BatchInputPublicAssociationMultiPost,
-    ) -> Result<Response<types::BatchResponseLabelsBetweenObjectPairWithErrors>, Error> {
-        let from_object_type: crate::ObjectType = from_object_type.into();
-        let to_object_type: crate::ObjectType = to_object_type.into();
-        let call = Self::batch_create_call(&from_object_type, &to_object_type, body)?;
-        self.transport.send(call).await?.json()
-    }
-
-    /// Associate many pairs of records with the default type.
-    ///
-    /// Creates the default (most generic, unlabelled) association type between each pair of
-    /// records in the body.
-    ///
-    /// See also [`batch_create_default_all`](Self::batch_create_default_all) (any number of
-    /// inputs, in requests at HubSpot's cap);
-    /// [`batch_create_default_chunks`](Self::batch_create_default_chunks) (the same, as a
-    /// stream of each request's outcome).
-    ///
-    /// | | |
-    /// |---|---|
-    /// | Request | `POST /crm/associations/2025-09/{fromObjectType}/{toObjectType}/batch/associate/default` |
-    /// | Documented success | 200, with a [`types::BatchResponsePublicDefaultAssociation`] |
-    /// | Retried | on transient failures, as a batch |
-    /// | Inputs per request | no cap documented |
-    /// | OAuth scopes | any one of 80 ([listed](crate::v2025_09#oauth-scopes)) |
-    /// | Exempt from | `ten-secondly` |
-    ///
-    /// Any other 2xx with that body succeeds too. It is retried on transient failures, so that
-    /// a bulk job makes progress: repeating an input that already took effect is harmless.
-    /// HubSpot publishes it as exempt from the limits named; the transport's rate limiter
-    /// counts it all the same, as HubSpot does not say what the exemption covers.
-    ///
-    /// # Arguments
-    ///
-    /// - `from_object_type`: The object type the associations start from, by name (`contacts`)
-    ///   or by type id (`0-1`).
-    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
-    ///   by type id (`0-2`).
-    /// - `body`: the request body.
-    pub async fn batch_create_default(
-        &self,
-        from_object_type: impl Into<crate::ObjectType>,
-        to_object_type: impl Into<crate::ObjectType>,
-        body: &types::BatchInputPublicDefaultAssociationMultiPost,
-    ) -> Result<Response<types::BatchResponsePublicDefaultAssociation>, Error> {
-        let from_object_type: crate::ObjectType = from_object_type.into();
-        let to_object_type: crate::ObjectType = to_object_type.into();
-        let call = Self::batch_create_default_call(
-            &from_object_type,
-            &to_object_type,
-            body,
-        )?;
-        self.transport.send(call).await?.json()
-    }
-
-    /// Read the associations of many records.
-    ///
-    /// Reads the associations of up to 1,000 records of `fromObjectType` with records of
-    /// `toObjectType`. Each input pages on its own: when a result carries `paging.next.after`,
-    /// send that input again with `after` set to read its next page.
-    ///
-    /// See also [`batch_read_all`](Self::batch_read_all) (every page of every record, following
-    /// each record's cursor).
-    ///
-    /// | | |
-    /// |---|---|
-    /// | Request | `POST /crm/associations/2025-09/{fromObjectType}/{toObjectType}/batch/read` |
-    /// | Documented success | 200, 207, with a [`types::BatchResponsePublicAssociationMultiWithLabelWithErrors`] |
-    /// | Retried | on transient failures, as a batch |
-    /// | Inputs per request | at most 1000 |
-    /// | OAuth scopes | any one of 80 ([listed](crate::v2025_09#oauth-scopes)) |
-    /// | Exempt from | `ten-secondly` |
-    ///
-    /// Any other 2xx with that body succeeds too. It is retried on transient failures, so that
-    /// a bulk job makes progress: repeating an input that already took effect is harmless.
-    /// HubSpot publishes it as exempt from the limits named; the transport's rate limiter
-    /// counts it all the same, as HubSpot does not say what the exemption covers.
-    ///
-    /// # Arguments
-    ///
-    /// - `from_object_type`: The object type the associations start from, by name (`contacts`)
-    ///   or by type id (`0-1`).
-    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
-    ///   by type id (`0-2`).
-    /// - `body`: the request body.
-    pub async fn batch_read(
-        &self,
-        from_object_type: impl Into<crate::ObjectType>,
-        to_object_type: impl Into<crate::ObjectType>,
-        body: &types::BatchInputPublicFetchAssociationsBatchRequest,
-    ) -> Result<
-        Response<types::BatchResponsePublicAssociationMultiWithLabelWithErrors>,
-        Error,
-    > {
-        let from_object_type: crate::ObjectType = from_object_type.into();
-        let to_object_type: crate::ObjectType = to_object_type.into();
-        let call = Self::batch_read_call(&from_object_type, &to_object_type, body)?;
-        self.transport.send(call).await?.json()
-    }
-
-    /// Remove every association between many pairs of records.
-    ///
-    /// Removes all associations, of every type, between each record in `from` and each record
-    /// in its `to` list.
-    ///
-    /// See also [`batch_archive_all`](Self::batch_archive_all) (any number of inputs, in
-    /// requests at HubSpot's cap); [`batch_archive_chunks`](Self::batch_archive_chunks) (the
-    /// same, as a stream of each request's outcome).
-    ///
-    /// | | |
-    /// |---|---|
-    /// | Request | `POST /crm/associations/2025-09/{fromObjectType}/{toObjectType}/batch/archive` |
-    /// | Documented success | 200, with a [`types::BatchResponse`] or none |
-    /// | Retried | on transient failures, as a batch |
-    /// | Inputs per request | no cap documented |
-    /// | OAuth scopes | any one of 80 ([listed](crate::v2025_09#oauth-scopes)) |
-    /// | Exempt from | `ten-secondly` |
-    ///
-    /// The value is `None` when HubSpot answers without a body, as another version of this
-    /// operation does; any other 2xx succeeds too. It is retried on transient failures, so that
-    /// a bulk job makes progress: repeating an input that already took effect is harmless.
-    /// HubSpot publishes it as exempt from the limits named; the transport's rate limiter
-    /// counts it all the same, as HubSpot does not say what the exemption covers.
-    ///
-    /// # Arguments
-    ///
-    /// - `from_object_type`: The object type the associations start from, by name (`contacts`)
-    ///   or by type id (`0-1`).
-    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
-    ///   by type id (`0-2`).
-    /// - `body`: the request body.
-    pub async fn batch_archive(
-        &self,
-        from_object_type: impl Into<crate::ObjectType>,
-        to_object_type: impl Into<crate::ObjectType>,
-        body: &types::BatchInputPublicAssociationMultiArchive,
-    ) -> Result<Response<Option<types::BatchResponse>>, Error> {
-        let from_object_type: crate::ObjectType = from_object_type.into();
-        let to_object_type: crate::ObjectType = to_object_type.into();
-        let call = Self::batch_archive_call(&from_object_type, &to_object_type, body)?;
-        self.transport.send(call).await?.json_or_empty()
-    }
-
-    /// Remove some association types between many pairs of records.
-    ///
-    /// Removes only the association types given (for example one label) between each pair of
-    /// records, and keeps the others.
-    ///
-    /// See also [`batch_archive_labels_all`](Self::batch_archive_labels_all) (any number of
-    /// inputs, in requests at HubSpot's cap);
-    /// [`batch_archive_labels_chunks`](Self::batch_archive_labels_chunks) (the same, as a
-    /// stream of each request's outcome).
-    ///
-    /// | | |
-    /// |---|---|
-    /// | Request | `POST /crm/associations/2025-09/{fromObjectType}/{toObjectType}/batch/labels/archive` |
-    /// | Documented success | 200, with a [`types::BatchResponse`] or none |
-    /// | Retried | on transient failures, as a batch |
-    /// | Inputs per request | no cap documented |
-    /// | OAuth scopes | any one of 80 ([listed](crate::v2025_09#oauth-scopes)) |
-    /// | Exempt from | `ten-secondly` |
-    ///
-    /// The value is `None` when HubSpot answers without a body, as another version of this
-    /// operation does; any other 2xx succeeds too. It is retried on transient failures, so that
-    /// a bulk job makes progress: repeating an input that already took effect is harmless.
-    /// HubSpot publishes it as exempt from the limits named; the transport's rate limiter
-    /// counts it all the same, as HubSpot does not say what the exemption covers.
-    ///
-    /// # Arguments
-    ///
-    /// - `from_object_type`: The object type the associations start from, by name (`contacts`)
-    ///   or by type id (`0-1`).
-    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
-    ///   by type id (`0-2`).
-    /// - `body`: the request body.
-    pub async fn batch_archive_labels(
-        &self,
-        from_object_type: impl Into<crate::ObjectType>,
-        to_object_type: impl Into<crate::ObjectType>,
-        body: &types::BatchInputPublicAssociationMultiPost,
-    ) -> Result<Response<Option<types::BatchResponse>>, Error> {
-        let from_object_type: crate::ObjectType = from_object_type.into();
-        let to_object_type: crate::ObjectType = to_object_type.into();
-        let call = Self::batch_archive_labels_call(
-            &from_object_type,
-            &to_object_type,
-            body,
-        )?;
-        self.transport.send(call).await?.json_or_empty()
-    }
-
-    /// List the association types between two object types.
-    ///
-    /// Lists every association type from `fromObjectType` to `toObjectType`: HubSpot-defined
-    /// types and the labels the account has defined.
-    ///
-    /// See also [`labels`](Self::labels) (the labels, fetched once per transport and kept);
-    /// [`refresh_labels`](Self::refresh_labels) (the labels, fetched again);
-    /// [`find_label`](Self::find_label) (one label by name, fetched again once when missing).
-    ///
-    /// | | |
-    /// |---|---|
-    /// | Request | `GET /crm/associations/2025-09/{fromObjectType}/{toObjectType}/labels` |
-    /// | Documented success | 200, with a [`types::CollectionResponseAssociationSpecWithLabelNoPaging`] |
-    /// | Retried | on transient failures |
-    /// | OAuth scopes | any one of 71 ([listed](crate::v2025_09#oauth-scopes)) |
-    /// | Exempt from | `ten-secondly` |
-    ///
-    /// Any other 2xx with that body succeeds too. Sending it twice has the effect of sending it
-    /// once, so it is retried on transient failures. HubSpot publishes it as exempt from the
-    /// limits named; the transport's rate limiter counts it all the same, as HubSpot does not
-    /// say what the exemption covers.
-    ///
-    /// # Arguments
-    ///
-    /// - `from_object_type`: The object type the associations start from, by name (`contacts`)
-    ///   or by type id (`0-1`).
-    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
-    ///   by type id (`0-2`).
-    pub async fn list_labels(
-        &self,
-        from_object_type: impl Into<crate::ObjectType>,
-        to_object_type: impl Into<crate::ObjectType>,
-    ) -> Result<
-        Response<types::CollectionResponseAssociationSpecWithLabelNoPaging>,
-        Error,
-    > {
-        let from_object_type: crate::ObjectType = from_object_type.into();
-        let to_object_type: crate::ObjectType = to_object_type.into();
-        let call = Self::list_labels_call(&from_object_type, &to_object_type)?;
-        self.transport.send(call).await?.json()
-    }
-
-    /// Rename an association label.
-    ///
-    /// Changes the label (and inverse label) of the association type `associationTypeId`.
-    ///
-    /// | | |
-    /// |---|---|
-    /// | Request | `PUT /crm/associations/2025-09/{fromObjectType}/{toObjectType}/labels` |
-    /// | Documented success | 204, without a body |
-    /// | Retried | on transient failures |
-    /// | OAuth scopes | any one of 71 ([listed](crate::v2025_09#oauth-scopes)) |
-    /// | Exempt from | `ten-secondly` |
-    ///
-    /// Any other 2xx succeeds too; a body, if one comes, is not read. Sending it twice has the
-    /// effect of sending it once, so it is retried on transient failures. A success forgets the
-    /// labels the transport's label lookups keep, for every pair of object types and every
-    /// version (labels are the account's), so the next lookup lists them again. HubSpot
-    /// publishes it as exempt from the limits named; the transport's rate limiter counts it all
-    /// the same, as HubSpot does not say what the exemption covers.
-    ///
-    /// # Arguments
-    ///
-    /// - `from_object_type`: The object type the associations start from, by name (`contacts`)
-    ///   or by type id (`0-1`).
-    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
-    ///   by type id (`0-2`).
-    /// - `body`: the request body.
-    pub async fn update_label(
-        &self,
-        from_object_type: impl Into<crate::ObjectType>,
-        to_object_type: impl Into<crate::ObjectType>,
-        body: &types::PublicAssociationDefinitionUpdateRequest,
-    ) -> Result<Response<()>, Error> {
-        let from_object_type: crate::ObjectType = from_object_type.into();
-        let to_object_type: crate::ObjectType = to_object_type.into();
-        let call = Self::update_label_call(&from_object_type, &to_object_type, body)?;
-        let answer = self.transport.send(call).await;
-        self.transport.forget_labels();
-        answer?.ignore_body()
-    }
-
-    /// Define an association label.
-    ///
-    /// Defines a new association label between `fromObjectType` and `toObjectType`. A paired
-    /// label gives the reverse direction its own `inverseLabel`. An object pair has at most 10
-    /// custom labels.
-    ///
-    /// | | |
-    /// |---|---|
-    /// | Request | `POST /crm/associations/2025-09/{fromObjectType}/{toObjectType}/labels` |
-    /// | Documented success | 200, with a [`types::CollectionResponseAssociationSpecWithLabelNoPaging`] |
-    /// | Retried | never |
-    /// | OAuth scopes | any one of 71 ([listed](crate::v2025_09#oauth-scopes)) |
-    /// | Exempt from | `ten-secondly` |
-    ///
-    /// Any other 2xx with that body succeeds too. It is not retried: a second send could act
-    /// twice. Retry it yourself if you know it is safe. A success forgets the labels the
-    /// transport's label lookups keep, for every pair of object types and every version (labels
-    /// are the account's), so the next lookup lists them again. HubSpot publishes it as exempt
-    /// from the limits named; the transport's rate limiter counts it all the same, as HubSpot
-    /// does not say what the exemption covers.
-    ///
-    /// # Arguments
-    ///
-    /// - `from_object_type`: The object type the associations start from, by name (`contacts`)
-    ///   or by type id (`0-1`).
-    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
-    ///   by type id (`0-2`).
-    /// - `body`: the request body.
-    pub async fn create_label(
-        &self,
-        from_object_type: impl Into<crate::ObjectType>,
-        to_object_type: impl Into<crate::ObjectType>,
-        body: &types::PublicAssociationDefinitionCreateRequest,
-    ) -> Result<
-        Response<types::CollectionResponseAssociationSpecWithLabelNoPaging>,
-        Error,
-    > {
-        let from_object_type: crate::ObjectType = from_object_type.into();
-        let to_object_type: crate::ObjectType = to_object_type.into();
-        let call = Self::create_label_call(&from_object_type, &to_object_type, body)?;
-        let answer = self.transport.send(call).await;
-        self.transport.forget_labels();
-        answer?.json()
-    }
-
-    /// Delete an association label.
-    ///
-    /// Deletes the association label `associationTypeId` between `fromObjectType` and
-    /// `toObjectType`.
-    ///
-    /// | | |
-    /// |---|---|
-    /// | Request | `DELETE /crm/associations/2025-09/{fromObjectType}/{toObjectType}/labels/{associationTypeId}` |
-    /// | Documented success | 204, without a body |
-    /// | Retried | on transient failures |
-    /// | OAuth scopes | any one of 71 ([listed](crate::v2025_09#oauth-scopes)) |
-    /// | Exempt from | `ten-secondly` |
-    ///
-    /// Any other 2xx succeeds too; a body, if one comes, is not read. Sending it twice has the
-    /// effect of sending it once, so it is retried on transient failures. A success forgets the
-    /// labels the transport's label lookups keep, for every pair of object types and every
-    /// version (labels are the account's), so the next lookup lists them again. HubSpot
-    /// publishes it as exempt from the limits named; the transport's rate limiter counts it all
-    /// the same, as HubSpot does not say what the exemption covers.
-    ///
-    /// # Arguments
-    ///
-    /// - `from_object_type`: The object type the associations start from, by name (`contacts`)
-    ///   or by type id (`0-1`).
-    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
-    ///   by type id (`0-2`).
-    /// - `association_type_id`: The id of the association type (label).
-    pub async fn delete_label(
-        &self,
-        from_object_type: impl Into<crate::ObjectType>,
-        to_object_type: impl Into<crate::ObjectType>,
-        association_type_id: i32,
-    ) -> Result<Response<()>, Error> {
-        let from_object_type: crate::ObjectType = from_object_type.into();
-        let to_object_type: crate::ObjectType = to_object_type.into();
-        let call = Self::delete_label_call(
-            &from_object_type,
-            &to_object_type,
-            association_type_id,
-        )?;
-        let answer = self.transport.send(call).await;
-        self.transport.forget_labels();
-        answer?.ignore_body()
-    }
-
-    /// List every association limit of the account.
-    ///
-    /// Lists, for every object pair, the association types that carry a limit on how many
-    /// records a record may be associated with.
-    ///
-    /// | | |
-    /// |---|---|
-    /// | Request | `GET /crm/associations/2025-09/definitions/configurations/all` |
-    /// | Documented success | 200, with a [`types::CollectionResponsePublicAssociationDefinitionUserConfigurationNoPaging`] |
-    /// | Retried | on transient failures |
-    /// | OAuth scopes | any one of 71 ([listed](crate::v2025_09#oauth-scopes)) |
-    /// | Exempt from | `ten-secondly` |
-    ///
-    /// Any other 2xx with that body succeeds too. Sending it twice has the effect of sending it
-    /// once, so it is retried on transient failures. HubSpot publishes it as exempt from the
-    /// limits named; the transport's rate limiter counts it all the same, as HubSpot does not
-    /// say what the exemption covers.
-    pub async fn list_all_limits(
-        &self,
-    ) -> Result<
-        Response<
-            types::CollectionResponsePublicAssociationDefinitionUserConfigurationNoPaging,
-        >,
-        Error,
-    > {
-        let call = Self::list_all_limits_call()?;
-        self.transport.send(call).await?.json()
-    }
-
-    /// List the association limits between two object types.
-    ///
-    /// Lists the association types from `fromObjectType` to `toObjectType` and the limit each
-    /// carries on how many records a record may be associated with.
-    ///
-    /// | | |
-    /// |---|---|
-    /// | Request | `GET /crm/associations/2025-09/definitions/configurations/{fromObjectType}/{toObjectType}` |
-    /// | Documented success | 200, with a [`types::CollectionResponsePublicAssociationDefinitionUserConfigurationNoPaging`] |
-    /// | Retried | on transient failures |
-    /// | OAuth scopes | any one of 71 ([listed](crate::v2025_09#oauth-scopes)) |
-    /// | Exempt from | `ten-secondly` |
-    ///
-    /// Any other 2xx with that body succeeds too. Sending it twice has the effect of sending it
-    /// once, so it is retried on transient failures. HubSpot publishes it as exempt from the
-    /// limits named; the transport's rate limiter counts it all the same, as HubSpot does not
-    /// say what the exemption covers.
-    ///
-    /// # Arguments
-    ///
-    /// - `from_object_type`: The object type the associations start from, by name (`contacts`)
-    ///   or by type id (`0-1`).
-    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
-    ///   by type id (`0-2`).
-    pub async fn list_limits(
-        &self,
-        from_object_type: impl Into<crate::ObjectType>,
-        to_object_type: impl Into<crate::ObjectType>,
-    ) -> Result<
-        Response<
-            types::CollectionResponsePublicAssociationDefinitionUserConfigurationNoPaging,
-        >,
-        Error,
-    > {
-        let from_object_type: crate::ObjectType = from_object_type.into();
-        let to_object_type: crate::ObjectType = to_object_type.into();
-        let call = Self::list_limits_call(&from_object_type, &to_object_type)?;
-        self.transport.send(call).await?.json()
-    }
-
-    /// Set association limits.
-    ///
-    /// Sets, for each association type given, the largest number of `toObjectType` records a
-    /// `fromObjectType` record may be associated with. The limit can only be lowered below what
-    /// the subscription allows.
-    ///
-    /// See also [`batch_create_limits_all`](Self::batch_create_limits_all) (any number of
-    /// inputs, in requests at HubSpot's cap);
-    /// [`batch_create_limits_chunks`](Self::batch_create_limits_chunks) (the same, as a stream
-    /// of each request's outcome).
-    ///
-    /// | | |
-    /// |---|---|
-    /// | Request | `POST /crm/associations/2025-09/definitions/configurations/{fromObjectType}/{toObjectType}/batch/create` |
-    /// | Documented success | 200, with a [`types::BatchResponsePublicAssociationDefinitionUserConfiguration`] |
-    /// | Retried | on transient failures, as a batch |
-    /// | Inputs per request | no cap documented |
-    /// | OAuth scopes | any one of 71 ([listed](crate::v2025_09#oauth-scopes)) |
-    /// | Exempt from | `ten-secondly` |
-    ///
-    /// Any other 2xx with that body succeeds too. It is retried on transient failures, so that
-    /// a bulk job makes progress: repeating an input that already took effect is harmless.
-    /// HubSpot publishes it as exempt from the limits named; the transport's rate limiter
-    /// counts it all the same, as HubSpot does not say what the exemption covers.
-    ///
-    /// # Arguments
-    ///
-    /// - `from_object_type`: The object type the associations start from, by name (`contacts`)
-    ///   or by type id (`0-1`).
-    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
-    ///   by type id (`0-2`).
-    /// - `body`: the request body.
-    pub async fn batch_create_limits(
-        &self,
-        from_object_type: impl Into<crate::ObjectType>,
-        to_object_type: impl Into<crate::ObjectType>,
-        body: &types::BatchInputPublicAssociationDefinitionConfigurationCreateRequest,
-    ) -> Result<
-        Response<types::BatchResponsePublicAssociationDefinitionUserConfiguration>,
-        Error,
-    > {
-        let from_object_type: crate::ObjectType = from_object_type.into();
-        let to_object_type: crate::ObjectType = to_object_type.into();
-        let call = Self::batch_create_limits_call(
-            &from_object_type,
-            &to_object_type,
-            body,
-        )?;
-        self.transport.send(call).await?.json()
-    }
-
-    /// Change association limits.
-    ///
-    /// Changes the limits already set for the association types given.
-    ///
-    /// See also [`batch_update_limits_all`](Self::batch_update_limits_all) (any number of
-    /// inputs, in requests at HubSpot's cap);
-    /// [`batch_update_limits_chunks`](Self::batch_update_limits_chunks) (the same, as a stream
-    /// of each request's outcome).
-    ///
-    /// | | |
-    /// |---|---|
-    /// | Request | `POST /crm/associations/2025-09/definitions/configurations/{fromObjectType}/{toObjectType}/batch/update` |
-    /// | Documented success | 200, with a [`types::BatchResponsePublicAssociationDefinitionConfigurationUpdateResult`] |
-    /// | Retried | on transient failures, as a batch |
-    /// | Inputs per request | no cap documented |
-    /// | OAuth scopes | any one of 71 ([listed](crate::v2025_09#oauth-scopes)) |
-    /// | Exempt from | `ten-secondly` |
-    ///
-    /// Any other 2xx with that body succeeds too. It is retried on transient failures, so that
-    /// a bulk job makes progress: repeating an input that already took effect is harmless.
-    /// HubSpot publishes it as exempt from the limits named; the transport's rate limiter
-    /// counts it all the same, as HubSpot does not say what the exemption covers.
-    ///
-    /// # Arguments
-    ///
-    /// - `from_object_type`: The object type the associations start from, by name (`contacts`)
-    ///   or by type id (`0-1`).
-    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
-    ///   by type id (`0-2`).
-    /// - `body`: the request body.
-    pub async fn batch_update_limits(
-        &self,
-        from_object_type: impl Into<crate::ObjectType>,
-        to_object_type: impl Into<crate::ObjectType>,
-        body: &types::BatchInputPublicAssociationDefinitionConfigurationUpdateRequest,
-    ) -> Result<
-        Response<
-            types::BatchResponsePublicAssociationDefinitionConfigurationUpdateResult,
-        >,
-        Error,
-    > {
-        let from_object_type: crate::ObjectType = from_object_type.into();
-        let to_object_type: crate::ObjectType = to_object_type.into();
-        let call = Self::batch_update_limits_call(
-            &from_object_type,
-            &to_object_type,
-            body,
-        )?;
-        self.transport.send(call).await?.json()
-    }
-
-    /// Remove association limits.
-    ///
-    /// Removes the limits of the association types given, so that the subscription's limits
-    /// apply again.
-    ///
-    /// See also [`batch_purge_limits_all`](Self::batch_purge_limits_all) (any number of inputs,
-    /// in requests at HubSpot's cap);
-    /// [`batch_purge_limits_chunks`](Self::batch_purge_limits_chunks) (the same, as a stream of
-    /// each request's outcome).
-    ///
-    /// | | |
-    /// |---|---|
-    /// | Request | `POST /crm/associations/2025-09/definitions/configurations/{fromObjectType}/{toObjectType}/batch/purge` |
-    /// | Documented success | 200, with a [`types::BatchResponseVoid`] or none |
-    /// | Retried | on transient failures, as a batch |
-    /// | Inputs per request | no cap documented |
-    /// | OAuth scopes | any one of 71 ([listed](crate::v2025_09#oauth-scopes)) |
-    /// | Exempt from | `ten-secondly` |
-    ///
-    /// The value is `None` when HubSpot answers without a body, as another version of this
-    /// operation does; any other 2xx succeeds too. It is retried on transient failures, so that
-    /// a bulk job makes progress: repeating an input that already took effect is harmless.
-    /// HubSpot publishes it as exempt from the limits named; the transport's rate limiter
-    /// counts it all the same, as HubSpot does not say what the exemption covers.
-    ///
-    /// # Arguments
-    ///
-    /// - `from_object_type`: The object type the associations start from, by name (`contacts`)
-    ///   or by type id (`0-1`).
-    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
-    ///   by type id (`0-2`).
-    /// - `body`: the request body.
-    pub async fn batch_purge_limits(
-        &self,
-        from_object_type: impl Into<crate::ObjectType>,
-        to_object_type: impl Into<crate::ObjectType>,
-        body: &types::BatchInputPublicAssociationSpec,
-    ) -> Result<Response<Option<types::BatchResponseVoid>>, Error> {
-        let from_object_type: crate::ObjectType = from_object_type.into();
-        let to_object_type: crate::ObjectType = to_object_type.into();
-        let call = Self::batch_purge_limits_call(
-            &from_object_type,
-            &to_object_type,
-            body,
-        )?;
-        self.transport.send(call).await?.json_or_empty()
-    }
-
-    /// Request a report of records near their association limit.
-    ///
-    /// Asks HubSpot to build a report of the records that are near or at their association
-    /// limits. The report is emailed to the user `userId` when it is ready.
-    ///
-    /// | | |
-    /// |---|---|
-    /// | Request | `POST /crm/associations/2025-09/usage/high-usage-report/{userId}` |
-    /// | Documented success | 200, with a [`types::ReportCreationResponse`] |
-    /// | Retried | never |
-    /// | OAuth scopes | any one of 80 ([listed](crate::v2025_09#oauth-scopes)) |
-    /// | Exempt from | `ten-secondly` |
-    ///
-    /// Any other 2xx with that body succeeds too. It is not retried: a second send could act
-    /// twice. Retry it yourself if you know it is safe. HubSpot publishes it as exempt from the
-    /// limits named; the transport's rate limiter counts it all the same, as HubSpot does not
-    /// say what the exemption covers.
-    ///
-    /// # Arguments
-    ///
-    /// - `user_id`: The id of the HubSpot user who receives the report.
-    pub async fn request_high_usage_report(
-        &self,
-        user_id: i32,
-    ) -> Result<Response<types::ReportCreationResponse>, Error> {
-        let call = Self::request_high_usage_report_call(user_id)?;
-        self.transport.send(call).await?.json()
-    }
-
-    /// Every item of [`list`](Self::list), page after page, as a stream, from the page at
-    /// `query.after` (the first when `None`).
-    ///
-    /// Pages are read lazily, one request per page as the stream is polled, each through the
-    /// rate limiter and with the retries of `list`. The stream ends after the last page, or
-    /// with the first error.
-    ///
-    /// ```no_run
-    /// # use hubspot_associations::v2025_09::Client;
-    /// # async fn run(client: &Client) -> Result<(), hubspot_associations::Error> {
-    /// use hubspot_associations::v2025_09::ListQuery;
-    ///
-    /// let mut items = client.list_stream("contacts", "29851", "companies", ListQuery::default());
-    /// while let Some(item) = items.next().await.transpose()? {
-    ///     println!("{item:?}");
-    /// }
-    /// # Ok(())
-    /// # }
-    /// ```
-    pub fn list_stream(
-        &self,
-        object_type: impl Into<crate::ObjectType>,
-        object_id: impl Into<crate::ObjectId>,
-        to_object_type: impl Into<crate::ObjectType>,
-        query: ListQuery,
-    ) -> crate::Items<
-        impl futures_core::Stream<
-            Item = Result<types::MultiAssociatedObjectWithLabel, Error>,
-        >,
-    > {
-        let object_type: crate::ObjectType = object_type.into();
-        let object_id: crate::ObjectId = object_id.into();
-        let to_object_type: crate::ObjectType = to_object_type.into();
-        let start = query.after.clone();
-        crate::Items::new(
-            crate::pagination::pages(
-                "list",
-                start,
-                move |cursor: Option<String>| {
-                    let object_type = object_type.clone();
-                    let object_id = object_id.clone();
-                    let to_object_type = to_object_type.clone();
-                    let query = ListQuery {
-                        after: cursor,
-                        ..query.clone()
-                    };
-                    async move {
-                        let page = self
-                            .list(object_type, object_id, to_object_type, query)
-                            .await?
-                            .into_inner();
-                        let next = page
-                            .paging
-                            .and_then(|paging| paging.next)
-                            .map(|next| next.after);
-                        Ok((page.results, next))
-                    }
-                },
-            ),
-        )
-    }
-
-    /// Any number of inputs through [`batch_create`](Self::batch_create): at most 2000 inputs
-    /// per request, HubSpot's cap, drawn from `inputs` as requests are formed (only the
-    /// requests in flight hold theirs), sent with bounded concurrency under the rate limiter,
-    /// with one outcome for every input. Errors HubSpot gives per input are matched back to the
-    /// inputs they name; a request rejected as a whole is split in halves to isolate the bad
-    /// inputs (see [`crate::BulkOptions`]).
-    pub async fn batch_create_all(
-        &self,
-        from_object_type: impl Into<crate::ObjectType>,
-        to_object_type: impl Into<crate::ObjectType>,
-        inputs: impl IntoIterator<Item = types::PublicAssociationMultiPost>,
-        options: crate::BulkOptions,
-    ) -> crate::BulkOutcome<
-        types::PublicAssociationMultiPost,
-        types::LabelsBetweenObjectPair,
-    > {
-        crate::bulk::collect(
-                self
-                    .batch_create_chunks(
-                        from_object_type,
-                        to_object_type,
-                        inputs,
-                        options,
-                    ),
-            )
-            .await
-    }
-
-    /// [`batch_create_all`](Self::batch_create_all) as a stream of the outcome of each request,
-    /// as each completes: for progress reports and for journals that must record what was
-    /// confirmed.
-    pub fn batch_create_chunks(
-        &self,
-        from_object_type: impl Into<crate::ObjectType>,
-        to_object_type: impl Into<crate::ObjectType>,
-        inputs: impl IntoIterator<Item = types::PublicAssociationMultiPost>,
-        options: crate::BulkOptions,
-    ) -> crate::Items<
-        impl futures_core::Stream<
-            Item = crate::BulkOutcome<
-                types::PublicAssociationMultiPost,
-                types::LabelsBetweenObjectPair,
-            >,
-        >,
-    > {
-        let from_object_type: crate::ObjectType = from_object_type.into();
-        let to_object_type: crate::ObjectType = to_object_type.into();
-        crate::Items::new(
-            crate::bulk::chunks(
-                inputs,
-                Some(2000),
-                options,
-                &CONTEXT,
-                move |inputs: Vec<types::PublicAssociationMultiPost>| {
-                    let call = Self::batch_create_call(
-                        &from_object_type,
-                        &to_object_type,
-                        &types::BatchInputPublicAssociationMultiPost {
-                            inputs,
-                        },
-                    );
-                    async move {
-                        let answer = self.transport.send(call?).await?;
-                        let answer = answer
-                            .json::<
-                                crate::bulk::Answer<types::LabelsBetweenObjectPair>,
-                            >()?
-                            .into_inner();
-                        Ok(crate::bulk::Reply::keyed(answer))
-                    }
-                },
-            ),
-        )
-    }
-
-    /// Any number of inputs through [`batch_create_default`](Self::batch_create_default):
-    /// HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless
-    /// `options` says otherwise, drawn from `inputs` as requests are formed (only the requests
-    /// in flight hold theirs), sent with bounded concurrency under the rate limiter, with one
-    /// outcome for every input. Errors HubSpot gives per input are matched back to the inputs
-    /// they name; a request rejected as a whole is split in halves to isolate the bad inputs
-    /// (see [`crate::BulkOptions`]).
-    pub async fn batch_create_default_all(
-        &self,
-        from_object_type: impl Into<crate::ObjectType>,
-        to_object_type: impl Into<crate::ObjectType>,
-        inputs: impl IntoIterator<Item = types::PublicDefaultAssociationMultiPost>,
-        options: crate::BulkOptions,
-    ) -> crate::BulkOutcome<
-        types::PublicDefaultAssociationMultiPost,
-        types::PublicDefaultAssociation,
-    > {
-        crate::bulk::collect(
-                self
-                    .batch_create_default_chunks(
-                        from_object_type,
-                        to_object_type,
-                        inputs,
-                        options,
-                    ),
-            )
-            .await
-    }
-
-    /// [`batch_create_default_all`](Self::batch_create_default_all) as a stream of the outcome
-    /// of each request, as each completes: for progress reports and for journals that must
-    /// record what was confirmed.
-    pub fn batch_create_default_chunks(
-        &self,
-        from_object_type: impl Into<crate::ObjectType>,
-        to_object_type: impl Into<crate::ObjectType>,
-        inputs: impl IntoIterator<Item = types::PublicDefaultAssociationMultiPost>,
-        options: crate::BulkOptions,
-    ) -> crate::Items<
-        impl futures_core::Stream<
-            Item = crate::BulkOutcome<
-                types::PublicDefaultAssociationMultiPost,
-                types::PublicDefaultAssociation,
-            >,
-        >,
-    > {
-        let from_object_type: crate::ObjectType = from_object_type.into();
-        let to_object_type: crate::ObjectType = to_object_type.into();
-        crate::Items::new(
-            crate::bulk::chunks(
-                inputs,
-                None,
-                options,
-                &CONTEXT,
-                move |inputs: Vec<types::PublicDefaultAssociationMultiPost>| {
-                    let call = Self::batch_create_default_call(
-                        &from_object_type,
-                        &to_object_type,
-                        &types::BatchInputPublicDefaultAssociationMultiPost {
-                            inputs,
-                        },
-                    );
-                    async move {
-                        let answer = self.transport.send(call?).await?;
-                        let answer = answer
-                            .json::<
-                                crate::bulk::Answer<types::PublicDefaultAssociation>,
-                            >()?
-                            .into_inner();
-                        Ok(crate::bulk::Reply::keyed(answer))
-                    }
-                },
-            ),
-        )
-    }
-
-    /// Every association of every record in `ids`, through [`batch_read`](Self::batch_read): at
-    /// most 1000 inputs per request, HubSpot's cap, each record asked again with its own cursor
-    /// until its last page, with bounded concurrency under the rate limiter. Records that fail,
-    /// and records whose page does not decode, are in the outcome's `failed`.
-    pub async fn batch_read_all(
-        &self,
-        from_object_type: impl Into<crate::ObjectType>,
-        to_object_type: impl Into<crate::ObjectType>,
-        ids: impl IntoIterator<Item = impl Into<crate::ObjectId>>,
-        options: crate::BulkOptions,
-    ) -> crate::BulkOutcome<
-        crate::ObjectId,
-        Vec<types::MultiAssociatedObjectWithLabel>,
-    > {
-        let from_object_type: crate::ObjectType = from_object_type.into();
-        let to_object_type: crate::ObjectType = to_object_type.into();
-        let page = |result: types::PublicAssociationMultiWithLabel| crate::bulk::ReadPage {
-            id: result.from.id,
-            items: result.to,
-            next: result.paging.and_then(|paging| paging.next).map(|next| next.after),
-        };
-        let ids = ids.into_iter().map(Into::into).collect();
-        crate::bulk::read_all(
-                "batch_read",
-                ids,
-                Some(1000),
-                options,
-                &CONTEXT,
-                page,
-                move |inputs: Vec<crate::bulk::ReadInput>| {
-                    let inputs = inputs
-                        .into_iter()
-                        .map(|input| types::PublicFetchAssociationsBatchRequest {
-                            id: input.id,
-                            after: input.after,
-                        })
-                        .collect();
-                    let call = Self::batch_read_call(
-                        &from_object_type,
-                        &to_object_type,
-                        &types::BatchInputPublicFetchAssociationsBatchRequest {
-                            inputs,
-                        },
-                    );
-                    async move {
-                        let answer = self.transport.send(call?).await?;
-                        Ok(
-                            answer
-                                .json::<
-                                    crate::bulk::Answer<types::PublicAssociationMultiWithLabel>,
-                                >()?
-                                .into_inner(),
-                        )
-                    }
-                },
-            )
-            .await
-    }
-
-    /// Any number of inputs through [`batch_archive`](Self::batch_archive): HubSpot documents
-    /// no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options` says
-    /// otherwise, drawn from `inputs` as requests are formed (only the requests in flight hold
-    /// theirs), sent with bounded concurrency under the rate limiter, with one outcome for
-    /// every input. Errors HubSpot gives per input are matched back to the inputs they name; a
-    /// request rejected as a whole is split in halves to isolate the bad inputs (see
-    /// [`crate::BulkOptions`]).
-    pub async fn batch_archive_all(
-        &self,
-        from_object_type: impl Into<crate::ObjectType>,
-        to_object_type: impl Into<crate::ObjectType>,
-        inputs: impl IntoIterator<Item = types::PublicAssociationMultiArchive>,
-        options: crate::BulkOptions,
-    ) -> crate::BulkOutcome<
-        types::PublicAssociationMultiArchive,
-        serde_json::Map<String, serde_json::Value>,
-    > {
-        crate::bulk::collect(
-                self
-                    .batch_archive_chunks(
-                        from_object_type,
-                        to_object_type,
-                        inputs,
-                        options,
-                    ),
-            )
-            .await
-    }
-
-    /// [`batch_archive_all`](Self::batch_archive_all) as a stream of the outcome of each
-    /// request, as each completes: for progress reports and for journals that must record what
-    /// was confirmed.
-    pub fn batch_archive_chunks(
-        &self,
-        from_object_type: impl Into<crate::ObjectType>,
-        to_object_type: impl Into<crate::ObjectType>,
-        inputs: impl IntoIterator<Item = types::PublicAssociationMultiArchive>,
-        options: crate::BulkOptions,
-    ) -> crate::Items<
-        impl futures_core::Stream<
-            Item = crate::BulkOutcome<
-                types::PublicAssociationMultiArchive,
-                serde_json::Map<String, serde_json::Value>,
-            >,
-        >,
-    > {
-        let from_object_type: crate::ObjectType = from_object_type.into();
-        let to_object_type: crate::ObjectType = to_object_type.into();
-        crate::Items::new(
-            crate::bulk::chunks(
-                inputs,
-                None,
-                options,
-                &CONTEXT,
-                move |inputs: Vec<types::PublicAssociationMultiArchive>| {
-                    let call = Self::batch_archive_call(
-                        &from_object_type,
-                        &to_object_type,
-                        &types::BatchInputPublicAssociationMultiArchive {
-                            inputs,
-                        },
-                    );
-                    async move {
-                        let answer = self.transport.send(call?).await?;
-                        Ok(
-                            match answer
-                                .json_or_empty::<
-                                    crate::bulk::Answer<
-                                        serde_json::Map<String, serde_json::Value>,
-                                    >,
-                                >()?
-                                .into_inner()
-                            {
-                                Some(answer) => crate::bulk::Reply::acknowledged(answer),
-                                None => crate::bulk::Reply::empty(),
-                            },
-                        )
-                    }
-                },
-            ),
-        )
-    }
-
-    /// Any number of inputs through [`batch_archive_labels`](Self::batch_archive_labels):
-    /// HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless
-    /// `options` says otherwise, drawn from `inputs` as requests are formed (only the requests
-    /// in flight hold theirs), sent with bounded concurrency under the rate limiter, with one
-    /// outcome for every input. Errors HubSpot gives per input are matched back to the inputs
-    /// they name; a request rejected as a whole is split in halves to isolate the bad inputs
-    /// (see [`crate::BulkOptions`]).
-    pub async fn batch_archive_labels_all(
-        &self,
-        from_object_type: impl Into<crate::ObjectType>,
-        to_object_type: impl Into<crate::ObjectType>,
-        inputs: impl IntoIterator<Item = types::PublicAssociationMultiPost>,
-        options: crate::BulkOptions,
-    ) -> crate::BulkOutcome<
-        types::PublicAssociationMultiPost,
-        serde_json::Map<String, serde_json::Value>,
-    > {
-        crate::bulk::collect(
-                self
-                    .batch_archive_labels_chunks(
-                        from_object_type,
-                        to_object_type,
-                        inputs,
-                        options,
-                    ),
-            )
-            .await
-    }
-
-    /// [`batch_archive_labels_all`](Self::batch_archive_labels_all) as a stream of the outcome
-    /// of each request, as each completes: for progress reports and for journals that must
-    /// record what was confirmed.
-    pub fn batch_archive_labels_chunks(
-        &self,
-        from_object_type: impl Into<crate::ObjectType>,
-        to_object_type: impl Into<crate::ObjectType>,
-        inputs: impl IntoIterator<Item = types::PublicAssociationMultiPost>,
-        options: crate::BulkOptions,
-    ) -> crate::Items<
-        impl futures_core::Stream<
-            Item = crate::BulkOutcome<
-                types::PublicAssociationMultiPost,
-                serde_json::Map<String, serde_json::Value>,
-            >,
-        >,
-    > {
-        let from_object_type: crate::ObjectType = from_object_type.into();
-        let to_object_type: crate::ObjectType = to_object_type.into();
-        crate::Items::new(
-            crate::bulk::chunks(
-                inputs,
-                None,
-                options,
-                &CONTEXT,
-                move |inputs: Vec<types::PublicAssociationMultiPost>| {
-                    let call = Self::batch_archive_labels_call(
-                        &from_object_type,
-                        &to_object_type,
-                        &types::BatchInputPublicAssociationMultiPost {
-                            inputs,
-                        },
-                    );
-                    async move {
-                        let answer = self.transport.send(call?).await?;
-                        Ok(
-                            match answer
-                                .json_or_empty::<
-                                    crate::bulk::Answer<
-                                        serde_json::Map<String, serde_json::Value>,
-                                    >,
-                                >()?
-                                .into_inner()
-                            {
-                                Some(answer) => crate::bulk::Reply::acknowledged(answer),
-                                None => crate::bulk::Reply::empty(),
-                            },
-                        )
-                    }
-                },
-            ),
-        )
-    }
-
-    /// Any number of inputs through [`batch_create_limits`](Self::batch_create_limits): HubSpot
-    /// documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options`
-    /// says otherwise, drawn from `inputs` as requests are formed (only the requests in flight
-    /// hold theirs), sent with bounded concurrency under the rate limiter, with one outcome for
-    /// every input. Errors HubSpot gives per input are matched back to the inputs they name; a
-    /// request rejected as a whole is split in halves to isolate the bad inputs (see
-    /// [`crate::BulkOptions`]).
-    pub async fn batch_create_limits_all(
-        &self,
-        from_object_type: impl Into<crate::ObjectType>,
-        to_object_type: impl Into<crate::ObjectType>,
-        inputs: impl IntoIterator<
-            Item = types::PublicAssociationDefinitionConfigurationCreateRequest,
-        >,
-        options: crate::BulkOptions,
-    ) -> crate::BulkOutcome<
-        types::PublicAssociationDefinitionConfigurationCreateRequest,
-        types::PublicAssociationDefinitionUserConfiguration,
-    > {
-        crate::bulk::collect(
-                self
-                    .batch_create_limits_chunks(
-                        from_object_type,
-                        to_object_type,
-                        inputs,
-                        options,
-                    ),
-            )
-            .await
-    }
-
-    /// [`batch_create_limits_all`](Self::batch_create_limits_all) as a stream of the outcome of
-    /// each request, as each completes: for progress reports and for journals that must record
-    /// what was confirmed.
-    pub fn batch_create_limits_chunks(
-        &self,
-        from_object_type: impl Into<crate::ObjectType>,
-        to_object_type: impl Into<crate::ObjectType>,
-        inputs: impl IntoIterator<
-            Item = types::PublicAssociationDefinitionConfigurationCreateRequest,
-        >,
-        options: crate::BulkOptions,
-    ) -> crate::Items<
-        impl futures_core::Stream<
-            Item = crate::BulkOutcome<
-                types::PublicAssociationDefinitionConfigurationCreateRequest,
-                types::PublicAssociationDefinitionUserConfiguration,
-            >,
-        >,
-    > {
-        let from_object_type: crate::ObjectType = from_object_type.into();
-        let to_object_type: crate::ObjectType = to_object_type.into();
-        crate::Items::new(
-            crate::bulk::chunks(
-                inputs,
-                None,
-                options,
-                &CONTEXT,
-                move |
-                    inputs: Vec<
-                        types::PublicAssociationDefinitionConfigurationCreateRequest,
-                    >|
-                {
-                    let call = Self::batch_create_limits_call(
-                        &from_object_type,
-                        &to_object_type,
-                        &types::BatchInputPublicAssociationDefinitionConfigurationCreateRequest {
-                            inputs,
-                        },
-                    );
-                    async move {
-                        let answer = self.transport.send(call?).await?;
-                        let answer = answer
-                            .json::<
-                                crate::bulk::Answer<
-                                    types::PublicAssociationDefinitionUserConfiguration,
-                                >,
-                            >()?
-                            .into_inner();
-                        Ok(crate::bulk::Reply::acknowledged(answer))
-                    }
-                },
-            ),
-        )
-    }
-
-    /// Any number of inputs through [`batch_update_limits`](Self::batch_update_limits): HubSpot
-    /// documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options`
-    /// says otherwise, drawn from `inputs` as requests are formed (only the requests in flight
-    /// hold theirs), sent with bounded concurrency under the rate limiter, with one outcome for
-    /// every input. Errors HubSpot gives per input are matched back to the inputs they name; a
-    /// request rejected as a whole is split in halves to isolate the bad inputs (see
-    /// [`crate::BulkOptions`]).
-    pub async fn batch_update_limits_all(
-        &self,
-        from_object_type: impl Into<crate::ObjectType>,
-        to_object_type: impl Into<crate::ObjectType>,
-        inputs: impl IntoIterator<
-            Item = types::PublicAssociationDefinitionConfigurationUpdateRequest,
-        >,
-        options: crate::BulkOptions,
-    ) -> crate::BulkOutcome<
-        types::PublicAssociationDefinitionConfigurationUpdateRequest,
-        types::PublicAssociationDefinitionConfigurationUpdateResult,
-    > {
-        crate::bulk::collect(
-                self
-                    .batch_update_limits_chunks(
-                        from_object_type,
-                        to_object_type,
-                        inputs,
-                        options,
-                    ),
-            )
-            .await
-    }
-
-    /// [`batch_update_limits_all`](Self::batch_update_limits_all) as a stream of the outcome of
-    /// each request, as each completes: for progress reports and for journals that must record
-    /// what was confirmed.
-    pub fn batch_update_limits_chunks(
-        &self,
-        from_object_type: impl Into<crate::ObjectType>,
-        to_object_type: impl Into<crate::ObjectType>,
-        inputs: impl IntoIterator<
-            Item = types::PublicAssociationDefinitionConfigurationUpdateRequest,
-        >,
-        options: crate::BulkOptions,
-    ) -> crate::Items<
-        impl futures_core::Stream<
-            Item = crate::BulkOutcome<
-                types::PublicAssociationDefinitionConfigurationUpdateRequest,
-                types::PublicAssociationDefinitionConfigurationUpdateResult,
-            >,
-        >,
-    > {
-        let from_object_type: crate::ObjectType = from_object_type.into();
-        let to_object_type: crate::ObjectType = to_object_type.into();
-        crate::Items::new(
-            crate::bulk::chunks(
-                inputs,
-                None,
-                options,
-                &CONTEXT,
-                move |
-                    inputs: Vec<
-                        types::PublicAssociationDefinitionConfigurationUpdateRequest,
-                    >|
-                {
-                    let call = Self::batch_update_limits_call(
-                        &from_object_type,
-                        &to_object_type,
-                        &types::BatchInputPublicAssociationDefinitionConfigurationUpdateRequest {
-                            inputs,
-                        },
-                    );
-                    async move {
-                        let answer = self.transport.send(call?).await?;
-                        let answer = answer
-                            .json::<
-                                crate::bulk::Answer<
-                                    types::PublicAssociationDefinitionConfigurationUpdateResult,
-                                >,
-                            >()?
-                            .into_inner();
-                        Ok(crate::bulk::Reply::acknowledged(answer))
-                    }
-                },
-            ),
-        )
-    }
-
-    /// Any number of inputs through [`batch_purge_limits`](Self::batch_purge_limits): HubSpot
-    /// documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options`
-    /// says otherwise, drawn from `inputs` as requests are formed (only the requests in flight
-    /// hold theirs), sent with bounded concurrency under the rate limiter, with one outcome for
-    /// every input. Errors HubSpot gives per input are matched back to the inputs they name; a
-    /// request rejected as a whole is split in halves to isolate the bad inputs (see
-    /// [`crate::BulkOptions`]).
-    pub async fn batch_purge_limits_all(
-        &self,
-        from_object_type: impl Into<crate::ObjectType>,
-        to_object_type: impl Into<crate::ObjectType>,
-        inputs: impl IntoIterator<Item = types::PublicAssociationSpec>,
-        options: crate::BulkOptions,
-    ) -> crate::BulkOutcome<types::PublicAssociationSpec, serde_json::Value> {
-        crate::bulk::collect(
-                self
-                    .batch_purge_limits_chunks(
-                        from_object_type,
-                        to_object_type,
-                        inputs,
-                        options,
-                    ),
-            )
-            .await
-    }
-
-    /// [`batch_purge_limits_all`](Self::batch_purge_limits_all) as a stream of the outcome of
-    /// each request, as each completes: for progress reports and for journals that must record
-    /// what was confirmed.
-    pub fn batch_purge_limits_chunks(
-        &self,
-        from_object_type: impl Into<crate::ObjectType>,
-        to_object_type: impl Into<crate::ObjectType>,
-        inputs: impl IntoIterator<Item = types::PublicAssociationSpec>,
-        options: crate::BulkOptions,
-    ) -> crate::Items<
-        impl futures_core::Stream<
-            Item = crate::BulkOutcome<types::PublicAssociationSpec, serde_json::Value>,
-        >,
-    > {
-        let from_object_type: crate::ObjectType = from_object_type.into();
-        let to_object_type: crate::ObjectType = to_object_type.into();
-        crate::Items::new(
-            crate::bulk::chunks(
-                inputs,
-                None,
-                options,
-                &CONTEXT,
-                move |inputs: Vec<types::PublicAssociationSpec>| {
-                    let call = Self::batch_purge_limits_call(
-                        &from_object_type,
-                        &to_object_type,
-                        &types::BatchInputPublicAssociationSpec {
-                            inputs,
-                        },
-                    );
-                    async move {
-                        let answer = self.transport.send(call?).await?;
-                        Ok(
-                            match answer
-                                .json_or_empty::<crate::bulk::Answer<serde_json::Value>>()?
-                                .into_inner()
-                            {
-                                Some(answer) => crate::bulk::Reply::acknowledged(answer),
-                                None => crate::bulk::Reply::empty(),
-                            },
-                        )
-                    }
-                },
-            ),
-        )
-    }
-
-    /// The association types between two object types, fetched with
-    /// [`list_labels`](Self::list_labels) once per transport and kept: resolve a label to its
-    /// type id and category with [`crate::Labels::find`] (or [`find_label`](Self::find_label),
-    /// which looks again when a name is missing), and use it where an association type is asked
-    /// for. Creating, renaming or deleting a label through this transport forgets what it kept;
-    /// [`refresh_labels`](Self::refresh_labels) fetches again after another program did.
-    ///
-    /// ```no_run
-    /// # use hubspot_associations::v2025_09::Client;
-    /// # async fn run(client: &Client) -> Result<(), hubspot_associations::Error> {
-    /// use hubspot_associations::ObjectType;
-    ///
-    /// let labels = client.labels(ObjectType::CONTACTS, ObjectType::COMPANIES).await?;
-    /// if let Some(billing) = labels.find("Billing contact") {
-    ///     println!("type {} ({})", billing.type_id, billing.category);
-    /// }
-    /// # Ok(())
-    /// # }
-    /// ```
-    pub async fn labels(
-        &self,
-        from_object_type: impl Into<crate::ObjectType>,
-        to_object_type: impl Into<crate::ObjectType>,
-    ) -> Result<std::sync::Arc<crate::Labels>, Error> {
-        let from_object_type: crate::ObjectType = from_object_type.into();
-        let to_object_type: crate::ObjectType = to_object_type.into();
-        let (from, to) = (from_object_type.clone(), to_object_type.clone());
-        self.transport
-            .labels(
-                VERSION,
-                from_object_type.as_str(),
-                to_object_type.as_str(),
-                || async {
-                    let listed = self.list_labels(from, to).await?;
-                    Ok(
-                        listed
-                            .results
-                            .iter()
-                            .map(|listed| crate::Label::new(
-                                listed.type_id,
-                                listed.category.as_str(),
-                                listed.label.clone(),
-                            ))
-                            .collect(),
-                    )
-                },
-            )
-            .await
-    }
-
-    /// The association types between two object types, fetched again: the lookups this
-    /// transport keeps are forgotten first. Labels created, renamed or deleted through this
-    /// transport are forgotten by that call already; this is for changes another program made
-    /// (or [`find_label`](Self::find_label), which refreshes when a name is missing).
-    pub async fn refresh_labels(
-        &self,
-        from_object_type: impl Into<crate::ObjectType>,
-        to_object_type: impl Into<crate::ObjectType>,
-    ) -> Result<std::sync::Arc<crate::Labels>, Error> {
-        self.transport.forget_labels();
-        self.labels(from_object_type, to_object_type).await
-    }
-
-    /// The association type labelled `name` between two object types (ignoring case and
-    /// surrounding spaces), from the [`labels`](Self::labels) this transport keeps; when it is
-    /// not there, the labels are fetched again once ([`refresh_labels`](Self::refresh_labels))
-    /// before the answer is `None`, so that a label another program created since is found.
-    pub async fn find_label(
-        &self,
-        from_object_type: impl Into<crate::ObjectType>,
-        to_object_type: impl Into<crate::ObjectType>,
-        name: &str,
-    ) -> Result<Option<crate::Label>, Error> {
-        let from_object_type: crate::ObjectType = from_object_type.into();
-        let to_object_type: crate::ObjectType = to_object_type.into();
-        let kept = self.labels(from_object_type.clone(), to_object_type.clone()).await?;
-        if let Some(found) = kept.find(name) {
-            return Ok(Some(found.clone()));
-        }
-        let fresh = self.refresh_labels(from_object_type, to_object_type).await?;
-        Ok(fresh.find(name).cloned())
     }
 
     /// Calls the operation named `operation` (its name in [`crate::ApiVersion::operations`])
@@ -2594,5 +1020,1622 @@ impl Client {
                 path,
             ),
         )
+    }
+}
+
+/// # Single requests
+///
+/// One method per operation, one HTTP request per call (a batch operation's request carries
+/// at most its cap of inputs), retried as its operation allows.
+impl Client {
+    /// List the associations of a record.
+    ///
+    /// Lists the records of `toObjectType` that the record `objectId` of `objectType` is
+    /// associated with, and every association type (label) between each pair. Results come in
+    /// pages of at most 500; pass the `after` cursor of `paging.next` to read the next page.
+    ///
+    /// See also [`list_stream`](Self::list_stream) (every item of every page, as a stream).
+    ///
+    /// | | |
+    /// |---|---|
+    /// | Request | `GET /crm/objects/2025-09/{objectType}/{objectId}/associations/{toObjectType}` |
+    /// | Documented success | 200, with a [`types::CollectionResponseMultiAssociatedObjectWithLabelForwardPaging`] |
+    /// | Retried | on transient failures |
+    /// | OAuth scopes | any one of 81 ([listed](crate::v2025_09::scopes)) |
+    ///
+    /// Any other 2xx with that body succeeds too. Sending it twice has the effect of sending it
+    /// once, so it is retried on transient failures.
+    ///
+    /// # Arguments
+    ///
+    /// - `object_type`: The object type of the record, by name (`contacts`) or by type id
+    ///   (`0-1`).
+    /// - `object_id`: The id of the record.
+    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
+    ///   by type id (`0-2`).
+    /// - `query.after`: The cursor of the page to read, from `paging.next.after` of the
+    ///   previous page.
+    /// - `query.limit`: The most results to return in one page; at most 500, which is also the
+    ///   default.
+    pub async fn list(
+        &self,
+        object_type: impl Into<crate::ObjectType>,
+        object_id: impl Into<crate::ObjectId>,
+        to_object_type: impl Into<crate::ObjectType>,
+        query: ListQuery,
+    ) -> Result<
+        Response<types::CollectionResponseMultiAssociatedObjectWithLabelForwardPaging>,
+        Error,
+    > {
+        let object_type: crate::ObjectType = object_type.into();
+        let object_id: crate::ObjectId = object_id.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
+        let call = Self::list_call(&object_type, &object_id, &to_object_type, &query)?;
+        self.transport.send(call).await?.json()
+    }
+
+    /// Associate two records with the given types.
+    ///
+    /// Associates the record `objectId` of `objectType` with the record `toObjectId` of
+    /// `toObjectType`, with every association type in the body: HubSpot-defined types, or
+    /// labels defined by the account or an integration.
+    ///
+    /// | | |
+    /// |---|---|
+    /// | Request | `PUT /crm/objects/2025-09/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}` |
+    /// | Documented success | 201, with a [`types::LabelsBetweenObjectPair`] |
+    /// | Retried | on transient failures |
+    /// | OAuth scopes | any one of 81 ([listed](crate::v2025_09::scopes)) |
+    ///
+    /// Any other 2xx with that body succeeds too. Sending it twice has the effect of sending it
+    /// once, so it is retried on transient failures.
+    ///
+    /// # Arguments
+    ///
+    /// - `object_type`: The object type of the record, by name (`contacts`) or by type id
+    ///   (`0-1`).
+    /// - `object_id`: The id of the record.
+    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
+    ///   by type id (`0-2`).
+    /// - `to_object_id`: The id of the record the association leads to.
+    /// - `body`: the request body.
+    pub async fn create(
+        &self,
+        object_type: impl Into<crate::ObjectType>,
+        object_id: impl Into<crate::ObjectId>,
+        to_object_type: impl Into<crate::ObjectType>,
+        to_object_id: impl Into<crate::ObjectId>,
+        body: &[types::AssociationSpec],
+    ) -> Result<Response<types::LabelsBetweenObjectPair>, Error> {
+        let object_type: crate::ObjectType = object_type.into();
+        let object_id: crate::ObjectId = object_id.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
+        let to_object_id: crate::ObjectId = to_object_id.into();
+        let call = Self::create_call(
+            &object_type,
+            &object_id,
+            &to_object_type,
+            &to_object_id,
+            body,
+        )?;
+        self.transport.send(call).await?.json()
+    }
+
+    /// Remove every association between two records.
+    ///
+    /// Removes all associations, of every type, between the record `objectId` of `objectType`
+    /// and the record `toObjectId` of `toObjectType`.
+    ///
+    /// | | |
+    /// |---|---|
+    /// | Request | `DELETE /crm/objects/2025-09/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}` |
+    /// | Documented success | 204, without a body |
+    /// | Retried | on transient failures |
+    /// | OAuth scopes | any one of 81 ([listed](crate::v2025_09::scopes)) |
+    ///
+    /// Any other 2xx succeeds too; a body, if one comes, is not read. Sending it twice has the
+    /// effect of sending it once, so it is retried on transient failures.
+    ///
+    /// # Arguments
+    ///
+    /// - `object_type`: The object type of the record, by name (`contacts`) or by type id
+    ///   (`0-1`).
+    /// - `object_id`: The id of the record.
+    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
+    ///   by type id (`0-2`).
+    /// - `to_object_id`: The id of the record the association leads to.
+    pub async fn archive(
+        &self,
+        object_type: impl Into<crate::ObjectType>,
+        object_id: impl Into<crate::ObjectId>,
+        to_object_type: impl Into<crate::ObjectType>,
+        to_object_id: impl Into<crate::ObjectId>,
+    ) -> Result<Response<()>, Error> {
+        let object_type: crate::ObjectType = object_type.into();
+        let object_id: crate::ObjectId = object_id.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
+        let to_object_id: crate::ObjectId = to_object_id.into();
+        let call = Self::archive_call(
+            &object_type,
+            &object_id,
+            &to_object_type,
+            &to_object_id,
+        )?;
+        self.transport.send(call).await?.ignore_body()
+    }
+
+    /// Associate two records with the default type.
+    ///
+    /// Creates the default (most generic, unlabelled) association type between the record
+    /// `fromObjectId` of `fromObjectType` and the record `toObjectId` of `toObjectType`.
+    ///
+    /// | | |
+    /// |---|---|
+    /// | Request | `PUT /crm/objects/2025-09/{fromObjectType}/{fromObjectId}/associations/default/{toObjectType}/{toObjectId}` |
+    /// | Documented success | 200, with a [`types::BatchResponsePublicDefaultAssociation`] |
+    /// | Retried | on transient failures |
+    /// | OAuth scopes | any one of 81 ([listed](crate::v2025_09::scopes)) |
+    ///
+    /// Any other 2xx with that body succeeds too. Sending it twice has the effect of sending it
+    /// once, so it is retried on transient failures. A 2xx whose body carries HubSpot's
+    /// `errors` and no `results` (a record that does not exist, say) is
+    /// [`Error::Rejected`](crate::Error::Rejected), with those errors: nothing was done.
+    ///
+    /// # Arguments
+    ///
+    /// - `from_object_type`: The object type the associations start from, by name (`contacts`)
+    ///   or by type id (`0-1`).
+    /// - `from_object_id`: The id of the record the association starts from.
+    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
+    ///   by type id (`0-2`).
+    /// - `to_object_id`: The id of the record the association leads to.
+    pub async fn create_default(
+        &self,
+        from_object_type: impl Into<crate::ObjectType>,
+        from_object_id: impl Into<crate::ObjectId>,
+        to_object_type: impl Into<crate::ObjectType>,
+        to_object_id: impl Into<crate::ObjectId>,
+    ) -> Result<Response<types::BatchResponsePublicDefaultAssociation>, Error> {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let from_object_id: crate::ObjectId = from_object_id.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
+        let to_object_id: crate::ObjectId = to_object_id.into();
+        let call = Self::create_default_call(
+            &from_object_type,
+            &from_object_id,
+            &to_object_type,
+            &to_object_id,
+        )?;
+        self.transport.send(call).await?.json_single()
+    }
+
+    /// Associate many pairs of records with the given types.
+    ///
+    /// Creates associations between pairs of records, each with the association types given. At
+    /// most 2,000 inputs per request. When some inputs fail, the response is a 207 whose
+    /// `errors` describe them, beside the `results` of the inputs that succeeded.
+    ///
+    /// See also [`batch_create_all`](Self::batch_create_all) (any number of inputs, in requests
+    /// at HubSpot's cap); [`batch_create_chunks`](Self::batch_create_chunks) (the same, as a
+    /// stream of each request's outcome).
+    ///
+    /// | | |
+    /// |---|---|
+    /// | Request | `POST /crm/associations/2025-09/{fromObjectType}/{toObjectType}/batch/create` |
+    /// | Documented success | 201, 207, with a [`types::BatchResponseLabelsBetweenObjectPairWithErrors`] |
+    /// | Retried | on transient failures, as a batch |
+    /// | Inputs per request | at most 2000 |
+    /// | OAuth scopes | any one of 80 ([listed](crate::v2025_09::scopes)) |
+    /// | Exempt from | `ten-secondly` |
+    ///
+    /// Any other 2xx with that body succeeds too. It is retried on transient failures, so that
+    /// a bulk job makes progress: repeating an input that already took effect is harmless.
+    /// HubSpot publishes it as exempt from the limits named; the transport's rate limiter
+    /// counts it all the same, as HubSpot does not say what the exemption covers.
+    ///
+    /// # Arguments
+    ///
+    /// - `from_object_type`: The object type the associations start from, by name (`contacts`)
+    ///   or by type id (`0-1`).
+    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
+    ///   by type id (`0-2`).
+    /// - `body`: the request body.
+    pub async fn batch_create(
+        &self,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
+        body: &types::BatchInputPublicAssociationMultiPost,
+    ) -> Result<Response<types::BatchResponseLabelsBetweenObjectPairWithErrors>, Error> {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
+        let call = Self::batch_create_call(&from_object_type, &to_object_type, body)?;
+        self.transport.send(call).await?.json()
+    }
+
+    /// Associate many pairs of records with the default type.
+    ///
+    /// Creates the default (most generic, unlabelled) association type between each pair of
+    /// records in the body.
+    ///
+    /// See also [`batch_create_default_all`](Self::batch_create_default_all) (any number of
+    /// inputs, in requests at HubSpot's cap);
+    /// [`batch_create_default_chunks`](Self::batch_create_default_chunks) (the same, as a
+    /// stream of each request's outcome).
+    ///
+    /// | | |
+    /// |---|---|
+    /// | Request | `POST /crm/associations/2025-09/{fromObjectType}/{toObjectType}/batch/associate/default` |
+    /// | Documented success | 200, with a [`types::BatchResponsePublicDefaultAssociation`] |
+    /// | Retried | on transient failures, as a batch |
+    /// | Inputs per request | no cap documented |
+    /// | OAuth scopes | any one of 80 ([listed](crate::v2025_09::scopes)) |
+    /// | Exempt from | `ten-secondly` |
+    ///
+    /// Any other 2xx with that body succeeds too. It is retried on transient failures, so that
+    /// a bulk job makes progress: repeating an input that already took effect is harmless.
+    /// HubSpot publishes it as exempt from the limits named; the transport's rate limiter
+    /// counts it all the same, as HubSpot does not say what the exemption covers.
+    ///
+    /// # Arguments
+    ///
+    /// - `from_object_type`: The object type the associations start from, by name (`contacts`)
+    ///   or by type id (`0-1`).
+    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
+    ///   by type id (`0-2`).
+    /// - `body`: the request body.
+    pub async fn batch_create_default(
+        &self,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
+        body: &types::BatchInputPublicDefaultAssociationMultiPost,
+    ) -> Result<Response<types::BatchResponsePublicDefaultAssociation>, Error> {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
+        let call = Self::batch_create_default_call(
+            &from_object_type,
+            &to_object_type,
+            body,
+        )?;
+        self.transport.send(call).await?.json()
+    }
+
+    /// Read the associations of many records.
+    ///
+    /// Reads the associations of up to 1,000 records of `fromObjectType` with records of
+    /// `toObjectType`. Each input pages on its own: when a result carries `paging.next.after`,
+    /// send that input again with `after` set to read its next page.
+    ///
+    /// See also [`batch_read_all`](Self::batch_read_all) (every page of every record, following
+    /// each record's cursor).
+    ///
+    /// | | |
+    /// |---|---|
+    /// | Request | `POST /crm/associations/2025-09/{fromObjectType}/{toObjectType}/batch/read` |
+    /// | Documented success | 200, 207, with a [`types::BatchResponsePublicAssociationMultiWithLabelWithErrors`] |
+    /// | Retried | on transient failures, as a batch |
+    /// | Inputs per request | at most 1000 |
+    /// | OAuth scopes | any one of 80 ([listed](crate::v2025_09::scopes)) |
+    /// | Exempt from | `ten-secondly` |
+    ///
+    /// Any other 2xx with that body succeeds too. It is retried on transient failures, so that
+    /// a bulk job makes progress: repeating an input that already took effect is harmless.
+    /// HubSpot publishes it as exempt from the limits named; the transport's rate limiter
+    /// counts it all the same, as HubSpot does not say what the exemption covers.
+    ///
+    /// # Arguments
+    ///
+    /// - `from_object_type`: The object type the associations start from, by name (`contacts`)
+    ///   or by type id (`0-1`).
+    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
+    ///   by type id (`0-2`).
+    /// - `body`: the request body.
+    pub async fn batch_read(
+        &self,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
+        body: &types::BatchInputPublicFetchAssociationsBatchRequest,
+    ) -> Result<
+        Response<types::BatchResponsePublicAssociationMultiWithLabelWithErrors>,
+        Error,
+    > {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
+        let call = Self::batch_read_call(&from_object_type, &to_object_type, body)?;
+        self.transport.send(call).await?.json()
+    }
+
+    /// Remove every association between many pairs of records.
+    ///
+    /// Removes all associations, of every type, between each record in `from` and each record
+    /// in its `to` list.
+    ///
+    /// See also [`batch_archive_all`](Self::batch_archive_all) (any number of inputs, in
+    /// requests at HubSpot's cap); [`batch_archive_chunks`](Self::batch_archive_chunks) (the
+    /// same, as a stream of each request's outcome).
+    ///
+    /// | | |
+    /// |---|---|
+    /// | Request | `POST /crm/associations/2025-09/{fromObjectType}/{toObjectType}/batch/archive` |
+    /// | Documented success | 200, with a [`types::BatchResponse`] or none |
+    /// | Retried | on transient failures, as a batch |
+    /// | Inputs per request | no cap documented |
+    /// | OAuth scopes | any one of 80 ([listed](crate::v2025_09::scopes)) |
+    /// | Exempt from | `ten-secondly` |
+    ///
+    /// The value is `None` when HubSpot answers without a body, as another version of this
+    /// operation does; any other 2xx succeeds too. It is retried on transient failures, so that
+    /// a bulk job makes progress: repeating an input that already took effect is harmless.
+    /// HubSpot publishes it as exempt from the limits named; the transport's rate limiter
+    /// counts it all the same, as HubSpot does not say what the exemption covers.
+    ///
+    /// # Arguments
+    ///
+    /// - `from_object_type`: The object type the associations start from, by name (`contacts`)
+    ///   or by type id (`0-1`).
+    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
+    ///   by type id (`0-2`).
+    /// - `body`: the request body.
+    pub async fn batch_archive(
+        &self,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
+        body: &types::BatchInputPublicAssociationMultiArchive,
+    ) -> Result<Response<Option<types::BatchResponse>>, Error> {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
+        let call = Self::batch_archive_call(&from_object_type, &to_object_type, body)?;
+        self.transport.send(call).await?.json_or_empty()
+    }
+
+    /// Request a report of records near their association limit.
+    ///
+    /// Asks HubSpot to build a report of the records that are near or at their association
+    /// limits. The report is emailed to the user `userId` when it is ready.
+    ///
+    /// | | |
+    /// |---|---|
+    /// | Request | `POST /crm/associations/2025-09/usage/high-usage-report/{userId}` |
+    /// | Documented success | 200, with a [`types::ReportCreationResponse`] |
+    /// | Retried | never |
+    /// | OAuth scopes | any one of 80 ([listed](crate::v2025_09::scopes)) |
+    /// | Exempt from | `ten-secondly` |
+    ///
+    /// Any other 2xx with that body succeeds too. It is not retried: a second send could act
+    /// twice. Retry it yourself if you know it is safe. HubSpot publishes it as exempt from the
+    /// limits named; the transport's rate limiter counts it all the same, as HubSpot does not
+    /// say what the exemption covers.
+    ///
+    /// # Arguments
+    ///
+    /// - `user_id`: The id of the HubSpot user who receives the report.
+    pub async fn request_high_usage_report(
+        &self,
+        user_id: i32,
+    ) -> Result<Response<types::ReportCreationResponse>, Error> {
+        let call = Self::request_high_usage_report_call(user_id)?;
+        self.transport.send(call).await?.json()
+    }
+}
+
+/// # Bulk helpers
+///
+/// Any number of inputs or pages: `*_all` collects one outcome, `*_chunks` and `*_stream`
+/// give each request's outcome or each item as it comes, split at HubSpot's caps and sent
+/// under the rate limiter.
+impl Client {
+    /// Every item of [`list`](Self::list), page after page, as a stream, from the page at
+    /// `query.after` (the first when `None`).
+    ///
+    /// Pages are read lazily, one request per page as the stream is polled, each through the
+    /// rate limiter and with the retries of `list`. The stream ends after the last page, or
+    /// with the first error.
+    ///
+    /// ```no_run
+    /// # use hubspot_associations::v2025_09::Client;
+    /// # async fn run(client: &Client) -> Result<(), hubspot_associations::Error> {
+    /// use hubspot_associations::v2025_09::ListQuery;
+    ///
+    /// let mut items = client.list_stream("contacts", "29851", "companies", ListQuery::default());
+    /// while let Some(item) = items.next().await.transpose()? {
+    ///     println!("{item:?}");
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn list_stream(
+        &self,
+        object_type: impl Into<crate::ObjectType>,
+        object_id: impl Into<crate::ObjectId>,
+        to_object_type: impl Into<crate::ObjectType>,
+        query: ListQuery,
+    ) -> crate::Items<
+        impl futures_core::Stream<
+            Item = Result<types::MultiAssociatedObjectWithLabel, Error>,
+        >,
+    > {
+        let object_type: crate::ObjectType = object_type.into();
+        let object_id: crate::ObjectId = object_id.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
+        let start = query.after.clone();
+        crate::Items::new(
+            crate::pagination::pages(
+                "list",
+                start,
+                move |cursor: Option<String>| {
+                    let object_type = object_type.clone();
+                    let object_id = object_id.clone();
+                    let to_object_type = to_object_type.clone();
+                    let query = ListQuery {
+                        after: cursor,
+                        ..query.clone()
+                    };
+                    async move {
+                        let page = self
+                            .list(object_type, object_id, to_object_type, query)
+                            .await?
+                            .into_inner();
+                        let next = page
+                            .paging
+                            .and_then(|paging| paging.next)
+                            .map(|next| next.after);
+                        Ok((page.results, next))
+                    }
+                },
+            ),
+        )
+    }
+
+    /// Any number of inputs through [`batch_create`](Self::batch_create): at most 2000 inputs
+    /// per request, HubSpot's cap, drawn from `inputs` as requests are formed (only the
+    /// requests in flight hold theirs), sent with bounded concurrency under the rate limiter,
+    /// with one outcome for every input. Errors HubSpot gives per input are matched back to the
+    /// inputs they name; a request rejected as a whole is split in halves to isolate the bad
+    /// inputs (see [`crate::BulkOptions`]).
+    pub async fn batch_create_all(
+        &self,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
+        inputs: impl IntoIterator<Item = types::PublicAssociationMultiPost>,
+        options: crate::BulkOptions,
+    ) -> crate::BulkOutcome<
+        types::PublicAssociationMultiPost,
+        types::LabelsBetweenObjectPair,
+    > {
+        crate::bulk::collect(
+                self
+                    .batch_create_chunks(
+                        from_object_type,
+                        to_object_type,
+                        inputs,
+                        options,
+                    ),
+            )
+            .await
+    }
+
+    /// [`batch_create_all`](Self::batch_create_all) as a stream of the outcome of each request,
+    /// as each completes: for progress reports and for journals that must record what was
+    /// confirmed.
+    pub fn batch_create_chunks(
+        &self,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
+        inputs: impl IntoIterator<Item = types::PublicAssociationMultiPost>,
+        options: crate::BulkOptions,
+    ) -> crate::Items<
+        impl futures_core::Stream<
+            Item = crate::BulkOutcome<
+                types::PublicAssociationMultiPost,
+                types::LabelsBetweenObjectPair,
+            >,
+        >,
+    > {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
+        crate::Items::new(
+            crate::bulk::chunks(
+                inputs,
+                Some(2000),
+                options,
+                &CONTEXT,
+                move |inputs: Vec<types::PublicAssociationMultiPost>| {
+                    let call = Self::batch_create_call(
+                        &from_object_type,
+                        &to_object_type,
+                        &types::BatchInputPublicAssociationMultiPost {
+                            inputs,
+                        },
+                    );
+                    async move {
+                        let answer = self.transport.send(call?).await?;
+                        let answer = answer
+                            .json::<
+                                crate::bulk::Answer<types::LabelsBetweenObjectPair>,
+                            >()?
+                            .into_inner();
+                        Ok(crate::bulk::Reply::keyed(answer))
+                    }
+                },
+            ),
+        )
+    }
+
+    /// Any number of inputs through [`batch_create_default`](Self::batch_create_default):
+    /// HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless
+    /// `options` says otherwise, drawn from `inputs` as requests are formed (only the requests
+    /// in flight hold theirs), sent with bounded concurrency under the rate limiter, with one
+    /// outcome for every input. Errors HubSpot gives per input are matched back to the inputs
+    /// they name; a request rejected as a whole is split in halves to isolate the bad inputs
+    /// (see [`crate::BulkOptions`]).
+    pub async fn batch_create_default_all(
+        &self,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
+        inputs: impl IntoIterator<Item = types::PublicDefaultAssociationMultiPost>,
+        options: crate::BulkOptions,
+    ) -> crate::BulkOutcome<
+        types::PublicDefaultAssociationMultiPost,
+        types::PublicDefaultAssociation,
+    > {
+        crate::bulk::collect(
+                self
+                    .batch_create_default_chunks(
+                        from_object_type,
+                        to_object_type,
+                        inputs,
+                        options,
+                    ),
+            )
+            .await
+    }
+
+    /// [`batch_create_default_all`](Self::batch_create_default_all) as a stream of the outcome
+    /// of each request, as each completes: for progress reports and for journals that must
+    /// record what was confirmed.
+    pub fn batch_create_default_chunks(
+        &self,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
+        inputs: impl IntoIterator<Item = types::PublicDefaultAssociationMultiPost>,
+        options: crate::BulkOptions,
+    ) -> crate::Items<
+        impl futures_core::Stream<
+            Item = crate::BulkOutcome<
+                types::PublicDefaultAssociationMultiPost,
+                types::PublicDefaultAssociation,
+            >,
+        >,
+    > {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
+        crate::Items::new(
+            crate::bulk::chunks(
+                inputs,
+                None,
+                options,
+                &CONTEXT,
+                move |inputs: Vec<types::PublicDefaultAssociationMultiPost>| {
+                    let call = Self::batch_create_default_call(
+                        &from_object_type,
+                        &to_object_type,
+                        &types::BatchInputPublicDefaultAssociationMultiPost {
+                            inputs,
+                        },
+                    );
+                    async move {
+                        let answer = self.transport.send(call?).await?;
+                        let answer = answer
+                            .json::<
+                                crate::bulk::Answer<types::PublicDefaultAssociation>,
+                            >()?
+                            .into_inner();
+                        Ok(crate::bulk::Reply::keyed(answer))
+                    }
+                },
+            ),
+        )
+    }
+
+    /// Every association of every record in `ids`, through [`batch_read`](Self::batch_read): at
+    /// most 1000 inputs per request, HubSpot's cap, each record asked again with its own cursor
+    /// until its last page, with bounded concurrency under the rate limiter. Records that fail,
+    /// and records whose page does not decode, are in the outcome's `failed`.
+    pub async fn batch_read_all(
+        &self,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
+        ids: impl IntoIterator<Item = impl Into<crate::ObjectId>>,
+        options: crate::BulkOptions,
+    ) -> crate::BulkOutcome<
+        crate::ObjectId,
+        Vec<types::MultiAssociatedObjectWithLabel>,
+    > {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
+        let page = |result: types::PublicAssociationMultiWithLabel| crate::bulk::ReadPage {
+            id: result.from.id,
+            items: result.to,
+            next: result.paging.and_then(|paging| paging.next).map(|next| next.after),
+        };
+        let ids = ids.into_iter().map(Into::into).collect();
+        crate::bulk::read_all(
+                "batch_read",
+                ids,
+                Some(1000),
+                options,
+                &CONTEXT,
+                page,
+                move |inputs: Vec<crate::bulk::ReadInput>| {
+                    let inputs = inputs
+                        .into_iter()
+                        .map(|input| types::PublicFetchAssociationsBatchRequest {
+                            id: input.id,
+                            after: input.after,
+                        })
+                        .collect();
+                    let call = Self::batch_read_call(
+                        &from_object_type,
+                        &to_object_type,
+                        &types::BatchInputPublicFetchAssociationsBatchRequest {
+                            inputs,
+                        },
+                    );
+                    async move {
+                        let answer = self.transport.send(call?).await?;
+                        Ok(
+                            answer
+                                .json::<
+                                    crate::bulk::Answer<types::PublicAssociationMultiWithLabel>,
+                                >()?
+                                .into_inner(),
+                        )
+                    }
+                },
+            )
+            .await
+    }
+
+    /// Any number of inputs through [`batch_archive`](Self::batch_archive): HubSpot documents
+    /// no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options` says
+    /// otherwise, drawn from `inputs` as requests are formed (only the requests in flight hold
+    /// theirs), sent with bounded concurrency under the rate limiter, with one outcome for
+    /// every input. Errors HubSpot gives per input are matched back to the inputs they name; a
+    /// request rejected as a whole is split in halves to isolate the bad inputs (see
+    /// [`crate::BulkOptions`]).
+    pub async fn batch_archive_all(
+        &self,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
+        inputs: impl IntoIterator<Item = types::PublicAssociationMultiArchive>,
+        options: crate::BulkOptions,
+    ) -> crate::BulkOutcome<
+        types::PublicAssociationMultiArchive,
+        serde_json::Map<String, serde_json::Value>,
+    > {
+        crate::bulk::collect(
+                self
+                    .batch_archive_chunks(
+                        from_object_type,
+                        to_object_type,
+                        inputs,
+                        options,
+                    ),
+            )
+            .await
+    }
+
+    /// [`batch_archive_all`](Self::batch_archive_all) as a stream of the outcome of each
+    /// request, as each completes: for progress reports and for journals that must record what
+    /// was confirmed.
+    pub fn batch_archive_chunks(
+        &self,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
+        inputs: impl IntoIterator<Item = types::PublicAssociationMultiArchive>,
+        options: crate::BulkOptions,
+    ) -> crate::Items<
+        impl futures_core::Stream<
+            Item = crate::BulkOutcome<
+                types::PublicAssociationMultiArchive,
+                serde_json::Map<String, serde_json::Value>,
+            >,
+        >,
+    > {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
+        crate::Items::new(
+            crate::bulk::chunks(
+                inputs,
+                None,
+                options,
+                &CONTEXT,
+                move |inputs: Vec<types::PublicAssociationMultiArchive>| {
+                    let call = Self::batch_archive_call(
+                        &from_object_type,
+                        &to_object_type,
+                        &types::BatchInputPublicAssociationMultiArchive {
+                            inputs,
+                        },
+                    );
+                    async move {
+                        let answer = self.transport.send(call?).await?;
+                        Ok(
+                            match answer
+                                .json_or_empty::<
+                                    crate::bulk::Answer<
+                                        serde_json::Map<String, serde_json::Value>,
+                                    >,
+                                >()?
+                                .into_inner()
+                            {
+                                Some(answer) => crate::bulk::Reply::acknowledged(answer),
+                                None => crate::bulk::Reply::empty(),
+                            },
+                        )
+                    }
+                },
+            ),
+        )
+    }
+
+    /// Any number of inputs through [`batch_archive_labels`](Self::batch_archive_labels):
+    /// HubSpot documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless
+    /// `options` says otherwise, drawn from `inputs` as requests are formed (only the requests
+    /// in flight hold theirs), sent with bounded concurrency under the rate limiter, with one
+    /// outcome for every input. Errors HubSpot gives per input are matched back to the inputs
+    /// they name; a request rejected as a whole is split in halves to isolate the bad inputs
+    /// (see [`crate::BulkOptions`]).
+    pub async fn batch_archive_labels_all(
+        &self,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
+        inputs: impl IntoIterator<Item = types::PublicAssociationMultiPost>,
+        options: crate::BulkOptions,
+    ) -> crate::BulkOutcome<
+        types::PublicAssociationMultiPost,
+        serde_json::Map<String, serde_json::Value>,
+    > {
+        crate::bulk::collect(
+                self
+                    .batch_archive_labels_chunks(
+                        from_object_type,
+                        to_object_type,
+                        inputs,
+                        options,
+                    ),
+            )
+            .await
+    }
+
+    /// [`batch_archive_labels_all`](Self::batch_archive_labels_all) as a stream of the outcome
+    /// of each request, as each completes: for progress reports and for journals that must
+    /// record what was confirmed.
+    pub fn batch_archive_labels_chunks(
+        &self,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
+        inputs: impl IntoIterator<Item = types::PublicAssociationMultiPost>,
+        options: crate::BulkOptions,
+    ) -> crate::Items<
+        impl futures_core::Stream<
+            Item = crate::BulkOutcome<
+                types::PublicAssociationMultiPost,
+                serde_json::Map<String, serde_json::Value>,
+            >,
+        >,
+    > {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
+        crate::Items::new(
+            crate::bulk::chunks(
+                inputs,
+                None,
+                options,
+                &CONTEXT,
+                move |inputs: Vec<types::PublicAssociationMultiPost>| {
+                    let call = Self::batch_archive_labels_call(
+                        &from_object_type,
+                        &to_object_type,
+                        &types::BatchInputPublicAssociationMultiPost {
+                            inputs,
+                        },
+                    );
+                    async move {
+                        let answer = self.transport.send(call?).await?;
+                        Ok(
+                            match answer
+                                .json_or_empty::<
+                                    crate::bulk::Answer<
+                                        serde_json::Map<String, serde_json::Value>,
+                                    >,
+                                >()?
+                                .into_inner()
+                            {
+                                Some(answer) => crate::bulk::Reply::acknowledged(answer),
+                                None => crate::bulk::Reply::empty(),
+                            },
+                        )
+                    }
+                },
+            ),
+        )
+    }
+
+    /// Any number of inputs through [`batch_create_limits`](Self::batch_create_limits): HubSpot
+    /// documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options`
+    /// says otherwise, drawn from `inputs` as requests are formed (only the requests in flight
+    /// hold theirs), sent with bounded concurrency under the rate limiter, with one outcome for
+    /// every input. Errors HubSpot gives per input are matched back to the inputs they name; a
+    /// request rejected as a whole is split in halves to isolate the bad inputs (see
+    /// [`crate::BulkOptions`]).
+    pub async fn batch_create_limits_all(
+        &self,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
+        inputs: impl IntoIterator<
+            Item = types::PublicAssociationDefinitionConfigurationCreateRequest,
+        >,
+        options: crate::BulkOptions,
+    ) -> crate::BulkOutcome<
+        types::PublicAssociationDefinitionConfigurationCreateRequest,
+        types::PublicAssociationDefinitionUserConfiguration,
+    > {
+        crate::bulk::collect(
+                self
+                    .batch_create_limits_chunks(
+                        from_object_type,
+                        to_object_type,
+                        inputs,
+                        options,
+                    ),
+            )
+            .await
+    }
+
+    /// [`batch_create_limits_all`](Self::batch_create_limits_all) as a stream of the outcome of
+    /// each request, as each completes: for progress reports and for journals that must record
+    /// what was confirmed.
+    pub fn batch_create_limits_chunks(
+        &self,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
+        inputs: impl IntoIterator<
+            Item = types::PublicAssociationDefinitionConfigurationCreateRequest,
+        >,
+        options: crate::BulkOptions,
+    ) -> crate::Items<
+        impl futures_core::Stream<
+            Item = crate::BulkOutcome<
+                types::PublicAssociationDefinitionConfigurationCreateRequest,
+                types::PublicAssociationDefinitionUserConfiguration,
+            >,
+        >,
+    > {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
+        crate::Items::new(
+            crate::bulk::chunks(
+                inputs,
+                None,
+                options,
+                &CONTEXT,
+                move |
+                    inputs: Vec<
+                        types::PublicAssociationDefinitionConfigurationCreateRequest,
+                    >|
+                {
+                    let call = Self::batch_create_limits_call(
+                        &from_object_type,
+                        &to_object_type,
+                        &types::BatchInputPublicAssociationDefinitionConfigurationCreateRequest {
+                            inputs,
+                        },
+                    );
+                    async move {
+                        let answer = self.transport.send(call?).await?;
+                        let answer = answer
+                            .json::<
+                                crate::bulk::Answer<
+                                    types::PublicAssociationDefinitionUserConfiguration,
+                                >,
+                            >()?
+                            .into_inner();
+                        Ok(crate::bulk::Reply::acknowledged(answer))
+                    }
+                },
+            ),
+        )
+    }
+
+    /// Any number of inputs through [`batch_update_limits`](Self::batch_update_limits): HubSpot
+    /// documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options`
+    /// says otherwise, drawn from `inputs` as requests are formed (only the requests in flight
+    /// hold theirs), sent with bounded concurrency under the rate limiter, with one outcome for
+    /// every input. Errors HubSpot gives per input are matched back to the inputs they name; a
+    /// request rejected as a whole is split in halves to isolate the bad inputs (see
+    /// [`crate::BulkOptions`]).
+    pub async fn batch_update_limits_all(
+        &self,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
+        inputs: impl IntoIterator<
+            Item = types::PublicAssociationDefinitionConfigurationUpdateRequest,
+        >,
+        options: crate::BulkOptions,
+    ) -> crate::BulkOutcome<
+        types::PublicAssociationDefinitionConfigurationUpdateRequest,
+        types::PublicAssociationDefinitionConfigurationUpdateResult,
+    > {
+        crate::bulk::collect(
+                self
+                    .batch_update_limits_chunks(
+                        from_object_type,
+                        to_object_type,
+                        inputs,
+                        options,
+                    ),
+            )
+            .await
+    }
+
+    /// [`batch_update_limits_all`](Self::batch_update_limits_all) as a stream of the outcome of
+    /// each request, as each completes: for progress reports and for journals that must record
+    /// what was confirmed.
+    pub fn batch_update_limits_chunks(
+        &self,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
+        inputs: impl IntoIterator<
+            Item = types::PublicAssociationDefinitionConfigurationUpdateRequest,
+        >,
+        options: crate::BulkOptions,
+    ) -> crate::Items<
+        impl futures_core::Stream<
+            Item = crate::BulkOutcome<
+                types::PublicAssociationDefinitionConfigurationUpdateRequest,
+                types::PublicAssociationDefinitionConfigurationUpdateResult,
+            >,
+        >,
+    > {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
+        crate::Items::new(
+            crate::bulk::chunks(
+                inputs,
+                None,
+                options,
+                &CONTEXT,
+                move |
+                    inputs: Vec<
+                        types::PublicAssociationDefinitionConfigurationUpdateRequest,
+                    >|
+                {
+                    let call = Self::batch_update_limits_call(
+                        &from_object_type,
+                        &to_object_type,
+                        &types::BatchInputPublicAssociationDefinitionConfigurationUpdateRequest {
+                            inputs,
+                        },
+                    );
+                    async move {
+                        let answer = self.transport.send(call?).await?;
+                        let answer = answer
+                            .json::<
+                                crate::bulk::Answer<
+                                    types::PublicAssociationDefinitionConfigurationUpdateResult,
+                                >,
+                            >()?
+                            .into_inner();
+                        Ok(crate::bulk::Reply::acknowledged(answer))
+                    }
+                },
+            ),
+        )
+    }
+
+    /// Any number of inputs through [`batch_purge_limits`](Self::batch_purge_limits): HubSpot
+    /// documents no cap, so [`crate::bulk::DEFAULT_CHUNK`] inputs per request unless `options`
+    /// says otherwise, drawn from `inputs` as requests are formed (only the requests in flight
+    /// hold theirs), sent with bounded concurrency under the rate limiter, with one outcome for
+    /// every input. Errors HubSpot gives per input are matched back to the inputs they name; a
+    /// request rejected as a whole is split in halves to isolate the bad inputs (see
+    /// [`crate::BulkOptions`]).
+    pub async fn batch_purge_limits_all(
+        &self,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
+        inputs: impl IntoIterator<Item = types::PublicAssociationSpec>,
+        options: crate::BulkOptions,
+    ) -> crate::BulkOutcome<types::PublicAssociationSpec, serde_json::Value> {
+        crate::bulk::collect(
+                self
+                    .batch_purge_limits_chunks(
+                        from_object_type,
+                        to_object_type,
+                        inputs,
+                        options,
+                    ),
+            )
+            .await
+    }
+
+    /// [`batch_purge_limits_all`](Self::batch_purge_limits_all) as a stream of the outcome of
+    /// each request, as each completes: for progress reports and for journals that must record
+    /// what was confirmed.
+    pub fn batch_purge_limits_chunks(
+        &self,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
+        inputs: impl IntoIterator<Item = types::PublicAssociationSpec>,
+        options: crate::BulkOptions,
+    ) -> crate::Items<
+        impl futures_core::Stream<
+            Item = crate::BulkOutcome<types::PublicAssociationSpec, serde_json::Value>,
+        >,
+    > {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
+        crate::Items::new(
+            crate::bulk::chunks(
+                inputs,
+                None,
+                options,
+                &CONTEXT,
+                move |inputs: Vec<types::PublicAssociationSpec>| {
+                    let call = Self::batch_purge_limits_call(
+                        &from_object_type,
+                        &to_object_type,
+                        &types::BatchInputPublicAssociationSpec {
+                            inputs,
+                        },
+                    );
+                    async move {
+                        let answer = self.transport.send(call?).await?;
+                        Ok(
+                            match answer
+                                .json_or_empty::<crate::bulk::Answer<serde_json::Value>>()?
+                                .into_inner()
+                            {
+                                Some(answer) => crate::bulk::Reply::acknowledged(answer),
+                                None => crate::bulk::Reply::empty(),
+                            },
+                        )
+                    }
+                },
+            ),
+        )
+    }
+}
+
+/// # Labels
+///
+/// The association types between two object types: the operations on labels, and lookups by
+/// name cached per transport, which the operations that change labels keep true.
+impl Client {
+    /// Remove some association types between many pairs of records.
+    ///
+    /// Removes only the association types given (for example one label) between each pair of
+    /// records, and keeps the others.
+    ///
+    /// See also [`batch_archive_labels_all`](Self::batch_archive_labels_all) (any number of
+    /// inputs, in requests at HubSpot's cap);
+    /// [`batch_archive_labels_chunks`](Self::batch_archive_labels_chunks) (the same, as a
+    /// stream of each request's outcome).
+    ///
+    /// | | |
+    /// |---|---|
+    /// | Request | `POST /crm/associations/2025-09/{fromObjectType}/{toObjectType}/batch/labels/archive` |
+    /// | Documented success | 200, with a [`types::BatchResponse`] or none |
+    /// | Retried | on transient failures, as a batch |
+    /// | Inputs per request | no cap documented |
+    /// | OAuth scopes | any one of 80 ([listed](crate::v2025_09::scopes)) |
+    /// | Exempt from | `ten-secondly` |
+    ///
+    /// The value is `None` when HubSpot answers without a body, as another version of this
+    /// operation does; any other 2xx succeeds too. It is retried on transient failures, so that
+    /// a bulk job makes progress: repeating an input that already took effect is harmless.
+    /// HubSpot publishes it as exempt from the limits named; the transport's rate limiter
+    /// counts it all the same, as HubSpot does not say what the exemption covers.
+    ///
+    /// # Arguments
+    ///
+    /// - `from_object_type`: The object type the associations start from, by name (`contacts`)
+    ///   or by type id (`0-1`).
+    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
+    ///   by type id (`0-2`).
+    /// - `body`: the request body.
+    pub async fn batch_archive_labels(
+        &self,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
+        body: &types::BatchInputPublicAssociationMultiPost,
+    ) -> Result<Response<Option<types::BatchResponse>>, Error> {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
+        let call = Self::batch_archive_labels_call(
+            &from_object_type,
+            &to_object_type,
+            body,
+        )?;
+        self.transport.send(call).await?.json_or_empty()
+    }
+
+    /// List the association types between two object types.
+    ///
+    /// Lists every association type from `fromObjectType` to `toObjectType`: HubSpot-defined
+    /// types and the labels the account has defined.
+    ///
+    /// See also [`labels`](Self::labels) (the labels, fetched once per transport and kept);
+    /// [`refresh_labels`](Self::refresh_labels) (the labels, fetched again);
+    /// [`find_label`](Self::find_label) (one label by name, fetched again once when missing).
+    ///
+    /// | | |
+    /// |---|---|
+    /// | Request | `GET /crm/associations/2025-09/{fromObjectType}/{toObjectType}/labels` |
+    /// | Documented success | 200, with a [`types::CollectionResponseAssociationSpecWithLabelNoPaging`] |
+    /// | Retried | on transient failures |
+    /// | OAuth scopes | any one of 71 ([listed](crate::v2025_09::scopes)) |
+    /// | Exempt from | `ten-secondly` |
+    ///
+    /// Any other 2xx with that body succeeds too. Sending it twice has the effect of sending it
+    /// once, so it is retried on transient failures. HubSpot publishes it as exempt from the
+    /// limits named; the transport's rate limiter counts it all the same, as HubSpot does not
+    /// say what the exemption covers.
+    ///
+    /// # Arguments
+    ///
+    /// - `from_object_type`: The object type the associations start from, by name (`contacts`)
+    ///   or by type id (`0-1`).
+    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
+    ///   by type id (`0-2`).
+    pub async fn list_labels(
+        &self,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
+    ) -> Result<
+        Response<types::CollectionResponseAssociationSpecWithLabelNoPaging>,
+        Error,
+    > {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
+        let call = Self::list_labels_call(&from_object_type, &to_object_type)?;
+        self.transport.send(call).await?.json()
+    }
+
+    /// Rename an association label.
+    ///
+    /// Changes the label (and inverse label) of the association type `associationTypeId`.
+    ///
+    /// | | |
+    /// |---|---|
+    /// | Request | `PUT /crm/associations/2025-09/{fromObjectType}/{toObjectType}/labels` |
+    /// | Documented success | 204, without a body |
+    /// | Retried | on transient failures |
+    /// | OAuth scopes | any one of 71 ([listed](crate::v2025_09::scopes)) |
+    /// | Exempt from | `ten-secondly` |
+    ///
+    /// Any other 2xx succeeds too; a body, if one comes, is not read. Sending it twice has the
+    /// effect of sending it once, so it is retried on transient failures. A success forgets the
+    /// labels the transport's label lookups keep, for every pair of object types and every
+    /// version (labels are the account's), so the next lookup lists them again. HubSpot
+    /// publishes it as exempt from the limits named; the transport's rate limiter counts it all
+    /// the same, as HubSpot does not say what the exemption covers.
+    ///
+    /// # Arguments
+    ///
+    /// - `from_object_type`: The object type the associations start from, by name (`contacts`)
+    ///   or by type id (`0-1`).
+    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
+    ///   by type id (`0-2`).
+    /// - `body`: the request body.
+    pub async fn update_label(
+        &self,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
+        body: &types::PublicAssociationDefinitionUpdateRequest,
+    ) -> Result<Response<()>, Error> {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
+        let call = Self::update_label_call(&from_object_type, &to_object_type, body)?;
+        let answer = self.transport.send(call).await;
+        self.transport.forget_labels();
+        answer?.ignore_body()
+    }
+
+    /// Define an association label.
+    ///
+    /// Defines a new association label between `fromObjectType` and `toObjectType`. A paired
+    /// label gives the reverse direction its own `inverseLabel`. An object pair has at most 10
+    /// custom labels.
+    ///
+    /// | | |
+    /// |---|---|
+    /// | Request | `POST /crm/associations/2025-09/{fromObjectType}/{toObjectType}/labels` |
+    /// | Documented success | 200, with a [`types::CollectionResponseAssociationSpecWithLabelNoPaging`] |
+    /// | Retried | never |
+    /// | OAuth scopes | any one of 71 ([listed](crate::v2025_09::scopes)) |
+    /// | Exempt from | `ten-secondly` |
+    ///
+    /// Any other 2xx with that body succeeds too. It is not retried: a second send could act
+    /// twice. Retry it yourself if you know it is safe. A success forgets the labels the
+    /// transport's label lookups keep, for every pair of object types and every version (labels
+    /// are the account's), so the next lookup lists them again. HubSpot publishes it as exempt
+    /// from the limits named; the transport's rate limiter counts it all the same, as HubSpot
+    /// does not say what the exemption covers.
+    ///
+    /// # Arguments
+    ///
+    /// - `from_object_type`: The object type the associations start from, by name (`contacts`)
+    ///   or by type id (`0-1`).
+    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
+    ///   by type id (`0-2`).
+    /// - `body`: the request body.
+    pub async fn create_label(
+        &self,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
+        body: &types::PublicAssociationDefinitionCreateRequest,
+    ) -> Result<
+        Response<types::CollectionResponseAssociationSpecWithLabelNoPaging>,
+        Error,
+    > {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
+        let call = Self::create_label_call(&from_object_type, &to_object_type, body)?;
+        let answer = self.transport.send(call).await;
+        self.transport.forget_labels();
+        answer?.json()
+    }
+
+    /// Delete an association label.
+    ///
+    /// Deletes the association label `associationTypeId` between `fromObjectType` and
+    /// `toObjectType`.
+    ///
+    /// | | |
+    /// |---|---|
+    /// | Request | `DELETE /crm/associations/2025-09/{fromObjectType}/{toObjectType}/labels/{associationTypeId}` |
+    /// | Documented success | 204, without a body |
+    /// | Retried | on transient failures |
+    /// | OAuth scopes | any one of 71 ([listed](crate::v2025_09::scopes)) |
+    /// | Exempt from | `ten-secondly` |
+    ///
+    /// Any other 2xx succeeds too; a body, if one comes, is not read. Sending it twice has the
+    /// effect of sending it once, so it is retried on transient failures. A success forgets the
+    /// labels the transport's label lookups keep, for every pair of object types and every
+    /// version (labels are the account's), so the next lookup lists them again. HubSpot
+    /// publishes it as exempt from the limits named; the transport's rate limiter counts it all
+    /// the same, as HubSpot does not say what the exemption covers.
+    ///
+    /// # Arguments
+    ///
+    /// - `from_object_type`: The object type the associations start from, by name (`contacts`)
+    ///   or by type id (`0-1`).
+    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
+    ///   by type id (`0-2`).
+    /// - `association_type_id`: The id of the association type (label).
+    pub async fn delete_label(
+        &self,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
+        association_type_id: i32,
+    ) -> Result<Response<()>, Error> {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
+        let call = Self::delete_label_call(
+            &from_object_type,
+            &to_object_type,
+            association_type_id,
+        )?;
+        let answer = self.transport.send(call).await;
+        self.transport.forget_labels();
+        answer?.ignore_body()
+    }
+
+    /// The association types between two object types, fetched with
+    /// [`list_labels`](Self::list_labels) once per transport and kept: resolve a label to its
+    /// type id and category with [`crate::Labels::find`] (or [`find_label`](Self::find_label),
+    /// which looks again when a name is missing), and use it where an association type is asked
+    /// for. Creating, renaming or deleting a label through this transport forgets what it kept;
+    /// [`refresh_labels`](Self::refresh_labels) fetches again after another program did.
+    ///
+    /// ```no_run
+    /// # use hubspot_associations::v2025_09::Client;
+    /// # async fn run(client: &Client) -> Result<(), hubspot_associations::Error> {
+    /// use hubspot_associations::ObjectType;
+    ///
+    /// let labels = client.labels(ObjectType::CONTACTS, ObjectType::COMPANIES).await?;
+    /// if let Some(billing) = labels.find("Billing contact") {
+    ///     println!("type {} ({})", billing.type_id, billing.category);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn labels(
+        &self,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
+    ) -> Result<std::sync::Arc<crate::Labels>, Error> {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
+        let (from, to) = (from_object_type.clone(), to_object_type.clone());
+        self.transport
+            .labels(
+                VERSION,
+                from_object_type.as_str(),
+                to_object_type.as_str(),
+                || async {
+                    let listed = self.list_labels(from, to).await?;
+                    Ok(
+                        listed
+                            .results
+                            .iter()
+                            .map(|listed| crate::Label::new(
+                                listed.type_id,
+                                listed.category.as_str(),
+                                listed.label.clone(),
+                            ))
+                            .collect(),
+                    )
+                },
+            )
+            .await
+    }
+
+    /// The association types between two object types, fetched again: the lookups this
+    /// transport keeps are forgotten first. Labels created, renamed or deleted through this
+    /// transport are forgotten by that call already; this is for changes another program made
+    /// (or [`find_label`](Self::find_label), which refreshes when a name is missing).
+    pub async fn refresh_labels(
+        &self,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
+    ) -> Result<std::sync::Arc<crate::Labels>, Error> {
+        self.transport.forget_labels();
+        self.labels(from_object_type, to_object_type).await
+    }
+
+    /// The association type labelled `name` between two object types (ignoring case and
+    /// surrounding spaces), from the [`labels`](Self::labels) this transport keeps; when it is
+    /// not there, the labels are fetched again once ([`refresh_labels`](Self::refresh_labels))
+    /// before the answer is `None`, so that a label another program created since is found.
+    pub async fn find_label(
+        &self,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
+        name: &str,
+    ) -> Result<Option<crate::Label>, Error> {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
+        let kept = self.labels(from_object_type.clone(), to_object_type.clone()).await?;
+        if let Some(found) = kept.find(name) {
+            return Ok(Some(found.clone()));
+        }
+        let fresh = self.refresh_labels(from_object_type, to_object_type).await?;
+        Ok(fresh.find(name).cloned())
+    }
+}
+
+/// # Association limits
+///
+/// How many records of one type a record may be associated with, per association type.
+impl Client {
+    /// List every association limit of the account.
+    ///
+    /// Lists, for every object pair, the association types that carry a limit on how many
+    /// records a record may be associated with.
+    ///
+    /// | | |
+    /// |---|---|
+    /// | Request | `GET /crm/associations/2025-09/definitions/configurations/all` |
+    /// | Documented success | 200, with a [`types::CollectionResponsePublicAssociationDefinitionUserConfigurationNoPaging`] |
+    /// | Retried | on transient failures |
+    /// | OAuth scopes | any one of 71 ([listed](crate::v2025_09::scopes)) |
+    /// | Exempt from | `ten-secondly` |
+    ///
+    /// Any other 2xx with that body succeeds too. Sending it twice has the effect of sending it
+    /// once, so it is retried on transient failures. HubSpot publishes it as exempt from the
+    /// limits named; the transport's rate limiter counts it all the same, as HubSpot does not
+    /// say what the exemption covers.
+    pub async fn list_all_limits(
+        &self,
+    ) -> Result<
+        Response<
+            types::CollectionResponsePublicAssociationDefinitionUserConfigurationNoPaging,
+        >,
+        Error,
+    > {
+        let call = Self::list_all_limits_call()?;
+        self.transport.send(call).await?.json()
+    }
+
+    /// List the association limits between two object types.
+    ///
+    /// Lists the association types from `fromObjectType` to `toObjectType` and the limit each
+    /// carries on how many records a record may be associated with.
+    ///
+    /// | | |
+    /// |---|---|
+    /// | Request | `GET /crm/associations/2025-09/definitions/configurations/{fromObjectType}/{toObjectType}` |
+    /// | Documented success | 200, with a [`types::CollectionResponsePublicAssociationDefinitionUserConfigurationNoPaging`] |
+    /// | Retried | on transient failures |
+    /// | OAuth scopes | any one of 71 ([listed](crate::v2025_09::scopes)) |
+    /// | Exempt from | `ten-secondly` |
+    ///
+    /// Any other 2xx with that body succeeds too. Sending it twice has the effect of sending it
+    /// once, so it is retried on transient failures. HubSpot publishes it as exempt from the
+    /// limits named; the transport's rate limiter counts it all the same, as HubSpot does not
+    /// say what the exemption covers.
+    ///
+    /// # Arguments
+    ///
+    /// - `from_object_type`: The object type the associations start from, by name (`contacts`)
+    ///   or by type id (`0-1`).
+    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
+    ///   by type id (`0-2`).
+    pub async fn list_limits(
+        &self,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
+    ) -> Result<
+        Response<
+            types::CollectionResponsePublicAssociationDefinitionUserConfigurationNoPaging,
+        >,
+        Error,
+    > {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
+        let call = Self::list_limits_call(&from_object_type, &to_object_type)?;
+        self.transport.send(call).await?.json()
+    }
+
+    /// Set association limits.
+    ///
+    /// Sets, for each association type given, the largest number of `toObjectType` records a
+    /// `fromObjectType` record may be associated with. The limit can only be lowered below what
+    /// the subscription allows.
+    ///
+    /// See also [`batch_create_limits_all`](Self::batch_create_limits_all) (any number of
+    /// inputs, in requests at HubSpot's cap);
+    /// [`batch_create_limits_chunks`](Self::batch_create_limits_chunks) (the same, as a stream
+    /// of each request's outcome).
+    ///
+    /// | | |
+    /// |---|---|
+    /// | Request | `POST /crm/associations/2025-09/definitions/configurations/{fromObjectType}/{toObjectType}/batch/create` |
+    /// | Documented success | 200, with a [`types::BatchResponsePublicAssociationDefinitionUserConfiguration`] |
+    /// | Retried | on transient failures, as a batch |
+    /// | Inputs per request | no cap documented |
+    /// | OAuth scopes | any one of 71 ([listed](crate::v2025_09::scopes)) |
+    /// | Exempt from | `ten-secondly` |
+    ///
+    /// Any other 2xx with that body succeeds too. It is retried on transient failures, so that
+    /// a bulk job makes progress: repeating an input that already took effect is harmless.
+    /// HubSpot publishes it as exempt from the limits named; the transport's rate limiter
+    /// counts it all the same, as HubSpot does not say what the exemption covers.
+    ///
+    /// # Arguments
+    ///
+    /// - `from_object_type`: The object type the associations start from, by name (`contacts`)
+    ///   or by type id (`0-1`).
+    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
+    ///   by type id (`0-2`).
+    /// - `body`: the request body.
+    pub async fn batch_create_limits(
+        &self,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
+        body: &types::BatchInputPublicAssociationDefinitionConfigurationCreateRequest,
+    ) -> Result<
+        Response<types::BatchResponsePublicAssociationDefinitionUserConfiguration>,
+        Error,
+    > {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
+        let call = Self::batch_create_limits_call(
+            &from_object_type,
+            &to_object_type,
+            body,
+        )?;
+        self.transport.send(call).await?.json()
+    }
+
+    /// Change association limits.
+    ///
+    /// Changes the limits already set for the association types given.
+    ///
+    /// See also [`batch_update_limits_all`](Self::batch_update_limits_all) (any number of
+    /// inputs, in requests at HubSpot's cap);
+    /// [`batch_update_limits_chunks`](Self::batch_update_limits_chunks) (the same, as a stream
+    /// of each request's outcome).
+    ///
+    /// | | |
+    /// |---|---|
+    /// | Request | `POST /crm/associations/2025-09/definitions/configurations/{fromObjectType}/{toObjectType}/batch/update` |
+    /// | Documented success | 200, with a [`types::BatchResponsePublicAssociationDefinitionConfigurationUpdateResult`] |
+    /// | Retried | on transient failures, as a batch |
+    /// | Inputs per request | no cap documented |
+    /// | OAuth scopes | any one of 71 ([listed](crate::v2025_09::scopes)) |
+    /// | Exempt from | `ten-secondly` |
+    ///
+    /// Any other 2xx with that body succeeds too. It is retried on transient failures, so that
+    /// a bulk job makes progress: repeating an input that already took effect is harmless.
+    /// HubSpot publishes it as exempt from the limits named; the transport's rate limiter
+    /// counts it all the same, as HubSpot does not say what the exemption covers.
+    ///
+    /// # Arguments
+    ///
+    /// - `from_object_type`: The object type the associations start from, by name (`contacts`)
+    ///   or by type id (`0-1`).
+    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
+    ///   by type id (`0-2`).
+    /// - `body`: the request body.
+    pub async fn batch_update_limits(
+        &self,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
+        body: &types::BatchInputPublicAssociationDefinitionConfigurationUpdateRequest,
+    ) -> Result<
+        Response<
+            types::BatchResponsePublicAssociationDefinitionConfigurationUpdateResult,
+        >,
+        Error,
+    > {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
+        let call = Self::batch_update_limits_call(
+            &from_object_type,
+            &to_object_type,
+            body,
+        )?;
+        self.transport.send(call).await?.json()
+    }
+
+    /// Remove association limits.
+    ///
+    /// Removes the limits of the association types given, so that the subscription's limits
+    /// apply again.
+    ///
+    /// See also [`batch_purge_limits_all`](Self::batch_purge_limits_all) (any number of inputs,
+    /// in requests at HubSpot's cap);
+    /// [`batch_purge_limits_chunks`](Self::batch_purge_limits_chunks) (the same, as a stream of
+    /// each request's outcome).
+    ///
+    /// | | |
+    /// |---|---|
+    /// | Request | `POST /crm/associations/2025-09/definitions/configurations/{fromObjectType}/{toObjectType}/batch/purge` |
+    /// | Documented success | 200, with a [`types::BatchResponseVoid`] or none |
+    /// | Retried | on transient failures, as a batch |
+    /// | Inputs per request | no cap documented |
+    /// | OAuth scopes | any one of 71 ([listed](crate::v2025_09::scopes)) |
+    /// | Exempt from | `ten-secondly` |
+    ///
+    /// The value is `None` when HubSpot answers without a body, as another version of this
+    /// operation does; any other 2xx succeeds too. It is retried on transient failures, so that
+    /// a bulk job makes progress: repeating an input that already took effect is harmless.
+    /// HubSpot publishes it as exempt from the limits named; the transport's rate limiter
+    /// counts it all the same, as HubSpot does not say what the exemption covers.
+    ///
+    /// # Arguments
+    ///
+    /// - `from_object_type`: The object type the associations start from, by name (`contacts`)
+    ///   or by type id (`0-1`).
+    /// - `to_object_type`: The object type the associations lead to, by name (`companies`) or
+    ///   by type id (`0-2`).
+    /// - `body`: the request body.
+    pub async fn batch_purge_limits(
+        &self,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
+        body: &types::BatchInputPublicAssociationSpec,
+    ) -> Result<Response<Option<types::BatchResponseVoid>>, Error> {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
+        let call = Self::batch_purge_limits_call(
+            &from_object_type,
+            &to_object_type,
+            body,
+        )?;
+        self.transport.send(call).await?.json_or_empty()
     }
 }

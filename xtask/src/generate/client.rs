@@ -22,14 +22,21 @@ use crate::rust_types::{RustType, Scope};
 
 /// The `mod.rs` of a version: docs, the `types` module, the `Client` and its methods.
 pub fn client(version: &Version, previous: Option<(&str, Vec<Change>)>) -> TokenStream {
-    let module_doc = inner_docs(&module_docs(version, previous));
-    let name = &version.name;
-    let client_doc = docs(&format!(
-        "A client for version {name} of the HubSpot CRM associations API.\n\n\
-         Create it from a [`Transport`], which holds the token, the rate limiter and the \
-         retry policy; clients of several versions can share one transport, and so one \
-         rate-limit budget."
+    let module_doc = inner_docs(&module_docs(
+        version,
+        previous.as_ref().map(|(before, _)| *before),
     ));
+    let scopes_page = scopes_page(version);
+    let changes_page = changes_page(version, previous);
+    let name = &version.name;
+    let client_doc = |map: &str| {
+        docs(&format!(
+            "A client for version {name} of the HubSpot CRM associations API.\n\n{map}\n\
+             Create it from a [`Transport`], which holds the token, the rate limiter and the \
+             retry policy; clients of several versions can share one transport, and so one \
+             rate-limit budget."
+        ))
+    };
     // The impl of a deprecated client names it, which the compiler would warn about.
     let allow_deprecated = version
         .is_deprecated()
@@ -58,10 +65,13 @@ pub fn client(version: &Version, previous: Option<(&str, Vec<Change>)>) -> Token
             derived.entry(&method.operation).or_default().push(method);
         }
     }
-    let methods = version.methods.iter().filter_map(|method| {
-        let op = *operations.get(method.operation.as_str())?;
+    let mut groups: BTreeMap<Group, Vec<(&str, TokenStream)>> = BTreeMap::new();
+    for method in &version.methods {
+        let Some(op) = operations.get(method.operation.as_str()).copied() else {
+            continue;
+        };
         let signature = signature(method);
-        Some(match method.kind {
+        let code = match method.kind {
             MethodKind::Call => {
                 let derived = derived.get(op.id.as_str()).map_or(&[][..], Vec::as_slice);
                 let effects = Effects {
@@ -77,7 +87,24 @@ pub fn client(version: &Version, previous: Option<(&str, Vec<Change>)>) -> Token
             MethodKind::Labels => label_lookup(&signature, op, version),
             MethodKind::RefreshLabels => refresh_labels(&signature, version),
             MethodKind::FindLabel => find_label(&signature, version),
-        })
+        };
+        groups
+            .entry(Group::of(method, op))
+            .or_default()
+            .push((&method.name, code));
+    }
+    let client_map = client_map(&groups);
+    let client_doc = client_doc(&client_map);
+    let impls = groups.iter().map(|(group, methods)| {
+        let doc = docs(group.doc());
+        let code = methods.iter().map(|(_, code)| code);
+        quote! {
+            #doc
+            #allow_deprecated
+            impl Client {
+                #(#code)*
+            }
+        }
     });
     let builders = version.operations.iter().map(request_builder);
     let call_json = call_json(version);
@@ -88,6 +115,10 @@ pub fn client(version: &Version, previous: Option<(&str, Vec<Change>)>) -> Token
 
         #types_doc
         pub mod types;
+
+        #scopes_page
+
+        #changes_page
 
         use crate::operation::Operation;
         use crate::transport::Call;
@@ -129,13 +160,102 @@ pub fn client(version: &Version, previous: Option<(&str, Vec<Change>)>) -> Token
                 }
             }
 
-            #(#methods)*
-
             #call_json
 
             #(#builders)*
         }
+
+        #(#impls)*
     }
+}
+
+/// The headings a client's methods come under, in the order of its docs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Group {
+    Single,
+    Bulk,
+    Labels,
+    Limits,
+}
+
+impl Group {
+    /// A method's heading: bulk helpers by their kind, label lookups and the operations on
+    /// labels or limits by their path, every other operation a single request.
+    fn of(method: &Method, op: &Operation) -> Self {
+        let under = |word: &str| {
+            op.path
+                .segments()
+                .iter()
+                .any(|segment| matches!(segment, Segment::Literal(text) if text == word))
+        };
+        match method.kind {
+            MethodKind::BatchAll
+            | MethodKind::BatchChunks
+            | MethodKind::ReadAll
+            | MethodKind::Pages => Self::Bulk,
+            MethodKind::Labels | MethodKind::RefreshLabels | MethodKind::FindLabel => Self::Labels,
+            MethodKind::Call if under("labels") => Self::Labels,
+            // HubSpot's limits live under `definitions/configurations`.
+            MethodKind::Call if under("limits") || under("configurations") => Self::Limits,
+            MethodKind::Call => Self::Single,
+        }
+    }
+
+    fn title(self) -> &'static str {
+        match self {
+            Self::Single => "Single requests",
+            Self::Bulk => "Bulk helpers",
+            Self::Labels => "Labels",
+            Self::Limits => "Association limits",
+        }
+    }
+
+    /// The docs of its impl block.
+    fn doc(self) -> &'static str {
+        match self {
+            Self::Single => {
+                "# Single requests\n\nOne method per operation, one HTTP request per call (a batch \
+                 operation's request carries at most its cap of inputs), retried as its \
+                 operation allows."
+            }
+            Self::Bulk => {
+                "# Bulk helpers\n\nAny number of inputs or pages: `*_all` collects one outcome, \
+                 `*_chunks` and `*_stream` give each request's outcome or each item as it comes, \
+                 split at HubSpot's caps and sent under the rate limiter."
+            }
+            Self::Labels => {
+                "# Labels\n\nThe association types between two object types: the operations on \
+                 labels, and lookups by name cached per transport, which the operations that \
+                 change labels keep true."
+            }
+            Self::Limits => {
+                "# Association limits\n\nHow many records of one type a record may be associated \
+                 with, per association type."
+            }
+        }
+    }
+}
+
+/// The opening of the client's docs: its methods under their headings, a few of each named.
+fn client_map(groups: &BTreeMap<Group, Vec<(&str, TokenStream)>>) -> String {
+    let mut map = String::from("Its methods, by heading:\n\n");
+    for (group, methods) in groups {
+        let named: Vec<String> = methods
+            .iter()
+            .take(3)
+            .map(|(name, _)| format!("[`{name}`](Self::{name})"))
+            .collect();
+        let more = match methods.len().saturating_sub(named.len()) {
+            0 => String::new(),
+            rest => format!(" and {rest} more"),
+        };
+        map.push_str(&format!(
+            "- **{}**: {}{more}\n",
+            group.title(),
+            named.join(", ")
+        ));
+    }
+    map
 }
 
 /// How the errors of the version's batch answers name records: the JSON names of the key
@@ -234,7 +354,9 @@ pub fn decoding_tests(version: &Version) -> TokenStream {
     )
 }
 
-fn module_docs(version: &Version, previous: Option<(&str, Vec<Change>)>) -> String {
+/// The docs of a version's module: what it is, and its operations. The long parts have pages
+/// of their own, so that the module's items come first: [`scopes_page`] and [`changes_page`].
+fn module_docs(version: &Version, previous: Option<&str>) -> String {
     let mut doc = format!("Version {} of {}.\n\n", version.name, version.title);
     if let Some(description) = &version.description {
         doc.push_str(description.trim());
@@ -247,12 +369,22 @@ fn module_docs(version: &Version, previous: Option<(&str, Vec<Change>)>) -> Stri
         ));
     }
     doc.push_str(&format!(
-        "Generated from `{}`; enable it with the cargo feature `{}`.\n\n",
+        "Generated from `{}`; enable it with the cargo feature `{}`.",
         version.source.to_string_lossy().replace('\\', "/"),
         version.module
     ));
+    let mut pages = Vec::new();
+    if version.operations.iter().any(|op| !op.scopes.is_empty()) {
+        pages.push("the OAuth scopes its operations take are in [`scopes`]".to_owned());
+    }
+    if let Some(before) = previous {
+        pages.push(format!("what changed from {before} is in [`changes`]"));
+    }
+    if !pages.is_empty() {
+        doc.push_str(&format!(" Besides the items below, {}.", pages.join("; ")));
+    }
     doc.push_str(
-        "| method | HTTP | documented success | retried | inputs per request |\n|---|---|---|---|---|\n",
+        "\n\n| method | HTTP | documented success | retried | inputs per request |\n|---|---|---|---|---|\n",
     );
     for op in &version.operations {
         doc.push_str(&format!(
@@ -273,17 +405,39 @@ fn module_docs(version: &Version, previous: Option<(&str, Vec<Change>)>) -> Stri
             }
         ));
     }
-    doc.push_str(&scopes_section(version));
-    if let Some((before, changes)) = previous {
-        doc.push_str(&format!("\n# Changes from {before}\n\n"));
-        doc.push_str(&diff::grouped(&changes, 2));
-    }
     doc
+}
+
+/// The page of what changed from the previous version, a module of its own.
+fn changes_page(version: &Version, previous: Option<(&str, Vec<Change>)>) -> Option<TokenStream> {
+    let (before, changes) = previous?;
+    let doc = docs(&format!(
+        "What changed from {before} to {name}, for a program that moves: breaking changes \
+         first, then changes of behaviour (such as the success codes a program that checks \
+         `http_status()` sees), then the rest.\n\n{}",
+        diff::grouped(&changes, 1),
+        name = version.name,
+    ));
+    Some(quote! {
+        #doc
+        pub mod changes {}
+    })
+}
+
+/// The page of the OAuth scopes, a module of its own. (Its docs are outer docs, so their links
+/// resolve in the version's module, as `Client::list`.)
+fn scopes_page(version: &Version) -> Option<TokenStream> {
+    let text = scopes_section(version)?;
+    let doc = docs(&text);
+    Some(quote! {
+        #doc
+        pub mod scopes {}
+    })
 }
 
 /// The sets of OAuth scopes the operations take, each listed once, for the module docs; every
 /// method's docs point here.
-fn scopes_section(version: &Version) -> String {
+fn scopes_section(version: &Version) -> Option<String> {
     let mut sets: Vec<(&[String], Vec<&str>)> = Vec::new();
     for op in version.operations.iter().filter(|op| !op.scopes.is_empty()) {
         match sets
@@ -295,13 +449,14 @@ fn scopes_section(version: &Version) -> String {
         }
     }
     if sets.is_empty() {
-        return String::new();
+        return None;
     }
-    let mut text = String::from(
-        "\n# OAuth scopes\n\nAs HubSpot publishes them: an OAuth app's token (or a private app's) \
-         lets a call through when it has any one of the scopes its operation lists, in practice \
-         the read or write scope of the records' object types. [`crate::OperationInfo::scopes`] \
-         has each operation's list.\n",
+    let mut text = format!(
+        "The OAuth scopes of version {}'s operations.\n\nAs HubSpot publishes them: an OAuth \
+         app's token (or a private app's) lets a call through when it has any one of the scopes \
+         its operation lists, in practice the read or write scope of the records' object types. \
+         [`crate::OperationInfo::scopes`] has each operation's list.\n",
+        version.name
     );
     let code = |scopes: &mut dyn Iterator<Item = &String>| -> String {
         scopes
@@ -335,7 +490,7 @@ fn scopes_section(version: &Version) -> String {
         };
         text.push_str(&format!("\n{}: any one of {listed}.\n", ops.join(", ")));
     }
-    text
+    Some(text)
 }
 
 /// `let object_type = object_type.into();` for each parameter a method takes as
@@ -729,7 +884,7 @@ fn method_docs(op: &Operation, derived: &[&Method], module: &str, effects: Effec
         rows.push((
             "OAuth scopes",
             format!(
-                "any one of {} ([listed](crate::{module}#oauth-scopes))",
+                "any one of {} ([listed](crate::{module}::scopes))",
                 op.scopes.len()
             ),
         ));

@@ -442,10 +442,46 @@ fn readme(versions: &[Version], templates: &Templates) -> OutputFile {
             version.operations.len()
         ));
     }
+    text.push_str(&batch_caps(versions));
     OutputFile {
         path: PathBuf::from(CRATE_DIR).join("README.md"),
         contents: text,
     }
+}
+
+/// The README's table of batch caps: each batch operation's inputs per request in each
+/// version, as its spec documents them, and what `chunk_size` does with them.
+fn batch_caps(versions: &[Version]) -> String {
+    let mut batch_ops: Vec<&str> = Vec::new();
+    for op in versions.iter().flat_map(|v| &v.operations) {
+        if op.bulk.is_some() && !batch_ops.contains(&op.id.as_str()) {
+            batch_ops.push(&op.id);
+        }
+    }
+    let mut text = String::from(
+        "\n## Inputs per request\n\nThe `*_all` and `*_chunks` methods split their inputs at \
+         HubSpot's cap where its spec documents one. Where it documents none, \
+         `BulkOptions::chunk_size` sets the inputs per request (`bulk::DEFAULT_CHUNK` unless \
+         set); it may lower a cap, never raise it.\n\n| operation |",
+    );
+    for version in versions {
+        text.push_str(&format!(" {} |", version.name));
+    }
+    text.push_str(&format!("\n|---|{}\n", "---|".repeat(versions.len())));
+    for id in batch_ops {
+        text.push_str(&format!("| `{id}` |"));
+        for version in versions {
+            let cell = match version.operations.iter().find(|op| op.id == id) {
+                None => "-".to_owned(),
+                Some(op) => op
+                    .batch_cap()
+                    .map_or_else(|| "no cap".to_owned(), |cap| cap.to_string()),
+            };
+            text.push_str(&format!(" {cell} |"));
+        }
+        text.push('\n');
+    }
+    text
 }
 
 #[cfg(test)]

@@ -41,6 +41,14 @@ pub struct ListQuery {
 
 /// A client for version 2030-03 of the HubSpot CRM associations API.
 ///
+/// Its methods, by heading:
+///
+/// - **Single requests**: [`list`](Self::list), [`batch_create`](Self::batch_create)
+/// - **Bulk helpers**: [`list_stream`](Self::list_stream),
+///   [`batch_create_all`](Self::batch_create_all),
+///   [`batch_create_chunks`](Self::batch_create_chunks)
+/// - **Labels**: [`delete_label`](Self::delete_label)
+///
 /// Create it from a [`Transport`], which holds the token, the rate limiter and the retry
 /// policy; clients of several versions can share one transport, and so one rate-limit
 /// budget.
@@ -66,229 +74,6 @@ impl Client {
         Self {
             transport: self.transport.with_options(options),
         }
-    }
-
-    /// List the associations of a record.
-    ///
-    /// One page of the records associated with a record.
-    ///
-    /// See also [`list_stream`](Self::list_stream) (every item of every page, as a stream).
-    ///
-    /// | | |
-    /// |---|---|
-    /// | Request | `GET /crm/objects/2030-03/{objectType}/{objectId}/associations/{toObjectType}` |
-    /// | Documented success | 200, with a [`types::Page`] |
-    /// | Retried | on transient failures |
-    ///
-    /// Any other 2xx with that body succeeds too. Sending it twice has the effect of sending it
-    /// once, so it is retried on transient failures.
-    ///
-    /// # Arguments
-    ///
-    /// - `object_type`: The object type.
-    /// - `object_id`: The record id.
-    /// - `to_object_type`: The other object type.
-    /// - `query.after`: The cursor of the page.
-    pub async fn list(
-        &self,
-        object_type: impl Into<crate::ObjectType>,
-        object_id: impl Into<crate::ObjectId>,
-        to_object_type: impl Into<crate::ObjectType>,
-        query: ListQuery,
-    ) -> Result<Response<types::Page>, Error> {
-        let object_type: crate::ObjectType = object_type.into();
-        let object_id: crate::ObjectId = object_id.into();
-        let to_object_type: crate::ObjectType = to_object_type.into();
-        let call = Self::list_call(&object_type, &object_id, &to_object_type, &query)?;
-        self.transport.send(call).await?.json()
-    }
-
-    /// Associate many pairs.
-    ///
-    /// Creates an association between each pair.
-    ///
-    /// See also [`batch_create_all`](Self::batch_create_all) (any number of inputs, in requests
-    /// at HubSpot's cap); [`batch_create_chunks`](Self::batch_create_chunks) (the same, as a
-    /// stream of each request's outcome).
-    ///
-    /// | | |
-    /// |---|---|
-    /// | Request | `POST /crm/associations/2030-03/{fromObjectType}/{toObjectType}/batch/create` |
-    /// | Documented success | 201, 207, with a [`types::CreatedWithErrors`] |
-    /// | Retried | on transient failures, as a batch |
-    /// | Inputs per request | at most 100 |
-    ///
-    /// Any other 2xx with that body succeeds too. It is retried on transient failures, so that
-    /// a bulk job makes progress: repeating an input that already took effect is harmless.
-    ///
-    /// # Arguments
-    ///
-    /// - `from_object_type`: The object type.
-    /// - `to_object_type`: The other object type.
-    /// - `body`: the request body.
-    pub async fn batch_create(
-        &self,
-        from_object_type: impl Into<crate::ObjectType>,
-        to_object_type: impl Into<crate::ObjectType>,
-        body: &types::BatchInput,
-    ) -> Result<Response<types::CreatedWithErrors>, Error> {
-        let from_object_type: crate::ObjectType = from_object_type.into();
-        let to_object_type: crate::ObjectType = to_object_type.into();
-        let call = Self::batch_create_call(&from_object_type, &to_object_type, body)?;
-        self.transport.send(call).await?.json()
-    }
-
-    /// Delete a label.
-    ///
-    /// Deletes the label.
-    ///
-    /// | | |
-    /// |---|---|
-    /// | Request | `DELETE /crm/associations/2030-03/{fromObjectType}/{toObjectType}/labels/{typeId}` |
-    /// | Documented success | 204, without a body |
-    /// | Retried | on transient failures |
-    ///
-    /// Any other 2xx succeeds too; a body, if one comes, is not read. Sending it twice has the
-    /// effect of sending it once, so it is retried on transient failures.
-    ///
-    /// # Arguments
-    ///
-    /// - `from_object_type`: The object type.
-    /// - `to_object_type`: The other object type.
-    /// - `type_id`: The label's type id.
-    pub async fn delete_label(
-        &self,
-        from_object_type: impl Into<crate::ObjectType>,
-        to_object_type: impl Into<crate::ObjectType>,
-        type_id: i32,
-    ) -> Result<Response<()>, Error> {
-        let from_object_type: crate::ObjectType = from_object_type.into();
-        let to_object_type: crate::ObjectType = to_object_type.into();
-        let call = Self::delete_label_call(&from_object_type, &to_object_type, type_id)?;
-        self.transport.send(call).await?.ignore_body()
-    }
-
-    /// Every item of [`list`](Self::list), page after page, as a stream, from the page at
-    /// `query.after` (the first when `None`).
-    ///
-    /// Pages are read lazily, one request per page as the stream is polled, each through the
-    /// rate limiter and with the retries of `list`. The stream ends after the last page, or
-    /// with the first error.
-    ///
-    /// ```no_run
-    /// # use hubspot_associations::v2030_03::Client;
-    /// # async fn run(client: &Client) -> Result<(), hubspot_associations::Error> {
-    /// use hubspot_associations::v2030_03::ListQuery;
-    ///
-    /// let mut items = client.list_stream("contacts", "29851", "companies", ListQuery::default());
-    /// while let Some(item) = items.next().await.transpose()? {
-    ///     println!("{item:?}");
-    /// }
-    /// # Ok(())
-    /// # }
-    /// ```
-    pub fn list_stream(
-        &self,
-        object_type: impl Into<crate::ObjectType>,
-        object_id: impl Into<crate::ObjectId>,
-        to_object_type: impl Into<crate::ObjectType>,
-        query: ListQuery,
-    ) -> crate::Items<
-        impl futures_core::Stream<Item = Result<types::Associated, Error>>,
-    > {
-        let object_type: crate::ObjectType = object_type.into();
-        let object_id: crate::ObjectId = object_id.into();
-        let to_object_type: crate::ObjectType = to_object_type.into();
-        let start = query.after.clone();
-        crate::Items::new(
-            crate::pagination::pages(
-                "list",
-                start,
-                move |cursor: Option<String>| {
-                    let object_type = object_type.clone();
-                    let object_id = object_id.clone();
-                    let to_object_type = to_object_type.clone();
-                    let query = ListQuery {
-                        after: cursor,
-                        ..query.clone()
-                    };
-                    async move {
-                        let page = self
-                            .list(object_type, object_id, to_object_type, query)
-                            .await?
-                            .into_inner();
-                        let next = page
-                            .paging
-                            .and_then(|paging| paging.next)
-                            .map(|next| next.after);
-                        Ok((page.results, next))
-                    }
-                },
-            ),
-        )
-    }
-
-    /// Any number of inputs through [`batch_create`](Self::batch_create): at most 100 inputs
-    /// per request, HubSpot's cap, drawn from `inputs` as requests are formed (only the
-    /// requests in flight hold theirs), sent with bounded concurrency under the rate limiter,
-    /// with one outcome for every input. Errors HubSpot gives per input are matched back to the
-    /// inputs they name; a request rejected as a whole is split in halves to isolate the bad
-    /// inputs (see [`crate::BulkOptions`]).
-    pub async fn batch_create_all(
-        &self,
-        from_object_type: impl Into<crate::ObjectType>,
-        to_object_type: impl Into<crate::ObjectType>,
-        inputs: impl IntoIterator<Item = types::Pair>,
-        options: crate::BulkOptions,
-    ) -> crate::BulkOutcome<types::Pair, types::Pair> {
-        crate::bulk::collect(
-                self
-                    .batch_create_chunks(
-                        from_object_type,
-                        to_object_type,
-                        inputs,
-                        options,
-                    ),
-            )
-            .await
-    }
-
-    /// [`batch_create_all`](Self::batch_create_all) as a stream of the outcome of each request,
-    /// as each completes: for progress reports and for journals that must record what was
-    /// confirmed.
-    pub fn batch_create_chunks(
-        &self,
-        from_object_type: impl Into<crate::ObjectType>,
-        to_object_type: impl Into<crate::ObjectType>,
-        inputs: impl IntoIterator<Item = types::Pair>,
-        options: crate::BulkOptions,
-    ) -> crate::Items<
-        impl futures_core::Stream<Item = crate::BulkOutcome<types::Pair, types::Pair>>,
-    > {
-        let from_object_type: crate::ObjectType = from_object_type.into();
-        let to_object_type: crate::ObjectType = to_object_type.into();
-        crate::Items::new(
-            crate::bulk::chunks(
-                inputs,
-                Some(100),
-                options,
-                &CONTEXT,
-                move |inputs: Vec<types::Pair>| {
-                    let call = Self::batch_create_call(
-                        &from_object_type,
-                        &to_object_type,
-                        &types::BatchInput { inputs },
-                    );
-                    async move {
-                        let answer = self.transport.send(call?).await?;
-                        let answer = answer
-                            .json::<crate::bulk::Answer<types::Pair>>()?
-                            .into_inner();
-                        Ok(crate::bulk::Reply::acknowledged(answer))
-                    }
-                },
-            ),
-        )
     }
 
     /// Calls the operation named `operation` (its name in [`crate::ApiVersion::operations`])
@@ -427,5 +212,247 @@ impl Client {
                 path,
             ),
         )
+    }
+}
+
+/// # Single requests
+///
+/// One method per operation, one HTTP request per call (a batch operation's request carries
+/// at most its cap of inputs), retried as its operation allows.
+impl Client {
+    /// List the associations of a record.
+    ///
+    /// One page of the records associated with a record.
+    ///
+    /// See also [`list_stream`](Self::list_stream) (every item of every page, as a stream).
+    ///
+    /// | | |
+    /// |---|---|
+    /// | Request | `GET /crm/objects/2030-03/{objectType}/{objectId}/associations/{toObjectType}` |
+    /// | Documented success | 200, with a [`types::Page`] |
+    /// | Retried | on transient failures |
+    ///
+    /// Any other 2xx with that body succeeds too. Sending it twice has the effect of sending it
+    /// once, so it is retried on transient failures.
+    ///
+    /// # Arguments
+    ///
+    /// - `object_type`: The object type.
+    /// - `object_id`: The record id.
+    /// - `to_object_type`: The other object type.
+    /// - `query.after`: The cursor of the page.
+    pub async fn list(
+        &self,
+        object_type: impl Into<crate::ObjectType>,
+        object_id: impl Into<crate::ObjectId>,
+        to_object_type: impl Into<crate::ObjectType>,
+        query: ListQuery,
+    ) -> Result<Response<types::Page>, Error> {
+        let object_type: crate::ObjectType = object_type.into();
+        let object_id: crate::ObjectId = object_id.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
+        let call = Self::list_call(&object_type, &object_id, &to_object_type, &query)?;
+        self.transport.send(call).await?.json()
+    }
+
+    /// Associate many pairs.
+    ///
+    /// Creates an association between each pair.
+    ///
+    /// See also [`batch_create_all`](Self::batch_create_all) (any number of inputs, in requests
+    /// at HubSpot's cap); [`batch_create_chunks`](Self::batch_create_chunks) (the same, as a
+    /// stream of each request's outcome).
+    ///
+    /// | | |
+    /// |---|---|
+    /// | Request | `POST /crm/associations/2030-03/{fromObjectType}/{toObjectType}/batch/create` |
+    /// | Documented success | 201, 207, with a [`types::CreatedWithErrors`] |
+    /// | Retried | on transient failures, as a batch |
+    /// | Inputs per request | at most 100 |
+    ///
+    /// Any other 2xx with that body succeeds too. It is retried on transient failures, so that
+    /// a bulk job makes progress: repeating an input that already took effect is harmless.
+    ///
+    /// # Arguments
+    ///
+    /// - `from_object_type`: The object type.
+    /// - `to_object_type`: The other object type.
+    /// - `body`: the request body.
+    pub async fn batch_create(
+        &self,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
+        body: &types::BatchInput,
+    ) -> Result<Response<types::CreatedWithErrors>, Error> {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
+        let call = Self::batch_create_call(&from_object_type, &to_object_type, body)?;
+        self.transport.send(call).await?.json()
+    }
+}
+
+/// # Bulk helpers
+///
+/// Any number of inputs or pages: `*_all` collects one outcome, `*_chunks` and `*_stream`
+/// give each request's outcome or each item as it comes, split at HubSpot's caps and sent
+/// under the rate limiter.
+impl Client {
+    /// Every item of [`list`](Self::list), page after page, as a stream, from the page at
+    /// `query.after` (the first when `None`).
+    ///
+    /// Pages are read lazily, one request per page as the stream is polled, each through the
+    /// rate limiter and with the retries of `list`. The stream ends after the last page, or
+    /// with the first error.
+    ///
+    /// ```no_run
+    /// # use hubspot_associations::v2030_03::Client;
+    /// # async fn run(client: &Client) -> Result<(), hubspot_associations::Error> {
+    /// use hubspot_associations::v2030_03::ListQuery;
+    ///
+    /// let mut items = client.list_stream("contacts", "29851", "companies", ListQuery::default());
+    /// while let Some(item) = items.next().await.transpose()? {
+    ///     println!("{item:?}");
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn list_stream(
+        &self,
+        object_type: impl Into<crate::ObjectType>,
+        object_id: impl Into<crate::ObjectId>,
+        to_object_type: impl Into<crate::ObjectType>,
+        query: ListQuery,
+    ) -> crate::Items<
+        impl futures_core::Stream<Item = Result<types::Associated, Error>>,
+    > {
+        let object_type: crate::ObjectType = object_type.into();
+        let object_id: crate::ObjectId = object_id.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
+        let start = query.after.clone();
+        crate::Items::new(
+            crate::pagination::pages(
+                "list",
+                start,
+                move |cursor: Option<String>| {
+                    let object_type = object_type.clone();
+                    let object_id = object_id.clone();
+                    let to_object_type = to_object_type.clone();
+                    let query = ListQuery {
+                        after: cursor,
+                        ..query.clone()
+                    };
+                    async move {
+                        let page = self
+                            .list(object_type, object_id, to_object_type, query)
+                            .await?
+                            .into_inner();
+                        let next = page
+                            .paging
+                            .and_then(|paging| paging.next)
+                            .map(|next| next.after);
+                        Ok((page.results, next))
+                    }
+                },
+            ),
+        )
+    }
+
+    /// Any number of inputs through [`batch_create`](Self::batch_create): at most 100 inputs
+    /// per request, HubSpot's cap, drawn from `inputs` as requests are formed (only the
+    /// requests in flight hold theirs), sent with bounded concurrency under the rate limiter,
+    /// with one outcome for every input. Errors HubSpot gives per input are matched back to the
+    /// inputs they name; a request rejected as a whole is split in halves to isolate the bad
+    /// inputs (see [`crate::BulkOptions`]).
+    pub async fn batch_create_all(
+        &self,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
+        inputs: impl IntoIterator<Item = types::Pair>,
+        options: crate::BulkOptions,
+    ) -> crate::BulkOutcome<types::Pair, types::Pair> {
+        crate::bulk::collect(
+                self
+                    .batch_create_chunks(
+                        from_object_type,
+                        to_object_type,
+                        inputs,
+                        options,
+                    ),
+            )
+            .await
+    }
+
+    /// [`batch_create_all`](Self::batch_create_all) as a stream of the outcome of each request,
+    /// as each completes: for progress reports and for journals that must record what was
+    /// confirmed.
+    pub fn batch_create_chunks(
+        &self,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
+        inputs: impl IntoIterator<Item = types::Pair>,
+        options: crate::BulkOptions,
+    ) -> crate::Items<
+        impl futures_core::Stream<Item = crate::BulkOutcome<types::Pair, types::Pair>>,
+    > {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
+        crate::Items::new(
+            crate::bulk::chunks(
+                inputs,
+                Some(100),
+                options,
+                &CONTEXT,
+                move |inputs: Vec<types::Pair>| {
+                    let call = Self::batch_create_call(
+                        &from_object_type,
+                        &to_object_type,
+                        &types::BatchInput { inputs },
+                    );
+                    async move {
+                        let answer = self.transport.send(call?).await?;
+                        let answer = answer
+                            .json::<crate::bulk::Answer<types::Pair>>()?
+                            .into_inner();
+                        Ok(crate::bulk::Reply::acknowledged(answer))
+                    }
+                },
+            ),
+        )
+    }
+}
+
+/// # Labels
+///
+/// The association types between two object types: the operations on labels, and lookups by
+/// name cached per transport, which the operations that change labels keep true.
+impl Client {
+    /// Delete a label.
+    ///
+    /// Deletes the label.
+    ///
+    /// | | |
+    /// |---|---|
+    /// | Request | `DELETE /crm/associations/2030-03/{fromObjectType}/{toObjectType}/labels/{typeId}` |
+    /// | Documented success | 204, without a body |
+    /// | Retried | on transient failures |
+    ///
+    /// Any other 2xx succeeds too; a body, if one comes, is not read. Sending it twice has the
+    /// effect of sending it once, so it is retried on transient failures.
+    ///
+    /// # Arguments
+    ///
+    /// - `from_object_type`: The object type.
+    /// - `to_object_type`: The other object type.
+    /// - `type_id`: The label's type id.
+    pub async fn delete_label(
+        &self,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
+        type_id: i32,
+    ) -> Result<Response<()>, Error> {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
+        let call = Self::delete_label_call(&from_object_type, &to_object_type, type_id)?;
+        self.transport.send(call).await?.ignore_body()
     }
 }
