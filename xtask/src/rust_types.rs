@@ -187,7 +187,7 @@ pub enum RustType {
     ImplInto(Box<RustType>),
     /// `impl IntoIterator<Item = T>`
     ImplIntoIterator(Box<RustType>),
-    /// `impl Stream<Item = T>`
+    /// `Items<impl Stream<Item = T>>`: a stream a client returns
     ImplStream(Box<RustType>),
     /// `Result<T, Error>`, with the crate's one error type.
     Result(Box<RustType>),
@@ -446,7 +446,7 @@ impl fmt::Display for Readable<'_> {
             RustType::Slice(ty) => write!(f, "[{}]", inner(ty)),
             RustType::ImplInto(ty) => write!(f, "impl Into<{}>", inner(ty)),
             RustType::ImplIntoIterator(ty) => write!(f, "impl IntoIterator<Item = {}>", inner(ty)),
-            RustType::ImplStream(ty) => write!(f, "impl Stream<Item = {}>", inner(ty)),
+            RustType::ImplStream(ty) => write!(f, "Items<impl Stream<Item = {}>>", inner(ty)),
             RustType::Result(ty) => write!(f, "Result<{}, Error>", inner(ty)),
             RustType::Response(ty) => write!(f, "Response<{}>", inner(ty)),
             RustType::BulkOutcome(input, result) => {
@@ -764,11 +764,11 @@ mod tests {
         )));
         assert_eq!(
             outcome.readable(Scope::Client),
-            "impl Stream<Item = BulkOutcome<ObjectId, Vec<types::Thing>>>"
+            "Items<impl Stream<Item = BulkOutcome<ObjectId, Vec<types::Thing>>>>"
         );
         assert_eq!(
             outcome.tokens(Scope::Client).to_string(),
-            "impl futures_core :: Stream < Item = crate :: BulkOutcome < crate :: ObjectId , Vec < types :: Thing > > >"
+            "crate :: Items < impl futures_core :: Stream < Item = crate :: BulkOutcome < crate :: ObjectId , Vec < types :: Thing > > >>"
         );
         let field = RustType::Option(Box::new(RustType::Map(
             Box::new(RustType::Builtin(Builtin::String)),
