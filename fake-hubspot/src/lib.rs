@@ -28,7 +28,7 @@ mod oauth;
 mod proxy;
 mod redis_server;
 mod routes;
-pub mod store;
+mod store;
 mod webhooks;
 
 use std::collections::{BTreeSet, VecDeque};
@@ -46,7 +46,9 @@ use tokio::time::Instant;
 pub use oauth::OAuthConfig;
 pub use proxy::ForwardProxy;
 pub use redis_server::RedisServer;
-pub use store::{Association, Change, Limit, Store};
+pub use store::{Association, Change, Limit};
+
+use store::Store;
 pub use webhooks::{MAX_EVENTS_PER_REQUEST, WebhookConfig};
 
 use oauth::OAuthState;
