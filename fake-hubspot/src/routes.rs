@@ -255,6 +255,23 @@ fn input_error(field: &str, id: &Value, object_type: &str) -> Value {
     })
 }
 
+/// HubSpot's error for a batch read's record that has no associations.
+fn no_associations(id: &Value, from_type: &str, to_type: &str) -> Value {
+    json!({
+        "status": "error",
+        "category": "OBJECT_NOT_FOUND",
+        "subCategory": "crm.associations.NO_ASSOCIATIONS_FOUND",
+        "message": format!("No {to_type} is associated with {from_type} {}.", id_text(id)),
+        "context": {
+            "fromObjectId": [id_text(id)],
+            "fromObjectType": [from_type],
+            "toObjectType": [to_type],
+        },
+        "errors": [],
+        "links": {},
+    })
+}
+
 fn type_json(shared: &Shared, from_type: &str, to_type: &str, type_id: TypeId) -> Value {
     let labels = shared.lock().store.labels(from_type, to_type);
     let found = labels.into_iter().find(|l| l.type_id == type_id);
@@ -679,6 +696,10 @@ async fn batch_read(
             .lock()
             .store
             .page(from_type, from_id, to_type, after, page_size);
+        if found.is_empty() && after.is_none() {
+            // As HubSpot: a record without associations is an error of the 207, not a result.
+            return outcomes.push(Err(no_associations(&input.id, from_type, to_type)));
+        }
         let mut result = json!({"from": {"id": from_id.to_string()}, "to": associated_json(&shared, from_type, to_type, found)});
         if let Some(next) = next {
             result["paging"] = json!({"next": {"after": next.to_string()}});

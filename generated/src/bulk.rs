@@ -813,6 +813,22 @@ where
         .buffer_unordered(options.concurrency.max(1))
 }
 
+/// HubSpot's `subCategory` for a record a batch read finds no associations of: it answers 207
+/// with this error for the record rather than an empty result.
+pub(crate) const NO_ASSOCIATIONS_FOUND: &str = "crm.associations.NO_ASSOCIATIONS_FOUND";
+
+/// Whether a batch read's failure for a record means that it has no associations: HubSpot
+/// named it with [`NO_ASSOCIATIONS_FOUND`], or left it out of a complete answer.
+fn has_no_associations(failure: &InputFailure) -> bool {
+    match failure {
+        InputFailure::Rejected(error) => {
+            error.sub_category.as_deref() == Some(NO_ASSOCIATIONS_FOUND)
+        }
+        InputFailure::Unconfirmed => true,
+        _ => false,
+    }
+}
+
 /// A record to read, from its first page or from a cursor.
 #[derive(Clone, Debug)]
 pub(crate) struct ReadInput {
@@ -889,6 +905,10 @@ where
         for round in rounds {
             outcome.requests += round.requests;
             for failure in round.failed {
+                if has_no_associations(&failure.failure) {
+                    // An empty set, not a failure: the record is in `ids` and not in `failed`.
+                    continue;
+                }
                 failed.insert(failure.input.id.clone());
                 outcome
                     .failed

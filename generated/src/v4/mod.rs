@@ -1555,8 +1555,10 @@ impl Client {
 
     /// Every association of every record in `ids`, through [`batch_read`](Self::batch_read): at
     /// most 1000 inputs per request, HubSpot's cap, each record asked again with its own cursor
-    /// until its last page, with bounded concurrency under the rate limiter. Records that fail,
-    /// and records whose page does not decode, are in the outcome's `failed`.
+    /// until its last page, with bounded concurrency under the rate limiter. A record without
+    /// associations succeeds with none (HubSpot names it in an error `NO_ASSOCIATIONS_FOUND`,
+    /// or leaves it out). Records that fail, and records whose page does not decode, are in the
+    /// outcome's `failed`.
     pub async fn batch_read_all(
         &self,
         from_object_type: impl Into<crate::ObjectType>,

@@ -1021,8 +1021,9 @@ fn read_all(signature: &TokenStream, op: &Operation) -> TokenStream {
     let doc = docs(&format!(
         "Every association of every record in `ids`, through [`{id}`](Self::{id}): {}, \
          each record asked again with its own cursor until its last page, with bounded \
-         concurrency under the rate limiter. Records that fail, and records whose page does \
-         not decode, are in the outcome's `failed`.",
+         concurrency under the rate limiter. A record without associations succeeds with none \
+         (HubSpot names it in an error `NO_ASSOCIATIONS_FOUND`, or leaves it out). Records that \
+         fail, and records whose page does not decode, are in the outcome's `failed`.",
         cap_words(op)
     ));
     quote! {
