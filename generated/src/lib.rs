@@ -19,6 +19,7 @@ mod object_type;
 pub(crate) mod open_enum;
 pub(crate) mod operation;
 pub(crate) mod pagination;
+pub mod plan;
 mod rate_limit;
 mod redact;
 mod registry;
