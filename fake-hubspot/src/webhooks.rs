@@ -225,19 +225,20 @@ fn inverse_type(association: &Association) -> TypeId {
     association.type_id
 }
 
-fn hubspot_defined(type_id: TypeId) -> Option<AssociationType> {
-    association_types::by_id(type_id)
-}
-
-/// Whether the association's type is a primary type HubSpot defines between its objects.
-fn primary_type(association: &Association) -> bool {
+/// The HubSpot-defined type of the association, when its id is one HubSpot defines between
+/// its two objects (an id alone may be another pair's, or a label's).
+fn hubspot_defined(association: &Association) -> Option<AssociationType> {
     let objects = (
         association_types::object(&association.from_type),
         association_types::object(&association.to_type),
     );
-    hubspot_defined(association.type_id)
+    association_types::by_id(association.type_id)
         .filter(|kind| objects == (Some(kind.from), Some(kind.to)))
-        .is_some_and(is_primary)
+}
+
+/// Whether the association's type is a primary type HubSpot defines between its objects.
+fn primary_type(association: &Association) -> bool {
+    hubspot_defined(association).is_some_and(is_primary)
 }
 
 fn is_primary(kind: AssociationType) -> bool {
@@ -259,7 +260,8 @@ fn primary_between(from: &str, to: &str) -> Option<AssociationType> {
     }
 }
 
-/// One side's event: the per-object form where both objects have it, else the generic one.
+/// One side's event: the per-object form for the pairs of objects HubSpot names in it, with
+/// their unlabelled or primary type; else (other pairs, labels) the generic form.
 fn event(config: &WebhookConfig, side: &Association, removed: bool, occurred_at: u64) -> Value {
     let from = association_types::object(&side.from_type);
     let to = association_types::object(&side.to_type);
@@ -298,7 +300,7 @@ fn event(config: &WebhookConfig, side: &Association, removed: bool, occurred_at:
             event["fromObjectTypeId"] = json!(type_id(&side.from_type));
             event["toObjectTypeId"] = json!(type_id(&side.to_type));
             event["associationTypeId"] = json!(side.type_id);
-            event["associationCategory"] = json!(match hubspot_defined(side.type_id) {
+            event["associationCategory"] = json!(match hubspot_defined(side) {
                 Some(_) => AssociationType::CATEGORY,
                 None => "USER_DEFINED",
             });
@@ -313,12 +315,16 @@ fn per_object(from: &str, to: &str) -> bool {
     (core(from) && core(to)) || matches!((from, to), ("deal", "line_item") | ("line_item", "deal"))
 }
 
+/// The id of the fake app's first subscription; the others follow.
+const FIRST_SUBSCRIPTION_ID: u64 = 12_345;
+
 /// A stable id for each subscription of the fake app.
 fn subscription_id(object: &str) -> u64 {
-    1000 + PER_OBJECT_SUBSCRIPTIONS
-        .iter()
-        .position(|o| *o == object)
-        .map_or(PER_OBJECT_SUBSCRIPTIONS.len(), |at| at) as u64
+    FIRST_SUBSCRIPTION_ID
+        + PER_OBJECT_SUBSCRIPTIONS
+            .iter()
+            .position(|o| *o == object)
+            .map_or(PER_OBJECT_SUBSCRIPTIONS.len(), |at| at) as u64
 }
 
 #[cfg(test)]

@@ -212,11 +212,11 @@ where
     fn step(&mut self) -> Option<Result<Step<F, T>, Unsorted>> {
         loop {
             // Errors first, whichever side they are on.
-            if let Some(Err(_)) = self.desired.peek() {
-                return self.desired.next().map(|e| e.map(|_| unreachable!()));
+            if matches!(self.desired.peek(), Some(Err(_))) {
+                return self.desired.next().and_then(Result::err).map(Err);
             }
-            if let Some(Err(_)) = self.current.peek() {
-                return self.current.next().map(|e| e.map(|_| unreachable!()));
+            if matches!(self.current.peek(), Some(Err(_))) {
+                return self.current.next().and_then(Result::err).map(Err);
             }
             let desired = self.desired.peek().and_then(|d| d.as_ref().ok().cloned());
             let current = self.current.peek().and_then(|c| c.as_ref().ok().cloned());
@@ -282,6 +282,20 @@ mod tests {
             "the desired pairs are not sorted: (2, Some(1)) came before (1, Some(1))"
         );
         assert_eq!(steps.len(), 2, "nothing after the error");
+        let held: Vec<_> = super::steps(
+            [(1u64, Some(1u64))],
+            [(1u64, 2u64), (1, 2), (1, 0)],
+            Mode::Mirror,
+        )
+        .collect();
+        assert_eq!(held[0], Ok(Step::Create(1, 1)));
+        assert_eq!(
+            held[1],
+            Ok(Step::Remove(1, 2)),
+            "a pair given twice counts once"
+        );
+        assert_eq!(held[2].as_ref().unwrap_err().side, "current");
+        assert_eq!(held.len(), 3);
     }
 
     proptest! {
