@@ -267,10 +267,11 @@ impl fmt::Debug for Verifier {
 }
 
 impl Verifier {
-    /// A verifier for the app with this client secret.
+    /// A verifier for the app with this client secret. Surrounding whitespace (a secret read
+    /// from a file or an environment variable with its newline) is not part of it.
     pub fn new(client_secret: impl Into<String>) -> Self {
         Self {
-            secret: client_secret.into().into_bytes(),
+            secret: client_secret.into().trim().as_bytes().to_vec(),
             minimum: SignatureVersion::V3,
             max_age: DEFAULT_MAX_AGE,
             skew: DEFAULT_CLOCK_SKEW,

@@ -33,6 +33,12 @@ fn hubspots_published_v3_vector_verifies() {
         verifier.verify(&request, at(1_693_657_560_000 + 1_000)),
         Ok(SignatureVersion::V3)
     );
+    let read_with_its_newline = Verifier::new(format!("{SECRET}\n"));
+    assert!(
+        read_with_its_newline
+            .verify(&request, at(1_693_657_560_000))
+            .is_ok()
+    );
     assert_eq!(
         sign_v3(
             SECRET,
