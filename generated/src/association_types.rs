@@ -38,15 +38,21 @@ pub fn object(name: &str) -> Option<&'static str> {
         _ => None,
     };
     standard.or_else(|| {
-        OBJECTS.iter().copied().find(|object| {
-            let plural = match object.strip_suffix('y') {
-                Some(stem) => format!("{stem}ies"),
-                None if object.ends_with('x') => format!("{object}es"),
-                None => format!("{object}s"),
-            };
-            name == *object || name == plural
-        })
+        OBJECTS
+            .iter()
+            .copied()
+            .find(|object| name == *object || name == plural(object))
     })
+}
+
+/// The name paths give an object of the table: its plural (`contact` -> `contacts`,
+/// `company` -> `companies`, `tax` -> `taxes`).
+pub(crate) fn plural(object: &str) -> String {
+    match object.strip_suffix('y') {
+        Some(stem) => format!("{stem}ies"),
+        None if object.ends_with('x') => format!("{object}es"),
+        None => format!("{object}s"),
+    }
 }
 
 /// The unlabelled default type from one object to another, as HubSpot's batch "associate

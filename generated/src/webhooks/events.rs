@@ -397,12 +397,7 @@ fn object_named(side: &str) -> Option<&'static str> {
 
 /// The object type paths use for an object of HubSpot's table (`contact` -> `contacts`).
 fn plural(object: &str) -> ObjectType {
-    let plural = match object.strip_suffix('y') {
-        Some(stem) => format!("{stem}ies"),
-        None if object.ends_with('x') => format!("{object}es"),
-        None => format!("{object}s"),
-    };
-    ObjectType::from(plural)
+    ObjectType::from(association_types::plural(object))
 }
 
 /// The HubSpot-defined type a per-object event means: for a primary association, the table's
