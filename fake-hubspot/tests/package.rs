@@ -10,14 +10,27 @@ fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// Cargo in `dir`, building in a target directory of the drill's own.
+/// Cargo in `dir`, building in `target/nested`, the target directory the tests' own builds
+/// share.
 fn cargo(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO"))
         .args(args)
         .current_dir(dir)
-        .env("CARGO_TARGET_DIR", workspace().join("target/package-drill"))
+        .env("CARGO_TARGET_DIR", workspace().join("target/nested"))
         .output()
         .expect("cargo runs")
+}
+
+/// The workspace's `[profile.dev…]` sections, so that the project builds its dependencies as
+/// the workspace does and finds them already built in the shared target directory.
+fn dev_profiles() -> String {
+    let manifest = std::fs::read_to_string(workspace().join("Cargo.toml")).unwrap();
+    let profiles: Vec<&str> = manifest
+        .split("\n[")
+        .filter(|section| section.starts_with("profile.dev"))
+        .collect();
+    assert!(!profiles.is_empty(), "the workspace sets its dev profile");
+    profiles.iter().map(|section| format!("[{section}\n")).collect()
 }
 
 fn assert_success(output: &Output, what: &str) {
@@ -54,7 +67,7 @@ fn the_readmes_test_passes_against_the_packaged_crates() {
     );
     assert_success(&packaged, "cargo package");
     let scratch = tempfile::tempdir().unwrap();
-    let package_dir = workspace().join("target/package-drill/package");
+    let package_dir = workspace().join("target/nested/package");
     let mut patches = String::new();
     for name in ["hubspot-associations", "fake-hubspot"] {
         let version = env!("CARGO_PKG_VERSION");
@@ -75,8 +88,9 @@ fn the_readmes_test_passes_against_the_packaged_crates() {
     std::fs::create_dir_all(project.join("tests")).unwrap();
     let manifest = format!(
         "[package]\nname = \"user-project\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
-         {}\n[patch.crates-io]\n{patches}\n[workspace]\n",
-        block(&readme, "## Testing your integration", "toml")
+         {}\n[patch.crates-io]\n{patches}\n[workspace]\n\n{}",
+        block(&readme, "## Testing your integration", "toml"),
+        dev_profiles(),
     );
     std::fs::write(project.join("Cargo.toml"), manifest).unwrap();
     std::fs::write(

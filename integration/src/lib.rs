@@ -17,11 +17,12 @@ pub fn workspace() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// Builds the crate's examples, with the features they need, in `target/examples` (a target
-/// directory of their own, so that the tests' build is left as it is); the directory of the
+/// Builds the crate's examples, with the features they need, in `target/nested` (the target
+/// directory of the builds tests start themselves: the tests' own build holds
+/// `target/debug`'s lock while they run); the directory of the
 /// binaries. Panics with cargo's output when the build fails.
 pub fn built_examples() -> std::path::PathBuf {
-    let target = workspace().join("target/examples");
+    let target = workspace().join("target/nested");
     let built = std::process::Command::new(env!("CARGO"))
         .args([
             "build",

@@ -481,7 +481,7 @@ fn a_bump_with_every_kind_of_edit_needs_nothing_outside_spec() {
     let original = fs::read_to_string(&spec).unwrap();
     fs::write(root.join("good.csv"), "from_id,to_id\n29851,5790939450\n").unwrap();
     fs::write(root.join("ids.csv"), "id\n29851\n").unwrap();
-    let binary = workspace().join("target/bump-drill/debug/hubspot-associations");
+    let binary = workspace().join("target/nested/debug/hubspot-associations");
     let cli = |args: &[&str]| {
         Command::new(&binary)
             .args(args)

@@ -42,7 +42,7 @@ fn the_generated_code_of_a_small_version_is_as_committed_and_compiles() {
         .args(["check", "--offline", "--quiet", "--tests"])
         .arg("--manifest-path")
         .arg(generated.join("Cargo.toml"))
-        .env("CARGO_TARGET_DIR", workspace().join("target/bump-drill"))
+        .env("CARGO_TARGET_DIR", workspace().join("target/nested"))
         .output()
         .unwrap();
     assert!(check.status.success(), "{}", stderr(&check));

@@ -133,13 +133,14 @@ pub fn scratch_workspace(root: &Path, members: &[&str]) {
     }
 }
 
-/// `cargo <args>` in `root`, with the drills' own target directory (shared by the drills, so
-/// the second builds on the first's).
+/// `cargo <args>` in `root`, in `target/nested`: the one target directory of the builds tests
+/// start themselves (the drills, the package drill, the examples), so that each builds on the
+/// dependencies the others built.
 pub fn cargo(root: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO"))
         .args(args)
         .current_dir(root)
-        .env("CARGO_TARGET_DIR", workspace().join("target/bump-drill"))
+        .env("CARGO_TARGET_DIR", workspace().join("target/nested"))
         .output()
         .unwrap()
 }
