@@ -30,7 +30,10 @@ fn dev_profiles() -> String {
         .filter(|section| section.starts_with("profile.dev"))
         .collect();
     assert!(!profiles.is_empty(), "the workspace sets its dev profile");
-    profiles.iter().map(|section| format!("[{section}\n")).collect()
+    profiles
+        .iter()
+        .map(|section| format!("[{section}\n"))
+        .collect()
 }
 
 fn assert_success(output: &Output, what: &str) {
