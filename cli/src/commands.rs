@@ -28,7 +28,7 @@ use crate::input::{self, RecordId};
 use crate::job::{Job, Kind, Task};
 use crate::lock;
 use crate::report::{self, BadRowLog, CsvFile, FailuresFile, Summary};
-use crate::state::{Counts, Outcome, Pair, Run, State};
+use crate::state::{Counts, Outcome, Pair, Pending, Run, State};
 
 /// The API version a run uses, and the transport its client sends through.
 pub struct Api {
@@ -54,15 +54,15 @@ impl Api {
 
 /// A version without an operation the task needs, met while it runs: the arguments were
 /// checked against the same registry, so this is a bug, reported as one.
-fn unavailable(missing: MissingOperation) -> anyhow::Error {
+pub(crate) fn unavailable(missing: MissingOperation) -> anyhow::Error {
     anyhow::anyhow!("{missing} (the arguments were checked against it: please report this)")
 }
 
 /// What HubSpot answered for each pair a request carried.
-type PairOutcomes = Vec<((RecordId, RecordId), Outcome)>;
+pub(crate) type PairOutcomes = Vec<((RecordId, RecordId), Outcome)>;
 
 /// A bar of `length` rows, or a counter when the length is unknown.
-fn progress_bar(job: &Job, length: Option<u64>) -> ProgressBar {
+pub(crate) fn progress_bar(job: &Job, length: Option<u64>) -> ProgressBar {
     if !job.progress {
         return ProgressBar::hidden();
     }
@@ -80,7 +80,7 @@ fn progress_bar(job: &Job, length: Option<u64>) -> ProgressBar {
 }
 
 /// How long the requests of a plan take at the rate limit, when one is set.
-fn plan_duration(requests: u64, rate_limit: RateLimit) -> Option<Duration> {
+pub(crate) fn plan_duration(requests: u64, rate_limit: RateLimit) -> Option<Duration> {
     let (per, interval) = match rate_limit {
         RateLimit::Tier(tier) => (tier.requests_per_ten_seconds(), Duration::from_secs(10)),
         RateLimit::Custom { requests, per } => (requests, per),
@@ -91,7 +91,7 @@ fn plan_duration(requests: u64, rate_limit: RateLimit) -> Option<Duration> {
 
 /// The record id of an input the CLI made: a number it read from the input. Anything else is
 /// an error, never a record 0.
-fn record_id(id: &ObjectId) -> anyhow::Result<RecordId> {
+pub(crate) fn record_id(id: &ObjectId) -> anyhow::Result<RecordId> {
     RecordId::parse(id.as_str()).ok_or_else(|| {
         anyhow::anyhow!(
             "an input holds `{}`, which is not a record id read from the input",
@@ -109,7 +109,7 @@ fn pair(from: &ObjectId, to: &ObjectId) -> anyhow::Result<Vec<(RecordId, RecordI
 /// could be had, or HubSpot refused the one sent), or the account's daily limit is used up,
 /// so every next request would fail alike. HubSpot acted on none of its pairs, so they stay
 /// pending for the next run.
-fn stops_the_run(error: &Error) -> bool {
+pub(crate) fn stops_the_run(error: &Error) -> bool {
     matches!(error, Error::Token { .. })
         || is_daily_limit(error)
         || error.http_status().is_some_and(|s| s.as_u16() == 401)
@@ -171,7 +171,7 @@ async fn drain<I, R>(
 }
 
 /// Why a run stopped before its end, and what to do so that the same command finishes it.
-fn stopped(error: &Error, pending: u64, state: &Path) -> anyhow::Error {
+pub(crate) fn stopped(error: &Error, pending: u64, state: &Path) -> anyhow::Error {
     let remedy = match error {
         Error::Token {
             source: TokenError::Refused(_),
@@ -206,7 +206,7 @@ fn stopped(error: &Error, pending: u64, state: &Path) -> anyhow::Error {
 }
 
 /// Who holds a run's lock, for the run refused.
-fn holder(job: &Job) -> String {
+pub(crate) fn holder(job: &Job) -> String {
     format!(
         "pid {}, `{}` of {}, since {}",
         std::process::id(),
@@ -273,10 +273,15 @@ pub async fn write_pairs(
     })
 }
 
-/// Reads the job's input into the state, showing its bad rows as they are found.
-fn import(state: &mut State, run: &Run, job: &Job) -> anyhow::Result<()> {
+/// Reads the job's input into the state, showing its bad rows as they are found. `sync`'s
+/// rows may leave the to-record empty (`123,`: a record that should have none).
+pub(crate) fn import(state: &mut State, run: &Run, job: &Job) -> anyhow::Result<()> {
     let mut bad_rows = BadRowLog::default();
-    state.import(run, &job.input, input::open(&job.input, 2)?, |row| {
+    let mut rows = input::open(&job.input, 2)?;
+    if matches!(job.task, Task::Sync { .. }) {
+        rows = rows.last_optional();
+    }
+    state.import(run, &job.input, rows, |row| {
         bad_rows.show(row.line, &row.reason, &row.fields)
     })?;
     bad_rows.finish(&job.failures);
@@ -293,30 +298,48 @@ async fn send_pending(
     bar: &ProgressBar,
 ) -> anyhow::Result<Option<Arc<Error>>> {
     let task = resolve(api, job).await?;
-    let mut pending = state.pending()?;
+    let pending = state.pending()?;
+    let interrupted = interruption();
+    send_drawn(api, job, &task, pending, &interrupted, bar, |outcomes| {
+        state.record(outcomes)
+    })
+    .await
+}
+
+/// Sends the pairs drawn from a state through the task's batch operation, handing each
+/// request's outcomes to `settle` (which says how many it settled) as it completes; stops
+/// drawing pairs once `interrupted` is set or at an error that stops the run, which it returns.
+pub(crate) async fn send_drawn(
+    api: &Api,
+    job: &Job,
+    task: &Task,
+    mut drawn: Pending,
+    interrupted: &AtomicBool,
+    bar: &ProgressBar,
+    mut settle: impl FnMut(PairOutcomes) -> anyhow::Result<u64>,
+) -> anyhow::Result<Option<Arc<Error>>> {
     let halted = AtomicBool::new(false);
     let mut stop = None;
     let mut record = |settled: Settled| -> anyhow::Result<()> {
-        bar.inc(state.record(settled.outcomes)?);
+        bar.inc(settle(settled.outcomes)?);
         if let Some(error) = settled.stop {
             halted.store(true, Ordering::SeqCst);
             stop.get_or_insert(error);
         }
         Ok(())
     };
-    let interrupted = interruption();
-    let rows = pending
+    let rows = drawn
         .by_ref()
         .take_while(|_| !interrupted.load(Ordering::SeqCst) && !halted.load(Ordering::SeqCst));
-    send_pairs(api, job, &task, rows, &mut record).await?;
-    pending.failure().map_or(Ok(()), Err)?;
+    send_pairs(api, job, task, rows, &mut record).await?;
+    drawn.failure().map_or(Ok(()), Err)?;
     Ok(stop)
 }
 
 /// Set at the first Ctrl-C: no request starts after it, and those in flight finish and are
 /// recorded, so the next run sends nothing twice. A second Ctrl-C ends the process at once
 /// (the state stays consistent, as after a kill).
-fn interruption() -> Arc<AtomicBool> {
+pub(crate) fn interruption() -> Arc<AtomicBool> {
     let interrupted = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&interrupted);
     tokio::spawn(async move {
@@ -385,6 +408,10 @@ pub fn status(state_path: &Path, failures_shown: u64) -> anyhow::Result<()> {
         state_path,
         &recorded,
         &state.counts()?,
+        (recorded.run.command == crate::state::SYNC)
+            .then(|| state.sync_counts())
+            .transpose()?
+            .as_ref(),
         &state.sessions()?,
         lock::holder(state_path)?.as_deref(),
         &failures,
@@ -393,7 +420,7 @@ pub fn status(state_path: &Path, failures_shown: u64) -> anyhow::Result<()> {
 }
 
 /// The task as it runs: a label resolved to its type id and category once.
-async fn resolve(api: &Api, job: &Job) -> anyhow::Result<Task> {
+pub(crate) async fn resolve(api: &Api, job: &Job) -> anyhow::Result<Task> {
     let Some(Kind::Label(label)) = job.task.kind() else {
         return Ok(job.task.clone());
     };

@@ -87,7 +87,8 @@ pub struct BadRow {
 pub struct Row {
     /// The line in the file, from 1.
     pub line: u64,
-    /// The record ids, as many as the file's columns.
+    /// The record ids, as many as the file's columns (one fewer where the last may be empty and
+    /// is: `123,` in `sync`'s input).
     pub ids: Vec<RecordId>,
 }
 
@@ -126,6 +127,8 @@ pub struct Rows<R> {
     /// The first bytes of the record being read, for an excerpt of a row too long to keep.
     start: Vec<u8>,
     columns: usize,
+    /// Whether the last column may be empty.
+    last_optional: bool,
     /// The line the next byte is on, from 1.
     line: u64,
     hash: Sha256,
@@ -170,12 +173,19 @@ impl<R: Read> Rows<R> {
             ends: vec![0; MAX_FIELDS],
             start: Vec::with_capacity(START),
             columns,
+            last_optional: false,
             line: 1,
             hash: Sha256::new(),
             first: true,
             done: false,
             total: 0,
         }
+    }
+
+    /// The same rows, where the last id may be empty (`123,`): such a row has one id fewer.
+    pub fn last_optional(mut self) -> Self {
+        self.last_optional = true;
+        self
     }
 
     /// The SHA-256 of every byte read so far: of the whole file, once the rows are exhausted.
@@ -322,12 +332,12 @@ impl<R: Read> Iterator for Rows<R> {
                 continue;
             }
             self.total += 1;
-            return Some(Ok(row(line, fields, self.columns)));
+            return Some(Ok(row(line, fields, self.columns, self.last_optional)));
         }
     }
 }
 
-fn row(line: u64, fields: Vec<String>, columns: usize) -> Parsed {
+fn row(line: u64, fields: Vec<String>, columns: usize, last_optional: bool) -> Parsed {
     let bad = |reason: String, fields: &[String]| BadRow {
         line,
         fields: fields.iter().map(|f| excerpt(f)).collect(),
@@ -340,7 +350,11 @@ fn row(line: u64, fields: Vec<String>, columns: usize) -> Parsed {
         ));
     }
     let mut ids = Vec::with_capacity(columns);
-    for field in &fields {
+    let given = match fields.split_last() {
+        Some((last, given)) if last_optional && last.is_empty() && !given.is_empty() => given,
+        _ => &fields[..],
+    };
+    for field in given {
         match RecordId::parse(field) {
             Some(id) => ids.push(id),
             None if field.is_empty() => return Err(bad("an empty id".to_owned(), &fields)),
@@ -466,6 +480,30 @@ mod tests {
         assert_eq!(last.ids, [RecordId(20_000), RecordId(20_001)]);
         assert_eq!(last.line, 20_000 + 2 * 50_000);
         assert_eq!(good[7_000].line, 7_001 + 50_000);
+    }
+
+    #[test]
+    fn an_optional_last_id_may_be_left_empty_and_nothing_else() {
+        let text = b"from_id,to_id\n1,10\n2,\n,\n,5\n3\n";
+        let mut rows = Rows::new(&text[..], 2).last_optional();
+        let parsed: Vec<Parsed> = rows.by_ref().map(Result::unwrap).collect();
+        let good: Vec<&Row> = parsed.iter().filter_map(|r| r.as_ref().ok()).collect();
+        assert_eq!(good, [&row(2, &[1, 10]), &row(3, &[2])]);
+        let bad: Vec<(u64, &str)> = parsed
+            .iter()
+            .filter_map(|r| r.as_ref().err())
+            .map(|r| (r.line, r.reason.as_str()))
+            .collect();
+        assert_eq!(
+            bad,
+            [
+                (4, "an empty id"),
+                (5, "an empty id"),
+                (6, "1 columns, expected 2")
+            ]
+        );
+        let (_, bad, _) = read(b"2,\n", 2);
+        assert_eq!(bad, [(1, "an empty id".to_owned())], "optional only when asked");
     }
 
     #[test]

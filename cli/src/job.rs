@@ -43,6 +43,15 @@ pub enum Task {
     Archive(Kind),
     /// `export`: write every association of every record of the input.
     Export,
+    /// `sync`: make HubSpot's associations of this kind match the input's, for the
+    /// from-records it names: create the pairs HubSpot lacks and, when `mirror`, remove those
+    /// the input does not name.
+    Sync {
+        /// Which associations.
+        kind: Kind,
+        /// Whether associations not in the input are removed (`--mode mirror`).
+        mirror: bool,
+    },
 }
 
 /// The operation that looks a label up, which `--label` needs besides the batch operation.
@@ -55,6 +64,7 @@ impl Task {
             Self::Associate(_) => "associate",
             Self::Archive(_) => "archive",
             Self::Export => "export",
+            Self::Sync { .. } => "sync",
         }
     }
 
@@ -65,18 +75,24 @@ impl Task {
             Self::Associate(_) => "batch_create",
             Self::Archive(Kind::Default) => "batch_archive",
             Self::Archive(_) => "batch_archive_labels",
-            Self::Export => "batch_read",
+            Self::Export | Self::Sync { .. } => "batch_read",
         }
     }
 
-    /// Every operation it needs: the batch operation, and the label lookup for `--label`.
+    /// Every operation it needs: the batch operation, the label lookup for `--label`, and for
+    /// `sync` the writes it makes.
     pub fn operations(&self) -> Vec<&'static str> {
-        match self {
-            Self::Associate(Kind::Label(_)) | Self::Archive(Kind::Label(_)) => {
-                vec![LABELS, self.batch_operation()]
-            }
+        let mut operations = match self.kind() {
+            Some(Kind::Label(_)) => vec![LABELS, self.batch_operation()],
             _ => vec![self.batch_operation()],
+        };
+        if let Self::Sync { kind, mirror } = self {
+            operations.push(Self::Associate(kind.clone()).batch_operation());
+            if *mirror {
+                operations.push(Self::Archive(kind.clone()).batch_operation());
+            }
         }
+        operations
     }
 
     /// The options that choose this form of the command, for messages: `--type-id`.
@@ -87,13 +103,21 @@ impl Task {
             Self::Associate(Kind::Type { .. }) | Self::Archive(Kind::Type { .. }) => " --type-id",
             Self::Associate(Kind::Label(_)) | Self::Archive(Kind::Label(_)) => " --label",
             Self::Export => "",
+            Self::Sync { kind, mirror } => match (kind, mirror) {
+                (Kind::Default, false) => "",
+                (Kind::Type { .. }, false) => " --type-id",
+                (Kind::Label(_), false) => " --label",
+                (Kind::Default, true) => " --mode mirror",
+                (Kind::Type { .. }, true) => " --mode mirror --type-id",
+                (Kind::Label(_), true) => " --mode mirror --label",
+            },
         }
     }
 
-    /// The kind of association it writes, for `associate` and `archive`.
+    /// The kind of association it writes, for `associate`, `archive` and `sync`.
     pub fn kind(&self) -> Option<&Kind> {
         match self {
-            Self::Associate(kind) | Self::Archive(kind) => Some(kind),
+            Self::Associate(kind) | Self::Archive(kind) | Self::Sync { kind, .. } => Some(kind),
             Self::Export => None,
         }
     }
@@ -104,6 +128,10 @@ impl Task {
             Self::Associate(_) => Self::Associate(kind),
             Self::Archive(_) => Self::Archive(kind),
             Self::Export => Self::Export,
+            Self::Sync { mirror, .. } => Self::Sync {
+                kind,
+                mirror: *mirror,
+            },
         }
     }
 
@@ -205,6 +233,20 @@ mod tests {
         assert_eq!(Task::Archive(Kind::Default).operations(), ["batch_archive"]);
         assert_eq!(Task::Archive(label).to_string(), "archive --label");
         assert_eq!(Task::Export.operations(), ["batch_read"]);
+        let mirror = Task::Sync {
+            kind: Kind::Label("Billing contact".into()),
+            mirror: true,
+        };
+        assert_eq!(
+            mirror.operations(),
+            [LABELS, "batch_read", "batch_create", "batch_archive_labels"]
+        );
+        assert_eq!(mirror.to_string(), "sync --mode mirror --label");
+        let add = Task::Sync {
+            kind: Kind::Default,
+            mirror: false,
+        };
+        assert_eq!(add.operations(), ["batch_read", "batch_create_default"]);
         for version in ApiVersion::ALL {
             assert_eq!(
                 Task::Export.check(*version).is_ok(),

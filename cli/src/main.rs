@@ -12,6 +12,7 @@ mod job;
 mod lock;
 mod report;
 mod state;
+mod sync;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -62,7 +63,23 @@ enum Command {
         #[arg(long)]
         output: PathBuf,
     },
-    /// Show the progress and failures of an `associate` or `archive` run, running or not.
+    /// Make HubSpot's associations of one kind match a CSV file (`from_id,to_id` per row;
+    /// `from_id,` for a record that should have none), for the from-records it names: create
+    /// the pairs HubSpot lacks, and with `--mode mirror` remove those the file does not name.
+    #[command(after_help = versions_help(|kind| Task::Sync { kind, mirror: true }))]
+    Sync {
+        #[command(flatten)]
+        pairs: PairArgs,
+        /// `add` creates the pairs HubSpot lacks; `mirror` also removes the associations of
+        /// this kind that the file does not name, for the from-records it names (no other).
+        #[arg(long, value_enum, default_value_t = Mode::Add)]
+        mode: Mode,
+        /// Refuse, before any write, a mirror plan that removes more associations than this.
+        #[arg(long, default_value_t = 1_000)]
+        max_removals: u64,
+    },
+    /// Show the progress and failures of an `associate`, `archive` or `sync` run, running or
+    /// not.
     Status {
         /// The run's input file (its state is `<input>.state.sqlite`).
         #[arg(long, required_unless_present = "state", conflicts_with = "state")]
@@ -164,6 +181,15 @@ struct CommonArgs {
     /// Log retries and other warnings to stderr.
     #[arg(long, short)]
     verbose: bool,
+}
+
+/// What `sync` does to HubSpot's associations of the kind.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Mode {
+    /// Create the pairs HubSpot lacks; remove nothing.
+    Add,
+    /// Also remove the associations the file does not name, for the records it names.
+    Mirror,
 }
 
 /// The rows of HubSpot's table of usage limits.
@@ -344,14 +370,31 @@ impl PairArgs {
         }
     }
 
+    fn state(&self) -> PathBuf {
+        self.state
+            .clone()
+            .unwrap_or_else(|| with_extension(&self.common.input, STATE_EXTENSION))
+    }
+
     async fn run(&self, task: impl Fn(Kind) -> Task) -> anyhow::Result<report::Summary> {
         let job = self.common.job(task(self.kind()))?;
-        let state = self
-            .state
-            .clone()
-            .unwrap_or_else(|| with_extension(&self.common.input, STATE_EXTENSION));
         let api = self.common.api()?;
-        commands::write_pairs(&api, &job, &state, self.retry_failed).await
+        commands::write_pairs(&api, &job, &self.state(), self.retry_failed).await
+    }
+
+    async fn sync(&self, mode: Mode, max_removals: u64) -> anyhow::Result<report::SyncSummary> {
+        let mirror = mode == Mode::Mirror;
+        let job = self.common.job(Task::Sync {
+            kind: self.kind(),
+            mirror,
+        })?;
+        let api = self.common.api()?;
+        let options = sync::SyncOptions {
+            retry_failed: self.retry_failed,
+            max_removals,
+            plan_file: with_extension(&self.common.input, ".plan.csv"),
+        };
+        sync::sync(&api, &job, &self.state(), &options).await
     }
 }
 
@@ -393,9 +436,15 @@ fn log_warnings(common: &CommonArgs) {
         .init();
 }
 
+fn finished(
+    outcome: anyhow::Result<impl report::Finished + 'static>,
+) -> anyhow::Result<Box<dyn report::Finished>> {
+    outcome.map(|done| Box::new(done) as Box<dyn report::Finished>)
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
-    let outcome = match &Cli::parse().command {
+    let outcome: anyhow::Result<Box<dyn report::Finished>> = match &Cli::parse().command {
         Command::Status {
             input,
             state,
@@ -403,11 +452,19 @@ async fn main() -> ExitCode {
         } => return status(input.as_deref(), state.as_deref(), *failures),
         Command::Associate { pairs } => {
             log_warnings(&pairs.common);
-            pairs.run(Task::Associate).await
+            finished(pairs.run(Task::Associate).await)
         }
         Command::Archive { pairs } => {
             log_warnings(&pairs.common);
-            pairs.run(Task::Archive).await
+            finished(pairs.run(Task::Archive).await)
+        }
+        Command::Sync {
+            pairs,
+            mode,
+            max_removals,
+        } => {
+            log_warnings(&pairs.common);
+            finished(pairs.sync(*mode, *max_removals).await)
         }
         Command::Export { common, output } => {
             log_warnings(common);
@@ -415,7 +472,7 @@ async fn main() -> ExitCode {
                 .job(Task::Export)
                 .and_then(|job| Ok((common.api()?, job)))
             {
-                Ok((api, job)) => commands::export(&api, &job, output).await,
+                Ok((api, job)) => finished(commands::export(&api, &job, output).await),
                 Err(error) => Err(error),
             }
         }

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::time::{Duration, UNIX_EPOCH};
 
 use crate::job::Job;
-use crate::state::{Counts, Failure, Recorded, Session};
+use crate::state::{Counts, Failure, Recorded, Session, SyncCounts};
 
 /// The outcome of a run, by input row.
 #[derive(Debug, Clone, PartialEq)]
@@ -69,6 +69,135 @@ impl fmt::Display for Summary {
         }
         Ok(())
     }
+}
+
+/// What a finished command prints last, and whether its exit status says all went well.
+pub trait Finished: fmt::Display {
+    /// Whether nothing failed, was unreadable or was left to do.
+    fn is_clean(&self) -> bool;
+}
+
+impl Finished for Summary {
+    fn is_clean(&self) -> bool {
+        Summary::is_clean(self)
+    }
+}
+
+/// The outcome of a `sync` run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SyncSummary {
+    /// What was read, planned and written, this run and the runs it resumed.
+    pub counts: SyncCounts,
+    /// Input rows that could not be read.
+    pub bad: u64,
+    /// Whether the run was interrupted with writes left.
+    pub interrupted: bool,
+    /// How long this run took.
+    pub elapsed: Duration,
+    /// Where the failures are listed, when any are.
+    pub failures: std::path::PathBuf,
+    /// Whether it only planned.
+    pub dry_run: bool,
+}
+
+impl Finished for SyncSummary {
+    fn is_clean(&self) -> bool {
+        let c = &self.counts;
+        let written = self.dry_run || c.creates.pending() + c.removes.pending() == 0;
+        self.bad == 0
+            && c.unreadable == 0
+            && c.creates.failed + c.removes.failed == 0
+            && written
+            && !self.interrupted
+    }
+}
+
+impl fmt::Display for SyncSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let c = &self.counts;
+        let seconds = self.elapsed.as_secs_f64();
+        if self.dry_run {
+            return write!(
+                f,
+                "sync (dry run): {} to create, {} to remove, {} bad input rows; nothing was \
+                 written to HubSpot",
+                c.creates.pending(),
+                c.removes.pending(),
+                self.bad
+            );
+        }
+        if c.creates.total == 0 && c.removes.total == 0 && c.unreadable == 0 {
+            write!(
+                f,
+                "sync: HubSpot already matches the input ({} from-records read, {} pairs \
+                 unchanged); nothing was written; {seconds:.1} s",
+                c.read, c.unchanged
+            )?;
+        } else {
+            write!(
+                f,
+                "sync: {} from-records read: {} created, {} removed, {} unchanged, {} failed; \
+                 {} associations of other kinds left alone",
+                c.read,
+                c.creates.done,
+                c.removes.done,
+                c.unchanged,
+                c.creates.failed + c.removes.failed + c.unreadable,
+                c.out_of_scope
+            )?;
+            if c.labels_lost > 0 {
+                write!(
+                    f,
+                    "; {} labels went with the associations removed",
+                    c.labels_lost
+                )?;
+            }
+            write!(f, "; {seconds:.1} s")?;
+        }
+        if self.bad > 0 {
+            write!(f, "\n{} bad input rows", self.bad)?;
+        }
+        if self.bad + c.unreadable + c.creates.failed + c.removes.failed > 0 {
+            write!(f, "\nfailures: {}", self.failures.display())?;
+        }
+        if self.interrupted {
+            write!(
+                f,
+                "\ninterrupted with {} writes not sent: run the same command again; it reads \
+                 again and finishes the plan",
+                c.creates.pending() + c.removes.pending()
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// The counts of a `sync` plan, as its dry run and its guard print them.
+pub fn sync_plan(counts: &SyncCounts) -> String {
+    let mut text = format!(
+        "{} from-records read, {} pairs desired: {} to create, {} to remove, {} unchanged; \
+         {} associations of other kinds left alone",
+        counts.read,
+        counts.desired,
+        counts.creates.pending(),
+        counts.removes.pending(),
+        counts.unchanged,
+        counts.out_of_scope
+    );
+    if counts.labels_lost > 0 {
+        text.push_str(&format!(
+            "; removing the unlabelled type removes the whole association: {} labels go with \
+             the removes",
+            counts.labels_lost
+        ));
+    }
+    if counts.unreadable > 0 {
+        text.push_str(&format!(
+            "; {} records could not be read",
+            counts.unreadable
+        ));
+    }
+    text
 }
 
 /// Bad rows shown on stderr before the rest are only counted.
@@ -240,6 +369,7 @@ pub fn status(
     path: &Path,
     recorded: &Recorded,
     counts: &Counts,
+    sync: Option<&SyncCounts>,
     sessions: &[Session],
     holder: Option<&str>,
     failures: &[Failure],
@@ -268,10 +398,20 @@ pub fn status(
             time(session.started_at)
         );
     }
-    println!(
-        "rows: {}: {} done, {} failed, {} pending, {} bad ({} distinct pairs)",
-        counts.total, counts.done, counts.failed, counts.pending, counts.bad, counts.distinct
-    );
+    match sync {
+        Some(sync) => println!(
+            "{}; created {}, removed {} ({} failed); {} bad rows",
+            sync_plan(sync),
+            sync.creates.done,
+            sync.removes.done,
+            sync.creates.failed + sync.removes.failed,
+            counts.bad
+        ),
+        None => println!(
+            "rows: {}: {} done, {} failed, {} pending, {} bad ({} distinct pairs)",
+            counts.total, counts.done, counts.failed, counts.pending, counts.bad, counts.distinct
+        ),
+    }
     if !failures.is_empty() {
         println!(
             "failed and bad rows, by line (the first {}):",

@@ -19,10 +19,15 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
 use crate::input::{BadRow, RecordId, Rows};
 
+mod sync;
+
+pub use sync::{Action, COMMAND as SYNC, Held, SyncCounts};
+
 /// `PRAGMA application_id` of a state: "HSAS".
 const APPLICATION_ID: i64 = 0x4853_4153;
-/// `PRAGMA user_version`: the schema below.
-const SCHEMA_VERSION: i64 = 1;
+/// `PRAGMA user_version`: the schema below with `sync`'s tables ([`sync::SCHEMA`]); a state of
+/// schema 1 (without them) gets them when opened to write.
+const SCHEMA_VERSION: i64 = 2;
 const SCHEMA: &str = "
 CREATE TABLE run (
     id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -135,10 +140,10 @@ impl Counts {
     }
 }
 
-/// A distinct pair of the input.
+/// A distinct pair of the input, or of a `sync` plan.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Pair {
-    /// The first line that names it.
+    /// Where it is drawn from: the first line that names it, or its place in the plan.
     pub line: u64,
     /// The record associations start from.
     pub from: RecordId,
@@ -266,7 +271,8 @@ impl State {
         if application == 0 && tables == 0 && create {
             let schema = format!(
                 "BEGIN; PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = \
-                 {SCHEMA_VERSION}; {SCHEMA} COMMIT;"
+                 {SCHEMA_VERSION}; {SCHEMA} {} COMMIT;",
+                sync::SCHEMA
             );
             return self
                 .connection
@@ -278,8 +284,20 @@ impl State {
                 "an SQLite database, but not one of hubspot-associations".into(),
             ));
         }
-        let version = pragma("user_version").map_err(|error| refuse(error.to_string()))?;
-        if version != SCHEMA_VERSION {
+        let mut version = pragma("user_version").map_err(|error| refuse(error.to_string()))?;
+        if version == 1 && create {
+            let upgrade = format!(
+                "BEGIN; PRAGMA user_version = {SCHEMA_VERSION}; {} COMMIT;",
+                sync::SCHEMA
+            );
+            self.connection
+                .execute_batch(&upgrade)
+                .map_err(|error| self.error(error))?;
+            version = SCHEMA_VERSION;
+        }
+        // A state of schema 1 opened to read (by `status`) is read as it is: it holds no sync.
+        let readable = version == SCHEMA_VERSION || (version == 1 && !create);
+        if !readable {
             return Err(refuse(format!(
                 "written with schema {version}; this program reads schema {SCHEMA_VERSION}"
             )));
@@ -374,11 +392,17 @@ impl State {
             let mut bad = transaction
                 .prepare("INSERT INTO bad_rows (line, fields, reason) VALUES (?1, ?2, ?3)")
                 .map_err(&error)?;
+            let mut scoped = transaction.prepare(sync::SCOPE_RECORD).map_err(&error)?;
             for row in rows.by_ref() {
                 match row.map_err(|error| crate::input::unreadable(input, error))? {
                     Ok(row) => {
-                        let values =
-                            params![row.line as i64, row.ids[0].stored(), row.ids[1].stored()];
+                        let [from, to] = row.ids[..] else {
+                            // `sync`'s `123,`: the record is in scope with no pair.
+                            let from = row.ids[0].stored();
+                            scoped.execute(params![from, row.line as i64]).map_err(&error)?;
+                            continue;
+                        };
+                        let values = params![row.line as i64, from.stored(), to.stored()];
                         if pair.execute(values).map_err(&error)? == 0 {
                             repeat.execute(values).map_err(&error)?;
                         }
@@ -391,6 +415,11 @@ impl State {
                     }
                 }
             }
+        }
+        if run.command == sync::COMMAND {
+            transaction
+                .execute(sync::SCOPE_PAIRS, [])
+                .map_err(&error)?;
         }
         transaction
             .execute(
@@ -460,6 +489,12 @@ impl State {
     /// The pairs not settled yet, in input order, read a page at a time through a connection
     /// of their own, so that outcomes can be recorded while they are drawn.
     pub fn pending(&self) -> anyhow::Result<Pending> {
+        self.drawn(PENDING_PAIRS)
+    }
+
+    /// The pairs `query` selects after a cursor (`?1`), `?2` at a time, each as
+    /// `cursor, from_id, to_id`, through a connection of their own.
+    fn drawn(&self, query: &'static str) -> anyhow::Result<Pending> {
         let connection = Connection::open_with_flags(
             &self.path,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -467,6 +502,7 @@ impl State {
         .map_err(|error| self.error(error))?;
         Ok(Pending {
             connection,
+            query,
             path: self.path.clone(),
             after: 0,
             page: VecDeque::new(),
@@ -586,6 +622,7 @@ impl State {
 /// kept: [`Pending::failure`] tells it once the sending is over.
 pub struct Pending {
     connection: Connection,
+    query: &'static str,
     path: PathBuf,
     after: i64,
     page: VecDeque<Pair>,
@@ -596,12 +633,13 @@ pub struct Pending {
 /// Pairs read at once.
 const PAGE: i64 = 4_096;
 
+/// The input's pairs not settled yet, by line.
+const PENDING_PAIRS: &str = "SELECT line, from_id, to_id FROM pairs WHERE outcome IS NULL AND \
+                             line > ?1 ORDER BY line LIMIT ?2";
+
 impl Pending {
     fn fill(&mut self) -> Result<(), rusqlite::Error> {
-        let mut statement = self.connection.prepare_cached(
-            "SELECT line, from_id, to_id FROM pairs WHERE outcome IS NULL AND line > ?1 \
-             ORDER BY line LIMIT ?2",
-        )?;
+        let mut statement = self.connection.prepare_cached(self.query)?;
         let page = statement.query_map([self.after, PAGE], |row| {
             Ok(Pair {
                 line: as_count(row.get(0)?, 0)?,

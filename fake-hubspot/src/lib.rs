@@ -51,6 +51,9 @@ pub use store::{Association, Change, Limit};
 use store::Store;
 pub use webhooks::{MAX_EVENTS_PER_REQUEST, WebhookConfig};
 
+/// The account id (portal id) the fake is, unless its webhooks name another.
+pub const PORTAL_ID: u64 = 62515;
+
 use oauth::OAuthState;
 
 /// How the fake behaves.
@@ -65,6 +68,10 @@ pub struct Config {
     pub batch_read_page: usize,
     /// Record ids that do not exist: inputs naming them fail with a 207.
     pub missing_ids: BTreeSet<u64>,
+    /// The most records of the other type one record may be associated with, as HubSpot caps
+    /// them (and the limits set through the limits API, per type, besides): a create past it
+    /// fails with HubSpot's error. `None` for no cap.
+    pub association_limit: Option<u32>,
     /// The share of requests, from 0 to 1, answered with a random transient fault.
     pub fault_rate: f64,
     /// The seed of the random faults, so that a run can be repeated.
@@ -84,6 +91,7 @@ impl Default for Config {
             daily_limit: None,
             batch_read_page: 100,
             missing_ids: BTreeSet::new(),
+            association_limit: None,
             fault_rate: 0.0,
             fault_seed: 7,
             oauth: None,

@@ -22,6 +22,10 @@ struct Args {
     /// The share of requests answered with a random transient fault, from 0 to 1.
     #[arg(long, default_value_t = 0.0)]
     fault_rate: f64,
+    /// The most records of the other type one record may be associated with: a create past it
+    /// fails, with HubSpot's error. No limit when not given.
+    #[arg(long)]
+    association_limit: Option<u32>,
     /// Record ids that do not exist.
     #[arg(long, value_delimiter = ',')]
     missing_ids: Vec<u64>,
@@ -52,7 +56,7 @@ struct Args {
     #[arg(long, default_value_t = 54321)]
     webhook_app_id: u64,
     /// The account id (portal id) the webhooks' events carry.
-    #[arg(long, default_value_t = 62515)]
+    #[arg(long, default_value_t = fake_hubspot::PORTAL_ID)]
     webhook_portal_id: u64,
     /// An answer slower than this many milliseconds is a failed delivery.
     #[arg(long, default_value_t = 5000)]
@@ -80,6 +84,7 @@ async fn main() -> std::io::Result<()> {
         daily_limit: args.daily_limit,
         fault_rate: args.fault_rate,
         missing_ids: args.missing_ids.into_iter().collect(),
+        association_limit: args.association_limit,
         oauth: args.oauth_client_id.map(|client_id| OAuthConfig {
             client_id,
             client_secret: args.oauth_client_secret.unwrap_or_default(),

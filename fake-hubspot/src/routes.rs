@@ -255,6 +255,39 @@ fn input_error(field: &str, id: &Value, object_type: &str) -> Value {
     })
 }
 
+/// Creates an association within the account's limits, else HubSpot's error for an association
+/// past a limit. HubSpot's error names no input in a context, so in a batch it fails the input
+/// that no result confirms.
+fn create_within_limits(shared: &Shared, association: Association) -> Result<(), Value> {
+    let mut inner = shared.lock();
+    let per_record = inner.config.association_limit;
+    let portal = inner
+        .config
+        .webhooks
+        .as_ref()
+        .map_or(crate::PORTAL_ID, |webhooks| webhooks.portal_id);
+    let category = inner
+        .store
+        .labels(&association.from_type, &association.to_type)
+        .into_iter()
+        .find(|label| label.type_id == association.type_id)
+        .map_or("HUBSPOT_DEFINED", |label| label.category);
+    let (from_id, type_id) = (association.from_id, association.type_id);
+    inner
+        .store
+        .add_within_limits(association, per_record)
+        .map_err(|max| {
+            json!({
+                "status": "error",
+                "category": "VALIDATION_ERROR",
+                "message": format!(
+                    "Exceeded association limit of {max} for portalId {portal}, fromObjectId \
+                     {from_id}, associationCategory {category}, associationTypeId {type_id}"
+                ),
+            })
+        })
+}
+
 /// HubSpot's error for a batch read's record that has no associations.
 fn no_associations(id: &Value, from_type: &str, to_type: &str) -> Value {
     json!({
@@ -522,7 +555,16 @@ async fn create(
             to_id,
             type_id: spec.association_type_id,
         };
-        shared.lock().store.add(association);
+        if let Err(refused) = create_within_limits(&shared, association) {
+            let message = refused["message"].as_str().unwrap_or_default().to_owned();
+            let correlation = shared.correlation_id();
+            return error(
+                StatusCode::BAD_REQUEST,
+                "VALIDATION_ERROR",
+                &message,
+                Some(correlation),
+            );
+        }
     }
     (
         served.status(),
@@ -571,14 +613,20 @@ async fn create_default(
         return served.batch(vec![], vec![input_error("fromObjectId", &from, from_type)]);
     };
     let type_id = default_type(from_type, to_type);
-    shared.lock().store.add(Association {
-        from_type: from_type.into(),
-        from_id,
-        to_type: to_type.into(),
-        to_id,
-        type_id,
-    });
-    served.batch(vec![default_result(&from, &to, type_id)], vec![])
+    let created = create_within_limits(
+        &shared,
+        Association {
+            from_type: from_type.into(),
+            from_id,
+            to_type: to_type.into(),
+            to_id,
+            type_id,
+        },
+    );
+    match created {
+        Ok(()) => served.batch(vec![default_result(&from, &to, type_id)], vec![]),
+        Err(refused) => served.batch(vec![], vec![refused]),
+    }
 }
 
 /// Validates both ids of a pair: the ids, or the input's error.
@@ -623,18 +671,21 @@ async fn batch_create(
     }
     let (from_type, to_type) = (path.from_object_type.as_str(), path.to_object_type.as_str());
     answer_each(served, inputs, |input: Pair, outcomes| {
-        let created = pair_ids(&shared, &input.from.id, &input.to.id, from_type, to_type).map(
+        let created = pair_ids(&shared, &input.from.id, &input.to.id, from_type, to_type).and_then(
             |(from_id, to_id)| {
                 for spec in &input.types {
-                    shared.lock().store.add(Association {
-                        from_type: from_type.into(),
-                        from_id,
-                        to_type: to_type.into(),
-                        to_id,
-                        type_id: spec.association_type_id,
-                    });
+                    create_within_limits(
+                        &shared,
+                        Association {
+                            from_type: from_type.into(),
+                            from_id,
+                            to_type: to_type.into(),
+                            to_id,
+                            type_id: spec.association_type_id,
+                        },
+                    )?;
                 }
-                labels_between(&shared, from_type, from_id, to_type, to_id)
+                Ok(labels_between(&shared, from_type, from_id, to_type, to_id))
             },
         );
         outcomes.push(created);
@@ -650,16 +701,17 @@ async fn batch_create_default(
     let (from_type, to_type) = (path.from_object_type.as_str(), path.to_object_type.as_str());
     let type_id = default_type(from_type, to_type);
     batch(served, &shared, &body, |input: Pair, outcomes| {
-        let created = pair_ids(&shared, &input.from.id, &input.to.id, from_type, to_type).map(
+        let created = pair_ids(&shared, &input.from.id, &input.to.id, from_type, to_type).and_then(
             |(from_id, to_id)| {
-                shared.lock().store.add(Association {
+                let association = Association {
                     from_type: from_type.into(),
                     from_id,
                     to_type: to_type.into(),
                     to_id,
                     type_id,
-                });
-                default_result(&input.from.id, &input.to.id, type_id)
+                };
+                create_within_limits(&shared, association)?;
+                Ok(default_result(&input.from.id, &input.to.id, type_id))
             },
         );
         outcomes.push(created);

@@ -146,6 +146,44 @@ impl Store {
         *self.creations.entry(association).or_default() += 1;
     }
 
+    /// Adds an association unless it would take its from-record past a limit: the limit of its
+    /// type, when one is set, or `per_record`, the most records of the other type one record
+    /// may be associated with at all. An association already there passes (adding it changes
+    /// nothing). The refusal is the limit that would be passed.
+    pub fn add_within_limits(
+        &mut self,
+        association: Association,
+        per_record: Option<u32>,
+    ) -> Result<(), u32> {
+        let key = (association.from_type.clone(), association.to_type.clone());
+        let held = self
+            .associations
+            .get(&key)
+            .and_then(|pairs| pairs.get(&association.from_id));
+        let already = |to: &BTreeMap<u64, BTreeSet<TypeId>>| {
+            to.get(&association.to_id)
+                .is_some_and(|types| types.contains(&association.type_id))
+        };
+        if let Some(to) = held.filter(|to| !already(to)) {
+            let of_type = to
+                .values()
+                .filter(|types| types.contains(&association.type_id))
+                .count();
+            let type_limit = self
+                .limit(&key.0, &key.1, association.type_id)
+                .and_then(|limit| u32::try_from(limit.max_to_object_ids).ok());
+            if let Some(max) = type_limit.filter(|max| of_type >= *max as usize) {
+                return Err(max);
+            }
+            let new_record = !to.contains_key(&association.to_id);
+            if let Some(max) = per_record.filter(|max| new_record && to.len() >= *max as usize) {
+                return Err(max);
+            }
+        }
+        self.add(association);
+        Ok(())
+    }
+
     /// Removes every type between two records; the types removed.
     pub fn remove_pair(
         &mut self,
@@ -514,6 +552,32 @@ mod tests {
         let mut quiet = Store::default();
         quiet.add(association(1, 2, 279));
         assert!(quiet.take_changes().is_empty());
+    }
+
+    #[test]
+    fn an_association_past_a_limit_is_refused_and_one_already_there_passes() {
+        let mut store = Store::default();
+        for to in [2, 3] {
+            store.add_within_limits(association(1, to, 279), Some(3)).unwrap();
+        }
+        store.add_within_limits(association(1, 4, 1), Some(3)).unwrap();
+        assert_eq!(store.add_within_limits(association(1, 5, 279), Some(3)), Err(3));
+        store
+            .add_within_limits(association(1, 2, 1), Some(3))
+            .expect("another type between records already associated adds no record");
+        store.add_within_limits(association(1, 2, 279), Some(3)).unwrap();
+        store.set_limit(
+            "contacts",
+            "companies",
+            Limit {
+                type_id: 279,
+                category: "HUBSPOT_DEFINED".into(),
+                max_to_object_ids: 2,
+            },
+        );
+        assert_eq!(store.add_within_limits(association(1, 4, 279), None), Err(2));
+        store.add_within_limits(association(9, 4, 279), None).unwrap();
+        assert_eq!(store.all().len(), 5);
     }
 
     #[test]

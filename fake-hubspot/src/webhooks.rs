@@ -75,7 +75,7 @@ impl WebhookConfig {
             url: url.into(),
             client_secret: client_secret.into(),
             app_id: 54321,
-            portal_id: 62515,
+            portal_id: crate::PORTAL_ID,
             timeout: Duration::from_secs(5),
             retry_delay: Duration::from_secs(60),
             max_retries: 10,

@@ -1,0 +1,309 @@
+//! `sync`: make HubSpot's associations of one kind match a desired file, for the from-records
+//! it names. Read, plan, write, as one resumable run in the run's state:
+//!
+//! 1. **Read** what HubSpot holds for every from-record of the input, with the version's batch
+//!    read (each record's cursor followed to its end), a few requests' worth of records at a
+//!    time, each read committed with the records it covers: a killed read goes on where it
+//!    stopped.
+//! 2. **Plan** in SQLite: the desired pairs HubSpot lacks, and in mirror mode the associations
+//!    of the kind it holds that the input does not name. Records the input does not name, and
+//!    other association types, are never in it.
+//! 3. **Guard**: a mirror plan removing more than `--max-removals` is refused before any write.
+//! 4. **Write** removes, then creates (a record at its association limit has room for the
+//!    desired ones), with the version's batch operations, each write confirmed by HubSpot and
+//!    recorded as it completes.
+//!
+//! Every run reads anew, also one that resumes a plan a killed run left: writes act on what
+//! HubSpot held moments before, never on an old read (someone may have changed the records
+//! since), and what the killed run wrote, confirmed or not, is found by the read and not
+//! written again. A read costs one request per thousand records, a small part of the writes.
+
+use std::path::Path;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use hubspot_associations::{ObjectId, with_operations};
+
+use crate::commands::{
+    self, Api, interruption, progress_bar, record_id, send_drawn, stopped, stops_the_run,
+    unavailable,
+};
+use crate::input::RecordId;
+use crate::job::{Job, Kind, Task};
+use crate::lock;
+use crate::report::{self, CsvFile, FailuresFile, SyncSummary};
+use crate::state::{Action, Held, Run, State, SyncCounts};
+
+/// How a `sync` run is bounded and where it writes its plan.
+pub struct SyncOptions {
+    /// Send again the writes that failed in earlier runs, and read again the records that
+    /// could not be read.
+    pub retry_failed: bool,
+    /// The most associations a mirror plan may remove.
+    pub max_removals: u64,
+    /// Where the plan is written for review (`<input>.plan.csv`).
+    pub plan_file: std::path::PathBuf,
+}
+
+/// `sync`, resumed from the run's state; a dry run reads and plans in a scratch state, writes
+/// the plan file, and writes nothing to HubSpot nor beside the input.
+pub async fn sync(
+    api: &Api,
+    job: &Job,
+    state_path: &Path,
+    options: &SyncOptions,
+) -> anyhow::Result<SyncSummary> {
+    let started = Instant::now();
+    let Task::Sync { mirror, .. } = job.task else {
+        anyhow::bail!("`{}` is not a sync", job.task);
+    };
+    let run = Run {
+        command: job.task.name().to_owned(),
+        api_version: job.version.as_str().to_owned(),
+        from_type: job.from_type.clone(),
+        to_type: job.to_type.clone(),
+        kind: format!(
+            "{}, {}",
+            job.task.kind().map(Kind::describe).unwrap_or_default(),
+            if mirror { "mirror" } else { "add" }
+        ),
+    };
+    let task = commands::resolve(api, job).await?;
+    let Some(kind) = task.kind().cloned() else {
+        anyhow::bail!("`{task}` writes no kind of association");
+    };
+    let scratch = tempfile::tempdir()?;
+    let (_lock, state_path) = if job.dry_run {
+        (None, scratch.path().join("plan.sqlite"))
+    } else {
+        let lock = lock::acquire(state_path, &commands::holder(job))?;
+        (Some(lock), state_path.to_owned())
+    };
+    let mut state = State::open(&state_path)?;
+    if !state.holds(&run, &job.input)? {
+        commands::import(&mut state, &run, job)?;
+    }
+    state.begin_pass(options.retry_failed)?;
+    let session = state.begin_session()?;
+    let interrupted = interruption();
+    let outcome = async {
+        if let Some(error) = read(api, job, &kind, &mut state, &interrupted).await? {
+            let counts = state.sync_counts()?;
+            let unread = counts.records - counts.read - counts.unreadable;
+            return Err(stopped(&error, unread, &state_path));
+        }
+        if interrupted.load(Ordering::SeqCst) {
+            return Ok(true);
+        }
+        state.make_plan(mirror)?;
+        let counts = state.sync_counts()?;
+        if job.dry_run {
+            write_plan(&state, &options.plan_file)?;
+            println!(
+                "dry run of {} ({} to {}, API {}): nothing was written to HubSpot",
+                job.task, job.from_type, job.to_type, job.version
+            );
+            println!("  {}", report::sync_plan(&counts));
+            println!("  the plan: {}", options.plan_file.display());
+            if mirror && counts.removes.pending() > options.max_removals {
+                println!("  {}", too_many_removals(&counts, options.max_removals));
+            }
+            return Ok(false);
+        }
+        if mirror && counts.removes.pending() > options.max_removals {
+            write_plan(&state, &options.plan_file)?;
+            anyhow::bail!(
+                "{}; nothing was written. Review the plan in {} (a truncated or wrong input?)",
+                too_many_removals(&counts, options.max_removals),
+                options.plan_file.display()
+            );
+        }
+        for (action, write) in [
+            (Action::Remove, Task::Archive(kind.clone())),
+            (Action::Create, Task::Associate(kind.clone())),
+        ] {
+            let pending = state.pending_writes(action)?;
+            let bar = progress_bar(job, Some(count(&state.sync_counts()?, action)));
+            let settle = |outcomes| state.record_writes(action, outcomes);
+            let stop = send_drawn(api, job, &write, pending, &interrupted, &bar, settle).await;
+            bar.finish_and_clear();
+            if let Some(error) = stop? {
+                let counts = state.sync_counts()?;
+                let left = counts.creates.pending() + counts.removes.pending();
+                return Err(stopped(&error, left, &state_path));
+            }
+        }
+        Ok(interrupted.load(Ordering::SeqCst))
+    }
+    .await;
+    state.end_session(session)?;
+    let interrupted = outcome?;
+    let counts = state.sync_counts()?;
+    let failures = job.failures.clone();
+    if !job.dry_run {
+        let mut file = FailuresFile::create(&failures, &["action", "from_id", "to_id"])?;
+        state.sync_failures(|line, reason, fields| file.write(line, &reason, &fields))?;
+        file.finish()?;
+    }
+    Ok(SyncSummary {
+        counts,
+        bad: state.counts()?.bad,
+        interrupted,
+        elapsed: started.elapsed(),
+        failures,
+        dry_run: job.dry_run,
+    })
+}
+
+/// The writes of `action` left to send.
+fn count(counts: &SyncCounts, action: Action) -> u64 {
+    match action {
+        Action::Create => counts.creates.pending(),
+        Action::Remove => counts.removes.pending(),
+    }
+}
+
+fn too_many_removals(counts: &SyncCounts, max_removals: u64) -> String {
+    format!(
+        "the plan removes {} associations, more than --max-removals {max_removals} allows",
+        counts.removes.pending()
+    )
+}
+
+/// Writes the plan for review: every write with its outcome so far.
+fn write_plan(state: &State, path: &Path) -> anyhow::Result<()> {
+    let mut file = CsvFile::create(
+        path,
+        &["action", "from_id", "to_id", "labels_lost", "outcome", "reason"],
+    )?;
+    state.plan_rows(|row| file.write(&row))?;
+    file.finish()
+}
+
+/// Whether an association type read from HubSpot is of the run's kind: the unlabelled
+/// default (HubSpot-defined, no label), or the type and category asked for.
+fn of_kind(kind: &Kind, type_id: i32, category: &str, label: Option<&str>) -> bool {
+    match kind {
+        Kind::Default => category == "HUBSPOT_DEFINED" && label.is_none(),
+        Kind::Type { id, category: asked } => type_id == *id && category == asked,
+        Kind::Label(_) => false,
+    }
+}
+
+/// Reads every from-record not read yet in this pass, a few requests' worth at a time, each
+/// read recorded with the records it covers; stops at a Ctrl-C, or at an error that stops the
+/// run, which it returns (the records it covered stay unread).
+async fn read(
+    api: &Api,
+    job: &Job,
+    kind: &Kind,
+    state: &mut State,
+    interrupted: &std::sync::atomic::AtomicBool,
+) -> anyhow::Result<Option<std::sync::Arc<hubspot_associations::Error>>> {
+    let read_at_once = job.chunk_size() * job.options.concurrency.max(1);
+    let counts = state.sync_counts()?;
+    let bar = progress_bar(job, Some(counts.records - counts.read - counts.unreadable));
+    let (from, to) = (job.from_type.as_str(), job.to_type.as_str());
+    loop {
+        let records = state.unread(read_at_once)?;
+        if records.is_empty() || interrupted.load(Ordering::SeqCst) {
+            bar.finish_and_clear();
+            return Ok(None);
+        }
+        let ids: Vec<ObjectId> = records.iter().map(|id| ObjectId::from(*id)).collect();
+        let answered = with_operations!(api.version, version, [batch_read], {
+            let client = version::Client::new(api.transport.clone());
+            let outcome = client.batch_read_all(from, to, ids, job.options).await;
+            let mut read = Read::default();
+            for failure in outcome.failed {
+                let record = record_id(&failure.input)?;
+                match &failure.failure {
+                    hubspot_associations::bulk::InputFailure::Request(error)
+                        if stops_the_run(error) =>
+                    {
+                        read.stop.get_or_insert_with(|| std::sync::Arc::clone(error));
+                    }
+                    other => read.unreadable.push((record, other.to_string())),
+                }
+            }
+            for record in outcome.succeeded {
+                let from = record_id(&record.input)?;
+                read.records.push(from);
+                for associated in record.result.into_iter().flatten() {
+                    let to = RecordId::parse(associated.to_object_id.as_ref())
+                        .ok_or_else(|| {
+                            anyhow::anyhow!(
+                                "HubSpot answered record {from} with `{}`, not a record id",
+                                associated.to_object_id
+                            )
+                        })?;
+                    let (mut matches, mut others) = (false, 0);
+                    for kind_read in &associated.association_types {
+                        let category = kind_read.category.to_string();
+                        if of_kind(kind, kind_read.type_id, &category, kind_read.label.as_deref()) {
+                            matches = true;
+                        } else {
+                            others += 1;
+                        }
+                    }
+                    read.other_types += u64::from(others);
+                    if matches {
+                        read.held.push(Held {
+                            from,
+                            to,
+                            // Only removing the default type takes the other types with it.
+                            other_types: if *kind == Kind::Default { others } else { 0 },
+                        });
+                    }
+                }
+            }
+            anyhow::Ok(read)
+        })
+        .map_err(unavailable)??;
+        state.record_read(
+            &answered.records,
+            &answered.held,
+            answered.other_types,
+            &answered.unreadable,
+        )?;
+        bar.inc((answered.records.len() + answered.unreadable.len()) as u64);
+        if let Some(error) = answered.stop {
+            bar.finish_and_clear();
+            return Ok(Some(error));
+        }
+    }
+}
+
+/// What one read found.
+#[derive(Default)]
+struct Read {
+    /// The records read whole.
+    records: Vec<RecordId>,
+    /// Their associations of the run's kind.
+    held: Vec<Held>,
+    /// Associations of other types met on them.
+    other_types: u64,
+    /// Records that could not be read, and why.
+    unreadable: Vec<(RecordId, String)>,
+    /// The error that stops the run, if one did.
+    stop: Option<std::sync::Arc<hubspot_associations::Error>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_kind_is_the_unlabelled_hubspot_defined_type_only() {
+        assert!(of_kind(&Kind::Default, 279, "HUBSPOT_DEFINED", None));
+        assert!(!of_kind(&Kind::Default, 1, "HUBSPOT_DEFINED", Some("Primary")));
+        assert!(!of_kind(&Kind::Default, 9, "USER_DEFINED", None));
+        let billing = Kind::Type {
+            id: 9,
+            category: "USER_DEFINED".into(),
+        };
+        assert!(of_kind(&billing, 9, "USER_DEFINED", Some("Billing")));
+        assert!(!of_kind(&billing, 9, "HUBSPOT_DEFINED", None));
+        assert!(!of_kind(&billing, 10, "USER_DEFINED", Some("Billing")));
+    }
+}
