@@ -1,6 +1,6 @@
 //! The CLI measured as a user runs it, against the fake HubSpot.
 //!
-//! `cargo bench -p hubspot-associations-cli --bench bulk_run [-- memory|rate|shared]`
+//! `cargo bench -p hubspot-associations-cli --bench bulk_run [-- memory|rate|shared|sync]`
 //!
 //! `memory`: peak resident memory and time of a dry run of 10^7 rows and of a run of 10^6 rows
 //! against the fake (no rate limit), each beside a baseline of 10^5 rows measured in the same
@@ -13,6 +13,15 @@
 //! requests, over the time taken); 429s seen; pairs lost or created twice in the fake's store;
 //! and for the killed run, whether the store ends equal to the input and how many pairs were
 //! sent twice.
+//!
+//! `sync`: `sync --mode mirror` of 100,000 from-records wanting 200,000 pairs, against a fake
+//! holding half of them and 50,000 extra, at HubSpot's highest burst limit (250 requests per
+//! 10 s); then the
+//! same at 10x the size. Reported per size: requests against the fewest possible (the batch
+//! reads at their cap, no record needing a second page, then the creates and the removes at
+//! the inputs per request of their operations), the wall time against the shortest the limit
+//! allows for those requests (their ratio: the share of the limit used), peak RSS, and whether
+//! the fake ends equal to the plan; then the ratio of the peak RSS of the two sizes.
 //!
 //! `shared`: four runs at once on one account (20,000 pairs each, 100 a request, each at the
 //! whole limit of 50 requests a second, which is the fake's), first each on its own, then
@@ -206,6 +215,109 @@ async fn main() {
     if wanted("shared") {
         shared().await;
     }
+    if wanted("sync") {
+        sync().await;
+    }
+}
+
+/// `sync --mode mirror` at two sizes, at a rate limit.
+async fn sync() {
+    const RECORDS: u64 = 100_000;
+    // HubSpot's highest burst limit, that of an account with an API limit increase.
+    const PER_WINDOW: u32 = 250;
+    println!(
+        "sync --mode mirror at {PER_WINDOW} requests per {WINDOW:?} (the fake's limit and the \
+         CLI's): each from-record wants 2 pairs and holds 1 of them; every other record holds \
+         an extra one"
+    );
+    println!(
+        "| from-records | desired pairs | requests (fewest) | ratio | wall (shortest) | share of \
+         the limit | peak RSS | fake equals the plan |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    let mut peaks = Vec::new();
+    for records in [RECORDS, 10 * RECORDS] {
+        let default =
+            hubspot_associations::association_types::default_type("contacts", "companies")
+                .expect("HubSpot's table has contacts to companies")
+                .id;
+        let association = |from_id, to_id| fake_hubspot::Association {
+            from_type: "contacts".into(),
+            from_id,
+            to_type: "companies".into(),
+            to_id,
+            type_id: default,
+        };
+        let fake = FakeHubSpot::start(Config {
+            burst_limit: Some((PER_WINDOW, WINDOW)),
+            ..Config::default()
+        })
+        .await
+        .unwrap();
+        fake.seed((1..=records).map(|i| association(i, 10_000_000 + i)));
+        fake.seed((1..=records / 2).map(|i| association(i * 2, 30_000_000 + i * 2)));
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("desired.csv");
+        let mut file = std::io::BufWriter::new(std::fs::File::create(&input).unwrap());
+        writeln!(file, "from_id,to_id").unwrap();
+        for i in 1..=records {
+            writeln!(file, "{i},{}\n{i},{}", 10_000_000 + i, 20_000_000 + i).unwrap();
+        }
+        file.flush().unwrap();
+        drop(file);
+        let reads = records.div_ceil(support::inputs_per_request("batch_read"));
+        let creates = records.div_ceil(support::inputs_per_request("batch_create_default"));
+        let removes = (records / 2).div_ceil(support::inputs_per_request("batch_archive"));
+        let fewest = reads + creates + removes;
+        // A rolling window lets PER_WINDOW requests through at once, then PER_WINDOW a window.
+        let shortest = WINDOW.mul_f64((fewest as f64 / f64::from(PER_WINDOW)).ceil() - 1.0);
+        let mut command = Command::new(env!("CARGO_BIN_EXE_hubspot-associations"));
+        command
+            .args([
+                "sync",
+                "--from",
+                "contacts",
+                "--to",
+                "companies",
+                "--mode",
+                "mirror",
+                "--no-progress",
+                "--base-url",
+                &fake.url(),
+                "--rate-limit",
+                &format!("{PER_WINDOW}/{}", WINDOW.as_millis()),
+                "--max-removals",
+                &records.to_string(),
+            ])
+            .arg("--input")
+            .arg(&input)
+            .env("HUBSPOT_TOKEN", "pat-na1-benchmark")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        let started = Instant::now();
+        let mut child = command.spawn().unwrap();
+        let (peak, status) = wait_with_status(&mut child).await;
+        let wall = started.elapsed();
+        assert!(status.success(), "the sync of {records} records failed");
+        let held = store(&fake);
+        let planned = held.len() as u64 == 2 * records
+            && (1..=records).all(|i| {
+                held.contains(&(i, 10_000_000 + i)) && held.contains(&(i, 20_000_000 + i))
+            });
+        let requests = fake.stats().requests;
+        println!(
+            "| {records} | {} | {requests} ({fewest}: {reads} reads, {creates} creates, {removes} \
+             removes) | {:.3}x | {:.1} s ({:.1} s) | {:.3} | {:.1} MB | {planned} |",
+            2 * records,
+            requests as f64 / fewest as f64,
+            wall.as_secs_f64(),
+            shortest.as_secs_f64(),
+            shortest.as_secs_f64() / wall.as_secs_f64(),
+            peak as f64 / 1024.0
+        );
+        peaks.push(peak as f64);
+    }
+    println!("\npeak RSS at 10x the size: {:.2}x", peaks[1] / peaks[0]);
 }
 
 /// Four runs at once on one account, each on its own and then sharing one budget.

@@ -503,7 +503,11 @@ mod tests {
             ]
         );
         let (_, bad, _) = read(b"2,\n", 2);
-        assert_eq!(bad, [(1, "an empty id".to_owned())], "optional only when asked");
+        assert_eq!(
+            bad,
+            [(1, "an empty id".to_owned())],
+            "optional only when asked"
+        );
     }
 
     #[test]

@@ -399,7 +399,9 @@ impl State {
                         let [from, to] = row.ids[..] else {
                             // `sync`'s `123,`: the record is in scope with no pair.
                             let from = row.ids[0].stored();
-                            scoped.execute(params![from, row.line as i64]).map_err(&error)?;
+                            scoped
+                                .execute(params![from, row.line as i64])
+                                .map_err(&error)?;
                             continue;
                         };
                         let values = params![row.line as i64, from.stored(), to.stored()];
@@ -417,9 +419,7 @@ impl State {
             }
         }
         if run.command == sync::COMMAND {
-            transaction
-                .execute(sync::SCOPE_PAIRS, [])
-                .map_err(&error)?;
+            transaction.execute(sync::SCOPE_PAIRS, []).map_err(&error)?;
         }
         transaction
             .execute(

@@ -174,7 +174,14 @@ fn too_many_removals(counts: &SyncCounts, max_removals: u64) -> String {
 fn write_plan(state: &State, path: &Path) -> anyhow::Result<()> {
     let mut file = CsvFile::create(
         path,
-        &["action", "from_id", "to_id", "labels_lost", "outcome", "reason"],
+        &[
+            "action",
+            "from_id",
+            "to_id",
+            "labels_lost",
+            "outcome",
+            "reason",
+        ],
     )?;
     state.plan_rows(|row| file.write(&row))?;
     file.finish()
@@ -185,14 +192,18 @@ fn write_plan(state: &State, path: &Path) -> anyhow::Result<()> {
 fn of_kind(kind: &Kind, type_id: i32, category: &str, label: Option<&str>) -> bool {
     match kind {
         Kind::Default => category == "HUBSPOT_DEFINED" && label.is_none(),
-        Kind::Type { id, category: asked } => type_id == *id && category == asked,
+        Kind::Type {
+            id,
+            category: asked,
+        } => type_id == *id && category == asked,
         Kind::Label(_) => false,
     }
 }
 
 /// Reads every from-record not read yet in this pass, a few requests' worth at a time, each
-/// read recorded with the records it covers; stops at a Ctrl-C, or at an error that stops the
-/// run, which it returns (the records it covered stay unread).
+/// read recorded with the records it covers while the next one is on its way; stops at a
+/// Ctrl-C, or at an error that stops the run, which it returns (the records it covered stay
+/// unread).
 async fn read(
     api: &Api,
     job: &Job,
@@ -203,17 +214,70 @@ async fn read(
     let read_at_once = job.chunk_size() * job.options.concurrency.max(1);
     let counts = state.sync_counts()?;
     let bar = progress_bar(job, Some(counts.records - counts.read - counts.unreadable));
-    let (from, to) = (job.from_type.as_str(), job.to_type.as_str());
+    let mut after = None;
+    let mut in_flight: Option<tokio::task::JoinHandle<anyhow::Result<Read>>> = None;
     loop {
-        let records = state.unread(read_at_once)?;
-        if records.is_empty() || interrupted.load(Ordering::SeqCst) {
-            bar.finish_and_clear();
-            return Ok(None);
+        let records = match interrupted.load(Ordering::SeqCst) {
+            true => Vec::new(),
+            false => state.unread(after, read_at_once)?,
+        };
+        after = records.last().copied().or(after);
+        let next = (!records.is_empty()).then(|| {
+            let reader = Reader {
+                api: Api {
+                    version: api.version,
+                    transport: api.transport.clone(),
+                },
+                from: job.from_type.clone(),
+                to: job.to_type.clone(),
+                kind: kind.clone(),
+                options: job.options,
+            };
+            tokio::spawn(reader.read(records))
+        });
+        if let Some(reading) = in_flight.take() {
+            let answered = reading.await??;
+            state.record_read(
+                &answered.records,
+                &answered.held,
+                answered.other_types,
+                &answered.unreadable,
+            )?;
+            bar.inc((answered.records.len() + answered.unreadable.len()) as u64);
+            if let Some(error) = answered.stop {
+                next.inspect(tokio::task::JoinHandle::abort);
+                bar.finish_and_clear();
+                return Ok(Some(error));
+            }
         }
+        match next {
+            Some(reading) => in_flight = Some(reading),
+            None => {
+                bar.finish_and_clear();
+                return Ok(None);
+            }
+        }
+    }
+}
+
+/// What a read needs, owned, so that it runs as a task of its own.
+struct Reader {
+    api: Api,
+    from: String,
+    to: String,
+    kind: Kind,
+    options: hubspot_associations::BulkOptions,
+}
+
+impl Reader {
+    /// Every association of `records` with the batch read, each record's cursor followed.
+    async fn read(self, records: Vec<RecordId>) -> anyhow::Result<Read> {
+        let (api, kind) = (&self.api, &self.kind);
         let ids: Vec<ObjectId> = records.iter().map(|id| ObjectId::from(*id)).collect();
-        let answered = with_operations!(api.version, version, [batch_read], {
+        let (from, to) = (self.from.as_str(), self.to.as_str());
+        with_operations!(api.version, version, [batch_read], {
             let client = version::Client::new(api.transport.clone());
-            let outcome = client.batch_read_all(from, to, ids, job.options).await;
+            let outcome = client.batch_read_all(from, to, ids, self.options).await;
             let mut read = Read::default();
             for failure in outcome.failed {
                 let record = record_id(&failure.input)?;
@@ -221,7 +285,8 @@ async fn read(
                     hubspot_associations::bulk::InputFailure::Request(error)
                         if stops_the_run(error) =>
                     {
-                        read.stop.get_or_insert_with(|| std::sync::Arc::clone(error));
+                        read.stop
+                            .get_or_insert_with(|| std::sync::Arc::clone(error));
                     }
                     other => read.unreadable.push((record, other.to_string())),
                 }
@@ -230,8 +295,8 @@ async fn read(
                 let from = record_id(&record.input)?;
                 read.records.push(from);
                 for associated in record.result.into_iter().flatten() {
-                    let to = RecordId::parse(associated.to_object_id.as_ref())
-                        .ok_or_else(|| {
+                    let to =
+                        RecordId::parse(associated.to_object_id.as_ref()).ok_or_else(|| {
                             anyhow::anyhow!(
                                 "HubSpot answered record {from} with `{}`, not a record id",
                                 associated.to_object_id
@@ -240,7 +305,8 @@ async fn read(
                     let (mut matches, mut others) = (false, 0);
                     for kind_read in &associated.association_types {
                         let category = kind_read.category.to_string();
-                        if of_kind(kind, kind_read.type_id, &category, kind_read.label.as_deref()) {
+                        let label = kind_read.label.as_deref();
+                        if of_kind(kind, kind_read.type_id, &category, label) {
                             matches = true;
                         } else {
                             others += 1;
@@ -259,18 +325,7 @@ async fn read(
             }
             anyhow::Ok(read)
         })
-        .map_err(unavailable)??;
-        state.record_read(
-            &answered.records,
-            &answered.held,
-            answered.other_types,
-            &answered.unreadable,
-        )?;
-        bar.inc((answered.records.len() + answered.unreadable.len()) as u64);
-        if let Some(error) = answered.stop {
-            bar.finish_and_clear();
-            return Ok(Some(error));
-        }
+        .map_err(unavailable)?
     }
 }
 
@@ -296,7 +351,12 @@ mod tests {
     #[test]
     fn the_default_kind_is_the_unlabelled_hubspot_defined_type_only() {
         assert!(of_kind(&Kind::Default, 279, "HUBSPOT_DEFINED", None));
-        assert!(!of_kind(&Kind::Default, 1, "HUBSPOT_DEFINED", Some("Primary")));
+        assert!(!of_kind(
+            &Kind::Default,
+            1,
+            "HUBSPOT_DEFINED",
+            Some("Primary")
+        ));
         assert!(!of_kind(&Kind::Default, 9, "USER_DEFINED", None));
         let billing = Kind::Type {
             id: 9,

@@ -124,7 +124,11 @@ async fn add_creates_the_missing_pairs_and_a_second_run_writes_nothing() {
         "{text}"
     );
     let expected: BTreeSet<(u64, u64)> = before.union(&desired()).copied().collect();
-    assert_eq!(held(&fake, default_type()), expected, "only the missing pairs added");
+    assert_eq!(
+        held(&fake, default_type()),
+        expected,
+        "only the missing pairs added"
+    );
     assert_eq!(held(&fake, LABEL).len(), 5, "labels as they were");
 
     let requests = fake.stats().requests;
@@ -134,7 +138,11 @@ async fn add_creates_the_missing_pairs_and_a_second_run_writes_nothing() {
         text.contains("HubSpot already matches the input (21 from-records read, 40 pairs unchanged); nothing was written"),
         "{text}"
     );
-    assert_eq!(fake.stats().requests - requests, 1, "one batch read, no write");
+    assert_eq!(
+        fake.stats().requests - requests,
+        1,
+        "one batch read, no write"
+    );
     assert_eq!(fake.repeated_creations(), 0);
 }
 
@@ -199,16 +207,26 @@ async fn too_many_removals_are_refused_before_any_write_and_a_dry_run_writes_onl
     let (code, stdout, text) = run(&fake, &args).await;
     assert_eq!(code, Some(0), "{text}");
     assert!(
-        stdout.contains("3 from-records read, 1 pairs desired: 0 to create, 5 to remove, 1 unchanged"),
+        stdout.contains(
+            "3 from-records read, 1 pairs desired: 0 to create, 5 to remove, 1 unchanged"
+        ),
         "{stdout}"
     );
-    assert_eq!(fake.associations(), all, "a dry run writes nothing to HubSpot");
+    assert_eq!(
+        fake.associations(),
+        all,
+        "a dry run writes nothing to HubSpot"
+    );
     let mut beside: Vec<String> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     beside.sort();
-    assert_eq!(beside, ["desired.csv", "desired.csv.plan.csv"], "nor beside the input");
+    assert_eq!(
+        beside,
+        ["desired.csv", "desired.csv.plan.csv"],
+        "nor beside the input"
+    );
     let plan = std::fs::read_to_string(dir.path().join("desired.csv.plan.csv")).unwrap();
     assert_eq!(
         plan,
@@ -245,20 +263,30 @@ async fn a_record_at_its_association_limit_fails_just_its_pairs() {
     let dir = tempfile::tempdir().unwrap();
     // Record 1 holds three companies (1001, 3001, 4001): no room for 2001 or 2101. Record 11
     // holds one: room for two.
-    let rows = ["1,1001", "1,2001", "1,2101", "11,1011", "11,2011", "11,2111"].map(String::from);
+    let rows = [
+        "1,1001", "1,2001", "1,2101", "11,1011", "11,2011", "11,2111",
+    ]
+    .map(String::from);
     let input = write_input(dir.path(), &rows);
     let (code, _, text) = run(&fake, &sync_args(&input, &[])).await;
     assert_eq!(code, Some(1), "{text}");
-    assert!(text.contains("2 created, 0 removed, 2 unchanged, 2 failed"), "{text}");
+    assert!(
+        text.contains("2 created, 0 removed, 2 unchanged, 2 failed"),
+        "{text}"
+    );
     let held = held(&fake, default_type());
-    assert!(held.contains(&(11, 2011)) && held.contains(&(11, 2111)), "{held:?}");
+    assert!(
+        held.contains(&(11, 2011)) && held.contains(&(11, 2111)),
+        "{held:?}"
+    );
     assert!(!held.contains(&(1, 2001)) && !held.contains(&(1, 2101)));
     let failures = std::fs::read_to_string(dir.path().join("desired.csv.failures.csv")).unwrap();
     let lines: Vec<&str> = failures.lines().collect();
     assert_eq!(lines.len(), 3, "{failures}");
     assert!(lines[1].starts_with("3,"), "by input line: {failures}");
     assert!(
-        lines[1].contains("Exceeded association limit of 3") && lines[1].ends_with(",create,1,2001"),
+        lines[1].contains("Exceeded association limit of 3")
+            && lines[1].ends_with(",create,1,2001"),
         "{failures}"
     );
 }
@@ -275,7 +303,10 @@ fn next(state: &mut u64) -> u64 {
 fn answered(fake: &FakeHubSpot) -> (usize, usize) {
     let requests = fake.requests();
     let ok = requests.iter().filter(|r| r.status < 300);
-    let writes = ok.clone().filter(|r| !r.path.ends_with("/batch/read")).count();
+    let writes = ok
+        .clone()
+        .filter(|r| !r.path.ends_with("/batch/read"))
+        .count();
     (ok.count(), writes)
 }
 
@@ -298,7 +329,12 @@ async fn sigkill_in_the_read_and_the_write_resumes_to_the_plan_with_nothing_sent
     }
     fake.seed(seeds);
     let rows: Vec<String> = (1..=2_000)
-        .flat_map(|i| [format!("{i},{}", 100_000 + i), format!("{i},{}", 200_000 + i)])
+        .flat_map(|i| {
+            [
+                format!("{i},{}", 100_000 + i),
+                format!("{i},{}", 200_000 + i),
+            ]
+        })
         .collect();
     let dir = tempfile::tempdir().unwrap();
     let input = write_input(dir.path(), &rows);
@@ -348,11 +384,19 @@ async fn sigkill_in_the_read_and_the_write_resumes_to_the_plan_with_nothing_sent
             .unwrap_or_else(|_| panic!("seed {seed}: run {round} gets {after} requests far"));
         child.kill().await.unwrap();
         let wrote = answered(&fake).1 > writes_before;
-        assert_eq!(wrote, phase == "write", "seed {seed}: run {round} killed while {phase}ing");
+        assert_eq!(
+            wrote,
+            phase == "write",
+            "seed {seed}: run {round} killed while {phase}ing"
+        );
         points.push(after);
     }
     let (code, _, text) = run(&fake, &args).await;
-    assert_eq!(code, Some(0), "seed {seed}, kills after {points:?} requests: {text}");
+    assert_eq!(
+        code,
+        Some(0),
+        "seed {seed}, kills after {points:?} requests: {text}"
+    );
     assert_eq!(
         held(&fake, default),
         (1..=2_000)

@@ -558,14 +558,23 @@ mod tests {
     fn an_association_past_a_limit_is_refused_and_one_already_there_passes() {
         let mut store = Store::default();
         for to in [2, 3] {
-            store.add_within_limits(association(1, to, 279), Some(3)).unwrap();
+            store
+                .add_within_limits(association(1, to, 279), Some(3))
+                .unwrap();
         }
-        store.add_within_limits(association(1, 4, 1), Some(3)).unwrap();
-        assert_eq!(store.add_within_limits(association(1, 5, 279), Some(3)), Err(3));
+        store
+            .add_within_limits(association(1, 4, 1), Some(3))
+            .unwrap();
+        assert_eq!(
+            store.add_within_limits(association(1, 5, 279), Some(3)),
+            Err(3)
+        );
         store
             .add_within_limits(association(1, 2, 1), Some(3))
             .expect("another type between records already associated adds no record");
-        store.add_within_limits(association(1, 2, 279), Some(3)).unwrap();
+        store
+            .add_within_limits(association(1, 2, 279), Some(3))
+            .unwrap();
         store.set_limit(
             "contacts",
             "companies",
@@ -575,8 +584,13 @@ mod tests {
                 max_to_object_ids: 2,
             },
         );
-        assert_eq!(store.add_within_limits(association(1, 4, 279), None), Err(2));
-        store.add_within_limits(association(9, 4, 279), None).unwrap();
+        assert_eq!(
+            store.add_within_limits(association(1, 4, 279), None),
+            Err(2)
+        );
+        store
+            .add_within_limits(association(9, 4, 279), None)
+            .unwrap();
         assert_eq!(store.all().len(), 5);
     }
 

@@ -194,15 +194,20 @@ impl State {
         transaction.commit().map_err(&error)
     }
 
-    /// Up to `limit` from-records not read yet in this pass, by id.
-    pub fn unread(&self, limit: usize) -> anyhow::Result<Vec<RecordId>> {
+    /// Up to `limit` from-records not read yet in this pass, by id, after `after` (a cursor on
+    /// the primary key, so that the read as a whole is one walk of the scope).
+    pub fn unread(&self, after: Option<RecordId>, limit: usize) -> anyhow::Result<Vec<RecordId>> {
         let mut statement = self
             .connection
-            .prepare_cached("SELECT from_id FROM scope WHERE read = 0 ORDER BY from_id LIMIT ?1")
+            .prepare_cached(
+                "SELECT from_id FROM scope WHERE read = 0 AND from_id > ?1 ORDER BY from_id \
+                 LIMIT ?2",
+            )
             .map_err(|error| self.error(error))?;
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let after = after.map_or(-1, RecordId::stored);
         statement
-            .query_map([limit], |row| {
+            .query_map([after, limit], |row| {
                 let id: i64 = row.get(0)?;
                 RecordId::from_stored(id).ok_or(rusqlite::Error::IntegralValueOutOfRange(0, id))
             })

@@ -18,6 +18,18 @@ pub fn create_cap() -> u64 {
         .expect("the default version documents the cap of batch_create")
 }
 
+/// The inputs per request the CLI sends through `operation` in its default version when not
+/// given `--chunk-size`: HubSpot's cap as the spec documents it, else the crate's default.
+pub fn inputs_per_request(operation: &str) -> u64 {
+    let version =
+        ApiVersion::newest_generally_available().expect("a version is generally available");
+    let cap = version
+        .operation(operation)
+        .unwrap_or_else(|| panic!("{version} has {operation}"))
+        .batch_cap;
+    hubspot_associations::BulkOptions::default().inputs_per_request(cap) as u64
+}
+
 /// The peak resident memory of a running process, from /proc (Linux), in kB.
 pub fn peak_rss(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
