@@ -1,6 +1,7 @@
 //! `associate`, `archive` and `export`, each written once and run against the client of the
 //! version asked for, compiled for every version that has the operations it needs
-//! (`with_operations!`); and `status`, read from a run's state.
+//! (`with_operations!`, of the operation `job::operation!` declares for each call); and
+//! `status`, read from a run's state.
 //!
 //! Why `with_operations!`: the CLI calls the typed bulk methods (`batch_create_chunks` and the
 //! like), which chunk at HubSpot's caps, match results to inputs and stream outcomes as they
@@ -10,7 +11,6 @@
 //! whose registry lists its operations, so a version that drops one compiles and the task that
 //! needs it is refused, from the same registry, when the arguments are read (`Task::check`).
 
-use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -20,15 +20,16 @@ use futures_util::{Stream, StreamExt};
 use hubspot_associations::bulk::InputFailure;
 use hubspot_associations::{
     ApiVersion, BulkOutcome, Error, MissingOperation, ObjectId, RateLimit, RateLimitPolicy,
-    TokenError, Transport, with_operations,
+    TokenError, Transport,
 };
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::input::{self, RecordId};
-use crate::job::{Job, Kind, Task};
+use crate::job::{Job, Kind, Task, operation, with_operation};
 use crate::lock;
+use crate::read::{Read, read_scope};
 use crate::report::{self, BadRowLog, CsvFile, FailuresFile, Summary};
-use crate::state::{Counts, Outcome, Pair, Pending, Run, State};
+use crate::state::{Counts, Found, Outcome, Pair, Pending, Run, State};
 
 /// The API version a run uses, and the transport its client sends through.
 pub struct Api {
@@ -112,7 +113,17 @@ fn pair(from: &ObjectId, to: &ObjectId) -> anyhow::Result<Vec<(RecordId, RecordI
 pub(crate) fn stops_the_run(error: &Error) -> bool {
     matches!(error, Error::Token { .. })
         || is_daily_limit(error)
+        || is_unreachable(error)
         || error.http_status().is_some_and(|s| s.as_u16() == 401)
+}
+
+/// Whether HubSpot could not be reached, or kept failing, once the retry policy was spent: a
+/// refused or broken connection, a name that does not resolve, TLS, a timeout, a 5xx. Nothing
+/// says what HubSpot did of the request, so its pairs stay pending, for the next run (a
+/// create sent again is found existing, a remove found gone: both count as done).
+fn is_unreachable(error: &Error) -> bool {
+    matches!(error, Error::Transport { .. } | Error::Timeout { .. })
+        || error.http_status().is_some_and(|s| s.is_server_error())
 }
 
 fn is_daily_limit(error: &Error) -> bool {
@@ -121,9 +132,73 @@ fn is_daily_limit(error: &Error) -> bool {
 
 /// What HubSpot answered for the pairs of one request, and the error that stops the run,
 /// if the request failed with one (its pairs are then not in `outcomes`: they stay pending).
+/// Pairs of a request HubSpot refused as a whole are in `refused`, not yet settled: whether
+/// they failed, or the run stops with them pending, depends on the requests around it.
 struct Settled {
     outcomes: PairOutcomes,
     stop: Option<Arc<Error>>,
+    refused: Option<Refused>,
+}
+
+/// A request refused as a whole, and the pairs it carried.
+type Refused = (Arc<Error>, Vec<(RecordId, RecordId)>);
+
+/// Requests refused alike, one after another, after which the run stops: the rest would be
+/// refused too (a wrong object type, a missing scope), and each refusal costs a request.
+const REFUSALS_BEFORE_STOP: usize = 3;
+
+/// Whether HubSpot refused a request as a whole for what it asked (a 4xx other than the ones
+/// that stop the run at once and 429), so that the same request would be refused again.
+pub(crate) fn refused_as_a_whole(error: &Error) -> bool {
+    error
+        .http_status()
+        .is_some_and(|status| status.is_client_error() && status.as_u16() != 429)
+}
+
+/// Requests refused alike in a row, with their pairs, not settled yet.
+#[derive(Default)]
+struct Refusals {
+    error: Option<Arc<Error>>,
+    requests: usize,
+    pairs: Vec<(RecordId, RecordId)>,
+}
+
+impl Refusals {
+    /// Adds a refused request; whether it makes enough alike in a row to stop the run. A
+    /// refusal unlike the last ones settles those as failed first, through `settle`.
+    fn add(
+        &mut self,
+        error: Arc<Error>,
+        pairs: Vec<(RecordId, RecordId)>,
+        settle: &mut impl FnMut(PairOutcomes) -> anyhow::Result<u64>,
+    ) -> anyhow::Result<(bool, u64)> {
+        let alike = self
+            .error
+            .as_ref()
+            .is_some_and(|last| last.to_string() == error.to_string());
+        let settled = if alike { 0 } else { self.fail(settle)? };
+        self.error = Some(error);
+        self.requests += 1;
+        self.pairs.extend(pairs);
+        Ok((self.requests >= REFUSALS_BEFORE_STOP, settled))
+    }
+
+    /// Settles the refused pairs as failed, with HubSpot's reason; how many.
+    fn fail(
+        &mut self,
+        settle: &mut impl FnMut(PairOutcomes) -> anyhow::Result<u64>,
+    ) -> anyhow::Result<u64> {
+        let Some(error) = self.error.take() else {
+            return Ok(0);
+        };
+        self.requests = 0;
+        let reason = error.to_string();
+        let failed = std::mem::take(&mut self.pairs)
+            .into_iter()
+            .map(|pair| (pair, Outcome::Failed(reason.clone())))
+            .collect();
+        settle(failed)
+    }
 }
 
 /// Each pair of a bulk outcome with HubSpot's answer for the input that carried it.
@@ -131,7 +206,7 @@ fn outcomes_by_pair<I, R>(
     outcome: BulkOutcome<I, R>,
     pairs_of: &impl Fn(&I) -> anyhow::Result<Vec<(RecordId, RecordId)>>,
 ) -> anyhow::Result<Settled> {
-    let mut stop = None;
+    let (mut stop, mut refused) = (None, None::<Refused>);
     let mut outcomes: PairOutcomes = Vec::new();
     for success in &outcome.succeeded {
         outcomes.extend(
@@ -147,6 +222,13 @@ fn outcomes_by_pair<I, R>(
             stop.get_or_insert_with(|| Arc::clone(error));
             continue;
         }
+        if let InputFailure::Request(error) = &failure.failure
+            && refused_as_a_whole(error)
+        {
+            let (_, pairs) = refused.get_or_insert_with(|| (Arc::clone(error), Vec::new()));
+            pairs.extend(pairs_of(&failure.input)?);
+            continue;
+        }
         let reason = failure.failure.to_string();
         outcomes.extend(
             pairs_of(&failure.input)?
@@ -154,7 +236,11 @@ fn outcomes_by_pair<I, R>(
                 .map(|pair| (pair, Outcome::Failed(reason.clone()))),
         );
     }
-    Ok(Settled { outcomes, stop })
+    Ok(Settled {
+        outcomes,
+        stop,
+        refused,
+    })
 }
 
 /// Drains a stream of bulk outcomes into the run's state, each request's as it completes.
@@ -191,6 +277,15 @@ pub(crate) fn stopped(error: &Error, pending: u64, state: &Path) -> anyhow::Erro
         error if is_daily_limit(error) => "the account's daily limit is used up; it resets at \
                                            midnight in the account's time zone: run the same \
                                            command after that"
+            .to_owned(),
+        error if is_unreachable(error) => "HubSpot could not be reached, or failed, after every \
+                                           retry; when it can be (check the network, a proxy, \
+                                           --base-url), run the same command"
+            .to_owned(),
+        error if refused_as_a_whole(error) => "HubSpot refused the requests alike, and would \
+                                               refuse the rest: fix what it names (the object \
+                                               types, the association type or label, the app's \
+                                               scopes), then run the same command"
             .to_owned(),
         _ => format!(
             "HubSpot refused the credentials; check {} (a private app's token that was \
@@ -270,17 +365,20 @@ pub async fn write_pairs(
         pending: after.pending,
         elapsed: started.elapsed(),
         dry_run: false,
+        written: None,
     })
 }
 
-/// Reads the job's input into the state, showing its bad rows as they are found. `sync`'s
-/// rows may leave the to-record empty (`123,`: a record that should have none).
+/// Reads the job's input into the state, showing its bad rows as they are found: pairs, or
+/// for `export` ids; `sync`'s rows may leave the to-record empty (`123,`: a record that should
+/// have none).
 pub(crate) fn import(state: &mut State, run: &Run, job: &Job) -> anyhow::Result<()> {
     let mut bad_rows = BadRowLog::default();
-    let mut rows = input::open(&job.input, 2)?;
-    if matches!(job.task, Task::Sync { .. }) {
-        rows = rows.last_optional();
-    }
+    let rows = match job.task {
+        Task::Export => input::open(&job.input, 1)?,
+        Task::Sync { .. } => input::open(&job.input, 2)?.last_optional(),
+        _ => input::open(&job.input, 2)?,
+    };
     state.import(run, &job.input, rows, |row| {
         bad_rows.show(row.line, &row.reason, &row.fields)
     })?;
@@ -320,8 +418,25 @@ pub(crate) async fn send_drawn(
 ) -> anyhow::Result<Option<Arc<Error>>> {
     let halted = AtomicBool::new(false);
     let mut stop = None;
+    let mut refusals = Refusals::default();
+    let mut refused_too_often = false;
     let mut record = |settled: Settled| -> anyhow::Result<()> {
+        let answered = !settled.outcomes.is_empty();
         bar.inc(settle(settled.outcomes)?);
+        match settled.refused {
+            Some((error, pairs)) => {
+                let (enough, failed) = refusals.add(Arc::clone(&error), pairs, &mut settle)?;
+                bar.inc(failed);
+                if enough && stop.is_none() {
+                    refused_too_often = true;
+                    halted.store(true, Ordering::SeqCst);
+                    stop = Some(error);
+                }
+            }
+            // HubSpot took another request: the refusals were about their own inputs.
+            None if answered && !refused_too_often => bar.inc(refusals.fail(&mut settle)?),
+            None => {}
+        }
         if let Some(error) = settled.stop {
             halted.store(true, Ordering::SeqCst);
             stop.get_or_insert(error);
@@ -332,6 +447,9 @@ pub(crate) async fn send_drawn(
         .by_ref()
         .take_while(|_| !interrupted.load(Ordering::SeqCst) && !halted.load(Ordering::SeqCst));
     send_pairs(api, job, task, rows, &mut record).await?;
+    if !refused_too_often {
+        bar.inc(refusals.fail(&mut settle)?);
+    }
     drawn.failure().map_or(Ok(()), Err)?;
     Ok(stop)
 }
@@ -426,14 +544,17 @@ pub(crate) async fn resolve(api: &Api, job: &Job) -> anyhow::Result<Task> {
     };
     let (from, to) = (job.from_type.as_str(), job.to_type.as_str());
     // Looked up again once when missing: a label created since the lookup was kept is found.
-    let (found, labels) = with_operations!(api.version, version, [list_labels], {
-        let client = version::Client::new(api.transport.clone());
-        match client.find_label(from, to, label).await? {
-            Some(found) => (Some(found), None),
-            // For the message: the labels there are.
-            None => (None, Some(client.labels(from, to).await?)),
-        }
-    })
+    let (found, labels) = operation!(
+        Labels,
+        with_operation!(api.version, version, {
+            let client = version::Client::new(api.transport.clone());
+            match client.find_label(from, to, label).await? {
+                Some(found) => (Some(found), None),
+                // For the message: the labels there are.
+                None => (None, Some(client.labels(from, to).await?)),
+            }
+        })
+    )
     .map_err(unavailable)?;
     let found = found.ok_or_else(|| {
         let labels = labels.unwrap_or_default();
@@ -464,50 +585,62 @@ async fn send_pairs(
     let (from_type, to_type, options) = (job.from_type.as_str(), job.to_type.as_str(), job.options);
     let sent: Result<anyhow::Result<()>, MissingOperation> = match task {
         Task::Associate(Kind::Default) => {
-            with_operations!(api.version, version, [batch_create_default], {
-                use version::types::PublicDefaultAssociationMultiPost as Input;
-                let client = version::Client::new(api.transport.clone());
-                let inputs = rows.map(|p| Input::new(p.from, p.to));
-                let chunks =
-                    client.batch_create_default_chunks(from_type, to_type, inputs, options);
-                drain(chunks, |i: &Input| pair(&i.from.id, &i.to.id), record).await
-            })
+            operation!(
+                CreateDefault,
+                with_operation!(api.version, version, {
+                    use version::types::PublicDefaultAssociationMultiPost as Input;
+                    let client = version::Client::new(api.transport.clone());
+                    let inputs = rows.map(|p| Input::new(p.from, p.to));
+                    let chunks =
+                        client.batch_create_default_chunks(from_type, to_type, inputs, options);
+                    drain(chunks, |i: &Input| pair(&i.from.id, &i.to.id), record).await
+                })
+            )
         }
         Task::Associate(Kind::Type { id, category }) => {
-            with_operations!(api.version, version, [batch_create], {
-                use version::types::{AssociationSpec, PublicAssociationMultiPost as Input};
-                let client = version::Client::new(api.transport.clone());
-                let spec = AssociationSpec::new(category.as_str(), *id);
-                let inputs = rows.map(|p| Input::new(p.from, p.to, [spec.clone()]));
-                let chunks = client.batch_create_chunks(from_type, to_type, inputs, options);
-                drain(chunks, |i: &Input| pair(&i.from.id, &i.to.id), record).await
-            })
+            operation!(
+                Create,
+                with_operation!(api.version, version, {
+                    use version::types::{AssociationSpec, PublicAssociationMultiPost as Input};
+                    let client = version::Client::new(api.transport.clone());
+                    let spec = AssociationSpec::new(category.as_str(), *id);
+                    let inputs = rows.map(|p| Input::new(p.from, p.to, [spec.clone()]));
+                    let chunks = client.batch_create_chunks(from_type, to_type, inputs, options);
+                    drain(chunks, |i: &Input| pair(&i.from.id, &i.to.id), record).await
+                })
+            )
         }
         Task::Archive(Kind::Default) => {
-            with_operations!(api.version, version, [batch_archive], {
-                use version::types::PublicAssociationMultiArchive as Input;
-                let client = version::Client::new(api.transport.clone());
-                let inputs = by_from(rows).map(|(from, to)| Input::new(from, to));
-                let chunks = client.batch_archive_chunks(from_type, to_type, inputs, options);
-                let pairs = |i: &Input| -> anyhow::Result<Vec<(RecordId, RecordId)>> {
-                    let from = record_id(&i.from.id)?;
-                    i.to.iter()
-                        .map(|to| Ok((from, record_id(&to.id)?)))
-                        .collect()
-                };
-                drain(chunks, pairs, record).await
-            })
+            operation!(
+                ArchiveDefault,
+                with_operation!(api.version, version, {
+                    use version::types::PublicAssociationMultiArchive as Input;
+                    let client = version::Client::new(api.transport.clone());
+                    let inputs = by_from(rows).map(|(from, to)| Input::new(from, to));
+                    let chunks = client.batch_archive_chunks(from_type, to_type, inputs, options);
+                    let pairs = |i: &Input| -> anyhow::Result<Vec<(RecordId, RecordId)>> {
+                        let from = record_id(&i.from.id)?;
+                        i.to.iter()
+                            .map(|to| Ok((from, record_id(&to.id)?)))
+                            .collect()
+                    };
+                    drain(chunks, pairs, record).await
+                })
+            )
         }
         Task::Archive(Kind::Type { id, category }) => {
-            with_operations!(api.version, version, [batch_archive_labels], {
-                use version::types::{AssociationSpec, PublicAssociationMultiPost as Input};
-                let client = version::Client::new(api.transport.clone());
-                let spec = AssociationSpec::new(category.as_str(), *id);
-                let inputs = rows.map(|p| Input::new(p.from, p.to, [spec.clone()]));
-                let chunks =
-                    client.batch_archive_labels_chunks(from_type, to_type, inputs, options);
-                drain(chunks, |i: &Input| pair(&i.from.id, &i.to.id), record).await
-            })
+            operation!(
+                ArchiveTypes,
+                with_operation!(api.version, version, {
+                    use version::types::{AssociationSpec, PublicAssociationMultiPost as Input};
+                    let client = version::Client::new(api.transport.clone());
+                    let spec = AssociationSpec::new(category.as_str(), *id);
+                    let inputs = rows.map(|p| Input::new(p.from, p.to, [spec.clone()]));
+                    let chunks =
+                        client.batch_archive_labels_chunks(from_type, to_type, inputs, options);
+                    drain(chunks, |i: &Input| pair(&i.from.id, &i.to.id), record).await
+                })
+            )
         }
         other => anyhow::bail!("`{other}` does not write pairs"),
     };
@@ -527,19 +660,41 @@ fn by_from(rows: impl Iterator<Item = Pair>) -> impl Iterator<Item = (RecordId, 
     })
 }
 
-/// One association of an exported record: `from_id,to_id,type_id,category,label`.
-type ExportRow = [String; 5];
+/// Records one read of `export`: every association found, of every type.
+fn record_found(state: &mut State, read: Read) -> anyhow::Result<()> {
+    let Read {
+        records,
+        associations,
+        unreadable,
+        ..
+    } = read;
+    let found = associations.into_iter().flat_map(|(from, to, types)| {
+        types.into_iter().map(move |kind| Found {
+            from,
+            to,
+            type_id: kind.type_id,
+            category: kind.category,
+            label: kind.label,
+        })
+    });
+    state.record_found(&records, found, &unreadable)
+}
 
-/// `export`: every association of every record of the input, to a CSV file. The input is read
-/// a few requests' worth of ids at a time, and the output and failures files are written to
-/// temporary files put in place when complete.
-pub async fn export(api: &Api, job: &Job, output: &Path) -> anyhow::Result<Summary> {
+/// `export`: every association of every record of the input, to a CSV file, resumed from the
+/// run's state: the input's ids are read into it, then a few requests' worth of records at a
+/// time are read from HubSpot into it, and the output is written from it once every record
+/// is read (to a temporary file put in place when complete).
+pub async fn export(
+    api: &Api,
+    job: &Job,
+    output: &Path,
+    state_path: &Path,
+    retry_failed: bool,
+) -> anyhow::Result<Summary> {
     let started = Instant::now();
-    let mut rows = input::open(&job.input, 1)?;
-    let mut bad_rows = BadRowLog::default();
-    // Ids read at once: enough for every request in flight, and no more.
-    let read_at_once = job.chunk_size() * job.options.concurrency.max(1);
     if job.dry_run {
+        let mut rows = input::open(&job.input, 1)?;
+        let mut bad_rows = BadRowLog::default();
         let (mut ids, mut bad) = (0, 0);
         for row in rows.by_ref() {
             match row.map_err(|error| input::unreadable(&job.input, error))? {
@@ -567,107 +722,62 @@ pub async fn export(api: &Api, job: &Job, output: &Path) -> anyhow::Result<Summa
             plan_duration(requests, job.rate_limit),
         ));
     }
-    let mut writer = CsvFile::create(
-        output,
-        &["from_id", "to_id", "type_id", "category", "label"],
-    )?;
-    let mut failures = FailuresFile::create(&job.failures, &["id"])?;
-    let bar = progress_bar(job, None);
-    let (mut exported, mut failed, mut read) = (0_u64, 0_u64, 0_u64);
-    loop {
-        // Up to a read's worth of ids, and the bad rows met on the way, which go to the
-        // failures file in line order with the read's failures.
-        let mut chunk: Vec<(u64, RecordId)> = Vec::with_capacity(read_at_once);
-        let mut unusable: Vec<(u64, Vec<String>, String)> = Vec::new();
-        while chunk.len() < read_at_once {
-            match rows
-                .next()
-                .transpose()
-                .map_err(|e| input::unreadable(&job.input, e))?
-            {
-                Some(Ok(row)) => chunk.push((row.line, row.ids[0])),
-                Some(Err(row)) => {
-                    bad_rows.show(row.line, &row.reason, &row.fields);
-                    unusable.push((row.line, row.fields, format!("bad input: {}", row.reason)));
-                }
-                None => break,
-            }
-        }
-        if chunk.is_empty() && unusable.is_empty() {
-            break;
-        }
-        read += chunk.len() as u64;
-        let line_of: HashMap<RecordId, u64> = chunk.iter().map(|(line, id)| (*id, *line)).collect();
-        let records: Vec<ObjectId> = chunk.iter().map(|(_, id)| ObjectId::from(*id)).collect();
-        let (from, to) = (job.from_type.as_str(), job.to_type.as_str());
-        let outcome = with_operations!(api.version, version, [batch_read], {
-            let client = version::Client::new(api.transport.clone());
-            let outcome = client.batch_read_all(from, to, records, job.options).await;
-            let succeeded = outcome.succeeded.len() as u64;
-            let failed: Vec<(ObjectId, String)> = outcome
-                .failed
-                .iter()
-                .map(|failure| (failure.input.clone(), failure.failure.to_string()))
-                .collect();
-            let associations: Vec<ExportRow> = outcome
-                .succeeded
-                .into_iter()
-                .flat_map(|record| {
-                    let from = record.input.to_string();
-                    record
-                        .result
-                        .into_iter()
-                        .flatten()
-                        .flat_map(move |associated| {
-                            let from = from.clone();
-                            associated.association_types.into_iter().map(move |kind| {
-                                [
-                                    from.clone(),
-                                    associated.to_object_id.to_string(),
-                                    kind.type_id.to_string(),
-                                    kind.category.to_string(),
-                                    kind.label.unwrap_or_default(),
-                                ]
-                            })
-                        })
-                })
-                .collect();
-            (associations, succeeded, failed)
-        })
-        .map_err(unavailable)?;
-        let (associations, succeeded, failures_of_read) = outcome;
-        exported += succeeded;
-        failed += failures_of_read.len() as u64;
-        for (id, reason) in failures_of_read {
-            let record = record_id(&id)?;
-            let line = line_of.get(&record).copied().ok_or_else(|| {
-                anyhow::anyhow!("HubSpot's outcome names record {record}, which was not asked for")
-            })?;
-            unusable.push((line, vec![record.to_string()], reason));
-        }
-        for row in associations {
-            writer.write(&row)?;
-        }
-        unusable.sort();
-        for (line, fields, reason) in &unusable {
-            failures.write(*line, reason, fields)?;
-        }
-        bar.inc(chunk.len() as u64);
+    let run = Run {
+        command: job.task.name().to_owned(),
+        api_version: job.version.as_str().to_owned(),
+        from_type: job.from_type.clone(),
+        to_type: job.to_type.clone(),
+        kind: "every type".to_owned(),
+    };
+    let _lock = lock::acquire(state_path, &holder(job))?;
+    let mut state = State::open(state_path)?;
+    if !state.holds(&run, &job.input)? {
+        import(&mut state, &run, job)?;
     }
-    bar.finish_and_clear();
-    bad_rows.finish(&job.failures);
-    writer.finish()?;
+    if retry_failed {
+        state.retry_unreadable()?;
+    }
+    let before = state.sync_counts()?;
+    let session = state.begin_session()?;
+    let interrupted = interruption();
+    let read = read_scope(api, job, &mut state, &interrupted, record_found).await;
+    state.end_session(session)?;
+    if let Some(error) = read? {
+        return Err(stopped(&error, state.unread_count()?, state_path));
+    }
+    let after = state.sync_counts()?;
+    let pending = state.unread_count()?;
+    // The output is written whole, once every record is read: a run interrupted before leaves
+    // the previous file, and the next run writes it.
+    let written = match pending {
+        0 => {
+            let mut writer = CsvFile::create(
+                output,
+                &["from_id", "to_id", "type_id", "category", "label"],
+            )?;
+            let written = state.found_rows(|row| writer.write(&row))?;
+            writer.finish()?;
+            Some((written, output.to_owned()))
+        }
+        _ => None,
+    };
+    let mut failures = FailuresFile::create(&job.failures, &["id"])?;
+    state.failures(None, |row| {
+        failures.write(row.line, &row.reason, &row.fields)
+    })?;
     failures.finish()?;
+    let counts = state.counts()?;
     Ok(Summary {
         command: job.task.name(),
-        total: rows.total,
-        done: exported,
-        failed,
-        bad: rows.total - read,
-        skipped: 0,
-        settled_now: read,
-        pending: 0,
+        total: counts.total,
+        done: after.read,
+        failed: after.unreadable,
+        bad: counts.bad,
+        skipped: before.read + before.unreadable,
+        settled_now: (after.read + after.unreadable) - (before.read + before.unreadable),
+        pending,
         elapsed: started.elapsed(),
         dry_run: false,
+        written,
     })
 }

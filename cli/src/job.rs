@@ -54,8 +54,39 @@ pub enum Task {
     },
 }
 
+/// The one declaration of the operation each call of the CLI makes, by what the call does:
+/// `Task::batch_operation` and [`LABELS`] read it as a name, which the arguments are checked
+/// against in the registry; the calls read it as the identifier `with_operations!` takes
+/// (`operation!(Create, with_operation!(version, module, { ... }))`). So the operation checked
+/// is the operation called, and the compiler sees to it.
+macro_rules! operation {
+    (CreateDefault, $then:ident!($($args:tt)*)) => { $then!(batch_create_default; $($args)*) };
+    (Create, $then:ident!($($args:tt)*)) => { $then!(batch_create; $($args)*) };
+    (ArchiveDefault, $then:ident!($($args:tt)*)) => { $then!(batch_archive; $($args)*) };
+    (ArchiveTypes, $then:ident!($($args:tt)*)) => { $then!(batch_archive_labels; $($args)*) };
+    (Read, $then:ident!($($args:tt)*)) => { $then!(batch_read; $($args)*) };
+    (Labels, $then:ident!($($args:tt)*)) => { $then!(list_labels; $($args)*) };
+}
+pub(crate) use operation;
+
+/// An operation's name, as the registry lists it.
+macro_rules! operation_name {
+    ($operation:ident;) => {
+        stringify!($operation)
+    };
+}
+
+/// The block, with `$module` the version's module, compiled for the versions that have the
+/// operation (`with_operations!` of one operation).
+macro_rules! with_operation {
+    ($operation:ident; $version:expr, $module:ident, $body:block) => {
+        hubspot_associations::with_operations!($version, $module, [$operation], $body)
+    };
+}
+pub(crate) use with_operation;
+
 /// The operation that looks a label up, which `--label` needs besides the batch operation.
-pub const LABELS: &str = "list_labels";
+pub const LABELS: &str = operation!(Labels, operation_name!());
 
 impl Task {
     /// The command's name: `associate`, `archive`, `export`.
@@ -71,11 +102,11 @@ impl Task {
     /// The batch operation it sends its inputs through.
     pub fn batch_operation(&self) -> &'static str {
         match self {
-            Self::Associate(Kind::Default) => "batch_create_default",
-            Self::Associate(_) => "batch_create",
-            Self::Archive(Kind::Default) => "batch_archive",
-            Self::Archive(_) => "batch_archive_labels",
-            Self::Export | Self::Sync { .. } => "batch_read",
+            Self::Associate(Kind::Default) => operation!(CreateDefault, operation_name!()),
+            Self::Associate(_) => operation!(Create, operation_name!()),
+            Self::Archive(Kind::Default) => operation!(ArchiveDefault, operation_name!()),
+            Self::Archive(_) => operation!(ArchiveTypes, operation_name!()),
+            Self::Export | Self::Sync { .. } => operation!(Read, operation_name!()),
         }
     }
 

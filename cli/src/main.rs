@@ -10,6 +10,7 @@ mod credentials;
 mod input;
 mod job;
 mod lock;
+mod read;
 mod report;
 mod state;
 mod sync;
@@ -62,6 +63,13 @@ enum Command {
         /// Where to write the associations.
         #[arg(long)]
         output: PathBuf,
+        /// The run's state, which makes the export resumable (default: the input file with
+        /// `.state.sqlite`).
+        #[arg(long)]
+        state: Option<PathBuf>,
+        /// Read again the records that could not be read in earlier runs.
+        #[arg(long)]
+        retry_failed: bool,
     },
     /// Make HubSpot's associations of one kind match a CSV file (`from_id,to_id` per row;
     /// `from_id,` for a record that should have none), for the from-records it names: create
@@ -78,8 +86,8 @@ enum Command {
         #[arg(long, default_value_t = 1_000)]
         max_removals: u64,
     },
-    /// Show the progress and failures of an `associate`, `archive` or `sync` run, running or
-    /// not.
+    /// Show the progress and failures of a run (`associate`, `archive`, `export`, `sync`),
+    /// running or not.
     Status {
         /// The run's input file (its state is `<input>.state.sqlite`).
         #[arg(long, required_unless_present = "state", conflicts_with = "state")]
@@ -466,13 +474,23 @@ async fn main() -> ExitCode {
             log_warnings(&pairs.common);
             finished(pairs.sync(*mode, *max_removals).await)
         }
-        Command::Export { common, output } => {
+        Command::Export {
+            common,
+            output,
+            state,
+            retry_failed,
+        } => {
             log_warnings(common);
+            let state = state
+                .clone()
+                .unwrap_or_else(|| with_extension(&common.input, STATE_EXTENSION));
             match common
                 .job(Task::Export)
                 .and_then(|job| Ok((common.api()?, job)))
             {
-                Ok((api, job)) => finished(commands::export(&api, &job, output).await),
+                Ok((api, job)) => {
+                    finished(commands::export(&api, &job, output, &state, *retry_failed).await)
+                }
                 Err(error) => Err(error),
             }
         }

@@ -31,6 +31,8 @@ pub struct Summary {
     pub elapsed: Duration,
     /// Whether it only planned.
     pub dry_run: bool,
+    /// For `export`: the associations written, and where.
+    pub written: Option<(u64, std::path::PathBuf)>,
 }
 
 impl Summary {
@@ -60,6 +62,9 @@ impl fmt::Display for Summary {
             "{}: {} rows: {} done, {} failed, {} bad, {} skipped (settled by an earlier run); {:.1} s, {:.0} rows/s",
             self.command, self.total, self.done, self.failed, self.bad, self.skipped, seconds, rate
         )?;
+        if let Some((written, path)) = &self.written {
+            write!(f, "\n{written} associations written to {}", path.display())?;
+        }
         if self.pending > 0 {
             write!(
                 f,
@@ -356,6 +361,7 @@ pub fn plan(job: &Job, counts: &Counts, requests: u64, duration: Option<Duration
         pending: 0,
         elapsed: Duration::ZERO,
         dry_run: true,
+        written: None,
     }
 }
 

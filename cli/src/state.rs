@@ -19,13 +19,13 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
 use crate::input::{BadRow, RecordId, Rows};
 
-mod sync;
+mod scope;
 
-pub use sync::{Action, COMMAND as SYNC, Held, SyncCounts};
+pub use scope::{Action, COMMAND as SYNC, Found, Held, SyncCounts};
 
 /// `PRAGMA application_id` of a state: "HSAS".
 const APPLICATION_ID: i64 = 0x4853_4153;
-/// `PRAGMA user_version`: the schema below with `sync`'s tables ([`sync::SCHEMA`]); a state of
+/// `PRAGMA user_version`: the schema below with `sync`'s tables ([`scope::SCHEMA`]); a state of
 /// schema 1 (without them) gets them when opened to write.
 const SCHEMA_VERSION: i64 = 2;
 const SCHEMA: &str = "
@@ -272,7 +272,7 @@ impl State {
             let schema = format!(
                 "BEGIN; PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = \
                  {SCHEMA_VERSION}; {SCHEMA} {} COMMIT;",
-                sync::SCHEMA
+                scope::SCHEMA
             );
             return self
                 .connection
@@ -288,7 +288,7 @@ impl State {
         if version == 1 && create {
             let upgrade = format!(
                 "BEGIN; PRAGMA user_version = {SCHEMA_VERSION}; {} COMMIT;",
-                sync::SCHEMA
+                scope::SCHEMA
             );
             self.connection
                 .execute_batch(&upgrade)
@@ -392,7 +392,7 @@ impl State {
             let mut bad = transaction
                 .prepare("INSERT INTO bad_rows (line, fields, reason) VALUES (?1, ?2, ?3)")
                 .map_err(&error)?;
-            let mut scoped = transaction.prepare(sync::SCOPE_RECORD).map_err(&error)?;
+            let mut scoped = transaction.prepare(scope::SCOPE_RECORD).map_err(&error)?;
             for row in rows.by_ref() {
                 match row.map_err(|error| crate::input::unreadable(input, error))? {
                     Ok(row) => {
@@ -418,8 +418,10 @@ impl State {
                 }
             }
         }
-        if run.command == sync::COMMAND {
-            transaction.execute(sync::SCOPE_PAIRS, []).map_err(&error)?;
+        if run.command == scope::COMMAND {
+            transaction
+                .execute(scope::SCOPE_PAIRS, [])
+                .map_err(&error)?;
         }
         transaction
             .execute(
@@ -542,7 +544,8 @@ impl State {
         Ok(settled)
     }
 
-    /// The failed and unreadable rows, by line, handed to `each` one at a time.
+    /// The failed and unreadable rows, and the records that could not be read, by line, handed
+    /// to `each` one at a time.
     pub fn failures(
         &self,
         limit: Option<u64>,
@@ -556,6 +559,9 @@ impl State {
                    UNION ALL \
                    SELECT line, reason, json_array(cast(from_id AS TEXT), cast(to_id AS TEXT)) \
                    FROM outcomes WHERE outcome = 'failed' \
+                   UNION ALL \
+                   SELECT line, reason, json_array(cast(from_id AS TEXT)) \
+                   FROM scope WHERE read = 2 \
                  ) ORDER BY line LIMIT ?1",
             )
             .map_err(|error| self.error(error))?;

@@ -22,15 +22,10 @@ use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-use hubspot_associations::{ObjectId, with_operations};
-
-use crate::commands::{
-    self, Api, interruption, progress_bar, record_id, send_drawn, stopped, stops_the_run,
-    unavailable,
-};
-use crate::input::RecordId;
+use crate::commands::{self, Api, interruption, progress_bar, send_drawn, stopped};
 use crate::job::{Job, Kind, Task};
 use crate::lock;
+use crate::read::{Read, TypeRead, read_scope};
 use crate::report::{self, CsvFile, FailuresFile, SyncSummary};
 use crate::state::{Action, Held, Run, State, SyncCounts};
 
@@ -87,7 +82,8 @@ pub async fn sync(
     let session = state.begin_session()?;
     let interrupted = interruption();
     let outcome = async {
-        if let Some(error) = read(api, job, &kind, &mut state, &interrupted).await? {
+        let record = |state: &mut State, read: Read| record_read(&kind, state, read);
+        if let Some(error) = read_scope(api, job, &mut state, &interrupted, record).await? {
             let counts = state.sync_counts()?;
             let unread = counts.records - counts.read - counts.unreadable;
             return Err(stopped(&error, unread, &state_path));
@@ -189,181 +185,62 @@ fn write_plan(state: &State, path: &Path) -> anyhow::Result<()> {
 
 /// Whether an association type read from HubSpot is of the run's kind: the unlabelled
 /// default (HubSpot-defined, no label), or the type and category asked for.
-fn of_kind(kind: &Kind, type_id: i32, category: &str, label: Option<&str>) -> bool {
+fn of_kind(kind: &Kind, read: &TypeRead) -> bool {
     match kind {
-        Kind::Default => category == "HUBSPOT_DEFINED" && label.is_none(),
-        Kind::Type {
-            id,
-            category: asked,
-        } => type_id == *id && category == asked,
+        Kind::Default => read.category == "HUBSPOT_DEFINED" && read.label.is_none(),
+        Kind::Type { id, category } => read.type_id == *id && read.category == *category,
         Kind::Label(_) => false,
     }
 }
 
-/// Reads every from-record not read yet in this pass, a few requests' worth at a time, each
-/// read recorded with the records it covers while the next one is on its way; stops at a
-/// Ctrl-C, or at an error that stops the run, which it returns (the records it covered stay
-/// unread).
-async fn read(
-    api: &Api,
-    job: &Job,
-    kind: &Kind,
-    state: &mut State,
-    interrupted: &std::sync::atomic::AtomicBool,
-) -> anyhow::Result<Option<std::sync::Arc<hubspot_associations::Error>>> {
-    let read_at_once = job.chunk_size() * job.options.concurrency.max(1);
-    let counts = state.sync_counts()?;
-    let bar = progress_bar(job, Some(counts.records - counts.read - counts.unreadable));
-    let mut after = None;
-    let mut in_flight: Option<tokio::task::JoinHandle<anyhow::Result<Read>>> = None;
-    loop {
-        let records = match interrupted.load(Ordering::SeqCst) {
-            true => Vec::new(),
-            false => state.unread(after, read_at_once)?,
-        };
-        after = records.last().copied().or(after);
-        let next = (!records.is_empty()).then(|| {
-            let reader = Reader {
-                api: Api {
-                    version: api.version,
-                    transport: api.transport.clone(),
-                },
-                from: job.from_type.clone(),
-                to: job.to_type.clone(),
-                kind: kind.clone(),
-                options: job.options,
-            };
-            tokio::spawn(reader.read(records))
-        });
-        if let Some(reading) = in_flight.take() {
-            let answered = reading.await??;
-            state.record_read(
-                &answered.records,
-                &answered.held,
-                answered.other_types,
-                &answered.unreadable,
-            )?;
-            bar.inc((answered.records.len() + answered.unreadable.len()) as u64);
-            if let Some(error) = answered.stop {
-                next.inspect(tokio::task::JoinHandle::abort);
-                bar.finish_and_clear();
-                return Ok(Some(error));
-            }
-        }
-        match next {
-            Some(reading) => in_flight = Some(reading),
-            None => {
-                bar.finish_and_clear();
-                return Ok(None);
-            }
+/// Records one read: the associations of the run's kind, with the other types of their pairs,
+/// and how many of other kinds were met.
+fn record_read(kind: &Kind, state: &mut State, read: Read) -> anyhow::Result<()> {
+    let mut held = Vec::new();
+    let mut other_types = 0;
+    for (from, to, types) in &read.associations {
+        let matching = types.iter().filter(|t| of_kind(kind, t)).count();
+        let others = (types.len() - matching) as u32;
+        other_types += u64::from(others);
+        if matching > 0 {
+            held.push(Held {
+                from: *from,
+                to: *to,
+                // Only removing the default type takes the other types with it.
+                other_types: if *kind == Kind::Default { others } else { 0 },
+            });
         }
     }
-}
-
-/// What a read needs, owned, so that it runs as a task of its own.
-struct Reader {
-    api: Api,
-    from: String,
-    to: String,
-    kind: Kind,
-    options: hubspot_associations::BulkOptions,
-}
-
-impl Reader {
-    /// Every association of `records` with the batch read, each record's cursor followed.
-    async fn read(self, records: Vec<RecordId>) -> anyhow::Result<Read> {
-        let (api, kind) = (&self.api, &self.kind);
-        let ids: Vec<ObjectId> = records.iter().map(|id| ObjectId::from(*id)).collect();
-        let (from, to) = (self.from.as_str(), self.to.as_str());
-        with_operations!(api.version, version, [batch_read], {
-            let client = version::Client::new(api.transport.clone());
-            let outcome = client.batch_read_all(from, to, ids, self.options).await;
-            let mut read = Read::default();
-            for failure in outcome.failed {
-                let record = record_id(&failure.input)?;
-                match &failure.failure {
-                    hubspot_associations::bulk::InputFailure::Request(error)
-                        if stops_the_run(error) =>
-                    {
-                        read.stop
-                            .get_or_insert_with(|| std::sync::Arc::clone(error));
-                    }
-                    other => read.unreadable.push((record, other.to_string())),
-                }
-            }
-            for record in outcome.succeeded {
-                let from = record_id(&record.input)?;
-                read.records.push(from);
-                for associated in record.result.into_iter().flatten() {
-                    let to =
-                        RecordId::parse(associated.to_object_id.as_ref()).ok_or_else(|| {
-                            anyhow::anyhow!(
-                                "HubSpot answered record {from} with `{}`, not a record id",
-                                associated.to_object_id
-                            )
-                        })?;
-                    let (mut matches, mut others) = (false, 0);
-                    for kind_read in &associated.association_types {
-                        let category = kind_read.category.to_string();
-                        let label = kind_read.label.as_deref();
-                        if of_kind(kind, kind_read.type_id, &category, label) {
-                            matches = true;
-                        } else {
-                            others += 1;
-                        }
-                    }
-                    read.other_types += u64::from(others);
-                    if matches {
-                        read.held.push(Held {
-                            from,
-                            to,
-                            // Only removing the default type takes the other types with it.
-                            other_types: if *kind == Kind::Default { others } else { 0 },
-                        });
-                    }
-                }
-            }
-            anyhow::Ok(read)
-        })
-        .map_err(unavailable)?
-    }
-}
-
-/// What one read found.
-#[derive(Default)]
-struct Read {
-    /// The records read whole.
-    records: Vec<RecordId>,
-    /// Their associations of the run's kind.
-    held: Vec<Held>,
-    /// Associations of other types met on them.
-    other_types: u64,
-    /// Records that could not be read, and why.
-    unreadable: Vec<(RecordId, String)>,
-    /// The error that stops the run, if one did.
-    stop: Option<std::sync::Arc<hubspot_associations::Error>>,
+    state.record_read(&read.records, &held, other_types, &read.unreadable)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn read(type_id: i32, category: &str, label: Option<&str>) -> TypeRead {
+        TypeRead {
+            type_id,
+            category: category.into(),
+            label: label.map(str::to_owned),
+        }
+    }
+
     #[test]
     fn the_default_kind_is_the_unlabelled_hubspot_defined_type_only() {
-        assert!(of_kind(&Kind::Default, 279, "HUBSPOT_DEFINED", None));
-        assert!(!of_kind(
-            &Kind::Default,
-            1,
-            "HUBSPOT_DEFINED",
-            Some("Primary")
-        ));
-        assert!(!of_kind(&Kind::Default, 9, "USER_DEFINED", None));
+        assert!(of_kind(&Kind::Default, &read(279, "HUBSPOT_DEFINED", None)));
+        let primary = read(1, "HUBSPOT_DEFINED", Some("Primary"));
+        assert!(!of_kind(&Kind::Default, &primary));
+        assert!(!of_kind(&Kind::Default, &read(9, "USER_DEFINED", None)));
         let billing = Kind::Type {
             id: 9,
             category: "USER_DEFINED".into(),
         };
-        assert!(of_kind(&billing, 9, "USER_DEFINED", Some("Billing")));
-        assert!(!of_kind(&billing, 9, "HUBSPOT_DEFINED", None));
-        assert!(!of_kind(&billing, 10, "USER_DEFINED", Some("Billing")));
+        assert!(of_kind(&billing, &read(9, "USER_DEFINED", Some("Billing"))));
+        assert!(!of_kind(&billing, &read(9, "HUBSPOT_DEFINED", None)));
+        assert!(!of_kind(
+            &billing,
+            &read(10, "USER_DEFINED", Some("Billing"))
+        ));
     }
 }

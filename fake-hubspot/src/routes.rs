@@ -157,7 +157,46 @@ fn route(op: &'static OperationInfo) -> Option<MethodRouter<Shared>> {
         Some((_, handler)) => handler(filter),
         None => on(filter, documented),
     };
-    Some(route.layer(Extension(Served(op))))
+    Some(
+        route
+            .layer::<_, std::convert::Infallible>(axum::middleware::from_fn(known_object_types))
+            .layer(Extension(Served(op))),
+    )
+}
+
+/// Whether HubSpot knows an object type by this name: a standard object by name (singular or
+/// plural) or by type id (`0-1`), a custom object by type id (`2-123`) or by its
+/// fully qualified name (`p12345_cars`).
+fn known_object_type(name: &str) -> bool {
+    let type_id = name
+        .split_once('-')
+        .is_some_and(|(group, id)| [group, id].iter().all(|part| part.parse::<u32>().is_ok()));
+    let qualified = name
+        .strip_prefix('p')
+        .and_then(|rest| rest.split_once('_'))
+        .is_some_and(|(portal, object)| portal.parse::<u64>().is_ok() && !object.is_empty());
+    type_id || qualified || hubspot_associations::association_types::object(name).is_some()
+}
+
+/// Refuses a request whose path names an object type HubSpot does not know, as HubSpot does:
+/// the whole request, before anything else is read.
+async fn known_object_types(
+    params: axum::extract::RawPathParams,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let unknown = params
+        .iter()
+        .find(|(name, value)| name.ends_with("bjectType") && !known_object_type(value));
+    if let Some((_, value)) = unknown {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "VALIDATION_ERROR",
+            &format!("Unable to infer object type from: {value}"),
+            None,
+        );
+    }
+    next.run(request).await
 }
 
 /// A route for every operation of every version, at the path that version's spec gives it:

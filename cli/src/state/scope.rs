@@ -1,8 +1,9 @@
-//! What `sync` keeps in a run's state beside the input's pairs (its desired set): the
-//! from-records in scope, the associations of the run's kind HubSpot holds for them as the
-//! last read found them, and the plan that makes the two match, with HubSpot's answer for each
-//! of its writes. The difference is computed by SQLite, on disk, so memory stays flat whatever
-//! the sizes.
+//! What the commands that read keep in a run's state: the records in scope (`export`'s ids,
+//! `sync`'s from-records) and how far the read got. `export` keeps every association found;
+//! `sync` keeps, beside the input's pairs (its desired set), the associations of the run's
+//! kind HubSpot holds as the last read found them, and the plan that makes the two match, with
+//! HubSpot's answer for each of its writes. The difference is computed by SQLite, on disk, so
+//! memory stays flat whatever the sizes.
 //!
 //! Each run reads anew (a pass): a plan is only ever made from a read of the same pass, and
 //! executed by the process that read, or a resumed one, so that every write acts on what
@@ -18,10 +19,10 @@ use crate::state::Outcome;
 /// The command whose input names a scope.
 pub const COMMAND: &str = "sync";
 
-/// `sync`'s tables, in every state (schema 2).
+/// The tables of `export` and `sync`, in every state (schema 2).
 pub const SCHEMA: &str = "
--- Each from-record a `sync` input names, at its first line; `read`: 0 not yet in this pass,
--- 1 read, 2 could not be read (`reason`).
+-- Each record an `export` input names, or from-record a `sync` input names, at its first
+-- line; `read`: 0 not yet (in this pass), 1 read, 2 could not be read (`reason`).
 CREATE TABLE scope (
     from_id INTEGER PRIMARY KEY,
     line INTEGER NOT NULL,
@@ -51,6 +52,15 @@ CREATE TABLE plan (
     settled_at INTEGER,
     UNIQUE (action, from_id, to_id)
 );
+-- What `export` found: every association of the records read, of every type.
+CREATE TABLE found (
+    from_id INTEGER NOT NULL,
+    to_id INTEGER NOT NULL,
+    type_id INTEGER NOT NULL,
+    category TEXT NOT NULL,
+    label TEXT,
+    PRIMARY KEY (from_id, to_id, type_id, category)
+) WITHOUT ROWID;
 -- The pass: `planned` once its plan is made; `other_types`: associations of other types met
 -- on the records read, which the run leaves alone.
 CREATE TABLE sync (
@@ -215,8 +225,94 @@ impl State {
             .map_err(|error| self.error(error))
     }
 
-    /// Records one read, in one transaction: the records read with what they hold of the
-    /// run's kind, the count of other types met, and the records that could not be read.
+    /// How many records of the scope are not read yet.
+    pub fn unread_count(&self) -> anyhow::Result<u64> {
+        self.connection
+            .query_row("SELECT count(*) FROM scope WHERE read = 0", [], |row| {
+                as_count(row.get(0)?, 0)
+            })
+            .map_err(|error| self.error(error))
+    }
+
+    /// Marks the records that could not be read unread, so that this run reads them again.
+    pub fn retry_unreadable(&self) -> anyhow::Result<()> {
+        self.connection
+            .execute(
+                "UPDATE scope SET read = 0, reason = NULL WHERE read = 2",
+                [],
+            )
+            .map(drop)
+            .map_err(|error| self.error(error))
+    }
+
+    /// Records one read of `export`, in one transaction: every association found, the records
+    /// read and those that could not be read.
+    pub fn record_found(
+        &mut self,
+        read: &[RecordId],
+        found: impl IntoIterator<Item = Found>,
+        unreadable: &[(RecordId, String)],
+    ) -> anyhow::Result<()> {
+        let path = self.path.clone();
+        let error = |error| failure(&path, error);
+        let transaction = self.connection.transaction().map_err(&error)?;
+        {
+            let mut insert = transaction
+                .prepare_cached(
+                    "INSERT OR REPLACE INTO found (from_id, to_id, type_id, category, label) \
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                )
+                .map_err(&error)?;
+            for row in found {
+                insert
+                    .execute(params![
+                        row.from.stored(),
+                        row.to.stored(),
+                        row.type_id,
+                        row.category,
+                        row.label
+                    ])
+                    .map_err(&error)?;
+            }
+            mark_read(&transaction, read, unreadable).map_err(&error)?;
+        }
+        transaction.commit().map_err(&error)
+    }
+
+    /// What `export` found, by the input's order of the records, each row as the output file
+    /// has it (`from_id, to_id, type_id, category, label`), to `each`; how many.
+    pub fn found_rows(
+        &self,
+        mut each: impl FnMut([String; 5]) -> anyhow::Result<()>,
+    ) -> anyhow::Result<u64> {
+        let mut statement = self
+            .connection
+            .prepare(
+                "SELECT f.from_id, f.to_id, f.type_id, f.category, f.label FROM found f \
+                 JOIN scope s ON s.from_id = f.from_id ORDER BY s.line, f.to_id, f.type_id",
+            )
+            .map_err(|error| self.error(error))?;
+        let mut rows = statement.query([]).map_err(|error| self.error(error))?;
+        let mut count = 0;
+        while let Some(row) = rows.next().map_err(|error| self.error(error))? {
+            let fields = (|| {
+                Ok([
+                    text(row, 0)?,
+                    text(row, 1)?,
+                    text(row, 2)?,
+                    text(row, 3)?,
+                    text(row, 4)?,
+                ])
+            })()
+            .map_err(|error| self.error(error))?;
+            each(fields)?;
+            count += 1;
+        }
+        Ok(count)
+    }
+
+    /// Records one read of `sync`, in one transaction: the records read with what they hold of
+    /// the run's kind, the count of other types met, and the records that could not be read.
     pub fn record_read(
         &mut self,
         read: &[RecordId],
@@ -243,20 +339,7 @@ impl State {
                     ])
                     .map_err(&error)?;
             }
-            let mut done = transaction
-                .prepare_cached("UPDATE scope SET read = 1 WHERE from_id = ?1")
-                .map_err(&error)?;
-            for record in read {
-                done.execute([record.stored()]).map_err(&error)?;
-            }
-            let mut failed = transaction
-                .prepare_cached("UPDATE scope SET read = 2, reason = ?2 WHERE from_id = ?1")
-                .map_err(&error)?;
-            for (record, reason) in unreadable {
-                failed
-                    .execute(params![record.stored(), reason])
-                    .map_err(&error)?;
-            }
+            mark_read(&transaction, read, unreadable).map_err(&error)?;
             transaction
                 .execute(
                     "UPDATE sync SET other_types = other_types + ?1",
@@ -480,6 +563,39 @@ impl State {
         }
         Ok(())
     }
+}
+
+/// An association `export` found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Found {
+    /// The record read.
+    pub from: RecordId,
+    /// A record associated with it.
+    pub to: RecordId,
+    /// The association type.
+    pub type_id: i32,
+    /// Its category.
+    pub category: String,
+    /// Its label, if it has one.
+    pub label: Option<String>,
+}
+
+/// Marks the records read, and those that could not be, with why.
+fn mark_read(
+    transaction: &rusqlite::Transaction<'_>,
+    read: &[RecordId],
+    unreadable: &[(RecordId, String)],
+) -> rusqlite::Result<()> {
+    let mut done = transaction.prepare_cached("UPDATE scope SET read = 1 WHERE from_id = ?1")?;
+    for record in read {
+        done.execute([record.stored()])?;
+    }
+    let mut failed =
+        transaction.prepare_cached("UPDATE scope SET read = 2, reason = ?2 WHERE from_id = ?1")?;
+    for (record, reason) in unreadable {
+        failed.execute(params![record.stored(), reason])?;
+    }
+    Ok(())
 }
 
 /// Column `index` as text: a number written out, `NULL` as nothing.
