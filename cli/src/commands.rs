@@ -256,8 +256,9 @@ async fn drain<I, R>(
     Ok(())
 }
 
-/// Why a run stopped before its end, and what to do so that the same command finishes it.
-pub(crate) fn stopped(error: &Error, pending: u64, state: &Path) -> anyhow::Error {
+/// Why a run stopped before its end, and what to do so that the same command finishes it;
+/// `pending` says what is left, such as `2000 pairs not sent`.
+pub(crate) fn stopped(error: &Error, pending: &str, state: &Path) -> anyhow::Error {
     let remedy = match error {
         Error::Token {
             source: TokenError::Refused(_),
@@ -294,8 +295,8 @@ pub(crate) fn stopped(error: &Error, pending: u64, state: &Path) -> anyhow::Erro
         ),
     };
     anyhow::anyhow!(
-        "stopped: {error}\n{remedy}: the {pending} pairs not sent are pending in {}, and \
-         nothing HubSpot confirmed is sent again",
+        "stopped: {error}\n{remedy}: the {pending} are pending in {}, and nothing HubSpot \
+         confirmed is sent again",
         state.display()
     )
 }
@@ -346,7 +347,8 @@ pub async fn write_pairs(
     // one open.
     state.end_session(session)?;
     if let Some(error) = sent? {
-        return Err(stopped(&error, state.counts()?.pending_pairs, state_path));
+        let pending = format!("{} pairs not sent", state.counts()?.pending_pairs);
+        return Err(stopped(&error, &pending, state_path));
     }
     let mut failures = FailuresFile::create(&job.failures, &["from_id", "to_id"])?;
     state.failures(None, |row| {
@@ -743,7 +745,8 @@ pub async fn export(
     let read = read_scope(api, job, &mut state, &interrupted, record_found).await;
     state.end_session(session)?;
     if let Some(error) = read? {
-        return Err(stopped(&error, state.unread_count()?, state_path));
+        let pending = format!("{} records not read", state.unread_count()?);
+        return Err(stopped(&error, &pending, state_path));
     }
     let after = state.sync_counts()?;
     let pending = state.unread_count()?;

@@ -86,7 +86,8 @@ pub async fn sync(
         if let Some(error) = read_scope(api, job, &mut state, &interrupted, record).await? {
             let counts = state.sync_counts()?;
             let unread = counts.records - counts.read - counts.unreadable;
-            return Err(stopped(&error, unread, &state_path));
+            let pending = format!("{unread} records not read");
+            return Err(stopped(&error, &pending, &state_path));
         }
         if interrupted.load(Ordering::SeqCst) {
             return Ok(true);
@@ -126,7 +127,8 @@ pub async fn sync(
             if let Some(error) = stop? {
                 let counts = state.sync_counts()?;
                 let left = counts.creates.pending() + counts.removes.pending();
-                return Err(stopped(&error, left, &state_path));
+                let pending = format!("{left} writes not sent");
+                return Err(stopped(&error, &pending, &state_path));
             }
         }
         Ok(interrupted.load(Ordering::SeqCst))

@@ -1177,3 +1177,164 @@ async fn a_daily_429_stops_the_run_resumably_with_nothing_failed() {
     let both: BTreeSet<_> = first_day.union(&second_day).copied().collect();
     assert_eq!(both, pairs.into_iter().collect());
 }
+
+/// The records of `ids.csv`: 1 to `count`, one association each.
+fn write_ids(dir: &Path, count: u64) -> PathBuf {
+    let mut text = String::from("id\n");
+    for id in 1..=count {
+        text.push_str(&format!("{id}\n"));
+    }
+    let path = dir.join("ids.csv");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+async fn seeded_with_one_each(config: Config, count: u64) -> FakeHubSpot {
+    let fake = FakeHubSpot::start(config).await.unwrap();
+    fake.seed((1..=count).map(|id| fake_hubspot::Association {
+        from_type: "contacts".into(),
+        from_id: id,
+        to_type: "companies".into(),
+        to_id: 700_000 + id,
+        type_id: 279,
+    }));
+    fake
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_export_stopped_at_the_daily_limit_goes_on_where_it_stopped() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = write_ids(dir.path(), 3_000);
+    let output = dir.path().join("associations.csv");
+    let args: Vec<String> = [
+        "export",
+        "--from",
+        "contacts",
+        "--to",
+        "companies",
+        "--input",
+        input.to_str().unwrap(),
+        "--output",
+        output.to_str().unwrap(),
+        "--chunk-size",
+        "100",
+        "--concurrency",
+        "2",
+    ]
+    .map(String::from)
+    .to_vec();
+    let exhausted = seeded_with_one_each(
+        Config {
+            daily_limit: Some(5),
+            ..Config::default()
+        },
+        3_000,
+    )
+    .await;
+    let first = run(&args, &exhausted).await;
+    let text = stderr(&first);
+    assert_eq!(first.status.code(), Some(2), "{text}");
+    assert!(
+        text.contains("2500 records not read are pending in"),
+        "{text}"
+    );
+    assert!(!output.exists(), "no output until every record is read");
+
+    let next_day = seeded_with_one_each(Config::default(), 3_000).await;
+    let second = run(&args, &next_day).await;
+    let text = stderr(&second);
+    assert!(second.status.success(), "{text}");
+    assert!(
+        text.contains("3000 rows: 3000 done, 0 failed, 0 bad, 500 skipped"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "3000 associations written to {}",
+            output.display()
+        )),
+        "{text}"
+    );
+    assert_eq!(
+        next_day.stats().requests,
+        25,
+        "only the records not read before"
+    );
+    let written = std::fs::read_to_string(&output).unwrap();
+    let lines: Vec<&str> = written.lines().collect();
+    assert_eq!(lines.len(), 3_001);
+    assert_eq!(lines[1], "1,700001,279,HUBSPOT_DEFINED,");
+    assert_eq!(lines[3_000], "3000,703000,279,HUBSPOT_DEFINED,");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn requests_refused_alike_stop_the_run_with_every_pair_pending() {
+    let fake = FakeHubSpot::start(Config::default()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let input = write_pairs(dir.path(), (1..=1_000).map(|i| (i, 900_000 + i)), "");
+    let args: Vec<String> = [
+        "associate",
+        "--from",
+        "contactz",
+        "--to",
+        "companies",
+        "--input",
+        input.to_str().unwrap(),
+        "--chunk-size",
+        "100",
+    ]
+    .map(String::from)
+    .to_vec();
+    let output = run(&args, &fake).await;
+    let text = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{text}");
+    assert!(
+        text.contains("Unable to infer object type from: contactz"),
+        "HubSpot's message: {text}"
+    );
+    assert!(text.contains("1000 pairs not sent are pending"), "{text}");
+    let planned = 10;
+    assert!(
+        fake.stats().requests <= planned + 3,
+        "{} requests for {planned} planned",
+        fake.stats().requests
+    );
+    let status = status_of(&input).await.unwrap();
+    assert!(
+        status.contains("rows: 1000: 0 done, 0 failed, 1000 pending"),
+        "{status}"
+    );
+    assert!(held(&fake).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unreachable_hubspot_stops_the_run_and_the_same_command_finishes_it() {
+    // A port that refuses connections: bound, then closed.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = closed.local_addr().unwrap();
+    drop(closed);
+    let dir = tempfile::tempdir().unwrap();
+    let pairs: Vec<(u64, u64)> = (1..=500).map(|i| (i, 600_000 + i)).collect();
+    let input = write_pairs(dir.path(), pairs.iter().copied(), "");
+    let args = associate(&input, &["--chunk-size", "100"]);
+    let output = binary()
+        .args(&args)
+        .args(["--base-url", &format!("http://{address}"), "--no-progress"])
+        .output()
+        .await
+        .unwrap();
+    let text = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{text}");
+    assert!(text.contains("HubSpot could not be reached"), "{text}");
+    assert!(
+        text.to_lowercase().contains("connection refused"),
+        "the cause underneath: {text}"
+    );
+    assert!(text.contains("500 pairs not sent are pending"), "{text}");
+
+    let fake = FakeHubSpot::start(Config::default()).await.unwrap();
+    let output = run(&args, &fake).await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(held(&fake), pairs.into_iter().collect());
+    assert_eq!(fake.repeated_creations(), 0);
+}
