@@ -11,6 +11,7 @@
 //! whose registry lists its operations, so a version that drops one compiles and the task that
 //! needs it is refused, from the same registry, when the arguments are read (`Task::check`).
 
+use std::io::IsTerminal;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -22,7 +23,7 @@ use hubspot_associations::{
     ApiVersion, BulkOutcome, Error, MissingOperation, ObjectId, RateLimit, RateLimitPolicy,
     TokenError, Transport,
 };
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
 use crate::input::{self, RecordId};
 use crate::job::{Job, Kind, Task, operation, with_operation};
@@ -62,20 +63,43 @@ pub(crate) fn unavailable(missing: MissingOperation) -> anyhow::Error {
 /// What HubSpot answered for each pair a request carried.
 pub(crate) type PairOutcomes = Vec<((RecordId, RecordId), Outcome)>;
 
-/// A bar of `length` rows, or a counter when the length is unknown.
-pub(crate) fn progress_bar(job: &Job, length: Option<u64>) -> ProgressBar {
+/// How often a run without a terminal says how far it got.
+const PROGRESS_LINE_EVERY: Duration = Duration::from_secs(5);
+
+/// The progress of `length` items (`pairs`, `records`...): a bar on a terminal; without one
+/// (a log, a pipe), a line on stderr every few seconds.
+pub(crate) fn progress_bar(job: &Job, length: u64, unit: &'static str) -> ProgressBar {
     if !job.progress {
         return ProgressBar::hidden();
     }
-    let (bar, template) = match length {
-        Some(length) => (
-            ProgressBar::new(length),
-            "{bar:40} {pos}/{len} pairs  {per_sec}  ETA {eta}  {msg}",
-        ),
-        None => (ProgressBar::no_length(), "{pos} rows  {per_sec}  {msg}"),
-    };
-    let style =
-        ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar());
+    if !std::io::stderr().is_terminal() {
+        let bar = ProgressBar::with_draw_target(Some(length), ProgressDrawTarget::hidden());
+        let watched = bar.downgrade();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(PROGRESS_LINE_EVERY).await;
+                let Some(bar) = watched.upgrade().filter(|bar| !bar.is_finished()) else {
+                    break;
+                };
+                eprintln!(
+                    "progress: {} of {length} {unit}, {:.0}/s",
+                    bar.position(),
+                    bar.per_sec()
+                );
+            }
+        });
+        return bar;
+    }
+    let template = format!("{{bar:40}} {{pos}}/{{len}} {unit}  {{rate}}  ETA {{eta}}");
+    let style = ProgressStyle::with_template(&template)
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .with_key(
+            "rate",
+            |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{:.0}/s", state.per_sec());
+            },
+        );
+    let bar = ProgressBar::new(length);
     bar.set_style(style);
     bar
 }
@@ -340,7 +364,7 @@ pub async fn write_pairs(
     }
     let before = state.counts()?;
     let session = state.begin_session()?;
-    let bar = progress_bar(job, Some(before.pending_pairs));
+    let bar = progress_bar(job, before.pending_pairs, "pairs");
     let sent = send_pending(api, job, &mut state, &bar).await;
     bar.finish_and_clear();
     // A session ends with the process's work, whether it succeeded or not; only a kill leaves
@@ -368,6 +392,7 @@ pub async fn write_pairs(
         elapsed: started.elapsed(),
         dry_run: false,
         written: None,
+        failures: job.failures.clone(),
     })
 }
 
@@ -480,7 +505,7 @@ pub(crate) fn interruption() -> Arc<AtomicBool> {
 /// from a scratch state the input is read into and that is deleted after.
 fn plan_pairs(job: &Job, run: &Run, state_path: &Path) -> anyhow::Result<Summary> {
     let existing = match state_path.exists() {
-        true => Some(State::open_read_only(state_path)?),
+        true => Some(State::open_to_read(state_path)?),
         false => None,
     };
     let scratch = tempfile::tempdir()?;
@@ -502,8 +527,9 @@ fn plan_pairs(job: &Job, run: &Run, state_path: &Path) -> anyhow::Result<Summary
     ))
 }
 
-/// `status`: a run's progress and failures, from its state, while it runs or after.
-pub fn status(state_path: &Path, failures_shown: u64) -> anyhow::Result<()> {
+/// `status`: a run's progress and failures, from its state, while it runs or after; as JSON
+/// with `json`.
+pub fn status(state_path: &Path, failures_shown: u64, json: bool) -> anyhow::Result<()> {
     if !state_path.exists() {
         anyhow::bail!(
             "there is no run state at {}: a run writes it beside its input (`<input>.state.sqlite`) \
@@ -511,7 +537,7 @@ pub fn status(state_path: &Path, failures_shown: u64) -> anyhow::Result<()> {
             state_path.display()
         );
     }
-    let state = State::open_read_only(state_path)?;
+    let state = State::open_to_read(state_path)?;
     let Some(recorded) = state.recorded()? else {
         anyhow::bail!(
             "the run state {} holds no run yet: its first run is reading the input, or was \
@@ -524,18 +550,23 @@ pub fn status(state_path: &Path, failures_shown: u64) -> anyhow::Result<()> {
         failures.push(row);
         Ok(())
     })?;
-    report::status(
-        state_path,
-        &recorded,
-        &state.counts()?,
-        (recorded.run.command == crate::state::SYNC)
-            .then(|| state.sync_counts())
-            .transpose()?
-            .as_ref(),
-        &state.sessions()?,
-        lock::holder(state_path)?.as_deref(),
-        &failures,
-    );
+    let sync = (recorded.run.command == crate::state::SYNC)
+        .then(|| state.sync_counts())
+        .transpose()?;
+    let holder = lock::holder(state_path)?;
+    let status = report::Status {
+        path: state_path,
+        recorded: &recorded,
+        counts: &state.counts()?,
+        sync: sync.as_ref(),
+        sessions: &state.sessions()?,
+        holder: holder.as_deref(),
+        failures: &failures,
+    };
+    match json {
+        true => println!("{}", report::status_json(&status)),
+        false => report::status(&status),
+    }
     Ok(())
 }
 
@@ -782,5 +813,6 @@ pub async fn export(
         elapsed: started.elapsed(),
         dry_run: false,
         written,
+        failures: job.failures.clone(),
     })
 }

@@ -35,17 +35,17 @@ const START: usize = 4 * EXCERPT + 1;
 pub struct RecordId(i64);
 
 impl RecordId {
-    /// The id a field holds: digits only, below 2^63.
+    /// The id a field holds: digits only, from 1 to 2^63 - 1 (HubSpot has no record 0).
     pub fn parse(field: &str) -> Option<Self> {
         if field.is_empty() || !field.bytes().all(|b| b.is_ascii_digit()) {
             return None;
         }
-        field.parse::<i64>().ok().map(Self)
+        field.parse::<i64>().ok().filter(|id| *id > 0).map(Self)
     }
 
     /// The id from a value stored as an SQLite integer; `None` for one that is not an id.
     pub fn from_stored(value: i64) -> Option<Self> {
-        (value >= 0).then_some(Self(value))
+        (value > 0).then_some(Self(value))
     }
 
     /// As an SQLite integer.
@@ -358,6 +358,12 @@ fn row(line: u64, fields: Vec<String>, columns: usize, last_optional: bool) -> P
         match RecordId::parse(field) {
             Some(id) => ids.push(id),
             None if field.is_empty() => return Err(bad("an empty id".to_owned(), &fields)),
+            None if field.bytes().all(|b| b == b'0') => {
+                return Err(bad(
+                    "record id 0: HubSpot's record ids start at 1".to_owned(),
+                    &fields,
+                ));
+            }
             None => {
                 return Err(bad(
                     format!(
@@ -480,6 +486,14 @@ mod tests {
         assert_eq!(last.ids, [RecordId(20_000), RecordId(20_001)]);
         assert_eq!(last.line, 20_000 + 2 * 50_000);
         assert_eq!(good[7_000].line, 7_001 + 50_000);
+    }
+
+    #[test]
+    fn record_id_zero_is_refused_with_why() {
+        let (good, bad, _) = read(b"0,5\n7,000\n8,9\n", 2);
+        assert_eq!(good, [row(3, &[8, 9])]);
+        let zero = "record id 0: HubSpot's record ids start at 1".to_owned();
+        assert_eq!(bad, [(1, zero.clone()), (2, zero)]);
     }
 
     #[test]

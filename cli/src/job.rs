@@ -236,9 +236,20 @@ pub struct Job {
     pub rate_limit: RateLimit,
     /// Whether to draw a progress bar.
     pub progress: bool,
+    /// Whether stdout carries the summary as JSON (`--json`), so that what a run says besides
+    /// goes to stderr.
+    pub json: bool,
 }
 
 impl Job {
+    /// Says a line of a plan: on stdout, or on stderr when stdout carries JSON.
+    pub fn say(&self, line: std::fmt::Arguments<'_>) {
+        match self.json {
+            true => eprintln!("{line}"),
+            false => println!("{line}"),
+        }
+    }
+
     /// The inputs per request of the task's batch operation: the `--chunk-size`, or HubSpot's
     /// cap as the version's spec documents it, or the crate's default where it documents none.
     pub fn chunk_size(&self) -> usize {

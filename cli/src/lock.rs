@@ -1,15 +1,45 @@
 //! One process at a time per run state: an exclusive lock on a file beside the state, held by
 //! the operating system for as long as the process lives (a killed process leaves no stale
-//! lock), with the holder's description written in it for the one refused.
+//! lock), with the holder's description written in it for the one refused. A run that ends
+//! removes the file while it still holds the lock; one that takes the lock checks that the
+//! file it locked is still the one at the path, so that a file removed in between is never
+//! held by two.
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-/// The lock of a state, released when dropped or when the process ends.
+/// The lock of a state, released when dropped (its file removed) or when the process ends.
 pub struct Lock {
-    _file: File,
+    file: File,
+    path: PathBuf,
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        // Removed while held: a process that opened it meanwhile finds it gone once it has the
+        // lock, and takes the lock of the new file instead (`acquire`).
+        let _ = std::fs::remove_file(&self.path);
+        let _ = self.file.unlock();
+    }
+}
+
+/// Whether `file` is the file at `path` now (not one removed since it was opened).
+fn still_at(file: &File, path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (file.metadata(), std::fs::metadata(path)) {
+            (Ok(held), Ok(there)) => held.dev() == there.dev() && held.ino() == there.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = file;
+        path.exists()
+    }
 }
 
 /// The lock file of the state at `state`.
@@ -70,16 +100,26 @@ fn describe_holder(mut file: &File) -> String {
 pub fn acquire(state: &Path, holder: &str) -> anyhow::Result<Lock> {
     let path = path_of(state);
     let mut file = open(&path)?;
-    match file.try_lock() {
-        Ok(()) => {}
-        Err(TryLockError::WouldBlock) => anyhow::bail!(
-            "another run is using the state {}: {}. Wait for it to end, or stop it (a stopped \
-             run resumes from the state); `hubspot-associations status` shows its progress",
-            state.display(),
-            describe_holder(&file)
-        ),
-        Err(TryLockError::Error(error)) => {
-            anyhow::bail!("cannot lock {}: {error}", path.display())
+    let mut reopened = 0;
+    loop {
+        match file.try_lock() {
+            // The file locked was removed by the run that held it, just before: the lock of
+            // the file now at the path is what counts.
+            Ok(()) if !still_at(&file, &path) && reopened < 10 => {
+                reopened += 1;
+                file = open(&path)?;
+            }
+            Ok(()) => break,
+            Err(TryLockError::WouldBlock) => anyhow::bail!(
+                "another run is using the state {}: {}. Wait for it to end, or stop it (a \
+                 stopped run resumes from the state); `hubspot-associations status` shows its \
+                 progress",
+                state.display(),
+                describe_holder(&file)
+            ),
+            Err(TryLockError::Error(error)) => {
+                anyhow::bail!("cannot lock {}: {error}", path.display())
+            }
         }
     }
     let describe = |file: &mut File| -> std::io::Result<()> {
@@ -90,7 +130,7 @@ pub fn acquire(state: &Path, holder: &str) -> anyhow::Result<Lock> {
     };
     describe(&mut file)
         .map_err(|error| anyhow::anyhow!("cannot write the lock {}: {error}", path.display()))?;
-    Ok(Lock { _file: file })
+    Ok(Lock { file, path })
 }
 
 #[cfg(test)]
@@ -113,6 +153,7 @@ mod tests {
             Some("pid 1 (associate)")
         );
         drop(first);
+        assert!(!path_of(&state).exists(), "a lock released leaves no file");
         assert_eq!(holder(&state).unwrap(), None);
         let _second = acquire(&state, "pid 2").unwrap();
         assert_eq!(holder(&state).unwrap().as_deref(), Some("pid 2"));

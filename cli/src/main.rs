@@ -98,6 +98,9 @@ enum Command {
         /// How many failed or bad rows to show.
         #[arg(long, default_value_t = 20)]
         failures: u64,
+        /// Print the status as JSON on stdout.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -167,7 +170,12 @@ struct CommonArgs {
     )]
     shared_limit: Option<String>,
     /// The shared budget's name: one per app and account, such as the account id.
-    #[arg(long, env = "HUBSPOT_BUDGET_KEY", requires = "shared_limit")]
+    #[arg(
+        long,
+        env = "HUBSPOT_BUDGET_KEY",
+        hide_env_values = true,
+        requires = "shared_limit"
+    )]
     budget_key: Option<String>,
     /// Requests in flight at once.
     #[arg(long, default_value_t = 4)]
@@ -189,6 +197,9 @@ struct CommonArgs {
     /// Log retries and other warnings to stderr.
     #[arg(long, short)]
     verbose: bool,
+    /// Print the summary, or the error that stopped the run, as JSON on stdout.
+    #[arg(long)]
+    json: bool,
 }
 
 /// What `sync` does to HubSpot's associations of the kind.
@@ -332,6 +343,7 @@ impl CommonArgs {
             options,
             rate_limit: self.rate_limit()?,
             progress: !self.no_progress,
+            json: self.json,
         })
     }
 
@@ -407,18 +419,15 @@ impl PairArgs {
 }
 
 /// `status`: answered from the state alone, with no client.
-fn status(input: Option<&Path>, state: Option<&Path>, failures: u64) -> ExitCode {
+fn status(input: Option<&Path>, state: Option<&Path>, failures: u64, json: bool) -> ExitCode {
     let state = match (state, input) {
         (Some(state), _) => state.to_owned(),
         (None, Some(input)) => with_extension(input, STATE_EXTENSION),
         (None, None) => PathBuf::from(STATE_EXTENSION),
     };
-    match commands::status(&state, failures) {
+    match commands::status(&state, failures, json) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {error:#}");
-            ExitCode::from(2)
-        }
+        Err(error) => failed(&error, json),
     }
 }
 
@@ -444,6 +453,19 @@ fn log_warnings(common: &CommonArgs) {
         .init();
 }
 
+/// A command refused or stopped: the error on stderr, and with `json` on stdout as JSON; exit
+/// status 2.
+fn failed(error: &anyhow::Error, json: bool) -> ExitCode {
+    eprintln!("error: {error:#}");
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({"error": format!("{error:#}"), "exit_code": 2})
+        );
+    }
+    ExitCode::from(2)
+}
+
 fn finished(
     outcome: anyhow::Result<impl report::Finished + 'static>,
 ) -> anyhow::Result<Box<dyn report::Finished>> {
@@ -452,12 +474,21 @@ fn finished(
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let outcome: anyhow::Result<Box<dyn report::Finished>> = match &Cli::parse().command {
+    let cli = Cli::parse();
+    let json = match &cli.command {
+        Command::Associate { pairs } | Command::Archive { pairs } | Command::Sync { pairs, .. } => {
+            pairs.common.json
+        }
+        Command::Export { common, .. } => common.json,
+        Command::Status { .. } => false,
+    };
+    let outcome: anyhow::Result<Box<dyn report::Finished>> = match &cli.command {
         Command::Status {
             input,
             state,
             failures,
-        } => return status(input.as_deref(), state.as_deref(), *failures),
+            json,
+        } => return status(input.as_deref(), state.as_deref(), *failures, *json),
         Command::Associate { pairs } => {
             log_warnings(&pairs.common);
             finished(pairs.run(Task::Associate).await)
@@ -496,17 +527,14 @@ async fn main() -> ExitCode {
         }
     };
     match outcome {
+        Ok(summary) if json => {
+            println!("{}", summary.json());
+            ExitCode::from(summary.exit_code())
+        }
         Ok(summary) => {
             eprintln!("{summary}");
-            if summary.is_clean() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            }
+            ExitCode::from(summary.exit_code())
         }
-        Err(error) => {
-            eprintln!("error: {error:#}");
-            ExitCode::from(2)
-        }
+        Err(error) => failed(&error, json),
     }
 }

@@ -53,7 +53,7 @@ pub async fn read_scope(
     mut record: impl FnMut(&mut State, Read) -> anyhow::Result<()>,
 ) -> anyhow::Result<Option<Arc<Error>>> {
     let read_at_once = job.chunk_size() * job.options.concurrency.max(1);
-    let bar = progress_bar(job, Some(state.unread_count()?));
+    let bar = progress_bar(job, state.unread_count()?, "records read");
     let mut after = None;
     let mut in_flight: Option<tokio::task::JoinHandle<anyhow::Result<Read>>> = None;
     loop {

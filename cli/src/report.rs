@@ -33,12 +33,39 @@ pub struct Summary {
     pub dry_run: bool,
     /// For `export`: the associations written, and where.
     pub written: Option<(u64, std::path::PathBuf)>,
+    /// The failures file, which lists the failed and bad rows.
+    pub failures: std::path::PathBuf,
 }
 
-impl Summary {
-    /// Whether anything failed or was left to send: the exit status says so.
-    pub fn is_clean(&self) -> bool {
-        self.failed == 0 && self.bad == 0 && self.pending == 0
+/// `count` and the word, plural unless the count is one: `1 row`, `2 rows`.
+pub fn plural(count: u64, word: &str) -> String {
+    match count {
+        1 => format!("1 {word}"),
+        _ => format!("{count} {word}s"),
+    }
+}
+
+/// A duration as a person writes it: `420 ms`, `3.2 s`, `4 min 05 s`, `2 h 03 min`.
+pub fn duration(elapsed: Duration) -> String {
+    let seconds = elapsed.as_secs();
+    match seconds {
+        0 => format!("{} ms", elapsed.as_millis()),
+        1..60 => format!("{:.1} s", elapsed.as_secs_f64()),
+        60..3600 => format!("{} min {:02} s", seconds / 60, seconds % 60),
+        _ => format!("{} h {:02} min", seconds / 3600, seconds % 3600 / 60),
+    }
+}
+
+/// How long a run took, and its rate when it took long enough for one to mean something.
+fn timing(elapsed: Duration, settled: u64, unit: &str) -> String {
+    let seconds = elapsed.as_secs_f64();
+    match seconds >= 1.0 {
+        true => format!(
+            "{}, {:.0} {unit}/s",
+            duration(elapsed),
+            settled as f64 / seconds
+        ),
+        false => duration(elapsed),
     }
 }
 
@@ -51,40 +78,75 @@ impl fmt::Display for Summary {
                 self.command, self.total, self.bad
             );
         }
-        let seconds = self.elapsed.as_secs_f64();
-        let rate = if seconds > 0.0 {
-            self.settled_now as f64 / seconds
-        } else {
-            0.0
-        };
         write!(
             f,
-            "{}: {} rows: {} done, {} failed, {} bad, {} skipped (settled by an earlier run); {:.1} s, {:.0} rows/s",
-            self.command, self.total, self.done, self.failed, self.bad, self.skipped, seconds, rate
+            "{}: {}: {} done, {} failed, {} bad, {} skipped (settled by an earlier run); {}",
+            self.command,
+            plural(self.total, "row"),
+            self.done,
+            self.failed,
+            self.bad,
+            self.skipped,
+            timing(self.elapsed, self.settled_now, "rows")
         )?;
         if let Some((written, path)) = &self.written {
-            write!(f, "\n{written} associations written to {}", path.display())?;
+            let written = plural(*written, "association");
+            write!(f, "\n{written} written to {}", path.display())?;
+        }
+        if self.failed + self.bad > 0 {
+            write!(f, "\nfailed and bad rows: {}", self.failures.display())?;
         }
         if self.pending > 0 {
             write!(
                 f,
-                "\ninterrupted with {} rows not sent: run the same command again to send them",
-                self.pending
+                "\ninterrupted with {} not sent: run the same command again to send them",
+                plural(self.pending, "row")
             )?;
         }
         Ok(())
     }
 }
 
-/// What a finished command prints last, and whether its exit status says all went well.
+/// What a finished command prints last, and its exit status.
 pub trait Finished: fmt::Display {
-    /// Whether nothing failed, was unreadable or was left to do.
-    fn is_clean(&self) -> bool;
+    /// The same as JSON, for scripts (`--json`).
+    fn json(&self) -> serde_json::Value;
+
+    /// 0 when everything is done, 1 when something failed or was bad, 130 when Ctrl-C
+    /// interrupted the run (a refused or stopped run ends in an error, 2).
+    fn exit_code(&self) -> u8;
 }
 
+/// Exit status 130, as a shell gives a process Ctrl-C ended.
+pub const INTERRUPTED: u8 = 130;
+
 impl Finished for Summary {
-    fn is_clean(&self) -> bool {
-        Summary::is_clean(self)
+    fn json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "command": self.command,
+            "dry_run": self.dry_run,
+            "rows": self.total,
+            "done": self.done,
+            "failed": self.failed,
+            "bad": self.bad,
+            "skipped": self.skipped,
+            "pending": self.pending,
+            "seconds": self.elapsed.as_secs_f64(),
+            "failures_file": (self.failed + self.bad > 0).then(|| self.failures.display().to_string()),
+            "written": self.written.as_ref().map(|(associations, path)| serde_json::json!({
+                "associations": associations,
+                "file": path.display().to_string(),
+            })),
+            "exit_code": self.exit_code(),
+        })
+    }
+
+    fn exit_code(&self) -> u8 {
+        match (self.pending > 0, self.failed + self.bad > 0) {
+            (true, _) => INTERRUPTED,
+            (false, true) => 1,
+            (false, false) => 0,
+        }
     }
 }
 
@@ -105,22 +167,55 @@ pub struct SyncSummary {
     pub dry_run: bool,
 }
 
+/// A `sync`'s counts as JSON.
+fn sync_json(c: &SyncCounts) -> serde_json::Value {
+    let planned = |p: &crate::state::Planned| serde_json::json!({"planned": p.total, "done": p.done, "failed": p.failed, "pending": p.pending()});
+    serde_json::json!({
+        "from_records": c.records,
+        "read": c.read,
+        "unreadable": c.unreadable,
+        "desired": c.desired,
+        "held": c.held,
+        "unchanged": c.unchanged,
+        "other_kinds_left_alone": c.out_of_scope,
+        "creates": planned(&c.creates),
+        "removes": planned(&c.removes),
+        "labels_lost": c.labels_lost,
+    })
+}
+
 impl Finished for SyncSummary {
-    fn is_clean(&self) -> bool {
+    fn json(&self) -> serde_json::Value {
         let c = &self.counts;
-        let written = self.dry_run || c.creates.pending() + c.removes.pending() == 0;
-        self.bad == 0
-            && c.unreadable == 0
-            && c.creates.failed + c.removes.failed == 0
-            && written
-            && !self.interrupted
+        let failed = self.bad + c.unreadable + c.creates.failed + c.removes.failed;
+        let mut json = sync_json(c);
+        json["command"] = "sync".into();
+        json["dry_run"] = self.dry_run.into();
+        json["bad"] = self.bad.into();
+        json["interrupted"] = self.interrupted.into();
+        json["seconds"] = self.elapsed.as_secs_f64().into();
+        json["failures_file"] = (failed > 0)
+            .then(|| self.failures.display().to_string())
+            .into();
+        json["exit_code"] = self.exit_code().into();
+        json
+    }
+
+    fn exit_code(&self) -> u8 {
+        let c = &self.counts;
+        let failed = self.bad + c.unreadable + c.creates.failed + c.removes.failed;
+        match (self.interrupted, failed > 0) {
+            (true, _) => INTERRUPTED,
+            (false, true) => 1,
+            (false, false) => 0,
+        }
     }
 }
 
 impl fmt::Display for SyncSummary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let c = &self.counts;
-        let seconds = self.elapsed.as_secs_f64();
+        let took = duration(self.elapsed);
         if self.dry_run {
             return write!(
                 f,
@@ -135,7 +230,7 @@ impl fmt::Display for SyncSummary {
             write!(
                 f,
                 "sync: HubSpot already matches the input ({} from-records read, {} pairs \
-                 unchanged); nothing was written; {seconds:.1} s",
+                 unchanged); nothing was written; {took}",
                 c.read, c.unchanged
             )?;
         } else {
@@ -157,7 +252,7 @@ impl fmt::Display for SyncSummary {
                     c.labels_lost
                 )?;
             }
-            write!(f, "; {seconds:.1} s")?;
+            write!(f, "; {took}")?;
         }
         if self.bad > 0 {
             write!(f, "\n{} bad input rows", self.bad)?;
@@ -298,57 +393,77 @@ impl CsvFile {
 }
 
 /// The failures file: each failed or bad row by line, with why, then its fields as they were
-/// (all of them, however many).
-pub struct FailuresFile(CsvFile);
+/// (all of them, however many). A run with none leaves no file (and removes an earlier run's).
+pub struct FailuresFile {
+    file: CsvFile,
+    rows: u64,
+}
 
 impl FailuresFile {
     /// Starts the failures file at `path`, for rows of `columns`.
     pub fn create(path: &Path, columns: &[&str]) -> anyhow::Result<Self> {
         let mut header = vec!["line", "reason"];
         header.extend_from_slice(columns);
-        CsvFile::create(path, &header).map(Self)
+        let file = CsvFile::create(path, &header)?;
+        Ok(Self { file, rows: 0 })
     }
 
     /// Writes a row.
     pub fn write(&mut self, line: u64, reason: &str, fields: &[String]) -> anyhow::Result<()> {
+        self.rows += 1;
         let line = line.to_string();
         let prefix = [line.as_str(), reason];
-        self.0
+        self.file
             .write(prefix.into_iter().chain(fields.iter().map(String::as_str)))
     }
 
-    /// Puts the file in place.
+    /// Puts the file in place, or with no rows removes the one there (the temporary file goes
+    /// with the writer).
     pub fn finish(self) -> anyhow::Result<()> {
-        self.0.finish()
+        if self.rows > 0 {
+            return self.file.finish();
+        }
+        match std::fs::remove_file(&self.file.path) {
+            Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+                Err(CsvFile::cannot(&self.file.path, &error))
+            }
+            _ => Ok(()),
+        }
     }
 }
 
 /// The plan of a dry run, printed; nothing is written.
 pub fn plan(job: &Job, counts: &Counts, requests: u64, duration: Option<Duration>) -> Summary {
-    println!(
+    job.say(format_args!(
         "dry run of {} ({} to {}, API {}): nothing is written",
         job.task, job.from_type, job.to_type, job.version
-    );
-    println!(
+    ));
+    job.say(format_args!(
         "  {} rows: {} distinct, {} bad, {} settled by an earlier run",
         counts.total,
         counts.distinct,
         counts.bad,
         counts.settled()
-    );
-    println!("  {} to send in {requests} requests", counts.pending_pairs);
+    ));
+    job.say(format_args!(
+        "  {} to send in {requests} requests",
+        counts.pending_pairs
+    ));
     if let Some(duration) = duration {
-        println!("  about {:.0} s at the rate limit", duration.as_secs_f64());
+        job.say(format_args!(
+            "  about {} at the rate limit",
+            self::duration(duration)
+        ));
     }
     if let hubspot_associations::RateLimit::Tier(tier) = job.rate_limit
         && let Some(daily) = tier.requests_per_day()
         && requests > daily
     {
-        println!(
+        job.say(format_args!(
             "  more requests than a {tier} account's {daily} a day: the run stops when the \
              daily limit is reached, and the same command goes on after midnight in the \
              account's time zone"
-        );
+        ));
     }
     Summary {
         command: job.task.name(),
@@ -362,6 +477,7 @@ pub fn plan(job: &Job, counts: &Counts, requests: u64, duration: Option<Duration
         elapsed: Duration::ZERO,
         dry_run: true,
         written: None,
+        failures: job.failures.clone(),
     }
 }
 
@@ -370,16 +486,81 @@ fn time(seconds: i64) -> String {
     humantime::format_rfc3339_seconds(at).to_string()
 }
 
+/// What `status` tells of a run, from its state.
+#[derive(Clone, Copy)]
+pub struct Status<'a> {
+    /// The state.
+    pub path: &'a Path,
+    /// The run it holds.
+    pub recorded: &'a Recorded,
+    /// Its rows by outcome.
+    pub counts: &'a Counts,
+    /// A `sync`'s counts.
+    pub sync: Option<&'a SyncCounts>,
+    /// The processes that worked on it.
+    pub sessions: &'a [Session],
+    /// The process running it now, if one is.
+    pub holder: Option<&'a str>,
+    /// Its first failures.
+    pub failures: &'a [Failure],
+}
+
+/// `status --json`: the same as [`status`] prints, as JSON.
+pub fn status_json(status: &Status<'_>) -> serde_json::Value {
+    let Status {
+        path,
+        recorded,
+        counts,
+        sync,
+        sessions,
+        holder,
+        failures,
+    } = *status;
+    let run = &recorded.run;
+    serde_json::json!({
+        "state": path.display().to_string(),
+        "run": {
+            "command": run.command,
+            "api_version": run.api_version,
+            "from": run.from_type,
+            "to": run.to_type,
+            "kind": run.kind,
+        },
+        "input": {"path": recorded.input, "sha256": recorded.input_sha256, "read_at": time(recorded.created_at)},
+        "running": holder,
+        "sessions": sessions.iter().map(|session| serde_json::json!({
+            "pid": session.pid,
+            "started_at": time(session.started_at),
+            "ended_at": session.ended_at.map(time),
+        })).collect::<Vec<_>>(),
+        "rows": {
+            "total": counts.total,
+            "done": counts.done,
+            "failed": counts.failed,
+            "pending": counts.pending,
+            "bad": counts.bad,
+            "distinct_pairs": counts.distinct,
+        },
+        "sync": sync.map(sync_json),
+        "failures": failures.iter().map(|failure| serde_json::json!({
+            "line": failure.line,
+            "reason": failure.reason,
+            "fields": failure.fields,
+        })).collect::<Vec<_>>(),
+    })
+}
+
 /// What `status` prints: the run, who runs it now, its progress and its first failures.
-pub fn status(
-    path: &Path,
-    recorded: &Recorded,
-    counts: &Counts,
-    sync: Option<&SyncCounts>,
-    sessions: &[Session],
-    holder: Option<&str>,
-    failures: &[Failure],
-) {
+pub fn status(status: &Status<'_>) {
+    let Status {
+        path,
+        recorded,
+        counts,
+        sync,
+        sessions,
+        holder,
+        failures,
+    } = *status;
     println!("state: {} (SQLite)", path.display());
     println!("run: {}", recorded.run);
     println!(

@@ -21,7 +21,7 @@ use crate::input::{BadRow, RecordId, Rows};
 
 mod scope;
 
-pub use scope::{Action, COMMAND as SYNC, Found, Held, SyncCounts};
+pub use scope::{Action, COMMAND as SYNC, Found, Held, Planned, SyncCounts};
 
 /// `PRAGMA application_id` of a state: "HSAS".
 const APPLICATION_ID: i64 = 0x4853_4153;
@@ -228,11 +228,13 @@ impl State {
         Ok(state)
     }
 
-    /// Opens an existing state to read it only.
-    pub fn open_read_only(path: &Path) -> anyhow::Result<Self> {
+    /// Opens an existing state to read it (`status`, a dry run): nothing is written, but the
+    /// connection may write at SQLite's level, so that when it is the last to close it takes
+    /// the write-ahead log's files (`-wal`, `-shm`) away, as a read-only one cannot.
+    pub fn open_to_read(path: &Path) -> anyhow::Result<Self> {
         let connection = Connection::open_with_flags(
             path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(|error| Self::refusal(path, &error.to_string()))?;
         let state = Self {

@@ -96,14 +96,15 @@ pub async fn sync(
         let counts = state.sync_counts()?;
         if job.dry_run {
             write_plan(&state, &options.plan_file)?;
-            println!(
+            job.say(format_args!(
                 "dry run of {} ({} to {}, API {}): nothing was written to HubSpot",
                 job.task, job.from_type, job.to_type, job.version
-            );
-            println!("  {}", report::sync_plan(&counts));
-            println!("  the plan: {}", options.plan_file.display());
+            ));
+            job.say(format_args!("  {}", report::sync_plan(&counts)));
+            job.say(format_args!("  the plan: {}", options.plan_file.display()));
             if mirror && counts.removes.pending() > options.max_removals {
-                println!("  {}", too_many_removals(&counts, options.max_removals));
+                let refused = too_many_removals(&counts, options.max_removals);
+                job.say(format_args!("  {refused}"));
             }
             return Ok(false);
         }
@@ -120,7 +121,11 @@ pub async fn sync(
             (Action::Create, Task::Associate(kind.clone())),
         ] {
             let pending = state.pending_writes(action)?;
-            let bar = progress_bar(job, Some(count(&state.sync_counts()?, action)));
+            let unit = match action {
+                Action::Create => "creates",
+                Action::Remove => "removes",
+            };
+            let bar = progress_bar(job, count(&state.sync_counts()?, action), unit);
             let settle = |outcomes| state.record_writes(action, outcomes);
             let stop = send_drawn(api, job, &write, pending, &interrupted, &bar, settle).await;
             bar.finish_and_clear();

@@ -152,9 +152,8 @@ async fn a_dry_run_validates_and_plans_and_writes_nothing() {
     );
     assert!(plan.contains("4500 to send in 3 requests"), "{plan}");
     assert!(
-        plan.contains("about 0 s at the rate limit")
-            || plan.contains("about 1 s at the rate limit"),
-        "{plan}"
+        plan.contains("about 500 ms at the rate limit"),
+        "the third request waits half a second: {plan}"
     );
     assert_eq!(output.status.code(), Some(1), "a bad row fails validation");
     assert_eq!(fake.stats().requests, 0);
@@ -702,7 +701,11 @@ async fn ctrl_c_finishes_the_requests_in_flight_and_the_next_run_sends_the_rest(
     assert!(interrupt.success());
     let output = child.wait_with_output().await.unwrap();
     let text = stderr(&output);
-    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert_eq!(
+        output.status.code(),
+        Some(130),
+        "interrupted, as a shell tells it: {text}"
+    );
     assert!(
         text.contains("interrupted: finishing the requests in flight"),
         "{text}"
@@ -1337,4 +1340,55 @@ async fn an_unreachable_hubspot_stops_the_run_and_the_same_command_finishes_it()
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(held(&fake), pairs.into_iter().collect());
     assert_eq!(fake.repeated_creations(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_script_gets_json_progress_lines_and_no_leftover_files() {
+    let fake = slow_fake().await;
+    let dir = tempfile::tempdir().unwrap();
+    let input = write_pairs(dir.path(), (1..=6_000).map(|i| (i, 400_000 + i)), "");
+    let mut args = slow_run(&input);
+    args.push("--json".into());
+    // stderr is a pipe, not a terminal: progress comes as lines.
+    let output = binary()
+        .args(&args)
+        .args(["--base-url", &fake.url()])
+        .output()
+        .await
+        .unwrap();
+    let text = stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("progress: "),
+        "a line every few seconds: {text}"
+    );
+    assert!(text.contains(" of 6000 pairs, "), "{text}");
+    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(summary["command"], "associate");
+    assert_eq!(summary["done"], 6_000);
+    assert_eq!(summary["failed"], 0);
+    assert_eq!(summary["exit_code"], 0);
+    assert!(summary["failures_file"].is_null(), "{summary}");
+
+    let status = binary()
+        .args(["status", "--json", "--input", input.to_str().unwrap()])
+        .output()
+        .await
+        .unwrap();
+    assert!(status.status.success(), "{}", stderr(&status));
+    let status: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(status["rows"]["done"], 6_000);
+    assert!(status["running"].is_null(), "{status}");
+    assert_eq!(status["sessions"].as_array().unwrap().len(), 1);
+
+    let mut beside: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    beside.sort();
+    assert_eq!(
+        beside,
+        ["pairs.csv", "pairs.csv.state.sqlite"],
+        "no failures file without failures, no -wal, -shm or .lock after the run and status"
+    );
 }
