@@ -813,6 +813,39 @@ where
         .buffer_unordered(options.concurrency.max(1))
 }
 
+/// [`read_all`] over any number of ids, as a stream: the ids are drawn as many at a time as the
+/// requests in flight carry, each group read to its last pages, and its outcome yielded before
+/// the next group is drawn, so that memory holds one group whatever the number of ids.
+pub(crate) fn read_chunks<R, T, P, F, Fut>(
+    operation: &'static str,
+    ids: impl Iterator<Item = ObjectId>,
+    cap: Option<usize>,
+    options: BulkOptions,
+    context: &'static ContextNames,
+    page: P,
+    send: F,
+) -> impl Stream<Item = BulkOutcome<ObjectId, Vec<T>>>
+where
+    R: Keyed,
+    T: Clone,
+    P: Fn(R) -> ReadPage<T> + Clone,
+    F: Fn(Vec<ReadInput>) -> Fut + Clone,
+    Fut: Future<Output = Result<Answer<R>, Error>>,
+{
+    let group = options.inputs_per_request(cap) * options.concurrency.max(1);
+    stream::unfold(ids, move |mut ids| {
+        let (page, send) = (page.clone(), send.clone());
+        async move {
+            let drawn: Vec<ObjectId> = ids.by_ref().take(group).collect();
+            if drawn.is_empty() {
+                return None;
+            }
+            let outcome = read_all(operation, drawn, cap, options, context, page, send).await;
+            Some((outcome, ids))
+        }
+    })
+}
+
 /// HubSpot's `subCategory` for a record a batch read finds no associations of: it answers 207
 /// with this error for the record rather than an empty result.
 pub(crate) const NO_ASSOCIATIONS_FOUND: &str = "crm.associations.NO_ASSOCIATIONS_FOUND";

@@ -374,6 +374,41 @@ async fn batch_read_follows_each_records_cursor_to_its_last_page() {
     assert!(sizes.iter().all(|n| *n <= cap), "{sizes:?}");
 }
 
+/// Any number of records as a stream: each outcome covers at most the records of the requests
+/// in flight at once, the records come in the order given, and a record's later pages are in
+/// the outcome that read its first.
+#[tokio::test]
+async fn batch_read_chunks_reads_any_number_of_records_a_group_at_a_time() {
+    let fake = FakeHubSpot::start(Config::default()).await.unwrap();
+    seed(&fake, 2, 250);
+    let cap = cap("batch_read");
+    let options = BulkOptions::default().concurrency(2);
+    let group = 2 * cap;
+    let records = 2 * group + 7;
+    let ids = (1..=records as u64).map(ObjectId::from);
+    let client = client(&fake);
+    let mut chunks = client.batch_read_chunks("contacts", "companies", ids, options);
+    let mut seen = Vec::new();
+    let mut sizes = Vec::new();
+    while let Some(outcome) = chunks.next().await {
+        assert!(outcome.is_complete());
+        sizes.push(outcome.succeeded.len());
+        for record in outcome.succeeded {
+            let held = record.result.map_or(0, |found| found.len());
+            seen.push((record.input.as_u64().unwrap(), held));
+        }
+    }
+    assert_eq!(sizes, [group, group, 7], "a group at a time");
+    seen.sort_unstable();
+    assert_eq!(seen.len(), records);
+    assert_eq!(seen[1], (2, 250), "record 2's every page");
+    assert!(
+        seen.iter()
+            .filter(|(id, _)| *id != 2)
+            .all(|(_, held)| *held == 0)
+    );
+}
+
 #[tokio::test]
 async fn labels_are_fetched_once_and_resolved_by_name() {
     let fake = FakeHubSpot::start(Config::default()).await.unwrap();

@@ -186,6 +186,9 @@ pub enum MethodKind {
     BatchChunks,
     /// Every page of a per-input paged batch read.
     ReadAll,
+    /// Every page of a per-input paged batch read, as a stream of outcomes, a few requests'
+    /// worth of records at a time.
+    ReadChunks,
     /// The cached label lookup over the list of labels.
     Labels,
     /// The label lookup fetched again.
@@ -1168,16 +1171,25 @@ fn methods(operations: &[Operation]) -> Vec<Method> {
                 )))),
             ));
             fixed.push(options);
+            let outcome = RustType::BulkOutcome(
+                Box::new(RustType::Runtime(Runtime::ObjectId)),
+                Box::new(RustType::Vec(Box::new(to_item.rust_type()))),
+            );
             methods.push(Method {
                 name: format!("{}_all", op.id),
                 operation: op.id.clone(),
                 kind: MethodKind::ReadAll,
-                args: fixed,
-                returns: RustType::BulkOutcome(
-                    Box::new(RustType::Runtime(Runtime::ObjectId)),
-                    Box::new(RustType::Vec(Box::new(to_item.rust_type()))),
-                ),
+                args: fixed.clone(),
+                returns: outcome.clone(),
                 is_async: true,
+            });
+            methods.push(Method {
+                name: format!("{}_chunks", op.id),
+                operation: op.id.clone(),
+                kind: MethodKind::ReadChunks,
+                args: fixed,
+                returns: RustType::ImplStream(Box::new(outcome)),
+                is_async: false,
             });
             continue;
         }

@@ -141,7 +141,7 @@ pub struct ListQuery {
 ///   [`archive`](Self::archive) and 6 more
 /// - **Bulk helpers**: [`list_stream`](Self::list_stream),
 ///   [`batch_create_all`](Self::batch_create_all),
-///   [`batch_create_chunks`](Self::batch_create_chunks) and 13 more
+///   [`batch_create_chunks`](Self::batch_create_chunks) and 14 more
 /// - **Labels**: [`batch_archive_labels`](Self::batch_archive_labels),
 ///   [`list_labels`](Self::list_labels), [`update_label`](Self::update_label) and 5 more
 /// - **Association limits**: [`list_all_limits`](Self::list_all_limits),
@@ -1219,7 +1219,8 @@ impl Client {
     /// send that input again with `after` set to read its next page.
     ///
     /// See also [`batch_read_all`](Self::batch_read_all) (every page of every record, following
-    /// each record's cursor).
+    /// each record's cursor); [`batch_read_chunks`](Self::batch_read_chunks) (the same, as a
+    /// stream of outcomes, any number of records in bounded memory).
     ///
     /// | | |
     /// |---|---|
@@ -1554,7 +1555,8 @@ impl Client {
     /// until its last page, with bounded concurrency under the rate limiter. A record without
     /// associations succeeds with none (HubSpot names it in an error `NO_ASSOCIATIONS_FOUND`,
     /// or leaves it out). Records that fail, and records whose page does not decode, are in the
-    /// outcome's `failed`.
+    /// outcome's `failed`. For more records than fit in memory at once,
+    /// [`batch_read_chunks`](Self::batch_read_chunks).
     pub async fn batch_read_all(
         &self,
         from_object_type: impl Into<crate::ObjectType>,
@@ -1567,11 +1569,6 @@ impl Client {
     > {
         let from_object_type: crate::ObjectType = from_object_type.into();
         let to_object_type: crate::ObjectType = to_object_type.into();
-        let page = |result: types::PublicAssociationMultiWithLabel| crate::bulk::ReadPage {
-            id: result.from.id,
-            items: result.to,
-            next: result.paging.and_then(|paging| paging.next).map(|next| next.after),
-        };
         let ids = ids.into_iter().map(Into::into).collect();
         crate::bulk::read_all(
                 "batch_read",
@@ -1579,7 +1576,14 @@ impl Client {
                 Some(1000),
                 options,
                 &CONTEXT,
-                page,
+                |result: types::PublicAssociationMultiWithLabel| crate::bulk::ReadPage {
+                    id: result.from.id,
+                    items: result.to,
+                    next: result
+                        .paging
+                        .and_then(|paging| paging.next)
+                        .map(|next| next.after),
+                },
                 move |inputs: Vec<crate::bulk::ReadInput>| {
                     let inputs = inputs
                         .into_iter()
@@ -1608,6 +1612,73 @@ impl Client {
                 },
             )
             .await
+    }
+
+    /// [`batch_read_all`](Self::batch_read_all) over any number of records, as a stream: the
+    /// ids are drawn a few requests' worth at a time (as many records as the requests in flight
+    /// carry), each group read to its last pages, and its outcome yielded before the next group
+    /// is drawn. Memory holds one group's associations, whatever the number of ids: for a sync
+    /// or an export of millions of records.
+    pub fn batch_read_chunks(
+        &self,
+        from_object_type: impl Into<crate::ObjectType>,
+        to_object_type: impl Into<crate::ObjectType>,
+        ids: impl IntoIterator<Item = impl Into<crate::ObjectId>>,
+        options: crate::BulkOptions,
+    ) -> crate::Items<
+        impl futures_core::Stream<
+            Item = crate::BulkOutcome<
+                crate::ObjectId,
+                Vec<types::MultiAssociatedObjectWithLabel>,
+            >,
+        >,
+    > {
+        let from_object_type: crate::ObjectType = from_object_type.into();
+        let to_object_type: crate::ObjectType = to_object_type.into();
+        let ids = ids.into_iter().map(Into::into);
+        crate::Items::new(
+            crate::bulk::read_chunks(
+                "batch_read",
+                ids,
+                Some(1000),
+                options,
+                &CONTEXT,
+                |result: types::PublicAssociationMultiWithLabel| crate::bulk::ReadPage {
+                    id: result.from.id,
+                    items: result.to,
+                    next: result
+                        .paging
+                        .and_then(|paging| paging.next)
+                        .map(|next| next.after),
+                },
+                move |inputs: Vec<crate::bulk::ReadInput>| {
+                    let inputs = inputs
+                        .into_iter()
+                        .map(|input| types::PublicFetchAssociationsBatchRequest {
+                            id: input.id,
+                            after: input.after,
+                        })
+                        .collect();
+                    let call = Self::batch_read_call(
+                        &from_object_type,
+                        &to_object_type,
+                        &types::BatchInputPublicFetchAssociationsBatchRequest {
+                            inputs,
+                        },
+                    );
+                    async move {
+                        let answer = self.transport.send(call?).await?;
+                        Ok(
+                            answer
+                                .json::<
+                                    crate::bulk::Answer<types::PublicAssociationMultiWithLabel>,
+                                >()?
+                                .into_inner(),
+                        )
+                    }
+                },
+            ),
+        )
     }
 
     /// Any number of inputs through [`batch_archive`](Self::batch_archive): HubSpot documents

@@ -84,6 +84,7 @@ pub fn client(version: &Version, previous: Option<(&str, Vec<Change>)>) -> Token
             MethodKind::BatchAll => batch_all(&signature, op),
             MethodKind::BatchChunks => batch_chunks(&signature, op),
             MethodKind::ReadAll => read_all(&signature, op),
+            MethodKind::ReadChunks => read_chunks(&signature, op),
             MethodKind::Labels => label_lookup(&signature, op, version),
             MethodKind::RefreshLabels => refresh_labels(&signature, version),
             MethodKind::FindLabel => find_label(&signature, version),
@@ -192,6 +193,7 @@ impl Group {
             MethodKind::BatchAll
             | MethodKind::BatchChunks
             | MethodKind::ReadAll
+            | MethodKind::ReadChunks
             | MethodKind::Pages => Self::Bulk,
             MethodKind::Labels | MethodKind::RefreshLabels | MethodKind::FindLabel => Self::Labels,
             MethodKind::Call if under("labels") => Self::Labels,
@@ -822,6 +824,9 @@ fn method_docs(op: &Operation, derived: &[&Method], module: &str, effects: Effec
                 MethodKind::BatchAll => "any number of inputs, in requests at HubSpot's cap",
                 MethodKind::BatchChunks => "the same, as a stream of each request's outcome",
                 MethodKind::ReadAll => "every page of every record, following each record's cursor",
+                MethodKind::ReadChunks => {
+                    "the same, as a stream of outcomes, any number of records in bounded memory"
+                }
                 MethodKind::Labels => "the labels, fetched once per transport and kept",
                 MethodKind::RefreshLabels => "the labels, fetched again",
                 MethodKind::FindLabel => "one label by name, fetched again once when missing",
@@ -999,55 +1004,90 @@ fn batch_request(op: &Operation) -> Option<TokenStream> {
     Some(quote!(Self::#builder(#(#args),*)))
 }
 
-/// Every page of a per-input paged batch read, over record ids.
-fn read_all(signature: &TokenStream, op: &Operation) -> TokenStream {
-    let (Some(bulk), Some(request)) = (&op.bulk, batch_request(op)) else {
-        return TokenStream::new();
-    };
-    let id = &op.id;
+/// The arguments of `crate::bulk::read_all` and `read_chunks` after the ids and options: the
+/// operation's cap, its context, how a result is read as a record's page, and how a request
+/// is sent; and the conversions of the method's arguments they need.
+fn read_arguments(op: &Operation) -> Option<(TokenStream, TokenStream)> {
+    let (bulk, request) = (op.bulk.as_ref()?, batch_request(op)?);
     let converted = conversions(op.params.iter());
     let cap = cap(op);
     let item = bulk.item.rust_type().tokens(Scope::Client);
     let result = bulk.result.rust_type().tokens(Scope::Client);
     // The fields the model found: a result's `from` record, its `to` items and its paging.
-    let Some(fields) = &bulk.read_fields else {
-        return TokenStream::new();
-    };
+    let fields = bulk.read_fields.as_ref()?;
     let (from, to, paging) = (
         format_ident!("{}", fields.from),
         format_ident!("{}", fields.to),
         format_ident!("{}", fields.paging),
     );
+    let arguments = quote! {
+        #cap,
+        options,
+        &CONTEXT,
+        |result: #result| crate::bulk::ReadPage {
+            id: result.#from.id,
+            items: result.#to,
+            next: result.#paging.and_then(|paging| paging.next).map(|next| next.after),
+        },
+        move |inputs: Vec<crate::bulk::ReadInput>| {
+            let inputs = inputs
+                .into_iter()
+                .map(|input| #item { id: input.id, after: input.after })
+                .collect();
+            let call = #request;
+            async move {
+                let answer = self.transport.send(call?).await?;
+                Ok(answer.json::<crate::bulk::Answer<#result>>()?.into_inner())
+            }
+        }
+    };
+    Some((converted, arguments))
+}
+
+/// Every page of a per-input paged batch read, over record ids.
+fn read_all(signature: &TokenStream, op: &Operation) -> TokenStream {
+    let Some((converted, arguments)) = read_arguments(op) else {
+        return TokenStream::new();
+    };
+    let id = &op.id;
     let doc = docs(&format!(
         "Every association of every record in `ids`, through [`{id}`](Self::{id}): {}, \
          each record asked again with its own cursor until its last page, with bounded \
          concurrency under the rate limiter. A record without associations succeeds with none \
          (HubSpot names it in an error `NO_ASSOCIATIONS_FOUND`, or leaves it out). Records that \
-         fail, and records whose page does not decode, are in the outcome's `failed`.",
+         fail, and records whose page does not decode, are in the outcome's `failed`. For more \
+         records than fit in memory at once, [`{id}_chunks`](Self::{id}_chunks).",
         cap_words(op)
     ));
     quote! {
         #doc
         #signature {
             #converted
-            let page = |result: #result| crate::bulk::ReadPage {
-                id: result.#from.id,
-                items: result.#to,
-                next: result.#paging.and_then(|paging| paging.next).map(|next| next.after),
-            };
             let ids = ids.into_iter().map(Into::into).collect();
-            crate::bulk::read_all(#id, ids, #cap, options, &CONTEXT, page, move |inputs: Vec<crate::bulk::ReadInput>| {
-                let inputs = inputs
-                    .into_iter()
-                    .map(|input| #item { id: input.id, after: input.after })
-                    .collect();
-                let call = #request;
-                async move {
-                    let answer = self.transport.send(call?).await?;
-                    Ok(answer.json::<crate::bulk::Answer<#result>>()?.into_inner())
-                }
-            })
-            .await
+            crate::bulk::read_all(#id, ids, #arguments).await
+        }
+    }
+}
+
+/// Every page of a per-input paged batch read, over any number of record ids, as a stream.
+fn read_chunks(signature: &TokenStream, op: &Operation) -> TokenStream {
+    let Some((converted, arguments)) = read_arguments(op) else {
+        return TokenStream::new();
+    };
+    let id = &op.id;
+    let doc = docs(&format!(
+        "[`{id}_all`](Self::{id}_all) over any number of records, as a stream: the ids are \
+         drawn a few requests' worth at a time (as many records as the requests in flight \
+         carry), each group read to its last pages, and its outcome yielded before the next \
+         group is drawn. Memory holds one group's associations, whatever the number of ids: \
+         for a sync or an export of millions of records."
+    ));
+    quote! {
+        #doc
+        #signature {
+            #converted
+            let ids = ids.into_iter().map(Into::into);
+            crate::Items::new(crate::bulk::read_chunks(#id, ids, #arguments))
         }
     }
 }
