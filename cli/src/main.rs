@@ -349,6 +349,12 @@ impl CommonArgs {
 
     /// The client; a dry run needs no credentials, but then cannot look up a label.
     fn api(&self) -> anyhow::Result<Api> {
+        self.api_for(false)
+    }
+
+    /// The client, for a command whose dry run reads from HubSpot (`sync`, which must read to
+    /// plan) when `plans_by_reading`: then a dry run needs credentials too.
+    fn api_for(&self, plans_by_reading: bool) -> anyhow::Result<Api> {
         let file = credentials::RefreshTokenFile {
             path: self
                 .refresh_token_file
@@ -358,7 +364,7 @@ impl CommonArgs {
         };
         let credentials = match credentials::from_environment(&file)? {
             Some(credentials) => credentials,
-            None if self.dry_run => Credentials::from("dry-run"),
+            None if self.dry_run && !plans_by_reading => Credentials::from("dry-run"),
             None => anyhow::bail!(
                 "set a private app's access token in {}, or an OAuth app's {}, {} and {}",
                 credentials::TOKEN,
@@ -408,7 +414,7 @@ impl PairArgs {
             kind: self.kind(),
             mirror,
         })?;
-        let api = self.common.api()?;
+        let api = self.common.api_for(true)?;
         let options = sync::SyncOptions {
             retry_failed: self.retry_failed,
             max_removals,
