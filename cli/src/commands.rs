@@ -344,21 +344,11 @@ pub async fn write_pairs(
     retry_failed: bool,
 ) -> anyhow::Result<Summary> {
     let started = Instant::now();
-    let run = Run {
-        command: job.task.name().to_owned(),
-        api_version: job.version.as_str().to_owned(),
-        from_type: job.from_type.clone(),
-        to_type: job.to_type.clone(),
-        kind: job.task.kind().map(Kind::describe).unwrap_or_default(),
-    };
+    let run = run_of(job, job.task.kind().map(Kind::describe).unwrap_or_default());
     if job.dry_run {
         return plan_pairs(job, &run, state_path);
     }
-    let _lock = lock::acquire(state_path, &holder(job))?;
-    let mut state = State::open(state_path)?;
-    if !state.holds(&run, &job.input)? {
-        import(&mut state, &run, job)?;
-    }
+    let (_lock, mut state) = open_run(job, &run, state_path)?;
     if retry_failed {
         state.retry_failed()?;
     }
@@ -394,6 +384,32 @@ pub async fn write_pairs(
         written: None,
         failures: job.failures.clone(),
     })
+}
+
+/// The run of `job` as its state records it, of the kind of associations `kind` describes.
+pub(crate) fn run_of(job: &Job, kind: String) -> Run {
+    Run {
+        command: job.task.name().to_owned(),
+        api_version: job.version.as_str().to_owned(),
+        from_type: job.from_type.clone(),
+        to_type: job.to_type.clone(),
+        kind,
+    }
+}
+
+/// The state of `run` at `state_path`, locked for this process, with the job's input read into
+/// it unless it holds the run already (resumed).
+pub(crate) fn open_run(
+    job: &Job,
+    run: &Run,
+    state_path: &Path,
+) -> anyhow::Result<(lock::Lock, State)> {
+    let lock = lock::acquire(state_path, &holder(job))?;
+    let mut state = State::open(state_path)?;
+    if !state.holds(run, &job.input)? {
+        import(&mut state, run, job)?;
+    }
+    Ok((lock, state))
 }
 
 /// Reads the job's input into the state, showing its bad rows as they are found: pairs, or
@@ -755,18 +771,8 @@ pub async fn export(
             plan_duration(requests, job.rate_limit),
         ));
     }
-    let run = Run {
-        command: job.task.name().to_owned(),
-        api_version: job.version.as_str().to_owned(),
-        from_type: job.from_type.clone(),
-        to_type: job.to_type.clone(),
-        kind: "every type".to_owned(),
-    };
-    let _lock = lock::acquire(state_path, &holder(job))?;
-    let mut state = State::open(state_path)?;
-    if !state.holds(&run, &job.input)? {
-        import(&mut state, &run, job)?;
-    }
+    let run = run_of(job, "every type".to_owned());
+    let (_lock, mut state) = open_run(job, &run, state_path)?;
     if retry_failed {
         state.retry_unreadable()?;
     }

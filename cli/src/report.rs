@@ -508,17 +508,11 @@ pub struct Status<'a> {
 /// `status --json`: the same as [`status`] prints, as JSON.
 pub fn status_json(status: &Status<'_>) -> serde_json::Value {
     let Status {
-        path,
-        recorded,
-        counts,
-        sync,
-        sessions,
-        holder,
-        failures,
+        recorded, counts, ..
     } = *status;
     let run = &recorded.run;
     serde_json::json!({
-        "state": path.display().to_string(),
+        "state": status.path.display().to_string(),
         "run": {
             "command": run.command,
             "api_version": run.api_version,
@@ -527,8 +521,8 @@ pub fn status_json(status: &Status<'_>) -> serde_json::Value {
             "kind": run.kind,
         },
         "input": {"path": recorded.input, "sha256": recorded.input_sha256, "read_at": time(recorded.created_at)},
-        "running": holder,
-        "sessions": sessions.iter().map(|session| serde_json::json!({
+        "running": status.holder,
+        "sessions": status.sessions.iter().map(|session| serde_json::json!({
             "pid": session.pid,
             "started_at": time(session.started_at),
             "ended_at": session.ended_at.map(time),
@@ -541,8 +535,8 @@ pub fn status_json(status: &Status<'_>) -> serde_json::Value {
             "bad": counts.bad,
             "distinct_pairs": counts.distinct,
         },
-        "sync": sync.map(sync_json),
-        "failures": failures.iter().map(|failure| serde_json::json!({
+        "sync": status.sync.map(sync_json),
+        "failures": status.failures.iter().map(|failure| serde_json::json!({
             "line": failure.line,
             "reason": failure.reason,
             "fields": failure.fields,
@@ -553,15 +547,12 @@ pub fn status_json(status: &Status<'_>) -> serde_json::Value {
 /// What `status` prints: the run, who runs it now, its progress and its first failures.
 pub fn status(status: &Status<'_>) {
     let Status {
-        path,
         recorded,
         counts,
-        sync,
-        sessions,
         holder,
-        failures,
+        ..
     } = *status;
-    println!("state: {} (SQLite)", path.display());
+    println!("state: {} (SQLite)", status.path.display());
     println!("run: {}", recorded.run);
     println!(
         "input: {} (sha256 {}), read {}",
@@ -573,10 +564,10 @@ pub fn status(status: &Status<'_>) {
         Some(holder) => println!("running now: {holder}"),
         None => println!("not running"),
     }
-    for (index, session) in sessions.iter().enumerate() {
+    for (index, session) in status.sessions.iter().enumerate() {
         let ended = match session.ended_at {
             Some(at) => format!("ended {}", time(at)),
-            None if holder.is_some() && index + 1 == sessions.len() => "running".into(),
+            None if holder.is_some() && index + 1 == status.sessions.len() => "running".into(),
             None => "stopped without ending (killed?)".into(),
         };
         println!(
@@ -585,7 +576,7 @@ pub fn status(status: &Status<'_>) {
             time(session.started_at)
         );
     }
-    match sync {
+    match status.sync {
         Some(sync) => println!(
             "{}; created {}, removed {} ({} failed); {} bad rows",
             sync_plan(sync),
@@ -599,12 +590,12 @@ pub fn status(status: &Status<'_>) {
             counts.total, counts.done, counts.failed, counts.pending, counts.bad, counts.distinct
         ),
     }
-    if !failures.is_empty() {
+    if !status.failures.is_empty() {
         println!(
             "failed and bad rows, by line (the first {}):",
-            failures.len()
+            status.failures.len()
         );
-        for failure in failures {
+        for failure in status.failures {
             println!(
                 "  line {}: {}: {}",
                 failure.line,
@@ -614,7 +605,7 @@ pub fn status(status: &Status<'_>) {
         }
         println!(
             "every failure: sqlite3 {} \"select * from outcomes where outcome = 'failed'\"",
-            path.display()
+            status.path.display()
         );
     }
 }

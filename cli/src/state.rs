@@ -160,6 +160,16 @@ pub enum Outcome {
     Failed(String),
 }
 
+impl Outcome {
+    /// As the state's `outcome` and `reason` columns hold it.
+    fn columns(self) -> (&'static str, Option<String>) {
+        match self {
+            Self::Done => ("done", None),
+            Self::Failed(reason) => ("failed", Some(reason)),
+        }
+    }
+}
+
 /// A process that worked on the run.
 #[derive(Clone, Debug)]
 pub struct Session {
@@ -533,10 +543,7 @@ impl State {
                 .map_err(&error)?;
             let at = now();
             for ((from, to), outcome) in outcomes {
-                let (outcome, reason) = match outcome {
-                    Outcome::Done => ("done", None),
-                    Outcome::Failed(reason) => ("failed", Some(reason)),
-                };
+                let (outcome, reason) = outcome.columns();
                 settled += update
                     .execute(params![from.stored(), to.stored(), outcome, reason, at])
                     .map_err(&error)? as u64;

@@ -24,10 +24,9 @@ use std::time::Instant;
 
 use crate::commands::{self, Api, interruption, progress_bar, send_drawn, stopped};
 use crate::job::{Job, Kind, Task};
-use crate::lock;
 use crate::read::{Read, TypeRead, read_scope};
 use crate::report::{self, CsvFile, FailuresFile, SyncSummary};
-use crate::state::{Action, Held, Run, State, SyncCounts};
+use crate::state::{Action, Held, State, SyncCounts};
 
 /// How a `sync` run is bounded and where it writes its plan.
 pub struct SyncOptions {
@@ -52,32 +51,22 @@ pub async fn sync(
     let Task::Sync { mirror, .. } = job.task else {
         anyhow::bail!("`{}` is not a sync", job.task);
     };
-    let run = Run {
-        command: job.task.name().to_owned(),
-        api_version: job.version.as_str().to_owned(),
-        from_type: job.from_type.clone(),
-        to_type: job.to_type.clone(),
-        kind: format!(
-            "{}, {}",
-            job.task.kind().map(Kind::describe).unwrap_or_default(),
-            if mirror { "mirror" } else { "add" }
-        ),
-    };
+    let kind = job.task.kind().map(Kind::describe).unwrap_or_default();
+    let run = commands::run_of(
+        job,
+        format!("{kind}, {}", if mirror { "mirror" } else { "add" }),
+    );
     let task = commands::resolve(api, job).await?;
     let Some(kind) = task.kind().cloned() else {
         anyhow::bail!("`{task}` writes no kind of association");
     };
+    // A dry run reads and plans in a state of its own, gone with it.
     let scratch = tempfile::tempdir()?;
-    let (_lock, state_path) = if job.dry_run {
-        (None, scratch.path().join("plan.sqlite"))
-    } else {
-        let lock = lock::acquire(state_path, &commands::holder(job))?;
-        (Some(lock), state_path.to_owned())
+    let state_path = match job.dry_run {
+        true => scratch.path().join("plan.sqlite"),
+        false => state_path.to_owned(),
     };
-    let mut state = State::open(&state_path)?;
-    if !state.holds(&run, &job.input)? {
-        commands::import(&mut state, &run, job)?;
-    }
+    let (_lock, mut state) = commands::open_run(job, &run, &state_path)?;
     state.begin_pass(options.retry_failed)?;
     let session = state.begin_session()?;
     let interrupted = interruption();

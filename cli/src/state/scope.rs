@@ -295,17 +295,7 @@ impl State {
         let mut rows = statement.query([]).map_err(|error| self.error(error))?;
         let mut count = 0;
         while let Some(row) = rows.next().map_err(|error| self.error(error))? {
-            let fields = (|| {
-                Ok([
-                    text(row, 0)?,
-                    text(row, 1)?,
-                    text(row, 2)?,
-                    text(row, 3)?,
-                    text(row, 4)?,
-                ])
-            })()
-            .map_err(|error| self.error(error))?;
-            each(fields)?;
+            each(texts(row).map_err(|error| self.error(error))?)?;
             count += 1;
         }
         Ok(count)
@@ -424,10 +414,7 @@ impl State {
                 .map_err(&error)?;
             let at = now();
             for ((from, to), outcome) in outcomes {
-                let (outcome, reason) = match outcome {
-                    Outcome::Done => ("done", None),
-                    Outcome::Failed(reason) => ("failed", Some(reason)),
-                };
+                let (outcome, reason) = outcome.columns();
                 settled += update
                     .execute(params![
                         action.as_str(),
@@ -513,18 +500,7 @@ impl State {
             .map_err(|error| self.error(error))?;
         let mut rows = statement.query([]).map_err(|error| self.error(error))?;
         while let Some(row) = rows.next().map_err(|error| self.error(error))? {
-            let fields = (|| {
-                Ok([
-                    text(row, 0)?,
-                    text(row, 1)?,
-                    text(row, 2)?,
-                    text(row, 3)?,
-                    text(row, 4)?,
-                    text(row, 5)?,
-                ])
-            })()
-            .map_err(|error| self.error(error))?;
-            each(fields)?;
+            each(texts(row).map_err(|error| self.error(error))?)?;
         }
         Ok(())
     }
@@ -596,6 +572,15 @@ fn mark_read(
         failed.execute(params![record.stored(), reason])?;
     }
     Ok(())
+}
+
+/// The first `N` columns as text.
+fn texts<const N: usize>(row: &rusqlite::Row<'_>) -> rusqlite::Result<[String; N]> {
+    let mut fields: [String; N] = std::array::from_fn(|_| String::new());
+    for (index, field) in fields.iter_mut().enumerate() {
+        *field = text(row, index)?;
+    }
+    Ok(fields)
 }
 
 /// Column `index` as text: a number written out, `NULL` as nothing.
