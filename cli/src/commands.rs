@@ -30,7 +30,7 @@ use crate::job::{Job, Kind, Task, operation, with_operation};
 use crate::lock;
 use crate::read::{Read, read_scope};
 use crate::report::{self, BadRowLog, CsvFile, FailuresFile, Summary};
-use crate::state::{Counts, Found, Outcome, Pair, Pending, Run, State};
+use crate::state::{Counts, Failure, Found, Outcome, Pair, Pending, Run, State};
 
 /// The API version a run uses, and the transport its client sends through.
 pub struct Api {
@@ -562,13 +562,26 @@ pub fn status(state_path: &Path, failures_shown: u64, json: bool) -> anyhow::Res
         );
     };
     let mut failures = Vec::new();
-    state.failures(Some(failures_shown), |row| {
-        failures.push(row);
-        Ok(())
-    })?;
     let sync = (recorded.run.command == crate::state::SYNC)
         .then(|| state.sync_counts())
         .transpose()?;
+    match sync {
+        // A sync's failures are its failed writes besides its bad rows and unread records.
+        Some(_) => state.sync_failures(|line, reason, fields| {
+            if (failures.len() as u64) < failures_shown {
+                failures.push(Failure {
+                    line,
+                    reason,
+                    fields,
+                });
+            }
+            Ok(())
+        })?,
+        None => state.failures(Some(failures_shown), |row| {
+            failures.push(row);
+            Ok(())
+        })?,
+    }
     let holder = lock::holder(state_path)?;
     let status = report::Status {
         path: state_path,

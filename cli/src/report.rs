@@ -229,33 +229,31 @@ impl fmt::Display for SyncSummary {
         if c.creates.total == 0 && c.removes.total == 0 && c.unreadable == 0 {
             write!(
                 f,
-                "sync: HubSpot already matches the input ({} from-records read, {} pairs \
-                 unchanged); nothing was written; {took}",
-                c.read, c.unchanged
+                "sync: HubSpot already matches the input ({} read, {} unchanged); nothing was \
+                 written; {took}",
+                plural(c.read, "from-record"),
+                plural(c.unchanged, "pair")
             )?;
         } else {
             write!(
                 f,
-                "sync: {} from-records read: {} created, {} removed, {} unchanged, {} failed; \
-                 {} associations of other kinds left alone",
-                c.read,
+                "sync: {} read: {} created, {} removed, {} unchanged, {} failed; {} of other \
+                 kinds left alone",
+                plural(c.read, "from-record"),
                 c.creates.done,
                 c.removes.done,
                 c.unchanged,
                 c.creates.failed + c.removes.failed + c.unreadable,
-                c.out_of_scope
+                plural(c.out_of_scope, "association")
             )?;
             if c.labels_lost > 0 {
-                write!(
-                    f,
-                    "; {} labels went with the associations removed",
-                    c.labels_lost
-                )?;
+                let labels = plural(c.labels_lost, "label");
+                write!(f, "; {labels} went with the associations removed")?;
             }
             write!(f, "; {took}")?;
         }
         if self.bad > 0 {
-            write!(f, "\n{} bad input rows", self.bad)?;
+            write!(f, "\n{} bad", plural(self.bad, "input row"))?;
         }
         if self.bad + c.unreadable + c.creates.failed + c.removes.failed > 0 {
             write!(f, "\nfailures: {}", self.failures.display())?;
@@ -263,9 +261,9 @@ impl fmt::Display for SyncSummary {
         if self.interrupted {
             write!(
                 f,
-                "\ninterrupted with {} writes not sent: run the same command again; it reads \
-                 again and finishes the plan",
-                c.creates.pending() + c.removes.pending()
+                "\ninterrupted with {} not sent: run the same command again; it reads again \
+                 and finishes the plan",
+                plural(c.creates.pending() + c.removes.pending(), "write")
             )?;
         }
         Ok(())
@@ -275,27 +273,25 @@ impl fmt::Display for SyncSummary {
 /// The counts of a `sync` plan, as its dry run and its guard print them.
 pub fn sync_plan(counts: &SyncCounts) -> String {
     let mut text = format!(
-        "{} from-records read, {} pairs desired: {} to create, {} to remove, {} unchanged; \
-         {} associations of other kinds left alone",
-        counts.read,
-        counts.desired,
+        "{} read, {} desired: {} to create, {} to remove, {} unchanged; {} of other kinds \
+         left alone",
+        plural(counts.read, "from-record"),
+        plural(counts.desired, "pair"),
         counts.creates.pending(),
         counts.removes.pending(),
         counts.unchanged,
-        counts.out_of_scope
+        plural(counts.out_of_scope, "association")
     );
     if counts.labels_lost > 0 {
         text.push_str(&format!(
-            "; removing the unlabelled type removes the whole association: {} labels go with \
-             the removes",
-            counts.labels_lost
+            "; removing the unlabelled type removes the whole association: {} go with the \
+             removes",
+            plural(counts.labels_lost, "label")
         ));
     }
     if counts.unreadable > 0 {
-        text.push_str(&format!(
-            "; {} records could not be read",
-            counts.unreadable
-        ));
+        let records = plural(counts.unreadable, "record");
+        text.push_str(&format!("; {records} could not be read"));
     }
     text
 }
@@ -603,8 +599,12 @@ pub fn status(status: &Status<'_>) {
                 failure.fields.join(",")
             );
         }
+        let table = match status.sync {
+            Some(_) => "plan",
+            None => "outcomes",
+        };
         println!(
-            "every failure: sqlite3 {} \"select * from outcomes where outcome = 'failed'\"",
+            "every failure: sqlite3 {} \"select * from {table} where outcome = 'failed'\"",
             status.path.display()
         );
     }

@@ -159,7 +159,7 @@ async fn mirror_makes_the_kind_equal_to_the_input_for_its_records_only() {
         "{text}"
     );
     assert!(
-        text.contains("1 labels went with the associations removed"),
+        text.contains("1 label went with the associations removed"),
         "{text}"
     );
     let expected: BTreeSet<(u64, u64)> = desired().union(&out_of_scope()).copied().collect();
@@ -207,9 +207,8 @@ async fn too_many_removals_are_refused_before_any_write_and_a_dry_run_writes_onl
     let (code, stdout, text) = run(&fake, &args).await;
     assert_eq!(code, Some(0), "{text}");
     assert!(
-        stdout.contains(
-            "3 from-records read, 1 pairs desired: 0 to create, 5 to remove, 1 unchanged"
-        ),
+        stdout
+            .contains("3 from-records read, 1 pair desired: 0 to create, 5 to remove, 1 unchanged"),
         "{stdout}"
     );
     assert_eq!(
@@ -288,6 +287,20 @@ async fn a_record_at_its_association_limit_fails_just_its_pairs() {
         lines[1].contains("Exceeded association limit of 3")
             && lines[1].ends_with(",create,1,2001"),
         "{failures}"
+    );
+    let status = Command::new(env!("CARGO_BIN_EXE_hubspot-associations"))
+        .args(["status", "--input", input.to_str().unwrap()])
+        .output()
+        .await
+        .unwrap();
+    let status = String::from_utf8_lossy(&status.stdout);
+    assert!(
+        status.contains("line 3: ") && status.contains("Exceeded association limit of 3"),
+        "status lists the failed writes: {status}"
+    );
+    assert!(
+        status.contains("select * from plan where outcome = 'failed'"),
+        "{status}"
     );
 }
 
